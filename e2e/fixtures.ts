@@ -1,0 +1,62 @@
+/**
+ * Every spec runs against the real built app served by the real Pii server,
+ * started per worker on a free 127.0.0.1 port and stopped with the worker.
+ */
+import { test as base, expect, type Page } from '@playwright/test'
+import { join } from 'node:path'
+import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
+
+export const APP_ROOT = join(import.meta.dirname, '..', 'dist', 'app')
+
+export const test = base.extend<object, { piiServer: RunningPiiServer }>({
+  piiServer: [
+    async ({}, use) => {
+      const server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0 })
+      await use(server)
+      await server.close()
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ piiServer }, use) => use(piiServer.url),
+})
+
+export { expect }
+
+/** Opens the app and waits until it has booted (device key and device doc loaded). */
+export async function openApp(page: Page, hash = '#/'): Promise<void> {
+  await page.goto('/' + hash)
+  await expect(page.getByRole('link', { name: 'Pii', exact: true })).toBeVisible()
+}
+
+export async function createSpace(page: Page, name: string): Promise<void> {
+  await page.getByLabel('New space name').fill(name)
+  await page.getByRole('button', { name: 'Create space' }).click()
+  await expect(page.getByLabel('Space name')).toHaveValue(name)
+}
+
+export async function addItems(page: Page, titles: readonly string[]): Promise<void> {
+  for (const title of titles) {
+    await page.getByLabel('New item').fill(title)
+    await page.getByLabel('New item').press('Enter')
+    await expect(itemTitles(page).last()).toHaveValue(title)
+  }
+}
+
+export function itemTitles(page: Page) {
+  return page.getByRole('list', { name: 'Items' }).getByLabel('Item title')
+}
+
+export async function expectItems(page: Page, titles: readonly string[]): Promise<void> {
+  await expect(itemTitles(page)).toHaveCount(titles.length)
+  for (const [index, title] of titles.entries()) await expect(itemTitles(page).nth(index)).toHaveValue(title)
+}
+
+/** Waits until the service worker controls the page, i.e. the app shell is precached. */
+export async function waitForOfflineReady(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready
+    if (!navigator.serviceWorker.controller) {
+      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }))
+    }
+  })
+}

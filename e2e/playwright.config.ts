@@ -1,0 +1,20 @@
+import { defineConfig } from '@playwright/test'
+import { launchOptions } from './chromium.ts'
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  fullyParallel: true,
+  // Two cores: one browser per core keeps timings realistic.
+  workers: 2,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  outputDir: '../test-results',
+  use: {
+    browserName: 'chromium',
+    launchOptions: launchOptions(),
+    trace: 'retain-on-failure',
+  },
+})

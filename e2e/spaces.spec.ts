@@ -1,0 +1,67 @@
+import { addItems, createSpace, expect, expectItems, itemTitles, openApp, test } from './fixtures.ts'
+
+test('a space and its items survive a reload', async ({ page }) => {
+  await openApp(page)
+  await createSpace(page, 'Groceries')
+  await addItems(page, ['Milk', 'Bread', 'Apples'])
+  await page.getByLabel('Done: Bread').check()
+
+  await page.reload()
+  await expectItems(page, ['Milk', 'Bread', 'Apples'])
+  await expect(page.getByLabel('Done: Bread')).toBeChecked()
+  await expect(page.getByLabel('Done: Milk')).not.toBeChecked()
+
+  await page.getByRole('link', { name: 'Back to your spaces' }).click()
+  await expect(page.getByRole('list', { name: 'Your spaces' }).getByRole('link', { name: 'Groceries' })).toBeVisible()
+})
+
+test('items can be edited, reordered, annotated, deleted, and undone', async ({ page }) => {
+  await openApp(page)
+  await createSpace(page, 'Chores')
+  await addItems(page, ['Dishes', 'Laundry', 'Vacuum'])
+
+  await itemTitles(page).nth(0).fill('Wash dishes')
+  await itemTitles(page).nth(2).press('Alt+ArrowUp')
+  await expectItems(page, ['Wash dishes', 'Vacuum', 'Laundry'])
+
+  await page.getByRole('button', { name: 'Notes for Laundry' }).click()
+  await page.getByLabel('Notes', { exact: true }).fill('Whites separately')
+  await expect(page.getByRole('button', { name: 'Notes for Laundry' })).toHaveText('Notes •')
+
+  await page.getByRole('button', { name: 'Delete Vacuum' }).click()
+  await expectItems(page, ['Wash dishes', 'Laundry'])
+
+  await page.keyboard.press('Control+z')
+  await expectItems(page, ['Wash dishes', 'Vacuum', 'Laundry'])
+  await page.keyboard.press('Control+Shift+z')
+  await expectItems(page, ['Wash dishes', 'Laundry'])
+
+  await page.reload()
+  await expectItems(page, ['Wash dishes', 'Laundry'])
+  await page.getByRole('button', { name: 'Notes for Laundry' }).click()
+  await expect(page.getByLabel('Notes', { exact: true })).toHaveValue('Whites separately')
+})
+
+test('spaces can be renamed, and deleting one asks first', async ({ page }) => {
+  await openApp(page)
+  await createSpace(page, 'Trip')
+  await addItems(page, ['Passport'])
+  await page.getByLabel('Space name').fill('Trip to Lisbon')
+  await page.getByLabel('Space name').press('Enter')
+  await page.getByRole('link', { name: 'Back to your spaces' }).click()
+
+  const spaces = page.getByRole('list', { name: 'Your spaces' })
+  await expect(spaces.getByRole('link', { name: 'Trip to Lisbon' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Delete Trip to Lisbon' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete “Trip to Lisbon”?' })
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(spaces.getByRole('link', { name: 'Trip to Lisbon' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Delete Trip to Lisbon' }).click()
+  await dialog.getByRole('button', { name: 'Delete space' }).click()
+  await expect(page.getByText('No spaces yet.')).toBeVisible()
+  await page.reload()
+  await expect(page.getByText('No spaces yet.')).toBeVisible()
+})

@@ -1,0 +1,18 @@
+import type * as Y from 'yjs'
+
+/** Keeps Y.Docs on this device (IndexedDB in a browser, memory when it has none). */
+export interface DocStore {
+  /** Loads what is stored under `name` into `doc`, then saves each change to it until closed. */
+  attach(name: string, doc: Y.Doc): StoredDoc
+  /** Deletes everything stored under `name`. Close any attached copy first. */
+  remove(name: string): Promise<void>
+}
+
+export interface StoredDoc {
+  /** Resolves once everything stored has been applied to the doc. */
+  readonly loaded: Promise<void>
+  /** Replaces the stored update history with one snapshot of the doc. */
+  compact(): Promise<void>
+  /** Finishes pending writes and stops saving. */
+  close(): Promise<void>
+}

@@ -1,0 +1,111 @@
+/**
+ * Composition root of the page: picks the concrete storage and transports,
+ * builds the services the UI uses, registers the service worker, renders.
+ */
+import './ui/styles.css'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { Workbox } from 'workbox-window'
+import * as Y from 'yjs'
+import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
+import type { DocStore } from './core/space/DocStore.ts'
+import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
+import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
+import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
+import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
+import { MemoryDocStore } from './storage/MemoryDocStore.ts'
+import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
+import { App } from './ui/App.tsx'
+import { parseRoute } from './ui/route.ts'
+import { ServicesContext, type AppServices } from './ui/services.ts'
+import { reportSaveStatus, uiStore } from './ui/store.ts'
+
+const DEVICE_DOC_NAME = 'pii-device'
+/** Usage changes slowly; once a minute keeps the meter honest without waking the disk. */
+const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
+/** How often an open tab asks the server for a new app version (besides on every focus). */
+const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
+
+async function boot(): Promise<void> {
+  const route = parseRoute(location.hash)
+  uiStore.setState({ route })
+
+  const probe = await probeIndexedDb()
+  if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
+  const store: DocStore = probe.available
+    ? new IndexedDbDocStore((status) => reportSaveStatus(status.name, status.saved, status.error?.message))
+    : new MemoryDocStore()
+  const keyStore = probe.available ? new IndexedDbKeyStore() : new MemoryKeyStore()
+  const tabs = new BroadcastChannelTransport()
+  const deviceDoc = new Y.Doc()
+  const library = new SpaceLibrary({ deviceDoc, store, tabs, now: Date.now })
+
+  // Start loading the space in the address bar at once, alongside the device doc and key.
+  let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
+  window.addEventListener('hashchange', () => {
+    uiStore.setState({ route: parseRoute(location.hash) })
+    prefetched?.release()
+    prefetched = undefined
+  })
+
+  const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
+  const [key] = await Promise.all([loadOrCreateDeviceKey(keyStore, crypto.subtle), deviceStored.loaded])
+  tabs.connect(DEVICE_DOC_NAME, deviceDoc)
+
+  const services: AppServices = {
+    deviceDoc,
+    library,
+    device: { did: deviceDid(key), keyKind: key.kind },
+    applyUpdate: registerServiceWorker(),
+  }
+
+  const container = document.getElementById('root')
+  if (!container) throw new Error('index.html has no #root element.')
+  createRoot(container).render(
+    <StrictMode>
+      <ServicesContext.Provider value={services}>
+        <App />
+      </ServicesContext.Provider>
+    </StrictMode>,
+  )
+
+  window.addEventListener('beforeunload', (event) => {
+    // The browser's own "leave site?" prompt: the only way to stop a close losing unsaved changes.
+    if (uiStore.getState().saveProblems.length > 0) event.preventDefault()
+  })
+  if (probe.available) void watchStorage()
+}
+
+async function watchStorage(): Promise<void> {
+  const refresh = async (): Promise<void> => uiStore.setState({ storageEstimate: await estimateStorage() })
+  await requestPersistentStorage().catch(() => false)
+  await refresh()
+  setInterval(() => void refresh(), STORAGE_ESTIMATE_INTERVAL_MS)
+}
+
+/** Registers the service worker; returns the action that applies a waiting update. */
+function registerServiceWorker(): () => void {
+  if (import.meta.env.DEV || !('serviceWorker' in navigator)) return () => location.reload()
+  // `updateViaCache: 'none'`: the HTTP cache must never hide a new sw.js, or an update could not arrive.
+  const workbox = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none' })
+  workbox.addEventListener('waiting', () => uiStore.setState({ updateReady: true }))
+  workbox.addEventListener('controlling', (event) => {
+    // Only an update the user asked for reloads the page; the first install just takes control.
+    if (event.isUpdate) location.reload()
+  })
+  void workbox.register()
+  const checkForUpdate = (): void => void workbox.update().catch(() => {})
+  setInterval(checkForUpdate, UPDATE_CHECK_INTERVAL_MS)
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') checkForUpdate()
+  })
+  return () => workbox.messageSkipWaiting()
+}
+
+void boot().catch((error: unknown) => {
+  const container = document.getElementById('root')
+  if (container) {
+    container.textContent = `Pii could not start: ${error instanceof Error ? error.message : String(error)}. Reload to try again; your data is untouched.`
+  }
+  throw error
+})

@@ -1,0 +1,187 @@
+/**
+ * Y.Docs in IndexedDB, in y-indexeddb's format (one database per doc, an
+ * `updates` store of Yjs updates). y-indexeddb loads the doc; this class
+ * takes over saving because y-indexeddb drops failed writes silently and
+ * compacts only by row count, so a full disk lost typing without a word and
+ * a small space could store a hundred times its size in keystroke history.
+ */
+import * as Y from 'yjs'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import type { DocStore, StoredDoc } from '../core/space/DocStore.ts'
+
+const UPDATES_STORE = 'updates'
+/** y-indexeddb's own trim point: past it, every open replays that many rows. */
+const MAX_ROWS_BEFORE_COMPACT = 500
+/** History may grow to the snapshot's size (so stored bytes stay under ~2x the snapshot), but never compact a tiny space per keystroke. */
+const MIN_HISTORY_BYTES_BEFORE_COMPACT = 16 * 1024
+/** Rows left by earlier sessions are folded into one snapshot after opening, off the path to first render. */
+const MAX_ROWS_AFTER_LOAD = 20
+/** Lets a burst of typing finish before the snapshot is taken. */
+const COMPACT_DELAY_MS = 1_000
+/** After a failed write, how soon to try writing everything again. */
+const RETRY_AFTER_FAILURE_MS = 5_000
+
+export interface SaveStatus {
+  readonly name: string
+  /** False while some change exists only in memory. */
+  readonly saved: boolean
+  readonly error?: StorageWriteError
+}
+
+export class StorageWriteError extends Error {
+  constructor(
+    readonly reason: 'quota' | 'failed',
+    cause: unknown,
+  ) {
+    super(
+      reason === 'quota'
+        ? 'This device is out of storage space for Pii, so recent changes are kept only in this tab. Free some space (or export the space) and they will be saved.'
+        : `Saving to this browser's storage failed (${describe(cause)}). Recent changes are kept only in this tab; Pii keeps retrying.`,
+    )
+    this.name = 'StorageWriteError'
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+function isQuotaError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'QuotaExceededError'
+}
+
+export class IndexedDbDocStore implements DocStore {
+  constructor(private readonly onSaveStatus: (status: SaveStatus) => void = () => {}) {}
+
+  attach(name: string, doc: Y.Doc): StoredDoc {
+    return new IndexedDbStoredDoc(name, doc, this.onSaveStatus)
+  }
+
+  remove(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // Other tabs' connections close on `versionchange` (y-indexeddb sets that up), so this is not blocked for long.
+      const request = indexedDB.deleteDatabase(name)
+      request.onsuccess = () => resolve()
+      request.onerror = () => reject(request.error ?? new Error(`Could not delete ${name}`))
+    })
+  }
+}
+
+class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
+  readonly loaded: Promise<void>
+  private rowsSinceSnapshot = 0
+  private historyBytes = 0
+  private snapshotBytes = 0
+  private unsaved = false
+  private compactTimer: ReturnType<typeof setTimeout> | undefined
+  private writes: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    name: string,
+    doc: Y.Doc,
+    private readonly onSaveStatus: (status: SaveStatus) => void,
+  ) {
+    super(name, doc)
+    doc.off('update', this._storeUpdate)
+    this._storeUpdate = (update: Uint8Array, origin: unknown) => this.save(update, origin)
+    doc.on('update', this._storeUpdate)
+    this.loaded = new Promise<void>((resolve, reject) => {
+      this._db.catch(reject)
+      void this.whenSynced.then(() => {
+        this.rowsSinceSnapshot = this._dbsize
+        if (this.rowsSinceSnapshot > MAX_ROWS_AFTER_LOAD) this.scheduleCompact(COMPACT_DELAY_MS)
+        resolve()
+      })
+    })
+  }
+
+  private save(update: Uint8Array, origin: unknown): void {
+    if (origin === this || this._destroyed) return
+    // Before the database is open the update is not lost: loading stores the doc's whole state first.
+    if (!this.db) return
+    if (this.unsaved) {
+      // A row now would sit on top of a gap; only a full snapshot restores what is missing.
+      this.scheduleCompact(0)
+      return
+    }
+    this.rowsSinceSnapshot++
+    this.historyBytes += update.byteLength
+    this.track(writeInOneTransaction(this.db, (store) => store.add(update)))
+    const historyLimit = Math.max(MIN_HISTORY_BYTES_BEFORE_COMPACT, this.snapshotBytes)
+    if (this.rowsSinceSnapshot >= MAX_ROWS_BEFORE_COMPACT || this.historyBytes > historyLimit) {
+      this.scheduleCompact(COMPACT_DELAY_MS)
+    }
+  }
+
+  private track(write: Promise<void>): void {
+    this.writes = write.then(
+      () => {
+        if (this.unsaved) return
+        this.onSaveStatus({ name: this.name, saved: true })
+      },
+      (error: unknown) => this.failed(error),
+    )
+  }
+
+  private failed(error: unknown): void {
+    this.unsaved = true
+    this.onSaveStatus({
+      name: this.name,
+      saved: false,
+      error: new StorageWriteError(isQuotaError(error) ? 'quota' : 'failed', error),
+    })
+    this.scheduleCompact(RETRY_AFTER_FAILURE_MS)
+  }
+
+  private scheduleCompact(delayMs: number): void {
+    if (this._destroyed) return
+    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = undefined
+      this.compact().catch((error: unknown) => this.failed(error))
+    }, delayMs)
+  }
+
+  async compact(): Promise<void> {
+    const db = await this._db
+    let snapshotBytes = 0
+    await writeInOneTransaction(db, (store) => {
+      const rows = store.getAll()
+      rows.onsuccess = () => {
+        // Rows another tab wrote whose updates have not reached this tab yet
+        // are merged first, so replacing the rows cannot drop them.
+        Y.transact(this.doc, () => (rows.result as Uint8Array[]).forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
+        const snapshot = Y.encodeStateAsUpdate(this.doc)
+        snapshotBytes = snapshot.byteLength
+        store.clear()
+        store.add(snapshot)
+      }
+    })
+    this.snapshotBytes = snapshotBytes
+    this.historyBytes = 0
+    this.rowsSinceSnapshot = 1
+    if (this.unsaved) {
+      this.unsaved = false
+      this.onSaveStatus({ name: this.name, saved: true })
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    await this.writes
+    // A failed save still waiting for its retry gets one last full attempt.
+    if (this.unsaved) await this.compact().catch((error: unknown) => this.failed(error))
+    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    await this.destroy()
+  }
+}
+
+function writeInOneTransaction(db: IDBDatabase, work: (store: IDBObjectStore) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction([UPDATES_STORE], 'readwrite')
+    // Quota errors surface when the transaction commits, not on the request.
+    transaction.oncomplete = () => resolve()
+    transaction.onabort = () => reject(transaction.error ?? new Error('The IndexedDB transaction was aborted.'))
+    work(transaction.objectStore(UPDATES_STORE))
+  })
+}

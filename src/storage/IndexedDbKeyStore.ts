@@ -1,0 +1,67 @@
+/**
+ * The device key in IndexedDB. A WebCrypto private key is stored as the
+ * CryptoKey object itself (structured clone keeps it non-extractable), so its
+ * bytes never pass through script.
+ */
+import type { DeviceKey } from '../core/identity/deviceKey.ts'
+import type { KeyStore } from '../core/identity/KeyStore.ts'
+
+const DB_NAME = 'pii-keys'
+const STORE = 'keys'
+const DEVICE_KEY = 'device'
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed.'))
+  })
+}
+
+function isDeviceKey(value: unknown): value is DeviceKey {
+  if (typeof value !== 'object' || value === null) return false
+  const key = value as Record<string, unknown>
+  if (!(key.publicKey instanceof Uint8Array) || key.publicKey.length !== 32) return false
+  if (key.kind === 'webcrypto') return typeof CryptoKey !== 'undefined' && key.privateKey instanceof CryptoKey
+  return key.kind === 'noble' && key.secretKey instanceof Uint8Array && key.secretKey.length === 32
+}
+
+export class IndexedDbKeyStore implements KeyStore {
+  private readonly db: Promise<IDBDatabase>
+
+  constructor() {
+    const open = indexedDB.open(DB_NAME, 1)
+    open.onupgradeneeded = () => open.result.createObjectStore(STORE)
+    this.db = request(open)
+  }
+
+  async load(): Promise<DeviceKey | undefined> {
+    const db = await this.db
+    const value: unknown = await request(db.transaction(STORE, 'readonly').objectStore(STORE).get(DEVICE_KEY))
+    return isDeviceKey(value) ? value : undefined
+  }
+
+  async saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
+    const db = await this.db
+    try {
+      // `add` fails when a key exists, which makes create-if-absent atomic across tabs.
+      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).add(key, DEVICE_KEY))
+      return key
+    } catch (error) {
+      const stored = await this.load()
+      if (stored) return stored
+      throw error
+    }
+  }
+}
+
+/** For browsers without IndexedDB: the key lives as long as the tab. */
+export class MemoryKeyStore implements KeyStore {
+  private key: DeviceKey | undefined
+  async load(): Promise<DeviceKey | undefined> {
+    return this.key
+  }
+  async saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
+    this.key ??= key
+    return this.key
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Keeps docs only in this tab's memory. Used when the browser refuses
+ * IndexedDB (some private modes, site data switched off) so Pii still works
+ * for the session while the UI says plainly that nothing will be kept.
+ */
+import * as Y from 'yjs'
+import type { DocStore, StoredDoc } from '../core/space/DocStore.ts'
+
+export class MemoryDocStore implements DocStore {
+  private readonly docs = new Map<string, Uint8Array[]>()
+
+  attach(name: string, doc: Y.Doc): StoredDoc {
+    const rows = this.docs.get(name) ?? []
+    this.docs.set(name, rows)
+    Y.transact(doc, () => rows.forEach((row) => Y.applyUpdate(doc, row)), this, false)
+    const save = (update: Uint8Array, origin: unknown): void => {
+      if (origin !== this) rows.push(update)
+    }
+    doc.on('update', save)
+    return {
+      loaded: Promise.resolve(),
+      compact: async () => {
+        rows.splice(0, rows.length, Y.encodeStateAsUpdate(doc))
+      },
+      close: async () => doc.off('update', save),
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    this.docs.delete(name)
+  }
+}

@@ -1,0 +1,100 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import type { ItemId } from '../../../core/space/ids.ts'
+import { moveItem, type ItemView } from '../../../core/space/items.ts'
+import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
+import { ItemRow } from './ItemRow.tsx'
+
+/** Fixed row height lets the list render only the rows in view: 5,000 items cost the same as 20. */
+export const ROW_HEIGHT_PX = 48
+/** Rows rendered beyond each edge so fast scrolling does not show blank space. */
+const OVERSCAN_ROWS = 8
+
+interface ItemListProps {
+  readonly session: SpaceSession
+  readonly items: readonly ItemView[]
+  readonly notesFor: ItemId | undefined
+  readonly onOpenNotes: (id: ItemId) => void
+}
+
+export function ItemList({ session, items, notesFor, onOpenNotes }: ItemListProps) {
+  const scroller = useRef<HTMLDivElement>(null)
+  const [view, setView] = useState({ top: 0, height: 800 })
+  const [dragging, setDragging] = useState<ItemId | undefined>(undefined)
+  const [dropIndex, setDropIndex] = useState<number | undefined>(undefined)
+
+  useLayoutEffect(() => {
+    const element = scroller.current
+    if (!element) return
+    const measure = (): void => setView({ top: element.scrollTop, height: element.clientHeight })
+    measure()
+    const observer = new ResizeObserver(measure)
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [])
+
+  useEffect(() => {
+    if (items.length === 0) return
+    // One mark per page load, read by bench/open.ts: items are on screen from the next frame.
+    if (performance.getEntriesByName('pii:items-rendered').length === 0) {
+      requestAnimationFrame(() => performance.mark('pii:items-rendered'))
+    }
+  }, [items.length])
+
+  const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT_PX) - OVERSCAN_ROWS)
+  const last = Math.min(items.length, Math.ceil((view.top + view.height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS)
+
+  const indexAt = (clientY: number): number => {
+    const element = scroller.current
+    if (!element) return 0
+    const y = clientY - element.getBoundingClientRect().top + element.scrollTop
+    return Math.max(0, Math.min(items.length, Math.round(y / ROW_HEIGHT_PX)))
+  }
+
+  const move = (id: ItemId, toIndex: number): void => {
+    const from = items.findIndex((item) => item.id === id)
+    // `moveItem` indexes the list without the moved item: dropping below itself shifts by one.
+    session.edit((doc) => moveItem(doc, id, toIndex > from ? toIndex - 1 : toIndex))
+  }
+
+  return (
+    <div
+      ref={scroller}
+      className="item-scroller"
+      onScroll={(event) => setView({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })}
+      onDragOver={(event) => {
+        if (!dragging) return
+        event.preventDefault()
+        setDropIndex(indexAt(event.clientY))
+      }}
+      onDrop={(event) => {
+        event.preventDefault()
+        if (dragging !== undefined) move(dragging, indexAt(event.clientY))
+        setDragging(undefined)
+        setDropIndex(undefined)
+      }}
+    >
+      <ol className="item-list" aria-label="Items" style={{ height: items.length * ROW_HEIGHT_PX }}>
+        {items.slice(first, last).map((item, offset) => {
+          const index = first + offset
+          return (
+            <ItemRow
+              key={item.id}
+              session={session}
+              item={item}
+              top={index * ROW_HEIGHT_PX}
+              selected={notesFor === item.id}
+              onOpenNotes={onOpenNotes}
+              onMove={(delta) => session.edit((doc) => moveItem(doc, item.id, Math.max(0, index + delta)))}
+              onDragStart={() => setDragging(item.id)}
+              onDragEnd={() => {
+                setDragging(undefined)
+                setDropIndex(undefined)
+              }}
+            />
+          )
+        })}
+        {dropIndex !== undefined && <li className="drop-marker" aria-hidden style={{ top: dropIndex * ROW_HEIGHT_PX }} />}
+      </ol>
+    </div>
+  )
+}

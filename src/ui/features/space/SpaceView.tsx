@@ -1,0 +1,118 @@
+import { useEffect, useState, type FormEvent } from 'react'
+import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
+import { addItem, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
+import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
+import { findSpace } from '../../../core/space/spaceList.ts'
+import { useDocValue } from '../../hooks/useDocValue.ts'
+import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
+import { useUndoState } from '../../hooks/useUndoState.ts'
+import { useServices } from '../../services.ts'
+import { ItemList } from './ItemList.tsx'
+import { NotesPanel } from './NotesPanel.tsx'
+
+export function SpaceView({ id }: { readonly id: SpaceId }) {
+  const { deviceDoc, library } = useServices()
+  const entry = useDocValue(deviceDoc, (doc) => findSpace(doc, id), undefined)
+  const session = useSpaceSession(id)
+  const doc = session?.doc
+  const items = useDocValue(doc, readItems, [])
+  const meta = useDocValue(doc, readSpaceMeta, undefined)
+  const { canUndo, canRedo } = useUndoState(session?.undo)
+  const [newTitle, setNewTitle] = useState('')
+  const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
+
+  useEffect(() => {
+    const undo = session?.undo
+    if (!undo) return
+    // Undo is the space's, not the focused field's: native input undo would fork from the shared text.
+    const onKey = (event: KeyboardEvent): void => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey) return
+      const key = event.key.toLowerCase()
+      if (key === 'z' && !event.shiftKey) undo.undo()
+      else if ((key === 'z' && event.shiftKey) || key === 'y') undo.redo()
+      else return
+      event.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [session])
+
+  if (!entry) {
+    return (
+      <section className="panel">
+        <h2>Space not found</h2>
+        <p>This space is not on this device. It may have been deleted here or in another tab.</p>
+        <a href="#/">Back to your spaces</a>
+      </section>
+    )
+  }
+  if (!session || !doc) return <p className="muted">Opening {entry.name}…</p>
+
+  const add = (event: FormEvent): void => {
+    event.preventDefault()
+    if (!newTitle.trim()) return
+    const title = newTitle.trim()
+    session.edit((space) => addItem(space, title))
+    setNewTitle('')
+  }
+
+  return (
+    <section className="space-view" aria-label={meta?.name ?? entry.name}>
+      <div className="space-header">
+        <a href="#/" className="quiet back" aria-label="Back to your spaces">
+          ←
+        </a>
+        <SpaceName name={meta?.name ?? entry.name} onRename={(name) => void library.rename(id, name)} />
+        <div className="toolbar">
+          <button type="button" className="quiet" onClick={() => session.undo.undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
+            Undo
+          </button>
+          <button type="button" className="quiet" onClick={() => session.undo.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+            Redo
+          </button>
+        </div>
+      </div>
+      <form className="inline-form add-item" onSubmit={add}>
+        <input
+          aria-label="New item"
+          placeholder="Add an item and press Enter"
+          maxLength={MAX_TITLE_LENGTH}
+          value={newTitle}
+          onChange={(event) => setNewTitle(event.target.value)}
+        />
+        <button type="submit">Add</button>
+      </form>
+      <p className="muted count" aria-live="polite">
+        {items.length === 0 ? 'Nothing here yet.' : `${items.filter((item) => !item.done).length} of ${items.length} to do`}
+      </p>
+      <ItemList session={session} items={items} notesFor={notesFor} onOpenNotes={setNotesFor} />
+      {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={doc} id={notesFor} onClose={() => setNotesFor(undefined)} />}
+    </section>
+  )
+}
+
+function SpaceName({ name, onRename }: { readonly name: string; readonly onRename: (name: string) => void }) {
+  const [draft, setDraft] = useState(name)
+  useEffect(() => setDraft(name), [name])
+  const commit = (): void => {
+    if (draft.trim() && draft !== name) onRename(draft)
+    else setDraft(name)
+  }
+  return (
+    <input
+      className="space-name"
+      aria-label="Space name"
+      maxLength={MAX_SPACE_NAME_LENGTH}
+      value={draft}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={commit}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') event.currentTarget.blur()
+        if (event.key === 'Escape') {
+          setDraft(name)
+          event.currentTarget.blur()
+        }
+      }}
+    />
+  )
+}

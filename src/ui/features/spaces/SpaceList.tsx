@@ -1,0 +1,119 @@
+import { useState, type FormEvent } from 'react'
+import { listSpaces, type SpaceEntry } from '../../../core/space/spaceList.ts'
+import { MAX_SPACE_NAME_LENGTH } from '../../../core/space/schema.ts'
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import { useDocValue } from '../../hooks/useDocValue.ts'
+import { hrefFor } from '../../route.ts'
+import { useServices } from '../../services.ts'
+
+export function SpaceList() {
+  const { deviceDoc, library, device } = useServices()
+  const spaces = useDocValue(deviceDoc, listSpaces, [])
+  const [newName, setNewName] = useState('')
+  const [toDelete, setToDelete] = useState<SpaceEntry | undefined>(undefined)
+  const [error, setError] = useState<string | undefined>(undefined)
+
+  const create = async (event: FormEvent): Promise<void> => {
+    event.preventDefault()
+    try {
+      const session = await library.create(newName, device.did)
+      setNewName('')
+      location.hash = hrefFor({ page: 'space', id: session.id })
+      // The space view opens its own reference; this one only bridged the navigation.
+      queueMicrotask(() => session.release())
+    } catch (cause) {
+      setError(`Could not create the space: ${cause instanceof Error ? cause.message : String(cause)}`)
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="spaces-heading">
+      <h2 id="spaces-heading">Spaces</h2>
+      <form className="inline-form" onSubmit={(event) => void create(event)}>
+        <input
+          aria-label="New space name"
+          placeholder="New space name"
+          maxLength={MAX_SPACE_NAME_LENGTH}
+          value={newName}
+          onChange={(event) => setNewName(event.target.value)}
+        />
+        <button type="submit">Create space</button>
+      </form>
+      {error && <p role="alert" className="error">{error}</p>}
+      {spaces.length === 0 ? (
+        <p className="muted">No spaces yet. A space holds a list you can keep on this device and, later, share.</p>
+      ) : (
+        <ul className="space-list" aria-label="Your spaces">
+          {spaces.map((space) => (
+            <SpaceRow key={space.id} space={space} onDelete={() => setToDelete(space)} />
+          ))}
+        </ul>
+      )}
+      {toDelete && (
+        <ConfirmDialog
+          title={`Delete “${toDelete.name}”?`}
+          message="This removes the space and everything in it from this device. It cannot be undone."
+          confirmLabel="Delete space"
+          onCancel={() => setToDelete(undefined)}
+          onConfirm={() => {
+            setToDelete(undefined)
+            library.remove(toDelete.id).catch((cause: unknown) => setError(`Could not delete the space: ${String(cause)}`))
+          }}
+        />
+      )}
+    </section>
+  )
+}
+
+function SpaceRow({ space, onDelete }: { readonly space: SpaceEntry; readonly onDelete: () => void }) {
+  const { library } = useServices()
+  const [renaming, setRenaming] = useState(false)
+  const [name, setName] = useState(space.name)
+
+  const commit = (event?: FormEvent): void => {
+    event?.preventDefault()
+    setRenaming(false)
+    if (name.trim() && name !== space.name) void library.rename(space.id, name)
+  }
+
+  return (
+    <li className="space-row">
+      {renaming ? (
+        <form className="inline-form grow" onSubmit={commit}>
+          <input
+            aria-label={`New name for ${space.name}`}
+            maxLength={MAX_SPACE_NAME_LENGTH}
+            value={name}
+            autoFocus
+            onChange={(event) => setName(event.target.value)}
+            onBlur={() => commit()}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') {
+                setName(space.name)
+                setRenaming(false)
+              }
+            }}
+          />
+        </form>
+      ) : (
+        <a className="grow space-link" href={hrefFor({ page: 'space', id: space.id })}>
+          {space.name}
+        </a>
+      )}
+      <button
+        type="button"
+        className="quiet"
+        onClick={() => {
+          setName(space.name)
+          setRenaming(true)
+        }}
+        aria-label={`Rename ${space.name}`}
+      >
+        Rename
+      </button>
+      <button type="button" className="quiet danger" onClick={onDelete} aria-label={`Delete ${space.name}`}>
+        Delete
+      </button>
+    </li>
+  )
+}

@@ -1,0 +1,33 @@
+import { useUi } from '../../store.ts'
+import { useServices } from '../../services.ts'
+
+/** Everything that needs the user's attention, above the page. */
+export function Notices() {
+  const { applyUpdate } = useServices()
+  const updateReady = useUi((state) => state.updateReady)
+  const storageUnavailable = useUi((state) => state.storageUnavailable)
+  const saveProblems = useUi((state) => state.saveProblems)
+  return (
+    <div className="notices">
+      {updateReady && (
+        <div className="notice" role="status">
+          <span>A new version is ready.</span>
+          <button type="button" onClick={applyUpdate}>
+            Reload
+          </button>
+        </div>
+      )}
+      {storageUnavailable !== undefined && (
+        <div className="notice warning" role="alert">
+          This browser is not letting Pii save anything ({storageUnavailable}). You can keep working, but everything will be gone when this
+          tab closes. Allow site data for this address, or leave private browsing, to keep your spaces.
+        </div>
+      )}
+      {saveProblems.slice(0, 1).map((problem) => (
+        <div className="notice warning" role="alert" key={problem.docName}>
+          {problem.message}
+        </div>
+      ))}
+    </div>
+  )
+}

@@ -1,0 +1,43 @@
+/**
+ * UI state that is not data: where the user is, what the browser reported,
+ * what needs their attention. Data (spaces, items, names) lives in Yjs docs
+ * and is read through the hooks in ./hooks; this store never copies it.
+ */
+import { createStore } from 'zustand/vanilla'
+import { useStore } from 'zustand'
+import type { StorageEstimate } from '../storage/browserStorage.ts'
+import type { Route } from './route.ts'
+
+export interface SaveProblem {
+  readonly docName: string
+  readonly message: string
+}
+
+export interface UiState {
+  readonly route: Route
+  /** A new version of the app is installed and waiting for the user to reload. */
+  readonly updateReady: boolean
+  /** Set when the browser refuses IndexedDB: nothing will outlive the tab. */
+  readonly storageUnavailable: string | undefined
+  readonly storageEstimate: StorageEstimate | undefined
+  /** Docs whose latest changes are only in memory, with the reason. */
+  readonly saveProblems: readonly SaveProblem[]
+}
+
+export const uiStore = createStore<UiState>()(() => ({
+  route: { page: 'home' },
+  updateReady: false,
+  storageUnavailable: undefined,
+  storageEstimate: undefined,
+  saveProblems: [],
+}))
+
+export function useUi<T>(select: (state: UiState) => T): T {
+  return useStore(uiStore, select)
+}
+
+export function reportSaveStatus(docName: string, saved: boolean, message?: string): void {
+  const others = uiStore.getState().saveProblems.filter((problem) => problem.docName !== docName)
+  const saveProblems = saved || message === undefined ? others : [...others, { docName, message }]
+  if (saveProblems.length !== uiStore.getState().saveProblems.length || !saved) uiStore.setState({ saveProblems })
+}

@@ -1,0 +1,56 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'vite'
+import { VitePWA } from 'vite-plugin-pwa'
+
+const THEME_COLOUR = '#1f4e5f'
+const BACKGROUND_COLOUR = '#f6f4ef'
+
+export default defineConfig(({ isSsrBuild }) => {
+  if (isSsrBuild) {
+    // `vite build --ssr`: the Node entry points (server), bundled for `npm start`.
+    return {
+      build: {
+        ssr: true,
+        copyPublicDir: false,
+        outDir: 'dist/server',
+        emptyOutDir: true,
+        target: 'node20',
+        rollupOptions: { input: { start: 'src/server/start.ts' } },
+      },
+    }
+  }
+  return {
+    build: { outDir: 'dist/app', emptyOutDir: true, target: 'es2022' },
+    plugins: [
+      react(),
+      VitePWA({
+        strategies: 'injectManifest',
+        srcDir: 'src/sw',
+        filename: 'sw.ts',
+        // main.tsx registers the worker itself, with workbox-window.
+        injectRegister: false,
+        injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'] },
+        manifest: {
+          name: 'Pii — Personal Internet Infrastructure',
+          short_name: 'Pii',
+          description: 'Your data on your own devices, synced directly between them, working with no network.',
+          start_url: '/',
+          scope: '/',
+          display: 'standalone',
+          theme_color: THEME_COLOUR,
+          background_color: BACKGROUND_COLOUR,
+          icons: [
+            { src: '/icons/pii-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+            { src: '/icons/pii-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+            { src: '/icons/pii-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          ],
+        },
+      }),
+    ],
+    test: {
+      include: ['test/**/*.test.ts'],
+      environment: 'node',
+    },
+  }
+})
