@@ -74,6 +74,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   private snapshotBytes = 0
   private unsaved = false
   private compactTimer: ReturnType<typeof setTimeout> | undefined
+  private compactDueAt = 0
   private writes: Promise<unknown> = Promise.resolve()
 
   constructor(
@@ -88,11 +89,22 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     this.loaded = new Promise<void>((resolve, reject) => {
       this._db.catch(reject)
       void this.whenSynced.then(() => {
-        this.rowsSinceSnapshot = this._dbsize
-        if (this.rowsSinceSnapshot > MAX_ROWS_AFTER_LOAD) this.scheduleCompact(COMPACT_DELAY_MS)
         resolve()
+        void this.compactIfLongHistory()
       })
     })
+  }
+
+  /** y-indexeddb counts rows only after it reports `synced`, so count here. */
+  private async compactIfLongHistory(): Promise<void> {
+    const db = await this._db
+    const rows = await new Promise<number>((resolve, reject) => {
+      const count = db.transaction([UPDATES_STORE], 'readonly').objectStore(UPDATES_STORE).count()
+      count.onsuccess = () => resolve(count.result)
+      count.onerror = () => reject(count.error ?? new Error('Counting stored updates failed.'))
+    }).catch(() => 0)
+    this.rowsSinceSnapshot += rows
+    if (rows > MAX_ROWS_AFTER_LOAD) this.scheduleCompact(COMPACT_DELAY_MS)
   }
 
   private save(update: Uint8Array, origin: unknown): void {
@@ -133,9 +145,18 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     this.scheduleCompact(RETRY_AFTER_FAILURE_MS)
   }
 
+  /**
+   * Throttled, not debounced: steady typing must not postpone compaction
+   * forever, so a pending compaction is only ever brought forward.
+   */
   private scheduleCompact(delayMs: number): void {
     if (this._destroyed) return
-    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    const dueAt = Date.now() + delayMs
+    if (this.compactTimer !== undefined) {
+      if (this.compactDueAt <= dueAt) return
+      clearTimeout(this.compactTimer)
+    }
+    this.compactDueAt = dueAt
     this.compactTimer = setTimeout(() => {
       this.compactTimer = undefined
       this.compact().catch((error: unknown) => this.failed(error))

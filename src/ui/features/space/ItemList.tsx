@@ -12,11 +12,13 @@ const OVERSCAN_ROWS = 8
 interface ItemListProps {
   readonly session: SpaceSession
   readonly items: readonly ItemView[]
+  /** An item to scroll into view once it is in the list, e.g. the one just added. */
+  readonly reveal: ItemId | undefined
   readonly notesFor: ItemId | undefined
   readonly onOpenNotes: (id: ItemId) => void
 }
 
-export function ItemList({ session, items, notesFor, onOpenNotes }: ItemListProps) {
+export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: ItemListProps) {
   const scroller = useRef<HTMLDivElement>(null)
   const [view, setView] = useState({ top: 0, height: 800 })
   const [dragging, setDragging] = useState<ItemId | undefined>(undefined)
@@ -31,6 +33,15 @@ export function ItemList({ session, items, notesFor, onOpenNotes }: ItemListProp
     observer.observe(element)
     return () => observer.disconnect()
   }, [])
+
+  useLayoutEffect(() => {
+    const element = scroller.current
+    const index = reveal === undefined ? -1 : items.findIndex((item) => item.id === reveal)
+    if (!element || index < 0) return
+    const rowTop = index * ROW_HEIGHT_PX
+    if (rowTop < element.scrollTop) element.scrollTop = rowTop
+    else if (rowTop + ROW_HEIGHT_PX > element.scrollTop + element.clientHeight) element.scrollTop = rowTop + ROW_HEIGHT_PX - element.clientHeight
+  }, [reveal, items])
 
   useEffect(() => {
     if (items.length === 0) return

@@ -20,6 +20,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   const { canUndo, canRedo } = useUndoState(session?.undo)
   const [newTitle, setNewTitle] = useState('')
   const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
+  const [added, setAdded] = useState<ItemId | undefined>(undefined)
 
   useEffect(() => {
     const undo = session?.undo
@@ -52,7 +53,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
     event.preventDefault()
     if (!newTitle.trim()) return
     const title = newTitle.trim()
-    session.edit((space) => addItem(space, title))
+    session.edit((space) => setAdded(addItem(space, title)))
     setNewTitle('')
   }
 
@@ -85,7 +86,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
       <p className="muted count" aria-live="polite">
         {items.length === 0 ? 'Nothing here yet.' : `${items.filter((item) => !item.done).length} of ${items.length} to do`}
       </p>
-      <ItemList session={session} items={items} notesFor={notesFor} onOpenNotes={setNotesFor} />
+      <ItemList session={session} items={items} reveal={added} notesFor={notesFor} onOpenNotes={setNotesFor} />
       {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={doc} id={notesFor} onClose={() => setNotesFor(undefined)} />}
     </section>
   )
