@@ -10,9 +10,9 @@ test('the device gets an Ed25519 did:key with a non-extractable private key, kep
     () =>
       new Promise<{ kind: string; extractable: boolean | undefined }>((resolve, reject) => {
         const open = indexedDB.open('pii-keys')
-        open.onerror = () => reject(open.error)
+        open.onerror = () => reject(open.error ?? new Error('opening pii-keys failed'))
         open.onsuccess = () => {
-          const get = open.result.transaction('keys').objectStore('keys').get('device')
+          const get = open.result.transaction('keys').objectStore('keys').get('device') as IDBRequest<{ kind: string; privateKey?: CryptoKey }>
           get.onsuccess = () => resolve({ kind: get.result.kind, extractable: get.result.privateKey?.extractable })
         }
       }),

@@ -9,7 +9,7 @@ async function storedRows(page: Page): Promise<number[][]> {
     (name) =>
       new Promise<number[][]>((resolve, reject) => {
         const open = indexedDB.open(name)
-        open.onerror = () => reject(open.error)
+        open.onerror = () => reject(open.error ?? new Error(`opening ${name} failed`))
         open.onsuccess = () => {
           const all = open.result.transaction('updates').objectStore('updates').getAll()
           all.onsuccess = () => {
@@ -69,6 +69,7 @@ test('a full disk is reported, nothing typed is lost, and saving resumes when sp
   // does not enforce it (checked: 30 MB writes pass a 1 byte quota), so the
   // disk filling up is injected where the browser would report it.
   await page.addInitScript(() => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound below with apply(this)
     const add = IDBObjectStore.prototype.add
     IDBObjectStore.prototype.add = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['add']>) {
       if ((globalThis as { diskFull?: boolean }).diskFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')

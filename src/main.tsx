@@ -88,10 +88,11 @@ function registerServiceWorker(): () => void {
   if (import.meta.env.DEV || !('serviceWorker' in navigator)) return () => location.reload()
   // `updateViaCache: 'none'`: the HTTP cache must never hide a new sw.js, or an update could not arrive.
   const workbox = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none' })
+  let reloadWhenControlled = false
   workbox.addEventListener('waiting', () => uiStore.setState({ updateReady: true }))
-  workbox.addEventListener('controlling', (event) => {
-    // Only an update the user asked for reloads the page; the first install just takes control.
-    if (event.isUpdate) location.reload()
+  workbox.addEventListener('controlling', () => {
+    // Only the tab whose user chose "Reload" reloads; the first install just takes control.
+    if (reloadWhenControlled) location.reload()
   })
   void workbox.register()
   const checkForUpdate = (): void => void workbox.update().catch(() => {})
@@ -99,7 +100,14 @@ function registerServiceWorker(): () => void {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') checkForUpdate()
   })
-  return () => workbox.messageSkipWaiting()
+  return () => {
+    void navigator.serviceWorker.getRegistration().then((registration) => {
+      // Another tab may have activated the update already: then a reload is all it takes.
+      if (!registration?.waiting) return location.reload()
+      reloadWhenControlled = true
+      workbox.messageSkipWaiting()
+    })
+  }
 }
 
 void boot().catch((error: unknown) => {

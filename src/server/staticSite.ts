@@ -52,7 +52,7 @@ export class StaticSite {
         .filter((entry) => entry.isFile())
         .map((entry) => join(entry.parentPath, entry.name))
     } catch (error) {
-      throw new Error(`The built app is missing at ${root} (${String(error)}). Run \`npm run build\` first.`)
+      throw new Error(`The built app is missing at ${root} (${String(error)}). Run \`npm run build\` first.`, { cause: error })
     }
     const files = new Map<string, StaticFile>()
     for (const path of paths) {

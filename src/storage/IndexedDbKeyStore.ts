@@ -57,11 +57,11 @@ export class IndexedDbKeyStore implements KeyStore {
 /** For browsers without IndexedDB: the key lives as long as the tab. */
 export class MemoryKeyStore implements KeyStore {
   private key: DeviceKey | undefined
-  async load(): Promise<DeviceKey | undefined> {
-    return this.key
+  load(): Promise<DeviceKey | undefined> {
+    return Promise.resolve(this.key)
   }
-  async saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
+  saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
     this.key ??= key
-    return this.key
+    return Promise.resolve(this.key)
   }
 }

@@ -19,14 +19,19 @@ export class MemoryDocStore implements DocStore {
     doc.on('update', save)
     return {
       loaded: Promise.resolve(),
-      compact: async () => {
+      compact: () => {
         rows.splice(0, rows.length, Y.encodeStateAsUpdate(doc))
+        return Promise.resolve()
       },
-      close: async () => doc.off('update', save),
+      close: () => {
+        doc.off('update', save)
+        return Promise.resolve()
+      },
     }
   }
 
-  async remove(name: string): Promise<void> {
+  remove(name: string): Promise<void> {
     this.docs.delete(name)
+    return Promise.resolve()
   }
 }

@@ -29,7 +29,7 @@ export async function createDeviceKey(subtle: SubtleCrypto | undefined): Promise
 async function createWebCryptoKey(subtle: SubtleCrypto): Promise<DeviceKey | undefined> {
   let pair: CryptoKeyPair
   try {
-    pair = (await subtle.generateKey(ED25519, false, ['sign', 'verify'])) as CryptoKeyPair
+    pair = await subtle.generateKey(ED25519, false, ['sign', 'verify'])
   } catch {
     // NotSupportedError on browsers without Ed25519 in WebCrypto.
     return undefined

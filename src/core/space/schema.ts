@@ -2,7 +2,7 @@
  * The shape of a space's Y.Doc. Top-level names are part of the stored and
  * synced format: renaming one orphans every existing space's data.
  */
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import type { Did } from '../identity/didKey.ts'
 
 export const SPACE_FORMAT_VERSION = 1

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { MAX_DISPLAY_NAME_LENGTH, readDisplayName, setDisplayName } from '../../../core/identity/profile.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useServices } from '../../services.ts'
@@ -6,9 +6,9 @@ import { useServices } from '../../services.ts'
 export function DevicePanel() {
   const { deviceDoc, device } = useServices()
   const displayName = useDocValue(deviceDoc, readDisplayName, '')
-  const [draft, setDraft] = useState(displayName)
+  // A draft exists only while the user is editing; otherwise the field shows the stored name live.
+  const [draft, setDraft] = useState<string | undefined>(undefined)
   const [copied, setCopied] = useState(false)
-  useEffect(() => setDraft(displayName), [displayName])
 
   return (
     <section className="panel" aria-labelledby="device-heading">
@@ -19,10 +19,11 @@ export function DevicePanel() {
           aria-label="Display name"
           placeholder="e.g. Ana's phone"
           maxLength={MAX_DISPLAY_NAME_LENGTH}
-          value={draft}
+          value={draft ?? displayName}
           onChange={(event) => setDraft(event.target.value)}
           onBlur={() => {
-            if (draft !== displayName) setDisplayName(deviceDoc, draft)
+            if (draft !== undefined && draft !== displayName) setDisplayName(deviceDoc, draft)
+            setDraft(undefined)
           }}
           onKeyDown={(event) => {
             if (event.key === 'Enter') event.currentTarget.blur()

@@ -93,24 +93,24 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
 }
 
 function SpaceName({ name, onRename }: { readonly name: string; readonly onRename: (name: string) => void }) {
-  const [draft, setDraft] = useState(name)
-  useEffect(() => setDraft(name), [name])
+  // A draft exists only while the user is editing; otherwise the field shows the shared name live.
+  const [draft, setDraft] = useState<string | undefined>(undefined)
   const commit = (): void => {
-    if (draft.trim() && draft !== name) onRename(draft)
-    else setDraft(name)
+    if (draft !== undefined && draft.trim() && draft !== name) onRename(draft)
+    setDraft(undefined)
   }
   return (
     <input
       className="space-name"
       aria-label="Space name"
       maxLength={MAX_SPACE_NAME_LENGTH}
-      value={draft}
+      value={draft ?? name}
       onChange={(event) => setDraft(event.target.value)}
       onBlur={commit}
       onKeyDown={(event) => {
         if (event.key === 'Enter') event.currentTarget.blur()
         if (event.key === 'Escape') {
-          setDraft(name)
+          setDraft(undefined)
           event.currentTarget.blur()
         }
       }}
