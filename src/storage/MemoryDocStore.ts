@@ -12,6 +12,8 @@ export class MemoryDocStore implements DocStore {
   attach(name: string, doc: Y.Doc): StoredDoc {
     const rows = this.docs.get(name) ?? []
     this.docs.set(name, rows)
+    // Whatever the doc held before attaching is saved too, as IndexedDbDocStore does.
+    rows.push(Y.encodeStateAsUpdate(doc))
     Y.transact(doc, () => rows.forEach((row) => Y.applyUpdate(doc, row)), this, false)
     const save = (update: Uint8Array, origin: unknown): void => {
       if (origin !== this) rows.push(update)

@@ -1,0 +1,72 @@
+/**
+ * The contract every DocStore keeps, run against each implementation
+ * (memory, IndexedDB, and later LevelDB on the personal node).
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { DocStore } from '../../src/core/space/DocStore.ts'
+
+function docWith(text: string): Y.Doc {
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, text)
+  return doc
+}
+
+export function runDocStoreContract(name: string, makeStore: () => DocStore): void {
+  describe(`${name} (DocStore contract)`, () => {
+    it('[DS1] a doc attached again gets back every change saved before', async () => {
+      const store = makeStore()
+      const first = new Y.Doc()
+      const stored = store.attach('doc-a', first)
+      await stored.loaded
+      first.getText('t').insert(0, 'hello')
+      first.getText('t').insert(5, ' world')
+      await stored.close()
+
+      const second = new Y.Doc()
+      await store.attach('doc-a', second).loaded
+      expect(second.getText('t').toString()).toBe('hello world')
+    })
+
+    it('[DS2] content written before loading finishes is kept too', async () => {
+      const store = makeStore()
+      const doc = docWith('early')
+      const stored = store.attach('doc-b', doc)
+      await stored.loaded
+      await stored.close()
+      const again = new Y.Doc()
+      await store.attach('doc-b', again).loaded
+      expect(again.getText('t').toString()).toBe('early')
+    })
+
+    it('[DS3] compacting keeps the content', async () => {
+      const store = makeStore()
+      const doc = new Y.Doc()
+      const stored = store.attach('doc-c', doc)
+      await stored.loaded
+      for (let i = 0; i < 50; i++) doc.getText('t').insert(i, 'x')
+      await stored.compact()
+      doc.getText('t').insert(0, 'after ')
+      await stored.close()
+      const again = new Y.Doc()
+      await store.attach('doc-c', again).loaded
+      expect(again.getText('t').toString()).toBe('after ' + 'x'.repeat(50))
+    })
+
+    it('[DS4] removing a doc forgets it; other docs are untouched', async () => {
+      const store = makeStore()
+      for (const name of ['doc-d', 'doc-e']) {
+        const stored = store.attach(name, docWith(name))
+        await stored.loaded
+        await stored.close()
+      }
+      await store.remove('doc-d')
+      const removed = new Y.Doc()
+      await store.attach('doc-d', removed).loaded
+      expect(removed.getText('t').toString()).toBe('')
+      const kept = new Y.Doc()
+      await store.attach('doc-e', kept).loaded
+      expect(kept.getText('t').toString()).toBe('doc-e')
+    })
+  })
+}

@@ -1,0 +1,68 @@
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { IndexedDbDocStore, type SaveStatus } from '../../src/storage/IndexedDbDocStore.ts'
+import { runDocStoreContract } from '../helpers/docStoreContract.ts'
+
+let n = 0
+// Each store gets its own database names: fake-indexeddb is one global per test file.
+runDocStoreContract('IndexedDbDocStore', () => {
+  const prefix = `t${n++}-`
+  const store = new IndexedDbDocStore()
+  return { attach: (name, doc) => store.attach(prefix + name, doc), remove: (name) => store.remove(prefix + name) }
+})
+
+function countRows(name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name)
+    open.onerror = () => reject(open.error ?? new Error('open failed'))
+    open.onsuccess = () => {
+      const count = open.result.transaction('updates').objectStore('updates').count()
+      count.onsuccess = () => {
+        open.result.close()
+        resolve(count.result)
+      }
+    }
+  })
+}
+
+describe('IndexedDbDocStore', () => {
+  it('reports a failed write, keeps the change, and saves everything once writing works again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const statuses: SaveStatus[] = []
+      const store = new IndexedDbDocStore((status) => statuses.push(status))
+      const doc = new Y.Doc()
+      const stored = store.attach('failing', doc)
+      await stored.loaded
+
+      const add = vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementation(() => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+      })
+      doc.getText('t').insert(0, 'typed while full')
+      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(false))
+      expect(statuses.at(-1)?.error?.reason).toBe('quota')
+
+      add.mockRestore()
+      await vi.advanceTimersByTimeAsync(10_000)
+      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(true))
+      await stored.close()
+
+      const again = new Y.Doc()
+      await store.attach('failing', again).loaded
+      expect(again.getText('t').toString()).toBe('typed while full')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('folds a long history into one snapshot instead of keeping every keystroke', async () => {
+    const store = new IndexedDbDocStore()
+    const doc = new Y.Doc()
+    const stored = store.attach('history', doc)
+    await stored.loaded
+    for (let i = 0; i < 600; i++) doc.getText('t').insert(i, 'k')
+    await vi.waitFor(async () => expect(await countRows('history')).toBeLessThan(100), { timeout: 5_000 })
+    await stored.close()
+  })
+})
