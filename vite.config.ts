@@ -1,10 +1,32 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 
 const THEME_COLOUR = '#1f4e5f'
 const BACKGROUND_COLOUR = '#f6f4ef'
+
+/**
+ * main.tsx imports the UI lazily so it can start reading IndexedDB first; a
+ * modulepreload link lets the browser fetch and compile that chunk alongside
+ * the entry instead of only once the entry has run.
+ */
+function preloadUiChunk(): Plugin {
+  return {
+    name: 'pii:preload-ui-chunk',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, context) {
+        const chunk = Object.values(context.bundle ?? {}).find(
+          (output) => output.type === 'chunk' && output.facadeModuleId?.endsWith('/src/ui/mount.tsx'),
+        )
+        if (!chunk) throw new Error('pii:preload-ui-chunk: no chunk for src/ui/mount.tsx; did main.tsx stop importing it?')
+        return [{ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${chunk.fileName}` }, injectTo: 'head' }]
+      },
+    },
+  }
+}
 
 export default defineConfig(({ isSsrBuild }) => {
   if (isSsrBuild) {
@@ -24,6 +46,7 @@ export default defineConfig(({ isSsrBuild }) => {
     build: { outDir: 'dist/app', emptyOutDir: true, target: 'es2022' },
     plugins: [
       react(),
+      preloadUiChunk(),
       VitePWA({
         strategies: 'injectManifest',
         srcDir: 'src/sw',

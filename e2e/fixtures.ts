@@ -18,6 +18,16 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
     { scope: 'worker' },
   ],
   baseURL: async ({ piiServer }, use) => use(piiServer.url),
+  // A page error or a blocked resource (e.g. by the Content-Security-Policy) fails the test that caused it.
+  page: async ({ page }, use) => {
+    const problems: string[] = []
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+    })
+    await use(page)
+    expect(problems).toEqual([])
+  },
 })
 
 export { expect }

@@ -3,9 +3,6 @@
  * builds the services the UI uses, registers the service worker, renders.
  */
 import './ui/styles.css'
-import { StrictMode } from 'react'
-import { createRoot } from 'react-dom/client'
-import { Workbox } from 'workbox-window'
 import * as Y from 'yjs'
 import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
 import type { DocStore } from './core/space/DocStore.ts'
@@ -15,9 +12,8 @@ import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
-import { App } from './ui/App.tsx'
 import { parseRoute } from './ui/route.ts'
-import { ServicesContext, type AppServices } from './ui/services.ts'
+import type { AppServices } from './ui/services.ts'
 import { reportSaveStatus, uiStore } from './ui/store.ts'
 
 const DEVICE_DOC_NAME = 'pii-device'
@@ -27,10 +23,12 @@ const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
 const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 
 async function boot(): Promise<void> {
+  performance.mark('pii:boot')
   const route = parseRoute(location.hash)
   uiStore.setState({ route })
 
   const probe = await probeIndexedDb()
+  performance.mark('pii:storage-probed')
   if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
   const store: DocStore = probe.available
     ? new IndexedDbDocStore((status) => reportSaveStatus(status.name, status.saved, status.error?.message))
@@ -40,16 +38,23 @@ async function boot(): Promise<void> {
   const deviceDoc = new Y.Doc()
   const library = new SpaceLibrary({ deviceDoc, store, tabs, now: Date.now })
 
-  // Start loading the space in the address bar at once, alongside the device doc and key.
+  // The small device doc and key are asked for first, so the first render
+  // need not wait behind a large space being applied.
+  const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
+  const deviceKey = loadOrCreateDeviceKey(keyStore, crypto.subtle)
+  // The space in the address bar starts loading now, in parallel, instead of after React mounts.
   let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
+  void prefetched?.loaded.then(() => performance.mark('pii:space-loaded'))
+  // React and the UI, most of the script, evaluate now, while IndexedDB reads
+  // are in flight, rather than before they start (index.html preloads the chunk).
+  const ui = import('./ui/mount.tsx')
   window.addEventListener('hashchange', () => {
     uiStore.setState({ route: parseRoute(location.hash) })
     prefetched?.release()
     prefetched = undefined
   })
-
-  const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
-  const [key] = await Promise.all([loadOrCreateDeviceKey(keyStore, crypto.subtle), deviceStored.loaded])
+  const [key] = await Promise.all([deviceKey, deviceStored.loaded])
+  performance.mark('pii:device-ready')
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
 
   const services: AppServices = {
@@ -61,13 +66,9 @@ async function boot(): Promise<void> {
 
   const container = document.getElementById('root')
   if (!container) throw new Error('index.html has no #root element.')
-  createRoot(container).render(
-    <StrictMode>
-      <ServicesContext.Provider value={services}>
-        <App />
-      </ServicesContext.Provider>
-    </StrictMode>,
-  )
+  const { mountApp } = await ui
+  performance.mark('pii:ui-loaded')
+  mountApp(container, services)
 
   window.addEventListener('beforeunload', (event) => {
     // The browser's own "leave site?" prompt: the only way to stop a close losing unsaved changes.
@@ -83,29 +84,36 @@ async function watchStorage(): Promise<void> {
   setInterval(() => void refresh(), STORAGE_ESTIMATE_INTERVAL_MS)
 }
 
-/** Registers the service worker; returns the action that applies a waiting update. */
+/**
+ * Registers the service worker after first render (workbox-window loads
+ * lazily, off the path to showing data); returns the action that applies a
+ * waiting update.
+ */
 function registerServiceWorker(): () => void {
   if (import.meta.env.DEV || !('serviceWorker' in navigator)) return () => location.reload()
-  // `updateViaCache: 'none'`: the HTTP cache must never hide a new sw.js, or an update could not arrive.
-  const workbox = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none' })
   let reloadWhenControlled = false
-  workbox.addEventListener('waiting', () => uiStore.setState({ updateReady: true }))
-  workbox.addEventListener('controlling', () => {
-    // Only the tab whose user chose "Reload" reloads; the first install just takes control.
-    if (reloadWhenControlled) location.reload()
-  })
-  void workbox.register()
-  const checkForUpdate = (): void => void workbox.update().catch(() => {})
-  setInterval(checkForUpdate, UPDATE_CHECK_INTERVAL_MS)
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') checkForUpdate()
+  const workbox = import('workbox-window').then(({ Workbox }) => {
+    // `updateViaCache: 'none'`: the HTTP cache must never hide a new sw.js, or an update could not arrive.
+    const instance = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none' })
+    instance.addEventListener('waiting', () => uiStore.setState({ updateReady: true }))
+    instance.addEventListener('controlling', () => {
+      // Only the tab whose user chose "Reload" reloads; the first install just takes control.
+      if (reloadWhenControlled) location.reload()
+    })
+    void instance.register()
+    const checkForUpdate = (): void => void instance.update().catch(() => {})
+    setInterval(checkForUpdate, UPDATE_CHECK_INTERVAL_MS)
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') checkForUpdate()
+    })
+    return instance
   })
   return () => {
-    void navigator.serviceWorker.getRegistration().then((registration) => {
+    void Promise.all([workbox, navigator.serviceWorker.getRegistration()]).then(([instance, registration]) => {
       // Another tab may have activated the update already: then a reload is all it takes.
       if (!registration?.waiting) return location.reload()
       reloadWhenControlled = true
-      workbox.messageSkipWaiting()
+      instance.messageSkipWaiting()
     })
   }
 }

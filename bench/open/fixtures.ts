@@ -80,13 +80,24 @@ export function buildSpaceRows(spec: CaseSpec, name: string): Uint8Array[] {
   doc.on('update', (update: Uint8Array) => rows.push(update))
   initialiseSpace(doc, { name, createdAt: Date.now(), owner: randomOwner() })
   const ids = appendItems(doc, spec.items)
-  if (spec.rows > 1) editItems(doc, ids, spec.rows - rows.length)
+  if (spec.updates > rows.length) editItems(doc, ids, spec.updates - rows.length)
   verify(doc, spec, ids)
-  // One row means "stored compacted", as the app leaves a space after compaction.
-  const stored = spec.rows === 1 ? [Y.encodeStateAsUpdate(doc)] : rows
+  const stored = storedForm(doc, rows, spec.rows)
   if (stored.length !== spec.rows) throw new Error(`${spec.key}: built ${stored.length} rows, wanted ${spec.rows}.`)
   doc.destroy()
   return stored
+}
+
+/** The history as `rowCount` rows: all updates as rows, or a snapshot of the older ones followed by the newest as rows. */
+function storedForm(doc: Y.Doc, updates: readonly Uint8Array[], rowCount: number): Uint8Array[] {
+  if (rowCount >= updates.length) return [...updates]
+  if (rowCount === 1) return [Y.encodeStateAsUpdate(doc)]
+  const tailStart = updates.length - (rowCount - 1)
+  const older = new Y.Doc()
+  Y.transact(older, () => updates.slice(0, tailStart).forEach((update) => Y.applyUpdate(older, update)))
+  const snapshot = Y.encodeStateAsUpdate(older)
+  older.destroy()
+  return [snapshot, ...updates.slice(tailStart)]
 }
 
 /** The app's reader must see every item, in the order they were added. */

@@ -85,7 +85,13 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     super(name, doc)
     doc.off('update', this._storeUpdate)
     this._storeUpdate = (update: Uint8Array, origin: unknown) => this.save(update, origin)
-    doc.on('update', this._storeUpdate)
+    // Saving starts when loading ends. Yjs encodes each transaction's update
+    // only when someone listens for it, and the load's would be the whole
+    // stored doc, encoded just to be ignored. Nothing is missed: loading
+    // stores the doc's earlier state itself, in the same task as 'synced'.
+    this.on('synced', () => {
+      if (!this._destroyed) doc.on('update', this._storeUpdate)
+    })
     this.loaded = new Promise<void>((resolve, reject) => {
       this._db.catch(reject)
       void this.whenSynced.then(() => {
@@ -167,15 +173,20 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     const db = await this._db
     let snapshotBytes = 0
     await writeInOneTransaction(db, (store) => {
-      const rows = store.getAll()
+      // Rows another tab wrote since this doc loaded, whose updates may not
+      // have reached this tab yet, are merged first so replacing the rows
+      // cannot drop them. Rows loaded at open are in the doc already, and
+      // re-applying a long history would block the page for as long as loading did.
+      const rows = store.getAll(IDBKeyRange.lowerBound(this._dbref))
       rows.onsuccess = () => {
-        // Rows another tab wrote whose updates have not reached this tab yet
-        // are merged first, so replacing the rows cannot drop them.
         Y.transact(this.doc, () => (rows.result as Uint8Array[]).forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
         const snapshot = Y.encodeStateAsUpdate(this.doc)
         snapshotBytes = snapshot.byteLength
         store.clear()
-        store.add(snapshot)
+        const added = store.add(snapshot)
+        added.onsuccess = () => {
+          this._dbref = (added.result as number) + 1
+        }
       }
     })
     this.snapshotBytes = snapshotBytes

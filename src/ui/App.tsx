@@ -3,7 +3,7 @@ import { SpaceList } from './features/spaces/SpaceList.tsx'
 import { SpaceView } from './features/space/SpaceView.tsx'
 import { Notices } from './features/status/Notices.tsx'
 import { StorageMeter } from './features/status/StorageMeter.tsx'
-import { useUi } from './store.ts'
+import { useUi } from './hooks/useUi.ts'
 
 export function App() {
   const route = useUi((state) => state.route)

@@ -2,9 +2,10 @@
  * UI state that is not data: where the user is, what the browser reported,
  * what needs their attention. Data (spaces, items, names) lives in Yjs docs
  * and is read through the hooks in ./hooks; this store never copies it.
+ * React binds to it in ./hooks/useUi.ts, so main.tsx can update it without
+ * loading React.
  */
 import { createStore } from 'zustand/vanilla'
-import { useStore } from 'zustand'
 import type { StorageEstimate } from '../storage/browserStorage.ts'
 import type { Route } from './route.ts'
 
@@ -31,10 +32,6 @@ export const uiStore = createStore<UiState>()(() => ({
   storageEstimate: undefined,
   saveProblems: [],
 }))
-
-export function useUi<T>(select: (state: UiState) => T): T {
-  return useStore(uiStore, select)
-}
 
 export function reportSaveStatus(docName: string, saved: boolean, message?: string): void {
   const others = uiStore.getState().saveProblems.filter((problem) => problem.docName !== docName)

@@ -6,8 +6,8 @@
  *
  * The platform's SubtleCrypto is passed in rather than read from a global so
  * this module runs unchanged in the page, the service worker and Node.
+ * noble loads only when it is needed, which on current browsers is never.
  */
-import * as noble from '@noble/ed25519'
 import { didFromPublicKey, type Did } from './didKey.ts'
 import type { KeyStore } from './KeyStore.ts'
 
@@ -38,8 +38,12 @@ async function createWebCryptoKey(subtle: SubtleCrypto): Promise<DeviceKey | und
   return { kind: 'webcrypto', publicKey, privateKey: pair.privateKey }
 }
 
-export async function createNobleKey(secretKey: Uint8Array = noble.utils.randomSecretKey()): Promise<DeviceKey> {
-  return { kind: 'noble', publicKey: await noble.getPublicKeyAsync(secretKey), secretKey }
+const loadNoble = () => import('@noble/ed25519')
+
+export async function createNobleKey(secretKey?: Uint8Array): Promise<DeviceKey> {
+  const noble = await loadNoble()
+  const secret = secretKey ?? noble.utils.randomSecretKey()
+  return { kind: 'noble', publicKey: await noble.getPublicKeyAsync(secret), secretKey: secret }
 }
 
 export function deviceDid(key: DeviceKey): Did {
@@ -51,7 +55,7 @@ export async function signWith(key: DeviceKey, subtle: SubtleCrypto | undefined,
     if (!subtle) throw new Error('This key lives in WebCrypto, but no SubtleCrypto was given to sign with.')
     return new Uint8Array(await subtle.sign(ED25519, key.privateKey, message as Uint8Array<ArrayBuffer>))
   }
-  return noble.signAsync(message, key.secretKey)
+  return (await loadNoble()).signAsync(message, key.secretKey)
 }
 
 export async function verifySignature(
@@ -69,7 +73,7 @@ export async function verifySignature(
     }
   }
   try {
-    return await noble.verifyAsync(signature, message, publicKey)
+    return await (await loadNoble()).verifyAsync(signature, message, publicKey)
   } catch {
     return false
   }

@@ -20,6 +20,8 @@ export interface SpaceSession {
   readonly undo: Y.UndoManager
   /** Resolves once the stored content is in `doc`. */
   readonly loaded: Promise<void>
+  /** True once `loaded` has resolved, for renderers that cannot wait on a promise. */
+  readonly isLoaded: boolean
   /** True once the space was deleted (here or in another tab); the doc no longer saves. */
   readonly removed: boolean
   /** Applies one user action (add, delete, move, toggle) as its own undo step; typing merges by time instead. */
@@ -45,6 +47,7 @@ class OpenSpace implements SpaceSession {
   readonly undo: Y.UndoManager
   readonly loaded: Promise<void>
   removed = false
+  isLoaded = false
   references = 1
   private readonly stored: StoredDoc
   private connection: DocConnection | undefined
@@ -59,6 +62,7 @@ class OpenSpace implements SpaceSession {
     this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500 })
     this.stored = deps.store.attach(spaceDocName(id), this.doc)
     this.loaded = this.stored.loaded.then(() => {
+      this.isLoaded = true
       // Connecting after the load keeps the whole stored history from being re-sent to every other tab.
       if (!this.removed) this.connection = deps.tabs.connect(spaceDocName(id), this.doc)
     })
@@ -108,6 +112,12 @@ export class SpaceLibrary {
 
   has(id: SpaceId): boolean {
     return findSpace(this.deps.deviceDoc, id) !== undefined
+  }
+
+  /** The space if some view already holds it open and loaded; takes no reference. */
+  loadedSession(id: SpaceId): SpaceSession | undefined {
+    const space = this.open.get(id)
+    return space?.isLoaded ? space : undefined
   }
 
   openSpace(id: SpaceId): SpaceSession {

@@ -35,15 +35,13 @@ function integerPart(key: string): string {
   return key.slice(0, length)
 }
 
+const KEY_CHARACTERS = /^[A-Za-z][0-9A-Za-z]*$/
+
+/** Checked for every item on every read, so it avoids allocation and exceptions. */
 export function isOrderKey(key: unknown): key is OrderKey {
-  if (typeof key !== 'string' || key.length === 0 || key === SMALLEST_INTEGER) return false
-  try {
-    const fraction = key.slice(integerPart(key).length)
-    for (const char of key.slice(1)) digitValue(char)
-    return !fraction.endsWith('0')
-  } catch {
-    return false
-  }
+  if (typeof key !== 'string' || !KEY_CHARACTERS.test(key) || key === SMALLEST_INTEGER) return false
+  const length = integerLength(key[0])
+  return key.length >= length && (key.length === length || !key.endsWith('0'))
 }
 
 /** A key strictly between two fractions (a < b), no trailing zeros. */

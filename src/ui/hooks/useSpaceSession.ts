@@ -6,7 +6,8 @@ import { useServices } from '../services.ts'
 /** Holds a space open while the calling component is mounted; undefined until its stored content is loaded. */
 export function useSpaceSession(id: SpaceId): SpaceSession | undefined {
   const { library } = useServices()
-  const [loaded, setLoaded] = useState<SpaceSession | undefined>(undefined)
+  // A space opened ahead of the view (main.tsx prefetches the one in the address) renders in the first pass.
+  const [loaded, setLoaded] = useState<SpaceSession | undefined>(() => library.loadedSession(id))
 
   useEffect(() => {
     const session = library.openSpace(id)

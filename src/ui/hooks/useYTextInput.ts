@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useLayoutEffect, useRef } from 'react'
 import type * as Y from 'yjs'
 
 type TextField = HTMLInputElement | HTMLTextAreaElement
@@ -12,7 +12,8 @@ type TextField = HTMLInputElement | HTMLTextAreaElement
 export function useYTextInput<E extends TextField>(text: Y.Text | undefined) {
   const ref = useRef<E>(null)
 
-  useEffect(() => {
+  // A layout effect fills the field before the browser paints, so a row never flashes empty.
+  useLayoutEffect(() => {
     const field = ref.current
     if (!field || !text) return
     field.value = text.toString()

@@ -1,4 +1,4 @@
-import { useUi } from '../../store.ts'
+import { useUi } from '../../hooks/useUi.ts'
 import { useServices } from '../../services.ts'
 
 /** Everything that needs the user's attention, above the page. */

@@ -1,4 +1,4 @@
-import { useUi } from '../../store.ts'
+import { useUi } from '../../hooks/useUi.ts'
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const
 
