@@ -10,7 +10,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   forbidOnly: !!process.env.CI,
-  reporter: 'list',
+  reporter: [['list'], ['./summaryReporter.ts']],
   outputDir: '../test-results',
   use: {
     browserName: 'chromium',
