@@ -76,6 +76,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   private compactTimer: ReturnType<typeof setTimeout> | undefined
   private compactDueAt = 0
   private writes: Promise<unknown> = Promise.resolve()
+  private whenSavedAgain: (() => void) | undefined
 
   constructor(
     name: string,
@@ -195,14 +196,22 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     if (this.unsaved) {
       this.unsaved = false
       this.onSaveStatus({ name: this.name, saved: true })
+      this.whenSavedAgain?.()
     }
   }
 
   async close(): Promise<void> {
-    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
     await this.writes
-    // A failed save still waiting for its retry gets one last full attempt.
-    if (this.unsaved) await this.compact().catch((error: unknown) => this.failed(error))
+    if (this.unsaved) {
+      // Closing must not drop what the disk refused: retry now, and keep
+      // retrying on the failure schedule until a snapshot is written.
+      this.scheduleCompact(0)
+      await new Promise<void>((resolve) => (this.whenSavedAgain = resolve))
+    }
+    await this.discard()
+  }
+
+  async discard(): Promise<void> {
     if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
     await this.destroy()
   }

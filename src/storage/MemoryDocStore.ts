@@ -29,6 +29,10 @@ export class MemoryDocStore implements DocStore {
         doc.off('update', save)
         return Promise.resolve()
       },
+      discard: () => {
+        doc.off('update', save)
+        return Promise.resolve()
+      },
     }
   }
 

@@ -68,5 +68,22 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       await store.attach('doc-e', kept).loaded
       expect(kept.getText('t').toString()).toBe('doc-e')
     })
+
+    it('[DS5] after discard, changes are no longer saved', async () => {
+      const store = makeStore()
+      const doc = new Y.Doc()
+      const stored = store.attach('doc-f', doc)
+      await stored.loaded
+      doc.getText('t').insert(0, 'kept')
+      await stored.close()
+      const again = new Y.Doc()
+      const reopened = store.attach('doc-f', again)
+      await reopened.loaded
+      await reopened.discard()
+      again.getText('t').insert(0, 'not kept ')
+      const third = new Y.Doc()
+      await store.attach('doc-f', third).loaded
+      expect(third.getText('t').toString()).toBe('kept')
+    })
   })
 }

@@ -27,7 +27,7 @@ function countRows(name: string): Promise<number> {
 }
 
 describe('IndexedDbDocStore', () => {
-  it('reports a failed write, keeps the change, and saves everything once writing works again', async () => {
+  it('reports a failed write, keeps the change, and saves everything once writing works again, even after close was asked', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
       const statuses: SaveStatus[] = []
@@ -43,10 +43,16 @@ describe('IndexedDbDocStore', () => {
       await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(false))
       expect(statuses.at(-1)?.error?.reason).toBe('quota')
 
+      // Closing while the disk is full must wait for the retry, not drop the change.
+      let closed = false
+      const closing = stored.close().then(() => (closed = true))
+      await vi.advanceTimersByTimeAsync(12_000)
+      expect(closed).toBe(false)
+
       add.mockRestore()
       await vi.advanceTimersByTimeAsync(10_000)
       await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(true))
-      await stored.close()
+      await closing
 
       const again = new Y.Doc()
       await store.attach('failing', again).loaded

@@ -13,6 +13,11 @@ export interface StoredDoc {
   readonly loaded: Promise<void>
   /** Replaces the stored update history with one snapshot of the doc. */
   compact(): Promise<void>
-  /** Finishes pending writes and stops saving. */
+  /**
+   * Stops saving once every change is written. While writing fails (a full
+   * disk) it keeps retrying and does not resolve, so a change is never dropped.
+   */
   close(): Promise<void>
+  /** Stops saving at once, dropping anything unsaved: for a doc being deleted. */
+  discard(): Promise<void>
 }

@@ -88,11 +88,16 @@ class OpenSpace implements SpaceSession {
     if (--this.references === 0) this.onRelease(this)
   }
 
+  /**
+   * Storage closes first: while it is still retrying a failed save, the doc
+   * stays alive and connected, so reopening the space in this tab gets the
+   * unsaved changes back over the tab transport instead of losing them.
+   */
   async close(): Promise<void> {
+    await (this.removed ? this.stored.discard() : this.stored.close())
     this.stopNameSync()
     this.connection?.close()
     this.undo.destroy()
-    await this.stored.close()
     this.doc.destroy()
   }
 }
