@@ -1,4 +1,5 @@
 /** Settings from the environment, checked up front so a typo stops start-up with a sentence, not a stack trace. */
+import { isLogLevel, LogLevel, type LogLevelName } from './log.ts'
 
 export interface ServerConfig {
   readonly host: string
@@ -18,4 +19,70 @@ export function readServerConfig(env: NodeJS.ProcessEnv, defaults: ServerConfig)
     throw new ConfigError(`PORT must be a whole number from 0 to 65535; it is "${rawPort}".`)
   }
   return { host, port }
+}
+
+export interface RelayLimits {
+  /** Largest frame a client may send, in bytes; larger closes with 1009. */
+  readonly maxFrameBytes: number
+  readonly maxTopicsPerConnection: number
+  readonly maxConnectionsPerAddress: number
+  /** Sustained frames per second per connection, and the burst allowed above it. */
+  readonly messagesPerSecond: number
+  readonly messageBurst: number
+  /** A subscriber whose unsent data passes this many bytes is dropped rather than buffered without end. */
+  readonly maxBufferedBytes: number
+  /** Ping interval; a connection that has not answered the previous ping by the next is dropped. */
+  readonly heartbeatMs: number
+}
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  // Relayed sync messages carry encrypted Yjs updates; clients split anything bigger.
+  maxFrameBytes: 1024 * 1024,
+  // A person rarely has more than a few dozen spaces open at once.
+  maxTopicsPerConnection: 256,
+  // Room for a household or an office behind one NAT address.
+  maxConnectionsPerAddress: 64,
+  // Typing produces ~20 updates a second; signalling bursts on join.
+  messagesPerSecond: 100,
+  messageBurst: 300,
+  // Eight maximum-size frames queued for one slow reader.
+  maxBufferedBytes: 8 * 1024 * 1024,
+  // The stock y-webrtc server's interval; browsers answer pings even in hidden tabs.
+  heartbeatMs: 30_000,
+}
+
+const RELAY_LIMIT_ENV: Record<keyof RelayLimits, string> = {
+  maxFrameBytes: 'RELAY_MAX_FRAME_BYTES',
+  maxTopicsPerConnection: 'RELAY_MAX_TOPICS_PER_CONNECTION',
+  maxConnectionsPerAddress: 'RELAY_MAX_CONNECTIONS_PER_ADDRESS',
+  messagesPerSecond: 'RELAY_MESSAGES_PER_SECOND',
+  messageBurst: 'RELAY_MESSAGE_BURST',
+  maxBufferedBytes: 'RELAY_MAX_BUFFERED_BYTES',
+  heartbeatMs: 'RELAY_HEARTBEAT_MS',
+}
+
+export interface RelayConfig {
+  readonly limits: RelayLimits
+  /** Set to share topics with other relay instances through Redis pub/sub. */
+  readonly redisUrl: string | undefined
+  readonly logLevel: LogLevelName
+}
+
+export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
+  const limits = { ...DEFAULT_RELAY_LIMITS }
+  for (const key of Object.keys(RELAY_LIMIT_ENV) as (keyof RelayLimits)[]) {
+    const name = RELAY_LIMIT_ENV[key]
+    const raw = env[name]?.trim()
+    if (raw === undefined || raw === '') continue
+    const value = Number(raw)
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number of at least 1; it is "${raw}".`)
+    limits[key] = value
+  }
+  const redisUrl = env.REDIS_URL?.trim() || undefined
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://; it is "${redisUrl}".`)
+  }
+  const logLevel = env.LOG_LEVEL?.trim() || 'info'
+  if (!isLogLevel(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${Object.keys(LogLevel).join(', ')}; it is "${logLevel}".`)
+  return { limits, redisUrl, logLevel }
 }
