@@ -4,11 +4,12 @@
  * @roamhq/wrtc) find each other through it and sync a Y.Doc over WebRTC.
  */
 import { chromium, test as base, expect, type Browser, type Page } from '@playwright/test'
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable, Writable } from 'node:stream'
 import { build } from 'vite'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
 import { launchOptions } from './chromium.ts'
@@ -40,7 +41,7 @@ async function openPeer(browser: Browser, server: RunningPiiServer, room: string
 class NodePeer {
   readonly values = new Map<string, string>()
   peers = 0
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const message = JSON.parse(line) as { key?: string; value?: string; peers?: number }
       if (message.key !== undefined && message.value !== undefined) this.values.set(message.key, message.value)

@@ -22,11 +22,11 @@ if (!relayUrl || !room) {
 
 const doc = new Y.Doc()
 const map = doc.getMap<string>('shared')
-const provider = new WebrtcProvider(room, doc, { signaling: [relayUrl], password: password ?? null, peerOpts: { wrtc } })
+const provider = new WebrtcProvider(room, doc, { signaling: [relayUrl], ...(password ? { password } : {}), peerOpts: { wrtc } })
 const say = (message: object): void => void process.stdout.write(JSON.stringify(message) + '\n')
 
 map.observe((event) => {
-  for (const key of event.keysChanged) say({ key, value: map.get(key) })
+  for (const key of event.keysChanged as Set<string>) say({ key, value: map.get(key) })
 })
 provider.on('peers', () => say({ peers: provider.room?.webrtcConns.size ?? 0 }))
 

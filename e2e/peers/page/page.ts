@@ -21,9 +21,10 @@ declare global {
 const params = new URLSearchParams(location.search)
 const doc = new Y.Doc()
 const map = doc.getMap<string>('shared')
+const password = params.get('password')
 const provider = new WebrtcProvider(params.get('room') ?? 'room', doc, {
   signaling: [params.get('relay') ?? ''],
-  password: params.get('password'),
+  ...(password ? { password } : {}),
 })
 window.peer = {
   set: (key, value) => map.set(key, value),
