@@ -77,9 +77,17 @@ export interface AttackResult {
 /**
  * Sends `frames` hostile frames over `parallel` connections, reconnecting
  * whenever the relay closes one (which it does on the first bad frame).
- * Every fourth connection floods: it sends its frames without waiting.
+ * Every eighth connection floods: it sends just past the burst the relay
+ * allows, so the rate limit (not the frame checks) is what stops it.
  */
-export async function runAttack(url: string, frames: number, parallel: number, random: Random, oversizeBytes: number): Promise<AttackResult> {
+export async function runAttack(
+  url: string,
+  frames: number,
+  parallel: number,
+  random: Random,
+  oversizeBytes: number,
+  floodBurst = 400,
+): Promise<AttackResult> {
   let sent = 0
   let opened = 0
   let refused = 0
@@ -94,8 +102,8 @@ export async function runAttack(url: string, frames: number, parallel: number, r
         await new Promise((resolve) => setTimeout(resolve, 5))
         continue
       }
-      const flood = index % 4 === 0
-      const burst = flood ? 400 : 1 + Math.floor(random() * 3)
+      const flood = index % 8 === 0
+      const burst = flood ? floodBurst : 1 + Math.floor(random() * 3)
       for (let n = 0; n < burst && sent < frames && socket.readyState === WebSocket.OPEN; n++) {
         const frame = flood ? { data: '{"type":"publish","topic":"room","data":"flood"}', binary: false } : hostileFrame(random, oversizeBytes)
         socket.send(frame.data, { binary: frame.binary })

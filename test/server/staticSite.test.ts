@@ -84,6 +84,6 @@ describe('static site', () => {
   it('[S6] reports health', async () => {
     const health = await get('/healthz')
     expect(health.status).toBe(200)
-    expect(JSON.parse(health.body.toString())).toEqual({ status: 'ok' })
+    expect(JSON.parse(health.body.toString())).toEqual({ status: 'ok', connections: 0, topics: 0 })
   })
 })

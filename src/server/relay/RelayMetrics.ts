@@ -38,6 +38,9 @@ export class RelayMetrics {
     metric('pii_relay_dropped_consumers_total', 'counter', 'Subscribers dropped because they read too slowly.', [['', this.droppedConsumers]])
     metric('pii_relay_bridge_messages_in_total', 'counter', 'Publishes received from other relay instances.', [['', this.bridgeMessagesIn]])
     metric('pii_relay_bridge_messages_out_total', 'counter', 'Publishes sent to other relay instances.', [['', this.bridgeMessagesOut]])
+    const memory = process.memoryUsage()
+    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the relay process.', [['', memory.rss]])
+    metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', memory.heapUsed]])
     return lines.join('\n') + '\n'
   }
 }

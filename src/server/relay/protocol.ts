@@ -30,6 +30,7 @@ export const Rejection = {
   unknownType: 'unknown_type',
   badTopics: 'bad_topics',
   badTopic: 'bad_topic',
+  tooDeep: 'too_deep',
   frameTooBig: 'frame_too_big',
   tooManyTopics: 'too_many_topics',
   rateLimited: 'rate_limited',
@@ -53,6 +54,32 @@ export type ParsedFrame =
 export const MAX_TOPIC_LENGTH = 512
 /** Topics one subscribe or unsubscribe may list. */
 export const MAX_TOPICS_PER_MESSAGE = 64
+/**
+ * Nesting a frame may have. Real signaling and relayed sync frames are two or
+ * three levels deep; a frame of 100,000 nested brackets costs JSON.parse
+ * milliseconds of the event loop every other client is waiting on.
+ */
+export const MAX_JSON_DEPTH = 32
+
+/** True when brackets outside strings nest deeper than `limit`: a scan, far cheaper than parsing. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (inString) {
+      if (code === 0x5c /* \ */) i++
+      else if (code === 0x22 /* " */) inString = false
+    } else if (code === 0x22) {
+      inString = true
+    } else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+      if (++depth > limit) return true
+    } else if (code === 0x5d /* ] */ || code === 0x7d /* } */) {
+      depth--
+    }
+  }
+  return false
+}
 
 const refuse = (rejection: Rejection, closeCode: number, reason: string): ParsedFrame => ({ ok: false, rejection, closeCode, reason })
 
@@ -68,6 +95,9 @@ function parseTopics(value: unknown): readonly string[] | undefined {
 /** Checks one text frame. `text` of a valid frame is its trimmed JSON, kept so a publish is forwarded without re-serialising it. */
 export function parseClientFrame(raw: string): ParsedFrame {
   const text = raw.trim()
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return refuse(Rejection.tooDeep, CloseCode.invalidPayload, `Frames may nest at most ${MAX_JSON_DEPTH} levels.`)
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
