@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/server/config.ts'
 import { startPiiServer, type RunningPiiServer } from '../../../src/server/PiiServer.ts'
@@ -63,6 +64,18 @@ describe('relay protocol', () => {
     const alice = await client(await relay())
     await alice.roundTrip()
     expect(alice.received).toEqual([{ type: 'pong' }])
+  })
+
+  it('[R5] relays encrypted sync messages on a room topic byte for byte, without reading them', async () => {
+    const server = await relay()
+    const [alice, bob] = await Promise.all([client(server), client(server)])
+    await alice.subscribe('room-topic')
+    await bob.subscribe('room-topic')
+    // What a peer without WebRTC sends: an opaque ciphertext, as large as a cold sync chunk.
+    const ciphertext = randomBytes(512 * 1024).toString('base64')
+    alice.send({ type: 'publish', topic: 'room-topic', sync: { iv: 'AAECAwQFBgcICQoL', ciphertext } })
+    await bob.waitFor(() => bob.published('room-topic').length === 1)
+    expect(bob.published('room-topic')[0]).toEqual({ type: 'publish', topic: 'room-topic', sync: { iv: 'AAECAwQFBgcICQoL', ciphertext }, clients: 2 })
   })
 
   it('[R4] closes a connection that sends bad input with 1007 and a reason, and keeps serving everyone else', async () => {
