@@ -35,9 +35,13 @@ class Peer {
   readonly topics = new Set<string>()
   answeredPing = true
   closed = false
+  /** Output is held (TCP cork) until the end of this tick; see Relay.deliver. */
+  corked = false
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP socket under the WebSocket. */
+    readonly transport: Duplex,
     readonly address: string,
     readonly bucket: TokenBucket,
   ) {}
@@ -52,6 +56,7 @@ export class Relay {
   private readonly heartbeat: NodeJS.Timeout
   private readonly now: () => number
   private closing = false
+  private readonly corkedPeers: Peer[] = []
 
   constructor(private readonly options: RelayOptions) {
     this.now = options.now ?? Date.now
@@ -94,12 +99,12 @@ export class Relay {
     }
     // With no verifyClient, ws completes the handshake synchronously, so the
     // count below is up to date before the next upgrade is looked at.
-    this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws, address))
+    this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, address))
   }
 
-  private accept(socket: WebSocket, address: string): void {
+  private accept(socket: WebSocket, transport: Duplex, address: string): void {
     const { limits } = this.options
-    const peer = new Peer(socket, address, new TokenBucket(limits.messageBurst, limits.messagesPerSecond, this.now()))
+    const peer = new Peer(socket, transport, address, new TokenBucket(limits.messageBurst, limits.messagesPerSecond, this.now()))
     this.peers.add(peer)
     this.connectionsPerAddress.set(address, (this.connectionsPerAddress.get(address) ?? 0) + 1)
     this.metrics.connectionsOpened++
@@ -197,10 +202,32 @@ export class Relay {
         socket.terminate()
         continue
       }
+      this.holdOutputUntilEndOfTick(subscriber)
       socket.send(frame, { binary: false })
       this.metrics.framesOut++
       this.metrics.deliveries++
     }
+  }
+
+  /**
+   * One read from a busy publisher often holds several publishes. Corking
+   * each subscriber's socket until the tick ends sends all of them in one
+   * system call instead of one per frame; on loopback that call, not our
+   * JavaScript, was ~80% of the cost of a delivery.
+   */
+  private holdOutputUntilEndOfTick(peer: Peer): void {
+    if (peer.corked) return
+    peer.corked = true
+    peer.transport.cork()
+    if (this.corkedPeers.push(peer) === 1) process.nextTick(this.releaseOutput)
+  }
+
+  private readonly releaseOutput = (): void => {
+    for (const peer of this.corkedPeers) {
+      peer.corked = false
+      peer.transport.uncork()
+    }
+    this.corkedPeers.length = 0
   }
 
   private refuse(peer: Peer, rejection: Rejection, code: number, reason: string): void {
