@@ -4,7 +4,7 @@ export type SpaceId = string & { readonly __brand: 'SpaceId' }
 export type ItemId = string & { readonly __brand: 'ItemId' }
 
 /** 128 random bits: collision-free across every device that ever makes one. */
-const ID_BYTES = 16
+export const ID_BYTES = 16
 
 function randomId(): string {
   return encodeBase58(crypto.getRandomValues(new Uint8Array(ID_BYTES)))

@@ -1,0 +1,202 @@
+/**
+ * Which envelopes of a space are authentic, and in what order to apply them.
+ * Keeps, per author device, the hash of every envelope accepted so far.
+ *
+ * An envelope is accepted when it extends its author's chain (seq is the next
+ * one, prev is the hash of the accepted envelope before it) and a valid
+ * signature covers it: its own, or that of a later envelope in the same
+ * batch, since a signature over a chain head authenticates everything before
+ * it. So a cold sync of 100,000 updates verifies one signature per author;
+ * only when a head's signature fails are earlier ones tried, to keep the
+ * longest authentic prefix.
+ */
+import { GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Envelope, type Verifier } from './envelope.ts'
+import type { SpaceId } from './ids.ts'
+
+export const EnvelopeRejection = {
+  /** Not an envelope at all (truncated, garbage, unknown version). */
+  malformed: 'malformed',
+  /** An envelope of another space. */
+  wrongSpace: 'wrong-space',
+  /** No valid signature of its author covers it: forged or tampered. */
+  badSignature: 'bad-signature',
+  /** Its prev is not the hash of the author's envelope before it. */
+  brokenChain: 'broken-chain',
+  /** A different envelope than the accepted one at that author and seq. */
+  conflict: 'conflict',
+  /** So far past the author's accepted chain that holding it would let anyone fill memory. */
+  tooFarAhead: 'too-far-ahead',
+} as const
+export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
+
+/** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
+export const MAX_SEQ_AHEAD = 100_000
+
+export interface Admission {
+  /** Newly authentic envelopes, in an order that applies each author's chain in sequence. */
+  readonly accepted: readonly Envelope[]
+  /** Envelopes already accepted before: harmless repeats. */
+  readonly duplicates: number
+  /** Envelopes waiting for an earlier one of their author's chain. */
+  readonly waiting: number
+  readonly rejected: ReadonlyArray<{ readonly reason: EnvelopeRejection; readonly author?: string; readonly seq?: number }>
+}
+
+/** A stable map key for an author's public key. */
+function authorKey(author: Uint8Array): string {
+  let key = ''
+  for (const byte of author) key += byte.toString(16).padStart(2, '0')
+  return key
+}
+
+export class EnvelopeLog {
+  /** Per author: the hash of each accepted envelope, indexed by seq. */
+  private readonly chains = new Map<string, Uint8Array[]>()
+  /** Envelopes whose predecessors have not arrived yet, per author, by seq (several when someone sends rivals). */
+  private readonly early = new Map<string, Map<number, Envelope[]>>()
+  readonly rejections = new Map<EnvelopeRejection, number>()
+
+  constructor(
+    readonly space: SpaceId,
+    private readonly verify: Verifier,
+  ) {}
+
+  /** The next seq expected from an author (0 for one never seen). */
+  nextSeq(author: Uint8Array): number {
+    return this.chains.get(authorKey(author))?.length ?? 0
+  }
+
+  /** The hash of an author's latest accepted envelope, or the genesis zeros. */
+  head(author: Uint8Array): Uint8Array {
+    return this.chains.get(authorKey(author))?.at(-1) ?? GENESIS_PREV
+  }
+
+  /** Checks a batch of envelopes in wire form; see the module comment for the rules. */
+  async admit(wires: Iterable<Uint8Array>): Promise<Admission> {
+    const rejected: { reason: EnvelopeRejection; author?: string; seq?: number }[] = []
+    const reject = (reason: EnvelopeRejection, envelope?: Envelope): void => {
+      this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
+      rejected.push(envelope ? { reason, author: authorKey(envelope.author), seq: envelope.seq } : { reason })
+    }
+    let duplicates = 0
+    const byAuthor = new Map<string, Envelope[]>()
+    for (const wire of wires) {
+      const envelope = openEnvelope(wire)
+      if (!envelope) {
+        reject(EnvelopeRejection.malformed)
+        continue
+      }
+      if (envelope.space !== this.space) {
+        reject(EnvelopeRejection.wrongSpace, envelope)
+        continue
+      }
+      const key = authorKey(envelope.author)
+      if (envelope.seq >= (this.chains.get(key)?.length ?? 0) + MAX_SEQ_AHEAD) {
+        reject(EnvelopeRejection.tooFarAhead, envelope)
+        continue
+      }
+      const known = this.chains.get(key)?.[envelope.seq]
+      if (known) {
+        if (sameBytes(known, envelope.hash)) duplicates++
+        else reject(EnvelopeRejection.conflict, envelope)
+        continue
+      }
+      const list = byAuthor.get(key) ?? []
+      list.push(envelope)
+      byAuthor.set(key, list)
+    }
+
+    const accepted: Envelope[] = []
+    let waiting = 0
+    for (const [key, arrivals] of byAuthor) {
+      const early = this.early.get(key) ?? new Map<number, Envelope[]>()
+      for (const envelope of arrivals) {
+        const rivals = early.get(envelope.seq) ?? []
+        if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
+        early.set(envelope.seq, rivals)
+      }
+      const segment = await this.contiguousSegment(key, early, reject)
+      const authentic = await this.authenticPrefix(segment)
+      for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
+      const chain = this.chains.get(key) ?? []
+      for (const envelope of authentic) {
+        chain.push(envelope.hash)
+        accepted.push(envelope)
+      }
+      this.chains.set(key, chain)
+      if (early.size > 0) this.early.set(key, early)
+      else this.early.delete(key)
+      for (const rivals of early.values()) waiting += rivals.length
+    }
+    return { accepted, duplicates, waiting, rejected }
+  }
+
+  /**
+   * The run of envelopes that continues the author's chain: consecutive seqs,
+   * each prev the hash before it. Rivals for one seq (only an attacker or a
+   * misbehaving author sends them) are settled by their signatures.
+   */
+  private async contiguousSegment(
+    key: string,
+    early: Map<number, Envelope[]>,
+    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
+  ): Promise<Envelope[]> {
+    const chain = this.chains.get(key) ?? []
+    const segment: Envelope[] = []
+    let seq = chain.length
+    let prev = chain.at(-1) ?? GENESIS_PREV
+    for (let rivals = early.get(seq); rivals; rivals = early.get(seq)) {
+      early.delete(seq)
+      const linked = rivals.filter((rival) => sameBytes(rival.prev, prev))
+      // Whatever claims this seq without following the chain is dropped, so a genuine one can take its place.
+      for (const rival of rivals) if (!linked.includes(rival)) reject(EnvelopeRejection.brokenChain, rival)
+      const next = linked.length === 1 ? linked[0] : await this.settleRivals(linked, reject)
+      if (!next) break
+      segment.push(next)
+      prev = next.hash
+      seq++
+    }
+    return segment
+  }
+
+  /** Keeps the one validly signed rival; two valid ones are the author equivocating, and neither is applied. */
+  private async settleRivals(rivals: readonly Envelope[], reject: (reason: EnvelopeRejection, envelope: Envelope) => void): Promise<Envelope | undefined> {
+    const signed: Envelope[] = []
+    for (const rival of rivals) {
+      if (await verifyEnvelopeSignature(rival, this.verify)) signed.push(rival)
+      else reject(EnvelopeRejection.badSignature, rival)
+    }
+    if (signed.length === 1) return signed[0]
+    for (const rival of signed) reject(EnvelopeRejection.conflict, rival)
+    return undefined
+  }
+
+  /**
+   * The longest prefix of a chained segment that a valid signature in it
+   * covers. Honest authors sign every envelope, so in a segment that is an
+   * honest prefix followed by forgeries the valid signatures come first: a
+   * binary search finds the boundary in log(n) verifications, where trying
+   * each from the head would let a run of forgeries cost one each.
+   */
+  private async authenticPrefix(segment: readonly Envelope[]): Promise<readonly Envelope[]> {
+    const valid = async (index: number): Promise<boolean> => {
+      const envelope = segment[index]
+      return envelope !== undefined && verifyEnvelopeSignature(envelope, this.verify)
+    }
+    if (segment.length === 0) return []
+    if (await valid(segment.length - 1)) return segment
+    let lastValid = -1
+    let low = 0
+    let high = segment.length - 2
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      if (await valid(middle)) {
+        lastValid = middle
+        low = middle + 1
+      } else {
+        high = middle - 1
+      }
+    }
+    return segment.slice(0, lastValid + 1)
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Envelopes: the signed, hash-chained records of the space log. Each one
+ * carries one (or a few coalesced) Yjs updates from one device:
+ *
+ *   body = version u8 ‖ space id (varbytes) ‖ author Ed25519 key (32)
+ *          ‖ seq (varuint) ‖ prev hash (32) ‖ update (varbytes)
+ *   hash = SHA-256(body)
+ *   signature = Ed25519(author, "pii envelope v1\0" ‖ hash)
+ *   wire = body ‖ signature (64)
+ *
+ * `prev` is the hash of the author's previous envelope (zeros for seq 0), so
+ * each device's log is a hash chain: a valid signature on an envelope
+ * authenticates every envelope before it. The signing context keeps an
+ * envelope signature from ever being valid for any other kind of message.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { digest as sha256 } from 'lib0/hash/sha256'
+import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
+import { ED25519_PUBLIC_KEY_BYTES } from '../identity/didKey.ts'
+import { ID_BYTES, type SpaceId } from './ids.ts'
+
+export const ENVELOPE_VERSION = 1
+export const HASH_BYTES = 32
+export const SIGNATURE_BYTES = 64
+/** An update larger than this is split by the sender; a bigger one is junk or an attack. */
+export const MAX_UPDATE_BYTES = 8 * 1024 * 1024
+const SIGNING_CONTEXT = new TextEncoder().encode('pii envelope v1\0')
+export const GENESIS_PREV = new Uint8Array(HASH_BYTES)
+
+export interface EnvelopeBody {
+  readonly space: SpaceId
+  /** The author device's Ed25519 public key. */
+  readonly author: Uint8Array
+  readonly seq: number
+  readonly prev: Uint8Array
+  readonly update: Uint8Array
+}
+
+export interface Envelope extends EnvelopeBody {
+  readonly hash: Uint8Array
+  readonly signature: Uint8Array
+  /** The exact bytes sent and stored. */
+  readonly wire: Uint8Array
+}
+
+export type Signer = (message: Uint8Array) => Promise<Uint8Array>
+export type Verifier = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => Promise<boolean>
+
+export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
+  const spaceBytes = decodeBase58(body.space)
+  if (!spaceBytes) throw new Error(`"${body.space}" is not a space id.`)
+  if (body.author.length !== ED25519_PUBLIC_KEY_BYTES) throw new Error('An envelope author is a 32-byte Ed25519 public key.')
+  if (body.prev.length !== HASH_BYTES) throw new Error('An envelope prev is a 32-byte hash.')
+  if (!Number.isSafeInteger(body.seq) || body.seq < 0) throw new Error('An envelope seq is a whole number from 0.')
+  const encoder = encoding.createEncoder()
+  encoding.writeUint8(encoder, ENVELOPE_VERSION)
+  encoding.writeVarUint8Array(encoder, spaceBytes)
+  encoding.writeUint8Array(encoder, body.author)
+  encoding.writeVarUint(encoder, body.seq)
+  encoding.writeUint8Array(encoder, body.prev)
+  encoding.writeVarUint8Array(encoder, body.update)
+  return encoding.toUint8Array(encoder)
+}
+
+export function hashEnvelopeBody(body: Uint8Array): Uint8Array {
+  return sha256(body)
+}
+
+export function signingMessage(hash: Uint8Array): Uint8Array {
+  const message = new Uint8Array(SIGNING_CONTEXT.length + hash.length)
+  message.set(SIGNING_CONTEXT)
+  message.set(hash, SIGNING_CONTEXT.length)
+  return message
+}
+
+export async function sealEnvelope(body: EnvelopeBody, sign: Signer): Promise<Envelope> {
+  const bodyBytes = encodeEnvelopeBody(body)
+  const hash = hashEnvelopeBody(bodyBytes)
+  const signature = await sign(signingMessage(hash))
+  if (signature.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
+  const wire = new Uint8Array(bodyBytes.length + SIGNATURE_BYTES)
+  wire.set(bodyBytes)
+  wire.set(signature, bodyBytes.length)
+  return { ...body, hash, signature, wire }
+}
+
+/**
+ * Reads an envelope's structure and computes its hash. It does not check the
+ * signature or the chain (see EnvelopeLog): returns undefined for bytes that
+ * are not an envelope at all.
+ */
+export function openEnvelope(wire: Uint8Array): Envelope | undefined {
+  if (!(wire instanceof Uint8Array) || wire.length <= SIGNATURE_BYTES) return undefined
+  const bodyBytes = wire.subarray(0, wire.length - SIGNATURE_BYTES)
+  try {
+    const decoder = decoding.createDecoder(bodyBytes)
+    if (decoding.readUint8(decoder) !== ENVELOPE_VERSION) return undefined
+    const spaceBytes = decoding.readVarUint8Array(decoder)
+    if (spaceBytes.length !== ID_BYTES) return undefined
+    const author = decoding.readUint8Array(decoder, ED25519_PUBLIC_KEY_BYTES)
+    const seq = decoding.readVarUint(decoder)
+    const prev = decoding.readUint8Array(decoder, HASH_BYTES)
+    const update = decoding.readVarUint8Array(decoder)
+    if (decoding.hasContent(decoder) || !Number.isSafeInteger(seq) || update.length > MAX_UPDATE_BYTES) return undefined
+    if (author.length !== ED25519_PUBLIC_KEY_BYTES || prev.length !== HASH_BYTES) return undefined
+    return {
+      space: encodeBase58(spaceBytes) as SpaceId,
+      author,
+      seq,
+      prev,
+      update,
+      hash: hashEnvelopeBody(bodyBytes),
+      signature: wire.subarray(wire.length - SIGNATURE_BYTES),
+      wire,
+    }
+  } catch {
+    // lib0 throws on reads past the end: truncated or garbage bytes.
+    return undefined
+  }
+}
+
+export function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier): Promise<boolean> {
+  return verify(envelope.author, envelope.signature, signingMessage(envelope.hash))
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
