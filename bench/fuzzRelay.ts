@@ -11,7 +11,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_RELAY_LIMITS } from '../src/server/config.ts'
-import { runAttack, seededRandom } from '../test/helpers/hostileFrames.ts'
+import { runAttack } from '../test/helpers/hostileFrames.ts'
+import { seededRandom } from '../test/helpers/seededRandom.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS_FILE = join(REPO, 'bench/results/fuzz-relay.json')

@@ -46,16 +46,8 @@ const TARGET_RATIO = 2
 const LATENCY_NOISE_FLOOR_MS = 1
 const PUBLISHER_NOTE = 'the publisher is one of the N subscribers (it receives its own publish, as in y-webrtc), so each publish is N deliveries'
 
-interface ConfigResult {
-  readonly server: ServerKind
-  readonly subscribers: number
-  readonly deliveriesPerSecond: number
-  readonly p50Ms: number
-  readonly p99Ms: number
-  readonly serverCpuPercent: number
-  readonly serverSysPercent: number
-  readonly generatorCpuPercent: number
-}
+/** One configuration's medians across rounds. */
+type ConfigResult = Omit<TrialResult, 'seconds' | 'deliveries'>
 
 interface Comparison {
   readonly subscribers: number

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isOrderKey, orderKeyBetween } from '../../../src/core/space/fractionalOrder.ts'
-
-/** Small deterministic PRNG (mulberry32) so failures replay exactly. */
-function seeded(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom as seeded } from '../../helpers/seededRandom.ts'
 
 describe('fractional order keys', () => {
   it('always sort strictly between their neighbours, over thousands of random inserts', () => {

@@ -3,7 +3,8 @@ import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_RELAY_LIMITS } from '../../../src/server/config.ts'
 import { startPiiServer, type RunningPiiServer } from '../../../src/server/PiiServer.ts'
-import { runAttack, seededRandom } from '../../helpers/hostileFrames.ts'
+import { runAttack } from '../../helpers/hostileFrames.ts'
+import { seededRandom } from '../../helpers/seededRandom.ts'
 import { RelayClient } from '../../helpers/relayClient.ts'
 
 setFlagsFromString('--expose-gc')
