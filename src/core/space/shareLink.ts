@@ -1,0 +1,78 @@
+/**
+ * Share links: `<origin>/#/s/<spaceId>/<secret>`. The secret lives only in
+ * the URL fragment, which browsers never send to a server, so the relay and
+ * the static host never see it. Everything a room needs is derived from it,
+ * each with its own context string so no derived value reveals another:
+ *   - the room name peers meet under (what the relay sees instead of the space id),
+ *   - the y-webrtc room password (which encrypts signaling and relayed messages).
+ */
+import { digest as sha256 } from 'lib0/hash/sha256'
+import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
+import { isSpaceId, type SpaceId } from './ids.ts'
+
+export type ShareSecret = string & { readonly __brand: 'ShareSecret' }
+
+/** 256 bits: unguessable, and enough key material for every derivation. */
+export const SHARE_SECRET_BYTES = 32
+
+export const ShareLinkErrorReason = {
+  notShareLink: 'not-share-link',
+  badSpaceId: 'bad-space-id',
+  badSecret: 'bad-secret',
+} as const
+export type ShareLinkErrorReason = (typeof ShareLinkErrorReason)[keyof typeof ShareLinkErrorReason]
+
+export class ShareLinkError extends Error {
+  constructor(
+    readonly reason: ShareLinkErrorReason,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ShareLinkError'
+  }
+}
+
+export function newShareSecret(): ShareSecret {
+  return encodeBase58(crypto.getRandomValues(new Uint8Array(SHARE_SECRET_BYTES))) as ShareSecret
+}
+
+export function isShareSecret(value: unknown): value is ShareSecret {
+  if (typeof value !== 'string' || value.length > 50) return false
+  return decodeBase58(value)?.length === SHARE_SECRET_BYTES
+}
+
+export function shareLink(origin: string, space: SpaceId, secret: ShareSecret): string {
+  return `${origin.replace(/\/+$/, '')}/#/s/${space}/${secret}`
+}
+
+const DAMAGED = 'This share link is damaged: part of it is missing or was changed. Ask for the link again and copy all of it.'
+
+/** Reads the fragment of a share link (`#/s/<spaceId>/<secret>`), with a sentence a person can act on when it is wrong. */
+export function parseShareFragment(hash: string): { readonly space: SpaceId; readonly secret: ShareSecret } {
+  const match = /^#?\/s\/([^/]*)\/([^/]*)\/?$/.exec(hash)
+  if (!match) throw new ShareLinkError(ShareLinkErrorReason.notShareLink, 'This is not a Pii share link. A share link ends in #/s/ followed by two codes.')
+  const [, space, secret] = match
+  if (!isSpaceId(space)) throw new ShareLinkError(ShareLinkErrorReason.badSpaceId, DAMAGED)
+  if (!isShareSecret(secret)) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
+  return { space, secret }
+}
+
+function derive(context: string, secret: ShareSecret): Uint8Array {
+  const secretBytes = decodeBase58(secret)
+  if (!secretBytes || secretBytes.length !== SHARE_SECRET_BYTES) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
+  const contextBytes = new TextEncoder().encode(`${context}\0`)
+  const input = new Uint8Array(contextBytes.length + secretBytes.length)
+  input.set(contextBytes)
+  input.set(secretBytes, contextBytes.length)
+  return sha256(input)
+}
+
+/** The room name peers meet under: reveals neither the space id nor the secret. */
+export function roomName(secret: ShareSecret): string {
+  return 'pii-' + encodeBase58(derive('pii room name v1', secret))
+}
+
+/** The y-webrtc room password: encrypts every signaling and relayed message of the room. */
+export function roomPassword(secret: ShareSecret): string {
+  return encodeBase58(derive('pii room password v1', secret))
+}

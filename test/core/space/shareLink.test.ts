@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { encodeBase58 } from '../../../src/core/identity/base58.ts'
+import { newSpaceId } from '../../../src/core/space/ids.ts'
+import {
+  newShareSecret,
+  parseShareFragment,
+  roomName,
+  roomPassword,
+  shareLink,
+  ShareLinkErrorReason,
+  type ShareSecret,
+} from '../../../src/core/space/shareLink.ts'
+
+describe('share links', () => {
+  it('round-trips: the space and the secret come back from the link’s fragment', () => {
+    const space = newSpaceId()
+    const secret = newShareSecret()
+    const link = shareLink('https://pii.example/', space, secret)
+    expect(link).toBe(`https://pii.example/#/s/${space}/${secret}`)
+    expect(parseShareFragment(new URL(link).hash)).toEqual({ space, secret })
+  })
+
+  it.each([
+    ['#/space/abc', ShareLinkErrorReason.notShareLink],
+    ['#/s/', ShareLinkErrorReason.notShareLink],
+    ['#/s/not-a-space/x', ShareLinkErrorReason.badSpaceId],
+    [`#/s/${newSpaceId()}/`, ShareLinkErrorReason.badSecret],
+    [`#/s/${newSpaceId()}/${newShareSecret().slice(0, -3)}`, ShareLinkErrorReason.badSecret],
+    [`#/s/${newSpaceId()}/${newShareSecret().replace(/.$/, '0')}`, ShareLinkErrorReason.badSecret],
+  ])('explains what is wrong with %s', (hash, reason) => {
+    expect(() => parseShareFragment(hash)).toThrow(expect.objectContaining({ reason }) as Error)
+  })
+
+  it('derives a room name and password that differ from each other, from the space id, and per secret', () => {
+    const space = newSpaceId()
+    const secret = newShareSecret()
+    const name = roomName(secret)
+    const password = roomPassword(secret)
+    expect(name).not.toContain(space)
+    expect(name).not.toContain(secret)
+    expect(password).not.toBe(name.replace('pii-', ''))
+    expect(roomName(secret)).toBe(name)
+    expect(roomName(newShareSecret())).not.toBe(name)
+    // Fixed input, fixed output, checked against Node's own SHA-256: peers on every platform must meet in the same room.
+    const zeros = '11111111111111111111111111111111' as ShareSecret
+    const expected = (context: string) => encodeBase58(createHash('sha256').update(`${context}\0`).update(new Uint8Array(32)).digest())
+    expect(roomName(zeros)).toBe('pii-' + expected('pii room name v1'))
+    expect(roomPassword(zeros)).toBe(expected('pii room password v1'))
+  })
+})
