@@ -23,12 +23,10 @@ const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
 const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 
 async function boot(): Promise<void> {
-  performance.mark('pii:boot')
   const route = parseRoute(location.hash)
   uiStore.setState({ route })
 
   const probe = await probeIndexedDb()
-  performance.mark('pii:storage-probed')
   if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
   const store: DocStore = probe.available
     ? new IndexedDbDocStore((status) => reportSaveStatus(status.name, status.saved, status.error?.message))
@@ -44,7 +42,6 @@ async function boot(): Promise<void> {
   const deviceKey = loadOrCreateDeviceKey(keyStore, crypto.subtle)
   // The space in the address bar starts loading now, in parallel, instead of after React mounts.
   let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
-  void prefetched?.loaded.then(() => performance.mark('pii:space-loaded'))
   // React and the UI, most of the script, evaluate now, while IndexedDB reads
   // are in flight, rather than before they start (index.html preloads the chunk).
   const ui = import('./ui/mount.tsx')
@@ -54,7 +51,6 @@ async function boot(): Promise<void> {
     prefetched = undefined
   })
   const [key] = await Promise.all([deviceKey, deviceStored.loaded])
-  performance.mark('pii:device-ready')
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
 
   const services: AppServices = {
@@ -67,7 +63,6 @@ async function boot(): Promise<void> {
   const container = document.getElementById('root')
   if (!container) throw new Error('index.html has no #root element.')
   const { mountApp } = await ui
-  performance.mark('pii:ui-loaded')
   mountApp(container, services)
 
   window.addEventListener('beforeunload', (event) => {

@@ -21,6 +21,7 @@ const COMPACT_DELAY_MS = 1_000
 /** After a failed write, how soon to try writing everything again. */
 const RETRY_AFTER_FAILURE_MS = 5_000
 
+/** Reported when a doc's changes stop being saved, and when they are saved again. */
 export interface SaveStatus {
   readonly name: string
   /** False while some change exists only in memory. */
@@ -115,9 +116,8 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   }
 
   private save(update: Uint8Array, origin: unknown): void {
-    if (origin === this || this._destroyed) return
-    // Before the database is open the update is not lost: loading stores the doc's whole state first.
-    if (!this.db) return
+    // Saving starts when loading ends (see the constructor), by which time the database is open.
+    if (origin === this || this._destroyed || !this.db) return
     if (this.unsaved) {
       // A row now would sit on top of a gap; only a full snapshot restores what is missing.
       this.scheduleCompact(0)
@@ -132,14 +132,9 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     }
   }
 
+  /** Only changes of state are reported: a failure here, and the recovery in compact(). */
   private track(write: Promise<void>): void {
-    this.writes = write.then(
-      () => {
-        if (this.unsaved) return
-        this.onSaveStatus({ name: this.name, saved: true })
-      },
-      (error: unknown) => this.failed(error),
-    )
+    this.writes = write.catch((error: unknown) => this.failed(error))
   }
 
   private failed(error: unknown): void {

@@ -19,20 +19,19 @@ export class MemoryDocStore implements DocStore {
       if (origin !== this) rows.push(update)
     }
     doc.on('update', save)
+    // Memory writes cannot fail, so closing has nothing to wait for and is the same as discarding.
+    const stopSaving = (): Promise<void> => {
+      doc.off('update', save)
+      return Promise.resolve()
+    }
     return {
       loaded: Promise.resolve(),
       compact: () => {
         rows.splice(0, rows.length, Y.encodeStateAsUpdate(doc))
         return Promise.resolve()
       },
-      close: () => {
-        doc.off('update', save)
-        return Promise.resolve()
-      },
-      discard: () => {
-        doc.off('update', save)
-        return Promise.resolve()
-      },
+      close: stopSaving,
+      discard: stopSaving,
     }
   }
 

@@ -33,8 +33,8 @@ export const uiStore = createStore<UiState>()(() => ({
   saveProblems: [],
 }))
 
+/** Storage reports only changes (saving failed, saving works again), so each call updates the list. */
 export function reportSaveStatus(docName: string, saved: boolean, message?: string): void {
   const others = uiStore.getState().saveProblems.filter((problem) => problem.docName !== docName)
-  const saveProblems = saved || message === undefined ? others : [...others, { docName, message }]
-  if (saveProblems.length !== uiStore.getState().saveProblems.length || !saved) uiStore.setState({ saveProblems })
+  uiStore.setState({ saveProblems: saved || message === undefined ? others : [...others, { docName, message }] })
 }
