@@ -6,13 +6,15 @@
  *
  * Run: npm run fuzz:relay. FUZZ_FRAMES and FUZZ_SEED override the defaults.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_RELAY_LIMITS } from '../src/server/config.ts'
 import { runAttack } from '../test/helpers/hostileFrames.ts'
 import { seededRandom } from '../test/helpers/seededRandom.ts'
+import { startServer } from './relay/servers.ts'
+import { percentile } from './stats.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS_FILE = join(REPO, 'bench/results/fuzz-relay.json')
@@ -20,44 +22,9 @@ const FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000)
 const SEED = Number(process.env.FUZZ_SEED ?? 1)
 const PARALLEL = 32
 
-interface RelayProcess {
-  readonly child: ChildProcess
-  readonly relayUrl: string
-  readonly httpUrl: string
-  readonly stderr: string[]
-}
-
-function startRelay(): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/server/relayMain.ts')], {
-    cwd: REPO,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const stderr: string[] = []
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`The relay exited (${code}) before it started: ${stderr.join('')}`)))
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const match = /running at (\S+) \(relay: (\S+)\)/.exec(chunk.toString())
-      if (match?.[1] && match[2]) resolve({ child, httpUrl: match[1], relayUrl: match[2], stderr })
-    })
-  })
-}
-
-async function rssMiB(pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN)
-  return kib / 1024
-}
-
 async function heapMiB(httpUrl: string): Promise<number> {
   const metrics = await (await fetch(new URL('/metrics', httpUrl))).text()
   return Number(/nodejs_heap_used_bytes (\d+)/.exec(metrics)?.[1] ?? Number.NaN) / 1024 / 1024
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
 interface Probe {
@@ -97,20 +64,19 @@ function startProbe(relayUrl: string): Promise<Probe> {
 }
 
 async function main(): Promise<void> {
-  const relay = await startRelay()
-  let crashed = false
-  relay.child.once('exit', () => (crashed = true))
+  const relay = await startServer('ours', { defaultLimits: true })
+  const rssMiB = (): number => relay.rssKiB() / 1024
   try {
-    const probe = await startProbe(relay.relayUrl)
+    const probe = await startProbe(relay.wsUrl)
     await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const rssBefore = await rssMiB(relay.child.pid)
+    const rssBefore = rssMiB()
     const heapBefore = await heapMiB(relay.httpUrl)
 
     process.stderr.write(`Sending ${FRAMES} hostile frames over ${PARALLEL} connections (seed ${SEED})…\n`)
     const started = performance.now()
     probe.phase('attack')
     const attack = await runAttack(
-      relay.relayUrl,
+      relay.wsUrl,
       FRAMES,
       PARALLEL,
       seededRandom(SEED),
@@ -119,11 +85,11 @@ async function main(): Promise<void> {
     )
     probe.phase('after')
     const seconds = (performance.now() - started) / 1000
-    const rssPeak = await rssMiB(relay.child.pid)
+    const rssPeak = rssMiB()
 
     // Give the relay a moment to release closed connections before reading memory.
     await new Promise((resolve) => setTimeout(resolve, 5_000))
-    const rssAfter = await rssMiB(relay.child.pid)
+    const rssAfter = rssMiB()
     const heapAfter = await heapMiB(relay.httpUrl)
     const health = (await (await fetch(new URL('/healthz', relay.httpUrl))).json()) as { connections: number; topics: number }
     const metrics = await (await fetch(new URL('/metrics', relay.httpUrl))).text()
@@ -140,7 +106,7 @@ async function main(): Promise<void> {
       seconds: Number(seconds.toFixed(1)),
       connectionsOpened: attack.connectionsOpened,
       connectionsRefused: attack.connectionsRefused,
-      crashes: crashed ? 1 : 0,
+      crashes: relay.hasExited() ? 1 : 0,
       innocentQuietMs: { p50: percentile(quietLatencies, 50), p99: percentile(quietLatencies, 99) },
       innocentAfterAttack: { delivered: afterLatencies.length },
       innocentDuringAttackMs: { p50: percentile(attackLatencies, 50), p99: percentile(attackLatencies, 99), max: Math.max(...attackLatencies), samples: attackLatencies.length },
@@ -148,7 +114,6 @@ async function main(): Promise<void> {
       heapUsedMiB: { before: heapBefore, after: heapAfter },
       afterAttack: health,
       rejections,
-      relayStderr: relay.stderr.join(''),
     }
     await mkdir(dirname(RESULTS_FILE), { recursive: true })
     await writeFile(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n')
@@ -171,7 +136,7 @@ async function main(): Promise<void> {
       `RESULT fuzz-relay frames=${report.frames} crashes=${report.crashes} innocent_p50_ms=${ms(report.innocentDuringAttackMs.p50)} innocent_p99_ms=${ms(report.innocentDuringAttackMs.p99)} rss_before_mib=${ms(rssBefore)} rss_after_mib=${ms(rssAfter)} heap_before_mib=${ms(heapBefore)} heap_after_mib=${ms(heapAfter)} target=${met ? 'met' : 'missed'}`,
     )
   } finally {
-    relay.child.kill('SIGTERM')
+    await relay.stop()
   }
 }
 

@@ -30,6 +30,7 @@ import { chromium, type BrowserContext, type Page } from '@playwright/test'
 import { build } from 'vite'
 import { launchOptions } from '../e2e/chromium.ts'
 import { StaticSite } from '../src/server/staticSite.ts'
+import { median, percentile } from './stats.ts'
 import { BARE_COUNT_ID, BARE_MARK, CASES, type SeededCase } from './open/api.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -253,25 +254,8 @@ async function reseed(seeder: Page, seeded: SeededCase): Promise<void> {
 
 // ---------------------------------------------------------------- statistics
 
-function sorted(values: readonly number[]): number[] {
-  return [...values].sort((a, b) => a - b)
-}
-
-function median(values: readonly number[]): number {
-  const ordered = sorted(values)
-  const middle = Math.floor(ordered.length / 2)
-  return ordered.length % 2 === 1 ? (ordered[middle] ?? Number.NaN) : ((ordered[middle - 1] ?? 0) + (ordered[middle] ?? 0)) / 2
-}
-
-/** Nearest-rank percentile: with few samples it is an observed value, never an interpolation. */
-function percentile(values: readonly number[], p: number): number {
-  const ordered = sorted(values)
-  return ordered[Math.max(0, Math.ceil((p / 100) * ordered.length) - 1)] ?? Number.NaN
-}
-
 function summarise(values: readonly number[]): Summary {
-  const ordered = sorted(values)
-  return { median: median(values), p90: percentile(values, 90), min: ordered[0] ?? Number.NaN, max: ordered.at(-1) ?? Number.NaN }
+  return { median: median(values), p90: percentile(values, 90), min: Math.min(...values), max: Math.max(...values) }
 }
 
 function variantResult(samples: readonly Sample[]): VariantResult {

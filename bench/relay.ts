@@ -27,6 +27,7 @@ import type { WebSocket } from 'ws'
 import { closeAll } from './relay/clients.ts'
 import { holdIdle, measureIdleMemory, type IdleHold, type IdleMemory } from './relay/idle.ts'
 import { killAllChildrenSync, SERVER_KINDS, startServer, type ServerChild, type ServerKind } from './relay/servers.ts'
+import { median } from './stats.ts'
 import { PAYLOAD_CHARS, runTrial, type TrialOptions, type TrialResult } from './relay/throughput.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -107,13 +108,6 @@ async function throughputPhase(roundCount: number, cpuProfDir: string | undefine
   } finally {
     await Promise.all(SERVER_KINDS.map((kind) => servers[kind].stop()))
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return Number.NaN
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 function configResult(trials: readonly TrialResult[], server: ServerKind, subscribers: number): ConfigResult {

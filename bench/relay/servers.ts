@@ -9,9 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { createConnection, createServer, type AddressInfo } from 'node:net'
+import { createConnection } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../test/helpers/freePort.ts'
 
 export type ServerKind = 'ours' | 'stock'
 export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'stock']
@@ -40,6 +41,8 @@ export interface ServerChild {
   /** CPU seconds the child has used so far, in its own code (user) and in the kernel on its behalf (system). */
   cpuTimes(): CpuTimes
   rssKiB(): number
+  /** True once the process has ended, on its own or stopped. */
+  hasExited(): boolean
   stop(): Promise<void>
 }
 
@@ -51,6 +54,8 @@ export interface CpuTimes {
 export interface StartOptions {
   /** When set, the child writes a V8 CPU profile here on a clean exit (SIGTERM). */
   readonly cpuProfDir?: string | undefined
+  /** Our relay with its shipped limits instead of raised ones (for fuzzing the limits themselves). */
+  readonly defaultLimits?: boolean | undefined
 }
 
 const live = new Set<ChildProcess>()
@@ -74,7 +79,7 @@ function profileArgs(options: StartOptions): string[] {
 
 async function startOurs(options: StartOptions): Promise<ServerChild> {
   const child = spawnChild([...profileArgs(options), '--import', 'tsx', join(REPO, 'src/server/relayMain.ts')], {
-    ...OURS_ENV,
+    ...(options.defaultLimits ? { LOG_LEVEL: 'warn' } : OURS_ENV),
     HOST: '127.0.0.1',
     PORT: '0',
   })
@@ -109,6 +114,7 @@ function handle(kind: ServerKind, child: ChildProcess, port: number): ServerChil
     httpUrl: `http://127.0.0.1:${port}`,
     cpuTimes: () => readCpuTimes(pid),
     rssKiB: () => readRssKiB(pid),
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
     stop: () => stopChild(child),
   }
 }
@@ -138,15 +144,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpMatchA
       resolve(match)
     })
   })
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 async function waitForPort(port: number): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { RawData, WebSocket } from 'ws'
+import { percentile } from '../stats.ts'
 import { closeAll, openSubscribed } from './clients.ts'
 import type { CpuTimes, ServerChild } from './servers.ts'
 
@@ -60,11 +61,6 @@ function snapshot(server: ServerChild): Snapshot {
   return { at: performance.now(), server: server.cpuTimes(), generatorCpu: (user + system) / 1e6 }
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
-}
-
 /** The publish/receive loop of one trial. */
 class LoadLoop {
   private readonly remaining = new Int32Array(RING)
@@ -115,8 +111,8 @@ class LoadLoop {
     return done
   }
 
-  sortedLatencies(): Float64Array {
-    return this.latencies.slice(0, this.recorded).sort()
+  recordedLatencies(): Float64Array {
+    return this.latencies.subarray(0, this.recorded)
   }
 
   private publish(): void {
@@ -190,7 +186,7 @@ export async function runTrial(server: ServerChild, options: TrialOptions): Prom
 function summarise(server: ServerChild, options: TrialOptions, loop: LoadLoop, first: Snapshot, last: Snapshot): TrialResult {
   const seconds = options.measureMs / 1000
   const wall = (last.at - first.at) / 1000
-  const latencies = loop.sortedLatencies()
+  const latencies = loop.recordedLatencies()
   return {
     server: server.kind,
     subscribers: options.subscribers,

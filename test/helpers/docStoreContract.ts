@@ -12,6 +12,16 @@ function docWith(text: string): Y.Doc {
   return doc
 }
 
+/** What a fresh attach of `name` loads, read and then let go of (so no test leaves connections open). */
+async function storedText(store: DocStore, name: string): Promise<string> {
+  const doc = new Y.Doc()
+  const stored = store.attach(name, doc)
+  await stored.loaded
+  const text = doc.getText('t').toString()
+  await stored.discard()
+  return text
+}
+
 export function runDocStoreContract(name: string, makeStore: () => DocStore): void {
   describe(`${name} (DocStore contract)`, () => {
     it('[DS1] a doc attached again gets back every change saved before', async () => {
@@ -23,9 +33,7 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       first.getText('t').insert(5, ' world')
       await stored.close()
 
-      const second = new Y.Doc()
-      await store.attach('doc-a', second).loaded
-      expect(second.getText('t').toString()).toBe('hello world')
+      expect(await storedText(store, 'doc-a')).toBe('hello world')
     })
 
     it('[DS2] content written before loading finishes is kept too', async () => {
@@ -34,9 +42,7 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       const stored = store.attach('doc-b', doc)
       await stored.loaded
       await stored.close()
-      const again = new Y.Doc()
-      await store.attach('doc-b', again).loaded
-      expect(again.getText('t').toString()).toBe('early')
+      expect(await storedText(store, 'doc-b')).toBe('early')
     })
 
     it('[DS3] compacting keeps the content', async () => {
@@ -48,9 +54,7 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       await stored.compact()
       doc.getText('t').insert(0, 'after ')
       await stored.close()
-      const again = new Y.Doc()
-      await store.attach('doc-c', again).loaded
-      expect(again.getText('t').toString()).toBe('after ' + 'x'.repeat(50))
+      expect(await storedText(store, 'doc-c')).toBe('after ' + 'x'.repeat(50))
     })
 
     it('[DS4] removing a doc forgets it; other docs are untouched', async () => {
@@ -61,12 +65,8 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
         await stored.close()
       }
       await store.remove('doc-d')
-      const removed = new Y.Doc()
-      await store.attach('doc-d', removed).loaded
-      expect(removed.getText('t').toString()).toBe('')
-      const kept = new Y.Doc()
-      await store.attach('doc-e', kept).loaded
-      expect(kept.getText('t').toString()).toBe('doc-e')
+      expect(await storedText(store, 'doc-d')).toBe('')
+      expect(await storedText(store, 'doc-e')).toBe('doc-e')
     })
 
     it('[DS5] after discard, changes are no longer saved', async () => {
@@ -81,9 +81,7 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       await reopened.loaded
       await reopened.discard()
       again.getText('t').insert(0, 'not kept ')
-      const third = new Y.Doc()
-      await store.attach('doc-f', third).loaded
-      expect(third.getText('t').toString()).toBe('kept')
+      expect(await storedText(store, 'doc-f')).toBe('kept')
     })
   })
 }

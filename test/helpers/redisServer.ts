@@ -3,22 +3,11 @@
  * port, no persistence, stopped with the test. REDIS_URL uses an existing one.
  */
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from './freePort.ts'
 
 export interface TestRedis {
   readonly url: string
   stop(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 export async function startRedis(): Promise<TestRedis> {
