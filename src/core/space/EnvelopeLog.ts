@@ -1,16 +1,20 @@
 /**
  * Which envelopes of a space are authentic, and in what order to apply them.
- * Keeps, per author device, the hash of every envelope accepted so far.
+ * Keeps, per chain (an author's lane), the hash of every envelope accepted
+ * since its latest checkpoint.
  *
- * An envelope is accepted when it extends its author's chain (seq is the next
- * one, prev is the hash of the accepted envelope before it) and a valid
- * signature covers it: its own, or that of a later envelope in the same
- * batch, since a signature over a chain head authenticates everything before
- * it. So a cold sync of 100,000 updates verifies one signature per author;
- * only when a head's signature fails are earlier ones tried, to keep the
- * longest authentic prefix.
+ * An envelope is accepted when it extends its chain (seq is the next one,
+ * prev is the hash of the accepted envelope before it) and a valid signature
+ * covers it: its own, or that of a later envelope in the same batch, since a
+ * signature over a chain head authenticates everything before it. So a cold
+ * sync of 100,000 updates verifies one signature per chain; only when a
+ * head's signature fails are earlier ones tried, to keep the longest
+ * authentic prefix.
+ *
+ * A validly signed checkpoint is accepted without its predecessors: it holds
+ * its lane's whole contribution, so a newcomer starts the chain there.
  */
-import { GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Envelope, type Verifier } from './envelope.ts'
+import { authorKey, chainKey, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Envelope, type Verifier } from './envelope.ts'
 import type { SpaceId } from './ids.ts'
 
 export const EnvelopeRejection = {
@@ -42,17 +46,22 @@ export interface Admission {
   readonly rejected: ReadonlyArray<{ readonly reason: EnvelopeRejection; readonly author?: string; readonly seq?: number }>
 }
 
-/** A stable map key for an author's public key. */
-function authorKey(author: Uint8Array): string {
-  let key = ''
-  for (const byte of author) key += byte.toString(16).padStart(2, '0')
-  return key
+interface Chain {
+  readonly author: string
+  /** The seq of `hashes[0]`: 0, or that of the latest accepted checkpoint. */
+  base: number
+  hashes: Uint8Array[]
+}
+
+function nextSeqOf(chain: Chain | undefined): number {
+  return chain ? chain.base + chain.hashes.length : 0
 }
 
 export class EnvelopeLog {
-  /** Per author: the hash of each accepted envelope, indexed by seq. */
-  private readonly chains = new Map<string, Uint8Array[]>()
-  /** Envelopes whose predecessors have not arrived yet, per author, by seq (several when someone sends rivals). */
+  private readonly chains = new Map<string, Chain>()
+  /** Per author: envelopes accepted across all its lanes, which is what a peer acknowledges having seen. */
+  private readonly authored = new Map<string, number>()
+  /** Envelopes whose predecessors have not arrived yet, per chain, by seq (several when someone sends rivals). */
   private readonly early = new Map<string, Map<number, Envelope[]>>()
   readonly rejections = new Map<EnvelopeRejection, number>()
 
@@ -61,14 +70,49 @@ export class EnvelopeLog {
     private readonly verify: Verifier,
   ) {}
 
-  /** The next seq expected from an author (0 for one never seen). */
-  nextSeq(author: Uint8Array): number {
-    return this.chains.get(authorKey(author))?.length ?? 0
+  /** The next seq expected in an author's lane (0 for one never seen). */
+  nextSeq(author: Uint8Array, lane: Uint8Array): number {
+    return nextSeqOf(this.chains.get(chainKey(author, lane)))
   }
 
-  /** The hash of an author's latest accepted envelope, or the genesis zeros. */
-  head(author: Uint8Array): Uint8Array {
-    return this.chains.get(authorKey(author))?.at(-1) ?? GENESIS_PREV
+  /** The hash of a lane's latest accepted envelope, or the genesis zeros. */
+  head(author: Uint8Array, lane: Uint8Array): Uint8Array {
+    return this.chains.get(chainKey(author, lane))?.hashes.at(-1) ?? GENESIS_PREV
+  }
+
+  /** How many envelopes of this author (all lanes) are accepted: the "seen" count a peer reports. */
+  authoredCount(author: Uint8Array | string): number {
+    return this.authored.get(typeof author === 'string' ? author : authorKey(author)) ?? 0
+  }
+
+  /** Every author with accepted envelopes, with its count, as `authoredCount` keys them. */
+  authorCounts(): ReadonlyMap<string, number> {
+    return this.authored
+  }
+
+  /** Whether an accepted checkpoint supersedes this seq of the lane (its envelope may be dropped). */
+  isSuperseded(author: Uint8Array, lane: Uint8Array, seq: number): boolean {
+    return seq < (this.chains.get(chainKey(author, lane))?.base ?? 0)
+  }
+
+  /** Records an envelope this session sealed itself: it extends its own lane, so there is nothing to verify. */
+  append(envelope: Envelope): void {
+    const key = chainKey(envelope.author, envelope.lane)
+    const chain = this.chains.get(key) ?? { author: authorKey(envelope.author), base: 0, hashes: [] }
+    if (envelope.seq !== nextSeqOf(chain)) throw new Error(`Envelope seq ${envelope.seq} does not extend its lane at ${nextSeqOf(chain)}.`)
+    this.accept(key, chain, envelope)
+  }
+
+  private accept(key: string, chain: Chain, envelope: Envelope): void {
+    const gained = envelope.seq + 1 - nextSeqOf(chain)
+    if (envelope.kind === EnvelopeKind.checkpoint) {
+      chain.base = envelope.seq
+      chain.hashes = [envelope.hash]
+    } else {
+      chain.hashes.push(envelope.hash)
+    }
+    this.chains.set(key, chain)
+    this.authored.set(chain.author, this.authoredCount(chain.author) + gained)
   }
 
   /** Checks a batch of envelopes in wire form; see the module comment for the rules. */
@@ -79,7 +123,7 @@ export class EnvelopeLog {
       rejected.push(envelope ? { reason, author: authorKey(envelope.author), seq: envelope.seq } : { reason })
     }
     let duplicates = 0
-    const byAuthor = new Map<string, Envelope[]>()
+    const byChain = new Map<string, Envelope[]>()
     for (const wire of wires) {
       const envelope = openEnvelope(wire)
       if (!envelope) {
@@ -90,40 +134,46 @@ export class EnvelopeLog {
         reject(EnvelopeRejection.wrongSpace, envelope)
         continue
       }
-      const key = authorKey(envelope.author)
-      if (envelope.seq >= (this.chains.get(key)?.length ?? 0) + MAX_SEQ_AHEAD) {
+      const key = chainKey(envelope.author, envelope.lane)
+      const chain = this.chains.get(key)
+      if (envelope.seq >= nextSeqOf(chain) + MAX_SEQ_AHEAD) {
         reject(EnvelopeRejection.tooFarAhead, envelope)
         continue
       }
-      const known = this.chains.get(key)?.[envelope.seq]
-      if (known) {
-        if (sameBytes(known, envelope.hash)) duplicates++
+      if (envelope.seq < nextSeqOf(chain)) {
+        const known = chain?.hashes[envelope.seq - chain.base]
+        // Below the latest checkpoint is history the checkpoint already carries: a harmless repeat.
+        if (!known || sameBytes(known, envelope.hash)) duplicates++
         else reject(EnvelopeRejection.conflict, envelope)
         continue
       }
-      const list = byAuthor.get(key) ?? []
+      const list = byChain.get(key) ?? []
       list.push(envelope)
-      byAuthor.set(key, list)
+      byChain.set(key, list)
     }
 
     const accepted: Envelope[] = []
     let waiting = 0
-    for (const [key, arrivals] of byAuthor) {
+    for (const [key, arrivals] of byChain) {
       const early = this.early.get(key) ?? new Map<number, Envelope[]>()
       for (const envelope of arrivals) {
         const rivals = early.get(envelope.seq) ?? []
         if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
         early.set(envelope.seq, rivals)
       }
-      const segment = await this.contiguousSegment(key, early, reject)
+      const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
+      const checkpoint = await this.latestCheckpoint(early, reject)
+      if (checkpoint) {
+        this.accept(key, chain, checkpoint)
+        accepted.push(checkpoint)
+      }
+      const segment = await this.contiguousSegment(chain, early, reject)
       const authentic = await this.authenticPrefix(segment)
       for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
-      const chain = this.chains.get(key) ?? []
       for (const envelope of authentic) {
-        chain.push(envelope.hash)
+        this.accept(key, chain, envelope)
         accepted.push(envelope)
       }
-      this.chains.set(key, chain)
       if (early.size > 0) this.early.set(key, early)
       else this.early.delete(key)
       for (const rivals of early.values()) waiting += rivals.length
@@ -132,19 +182,47 @@ export class EnvelopeLog {
   }
 
   /**
+   * The highest validly signed checkpoint waiting in a chain, if any; it and
+   * everything it supersedes leave the waiting room. Checking from the top
+   * down makes a newcomer verify one checkpoint, not every one the lane made.
+   */
+  private async latestCheckpoint(
+    early: Map<number, Envelope[]>,
+    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
+  ): Promise<Envelope | undefined> {
+    const checkpoints = [...early.values()]
+      .flat()
+      .filter((envelope) => envelope.kind === EnvelopeKind.checkpoint)
+      .sort((a, b) => b.seq - a.seq)
+    for (const checkpoint of checkpoints) {
+      const rivals = early.get(checkpoint.seq) ?? []
+      if (!(await verifyEnvelopeSignature(checkpoint, this.verify))) {
+        reject(EnvelopeRejection.badSignature, checkpoint)
+        early.set(checkpoint.seq, rivals.filter((rival) => rival !== checkpoint))
+        if (early.get(checkpoint.seq)?.length === 0) early.delete(checkpoint.seq)
+        continue
+      }
+      for (const seq of [...early.keys()]) if (seq < checkpoint.seq) early.delete(seq)
+      for (const rival of rivals) if (rival !== checkpoint) reject(EnvelopeRejection.conflict, rival)
+      early.delete(checkpoint.seq)
+      return checkpoint
+    }
+    return undefined
+  }
+
+  /**
    * The run of envelopes that continues the author's chain: consecutive seqs,
    * each prev the hash before it. Rivals for one seq (only an attacker or a
    * misbehaving author sends them) are settled by their signatures.
    */
   private async contiguousSegment(
-    key: string,
+    chain: Chain,
     early: Map<number, Envelope[]>,
     reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
   ): Promise<Envelope[]> {
-    const chain = this.chains.get(key) ?? []
     const segment: Envelope[] = []
-    let seq = chain.length
-    let prev = chain.at(-1) ?? GENESIS_PREV
+    let seq = nextSeqOf(chain)
+    let prev = chain.hashes.at(-1) ?? GENESIS_PREV
     for (let rivals = early.get(seq); rivals; rivals = early.get(seq)) {
       early.delete(seq)
       const linked = rivals.filter((rival) => sameBytes(rival.prev, prev))

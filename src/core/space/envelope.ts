@@ -2,16 +2,26 @@
  * Envelopes: the signed, hash-chained records of the space log. Each one
  * carries one (or a few coalesced) Yjs updates from one device:
  *
- *   body = version u8 ‖ space id (varbytes) ‖ author Ed25519 key (32)
- *          ‖ seq (varuint) ‖ prev hash (32) ‖ update (varbytes)
+ *   body = version u8 ‖ kind u8 ‖ space id (varbytes) ‖ author Ed25519 key (32)
+ *          ‖ lane (8) ‖ seq (varuint) ‖ prev hash (32) ‖ update (varbytes)
  *   hash = SHA-256(body)
  *   signature = Ed25519(author, "pii envelope v1\0" ‖ hash)
  *   wire = body ‖ signature (64)
  *
- * `prev` is the hash of the author's previous envelope (zeros for seq 0), so
- * each device's log is a hash chain: a valid signature on an envelope
- * authenticates every envelope before it. The signing context keeps an
- * envelope signature from ever being valid for any other kind of message.
+ * A chain is one author's lane: every session that writes a space (each open
+ * tab, the personal node) picks a random lane, so two tabs of one device
+ * never fork one chain by signing the same seq twice, and no tab needs a lock
+ * or a leader to write. `prev` is the hash of the lane's previous envelope
+ * (zeros for seq 0), so each lane is a hash chain: a valid signature on an
+ * envelope authenticates every envelope before it.
+ *
+ * A `checkpoint` carries the lane's whole contribution so far (its earlier
+ * updates merged). It supersedes everything before it in its lane, so a peer
+ * that joins later needs the checkpoint and the envelopes after it, not the
+ * whole history, and the lane's author may delete what it superseded.
+ *
+ * The signing context keeps an envelope signature from ever being valid for
+ * any other kind of message.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -22,16 +32,23 @@ import { ID_BYTES, type SpaceId } from './ids.ts'
 
 export const ENVELOPE_VERSION = 1
 export const HASH_BYTES = 32
+export const LANE_BYTES = 8
 export const SIGNATURE_BYTES = 64
 /** An update larger than this is split by the sender; a bigger one is junk or an attack. */
 export const MAX_UPDATE_BYTES = 8 * 1024 * 1024
 const SIGNING_CONTEXT = new TextEncoder().encode('pii envelope v1\0')
 export const GENESIS_PREV = new Uint8Array(HASH_BYTES)
 
+export const EnvelopeKind = { change: 0, checkpoint: 1 } as const
+export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind]
+
 export interface EnvelopeBody {
+  readonly kind: EnvelopeKind
   readonly space: SpaceId
   /** The author device's Ed25519 public key. */
   readonly author: Uint8Array
+  /** The writing session's chain, random per session. */
+  readonly lane: Uint8Array
   readonly seq: number
   readonly prev: Uint8Array
   readonly update: Uint8Array
@@ -51,12 +68,15 @@ export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
   const spaceBytes = decodeBase58(body.space)
   if (!spaceBytes) throw new Error(`"${body.space}" is not a space id.`)
   if (body.author.length !== ED25519_PUBLIC_KEY_BYTES) throw new Error('An envelope author is a 32-byte Ed25519 public key.')
+  if (body.lane.length !== LANE_BYTES) throw new Error(`An envelope lane is ${LANE_BYTES} bytes.`)
   if (body.prev.length !== HASH_BYTES) throw new Error('An envelope prev is a 32-byte hash.')
   if (!Number.isSafeInteger(body.seq) || body.seq < 0) throw new Error('An envelope seq is a whole number from 0.')
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, ENVELOPE_VERSION)
+  encoding.writeUint8(encoder, body.kind)
   encoding.writeVarUint8Array(encoder, spaceBytes)
   encoding.writeUint8Array(encoder, body.author)
+  encoding.writeUint8Array(encoder, body.lane)
   encoding.writeVarUint(encoder, body.seq)
   encoding.writeUint8Array(encoder, body.prev)
   encoding.writeVarUint8Array(encoder, body.update)
@@ -96,17 +116,22 @@ export function openEnvelope(wire: Uint8Array): Envelope | undefined {
   try {
     const decoder = decoding.createDecoder(bodyBytes)
     if (decoding.readUint8(decoder) !== ENVELOPE_VERSION) return undefined
+    const kind = decoding.readUint8(decoder)
+    if (kind !== EnvelopeKind.change && kind !== EnvelopeKind.checkpoint) return undefined
     const spaceBytes = decoding.readVarUint8Array(decoder)
     if (spaceBytes.length !== ID_BYTES) return undefined
     const author = decoding.readUint8Array(decoder, ED25519_PUBLIC_KEY_BYTES)
+    const lane = decoding.readUint8Array(decoder, LANE_BYTES)
     const seq = decoding.readVarUint(decoder)
     const prev = decoding.readUint8Array(decoder, HASH_BYTES)
     const update = decoding.readVarUint8Array(decoder)
     if (decoding.hasContent(decoder) || !Number.isSafeInteger(seq) || update.length > MAX_UPDATE_BYTES) return undefined
-    if (author.length !== ED25519_PUBLIC_KEY_BYTES || prev.length !== HASH_BYTES) return undefined
+    if (author.length !== ED25519_PUBLIC_KEY_BYTES || lane.length !== LANE_BYTES || prev.length !== HASH_BYTES) return undefined
     return {
+      kind,
       space: encodeBase58(spaceBytes) as SpaceId,
       author,
+      lane,
       seq,
       prev,
       update,
@@ -122,6 +147,22 @@ export function openEnvelope(wire: Uint8Array): Envelope | undefined {
 
 export function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier): Promise<boolean> {
   return verify(envelope.author, envelope.signature, signingMessage(envelope.hash))
+}
+
+function toHex(bytes: Uint8Array): string {
+  let text = ''
+  for (const byte of bytes) text += byte.toString(16).padStart(2, '0')
+  return text
+}
+
+/** A stable map key for an author's public key. */
+export function authorKey(author: Uint8Array): string {
+  return toHex(author)
+}
+
+/** A stable map key for one chain: an author's lane. */
+export function chainKey(author: Uint8Array, lane: Uint8Array): string {
+  return `${toHex(author)}.${toHex(lane)}`
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
