@@ -1,0 +1,266 @@
+/**
+ * Binds a space's content doc to its envelope log. The log lives in a small
+ * transport doc (`envelopes`, an array of envelope wires) that y-webrtc, the
+ * relay fallback and other tabs replicate; the content doc only ever changes
+ * by this session's own edits or by envelopes that passed the EnvelopeLog.
+ *
+ * - Signing: each local transaction is sealed into this session's lane as it
+ *   happens. Transactions that arrive while a signature is in flight are
+ *   merged into the next envelope, so a burst costs few signatures and a
+ *   single edit never waits on a timer.
+ * - Verifying: envelopes that other peers add are admitted in batches (hash
+ *   chain plus one signature per lane) and their updates merged into one
+ *   apply, never replayed one by one.
+ * - Keeping the log whole: an authentic envelope someone deletes from the
+ *   transport doc is put back, unless a checkpoint of its lane superseded it.
+ * - Compacting: every CHECKPOINT_EVERY envelopes the lane's next envelope is a
+ *   checkpoint (the lane's updates merged) and what it supersedes is deleted,
+ *   so a newcomer syncs a few checkpoints and short tails, not every edit.
+ */
+import * as Y from 'yjs'
+import { chainKey, EnvelopeKind, LANE_BYTES, openEnvelope, sameBytes, sealEnvelope, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { EnvelopeLog, type Admission } from './EnvelopeLog.ts'
+import type { SpaceId } from './ids.ts'
+
+/** Name of the envelope array in a transport doc: part of the format. */
+export const ENVELOPES = 'envelopes'
+/** Envelopes in a lane between checkpoints: few enough that a cold sync hashes little, many enough that checkpoints are rare. */
+export const CHECKPOINT_EVERY = 512
+
+export interface LogAuthor {
+  readonly publicKey: Uint8Array
+  readonly sign: Signer
+}
+
+export interface SignedLogOptions {
+  readonly space: SpaceId
+  readonly content: Y.Doc
+  readonly transport: Y.Doc
+  readonly author: LogAuthor
+  readonly verify: Verifier
+  /** This session's lane; random unless a test fixes it. */
+  readonly lane?: Uint8Array
+  readonly checkpointEvery?: number
+}
+
+/** An authentic envelope this session holds and will put back if someone deletes it. */
+interface Held {
+  readonly lane: string
+  readonly seq: number
+  readonly hash: Uint8Array
+  readonly update: Uint8Array
+  readonly wire: Uint8Array
+}
+
+const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
+
+export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
+  return transport.getArray<Uint8Array>(ENVELOPES)
+}
+
+export class SignedLog {
+  readonly log: EnvelopeLog
+  readonly lane: Uint8Array
+  /** A signing failure (e.g. the key became unavailable); the unsigned changes stay queued. */
+  problem: string | undefined
+  private readonly envelopes: Y.Array<Uint8Array>
+  /** By lane and seq; only envelopes no checkpoint has superseded. */
+  private readonly held = new Map<string, Held>()
+  /** This lane's updates since (and including) its latest checkpoint, for the next checkpoint. */
+  private laneUpdates: Uint8Array[] = []
+  private laneWires: Uint8Array[] = []
+  private unsigned: Uint8Array[] = []
+  private signing: Promise<void> | undefined
+  private incoming: Uint8Array[] = []
+  private deleted: Uint8Array[] = []
+  private admitting: Promise<void> | undefined
+  private readonly listeners = new Set<() => void>()
+  private destroyed = false
+
+  constructor(private readonly options: SignedLogOptions) {
+    this.log = new EnvelopeLog(options.space, options.verify)
+    this.lane = options.lane ?? crypto.getRandomValues(new Uint8Array(LANE_BYTES))
+    this.envelopes = transportEnvelopes(options.transport)
+    options.content.on('update', this.onContentUpdate)
+    this.envelopes.observe(this.onTransportChange)
+    const present = this.envelopes.toArray()
+    if (present.length > 0) this.receive(present, [])
+  }
+
+  /** Called on every change of counts, rejections or problems. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Resolves once every queued signature and admission is done. */
+  async settled(): Promise<void> {
+    while (this.signing ?? this.admitting) await (this.signing ?? this.admitting)
+  }
+
+  /**
+   * Call once both docs hold what storage had. Brings the content up to the
+   * log (a content write may have failed where the log's succeeded), then
+   * signs what the content has and the log lacks: edits of a session that
+   * closed before signing them, or a space older than its log.
+   */
+  async reconcile(): Promise<void> {
+    await this.settled()
+    if (this.destroyed) return
+    const updates = [...this.held.values()].map((held) => held.update)
+    const logState = updates.length > 0 ? Y.mergeUpdates(updates) : Y.encodeStateAsUpdate(new Y.Doc())
+    const content = this.options.content
+    Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
+    const logVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(logState))
+    const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
+    const lacking = [...contentVector].some(([client, clock]) => clock > (logVector.get(client) ?? 0))
+    if (lacking) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), Y.encodeStateVectorFromUpdate(logState)))
+    await this.settled()
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.options.content.off('update', this.onContentUpdate)
+    this.envelopes.unobserve(this.onTransportChange)
+    this.listeners.clear()
+  }
+
+  private readonly onContentUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
+    // Only this session's own edits: stored, tab-synced and verified updates arrive through applyUpdate (not local).
+    if (transaction.local) this.queueForSigning(update)
+  }
+
+  private queueForSigning(update: Uint8Array): void {
+    this.unsigned.push(update)
+    this.signing ??= this.signQueued()
+  }
+
+  private async signQueued(): Promise<void> {
+    try {
+      while (this.unsigned.length > 0 && !this.destroyed) {
+        const updates = this.unsigned
+        this.unsigned = []
+        try {
+          await this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates))
+          this.problem = undefined
+        } catch (error) {
+          this.unsigned = [...updates, ...this.unsigned]
+          this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
+          this.emit()
+          return
+        }
+      }
+    } finally {
+      this.signing = undefined
+    }
+  }
+
+  private async seal(update: Uint8Array): Promise<void> {
+    const { author, space } = this.options
+    const seq = this.log.nextSeq(author.publicKey, this.lane)
+    const checkpoint = this.laneUpdates.length >= (this.options.checkpointEvery ?? CHECKPOINT_EVERY)
+    const body = checkpoint
+      ? { kind: EnvelopeKind.checkpoint, update: Y.mergeUpdates([...this.laneUpdates, update]) }
+      : { kind: EnvelopeKind.change, update }
+    const envelope = await sealEnvelope({ ...body, space, author: author.publicKey, lane: this.lane, seq, prev: this.log.head(author.publicKey, this.lane) }, author.sign)
+    if (this.destroyed) return
+    this.log.append(envelope)
+    const superseded = checkpoint ? new Set(this.laneWires) : undefined
+    if (superseded) {
+      this.dropSuperseded(envelope)
+      this.laneUpdates = []
+      this.laneWires = []
+    }
+    this.hold(envelope)
+    this.laneUpdates.push(envelope.update)
+    this.options.transport.transact(() => {
+      this.envelopes.push([envelope.wire])
+      // Yjs stores a copy; the copy is what a later checkpoint finds and deletes.
+      this.laneWires.push(this.envelopes.get(this.envelopes.length - 1))
+      if (superseded) this.deleteWires(superseded)
+    }, this)
+    this.emit()
+  }
+
+  private deleteWires(wires: ReadonlySet<Uint8Array>): void {
+    const present = this.envelopes.toArray()
+    // From the end, so earlier indexes stay valid while deleting.
+    for (let index = present.length - 1; index >= 0; index--) {
+      if (wires.has(present[index]!)) this.envelopes.delete(index, 1)
+    }
+  }
+
+  private hold(envelope: Envelope): void {
+    const lane = chainKey(envelope.author, envelope.lane)
+    this.held.set(heldKey(lane, envelope.seq), { lane, seq: envelope.seq, hash: envelope.hash, update: envelope.update, wire: envelope.wire })
+  }
+
+  private readonly onTransportChange = (event: Y.YArrayEvent<Uint8Array>, transaction: Y.Transaction): void => {
+    if (transaction.origin === this) return
+    const added: Uint8Array[] = []
+    const deleted: Uint8Array[] = []
+    // Deleted items still carry their content while observers run (garbage collection comes after).
+    for (const item of event.changes.added) for (const value of item.content.getContent()) if (value instanceof Uint8Array) added.push(value)
+    for (const item of event.changes.deleted) for (const value of item.content.getContent()) if (value instanceof Uint8Array) deleted.push(value)
+    this.receive(added, deleted)
+  }
+
+  private receive(added: readonly Uint8Array[], deleted: readonly Uint8Array[]): void {
+    this.incoming.push(...added)
+    this.deleted.push(...deleted)
+    this.admitting ??= this.admitQueued()
+  }
+
+  private async admitQueued(): Promise<void> {
+    try {
+      while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed) {
+        const wires = this.incoming
+        const deleted = this.deleted
+        this.incoming = []
+        this.deleted = []
+        const admission = await this.log.admit(wires)
+        if (this.destroyed) return
+        this.apply(admission)
+        this.restore(deleted)
+        this.emit()
+      }
+    } finally {
+      this.admitting = undefined
+    }
+  }
+
+  private apply(admission: Admission): void {
+    if (admission.accepted.length === 0) return
+    for (const envelope of admission.accepted) {
+      if (envelope.kind === EnvelopeKind.checkpoint) this.dropSuperseded(envelope)
+      this.hold(envelope)
+    }
+    const updates = admission.accepted.map((envelope) => envelope.update)
+    Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
+  }
+
+  private dropSuperseded(checkpoint: Envelope): void {
+    const lane = chainKey(checkpoint.author, checkpoint.lane)
+    for (const [key, held] of this.held) if (held.lane === lane && held.seq < checkpoint.seq) this.held.delete(key)
+  }
+
+  /**
+   * Puts back authentic envelopes that another peer deleted. What a
+   * checkpoint superseded is no longer held, so the author's own compaction
+   * (checkpoint and deletions in one transaction) is never undone.
+   */
+  private restore(deleted: readonly Uint8Array[]): void {
+    const missing: Uint8Array[] = []
+    for (const wire of deleted) {
+      const envelope = openEnvelope(wire)
+      if (!envelope) continue
+      const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
+      if (held && sameBytes(held.hash, envelope.hash)) missing.push(held.wire)
+    }
+    if (missing.length > 0) this.options.transport.transact(() => this.envelopes.push(missing), this)
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener()
+  }
+}
