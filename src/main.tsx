@@ -4,7 +4,8 @@
  */
 import './ui/styles.css'
 import * as Y from 'yjs'
-import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
+import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from './core/identity/deviceKey.ts'
+import { observeProfile, readDisplayName } from './core/identity/profile.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
 import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
@@ -12,6 +13,7 @@ import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
+import { WebrtcRooms, type Connectivity } from './sync/WebrtcRooms.ts'
 import { parseRoute } from './ui/route.ts'
 import type { AppServices } from './ui/services.ts'
 import { reportSaveStatus, uiStore } from './ui/store.ts'
@@ -34,12 +36,28 @@ async function boot(): Promise<void> {
   const keyStore = probe.available ? new IndexedDbKeyStore() : new MemoryKeyStore()
   const tabs = new BroadcastChannelTransport()
   const deviceDoc = new Y.Doc()
-  const library = new SpaceLibrary({ deviceDoc, store, tabs, now: Date.now })
-
   // The small device doc and key are asked for first, so the first render
   // need not wait behind a large space being applied.
   const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
   const deviceKey = loadOrCreateDeviceKey(keyStore, crypto.subtle)
+  const rooms = deviceKey.then(
+    (key) =>
+      new WebrtcRooms({
+        // The relay serves signaling at the root of the app's own origin.
+        signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
+        presence: { device: deviceDid(key), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
+        connectivity: browserConnectivity,
+      }),
+  )
+  const library = new SpaceLibrary({
+    deviceDoc,
+    store,
+    tabs,
+    now: Date.now,
+    author: deviceKey.then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
+    verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
+    rooms,
+  })
   // The space in the address bar starts loading now, in parallel, instead of after React mounts.
   let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
   // React and the UI, most of the script, evaluate now, while IndexedDB reads
@@ -70,6 +88,18 @@ async function boot(): Promise<void> {
     if (uiStore.getState().saveProblems.length > 0) event.preventDefault()
   })
   if (probe.available) void watchStorage()
+}
+
+const browserConnectivity: Connectivity = {
+  online: () => navigator.onLine,
+  onChange: (listener) => {
+    window.addEventListener('online', listener)
+    window.addEventListener('offline', listener)
+    return () => {
+      window.removeEventListener('online', listener)
+      window.removeEventListener('offline', listener)
+    }
+  },
 }
 
 async function watchStorage(): Promise<void> {

@@ -11,6 +11,14 @@ describe('routes', () => {
     expect(parseRoute('#/space/not-an-id')).toEqual({ page: 'not-found', hash: '#/space/not-an-id' })
   })
 
+  it('reads a share link as a join, and a damaged one as a clear message', () => {
+    const secret = 'AuSsZFKPvHYX6iK1Bqd3HmhwXWZmHGXYdj9HRrS8vU5y'
+    expect(parseRoute(`#/s/${spaceId}/${secret}`)).toEqual({ page: 'join', id: spaceId, secret })
+    const damaged = parseRoute(`#/s/${spaceId}/${secret.slice(0, -3)}`)
+    expect(damaged).toMatchObject({ page: 'bad-link', message: expect.stringContaining('damaged') as unknown })
+    expect(parseRoute('#/s/whatever')).toMatchObject({ page: 'bad-link', message: expect.stringContaining('not a Pii share link') as unknown })
+  })
+
   it('round-trips a space link', () => {
     expect(parseRoute(hrefFor({ page: 'space', id: spaceId as never }))).toEqual({ page: 'space', id: spaceId })
   })

@@ -15,3 +15,9 @@ export function readDisplayName(deviceDoc: Y.Doc): string {
 export function setDisplayName(deviceDoc: Y.Doc, name: string): void {
   profileMap(deviceDoc).set('displayName', name.trim().slice(0, MAX_DISPLAY_NAME_LENGTH))
 }
+
+export function observeProfile(deviceDoc: Y.Doc, onChange: () => void): () => void {
+  const map = profileMap(deviceDoc)
+  map.observe(onChange)
+  return () => map.unobserve(onChange)
+}

@@ -61,6 +61,8 @@ export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
 export class SignedLog {
   readonly log: EnvelopeLog
   readonly lane: Uint8Array
+  /** This device's public key: the author of every envelope this session seals. */
+  readonly author: Uint8Array
   /** A signing failure (e.g. the key became unavailable); the unsigned changes stay queued. */
   problem: string | undefined
   private readonly envelopes: Y.Array<Uint8Array>
@@ -79,6 +81,7 @@ export class SignedLog {
 
   constructor(private readonly options: SignedLogOptions) {
     this.log = new EnvelopeLog(options.space, options.verify)
+    this.author = options.author.publicKey
     this.lane = options.lane ?? crypto.getRandomValues(new Uint8Array(LANE_BYTES))
     this.envelopes = transportEnvelopes(options.transport)
     options.content.on('update', this.onContentUpdate)

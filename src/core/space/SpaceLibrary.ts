@@ -1,18 +1,30 @@
 /**
- * Opens, creates, renames and deletes this device's spaces. One live Y.Doc
- * per open space, shared by every view that asks for it (reference counted),
- * attached to storage and to the other tabs.
+ * Opens, creates, joins, renames and deletes this device's spaces. One live
+ * Y.Doc per open space, shared by every view that asks for it (reference
+ * counted), attached to storage, to the other tabs, and, through its signed
+ * log, to the space's room.
  *
- * Storage and tab sync arrive as ports, so the same logic runs over
+ * Storage, tab sync and rooms arrive as ports, so the same logic runs over
  * IndexedDB in a browser, memory in tests, and LevelDB on the personal node.
  */
 import * as Y from 'yjs'
 import type { Did } from '../identity/didKey.ts'
+import type { Verifier } from './envelope.ts'
 import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
 import { newSpaceId, type SpaceId } from './ids.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
+import { newShareSecret, type ShareSecret } from './shareLink.ts'
+import { SignedLog, type LogAuthor } from './SignedLog.ts'
 import { findSpace, observeSpaceList, putSpaceEntry, removeSpaceEntry } from './spaceList.ts'
+import type { RoomConnection, RoomConnector } from './SpaceRoom.ts'
+
+/** A space's replication once it is running: its signed log, and its room when the space has a secret. */
+export interface SpaceSync {
+  readonly log: SignedLog
+  readonly room: RoomConnection | undefined
+  readonly secret: ShareSecret | undefined
+}
 
 export interface SpaceSession {
   readonly id: SpaceId
@@ -24,6 +36,8 @@ export interface SpaceSession {
   readonly isLoaded: boolean
   /** True once the space was deleted (here or in another tab); the doc no longer saves. */
   readonly removed: boolean
+  /** Resolves once the signed log (and the room) are attached; a view can render before. */
+  readonly sync: Promise<SpaceSync>
   /** Applies one user action (add, delete, move, toggle) as its own undo step; typing merges by time instead. */
   edit(change: (doc: Y.Doc) => void): void
   /** Every `open` needs one `release`. */
@@ -35,6 +49,11 @@ export interface SpaceLibraryDeps {
   readonly store: DocStore
   readonly tabs: DocTransport
   readonly now: () => number
+  /** This device's signing key; a promise, so opening a space need not wait for it. */
+  readonly author: Promise<LogAuthor>
+  readonly verify: Verifier
+  /** Network sync; without it spaces stay on this device (and its tabs). A promise, like `author`. */
+  readonly rooms?: Promise<RoomConnector>
 }
 
 /** Storage name of a space's doc; stable, since renaming it would orphan stored data. */
@@ -42,21 +61,34 @@ export function spaceDocName(id: SpaceId): string {
   return `pii-space-${id}`
 }
 
+/** Storage name of a space's envelope log (its transport doc). */
+export function spaceLogName(id: SpaceId): string {
+  return `pii-log-${id}`
+}
+
 class OpenSpace implements SpaceSession {
   readonly doc = new Y.Doc()
+  readonly transport = new Y.Doc()
   readonly undo: Y.UndoManager
   readonly loaded: Promise<void>
+  readonly sync: Promise<SpaceSync>
   removed = false
   isLoaded = false
   references = 1
   private readonly stored: StoredDoc
+  private storedLog: StoredDoc | undefined
   private connection: DocConnection | undefined
+  private logConnection: DocConnection | undefined
+  private running: SpaceSync | undefined
+  private closed = false
   private readonly stopNameSync: () => void
 
   constructor(
     readonly id: SpaceId,
     private readonly deps: SpaceLibraryDeps,
     private readonly onRelease: (space: OpenSpace) => void,
+    /** A copy of this space still closing in this tab: its room must be gone before this one joins. */
+    private readonly previous: Promise<void>,
   ) {
     // Undo covers this tab's own edits only; a collaborator's change is never undone from here.
     this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500 })
@@ -66,10 +98,53 @@ class OpenSpace implements SpaceSession {
       // Connecting after the load keeps the whole stored history from being re-sent to every other tab.
       if (!this.removed) this.connection = deps.tabs.connect(spaceDocName(id), this.doc)
     })
+    this.sync = this.loaded.then(() => this.startSync())
+    // A view that never asks for sync must not turn a failure into an unhandled rejection; one that asks sees it.
+    this.sync.catch(() => undefined)
     const meta = metaMap(this.doc)
     const syncName = (): void => this.copyNameToList()
     meta.observe(syncName)
     this.stopNameSync = () => meta.unobserve(syncName)
+  }
+
+  /**
+   * After the content is shown: the log loads and catches up in the
+   * background, so a large log never delays opening a space. Edits made
+   * before it is attached are signed by `reconcile`.
+   */
+  private async startSync(): Promise<SpaceSync> {
+    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms, this.previous])
+    if (this.closed) throw new Error('The space was closed before its sync started.')
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify })
+    const secret = this.removed ? undefined : this.ensureSecret()
+    const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
+    this.running = { log, room, secret }
+    if (this.removed) return this.running
+    this.storedLog = this.deps.store.attach(spaceLogName(this.id), this.transport)
+    void this.storedLog.loaded.then(async () => {
+      if (this.removed || this.closed) return
+      this.logConnection = this.deps.tabs.connect(spaceLogName(this.id), this.transport)
+      await log.reconcile()
+    })
+    return this.running
+  }
+
+  private readonly seenByOthers = {
+    read: (): number => findSpace(this.deps.deviceDoc, this.id)?.seenByOthers ?? 0,
+    write: (count: number): void => {
+      const entry = findSpace(this.deps.deviceDoc, this.id)
+      if (entry && count > (entry.seenByOthers ?? 0)) putSpaceEntry(this.deps.deviceDoc, { ...entry, seenByOthers: count })
+    },
+  }
+
+  /** Spaces made before sharing existed get their secret the first time they open. */
+  private ensureSecret(): ShareSecret | undefined {
+    const entry = findSpace(this.deps.deviceDoc, this.id)
+    if (!entry) return undefined
+    if (entry.secret) return entry.secret
+    const secret = newShareSecret()
+    putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
+    return secret
   }
 
   private copyNameToList(): void {
@@ -94,11 +169,20 @@ class OpenSpace implements SpaceSession {
    * unsaved changes back over the tab transport instead of losing them.
    */
   async close(): Promise<void> {
+    this.closed = true
     await (this.removed ? this.stored.discard() : this.stored.close())
+    // A started log may still be attaching; closing waits for it, so nothing it holds is dropped unsaved.
+    // A space closed before it loaded never starts one (and may never finish loading).
+    if (this.isLoaded) await this.sync.catch(() => undefined)
+    this.running?.room?.close()
+    this.running?.log.destroy()
+    if (this.storedLog) await (this.removed ? this.storedLog.discard() : this.storedLog.close())
     this.stopNameSync()
     this.connection?.close()
+    this.logConnection?.close()
     this.undo.destroy()
     this.doc.destroy()
+    this.transport.destroy()
   }
 }
 
@@ -131,7 +215,7 @@ export class SpaceLibrary {
       existing.references++
       return existing
     }
-    const space = new OpenSpace(id, this.deps, (released) => void this.closeSpace(released))
+    const space = new OpenSpace(id, this.deps, (released) => void this.closeSpace(released), this.closing.get(id) ?? Promise.resolve())
     this.open.set(id, space)
     return space
   }
@@ -140,13 +224,25 @@ export class SpaceLibrary {
   async create(name: string, owner: Did): Promise<SpaceSession> {
     const id = newSpaceId()
     const createdAt = this.deps.now()
+    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt, secret: newShareSecret() })
     const session = this.openSpace(id)
     await session.loaded
     initialiseSpace(session.doc, { name, createdAt, owner })
     // Creating the space is not an edit anyone should be able to undo.
     session.undo.clear()
-    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt })
     return session
+  }
+
+  /**
+   * Adds a space someone shared with this device and opens it; its content
+   * arrives from whichever peers are online. Joining a space already here
+   * just opens it (keeping the secret it has).
+   */
+  join(id: SpaceId, secret: ShareSecret): SpaceSession {
+    const entry = findSpace(this.deps.deviceDoc, id)
+    if (!entry) putSpaceEntry(this.deps.deviceDoc, { id, name: '', createdAt: this.deps.now(), secret })
+    else if (!entry.secret) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
+    return this.openSpace(id)
   }
 
   async rename(id: SpaceId, name: string): Promise<void> {
@@ -163,7 +259,7 @@ export class SpaceLibrary {
   async remove(id: SpaceId): Promise<void> {
     removeSpaceEntry(this.deps.deviceDoc, id)
     await this.forget(id)
-    await this.deps.store.remove(spaceDocName(id))
+    await Promise.all([this.deps.store.remove(spaceDocName(id)), this.deps.store.remove(spaceLogName(id))])
   }
 
   private async forget(id: SpaceId): Promise<void> {

@@ -4,7 +4,8 @@
  * the static host never see it. Everything a room needs is derived from it,
  * each with its own context string so no derived value reveals another:
  *   - the room name peers meet under (what the relay sees instead of the space id),
- *   - the y-webrtc room password (which encrypts signaling and relayed messages).
+ *   - the y-webrtc room password (which encrypts signaling and WebRTC traffic),
+ *   - the relay fallback's topic and key.
  */
 import { digest as sha256 } from 'lib0/hash/sha256'
 import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
@@ -75,4 +76,14 @@ export function roomName(secret: ShareSecret): string {
 /** The y-webrtc room password: encrypts every signaling and relayed message of the room. */
 export function roomPassword(secret: ShareSecret): string {
   return encodeBase58(derive('pii room password v1', secret))
+}
+
+/** The relay topic of the room's fallback traffic, for peers that cannot connect over WebRTC. */
+export function relayTopic(secret: ShareSecret): string {
+  return 'pii-relay-' + encodeBase58(derive('pii relay topic v1', secret))
+}
+
+/** 32 bytes of AES-GCM key for the relay fallback, which the relay carries but cannot read. */
+export function relayKeyBytes(secret: ShareSecret): Uint8Array {
+  return derive('pii relay key v1', secret)
 }

@@ -5,11 +5,16 @@
  */
 import type * as Y from 'yjs'
 import { isSpaceId, type SpaceId } from './ids.ts'
+import { isShareSecret, type ShareSecret } from './shareLink.ts'
 
 export interface SpaceEntry {
   readonly id: SpaceId
   readonly name: string
   readonly createdAt: number
+  /** The room secret of its share link; kept on this device only (the device doc is never shared). */
+  readonly secret?: ShareSecret
+  /** How many of this device's changes another device has confirmed seeing: "not yet seen" survives a reload. */
+  readonly seenByOthers?: number
 }
 
 function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
@@ -19,12 +24,14 @@ function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
 export function listSpaces(deviceDoc: Y.Doc): SpaceEntry[] {
   const entries: SpaceEntry[] = []
   spacesMap(deviceDoc).forEach((value, id) => {
-    const entry = value as Partial<SpaceEntry> | null
+    const entry = value as Partial<Record<keyof SpaceEntry, unknown>> | null
     if (!isSpaceId(id) || typeof entry !== 'object' || entry === null) return
     entries.push({
       id,
       name: typeof entry.name === 'string' ? entry.name : '',
       createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
+      ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
+      ...(Number.isSafeInteger(entry.seenByOthers) ? { seenByOthers: entry.seenByOthers as number } : {}),
     })
   })
   // Newest first: the space someone just made is the one they want.
@@ -36,7 +43,8 @@ export function findSpace(deviceDoc: Y.Doc, id: SpaceId): SpaceEntry | undefined
 }
 
 export function putSpaceEntry(deviceDoc: Y.Doc, entry: SpaceEntry): void {
-  spacesMap(deviceDoc).set(entry.id, { name: entry.name, createdAt: entry.createdAt })
+  const { id, ...stored } = entry
+  spacesMap(deviceDoc).set(id, stored)
 }
 
 export function removeSpaceEntry(deviceDoc: Y.Doc, id: SpaceId): void {

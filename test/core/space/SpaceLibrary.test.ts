@@ -4,7 +4,10 @@ import type { Did } from '../../../src/core/identity/didKey.ts'
 import type { DocConnection, DocTransport } from '../../../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
+import { createDeviceKey, signWith, verifySignature } from '../../../src/core/identity/deviceKey.ts'
+import type { LogAuthor } from '../../../src/core/space/SignedLog.ts'
 import { SpaceLibrary } from '../../../src/core/space/SpaceLibrary.ts'
+import type { RoomConnection, RoomConnector, RoomRequest } from '../../../src/core/space/SpaceRoom.ts'
 import { listSpaces } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
 
@@ -30,8 +33,38 @@ class InstantTransport implements DocTransport {
   }
 }
 
-function library(store = new MemoryDocStore(), tabs: DocTransport = new InstantTransport(), deviceDoc = new Y.Doc()) {
-  return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000 })
+/** A network where every room's transport docs share every update at once. */
+class InstantRooms implements RoomConnector {
+  private readonly network = new InstantTransport()
+  join(request: RoomRequest): RoomConnection {
+    const connection = this.network.connect(request.secret, request.transport)
+    return { status: { state: { kind: 'up-to-date' }, peers: [] }, onStatus: () => () => {}, close: () => connection.close() }
+  }
+}
+
+const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
+
+async function deviceAuthor(): Promise<LogAuthor> {
+  const key = await createDeviceKey(crypto.subtle)
+  return { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) }
+}
+
+function library(store = new MemoryDocStore(), tabs: DocTransport = new InstantTransport(), deviceDoc = new Y.Doc(), rooms?: RoomConnector) {
+  return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000, author: deviceAuthor(), verify, ...(rooms ? { rooms: Promise.resolve(rooms) } : {}) })
+}
+
+/** Waits until `check` passes; sync runs through signing and verification, which are asynchronous. */
+async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      check()
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
 }
 
 describe('SpaceLibrary', () => {
@@ -101,5 +134,22 @@ describe('SpaceLibrary', () => {
     const fresh = library(store).openSpace(session.id)
     await fresh.loaded
     expect(readItems(fresh.doc)).toEqual([])
+  })
+
+  it('joins a shared space on another device: its content arrives through the signed log, and edits flow both ways', async () => {
+    const rooms = new InstantRooms()
+    const alice = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const bobDevice = new Y.Doc()
+    const bob = library(new MemoryDocStore(), new InstantTransport(), bobDevice, rooms)
+    const created = await alice.create('Trip', owner)
+    created.edit((doc) => addItem(doc, 'Tickets'))
+    const { secret } = await created.sync
+    const joined = bob.join(created.id, secret!)
+    await eventually(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets']))
+    await eventually(() => expect(listSpaces(bobDevice)).toMatchObject([{ id: created.id, name: 'Trip', secret }]))
+    joined.edit((doc) => addItem(doc, 'Passport'))
+    await eventually(() => expect(readItems(created.doc).map((item) => item.title)).toEqual(['Tickets', 'Passport']))
+    created.release()
+    joined.release()
   })
 })

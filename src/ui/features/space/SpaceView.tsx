@@ -2,11 +2,17 @@ import { useEffect, useState, type FormEvent } from 'react'
 import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
 import { addItem, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
+import { shareLink } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
+import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
 import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
+import { ShareDialog } from '../share/ShareDialog.tsx'
+import { PresenceList } from '../presence/PresenceList.tsx'
+import { SyncDetails } from '../presence/SyncDetails.tsx'
+import { SyncIndicator } from '../presence/SyncIndicator.tsx'
 import { ItemList } from './ItemList.tsx'
 import { NotesPanel } from './NotesPanel.tsx'
 
@@ -21,6 +27,8 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   const [newTitle, setNewTitle] = useState('')
   const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
   const [added, setAdded] = useState<ItemId | undefined>(undefined)
+  const [sharing, setSharing] = useState(false)
+  const syncView = useSpaceSync(session)
 
   useEffect(() => {
     const undo = session?.undo
@@ -71,8 +79,19 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
           <button type="button" className="quiet" onClick={() => session.undo.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
             Redo
           </button>
+          <button type="button" onClick={() => setSharing(true)} disabled={!entry.secret}>
+            Share
+          </button>
         </div>
       </div>
+      <div className="sync-bar">
+        {syncView.sync && <SyncIndicator state={syncView.status?.state} />}
+        {syncView.status && <PresenceList peers={syncView.status.peers} />}
+      </div>
+      <SyncDetails view={syncView} />
+      {sharing && entry.secret && (
+        <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={meta?.name ?? entry.name} onClose={() => setSharing(false)} />
+      )}
       <form className="inline-form add-item" onSubmit={add}>
         <input
           aria-label="New item"

@@ -1,0 +1,164 @@
+/**
+ * Sharing a space between separate Chromium processes, through the real
+ * relay, over real WebRTC: join by link, concurrent edits, offline edits,
+ * a relay restart, reopening with the network cut, and the relay fallback.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { launchOptions } from './chromium.ts'
+import { APP_ROOT, createSpace, expect, itemTitles, openApp, test } from './fixtures.ts'
+import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
+
+interface Peer {
+  readonly browser: Browser
+  readonly context: BrowserContext
+  page: Page
+  readonly problems: string[]
+}
+
+/** A peer in its own browser process, failing the test on any page error. */
+async function launchPeer(baseURL: string, initScript?: () => void): Promise<Peer> {
+  const browser = await chromium.launch(launchOptions())
+  const context = await browser.newContext({ baseURL })
+  if (initScript) await context.addInitScript(initScript)
+  const peer: Peer = { browser, context, page: await context.newPage(), problems: [] }
+  watch(peer)
+  return peer
+}
+
+function watch(peer: Peer): void {
+  peer.page.on('pageerror', (error) => peer.problems.push(`page error: ${error.message}`))
+  peer.page.on('console', (message) => {
+    // A relay that is down makes the browser log failed WebSocket connections; that is the situation under test, not a bug.
+    if (message.type() === 'error' && !/WebSocket|ERR_INTERNET_DISCONNECTED|net::/.test(message.text())) peer.problems.push(`console error: ${message.text()}`)
+  })
+}
+
+async function closePeers(peers: readonly Peer[]): Promise<void> {
+  for (const peer of peers) await peer.browser.close()
+  for (const peer of peers) expect(peer.problems).toEqual([])
+}
+
+async function shareLinkOf(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Share' }).click()
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue()
+  await expect(page.getByRole('img', { name: 'QR code of the share link' })).toBeVisible()
+  await page.getByRole('button', { name: 'Done' }).click()
+  return link
+}
+
+async function addItem(page: Page, title: string): Promise<void> {
+  await page.getByLabel('New item').fill(title)
+  await page.getByLabel('New item').press('Enter')
+}
+
+async function sortedTitles(page: Page): Promise<string[]> {
+  const values = await itemTitles(page).evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))
+  return values.sort()
+}
+
+async function expectTitles(page: Page, titles: readonly string[]): Promise<void> {
+  await expect.poll(() => sortedTitles(page), { timeout: 20_000 }).toEqual([...titles].sort())
+}
+
+const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' })
+
+test.describe.configure({ timeout: 180_000 })
+
+test('A shares a space; B and C join, edit together, work offline, survive a relay restart, and reopen offline', async ({}, testInfo) => {
+  // This test restarts the relay, so it has a server of its own rather than the worker's.
+  let server: RunningPiiServer = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0 })
+  const port = Number(new URL(server.url).port)
+  const [a, b, c] = await Promise.all([launchPeer(server.url), launchPeer(server.url), launchPeer(server.url)])
+  try {
+    let link = ''
+    await test.step('A creates and shares; B and C join by the link', async () => {
+      await openApp(a.page)
+      await createSpace(a.page, 'Trip')
+      await addItem(a.page, 'Tickets')
+      link = await shareLinkOf(a.page)
+      expect(link).toMatch(/\/#\/s\/[1-9A-HJ-NP-Za-km-z]+\/[1-9A-HJ-NP-Za-km-z]+$/)
+      for (const peer of [b, c]) {
+        await peer.page.goto(link)
+        await expect(peer.page.getByLabel('Space name')).toHaveValue('Trip', { timeout: 20_000 })
+        await expectTitles(peer.page, ['Tickets'])
+        // The secret leaves the address bar once the space is joined.
+        expect(peer.page.url()).toMatch(/#\/space\//)
+      }
+      await expect(a.page.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(2, { timeout: 20_000 })
+      await expect(a.page.getByRole('list', { name: 'Online now' })).toContainText('direct')
+      await expect(syncStatus(a.page)).toHaveText('Up to date', { timeout: 20_000 })
+    })
+
+    await test.step('all three edit at once and converge', async () => {
+      await Promise.all([addItem(a.page, 'From A'), addItem(b.page, 'From B'), addItem(c.page, 'From C')])
+      const all = ['Tickets', 'From A', 'From B', 'From C']
+      for (const peer of [a, b, c]) await expectTitles(peer.page, all)
+    })
+
+    await test.step('B edits offline, reconnects, and everything merges', async () => {
+      await b.context.setOffline(true)
+      await b.page.reload()
+      await expect(syncStatus(b.page)).toContainText('Offline')
+      await addItem(b.page, 'Offline from B')
+      await addItem(a.page, 'Meanwhile from A')
+      await expect(syncStatus(b.page)).toContainText('1 change not yet seen by any other device')
+      await b.context.setOffline(false)
+      const all = ['Tickets', 'From A', 'From B', 'From C', 'Offline from B', 'Meanwhile from A']
+      for (const peer of [a, b, c]) await expectTitles(peer.page, all)
+      await expect(syncStatus(b.page)).toHaveText('Up to date', { timeout: 20_000 })
+    })
+
+    await test.step('the relay restarts mid-session and sync resumes by itself', async () => {
+      await server.close()
+      await expect(syncStatus(c.page)).not.toHaveText('Offline')
+      server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port })
+      // C reloads: its WebRTC links are gone, so only the restarted relay can bring it back into the mesh.
+      await c.page.reload()
+      await addItem(c.page, 'After restart')
+      for (const peer of [a, b, c]) await expectTitles(peer.page, ['Tickets', 'From A', 'From B', 'From C', 'Offline from B', 'Meanwhile from A', 'After restart'])
+    })
+
+    await test.step('C closes, reopens with the network cut, and still has everything', async () => {
+      const spaceUrl = c.page.url()
+      await c.page.close()
+      await c.context.setOffline(true)
+      c.page = await c.context.newPage()
+      watch(c)
+      await c.page.goto(spaceUrl)
+      await expectTitles(c.page, ['Tickets', 'From A', 'From B', 'From C', 'Offline from B', 'Meanwhile from A', 'After restart'])
+      await expect(syncStatus(c.page)).toContainText('Offline')
+    })
+    testInfo.annotations.push({ type: 'share link', description: link.replace(/[^/]+$/, '<secret>') })
+  } finally {
+    await closePeers([a, b, c])
+    await server.close()
+  }
+})
+
+test('with WebRTC failing on one peer, sync goes through the relay', async ({ baseURL }) => {
+  const a = await launchPeer(baseURL!)
+  // No TURN server and relay-only ICE: this browser can never open a WebRTC connection, like one behind a strict NAT.
+  const b = await launchPeer(baseURL!, () => {
+    const Native = window.RTCPeerConnection
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super({ ...config, iceServers: [], iceTransportPolicy: 'relay' })
+      }
+    }
+  })
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Behind a NAT')
+    await addItem(a.page, 'Before B')
+    await b.page.goto(await shareLinkOf(a.page))
+    await expectTitles(b.page, ['Before B'])
+    await addItem(b.page, 'From B')
+    await addItem(a.page, 'From A')
+    await expectTitles(a.page, ['Before B', 'From A', 'From B'])
+    await expectTitles(b.page, ['Before B', 'From A', 'From B'])
+    await expect(b.page.getByRole('list', { name: 'Online now' })).toContainText('through the relay')
+    await expect(a.page.getByRole('list', { name: 'Online now' })).toContainText('through the relay')
+  } finally {
+    await closePeers([a, b])
+  }
+})

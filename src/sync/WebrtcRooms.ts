@@ -1,0 +1,217 @@
+/**
+ * Joins a space's room: y-webrtc carries the transport doc between peers
+ * (WebRTC, and BroadcastChannel between tabs), the relay fallback carries it
+ * when WebRTC cannot connect, and awareness carries presence and how much of
+ * each device's log a peer has seen. Status (who is here, how, and the one
+ * sync indicator) is derived from all of those.
+ *
+ * Everything a peer puts in awareness crosses the network, so it is
+ * validated before it is shown or counted.
+ */
+import { WebrtcProvider } from 'y-webrtc'
+import { authorKey } from '../core/space/envelope.ts'
+import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
+import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import { importRelayKey, RelayFallback } from './RelayFallback.ts'
+
+/** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
+const STATUS_REFRESH_MS = 1000
+/** Acknowledgements of what this peer has seen go out at most this often, not once per envelope. */
+const SEEN_PUBLISH_MS = 200
+const MAX_NAME_CHARS = 200
+const MAX_SEEN_AUTHORS = 1000
+
+export interface Presence {
+  /** This device's did:key. */
+  readonly device: string
+  name(): string
+  onNameChange(listener: () => void): () => void
+}
+
+export interface Connectivity {
+  online(): boolean
+  onChange(listener: () => void): () => void
+}
+
+export interface WebrtcRoomsOptions {
+  readonly signalingUrl: string
+  readonly presence: Presence
+  readonly connectivity: Connectivity
+  /** simple-peer options; in Node `{ wrtc }`. */
+  readonly peerOpts?: object
+  readonly WebSocketImpl?: typeof WebSocket
+  /** How long a peer gets to connect over WebRTC before the relay carries its traffic. */
+  readonly fallbackGraceMs?: number
+}
+
+/** What this module uses of y-webrtc's signaling connection (a lib0 WebsocketClient, untyped there). */
+interface SignalingConnection {
+  readonly connected: boolean
+  on(event: 'connect' | 'disconnect', listener: () => void): void
+  off(event: 'connect' | 'disconnect', listener: () => void): void
+}
+
+interface PeerState {
+  readonly name: string
+  readonly device: string
+  readonly peer: string
+  readonly seen: ReadonlyMap<string, number>
+}
+
+/** A remote awareness state, if it has the shape Pii peers publish. */
+export function parsePeerState(value: unknown): PeerState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const state = value as Record<string, unknown>
+  const { name, device, peer, seen } = state
+  if (typeof name !== 'string' || typeof device !== 'string' || typeof peer !== 'string') return undefined
+  if (name.length > MAX_NAME_CHARS || device.length > MAX_NAME_CHARS || peer.length > MAX_NAME_CHARS) return undefined
+  const counts = new Map<string, number>()
+  if (typeof seen === 'object' && seen !== null) {
+    for (const [author, count] of Object.entries(seen as Record<string, unknown>).slice(0, MAX_SEEN_AUTHORS)) {
+      if (Number.isSafeInteger(count) && (count as number) >= 0) counts.set(author, count as number)
+    }
+  }
+  return { name, device, peer, seen: counts }
+}
+
+export class WebrtcRooms implements RoomConnector {
+  constructor(private readonly options: WebrtcRoomsOptions) {}
+
+  join(request: RoomRequest): RoomConnection {
+    return new WebrtcRoom(request, this.options)
+  }
+}
+
+class WebrtcRoom implements RoomConnection {
+  status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
+  private readonly provider: WebrtcProvider
+  private fallback: RelayFallback | undefined
+  private readonly listeners = new Set<() => void>()
+  private readonly stops: Array<() => void> = []
+  private seenTimer: ReturnType<typeof setTimeout> | undefined
+  private closed = false
+
+  constructor(
+    private readonly request: RoomRequest,
+    private readonly options: WebrtcRoomsOptions,
+  ) {
+    const room = roomName(request.secret)
+    this.provider = new WebrtcProvider(room, request.transport, {
+      signaling: [options.signalingUrl],
+      password: roomPassword(request.secret),
+      peerOpts: options.peerOpts ?? {},
+    })
+    const refresh = (): void => this.refresh()
+    this.provider.on('peers', refresh)
+    this.provider.awareness.on('change', refresh)
+    this.stops.push(() => this.provider.awareness.off('change', refresh))
+    this.stops.push(request.log.onChange(() => this.scheduleSeen()))
+    this.stops.push(options.connectivity.onChange(refresh))
+    this.stops.push(options.presence.onNameChange(() => this.publishPresence()))
+    const interval = setInterval(refresh, STATUS_REFRESH_MS)
+    this.stops.push(() => clearInterval(interval))
+    for (const signaling of this.signalingConnections()) {
+      signaling.on('connect', refresh)
+      signaling.on('disconnect', refresh)
+      this.stops.push(() => (signaling.off('connect', refresh), signaling.off('disconnect', refresh)))
+    }
+    void this.startFallback()
+  }
+
+  /** The fallback needs y-webrtc's peer id, which exists once the room key is derived. */
+  private async startFallback(): Promise<void> {
+    const [key] = await Promise.all([importRelayKey(relayKeyBytes(this.request.secret)), this.provider.key])
+    const room = this.provider.room
+    if (this.closed || !room) return
+    this.publishPresence()
+    this.fallback = new RelayFallback({
+      url: this.options.signalingUrl,
+      topic: relayTopic(this.request.secret),
+      key,
+      doc: this.request.transport,
+      awareness: this.provider.awareness,
+      peerId: room.peerId,
+      isDirect: (peer) => room.bcConns.has(peer) || room.webrtcConns.get(peer)?.connected === true,
+      ...(this.options.fallbackGraceMs !== undefined ? { graceMs: this.options.fallbackGraceMs } : {}),
+      ...(this.options.WebSocketImpl ? { WebSocketImpl: this.options.WebSocketImpl } : {}),
+    })
+    this.stops.push(this.fallback.onChange(() => this.refresh()))
+    this.refresh()
+  }
+
+  private publishPresence(): void {
+    const room = this.provider.room
+    if (this.closed || !room) return
+    this.provider.awareness.setLocalState({
+      name: this.options.presence.name(),
+      device: this.options.presence.device,
+      peer: room.peerId,
+      seen: Object.fromEntries(this.request.log.log.authorCounts()),
+    })
+  }
+
+  private scheduleSeen(): void {
+    this.refresh()
+    this.seenTimer ??= setTimeout(() => {
+      this.seenTimer = undefined
+      this.publishPresence()
+    }, SEEN_PUBLISH_MS)
+  }
+
+  private signalingConnections(): SignalingConnection[] {
+    return this.provider.signalingConns as SignalingConnection[]
+  }
+
+  onStatus(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private refresh(): void {
+    if (this.closed) return
+    const room = this.provider.room
+    const peers: RoomPeer[] = []
+    const seenByOthers: number[] = []
+    const me = authorKey(this.request.log.author)
+    for (const [clientId, value] of this.provider.awareness.getStates()) {
+      if (clientId === this.provider.awareness.clientID) continue
+      const state = parsePeerState(value)
+      if (!state || !room) continue
+      const connection = room.bcConns.has(state.peer)
+        ? 'same-browser'
+        : room.webrtcConns.get(state.peer)?.connected
+          ? 'direct'
+          : this.fallback?.relayPeers.has(state.peer)
+            ? 'relay'
+            : undefined
+      // A state outlives its connection by up to 30 s; only peers reachable now are "here".
+      if (!connection) continue
+      peers.push({ id: state.peer, name: state.name, device: state.device, connection })
+      if (state.device !== this.options.presence.device) seenByOthers.push(state.seen.get(me) ?? 0)
+    }
+    peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    const seenNow = Math.max(0, ...seenByOthers)
+    if (seenNow > this.request.seenByOthers.read()) this.request.seenByOthers.write(seenNow)
+    const status: RoomStatus = {
+      peers,
+      state: syncState({
+        online: this.options.connectivity.online(),
+        relayConnected: this.signalingConnections().some((signaling) => signaling.connected) || this.fallback?.connected === true,
+        peers: peers.length,
+        unseen: unseenChanges(this.request.log.log.authoredCount(me), [...seenByOthers, this.request.seenByOthers.read()]),
+      }),
+    }
+    if (JSON.stringify(status) === JSON.stringify(this.status)) return
+    this.status = status
+    for (const listener of this.listeners) listener()
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.seenTimer) clearTimeout(this.seenTimer)
+    for (const stop of this.stops) stop()
+    this.listeners.clear()
+    this.fallback?.destroy()
+    this.provider.destroy()
+  }
+}

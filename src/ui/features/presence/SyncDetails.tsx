@@ -1,0 +1,36 @@
+import type { SpaceSyncView } from '../../hooks/useSpaceSync.ts'
+
+const REASONS: Record<string, string> = {
+  malformed: 'not an envelope',
+  'wrong-space': 'for another space',
+  'bad-signature': 'forged or tampered',
+  'broken-chain': 'out of chain',
+  conflict: 'conflicting or replaced',
+  'too-far-ahead': 'too far ahead',
+}
+
+/** Diagnostics: changes refused from peers, and a signing problem, if any. Collapsed unless something is wrong. */
+export function SyncDetails({ view }: { readonly view: SpaceSyncView }) {
+  const refused = view.rejections.reduce((sum, [, count]) => sum + count, 0)
+  if (refused === 0 && !view.problem) return null
+  return (
+    <details className="sync-details" open={Boolean(view.problem)}>
+      <summary>
+        {refused > 0 ? `${refused} change${refused === 1 ? '' : 's'} from peers refused` : 'Sync problem'}
+      </summary>
+      {view.problem && <p role="alert">{view.problem}</p>}
+      {refused > 0 && (
+        <>
+          <p className="muted">Pii only shows changes signed by their author. These were not, so nobody sees them.</p>
+          <ul aria-label="Refused changes">
+            {view.rejections.map(([reason, count]) => (
+              <li key={reason}>
+                {count} {REASONS[reason] ?? reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </details>
+  )
+}

@@ -1,0 +1,46 @@
+import { useEffect, useState, useSyncExternalStore } from 'react'
+import type { SpaceSession, SpaceSync } from '../../core/space/SpaceLibrary.ts'
+import type { RoomStatus } from '../../core/space/SpaceRoom.ts'
+
+export interface SpaceSyncView {
+  readonly sync: SpaceSync | undefined
+  readonly status: RoomStatus | undefined
+  /** Envelopes refused since the space opened, by reason (forged, tampered, out of chain…). */
+  readonly rejections: ReadonlyArray<readonly [string, number]>
+  /** Why this device's changes cannot be signed right now, if they cannot. */
+  readonly problem: string | undefined
+}
+
+/** The space's replication as the UI shows it; re-renders on every status or log change. */
+export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
+  const [sync, setSync] = useState<SpaceSync | undefined>(undefined)
+  useEffect(() => {
+    let current = true
+    setSync(undefined)
+    void session?.sync.then((attached) => {
+      if (current) setSync(attached)
+    })
+    return () => {
+      current = false
+    }
+  }, [session])
+  const version = useSyncExternalStore(
+    (onChange) => {
+      if (!sync) return () => {}
+      const stopLog = sync.log.onChange(onChange)
+      const stopRoom = sync.room?.onStatus(onChange)
+      return () => {
+        stopLog()
+        stopRoom?.()
+      }
+    },
+    () => `${JSON.stringify(sync?.room?.status)}|${JSON.stringify([...(sync?.log.log.rejections ?? [])])}|${sync?.log.problem ?? ''}`,
+  )
+  void version
+  return {
+    sync,
+    status: sync?.room?.status,
+    rejections: [...(sync?.log.log.rejections ?? [])],
+    problem: sync?.log.problem,
+  }
+}
