@@ -3,64 +3,9 @@
  * relay, over real WebRTC: join by link, concurrent edits, offline edits,
  * a relay restart, reopening with the network cut, and the relay fallback.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
-import { launchOptions } from './chromium.ts'
-import { APP_ROOT, createSpace, expect, itemTitles, openApp, test } from './fixtures.ts'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
-
-interface Peer {
-  readonly browser: Browser
-  readonly context: BrowserContext
-  page: Page
-  readonly problems: string[]
-}
-
-/** A peer in its own browser process, failing the test on any page error. */
-async function launchPeer(baseURL: string, initScript?: () => void): Promise<Peer> {
-  const browser = await chromium.launch(launchOptions())
-  const context = await browser.newContext({ baseURL })
-  if (initScript) await context.addInitScript(initScript)
-  const peer: Peer = { browser, context, page: await context.newPage(), problems: [] }
-  watch(peer)
-  return peer
-}
-
-function watch(peer: Peer): void {
-  peer.page.on('pageerror', (error) => peer.problems.push(`page error: ${error.message}`))
-  peer.page.on('console', (message) => {
-    // A relay that is down makes the browser log failed WebSocket connections; that is the situation under test, not a bug.
-    if (message.type() === 'error' && !/WebSocket|ERR_INTERNET_DISCONNECTED|net::/.test(message.text())) peer.problems.push(`console error: ${message.text()}`)
-  })
-}
-
-async function closePeers(peers: readonly Peer[]): Promise<void> {
-  for (const peer of peers) await peer.browser.close()
-  for (const peer of peers) expect(peer.problems).toEqual([])
-}
-
-async function shareLinkOf(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'Share' }).click()
-  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue()
-  await expect(page.getByRole('img', { name: 'QR code of the share link' })).toBeVisible()
-  await page.getByRole('button', { name: 'Done' }).click()
-  return link
-}
-
-async function addItem(page: Page, title: string): Promise<void> {
-  await page.getByLabel('New item').fill(title)
-  await page.getByLabel('New item').press('Enter')
-}
-
-async function sortedTitles(page: Page): Promise<string[]> {
-  const values = await itemTitles(page).evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))
-  return values.sort()
-}
-
-async function expectTitles(page: Page, titles: readonly string[]): Promise<void> {
-  await expect.poll(() => sortedTitles(page), { timeout: 20_000 }).toEqual([...titles].sort())
-}
-
-const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' })
+import { addItem, breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
+import { APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
 
 test.describe.configure({ timeout: 180_000 })
 
@@ -137,15 +82,8 @@ test('A shares a space; B and C join, edit together, work offline, survive a rel
 
 test('with WebRTC failing on one peer, sync goes through the relay', async ({ baseURL }) => {
   const a = await launchPeer(baseURL!)
-  // No TURN server and relay-only ICE: this browser can never open a WebRTC connection, like one behind a strict NAT.
-  const b = await launchPeer(baseURL!, () => {
-    const Native = window.RTCPeerConnection
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super({ ...config, iceServers: [], iceTransportPolicy: 'relay' })
-      }
-    }
-  })
+  // No TURN server and relay-only ICE: this browser can never open a WebRTC connection.
+  const b = await launchPeer(baseURL!, breakWebRtc)
   try {
     await openApp(a.page)
     await createSpace(a.page, 'Behind a NAT')
