@@ -1,7 +1,7 @@
 /** Peers for multi-browser specs: each in its own Chromium process, as separate devices are. */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { launchOptions } from './chromium.ts'
-import { expect, itemTitles } from './fixtures.ts'
+import { expect, isNetworkNoise, itemTitles } from './fixtures.ts'
 
 export interface Peer {
   readonly browser: Browser
@@ -23,8 +23,7 @@ export async function launchPeer(baseURL: string, initScript?: () => void): Prom
 export function watch(peer: Peer): void {
   peer.page.on('pageerror', (error) => peer.problems.push(`page error: ${error.message}`))
   peer.page.on('console', (message) => {
-    // A relay that is down makes the browser log failed WebSocket connections; that is the situation under test, not a bug.
-    if (message.type() === 'error' && !/WebSocket|ERR_INTERNET_DISCONNECTED|net::/.test(message.text())) peer.problems.push(`console error: ${message.text()}`)
+    if (message.type() === 'error' && !isNetworkNoise(message.text())) peer.problems.push(`console error: ${message.text()}`)
   })
 }
 

@@ -23,7 +23,8 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
     const problems: string[] = []
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+      // The browser's own log of a WebSocket that cannot connect (offline, relay down) is the situation under test, not an app error.
+      if (message.type() === 'error' && !isNetworkNoise(message.text())) problems.push(`console error: ${message.text()}`)
     })
     await use(page)
     expect(problems).toEqual([])
@@ -31,6 +32,10 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
 })
 
 export { expect }
+
+export function isNetworkNoise(text: string): boolean {
+  return /^WebSocket connection to '.*' failed/.test(text)
+}
 
 /** Opens the app and waits until it has booted (device key and device doc loaded). */
 export async function openApp(page: Page, hash = '#/'): Promise<void> {
