@@ -20,12 +20,14 @@
  * awareness carries clocks, and a replayed hello or bye costs at most one
  * heartbeat of relay sync.
  */
-import { fromBase64, toBase64 } from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { encodeMessage, MAX_FRAME_CHARS, MessageKind, openFrame, PART_BYTES, parsePublishFrame, sealFrame, splitMessage } from './relayFrames.ts'
+
+export { importRelayKey } from './relayFrames.ts'
 
 export interface RelayFallbackOptions {
   /** The relay's WebSocket URL. */
@@ -48,24 +50,13 @@ export interface RelayFallbackOptions {
   readonly WebSocketImpl?: typeof WebSocket
 }
 
-export const MessageKind = { hello: 0, sync: 1, awareness: 2, part: 3, bye: 4 } as const
-export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind]
-
 const FLAG_JUST_CONNECTED = 1
-const KEY_BYTES = 32
-const IV_BYTES = 12
-const TAG_BYTES = 16
 const DEFAULT_GRACE_MS = 3_000 // y-webrtc connects in tens of ms on a LAN, a few seconds through STUN
 const MIN_CHECK_MS = 10 // a graceMs of 0 must not become a busy loop
 const HEARTBEAT_MS = 20_000 // well inside the relay's 30 s heartbeat; also our half-open-socket detector
 const SILENT_MS = 3 * HEARTBEAT_MS // three missed heartbeat hellos: the peer is gone
 const RECONNECT_BASE_MS = 250
 const RECONNECT_MAX_MS = 10_000
-/** Plaintext per frame: ~256 KiB of base64, a quarter of the relay's default 1 MiB frame limit. */
-const MAX_PLAINTEXT_BYTES = 192 * 1024
-const PART_BYTES = MAX_PLAINTEXT_BYTES - 64 // room for the part header
-const MAX_DATA_CHARS = 4 * Math.ceil((IV_BYTES + MAX_PLAINTEXT_BYTES + TAG_BYTES) / 3)
-const MAX_FRAME_CHARS = MAX_DATA_CHARS + 4096
 /** A reassembled message (a cold sync step 2) may be this big; a member cannot make us buffer more per slot. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 const MAX_PARTS = Math.ceil(MAX_MESSAGE_BYTES / PART_BYTES)
@@ -73,8 +64,6 @@ const MAX_ASSEMBLIES_PER_PEER = 4
 const ASSEMBLY_TIMEOUT_MS = SILENT_MS
 /** Peers tracked per room; beyond it someone is inventing peer ids. */
 const MAX_PEERS = 256
-const PEER_ID = /^[\w-]{1,64}$/
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /**
  * Our own send budget, a fifth of the relay's 100 frames/s: frames cost one
  * token plus one per 24 KiB of plaintext, so a cold sync streams at ~500 KiB/s
@@ -86,88 +75,6 @@ const BYTES_PER_TOKEN = 24 * 1024
 /** Stop handing frames to a socket that has this much unsent. */
 const MAX_SOCKET_BUFFER_BYTES = 1024 * 1024
 const SOCKET_OPEN = 1
-
-/** 32 bytes → a non-extractable AES-GCM key for RelayFallback. */
-export async function importRelayKey(bytes: Uint8Array): Promise<CryptoKey> {
-  if (bytes.length !== KEY_BYTES) throw new RangeError(`A relay key is ${KEY_BYTES} bytes; this one is ${bytes.length}.`)
-  return crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
-}
-
-export interface PublishFrame {
-  readonly from: string
-  readonly to: string | undefined
-  readonly data: string
-}
-
-function additionalData(topic: string, from: string, to: string | undefined): Uint8Array<ArrayBuffer> {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarString(encoder, topic)
-  encoding.writeVarString(encoder, from)
-  encoding.writeVarString(encoder, to ?? '')
-  return encoding.toUint8Array(encoder)
-}
-
-/** Encrypts one plaintext message into the publish frame's JSON text. */
-export async function sealFrame(key: CryptoKey, topic: string, from: string, to: string | undefined, message: Uint8Array): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))
-  const aad = additionalData(topic, from, to)
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, message as Uint8Array<ArrayBuffer>))
-  const data = new Uint8Array(IV_BYTES + ciphertext.length)
-  data.set(iv)
-  data.set(ciphertext, IV_BYTES)
-  return JSON.stringify(to === undefined ? { type: 'publish', topic, from, data: toBase64(data) } : { type: 'publish', topic, from, to, data: toBase64(data) })
-}
-
-/** The plaintext of a publish frame, or undefined when it is not base64 or was not sealed with this key, topic and addressing. */
-export async function openFrame(key: CryptoKey, topic: string, frame: PublishFrame): Promise<Uint8Array | undefined> {
-  if (frame.data.length % 4 !== 0 || !BASE64.test(frame.data)) return undefined
-  const bytes = fromBase64(frame.data)
-  if (bytes.length < IV_BYTES + TAG_BYTES) return undefined
-  try {
-    const aad = additionalData(topic, frame.from, frame.to)
-    const iv = bytes.subarray(0, IV_BYTES)
-    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, bytes.subarray(IV_BYTES)))
-  } catch {
-    return undefined
-  }
-}
-
-/** Checks a relay delivery's shape; undefined when it is not a publish on `topic` we could have sent. */
-export function parsePublishFrame(value: unknown, topic: string): PublishFrame | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  const frame = value as Record<string, unknown>
-  const { from, to, data } = frame
-  if (frame.type !== 'publish' || frame.topic !== topic) return undefined
-  if (typeof from !== 'string' || !PEER_ID.test(from)) return undefined
-  if (to !== undefined && (typeof to !== 'string' || !PEER_ID.test(to))) return undefined
-  if (typeof data !== 'string' || data.length > MAX_DATA_CHARS) return undefined
-  return { from, to, data }
-}
-
-/** One message as frame-sized plaintexts: itself, or `part` slices of it. */
-function splitMessage(message: Uint8Array): Uint8Array[] {
-  if (message.length <= MAX_PLAINTEXT_BYTES) return [message]
-  const id = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0
-  const count = Math.ceil(message.length / PART_BYTES)
-  const parts: Uint8Array[] = []
-  for (let index = 0; index < count; index++) {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageKind.part)
-    encoding.writeVarUint(encoder, id)
-    encoding.writeVarUint(encoder, index)
-    encoding.writeVarUint(encoder, count)
-    encoding.writeVarUint8Array(encoder, message.subarray(index * PART_BYTES, (index + 1) * PART_BYTES))
-    parts.push(encoding.toUint8Array(encoder))
-  }
-  return parts
-}
-
-function encodeMessage(kind: MessageKind, write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, kind)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
 
 interface KnownPeer {
   lastHeard: number
