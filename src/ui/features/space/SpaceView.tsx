@@ -6,13 +6,10 @@ import { shareLink } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
-import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
 import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
 import { ShareDialog } from '../share/ShareDialog.tsx'
-import { PresenceList } from '../presence/PresenceList.tsx'
-import { SyncDetails } from '../presence/SyncDetails.tsx'
-import { SyncIndicator } from '../presence/SyncIndicator.tsx'
+import { SyncBar } from '../presence/SyncBar.tsx'
 import { ItemList } from './ItemList.tsx'
 import { NotesPanel } from './NotesPanel.tsx'
 
@@ -28,7 +25,6 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
   const [added, setAdded] = useState<ItemId | undefined>(undefined)
   const [sharing, setSharing] = useState(false)
-  const syncView = useSpaceSync(session)
 
   useEffect(() => {
     const undo = session?.undo
@@ -84,11 +80,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
           </button>
         </div>
       </div>
-      <div className="sync-bar">
-        {syncView.sync && <SyncIndicator state={syncView.status?.state} />}
-        {syncView.status && <PresenceList peers={syncView.status.peers} />}
-      </div>
-      <SyncDetails view={syncView} />
+      <SyncBar session={session} />
       {sharing && entry.secret && (
         <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={meta?.name ?? entry.name} onClose={() => setSharing(false)} />
       )}
