@@ -13,7 +13,7 @@ import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
-import { WebrtcRooms, type Connectivity } from './sync/WebrtcRooms.ts'
+import type { Connectivity } from './sync/WebrtcRooms.ts'
 import { parseRoute } from './ui/route.ts'
 import type { AppServices } from './ui/services.ts'
 import { reportSaveStatus, uiStore } from './ui/store.ts'
@@ -40,8 +40,9 @@ async function boot(): Promise<void> {
   // need not wait behind a large space being applied.
   const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
   const deviceKey = loadOrCreateDeviceKey(keyStore, crypto.subtle)
-  const rooms = deviceKey.then(
-    (key) =>
+  // y-webrtc and simple-peer load after the first paint's code: a space shows from disk before its peers are sought.
+  const rooms = Promise.all([deviceKey, import('./sync/WebrtcRooms.ts')]).then(
+    ([key, { WebrtcRooms }]) =>
       new WebrtcRooms({
         // The relay serves signaling at the root of the app's own origin.
         signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react'
 import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
 import { addItem, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
@@ -8,10 +8,12 @@ import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
 import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
-import { ShareDialog } from '../share/ShareDialog.tsx'
 import { SyncBar } from '../presence/SyncBar.tsx'
 import { ItemList } from './ItemList.tsx'
 import { NotesPanel } from './NotesPanel.tsx'
+
+// The QR code encoder is only needed once someone shares.
+const ShareDialog = lazy(() => import('../share/ShareDialog.tsx').then((module) => ({ default: module.ShareDialog })))
 
 export function SpaceView({ id }: { readonly id: SpaceId }) {
   const { deviceDoc, library } = useServices()
@@ -82,7 +84,9 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
       </div>
       <SyncBar session={session} />
       {sharing && entry.secret && (
-        <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={meta?.name ?? entry.name} onClose={() => setSharing(false)} />
+        <Suspense fallback={null}>
+          <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={meta?.name ?? entry.name} onClose={() => setSharing(false)} />
+        </Suspense>
       )}
       <form className="inline-form add-item" onSubmit={add}>
         <input
