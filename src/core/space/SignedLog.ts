@@ -24,8 +24,15 @@ import type { SpaceId } from './ids.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
 export const ENVELOPES = 'envelopes'
-/** Envelopes in a lane between checkpoints: few enough that a cold sync hashes little, many enough that checkpoints are rare. */
-export const CHECKPOINT_EVERY = 512
+/**
+ * A lane's tail becomes a checkpoint once it has this many envelopes and its
+ * bytes reach an eighth of the last checkpoint's (a checkpoint re-sends the
+ * lane's whole contribution, so a big lane checkpoints less often), or once
+ * it reaches MAX_TAIL whatever its size: a newcomer's cold sync costs per
+ * envelope, so tails stay short.
+ */
+export const CHECKPOINT_EVERY = 64
+const MAX_TAIL = 1024
 
 export interface LogAuthor {
   readonly publicKey: Uint8Array
@@ -161,7 +168,7 @@ export class SignedLog {
   private async seal(update: Uint8Array): Promise<void> {
     const { author, space } = this.options
     const seq = this.log.nextSeq(author.publicKey, this.lane)
-    const checkpoint = this.laneUpdates.length >= (this.options.checkpointEvery ?? CHECKPOINT_EVERY)
+    const checkpoint = this.checkpointDue(update)
     const body = checkpoint
       ? { kind: EnvelopeKind.checkpoint, update: Y.mergeUpdates([...this.laneUpdates, update]) }
       : { kind: EnvelopeKind.change, update }
@@ -183,6 +190,16 @@ export class SignedLog {
       if (superseded) this.deleteWires(superseded)
     }, this)
     this.emit()
+  }
+
+  private checkpointDue(next: Uint8Array): boolean {
+    const tail = this.laneUpdates.length
+    if (tail < (this.options.checkpointEvery ?? CHECKPOINT_EVERY)) return false
+    if (tail >= MAX_TAIL) return true
+    // laneUpdates[0] is the last checkpoint (or the lane's first envelope).
+    let tailBytes = next.length
+    for (let index = 1; index < tail; index++) tailBytes += this.laneUpdates[index]!.length
+    return tailBytes * 8 >= this.laneUpdates[0]!.length
   }
 
   private deleteWires(wires: ReadonlySet<Uint8Array>): void {
