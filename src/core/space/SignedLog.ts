@@ -32,7 +32,7 @@ export const ENVELOPES = 'envelopes'
  * envelope, so tails stay short.
  */
 export const CHECKPOINT_EVERY = 64
-const MAX_TAIL = 1024
+const MAX_TAIL = 256
 
 export interface LogAuthor {
   readonly publicKey: Uint8Array
