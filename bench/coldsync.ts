@@ -1,0 +1,261 @@
+/**
+ * Cold-sync benchmark: a browser with nothing stored opens a share link to a
+ * space holding 100,000 updates from 3 authors, served by a Node peer over
+ * WebRTC through our relay; how long from navigation start until every item
+ * is verified, applied and counted on screen. For
+ *   ours     — the built app joining `#/s/<space>/<secret>`; the Node peer
+ *              serves the space's transport doc (the signed envelope log,
+ *              compacted by checkpoints as the authors' logs left it);
+ *   baseline — bench/sync/baseline (raw y-webrtc + y-indexeddb) joining a
+ *              room where a Node peer serves a plain doc holding the same
+ *              100,000 raw updates, no envelopes.
+ * Both peers are unmodified y-webrtc on @roamhq/wrtc in this process
+ * (bench/coldsync/nodePeer.ts); the fixture is built with the app's own
+ * SignedLog (bench/coldsync/fixture.ts) and cached when that takes > 30 s.
+ *
+ * Neither page can receive such a space over stock y-webrtc: it sends the
+ * whole state as one data-channel message, and SCTP carries at most 256 KiB
+ * (yjs/y-webrtc#20). So each page first joins once over the stock transport
+ * (reported: completes or not), and the measured joins run both pages and
+ * both peers over the same 64 KiB message chunking underneath y-webrtc
+ * (bench/coldsync/chunking.ts): the app's cost once its transport splits.
+ *
+ * Also reported: the log's size against the raw updates', and envelope
+ * signature checks per second in Node with WebCrypto and with noble.
+ * Joins alternate ours/baseline (who goes first swaps each pair) after one
+ * warm-up pair; medians. Targets: ours ≤ 3000 ms and ≤ 1.5 × baseline.
+ *
+ * Run: npm run bench:coldsync (builds first). BENCH_RUNS sets the measured
+ * pairs (default 5); COLDSYNC_UPDATES the fixture's size (default 100,000;
+ * smaller only to try the bench out). The last stdout line is the summary.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from '@playwright/test'
+import { launchOptions } from '../e2e/chromium.ts'
+import { roomName, roomPassword, shareLink } from '../src/core/space/shareLink.ts'
+import { startPiiServer } from '../src/server/PiiServer.ts'
+import { buildFixture, fixtureKey, type Fixture } from './coldsync/fixture.ts'
+import { readCachedFixture, writeCachedFixture } from './coldsync/fixtureCache.ts'
+import { CHUNK_BYTES, nodeChunking } from './coldsync/chunking.ts'
+import { timeJoin, type JoinSample, type JoinTarget, type Variant } from './coldsync/join.ts'
+import { servePeer, type ServingPeer } from './coldsync/nodePeer.ts'
+import { measureVerifyRates, type VerifyRates } from './coldsync/verifyRate.ts'
+import { median } from './stats.ts'
+import { baselineUrl, countText } from './sync/api.ts'
+import { startBaselineSite } from './sync/baselineSite.ts'
+
+const REPO = fileURLToPath(new URL('..', import.meta.url))
+const APP_ROOT = join(REPO, 'dist/app')
+const RESULTS_FILE = join(REPO, 'bench/results/coldsync.json')
+const FIXTURE_FILE = join(REPO, 'bench/results/coldsync-fixture.bin')
+
+const DEFAULT_UPDATES = 100_000
+const DEFAULT_RUNS = 5
+/** Building for longer than this is worth caching. */
+const CACHE_AFTER_MS = 30_000
+const VERIFY_SIGNATURES = 2_000
+/** Five times the target: a stock join not done by then is not coming. */
+const STOCK_TIMEOUT_MS = 15_000
+/** Far above any sane join: one that never completes has failed, and must not hang the run. */
+const JOIN_TIMEOUT_MS = 60_000
+const TARGET_MS = 3_000
+const TARGET_RATIO = 1.5
+const VARIANTS: readonly Variant[] = ['ours', 'baseline']
+
+function wholeFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not "${process.env[name]}".`)
+  return value
+}
+
+async function loadFixture(updates: number): Promise<{ fixture: Fixture; cached: boolean }> {
+  const key = await fixtureKey(updates)
+  const cached = await readCachedFixture(FIXTURE_FILE, key)
+  if (cached) return { fixture: cached, cached: true }
+  process.stderr.write(`Building the space: ${updates.toLocaleString('en')} updates from 3 authors, each signed by the app's SignedLog…\n`)
+  const fixture = await buildFixture(updates, (line) => process.stderr.write(`${line}\n`))
+  if (fixture.buildMs > CACHE_AFTER_MS) {
+    await mkdir(dirname(FIXTURE_FILE), { recursive: true })
+    await writeCachedFixture(FIXTURE_FILE, key, fixture)
+  }
+  return { fixture, cached: false }
+}
+
+interface Joins {
+  /** One join per page over stock y-webrtc; ms is NaN when it never completed. */
+  readonly stock: Record<Variant, JoinSample>
+  /** The measured joins, over the chunking shim. */
+  readonly samples: Record<Variant, JoinSample[]>
+  readonly chromiumVersion: string
+}
+
+function describe(sample: JoinSample): string {
+  const { received } = sample
+  const outcome = Number.isNaN(sample.ms) ? `never completed (gave up after ${STOCK_TIMEOUT_MS / 1000} s)` : `${sample.ms.toFixed(0)} ms`
+  return `${outcome} (first message at ${received.firstMs.toFixed(0)} ms; largest of ${received.messages} messages ${kib(received.largestBytes)} at ${received.largestMs.toFixed(0)} ms)`
+}
+
+async function runJoins(fixture: Fixture, runs: number): Promise<Joins> {
+  const server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0 })
+  const peers: ServingPeer[] = []
+  let baselineSite: Awaited<ReturnType<typeof startBaselineSite>> | undefined
+  const browser = await chromium.launch(launchOptions())
+  try {
+    baselineSite = await startBaselineSite()
+    const baselineRoom = { relay: server.relayUrl, room: `bench-coldsync-${randomBytes(8).toString('hex')}`, password: randomBytes(16).toString('hex') }
+    peers.push(await servePeer({ relayUrl: server.relayUrl, room: roomName(fixture.secret), password: roomPassword(fixture.secret), state: fixture.transportState }))
+    peers.push(await servePeer({ relayUrl: server.relayUrl, room: baselineRoom.room, password: baselineRoom.password, state: fixture.contentState }))
+    const expected = countText(fixture.undone, fixture.items)
+    const targets: Record<Variant, JoinTarget> = {
+      ours: { variant: 'ours', url: shareLink(server.url, fixture.space, fixture.secret), countText: expected, title: fixture.firstTitle },
+      baseline: { variant: 'baseline', url: baselineUrl(baselineSite.origin, baselineRoom), countText: expected, title: fixture.lastTitle },
+    }
+    // Stock transport first, before the Node peers split anything: does the state arrive at all?
+    nodeChunking.sending = false
+    const stock = {} as Record<Variant, JoinSample>
+    for (const variant of VARIANTS) {
+      stock[variant] = await timeJoin(browser, targets[variant], { chunking: false, timeoutMs: STOCK_TIMEOUT_MS })
+      process.stderr.write(`  stock y-webrtc, ${variant}: ${describe(stock[variant])}\n`)
+    }
+    nodeChunking.sending = true
+    const samples: Record<Variant, JoinSample[]> = { ours: [], baseline: [] }
+    // Pair 0 is the warm-up: HTTP cache, V8 code cache, the peers' first connections.
+    for (let run = 0; run <= runs; run++) {
+      for (const variant of run % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+        const sample = await timeJoin(browser, targets[variant], { chunking: true, timeoutMs: JOIN_TIMEOUT_MS })
+        if (Number.isNaN(sample.ms)) throw new Error(`${variant}: a chunked join did not complete within ${JOIN_TIMEOUT_MS / 1000} s: ${describe(sample)}.`)
+        if (run > 0) samples[variant].push(sample)
+        process.stderr.write(`  ${run === 0 ? 'warm-up' : `run ${run}/${runs}`} ${variant}: ${describe(sample)}\n`)
+      }
+    }
+    return { stock, samples, chromiumVersion: browser.version() }
+  } finally {
+    await browser.close()
+    for (const peer of peers) peer.destroy()
+    await baselineSite?.close()
+    await server.close()
+  }
+}
+
+// ---------------------------------------------------------------- output
+
+interface Report {
+  readonly fixture: Fixture
+  readonly cached: boolean
+  readonly joins: Joins
+  readonly rates: VerifyRates
+}
+
+interface Verdict {
+  readonly oursMs: number
+  readonly baselineMs: number
+  readonly ratio: number
+  readonly met: boolean
+}
+
+function verdict(joins: Joins): Verdict {
+  const oursMs = median(joins.samples.ours.map((s) => s.ms))
+  const baselineMs = median(joins.samples.baseline.map((s) => s.ms))
+  const ratio = oursMs / baselineMs
+  return { oursMs, baselineMs, ratio, met: oursMs <= TARGET_MS && ratio <= TARGET_RATIO }
+}
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
+
+function table(report: Report, result: Verdict, runs: number): string {
+  const { fixture, joins, rates } = report
+  const stage = (variant: Variant, pick: (sample: JoinSample) => number): string => median(joins.samples[variant].map(pick)).toFixed(0)
+  const lines = VARIANTS.map(
+    (variant) =>
+      `  ${variant.padEnd(8)}  ${stage(variant, (s) => s.ms).padStart(6)} ms   first message ${stage(variant, (s) => s.received.firstMs).padStart(5)} ms   ` +
+      `state in ${stage(variant, (s) => s.received.largestMs).padStart(5)} ms   → rendered +${stage(variant, (s) => s.ms - s.received.largestMs)} ms`,
+  )
+  return [
+    `Cold sync: a fresh browser joins a space of ${fixture.updates.toLocaleString('en')} updates (${fixture.items.toLocaleString('en')} items) from a Node peer over WebRTC;`,
+    `navigation start → every item counted on screen.`,
+    '',
+    'Over stock y-webrtc (one join each):',
+    ...VARIANTS.map((variant) => `  ${variant.padEnd(8)}  ${describe(joins.stock[variant])}`),
+    '',
+    `Over 64 KiB message chunking under y-webrtc, both pages and peers: median of ${runs} alternating pairs after a warm-up (stages are medians too).`,
+    ...lines,
+    `  ratio ${result.ratio.toFixed(2)}   targets: ours ≤ ${TARGET_MS} ms and ≤ ${TARGET_RATIO}× baseline: ${result.met ? 'met' : 'missed'}`,
+    '',
+    `Sizes: envelope log ${kib(fixture.transportState.length)} (${fixture.envelopesInLog} envelopes after checkpoints), ` +
+      `plain doc ${kib(fixture.contentState.length)}, the ${fixture.updates.toLocaleString('en')} raw updates ${kib(fixture.rawUpdateBytes)}.`,
+    `Fixture: ${report.cached ? 'read from the cache' : 'built'} (building took ${(fixture.buildMs / 1000).toFixed(1)} s).`,
+    `Envelope signature checks per second in Node (${rates.signatures} signatures): WebCrypto ${Math.round(rates.webcryptoPerS)} ` +
+      `(${Math.round(rates.webcryptoCachedKeyPerS)} with the key imported once), noble ${Math.round(rates.noblePerS)}.`,
+  ].join('\n')
+}
+
+function resultLine(report: Report, result: Verdict): string {
+  return [
+    'RESULT coldsync',
+    `ms=${result.oursMs.toFixed(0)}`,
+    `baseline_ms=${result.baselineMs.toFixed(0)}`,
+    `ratio=${result.ratio.toFixed(2)}`,
+    `envelope_bytes=${report.fixture.transportState.length}`,
+    `raw_update_bytes=${report.fixture.rawUpdateBytes}`,
+    `webcrypto_verify_per_s=${Math.round(report.rates.webcryptoPerS)}`,
+    `noble_verify_per_s=${Math.round(report.rates.noblePerS)}`,
+    `target=${result.met ? 'met' : 'missed'}`,
+  ].join(' ')
+}
+
+async function writeJson(report: Report, result: Verdict, runs: number): Promise<void> {
+  const { fixture } = report
+  const json = {
+    benchmark: 'coldsync',
+    date: new Date().toISOString(),
+    chromium: report.joins.chromiumVersion,
+    node: process.version,
+    measuredRuns: runs,
+    targets: { maxMs: TARGET_MS, maxRatio: TARGET_RATIO },
+    met: result.met,
+    verdict: result,
+    fixture: {
+      updates: fixture.updates,
+      authors: 3,
+      items: fixture.items,
+      undone: fixture.undone,
+      envelopeBytes: fixture.transportState.length,
+      envelopesInLog: fixture.envelopesInLog,
+      baselineDocBytes: fixture.contentState.length,
+      rawUpdateBytes: fixture.rawUpdateBytes,
+      buildMs: Math.round(fixture.buildMs),
+      fromCache: report.cached,
+    },
+    verifyPerSecond: report.rates,
+    stockTransport: report.joins.stock,
+    chunkedTransport: { chunkBytes: CHUNK_BYTES, samples: report.joins.samples },
+  }
+  await mkdir(dirname(RESULTS_FILE), { recursive: true })
+  await writeFile(RESULTS_FILE, JSON.stringify(json, null, 2) + '\n')
+}
+
+async function main(): Promise<void> {
+  const runs = wholeFromEnv('BENCH_RUNS', DEFAULT_RUNS)
+  const { fixture, cached } = await loadFixture(wholeFromEnv('COLDSYNC_UPDATES', DEFAULT_UPDATES))
+  // Before any browser starts, so nothing else competes for the CPU.
+  process.stderr.write(`Measuring signature checks (${VERIFY_SIGNATURES} envelopes)…\n`)
+  const rates = await measureVerifyRates(VERIFY_SIGNATURES)
+  process.stderr.write('Joining…\n')
+  const joins = await runJoins(fixture, runs)
+  const report = { fixture, cached, joins, rates }
+  const result = verdict(joins)
+  await writeJson(report, result, runs)
+  console.log(table(report, result, runs))
+  console.log(`\nWrote ${RESULTS_FILE}.`)
+  // Printed after the browser, peers and servers are gone, so it is always the last line.
+  console.log(resultLine(report, result))
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  // Exit now rather than wait on whatever sockets or peer connections the failure left open.
+  process.exit(1)
+})

@@ -1,0 +1,79 @@
+/**
+ * One cold join, timed in the joining page: a fresh browser context (no
+ * stored spaces, keys or cache of the space), navigation to the page, and the
+ * time from navigation start until the count line shows every item
+ * (probe.ts). Then a check that rows are rendered with the right titles, so
+ * a fast wrong answer cannot pass.
+ */
+import type { Browser, Page } from '@playwright/test'
+import { BASELINE_COUNT_ID, BASELINE_ITEMS_ID } from '../sync/api.ts'
+import { installTrace, receiveSummary, type ReceiveSummary } from '../sync/trace.ts'
+import { installPageChunking, PAGE_CHUNKING_ARGS } from './chunking.ts'
+import { coldSyncDone, watchCountLine } from './probe.ts'
+
+export type Variant = 'ours' | 'baseline'
+
+export interface JoinTarget {
+  readonly variant: Variant
+  readonly url: string
+  /** The count line once everything is in: the app's wording, which the baseline page copies. */
+  readonly countText: string
+  /** A title that must be on screen: the app shows the top of the list, the baseline its end. */
+  readonly title: string
+}
+
+export interface JoinOptions {
+  /** Split data-channel messages in the page (chunking.ts); the Node peers are switched separately. */
+  readonly chunking: boolean
+  /** A join not done by then is reported as incomplete (ms NaN). */
+  readonly timeoutMs: number
+}
+
+export interface JoinSample {
+  /** Navigation start → every item verified, applied and counted on screen; NaN if it never got there. */
+  readonly ms: number
+  /** When the first data-channel message arrived, and when the largest (the state) did; ms since navigation start. */
+  readonly received: ReceiveSummary
+}
+
+const COUNT_SELECTOR: Record<Variant, string> = { ours: 'p.count', baseline: `#${BASELINE_COUNT_ID}` }
+
+async function shownTitle(page: Page, variant: Variant): Promise<string> {
+  if (variant === 'ours') return page.locator('ol[aria-label="Items"] input[aria-label="Item title"]').first().inputValue()
+  return (await page.locator(`#${BASELINE_ITEMS_ID} > li`).last().textContent()) ?? ''
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms.`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
+export async function timeJoin(browser: Browser, target: JoinTarget, options: JoinOptions): Promise<JoinSample> {
+  // Service workers blocked: a first visit's precache download would compete with the sync on one side only.
+  const context = await browser.newContext({ serviceWorkers: 'block' })
+  const errors: string[] = []
+  try {
+    // Chunking first, so the trace sees whole messages.
+    if (options.chunking) await context.addInitScript(installPageChunking, PAGE_CHUNKING_ARGS)
+    await context.addInitScript(installTrace)
+    await context.addInitScript(watchCountLine, [COUNT_SELECTOR[target.variant], target.countText] as const)
+    const page = await context.newPage()
+    page.on('pageerror', (error) => {
+      // workbox-window's register() throws "reading 'waiting'" when service workers are blocked: expected here.
+      if (!error.message.includes("reading 'waiting'")) errors.push(error.message)
+    })
+    await page.goto(target.url)
+    const ms = await withTimeout(page.evaluate(coldSyncDone), options.timeoutMs, 'the join').catch(() => Number.NaN)
+    if (errors.length > 0) throw new Error(`${target.variant}: page errors: ${errors.join(' | ')}`)
+    const received = await page.evaluate(receiveSummary)
+    if (Number.isNaN(ms)) return { ms, received }
+    const title = await shownTitle(page, target.variant)
+    if (title !== target.title) throw new Error(`${target.variant}: counted every item but shows "${title}", not "${target.title}".`)
+    return { ms, received }
+  } finally {
+    await context.close()
+  }
+}

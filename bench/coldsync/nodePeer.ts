@@ -1,0 +1,45 @@
+/**
+ * A Node peer that holds a doc and serves it to whoever joins its room:
+ * unmodified y-webrtc on @roamhq/wrtc, signaling through our relay, as in
+ * e2e/peers/nodePeer.ts. It runs in the bench process and only answers sync
+ * requests, which y-webrtc does the same way for both docs. Its data
+ * channels split large messages only while chunking.ts says so.
+ */
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import { WebrtcProvider } from 'y-webrtc'
+import * as Y from 'yjs'
+import { installNodeChunking } from './chunking.ts'
+
+// y-webrtc (through lib0) opens signaling connections with the global WebSocket, which Node 20 lacks.
+;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+
+export interface ServingPeer {
+  /** WebRTC connections open right now. */
+  connections(): number
+  destroy(): void
+}
+
+export interface PeerOptions {
+  readonly relayUrl: string
+  readonly room: string
+  readonly password: string
+  /** The doc's state, served to everyone who joins. */
+  readonly state: Uint8Array
+}
+
+export async function servePeer(options: PeerOptions): Promise<ServingPeer> {
+  installNodeChunking()
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, options.state)
+  const provider = new WebrtcProvider(options.room, doc, { signaling: [options.relayUrl], password: options.password, peerOpts: { wrtc } })
+  // The room exists once its key is derived from the password; only then does the peer answer anyone.
+  await provider.key
+  return {
+    connections: () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected).length,
+    destroy: () => {
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+}

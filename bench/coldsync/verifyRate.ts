@@ -1,0 +1,65 @@
+/**
+ * Envelope signature checks per second in Node, one at a time as
+ * EnvelopeLog awaits them: WebCrypto through the app's verifySignature
+ * (which imports the public key for every check), the same with the key
+ * imported once (what caching it would give), and @noble/ed25519 (the
+ * fallback for browsers without Ed25519 in WebCrypto).
+ */
+import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
+import { EnvelopeKind, GENESIS_PREV, LANE_BYTES, sealEnvelope, verifyEnvelopeSignature, type Envelope, type Verifier } from '../../src/core/space/envelope.ts'
+import { newSpaceId } from '../../src/core/space/ids.ts'
+
+export interface VerifyRates {
+  readonly signatures: number
+  readonly webcryptoPerS: number
+  readonly webcryptoCachedKeyPerS: number
+  readonly noblePerS: number
+}
+
+/** Envelopes as a lane writes them: chained, each carrying a small update (~ a keystroke's). */
+async function envelopes(count: number): Promise<Envelope[]> {
+  const key = await createDeviceKey(crypto.subtle)
+  const sign = (message: Uint8Array) => signWith(key, crypto.subtle, message)
+  const space = newSpaceId()
+  const lane = crypto.getRandomValues(new Uint8Array(LANE_BYTES))
+  const sealed: Envelope[] = []
+  let prev: Uint8Array = GENESIS_PREV
+  for (let seq = 0; seq < count; seq++) {
+    const update = crypto.getRandomValues(new Uint8Array(24 + (seq % 40)))
+    const envelope = await sealEnvelope({ kind: EnvelopeKind.change, space, author: key.publicKey, lane, seq, prev, update }, sign)
+    sealed.push(envelope)
+    prev = envelope.hash
+  }
+  return sealed
+}
+
+async function rate(all: readonly Envelope[], verify: Verifier): Promise<number> {
+  // A discarded tenth first: JIT, and loading noble on its first use.
+  for (const envelope of all.slice(0, Math.ceil(all.length / 10))) await verifyEnvelopeSignature(envelope, verify)
+  const started = performance.now()
+  for (const envelope of all) {
+    if (!(await verifyEnvelopeSignature(envelope, verify))) throw new Error(`Envelope ${envelope.seq} failed to verify: the benchmark is broken.`)
+  }
+  return all.length / ((performance.now() - started) / 1000)
+}
+
+/** WebCrypto verification with each author's key imported once, not per signature. */
+export function cachedKeyVerifier(): Verifier {
+  const keys = new Map<string, Promise<CryptoKey>>()
+  return async (publicKey, signature, message) => {
+    const id = Buffer.from(publicKey).toString('hex')
+    let key = keys.get(id)
+    if (!key) keys.set(id, (key = crypto.subtle.importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])))
+    return crypto.subtle.verify({ name: 'Ed25519' }, await key, new Uint8Array(signature), new Uint8Array(message))
+  }
+}
+
+export async function measureVerifyRates(signatures: number): Promise<VerifyRates> {
+  const all = await envelopes(signatures)
+  return {
+    signatures,
+    webcryptoPerS: await rate(all, (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message)),
+    webcryptoCachedKeyPerS: await rate(all, cachedKeyVerifier()),
+    noblePerS: await rate(all, (publicKey, signature, message) => verifySignature(undefined, publicKey, signature, message)),
+  }
+}
