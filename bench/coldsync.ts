@@ -234,7 +234,9 @@ async function writeJson(report: Report, result: Verdict, runs: number): Promise
     chunkedTransport: { chunkBytes: CHUNK_BYTES, samples: report.joins.samples },
   }
   await mkdir(dirname(RESULTS_FILE), { recursive: true })
-  await writeFile(RESULTS_FILE, JSON.stringify(json, null, 2) + '\n')
+  // Browsers clamp timers to 0.1 ms; one decimal keeps the JSON readable (a join that never completed is null).
+  const rounded = (_key: string, value: unknown): unknown => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 10) / 10 : value)
+  await writeFile(RESULTS_FILE, JSON.stringify(json, rounded, 2) + '\n')
 }
 
 async function main(): Promise<void> {
@@ -252,6 +254,9 @@ async function main(): Promise<void> {
   console.log(`\nWrote ${RESULTS_FILE}.`)
   // Printed after the browser, peers and servers are gone, so it is always the last line.
   console.log(resultLine(report, result))
+  // Exit explicitly: a closed password-protected y-webrtc room still publishes its encrypted
+  // "peer left" after unsubscribing, which re-opens a BroadcastChannel nothing closes (Node keeps running for it).
+  process.stdout.write('', () => process.exit(0))
 }
 
 main().catch((error: unknown) => {

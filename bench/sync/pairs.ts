@@ -41,8 +41,9 @@ async function newPage(browser: Browser, errors: string[]): Promise<{ context: B
   await context.addInitScript(installTrace)
   const page = await context.newPage()
   // workbox-window's register() throws "reading 'waiting'" when service workers are blocked: expected here.
+  // y-webrtc's glareToken TypeError (bench/coldsync/nodePeer.ts) is its own bug and harmless to sync.
   page.on('pageerror', (error) => {
-    if (!error.message.includes("reading 'waiting'")) errors.push(error.message)
+    if (!error.message.includes("reading 'waiting'") && !error.message.includes("'glareToken'")) errors.push(error.message)
   })
   return { context, page }
 }
