@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { addItem, breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
-import { startCapturingProxy } from './capturingProxy.ts'
+import { startCapturingProxy } from '../test/helpers/capturingProxy.ts'
 import { createSpace, expect, openApp, test } from './fixtures.ts'
 
 test.describe.configure({ timeout: 120_000 })

@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import { startPiiServer, type RunningPiiServer } from '../../src/server/PiiServer.ts'
 import { importRelayKey, RelayFallback } from '../../src/sync/RelayFallback.ts'
 import { MessageKind, openFrame, parsePublishFrame, sealFrame } from '../../src/sync/relayFrames.ts'
-import { startRelayCapture, type RelayCapture } from '../helpers/relayCapture.ts'
+import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.ts'
 import { RelayClient } from '../helpers/relayClient.ts'
 
 const TOPIC = 'pii-relay-test-room'
@@ -24,7 +24,7 @@ interface TestPeer {
 }
 
 const servers: RunningPiiServer[] = []
-const captures: RelayCapture[] = []
+const captures: CapturingProxy[] = []
 const peers: TestPeer[] = []
 const clients: RelayClient[] = []
 
@@ -44,8 +44,8 @@ async function relay(port = 0): Promise<RunningPiiServer> {
   return server
 }
 
-async function capture(server: RunningPiiServer): Promise<RelayCapture> {
-  const started = await startRelayCapture(server.relayUrl)
+async function capture(server: RunningPiiServer): Promise<CapturingProxy> {
+  const started = await startCapturingProxy(server.url)
   captures.push(started)
   return started
 }
@@ -206,8 +206,8 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     const key = await newKey()
     const secretTitle = 'Quarterly plan for the Marlowe acquisition'
     const secretName = 'Ada Lovelace-Byron'
-    const alice = peer(relayView.url, key)
-    const bob = peer(relayView.url, key)
+    const alice = peer(relayView.relayUrl, key)
+    const bob = peer(relayView.relayUrl, key)
     alice.doc.getText('title').insert(0, secretTitle)
     alice.awareness.setLocalState({ name: secretName })
     await vi.waitFor(() => {
@@ -238,8 +238,8 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
       checked.set(peerId, (checked.get(peerId) ?? 0) + 1)
       return true
     }
-    const alice = peer(relayView.url, key, direct)
-    const bob = peer(relayView.url, key, direct)
+    const alice = peer(relayView.relayUrl, key, direct)
+    const bob = peer(relayView.relayUrl, key, direct)
     await vi.waitFor(() => expect(checked.get(bob.peerId)).toBeGreaterThan(0), WAIT)
     alice.doc.getText('title').insert(0, 'over webrtc only')
     alice.awareness.setLocalState({ name: 'Alice' })
@@ -248,7 +248,7 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     const seen = checked.get(bob.peerId) ?? 0
     await vi.waitFor(() => expect(checked.get(bob.peerId)).toBeGreaterThan(seen + 3), WAIT)
     // A newcomer's hello is answered by both, behind anything they had queued before.
-    const carol = peer(relayView.url, key, direct)
+    const carol = peer(relayView.relayUrl, key, direct)
     await vi.waitFor(async () => {
       expect(await kindsSent(relayView.frames, key, alice.peerId)).toContain(MessageKind.hello)
       const answers = relayView.frames.map((frame) => parsePublishFrame(JSON.parse(frame), TOPIC)).filter((frame) => frame?.to === carol.peerId)
@@ -290,10 +290,10 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     const server = await relay()
     const relayView = await capture(server)
     const key = await newKey()
-    const alice = peer(relayView.url, key)
+    const alice = peer(relayView.relayUrl, key)
     const big = 'x'.repeat(700 * 1024)
     alice.doc.getText('title').insert(0, big)
-    const bob = peer(relayView.url, key)
+    const bob = peer(relayView.relayUrl, key)
     await vi.waitFor(() => expect(title(bob).length).toBe(big.length), WAIT)
     expect(Math.max(...relayView.frames.map((frame) => frame.length))).toBeLessThan(300 * 1024)
     expect(await kindsSent(relayView.frames, key, alice.peerId)).toContain(MessageKind.part)

@@ -1,7 +1,8 @@
 /**
- * Stands in front of the Pii server as the only address the browsers know,
- * passing HTTP through and recording every WebSocket frame a browser sends:
- * exactly what the relay, or whoever runs it, receives.
+ * Stands in front of a Pii server (or a bare relay) as the only address its
+ * clients know, passing HTTP through and recording every WebSocket frame a
+ * client sends: exactly what the relay, or whoever runs it, receives. Frames
+ * from the relay pass back untouched.
  */
 import { once } from 'node:events'
 import { createServer, request } from 'node:http'
@@ -9,7 +10,11 @@ import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 
 export interface CapturingProxy {
+  /** Open pages here instead of at the server. */
   readonly url: string
+  /** Connect relay clients here instead of to the relay. */
+  readonly relayUrl: string
+  /** Every client → relay frame, in arrival order, as text. */
   readonly frames: string[]
   close(): Promise<void>
 }
@@ -52,6 +57,7 @@ export async function startCapturingProxy(target: string): Promise<CapturingProx
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/`,
+    relayUrl: `ws://127.0.0.1:${port}/`,
     frames,
     close: async () => {
       for (const socket of sockets) socket.terminate()
