@@ -43,6 +43,7 @@ import { CHUNK_BYTES, nodeChunking } from './coldsync/chunking.ts'
 import { timeJoin, type JoinSample, type JoinTarget, type Variant } from './coldsync/join.ts'
 import { servePeer, type ServingPeer } from './coldsync/nodePeer.ts'
 import { measureVerifyRates, type VerifyRates } from './coldsync/verifyRate.ts'
+import { wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { baselineUrl, countText } from './sync/api.ts'
 import { startBaselineSite } from './sync/baselineSite.ts'
@@ -65,11 +66,6 @@ const TARGET_MS = 3_000
 const TARGET_RATIO = 1.5
 const VARIANTS: readonly Variant[] = ['ours', 'baseline']
 
-function wholeFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not "${process.env[name]}".`)
-  return value
-}
 
 async function loadFixture(updates: number): Promise<{ fixture: Fixture; cached: boolean }> {
   const key = await fixtureKey(updates)
@@ -240,8 +236,8 @@ async function writeJson(report: Report, result: Verdict, runs: number): Promise
 }
 
 async function main(): Promise<void> {
-  const runs = wholeFromEnv('BENCH_RUNS', DEFAULT_RUNS)
-  const { fixture, cached } = await loadFixture(wholeFromEnv('COLDSYNC_UPDATES', DEFAULT_UPDATES))
+  const runs = wholeNumberFromEnv('BENCH_RUNS', DEFAULT_RUNS)
+  const { fixture, cached } = await loadFixture(wholeNumberFromEnv('COLDSYNC_UPDATES', DEFAULT_UPDATES))
   // Before any browser starts, so nothing else competes for the CPU.
   process.stderr.write(`Measuring signature checks (${VERIFY_SIGNATURES} envelopes)…\n`)
   const rates = await measureVerifyRates(VERIFY_SIGNATURES)

@@ -22,14 +22,13 @@
  * loads per case and page (default 15). The last stdout line is the summary.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from '@playwright/test'
 import { build } from 'vite'
 import { launchOptions } from '../e2e/chromium.ts'
 import { StaticSite } from '../src/server/staticSite.ts'
+import { serveLocally, wholeNumberFromEnv, withTimeout, type LocalServer } from './harness.ts'
 import { median, percentile } from './stats.ts'
 import { BARE_COUNT_ID, BARE_MARK, CASES, type SeededCase } from './open/api.ts'
 
@@ -81,11 +80,6 @@ interface CaseResult {
   readonly met: boolean
 }
 
-function measuredRuns(): number {
-  const runs = Number(process.env.BENCH_RUNS ?? DEFAULT_RUNS)
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS must be a whole number ≥ 1, not "${process.env.BENCH_RUNS}".`)
-  return runs
-}
 
 // ---------------------------------------------------------------- serving
 
@@ -116,14 +110,9 @@ async function buildBarePages(): Promise<void> {
   }
 }
 
-interface Served {
-  readonly origin: string
-  close(): Promise<void>
-}
-
 /** One origin for both, so the bare page reads exactly the databases the app reads. */
-async function serve(app: StaticSite, bare: StaticSite): Promise<Served> {
-  const route = (request: IncomingMessage, response: ServerResponse): void => {
+function serve(app: StaticSite, bare: StaticSite): Promise<LocalServer> {
+  return serveLocally((request, response) => {
     const url = request.url ?? '/'
     if (url === BARE_PREFIX || url.startsWith(`${BARE_PREFIX}/`)) {
       request.url = url.slice(BARE_PREFIX.length) || '/'
@@ -131,32 +120,11 @@ async function serve(app: StaticSite, bare: StaticSite): Promise<Served> {
     } else {
       app.handle(request, response)
     }
-  }
-  const server = createServer(route)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
   })
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections()
-        server.close((error) => (error ? reject(error) : resolve()))
-      }),
-  }
 }
 
 // ---------------------------------------------------------------- one load
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms.`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}
 
 /**
  * Runs in the page. A buffered observer sees the mark whether it came before
@@ -367,7 +335,7 @@ async function writeJson(results: readonly CaseResult[], runs: number, chromiumV
 }
 
 async function main(): Promise<void> {
-  const runs = measuredRuns()
+  const runs = wholeNumberFromEnv('BENCH_RUNS', DEFAULT_RUNS)
   const { results, chromiumVersion } = await runBenchmark(runs)
   await writeJson(results, runs, chromiumVersion)
   console.log(table(results, runs))

@@ -27,6 +27,7 @@ import type { WebSocket } from 'ws'
 import { closeAll } from './relay/clients.ts'
 import { holdIdle, measureIdleMemory, type IdleHold, type IdleMemory } from './relay/idle.ts'
 import { killAllChildrenSync, SERVER_KINDS, startServer, type ServerChild, type ServerKind } from './relay/servers.ts'
+import { wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { PAYLOAD_CHARS, runTrial, type TrialOptions, type TrialResult } from './relay/throughput.ts'
 
@@ -72,13 +73,6 @@ interface Verdict {
 
 // ---------------------------------------------------------------- throughput
 
-function rounds(): number {
-  const raw = process.env.BENCH_ROUNDS?.trim()
-  if (raw === undefined || raw === '') return DEFAULT_ROUNDS
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1; it is "${raw}".`)
-  return value
-}
 
 const trialOptions = (subscribers: number): TrialOptions => ({ subscribers, window: WINDOW, warmupMs: WARMUP_MS, measureMs: MEASURE_MS })
 
@@ -305,7 +299,7 @@ async function main(): Promise<void> {
   // Children must not outlive the bench, whatever ends it.
   process.once('exit', killAllChildrenSync)
   process.once('SIGINT', () => process.exit(130))
-  const roundCount = rounds()
+  const roundCount = wholeNumberFromEnv('BENCH_ROUNDS', DEFAULT_ROUNDS)
   console.log('Throughput and latency:')
   const trials = await throughputPhase(roundCount, process.env.RELAY_BENCH_CPU_PROF?.trim() || undefined)
   console.log('Idle connections…')

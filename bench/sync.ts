@@ -33,6 +33,7 @@ import { launchOptions } from '../e2e/chromium.ts'
 import { startPiiServer } from '../src/server/PiiServer.ts'
 import { median, percentile } from './stats.ts'
 import { startBaselineSite } from './sync/baselineSite.ts'
+import { wholeNumberFromEnv } from './harness.ts'
 import { clockOffset, type ClockOffset } from './sync/clock.ts'
 import { firstTraceAfter } from './sync/trace.ts'
 import { openBaselinePair, openOursPair, type Pair, type Variant } from './sync/pairs.ts'
@@ -91,11 +92,6 @@ interface Clocks {
   readonly b: ClockOffset
 }
 
-function measuredEdits(): number {
-  const edits = Number(process.env.BENCH_EDITS ?? DEFAULT_EDITS)
-  if (!Number.isInteger(edits) || edits < 1) throw new Error(`BENCH_EDITS must be a whole number ≥ 1, not "${process.env.BENCH_EDITS}".`)
-  return edits
-}
 
 /**
  * Both pages read the system clock, so the skew is expected to be 0; a
@@ -268,7 +264,7 @@ async function writeJson(output: RunOutput, result: Verdict, edits: number): Pro
 }
 
 async function main(): Promise<void> {
-  const edits = measuredEdits()
+  const edits = wholeNumberFromEnv('BENCH_EDITS', DEFAULT_EDITS)
   const output = await runBenchmark(edits)
   const result = verdict(output.sides)
   await writeJson(output, result, edits)

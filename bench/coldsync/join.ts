@@ -6,6 +6,7 @@
  * a fast wrong answer cannot pass.
  */
 import type { Browser, Page } from '@playwright/test'
+import { withTimeout } from '../harness.ts'
 import { BASELINE_COUNT_ID, BASELINE_ITEMS_ID } from '../sync/api.ts'
 import { installTrace, receiveSummary, type ReceiveSummary } from '../sync/trace.ts'
 import { installPageChunking, PAGE_CHUNKING_ARGS } from './chunking.ts'
@@ -43,13 +44,6 @@ async function shownTitle(page: Page, variant: Variant): Promise<string> {
   return (await page.locator(`#${BASELINE_ITEMS_ID} > li`).last().textContent()) ?? ''
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms.`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}
 
 export async function timeJoin(browser: Browser, target: JoinTarget, options: JoinOptions): Promise<JoinSample> {
   // Service workers blocked: a first visit's precache download would compete with the sync on one side only.
