@@ -1,9 +1,8 @@
 /**
  * Envelope signature checks per second in Node, one at a time as
- * EnvelopeLog awaits them: WebCrypto through the app's verifySignature
- * (which imports the public key for every check), the same with the key
- * imported once (what caching it would give), and @noble/ed25519 (the
- * fallback for browsers without Ed25519 in WebCrypto).
+ * EnvelopeLog awaits them, through the app's verifySignature: WebCrypto
+ * (each author's key imported once) and @noble/ed25519 (the fallback for
+ * browsers without Ed25519 in WebCrypto).
  */
 import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
 import { EnvelopeKind, GENESIS_PREV, LANE_BYTES, sealEnvelope, verifyEnvelopeSignature, type Envelope, type Verifier } from '../../src/core/space/envelope.ts'
@@ -12,7 +11,6 @@ import { newSpaceId } from '../../src/core/space/ids.ts'
 export interface VerifyRates {
   readonly signatures: number
   readonly webcryptoPerS: number
-  readonly webcryptoCachedKeyPerS: number
   readonly noblePerS: number
 }
 
@@ -43,23 +41,11 @@ async function rate(all: readonly Envelope[], verify: Verifier): Promise<number>
   return all.length / ((performance.now() - started) / 1000)
 }
 
-/** WebCrypto verification with each author's key imported once, not per signature. */
-export function cachedKeyVerifier(): Verifier {
-  const keys = new Map<string, Promise<CryptoKey>>()
-  return async (publicKey, signature, message) => {
-    const id = Buffer.from(publicKey).toString('hex')
-    let key = keys.get(id)
-    if (!key) keys.set(id, (key = crypto.subtle.importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify'])))
-    return crypto.subtle.verify({ name: 'Ed25519' }, await key, new Uint8Array(signature), new Uint8Array(message))
-  }
-}
-
 export async function measureVerifyRates(signatures: number): Promise<VerifyRates> {
   const all = await envelopes(signatures)
   return {
     signatures,
     webcryptoPerS: await rate(all, (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message)),
-    webcryptoCachedKeyPerS: await rate(all, cachedKeyVerifier()),
     noblePerS: await rate(all, (publicKey, signature, message) => verifySignature(undefined, publicKey, signature, message)),
   }
 }

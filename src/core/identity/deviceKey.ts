@@ -8,6 +8,7 @@
  * this module runs unchanged in the page, the service worker and Node.
  * noble loads only when it is needed, which on current browsers is never.
  */
+import { encodeBase58 } from './base58.ts'
 import { didFromPublicKey, type Did } from './didKey.ts'
 import type { KeyStore } from './KeyStore.ts'
 
@@ -58,6 +59,26 @@ export async function signWith(key: DeviceKey, subtle: SubtleCrypto | undefined,
   return (await loadNoble()).signAsync(message, key.secretKey)
 }
 
+/** Imported verification keys per SubtleCrypto: a sync verifies many envelopes of few authors, and each import is a round trip. */
+const importedKeys = new WeakMap<SubtleCrypto, Map<string, Promise<CryptoKey>>>()
+/** Authors whose keys stay imported; past it the cache starts over, so a flood of made-up authors cannot grow it. */
+const MAX_IMPORTED_KEYS = 1024
+
+function verificationKey(subtle: SubtleCrypto, publicKey: Uint8Array): Promise<CryptoKey> {
+  const cached = importedKeys.get(subtle)
+  const keys = cached && cached.size < MAX_IMPORTED_KEYS ? cached : new Map<string, Promise<CryptoKey>>()
+  if (keys !== cached) importedKeys.set(subtle, keys)
+  const id = encodeBase58(publicKey)
+  let key = keys.get(id)
+  if (!key) {
+    key = subtle.importKey('raw', Uint8Array.from(publicKey), ED25519, false, ['verify'])
+    // A key WebCrypto refused is not kept: the next call falls back to noble the same way.
+    key.catch(() => keys.delete(id))
+    keys.set(id, key)
+  }
+  return key
+}
+
 export async function verifySignature(
   subtle: SubtleCrypto | undefined,
   publicKey: Uint8Array,
@@ -66,7 +87,7 @@ export async function verifySignature(
 ): Promise<boolean> {
   if (subtle) {
     try {
-      const key = await subtle.importKey('raw', publicKey as Uint8Array<ArrayBuffer>, ED25519, false, ['verify'])
+      const key = await verificationKey(subtle, publicKey)
       return await subtle.verify(ED25519, key, signature as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>)
     } catch {
       // Fall through to noble where WebCrypto lacks Ed25519.
