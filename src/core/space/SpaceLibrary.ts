@@ -234,14 +234,19 @@ export class SpaceLibrary {
   }
 
   /**
-   * Adds a space someone shared with this device and opens it; its content
-   * arrives from whichever peers are online. Joining a space already here
-   * just opens it (keeping the secret it has).
+   * Adds a space someone shared with this device; its content arrives from
+   * whichever peers are online once it is opened. Adding a space already
+   * here keeps the secret it has (or gives it this one if it had none).
    */
-  join(id: SpaceId, secret: ShareSecret): SpaceSession {
+  addShared(id: SpaceId, secret: ShareSecret): void {
     const entry = findSpace(this.deps.deviceDoc, id)
     if (!entry) putSpaceEntry(this.deps.deviceDoc, { id, name: '', createdAt: this.deps.now(), secret })
     else if (!entry.secret) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
+  }
+
+  /** Adds a shared space (see addShared) and opens it. */
+  join(id: SpaceId, secret: ShareSecret): SpaceSession {
+    this.addShared(id, secret)
     return this.openSpace(id)
   }
 

@@ -13,11 +13,11 @@ import { uiStore } from '../../store.ts'
 export function JoinSpace({ id, secret }: { readonly id: SpaceId; readonly secret: ShareSecret }) {
   const { library } = useServices()
   useEffect(() => {
-    const session = library.join(id, secret)
+    // The space view opens it; opening it here too would open, close and reopen it.
+    library.addShared(id, secret)
     const route = { page: 'space', id } as const
     history.replaceState(null, '', hrefFor(route))
     uiStore.setState({ route })
-    session.release()
   }, [library, id, secret])
   return <p className="muted">Joining the shared space…</p>
 }
