@@ -8,6 +8,7 @@ import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from './c
 import { observeProfile, readDisplayName } from './core/identity/profile.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
+import type { RoomConnector } from './core/space/SpaceRoom.ts'
 import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
 import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
@@ -21,6 +22,8 @@ import { reportSaveStatus, uiStore } from './ui/store.ts'
 const DEVICE_DOC_NAME = 'pii-device'
 /** Usage changes slowly; once a minute keeps the meter honest without waking the disk. */
 const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
+/** Longer than a frame, so a visible tab starts sync after painting; a hidden one (no frames) starts anyway. */
+const AFTER_RENDER_FALLBACK_MS = 250
 /** How often an open tab asks the server for a new app version (besides on every focus). */
 const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 
@@ -40,16 +43,18 @@ async function boot(): Promise<void> {
   // need not wait behind a large space being applied.
   const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
   const deviceKey = loadOrCreateDeviceKey(keyStore, crypto.subtle)
-  // y-webrtc and simple-peer load after the first paint's code: a space shows from disk before its peers are sought.
-  const rooms = Promise.all([deviceKey, import('./sync/WebrtcRooms.ts')]).then(
-    ([key, { WebrtcRooms }]) =>
-      new WebrtcRooms({
-        // The relay serves signaling at the root of the app's own origin.
-        signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
-        presence: { device: deviceDid(key), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
-        connectivity: browserConnectivity,
-      }),
-  )
+  // y-webrtc and simple-peer load when the first space's sync starts (after its content is painted), not while it is built.
+  let rooms: Promise<RoomConnector> | undefined
+  const loadRooms = (): Promise<RoomConnector> =>
+    (rooms ??= Promise.all([deviceKey, import('./sync/WebrtcRooms.ts')]).then(
+      ([key, { WebrtcRooms }]) =>
+        new WebrtcRooms({
+          // The relay serves signaling at the root of the app's own origin.
+          signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
+          presence: { device: deviceDid(key), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
+          connectivity: browserConnectivity,
+        }),
+    ))
   const library = new SpaceLibrary({
     deviceDoc,
     store,
@@ -57,7 +62,13 @@ async function boot(): Promise<void> {
     now: Date.now,
     author: deviceKey.then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
     verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
-    rooms,
+    rooms: loadRooms,
+    afterRender: () =>
+      new Promise((resolve) => {
+        requestAnimationFrame(() => setTimeout(resolve, 0))
+        // A hidden tab gets no animation frames; it must still sync.
+        setTimeout(resolve, AFTER_RENDER_FALLBACK_MS)
+      }),
   })
   // The space in the address bar starts loading now, in parallel, instead of after React mounts.
   let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined

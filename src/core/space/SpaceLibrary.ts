@@ -52,8 +52,10 @@ export interface SpaceLibraryDeps {
   /** This device's signing key; a promise, so opening a space need not wait for it. */
   readonly author: Promise<LogAuthor>
   readonly verify: Verifier
-  /** Network sync; without it spaces stay on this device (and its tabs). A promise, like `author`. */
-  readonly rooms?: Promise<RoomConnector>
+  /** Network sync, loaded when the first space starts syncing; without it spaces stay on this device (and its tabs). */
+  readonly rooms?: () => Promise<RoomConnector>
+  /** Resolves once what a change just rendered is on screen; sync starts after a space's content is painted. */
+  readonly afterRender?: () => Promise<void>
 }
 
 /** Storage name of a space's doc; stable, since renaming it would orphan stored data. */
@@ -113,7 +115,9 @@ class OpenSpace implements SpaceSession {
    * before it is attached are signed by `reconcile`.
    */
   private async startSync(): Promise<SpaceSync> {
-    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms, this.previous])
+    // A space shows from disk before its log loads or its peers are sought; edits made meanwhile are signed by `reconcile`.
+    await Promise.all([this.previous, this.deps.afterRender?.()])
+    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
     if (this.closed) throw new Error('The space was closed before its sync started.')
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify })
     const secret = this.removed ? undefined : this.ensureSecret()

@@ -50,7 +50,7 @@ async function deviceAuthor(): Promise<LogAuthor> {
 }
 
 function library(store = new MemoryDocStore(), tabs: DocTransport = new InstantTransport(), deviceDoc = new Y.Doc(), rooms?: RoomConnector) {
-  return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000, author: deviceAuthor(), verify, ...(rooms ? { rooms: Promise.resolve(rooms) } : {}) })
+  return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000, author: deviceAuthor(), verify, ...(rooms ? { rooms: () => Promise.resolve(rooms) } : {}) })
 }
 
 /** Waits until `check` passes; sync runs through signing and verification, which are asynchronous. */
