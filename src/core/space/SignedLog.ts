@@ -9,7 +9,8 @@
  *   merged into the next envelope, so a burst costs few signatures and a
  *   single edit never waits on a timer.
  * - Verifying: envelopes that other peers add are admitted in batches (hash
- *   chain plus one signature per lane) and applied in one transaction.
+ *   chain plus one signature per lane) and their updates merged into one
+ *   apply, never replayed one by one.
  * - Keeping the log whole: an authentic envelope someone deletes from the
  *   transport doc is put back, unless a checkpoint of its lane superseded it.
  * - Compacting: every CHECKPOINT_EVERY envelopes the lane's next envelope is a
@@ -254,16 +255,8 @@ export class SignedLog {
       if (envelope.kind === EnvelopeKind.checkpoint) this.dropSuperseded(envelope)
       this.hold(envelope)
     }
-    // One transaction (one update event, one render) without first merging the updates into one:
-    // a merge costs as much as applying, again. Not local, so it is never signed as this device's.
-    Y.transact(
-      this.options.content,
-      () => {
-        for (const envelope of admission.accepted) Y.applyUpdate(this.options.content, envelope.update, this)
-      },
-      this,
-      false,
-    )
+    const updates = admission.accepted.map((envelope) => envelope.update)
+    Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
   }
 
   private dropSuperseded(checkpoint: Envelope): void {
