@@ -255,6 +255,8 @@ export class SignedLog {
       if (envelope.kind === EnvelopeKind.checkpoint) this.dropSuperseded(envelope)
       this.hold(envelope)
     }
+    // Merged first, not applied one by one in a transaction: an update whose dependencies arrive in a
+    // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
     Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
   }
