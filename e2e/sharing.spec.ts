@@ -3,6 +3,8 @@
  * relay, over real WebRTC: join by link, concurrent edits, offline edits,
  * a relay restart, reopening with the network cut, and the relay fallback.
  */
+import type { Page } from '@playwright/test'
+import { ROW_HEIGHT_PX } from '../src/ui/features/space/ItemRow.tsx'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
 import { addItem, breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
 import { APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
@@ -100,3 +102,48 @@ test('with WebRTC failing on one peer, sync goes through the relay', async ({ ba
     await closePeers([a, b])
   }
 })
+
+test('a space bigger than one WebRTC message reaches a newcomer over a direct connection', async ({ baseURL }) => {
+  // An SCTP data channel carries at most 256 KiB per message, and a newcomer's sync reply holds the whole space.
+  const titles = Array.from({ length: 320 }, (_, index) => `${index} `.padEnd(1000, String.fromCharCode(97 + (index % 26))))
+  const a = await launchPeer(baseURL!)
+  const b = await launchPeer(baseURL!)
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Archive')
+    for (const title of titles) await addItem(a.page, title)
+    await expect(listSize(a.page)).toHaveAttribute('aria-setsize', String(titles.length))
+    await b.page.goto(await shareLinkOf(a.page))
+    await expect(b.page.getByRole('list', { name: 'Online now' })).toContainText('direct', { timeout: 20_000 })
+    await expect(listSize(b.page)).toHaveAttribute('aria-setsize', String(titles.length), { timeout: 30_000 })
+    expect((await everyTitle(b.page)).join('\n') === titles.join('\n'), 'B holds every title, in order').toBe(true)
+    await addItem(b.page, 'Reply from B')
+    await expect(listSize(a.page)).toHaveAttribute('aria-setsize', String(titles.length + 1))
+  } finally {
+    await closePeers([a, b])
+  }
+})
+
+/** A rendered row of the item list, which carries the whole list's length. */
+function listSize(page: Page) {
+  return page.getByRole('list', { name: 'Items' }).getByRole('listitem').first()
+}
+
+/** Every title of a long list, in order: the list renders only the rows in view, so this scrolls through it. */
+async function everyTitle(page: Page): Promise<string[]> {
+  const titles = new Map<number, string>()
+  const scroller = page.locator('.item-scroller')
+  for (let top = 0; ; ) {
+    await scroller.evaluate((element, top) => (element.scrollTop = top), top)
+    // The row at the new top is rendered once React has handled the scroll.
+    await expect(page.locator(`[aria-posinset="${Math.floor(top / ROW_HEIGHT_PX) + 1}"]`)).toBeAttached()
+    const rows = await page.getByRole('list', { name: 'Items' }).getByRole('listitem').evaluateAll((items) =>
+      items.map((item) => [Number(item.getAttribute('aria-posinset')), item.querySelector<HTMLInputElement>('input[aria-label="Item title"]')?.value ?? ''] as const),
+    )
+    for (const [position, title] of rows) titles.set(position, title)
+    const { scrollTop, clientHeight, scrollHeight } = await scroller.evaluate((element) => ({ scrollTop: element.scrollTop, clientHeight: element.clientHeight, scrollHeight: element.scrollHeight }))
+    if (scrollTop + clientHeight >= scrollHeight) break
+    top = scrollTop + clientHeight
+  }
+  return [...titles.entries()].sort(([a], [b]) => a - b).map(([, title]) => title)
+}

@@ -1,47 +1,42 @@
 /**
- * Splits data-channel messages into 64 KiB frames and joins them again,
- * underneath y-webrtc, in the joining page and in the Node peers alike.
- *
- * Why: y-webrtc sends a whole sync reply as one message, and an SCTP data
- * channel carries at most 256 KiB per message (Chromium and libwebrtc close
- * or drop anything bigger; yjs/y-webrtc#20), so neither a 100,000-update
- * space (~1.3 MB) nor the same plain doc (~1.2 MB) can reach a newcomer.
- * bench/coldsync.ts first shows that with the stock transport, then measures
- * both pages over this shim, i.e. what the app costs once its transport
- * splits large messages. Frames start with a byte no y-webrtc message starts
- * with (those begin with a small message type), so whole messages pass
- * through untouched.
- *
- * Frame: MARK u8 ‖ message id u32 ‖ total length u32 ‖ bytes. A data
- * channel is ordered and reliable, so frames arrive in order.
+ * Message framing for the cold-sync bench's other parties, in the app's own
+ * frame format (src/sync/messageFrames.ts):
+ *   - the baseline page (raw y-webrtc) gets the same framing the app has, so
+ *     both pages can receive a space bigger than one data-channel message
+ *     (SCTP carries at most 256 KiB; yjs/y-webrtc#20);
+ *   - the Node peers that serve the space (unmodified y-webrtc on
+ *     @roamhq/wrtc) split what they send while `nodeChunking.sending` says
+ *     so, and always join what they receive.
+ * The app page gets nothing from here: it frames by itself
+ * (src/sync/framedPeerConnection.ts).
  */
 import wrtc from '@roamhq/wrtc'
-
-export const CHUNK_BYTES = 64 * 1024
-const MARK = 0xf7
-const HEADER_BYTES = 9
+import { FRAME_BYTES, FRAME_MARK, isFrame, MessageJoiner, splitMessage } from '../../src/sync/messageFrames.ts'
 
 /**
- * In the page, before its scripts (context.addInitScript): wraps
+ * In the baseline page, before its scripts (context.addInitScript): wraps
  * RTCDataChannel.send, and gives every channel a first 'message' listener
  * that swallows frames and re-dispatches each joined message. Install it
- * before bench/sync/trace.ts, so the trace sees whole messages. Stands alone
- * (see bench/sync/probe.ts), hence its constants come in as arguments.
+ * before bench/sync/trace.ts, so the trace sees whole messages. A serialized
+ * init script cannot import, hence the format is written out here and its
+ * constants come in as arguments.
  */
-export function installPageChunking([chunkBytes, mark, headerBytes]: readonly [number, number, number]): void {
+export function installPageChunking([frameBytes, mark]: readonly [number, number]): void {
+  const headerBytes = 13
   const send = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'send')?.value as (this: RTCDataChannel, data: unknown) => void
   let nextId = 1
   Reflect.set(RTCDataChannel.prototype, 'send', function (this: RTCDataChannel, data: unknown) {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
-    if (!bytes || bytes.length <= chunkBytes) return send.call(this, data)
+    if (!bytes || bytes.length <= frameBytes) return send.call(this, data)
     const id = nextId++
-    for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
-      const part = bytes.subarray(offset, offset + chunkBytes)
+    for (let offset = 0; offset < bytes.length; offset += frameBytes) {
+      const part = bytes.subarray(offset, offset + frameBytes)
       const frame = new Uint8Array(headerBytes + part.length)
       const view = new DataView(frame.buffer)
       view.setUint8(0, mark)
       view.setUint32(1, id)
       view.setUint32(5, bytes.length)
+      view.setUint32(9, offset)
       frame.set(part, headerBytes)
       send.call(this, frame)
     }
@@ -88,7 +83,7 @@ export function installPageChunking([chunkBytes, mark, headerBytes]: readonly [n
   }
 }
 
-export const PAGE_CHUNKING_ARGS = [CHUNK_BYTES, MARK, HEADER_BYTES] as const
+export const PAGE_CHUNKING_ARGS = [FRAME_BYTES, FRAME_MARK] as const
 
 /** What this file touches of a wrtc channel; declared as function properties, since they are replaced. */
 interface WrtcChannel {
@@ -110,31 +105,17 @@ export function installNodeChunking(): void {
   let nextId = 1
   prototype.send = function (this: WrtcChannel, data: unknown) {
     const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
-    if (!nodeChunking.sending || !bytes || bytes.length <= CHUNK_BYTES) return send.call(this, data)
-    const id = nextId++
-    for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) {
-      const part = bytes.subarray(offset, offset + CHUNK_BYTES)
-      const frame = Buffer.alloc(HEADER_BYTES + part.length)
-      frame.writeUInt8(MARK, 0)
-      frame.writeUInt32BE(id, 1)
-      frame.writeUInt32BE(bytes.length, 5)
-      frame.set(part, HEADER_BYTES)
-      send.call(this, frame)
-    }
+    if (!nodeChunking.sending || !bytes) return send.call(this, data)
+    for (const frame of splitMessage(bytes, nextId++)) send.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength))
   }
-  const assembling = new WeakMap<WrtcChannel, { parts: Uint8Array[]; received: number }>()
+  const joiners = new WeakMap<WrtcChannel, MessageJoiner>()
   prototype.dispatchEvent = function (this: WrtcChannel, event: { type: string; data?: unknown }) {
     const data = event.data
-    if (event.type !== 'message' || !(data instanceof ArrayBuffer) || data.byteLength < HEADER_BYTES || new DataView(data).getUint8(0) !== MARK) {
-      return dispatch.call(this, event)
-    }
-    const state = assembling.get(this) ?? { parts: [], received: 0 }
-    assembling.set(this, state)
-    state.parts.push(new Uint8Array(data, HEADER_BYTES))
-    state.received += data.byteLength - HEADER_BYTES
-    if (state.received < new DataView(data).getUint32(5)) return
-    const whole = Buffer.concat(state.parts)
-    assembling.delete(this)
-    dispatch.call(this, { ...event, data: whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) })
+    if (event.type !== 'message' || !(data instanceof ArrayBuffer) || !isFrame(new Uint8Array(data))) return dispatch.call(this, event)
+    const joiner = joiners.get(this) ?? new MessageJoiner()
+    joiners.set(this, joiner)
+    const result = joiner.push(new Uint8Array(data))
+    if (result.kind === 'refused') throw new Error(`a Node peer received a bad frame: ${result.reason}`)
+    if (result.kind === 'message') dispatch.call(this, { ...event, data: result.message.buffer })
   }
 }

@@ -12,6 +12,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import { authorKey } from '../core/space/envelope.ts'
 import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
 import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import { framedWebRtc } from './framedPeerConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 
 /** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
@@ -37,7 +38,7 @@ export interface WebrtcRoomsOptions {
   readonly signalingUrl: string
   readonly presence: Presence
   readonly connectivity: Connectivity
-  /** simple-peer options; in Node `{ wrtc }`. */
+  /** simple-peer options; in Node `{ wrtc }`. In a browser the default frames messages too large for one data-channel message. */
   readonly peerOpts?: object
   readonly WebSocketImpl?: typeof WebSocket
   /** How long a peer gets to connect over WebRTC before the relay carries its traffic. */
@@ -99,7 +100,7 @@ class WebrtcRoom implements RoomConnection {
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
       password: roomPassword(request.secret),
-      peerOpts: options.peerOpts ?? {},
+      peerOpts: options.peerOpts ?? { wrtc: framedWebRtc() },
     })
     const refresh = (): void => this.refresh()
     this.provider.on('peers', refresh)

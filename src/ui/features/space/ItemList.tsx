@@ -2,10 +2,8 @@ import { useLayoutEffect, useRef, useState } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import { moveItem, type ItemView } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { ItemRow } from './ItemRow.tsx'
+import { ItemRow, ROW_HEIGHT_PX } from './ItemRow.tsx'
 
-/** Fixed row height lets the list render only the rows in view: 5,000 items cost the same as 20. */
-export const ROW_HEIGHT_PX = 48
 /** Rows rendered beyond each edge so fast scrolling does not show blank space. */
 const OVERSCAN_ROWS = 8
 
@@ -98,7 +96,8 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               key={item.id}
               session={session}
               item={item}
-              top={index * ROW_HEIGHT_PX}
+              position={index + 1}
+              listSize={items.length}
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}
               onMove={(delta) => session.edit((doc) => moveItem(doc, item.id, Math.max(0, index + delta)))}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { FRAME_BYTES, FRAME_MARK, isFrame, MAX_MESSAGE_BYTES, MessageJoiner, splitMessage, type JoinResult } from '../../src/sync/messageFrames.ts'
+
+/** The message a join completed with, as a Buffer so a mismatch reports briefly. */
+function joinedMessage(result: JoinResult | undefined): Buffer | undefined {
+  return result?.kind === 'message' ? Buffer.from(result.message) : undefined
+}
+
+function message(length: number, seed = 1): Uint8Array {
+  const bytes = new Uint8Array(length)
+  for (let index = 0; index < length; index++) bytes[index] = (index * 131 + seed * 7919 + (index >> 8)) & 0xff
+  // A y-webrtc message starts with its type.
+  bytes[0] = 0
+  return bytes
+}
+
+describe('message frames', () => {
+  it('MF1 sends a message that fits in one frame as it is', () => {
+    const small = message(FRAME_BYTES)
+    const frames = splitMessage(small, 1)
+    expect(frames).toEqual([small])
+    expect(isFrame(frames[0]!)).toBe(false)
+  })
+
+  it('MF2 splits a large message into frames no bigger than a data channel accepts, and joins them back byte for byte', () => {
+    const large = message(1_300_000)
+    const frames = splitMessage(large, 7)
+    expect(frames).toHaveLength(Math.ceil(large.length / FRAME_BYTES))
+    expect(Math.max(...frames.map((frame) => frame.length))).toBeLessThanOrEqual(FRAME_BYTES + 13)
+    expect(frames.every(isFrame)).toBe(true)
+    const joiner = new MessageJoiner()
+    const results = frames.map((frame) => joiner.push(frame))
+    expect(results.slice(0, -1).every((result) => result.kind === 'partial')).toBe(true)
+    const last = results.at(-1)
+    expect(joinedMessage(last)?.equals(large)).toBe(true)
+  })
+
+  it('MF3 joins consecutive messages on one channel', () => {
+    const joiner = new MessageJoiner()
+    for (const [id, length] of [[1, 200_000], [2, FRAME_BYTES + 1], [3, 3 * FRAME_BYTES]] as const) {
+      const original = message(length, id)
+      const results = splitMessage(original, id).map((frame) => joiner.push(frame))
+      const last = results.at(-1)
+      expect(joinedMessage(last)?.equals(original)).toBe(true)
+    }
+  })
+
+  it('MF4 refuses hostile frames, drops only the message they belong to, and keeps joining afterwards', () => {
+    const joiner = new MessageJoiner()
+    const [first, second] = splitMessage(message(200_000, 2), 5)
+    const other = splitMessage(message(200_000, 3), 6)
+    expect(joiner.push(first!).kind).toBe('partial')
+    // A frame of another message in the middle of one.
+    expect(joiner.push(other[1]!)).toMatchObject({ kind: 'refused', reason: 'a frame of another message before the previous one was complete' })
+    // The rest of the interrupted message is refused, never taken as the start of a message.
+    expect(joiner.push(second!)).toMatchObject({ kind: 'refused', reason: 'a frame out of order' })
+
+    const huge = new Uint8Array(20).fill(0)
+    const header = new DataView(huge.buffer)
+    header.setUint8(0, FRAME_MARK)
+    header.setUint32(1, 9)
+    header.setUint32(5, MAX_MESSAGE_BYTES + 1)
+    expect(new MessageJoiner().push(huge)).toMatchObject({ kind: 'refused', reason: `a message of ${MAX_MESSAGE_BYTES + 1} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` })
+
+    const overlong = splitMessage(message(FRAME_BYTES + 10, 4), 8)
+    const lying = overlong[1]!.slice()
+    const fresh = new MessageJoiner()
+    fresh.push(overlong[0]!)
+    expect(fresh.push(new Uint8Array([...lying, 1, 2, 3]))).toMatchObject({ kind: 'refused', reason: 'frames longer than the message they announce' })
+    expect(new MessageJoiner().push(new Uint8Array([FRAME_MARK, 0, 0]))).toMatchObject({ kind: 'refused' })
+
+    const intact = message(150_000, 9)
+    const results = splitMessage(intact, 10).map((frame) => joiner.push(frame))
+    const last = results.at(-1)
+    expect(joinedMessage(last)?.equals(intact)).toBe(true)
+  })
+})
