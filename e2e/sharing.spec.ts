@@ -112,21 +112,26 @@ test('a space bigger than one WebRTC message reaches a newcomer over a direct co
     await openApp(a.page)
     await createSpace(a.page, 'Archive')
     for (const title of titles) await addItem(a.page, title)
-    await expect(listSize(a.page)).toHaveAttribute('aria-setsize', String(titles.length))
+    await expect(countLine(a.page)).toHaveText(`${titles.length} of ${titles.length} to do`)
+    // Each added item was scrolled into view.
+    await expect(a.page.locator(`[aria-posinset="${titles.length}"]`)).toBeInViewport()
+    await a.page.locator('.item-scroller').evaluate((element) => (element.scrollTop = 0))
     await b.page.goto(await shareLinkOf(a.page))
     await expect(b.page.getByRole('list', { name: 'Online now' })).toContainText('direct', { timeout: 20_000 })
-    await expect(listSize(b.page)).toHaveAttribute('aria-setsize', String(titles.length), { timeout: 30_000 })
+    await expect(countLine(b.page)).toHaveText(`${titles.length} of ${titles.length} to do`, { timeout: 30_000 })
     expect((await everyTitle(b.page)).join('\n') === titles.join('\n'), 'B holds every title, in order').toBe(true)
     await addItem(b.page, 'Reply from B')
-    await expect(listSize(a.page)).toHaveAttribute('aria-setsize', String(titles.length + 1))
+    await expect(countLine(a.page)).toHaveText(`${titles.length + 1} of ${titles.length + 1} to do`)
+    // A change from a peer leaves A where it scrolled to, not back at the item it added last.
+    await expect(a.page.locator('[aria-posinset="1"]')).toBeInViewport()
   } finally {
     await closePeers([a, b])
   }
 })
 
-/** A rendered row of the item list, which carries the whole list's length. */
-function listSize(page: Page) {
-  return page.getByRole('list', { name: 'Items' }).getByRole('listitem').first()
+/** "N of M to do": the list renders only the rows in view, so this is where its length shows. */
+function countLine(page: Page) {
+  return page.locator('p.count')
 }
 
 /** Every title of a long list, in order: the list renders only the rows in view, so this scrolls through it. */

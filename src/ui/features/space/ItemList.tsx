@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'react'
+import { useCallback, useLayoutEffect, useRef, useState } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import { moveItem, type ItemView } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
@@ -37,14 +37,21 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
     return () => observer.disconnect()
   }, [])
 
+  // Scrolls to an item once, when it arrives, so later changes from peers never yank the list back to it.
+  const revealed = useRef<ItemId | undefined>(undefined)
   useLayoutEffect(() => {
     const element = scroller.current
-    const index = reveal === undefined ? -1 : items.findIndex((item) => item.id === reveal)
-    if (!element || index < 0) return
+    if (!element || reveal === undefined || revealed.current === reveal) return
+    const index = items.findIndex((item) => item.id === reveal)
+    if (index < 0) return
+    revealed.current = reveal
     const rowTop = index * ROW_HEIGHT_PX
-    if (rowTop < element.scrollTop) element.scrollTop = rowTop
-    else if (rowTop + ROW_HEIGHT_PX > element.scrollTop + element.clientHeight) element.scrollTop = rowTop + ROW_HEIGHT_PX - element.clientHeight
-  }, [reveal, items])
+    const top = rowTop < view.top ? rowTop : rowTop + ROW_HEIGHT_PX > view.top + view.height ? rowTop + ROW_HEIGHT_PX - view.height : undefined
+    if (top === undefined) return
+    // Scrolling needs layout: in the next frame the browser lays out anyway, while here it would force
+    // a layout before this edit's envelope leaves. Measured from the tracked view, not the element, for the same reason.
+    requestAnimationFrame(() => (element.scrollTop = top))
+  }, [reveal, items, view])
 
   useLayoutEffect(() => {
     if (items.length === 0) return
@@ -57,6 +64,11 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
 
   const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT_PX) - OVERSCAN_ROWS)
   const last = Math.min(items.length, Math.ceil((view.top + view.height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS)
+
+  const endDrag = useCallback(() => {
+    setDragging(undefined)
+    setDropIndex(undefined)
+  }, [])
 
   const indexAt = (clientY: number): number => {
     const element = scroller.current
@@ -97,15 +109,10 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               session={session}
               item={item}
               position={index + 1}
-              listSize={items.length}
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}
-              onMove={(delta) => session.edit((doc) => moveItem(doc, item.id, Math.max(0, index + delta)))}
-              onDragStart={() => setDragging(item.id)}
-              onDragEnd={() => {
-                setDragging(undefined)
-                setDropIndex(undefined)
-              }}
+              onDragStart={setDragging}
+              onDragEnd={endDrag}
             />
           )
         })}

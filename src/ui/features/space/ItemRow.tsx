@@ -1,6 +1,7 @@
+import { memo } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { deleteItem, itemText, MAX_TITLE_LENGTH, setItemDone, type ItemView } from '../../../core/space/items.ts'
+import { deleteItem, itemText, MAX_TITLE_LENGTH, moveItem, setItemDone, type ItemView } from '../../../core/space/items.ts'
 import { useYTextInput } from '../../hooks/useYTextInput.ts'
 
 /** Fixed row height lets the list render only the rows in view: 5,000 items cost the same as 20. */
@@ -9,18 +10,36 @@ export const ROW_HEIGHT_PX = 48
 interface ItemRowProps {
   readonly session: SpaceSession
   readonly item: ItemView
-  /** Where the row sits in the whole list (1-based) and how long the list is: only the rows in view are rendered. */
+  /** Where the row sits in the whole list, from 1: only the rows in view are rendered. */
   readonly position: number
-  readonly listSize: number
   readonly selected: boolean
+  /** The callbacks must be stable: a row re-renders only when what it shows changes. */
   readonly onOpenNotes: (id: ItemId) => void
-  /** Moves the item up (-1) or down (+1) one place. */
-  readonly onMove: (delta: -1 | 1) => void
-  readonly onDragStart: () => void
+  readonly onDragStart: (id: ItemId) => void
   readonly onDragEnd: () => void
 }
 
-export function ItemRow({ session, item, position, listSize, selected, onOpenNotes, onMove, onDragStart, onDragEnd }: ItemRowProps) {
+/**
+ * One row. Memoised: a change re-reads every item, but only the rows whose
+ * fields, place or selection changed render again, so an edit arriving from a
+ * peer costs one row, not every row in view.
+ */
+export const ItemRow = memo(ItemRowView, (before, after) =>
+  before.session === after.session &&
+  before.position === after.position &&
+  before.selected === after.selected &&
+  before.onOpenNotes === after.onOpenNotes &&
+  before.onDragStart === after.onDragStart &&
+  before.onDragEnd === after.onDragEnd &&
+  sameItem(before.item, after.item),
+)
+
+function sameItem(before: ItemView, after: ItemView): boolean {
+  if (before === after) return true
+  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes && before.order === after.order && before.title === after.title
+}
+
+function ItemRowView({ session, item, position, selected, onOpenNotes, onDragStart, onDragEnd }: ItemRowProps) {
   const title = useYTextInput<HTMLInputElement>(itemText(session.doc, item.id, 'title'))
   const label = item.title || 'untitled item'
   return (
@@ -28,7 +47,6 @@ export function ItemRow({ session, item, position, listSize, selected, onOpenNot
       className={`item-row${item.done ? ' done' : ''}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${(position - 1) * ROW_HEIGHT_PX}px)` }}
       aria-posinset={position}
-      aria-setsize={listSize}
       data-item-id={item.id}
     >
       <span
@@ -39,7 +57,7 @@ export function ItemRow({ session, item, position, listSize, selected, onOpenNot
         onDragStart={(event) => {
           event.dataTransfer.effectAllowed = 'move'
           event.dataTransfer.setData('text/plain', item.title)
-          onDragStart()
+          onDragStart(item.id)
         }}
         onDragEnd={onDragEnd}
       >
@@ -57,7 +75,8 @@ export function ItemRow({ session, item, position, listSize, selected, onOpenNot
         onKeyDown={(event) => {
           if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
             event.preventDefault()
-            onMove(event.key === 'ArrowUp' ? -1 : 1)
+            const delta = event.key === 'ArrowUp' ? -1 : 1
+            session.edit((doc) => moveItem(doc, item.id, Math.max(0, position - 1 + delta)))
           }
         }}
       />
