@@ -77,6 +77,9 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   private compactTimer: ReturnType<typeof setTimeout> | undefined
   private compactDueAt = 0
   private writes: Promise<unknown> = Promise.resolve()
+  /** Updates of this task, written together once it ends (see save). */
+  private pending: Uint8Array[] = []
+  private flushTimer: ReturnType<typeof setTimeout> | undefined
   private whenSavedAgain: (() => void) | undefined
 
   constructor(
@@ -115,17 +118,34 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     if (rows > MAX_ROWS_AFTER_LOAD) this.scheduleCompact(COMPACT_DELAY_MS)
   }
 
+  /**
+   * Queues the update and writes the task's updates in one transaction from
+   * the next task. Writing here would put an IndexedDB transaction between
+   * an edit and everything else listening to it: sending it to peers,
+   * rendering it. The write is not durable before its transaction commits
+   * anyway, many milliseconds later, so one task changes nothing for safety.
+   */
   private save(update: Uint8Array, origin: unknown): void {
     // Saving starts when loading ends (see the constructor), by which time the database is open.
     if (origin === this || this._destroyed || !this.db) return
+    this.pending.push(update)
+    this.flushTimer ??= setTimeout(() => this.flush(), 0)
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    const updates = this.pending
+    this.pending = []
+    if (updates.length === 0 || this._destroyed || !this.db) return
     if (this.unsaved) {
       // A row now would sit on top of a gap; only a full snapshot restores what is missing.
       this.scheduleCompact(0)
       return
     }
-    this.rowsSinceSnapshot++
-    this.historyBytes += update.byteLength
-    this.track(writeInOneTransaction(this.db, (store) => store.add(update)))
+    this.rowsSinceSnapshot += updates.length
+    for (const update of updates) this.historyBytes += update.byteLength
+    this.track(writeInOneTransaction(this.db, (store) => updates.forEach((update) => store.add(update))))
     const historyLimit = Math.max(MIN_HISTORY_BYTES_BEFORE_COMPACT, this.snapshotBytes)
     if (this.rowsSinceSnapshot >= MAX_ROWS_BEFORE_COMPACT || this.historyBytes > historyLimit) {
       this.scheduleCompact(COMPACT_DELAY_MS)
@@ -196,6 +216,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   }
 
   async close(): Promise<void> {
+    this.flush()
     await this.writes
     if (this.unsaved) {
       // Closing must not drop what the disk refused: retry now, and keep
@@ -208,6 +229,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
 
   async discard(): Promise<void> {
     if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
     await this.destroy()
   }
 }

@@ -71,4 +71,27 @@ describe('IndexedDbDocStore', () => {
     await vi.waitFor(async () => expect(await countRows('history')).toBeLessThan(100), { timeout: 5_000 })
     await stored.close()
   })
+
+  it('writes the updates of one task in one transaction, after the task, and close writes what is still queued', async () => {
+    const store = new IndexedDbDocStore()
+    const doc = new Y.Doc()
+    const stored = store.attach('burst', doc)
+    await stored.loaded
+    const rowsBefore = await countRows('burst')
+    const transactions = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    for (let i = 0; i < 20; i++) doc.getText('t').insert(i, 'k')
+    // Nothing touched IndexedDB while the edits ran: listeners after storage (peers, the UI) are not kept waiting.
+    expect(transactions).not.toHaveBeenCalled()
+    await vi.waitFor(async () => expect(await countRows('burst')).toBe(rowsBefore + 20))
+    expect(transactions.mock.calls.filter(([, mode]) => mode === 'readwrite')).toHaveLength(1)
+    transactions.mockRestore()
+
+    doc.getText('t').insert(0, 'last')
+    await stored.close()
+    const reopened = new Y.Doc()
+    const again = store.attach('burst', reopened)
+    await again.loaded
+    expect(reopened.getText('t').toString()).toBe(`last${'k'.repeat(20)}`)
+    await again.close()
+  })
 })
