@@ -32,6 +32,7 @@ import { newSpaceId, type ItemId, type SpaceId } from '../../src/core/space/ids.
 import { addItem, itemsMap, itemText, readItems, setItemDone } from '../../src/core/space/items.ts'
 import { initialiseSpace } from '../../src/core/space/schema.ts'
 import { newShareSecret, type ShareSecret } from '../../src/core/space/shareLink.ts'
+import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../src/core/space/SignedLog.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -41,6 +42,7 @@ const SHAPING_SOURCES = [
   'src/core/space/envelope.ts',
   'src/core/space/EnvelopeLog.ts',
   'src/core/space/SignedLog.ts',
+  'src/core/space/laneKey.ts',
   'src/core/space/items.ts',
   'src/core/space/schema.ts',
   'src/core/space/fractionalOrder.ts',
@@ -126,7 +128,7 @@ async function newAuthor(space: SpaceId, verify: Verifier): Promise<Author & { r
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-  return { content, transport, log: new SignedLog({ space, content, transport, author, verify }), did: deviceDid(key) }
+  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, laneKey: newLaneKey() }), did: deviceDid(key) }
 }
 
 /** The origin of content one author receives from another: not local, so not signed again, and not forwarded. */
@@ -182,9 +184,9 @@ async function checkAndDescribe(
   if (authors.some((author) => stateVector(author.content) !== expected)) throw new Error('The authors ended with different content.')
   const newcomer = { content: new Y.Doc(), transport: new Y.Doc() }
   Y.applyUpdate(newcomer.transport, merged)
-  // A reader never edits, so its key is never used to sign.
+  // A reader never edits: asked to certify its lane, it declines, which only matters to edits it never makes.
   const reader = { publicKey: new Uint8Array(32), sign: () => Promise.reject(new Error('A reader does not sign.')) }
-  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify })
+  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, laneKey: newLaneKey() })
   await log.settled()
   const refused = [...log.log.rejections.values()].reduce((sum, count) => sum + count, 0)
   log.destroy()

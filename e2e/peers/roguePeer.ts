@@ -14,7 +14,8 @@ import { WebSocket } from 'ws'
 import { WebrtcProvider } from 'y-webrtc'
 import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../src/core/identity/deviceKey.ts'
-import { EnvelopeKind, openEnvelope, sealEnvelope } from '../../src/core/space/envelope.ts'
+import { EnvelopeKind, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../src/core/space/envelope.ts'
+import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
 import { addItem } from '../../src/core/space/items.ts'
 import { roomName, roomPassword, type ShareSecret } from '../../src/core/space/shareLink.ts'
@@ -33,9 +34,12 @@ async function attack(): Promise<void> {
   const rogue = await createDeviceKey(crypto.subtle)
   const junk = new Y.Doc()
   addItem(junk, 'FORGED BY ROGUE')
-  const forged = await sealEnvelope(
-    { kind: EnvelopeKind.change, space, author: victim.author, lane: new Uint8Array(8).fill(7), seq: 0, prev: new Uint8Array(32), update: Y.encodeStateAsUpdate(junk) },
-    (message) => signWith(rogue, crypto.subtle, message),
+  // A lane of the victim's that the rogue certified with its own device key.
+  const lane = newLaneKey()
+  const certificate = await signWith(rogue, crypto.subtle, laneCertificateMessage(space, victim.author, lane.publicKey))
+  const forged = sealEnvelope(
+    { kind: EnvelopeKind.change, space, author: victim.author, lane: lane.publicKey, certificate, seq: 0, prev: new Uint8Array(32), update: Y.encodeStateAsUpdate(junk) },
+    lane.sign,
   )
   const tampered = Uint8Array.from(genuine.at(-1)!.wire)
   const inUpdate = tampered.length - 64 - 3

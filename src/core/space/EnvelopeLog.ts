@@ -64,6 +64,8 @@ export class EnvelopeLog {
   /** Envelopes whose predecessors have not arrived yet, per chain, by seq (several when someone sends rivals). */
   private readonly early = new Map<string, Map<number, Envelope[]>>()
   readonly rejections = new Map<EnvelopeRejection, number>()
+  /** Lanes whose author certificate has been checked: a lane's later envelopes need only the lane's signature. */
+  private readonly certifiedLanes = new Set<string>()
 
   constructor(
     readonly space: SpaceId,
@@ -196,7 +198,7 @@ export class EnvelopeLog {
       .sort((a, b) => b.seq - a.seq)
     for (const checkpoint of checkpoints) {
       const rivals = early.get(checkpoint.seq) ?? []
-      if (!(await verifyEnvelopeSignature(checkpoint, this.verify))) {
+      if (!(await verifyEnvelopeSignature(checkpoint, this.verify, this.certifiedLanes))) {
         reject(EnvelopeRejection.badSignature, checkpoint)
         early.set(checkpoint.seq, rivals.filter((rival) => rival !== checkpoint))
         if (early.get(checkpoint.seq)?.length === 0) early.delete(checkpoint.seq)
@@ -241,7 +243,7 @@ export class EnvelopeLog {
   private async settleRivals(rivals: readonly Envelope[], reject: (reason: EnvelopeRejection, envelope: Envelope) => void): Promise<Envelope | undefined> {
     const signed: Envelope[] = []
     for (const rival of rivals) {
-      if (await verifyEnvelopeSignature(rival, this.verify)) signed.push(rival)
+      if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) signed.push(rival)
       else reject(EnvelopeRejection.badSignature, rival)
     }
     if (signed.length === 1) return signed[0]
@@ -259,7 +261,7 @@ export class EnvelopeLog {
   private async authenticPrefix(segment: readonly Envelope[]): Promise<readonly Envelope[]> {
     const valid = async (index: number): Promise<boolean> => {
       const envelope = segment[index]
-      return envelope !== undefined && verifyEnvelopeSignature(envelope, this.verify)
+      return envelope !== undefined && verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
     }
     if (segment.length === 0) return []
     if (await valid(segment.length - 1)) return segment

@@ -4,10 +4,13 @@
  * relay fallback and other tabs replicate; the content doc only ever changes
  * by this session's own edits or by envelopes that passed the EnvelopeLog.
  *
- * - Signing: each local transaction is sealed into this session's lane as it
- *   happens. Transactions that arrive while a signature is in flight are
- *   merged into the next envelope, so a burst costs few signatures and a
- *   single edit never waits on a timer.
+ * - Signing: each local transaction is sealed into this session's lane
+ *   inside the transaction itself, with the lane key (synchronous), so its
+ *   envelope is on the wire before the UI renders the edit. Until the device
+ *   key has certified the lane (once, asynchronously), and past
+ *   SYNC_SEALS_PER_RUN seals in one synchronous run of code, transactions are
+ *   queued and merged into one envelope right after that run: a burst costs
+ *   few signatures and no edit ever waits on a timer.
  * - Verifying: envelopes that other peers add are admitted in batches (hash
  *   chain plus one signature per lane) and their updates merged into one
  *   apply, never replayed one by one.
@@ -18,9 +21,10 @@
  *   so a newcomer syncs a few checkpoints and short tails, not every edit.
  */
 import * as Y from 'yjs'
-import { chainKey, EnvelopeKind, LANE_BYTES, openEnvelope, sameBytes, sealEnvelope, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
+import type { LaneKey } from './laneKey.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
 export const ENVELOPES = 'envelopes'
@@ -33,6 +37,8 @@ export const ENVELOPES = 'envelopes'
  */
 export const CHECKPOINT_EVERY = 64
 const MAX_TAIL = 256
+/** About 0.5 ms each: a loop of edits blocks for a few ms at most, then the rest go out merged. */
+const SYNC_SEALS_PER_RUN = 8
 
 export interface LogAuthor {
   readonly publicKey: Uint8Array
@@ -45,8 +51,8 @@ export interface SignedLogOptions {
   readonly transport: Y.Doc
   readonly author: LogAuthor
   readonly verify: Verifier
-  /** This session's lane; random unless a test fixes it. */
-  readonly lane?: Uint8Array
+  /** This session's lane key: newLaneKey(), made for this log and used by nothing else. */
+  readonly laneKey: LaneKey
   readonly checkpointEvery?: number
 }
 
@@ -79,6 +85,11 @@ export class SignedLog {
   private laneUpdates: Uint8Array[] = []
   private laneWires: Uint8Array[] = []
   private unsigned: Uint8Array[] = []
+  /** The device key's signature of this lane, once it is there. */
+  private certificate: Uint8Array | undefined
+  private certifying: Promise<Uint8Array> | undefined
+  /** Seals in the current synchronous run of code (until its microtasks). */
+  private sealsThisRun = 0
   private signing: Promise<void> | undefined
   private incoming: Uint8Array[] = []
   private deleted: Uint8Array[] = []
@@ -89,7 +100,9 @@ export class SignedLog {
   constructor(private readonly options: SignedLogOptions) {
     this.log = new EnvelopeLog(options.space, options.verify)
     this.author = options.author.publicKey
-    this.lane = options.lane ?? crypto.getRandomValues(new Uint8Array(LANE_BYTES))
+    this.lane = options.laneKey.publicKey
+    // Certified now, so the first edit is already sealed in its own transaction.
+    this.certify().catch(() => {})
     this.envelopes = transportEnvelopes(options.transport)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
@@ -142,38 +155,64 @@ export class SignedLog {
 
   private queueForSigning(update: Uint8Array): void {
     this.unsigned.push(update)
-    this.signing ??= this.signQueued()
+    if (this.certificate && !this.signing && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
+    else this.signing ??= this.sealLater()
   }
 
-  private async signQueued(): Promise<void> {
+  private certify(): Promise<Uint8Array> {
+    const { author, space } = this.options
+    this.certifying ??= author.sign(laneCertificateMessage(space, author.publicKey, this.lane)).then(
+      (certificate) => {
+        if (certificate.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
+        this.certificate = certificate
+        return certificate
+      },
+      (error: unknown) => {
+        // The next edit asks again: the key may be back by then.
+        this.certifying = undefined
+        throw error
+      },
+    )
+    return this.certifying
+  }
+
+  /** Seals what is queued once the lane is certified, and once a burst that used up its run's seals has ended. */
+  private async sealLater(): Promise<void> {
     try {
-      while (this.unsigned.length > 0 && !this.destroyed) {
-        const updates = this.unsigned
-        this.unsigned = []
-        try {
-          await this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates))
-          this.problem = undefined
-        } catch (error) {
-          this.unsigned = [...updates, ...this.unsigned]
-          this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
-          this.emit()
-          return
-        }
-      }
+      // Resumes once the synchronous run that queued this has ended, so the rest of a burst is merged.
+      await this.certify()
+      this.sealUnsigned()
+    } catch (error) {
+      this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
+      this.emit()
     } finally {
       this.signing = undefined
     }
   }
 
-  private async seal(update: Uint8Array): Promise<void> {
-    const { author, space } = this.options
+  private sealUnsigned(): void {
+    if (this.unsigned.length === 0 || this.destroyed || !this.certificate) return
+    const updates = this.unsigned
+    this.unsigned = []
+    try {
+      this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.certificate)
+      this.problem = undefined
+    } catch (error) {
+      this.unsigned = [...updates, ...this.unsigned]
+      this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
+      this.emit()
+    }
+    if (this.sealsThisRun++ === 0) void Promise.resolve().then(() => (this.sealsThisRun = 0))
+  }
+
+  private seal(update: Uint8Array, certificate: Uint8Array): void {
+    const { author, space, laneKey } = this.options
     const seq = this.log.nextSeq(author.publicKey, this.lane)
     const checkpoint = this.checkpointDue(update)
     const body = checkpoint
       ? { kind: EnvelopeKind.checkpoint, update: Y.mergeUpdates([...this.laneUpdates, update]) }
       : { kind: EnvelopeKind.change, update }
-    const envelope = await sealEnvelope({ ...body, space, author: author.publicKey, lane: this.lane, seq, prev: this.log.head(author.publicKey, this.lane) }, author.sign)
-    if (this.destroyed) return
+    const envelope = sealEnvelope({ ...body, space, author: author.publicKey, lane: this.lane, certificate, seq, prev: this.log.head(author.publicKey, this.lane) }, laneKey.sign)
     this.log.append(envelope)
     const superseded = checkpoint ? new Set(this.laneWires) : undefined
     if (superseded) {

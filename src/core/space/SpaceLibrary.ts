@@ -117,9 +117,9 @@ class OpenSpace implements SpaceSession {
   private async startSync(): Promise<SpaceSync> {
     // A space shows from disk before its log loads or its peers are sought; edits made meanwhile are signed by `reconcile`.
     await Promise.all([this.previous, this.deps.afterRender?.()])
-    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
+    const [author, rooms, { newLaneKey }] = await Promise.all([this.deps.author, this.deps.rooms?.(), import('./laneKey.ts')])
     if (this.closed) throw new Error('The space was closed before its sync started.')
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify })
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify, laneKey: newLaneKey() })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }

@@ -3,17 +3,28 @@
  * carries one (or a few coalesced) Yjs updates from one device:
  *
  *   body = version u8 ‖ kind u8 ‖ space id (varbytes) ‖ author Ed25519 key (32)
- *          ‖ lane (8) ‖ seq (varuint) ‖ prev hash (32) ‖ update (varbytes)
+ *          ‖ lane Ed25519 key (32) ‖ lane certificate (64) ‖ seq (varuint)
+ *          ‖ prev hash (32) ‖ update (varbytes)
+ *   certificate = Ed25519(author, "pii lane v1\0" ‖ space id ‖ author ‖ lane)
  *   hash = SHA-256(body)
- *   signature = Ed25519(author, "pii envelope v1\0" ‖ hash)
+ *   signature = Ed25519(lane, "pii envelope v2\0" ‖ hash)
  *   wire = body ‖ signature (64)
  *
  * A chain is one author's lane: every session that writes a space (each open
- * tab, the personal node) picks a random lane, so two tabs of one device
- * never fork one chain by signing the same seq twice, and no tab needs a lock
- * or a leader to write. `prev` is the hash of the lane's previous envelope
- * (zeros for seq 0), so each lane is a hash chain: a valid signature on an
- * envelope authenticates every envelope before it.
+ * tab, the personal node) makes a fresh lane key pair, so two tabs of one
+ * device never fork one chain by signing the same seq twice, and no tab
+ * needs a lock or a leader to write. `prev` is the hash of the lane's
+ * previous envelope (zeros for seq 0), so each lane is a hash chain: a valid
+ * signature on an envelope authenticates every envelope before it.
+ *
+ * Why a lane key: the device key is non-extractable, so it signs only through
+ * WebCrypto, which answers a task later, after the UI has rendered the edit.
+ * The lane key lives in memory for one session and signs synchronously
+ * (noble), so an edit's envelope is sealed inside the edit's own
+ * transaction and leaves before anything else runs. The device key signs
+ * once per session: the certificate, which every envelope of the lane
+ * carries, so any one of them (or a checkpoint that starts a lane without
+ * its history) proves who wrote it. A peer checks a lane's certificate once.
  *
  * A `checkpoint` carries the lane's whole contribution so far (its earlier
  * updates merged). It supersedes everything before it in its lane, so a peer
@@ -30,13 +41,14 @@ import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { ED25519_PUBLIC_KEY_BYTES } from '../identity/didKey.ts'
 import { ID_BYTES, type SpaceId } from './ids.ts'
 
-export const ENVELOPE_VERSION = 1
+export const ENVELOPE_VERSION = 2
 export const HASH_BYTES = 32
-export const LANE_BYTES = 8
+export const LANE_BYTES = ED25519_PUBLIC_KEY_BYTES
 export const SIGNATURE_BYTES = 64
 /** An update larger than this is split by the sender; a bigger one is junk or an attack. */
 export const MAX_UPDATE_BYTES = 8 * 1024 * 1024
-const SIGNING_CONTEXT = new TextEncoder().encode('pii envelope v1\0')
+const SIGNING_CONTEXT = new TextEncoder().encode('pii envelope v2\0')
+const LANE_CONTEXT = new TextEncoder().encode('pii lane v1\0')
 export const GENESIS_PREV = new Uint8Array(HASH_BYTES)
 
 export const EnvelopeKind = { change: 0, checkpoint: 1 } as const
@@ -47,8 +59,10 @@ export interface EnvelopeBody {
   readonly space: SpaceId
   /** The author device's Ed25519 public key. */
   readonly author: Uint8Array
-  /** The writing session's chain, random per session. */
+  /** The writing session's chain: its own Ed25519 public key, fresh per session. */
   readonly lane: Uint8Array
+  /** The author's signature of the lane key (laneCertificateMessage). */
+  readonly certificate: Uint8Array
   readonly seq: number
   readonly prev: Uint8Array
   readonly update: Uint8Array
@@ -61,7 +75,10 @@ export interface Envelope extends EnvelopeBody {
   readonly wire: Uint8Array
 }
 
+/** The device key: signs through WebCrypto, so asynchronously. */
 export type Signer = (message: Uint8Array) => Promise<Uint8Array>
+/** A lane key: signs synchronously. */
+export type LaneSigner = (message: Uint8Array) => Uint8Array
 export type Verifier = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => Promise<boolean>
 
 export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
@@ -69,6 +86,7 @@ export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
   if (!spaceBytes) throw new Error(`"${body.space}" is not a space id.`)
   if (body.author.length !== ED25519_PUBLIC_KEY_BYTES) throw new Error('An envelope author is a 32-byte Ed25519 public key.')
   if (body.lane.length !== LANE_BYTES) throw new Error(`An envelope lane is ${LANE_BYTES} bytes.`)
+  if (body.certificate.length !== SIGNATURE_BYTES) throw new Error('A lane certificate is a 64-byte Ed25519 signature.')
   if (body.prev.length !== HASH_BYTES) throw new Error('An envelope prev is a 32-byte hash.')
   if (!Number.isSafeInteger(body.seq) || body.seq < 0) throw new Error('An envelope seq is a whole number from 0.')
   const encoder = encoding.createEncoder()
@@ -77,6 +95,7 @@ export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
   encoding.writeVarUint8Array(encoder, spaceBytes)
   encoding.writeUint8Array(encoder, body.author)
   encoding.writeUint8Array(encoder, body.lane)
+  encoding.writeUint8Array(encoder, body.certificate)
   encoding.writeVarUint(encoder, body.seq)
   encoding.writeUint8Array(encoder, body.prev)
   encoding.writeVarUint8Array(encoder, body.update)
@@ -94,10 +113,23 @@ export function signingMessage(hash: Uint8Array): Uint8Array {
   return message
 }
 
-export async function sealEnvelope(body: EnvelopeBody, sign: Signer): Promise<Envelope> {
+/** What an author signs to certify a lane key for one space. */
+export function laneCertificateMessage(space: SpaceId, author: Uint8Array, lane: Uint8Array): Uint8Array {
+  const spaceBytes = decodeBase58(space)
+  if (!spaceBytes) throw new Error(`"${space}" is not a space id.`)
+  const message = new Uint8Array(LANE_CONTEXT.length + spaceBytes.length + author.length + lane.length)
+  message.set(LANE_CONTEXT)
+  message.set(spaceBytes, LANE_CONTEXT.length)
+  message.set(author, LANE_CONTEXT.length + spaceBytes.length)
+  message.set(lane, LANE_CONTEXT.length + spaceBytes.length + author.length)
+  return message
+}
+
+/** Seals with the lane key, synchronously. */
+export function sealEnvelope(body: EnvelopeBody, signWithLane: LaneSigner): Envelope {
   const bodyBytes = encodeEnvelopeBody(body)
   const hash = hashEnvelopeBody(bodyBytes)
-  const signature = await sign(signingMessage(hash))
+  const signature = signWithLane(signingMessage(hash))
   if (signature.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
   const wire = new Uint8Array(bodyBytes.length + SIGNATURE_BYTES)
   wire.set(bodyBytes)
@@ -122,16 +154,18 @@ export function openEnvelope(wire: Uint8Array): Envelope | undefined {
     if (spaceBytes.length !== ID_BYTES) return undefined
     const author = decoding.readUint8Array(decoder, ED25519_PUBLIC_KEY_BYTES)
     const lane = decoding.readUint8Array(decoder, LANE_BYTES)
+    const certificate = decoding.readUint8Array(decoder, SIGNATURE_BYTES)
     const seq = decoding.readVarUint(decoder)
     const prev = decoding.readUint8Array(decoder, HASH_BYTES)
     const update = decoding.readVarUint8Array(decoder)
     if (decoding.hasContent(decoder) || !Number.isSafeInteger(seq) || update.length > MAX_UPDATE_BYTES) return undefined
-    if (author.length !== ED25519_PUBLIC_KEY_BYTES || lane.length !== LANE_BYTES || prev.length !== HASH_BYTES) return undefined
+    if (author.length !== ED25519_PUBLIC_KEY_BYTES || lane.length !== LANE_BYTES || certificate.length !== SIGNATURE_BYTES || prev.length !== HASH_BYTES) return undefined
     return {
       kind,
       space: encodeBase58(spaceBytes) as SpaceId,
       author,
       lane,
+      certificate,
       seq,
       prev,
       update,
@@ -145,8 +179,20 @@ export function openEnvelope(wire: Uint8Array): Envelope | undefined {
   }
 }
 
-export function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier): Promise<boolean> {
-  return verify(envelope.author, envelope.signature, signingMessage(envelope.hash))
+/**
+ * Checks the lane's signature on the envelope and, unless `certifiedLanes`
+ * already holds the lane (by chainKey), the author's certificate of the lane.
+ * A lane found certified is added to it, whatever the envelope's own
+ * signature: the certificate alone proves the author made the lane key.
+ */
+export async function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier, certifiedLanes?: Set<string>): Promise<boolean> {
+  const lane = chainKey(envelope.author, envelope.lane)
+  const [signed, certified] = await Promise.all([
+    verify(envelope.lane, envelope.signature, signingMessage(envelope.hash)),
+    certifiedLanes?.has(lane) === true || verify(envelope.author, envelope.certificate, laneCertificateMessage(envelope.space, envelope.author, envelope.lane)),
+  ])
+  if (certified) certifiedLanes?.add(lane)
+  return signed && certified
 }
 
 function toHex(bytes: Uint8Array): string {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { createDeviceKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
-import { EnvelopeKind, GENESIS_PREV, openEnvelope, sealEnvelope } from '../../../src/core/space/envelope.ts'
+import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { EnvelopeRejection } from '../../../src/core/space/EnvelopeLog.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
+import { newLaneKey } from '../../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes, type SignedLogOptions } from '../../../src/core/space/SignedLog.ts'
 
 const SPACE = encodeBase58(new Uint8Array(16).fill(3)) as SpaceId
@@ -15,7 +16,10 @@ interface Peer {
   readonly transport: Y.Doc
   readonly signed: SignedLog
   readonly key: DeviceKey
+  /** Envelopes signed with the session's lane key. */
   signatures: number
+  /** Signatures by the device key: the lane's certificate. */
+  certifications: number
 }
 
 /** Peers whose transport docs exchange every update at once, as a perfect network would. */
@@ -27,7 +31,8 @@ class Mesh {
     const content = options.content ?? new Y.Doc()
     const transport = new Y.Doc()
     for (const other of this.peers) Y.applyUpdate(transport, Y.encodeStateAsUpdate(other.transport), 'net')
-    const peer: Peer = { content, transport, key, signatures: 0, signed: undefined as unknown as SignedLog }
+    const peer: Peer = { content, transport, key, signatures: 0, certifications: 0, signed: undefined as unknown as SignedLog }
+    const lane = newLaneKey()
     const signed = new SignedLog({
       space: SPACE,
       content,
@@ -36,8 +41,15 @@ class Mesh {
       author: {
         publicKey: key.publicKey,
         sign: (message) => {
-          peer.signatures++
+          peer.certifications++
           return signWith(key, crypto.subtle, message)
+        },
+      },
+      laneKey: {
+        publicKey: lane.publicKey,
+        sign: (message) => {
+          peer.signatures++
+          return lane.sign(message)
         },
       },
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
@@ -62,16 +74,26 @@ const titles = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()
 const add = (doc: Y.Doc, title: string): void => doc.getArray<string>('list').push([title])
 
 describe('signed log', () => {
-  it('[SL1] shows a peer’s edits to the others, coalescing a burst into few signatures', async () => {
+  it('[SL1] seals an edit inside its own transaction, shows it to the others, and coalesces a burst into few signatures', async () => {
     const mesh = new Mesh()
     const alice = await mesh.join()
     const bob = await mesh.join()
+    // Made before the device key has certified the lane: queued, then sealed.
+    add(alice.content, 'first')
+    await mesh.settled()
+    const before = transportEnvelopes(alice.transport).length
+    add(alice.content, 'second')
+    // No await: the envelope is on the transport before anything else can run (a render, a send).
+    expect(transportEnvelopes(alice.transport).length).toBe(before + 1)
+    alice.signatures = 0
     for (let index = 0; index < 100; index++) add(alice.content, `item ${index}`)
     await mesh.settled()
     expect(titles(bob.content)).toEqual(titles(alice.content))
-    expect(titles(bob.content)).toHaveLength(100)
-    // The first edit is signed at once; the 99 made while it was in flight share the next signature.
-    expect(alice.signatures).toBe(2)
+    expect(titles(bob.content)).toHaveLength(102)
+    // This task already sealed "second": the burst's next 7 edits are sealed as they happen (8 per synchronous run), the other 93 share one envelope right after.
+    expect(alice.signatures).toBe(8)
+    // The device key signed once: the lane's certificate.
+    expect(alice.certifications).toBe(1)
     add(bob.content, 'from bob')
     await mesh.settled()
     expect(titles(alice.content)).toContain('from bob')
@@ -90,17 +112,28 @@ describe('signed log', () => {
       return Y.encodeStateAsUpdate(doc)
     })()
     const genuine = openEnvelope(transportEnvelopes(alice.transport).get(0))!
-    // Mallory claims Alice's next envelope, signing with her own key.
-    const forged = await sealEnvelope(
-      { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: alice.signed.lane, seq: 1, prev: genuine.hash, update: forgedUpdate },
-      (message) => signWith(mallory, crypto.subtle, message),
+    // Mallory claims Alice's next envelope in Alice's lane, with Alice's certificate, signing with a key of her own.
+    const forged = sealEnvelope(
+      { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: alice.signed.lane, certificate: genuine.certificate, seq: 1, prev: genuine.hash, update: forgedUpdate },
+      newLaneKey().sign,
     )
     // Alice's genuine envelope with its update swapped: the signature no longer covers it.
     const tampered = Uint8Array.from(genuine.wire)
     tampered[tampered.length - 70] = (tampered[tampered.length - 70] ?? 0) ^ 0xff
-    const fresh = await sealEnvelope(
-      { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: new Uint8Array(8).fill(9), seq: 0, prev: GENESIS_PREV, update: forgedUpdate },
-      (message) => signWith(mallory, crypto.subtle, message),
+    // A lane of "Alice's" that Mallory certified herself.
+    const malloryLane = newLaneKey()
+    const fresh = sealEnvelope(
+      {
+        kind: EnvelopeKind.change,
+        space: SPACE,
+        author: alice.key.publicKey,
+        lane: malloryLane.publicKey,
+        certificate: await signWith(mallory, crypto.subtle, laneCertificateMessage(SPACE, alice.key.publicKey, malloryLane.publicKey)),
+        seq: 0,
+        prev: GENESIS_PREV,
+        update: forgedUpdate,
+      },
+      malloryLane.sign,
     )
     const malloryTransport = new Y.Doc()
     Y.applyUpdate(malloryTransport, Y.encodeStateAsUpdate(bob.transport))
@@ -152,6 +185,7 @@ describe('signed log', () => {
       content: carol,
       transport,
       author: { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) },
+      laneKey: newLaneKey(),
       verify: (...args) => {
         verifications++
         return verify(...args)
@@ -160,7 +194,8 @@ describe('signed log', () => {
     await signed.settled()
     expect(titles(carol)).toEqual(titles(alice.content))
     expect(titles(carol)).toHaveLength(60)
-    expect(verifications).toBeLessThanOrEqual(4)
+    // Per lane: its checkpoint, the head of its tail, and its certificate.
+    expect(verifications).toBeLessThanOrEqual(6)
   })
 
   it('[SL5] signs on reconcile what the content holds and the log lacks, and fills the content from the log', async () => {

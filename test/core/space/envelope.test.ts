@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { createDeviceKey, createNobleKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
-import { encodeEnvelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
+import { authorKey, encodeEnvelopeBody, EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, type Envelope, type EnvelopeBody } from '../../../src/core/space/envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, MAX_SEQ_AHEAD } from '../../../src/core/space/EnvelopeLog.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
+import { newLaneKey, type LaneKey } from '../../../src/core/space/laneKey.ts'
 
 const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16))
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -12,24 +13,54 @@ const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const SPACE = encodeBase58(hex('000102030405060708090a0b0c0d0e0f')) as SpaceId
 /** Computed with Node's own SHA-256 and Ed25519 (node:crypto) from the layout in envelope.ts, not with this code. */
 const KNOWN = {
-  lane: 'a0a1a2a3a4a5a6a7',
-  body: '010010000102030405060708090a0b0c0d0e0f3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29a0a1a2a3a4a5a6a700000000000000000000000000000000000000000000000000000000000000000003010203',
-  hash: 'a3176a2a4348f6d794b35b2acbfed190b310681bc106d9c3e5acc84256c30d4c',
-  signature: 'f285a537622cb8cfaaf3f6e206f2b83bac1c3b357acf14753b5338fe8e5532292b8ee8deb6f8684b5287c4aeba59136c4fcb2578a68edde5b2b9b67857ebf50d',
+  laneSecret: '202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f',
+  lane: '29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7',
+  certificate: 'a1659f60665909a13077ab1ea2ad59f3050df3a842ab712933d08b94a2e08e8782bfa5b1e8bb8162baaad6bd7cd7381ce99c36942df0fe0bd5c5795fd374190a',
+  body: '020010000102030405060708090a0b0c0d0e0f3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da2929acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7a1659f60665909a13077ab1ea2ad59f3050df3a842ab712933d08b94a2e08e8782bfa5b1e8bb8162baaad6bd7cd7381ce99c36942df0fe0bd5c5795fd374190a00000000000000000000000000000000000000000000000000000000000000000003010203',
+  hash: '35896ce22b530e1acc59ffd214eb07cc514b8caef9b11a26b3e51e376dd5ba8a',
+  signature: '5067a87ad7b5f40aa330806ae259572ba9d944e12d75e43b207c1d69425abf49b92603427b47a4f62792e1032857f899a77d8a2572698b600135c3d4eb881f0b',
 }
 
 const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
-const signer = (key: DeviceKey) => (message: Uint8Array) => signWith(key, crypto.subtle, message)
 
-const LANE = hex('0102030405060708')
-const change = { kind: EnvelopeKind.change, space: SPACE, lane: LANE }
+/** Lanes by author and a test's name for the lane: each a lane key, certified by its author. */
+const lanes = new Map<string, { key: LaneKey; certificate: Uint8Array }>()
+const LANE = 'first lane'
+
+async function laneOf(author: DeviceKey, name = LANE): Promise<{ key: LaneKey; certificate: Uint8Array }> {
+  const id = `${authorKey(author.publicKey)}/${name}`
+  let lane = lanes.get(id)
+  if (!lane) {
+    const key = newLaneKey()
+    lane = { key, certificate: await signWith(author, crypto.subtle, laneCertificateMessage(SPACE, author.publicKey, key.publicKey)) }
+    lanes.set(id, lane)
+  }
+  return lane
+}
+
+const laneKeyOf = async (author: DeviceKey, name = LANE): Promise<Uint8Array> => (await laneOf(author, name)).key.publicKey
+
+type TestBody = Omit<EnvelopeBody, 'lane' | 'certificate' | 'space'> & { readonly laneName?: string }
+
+/**
+ * Seals as `signer`. For its own envelopes, in its own lane. For another
+ * author's (a forgery), in that author's lane with that author's certificate,
+ * but signed by a lane key of the signer's: what a forger can make.
+ */
+async function sealAs(signer: DeviceKey, { laneName, ...body }: TestBody, victim?: DeviceKey): Promise<Envelope> {
+  const own = sameBytes(signer.publicKey, body.author)
+  const lane = await laneOf(own ? signer : victim ?? signer, laneName)
+  return sealEnvelope({ ...body, space: SPACE, lane: lane.key.publicKey, certificate: lane.certificate }, own ? lane.key.sign : newLaneKey().sign)
+}
+
+const change = { kind: EnvelopeKind.change }
 
 /** `count` envelopes chained from the lane's genesis, one tiny update each. */
 async function chain(key: DeviceKey, count: number, from: { seq: number; prev: Uint8Array } = { seq: 0, prev: GENESIS_PREV }): Promise<Envelope[]> {
   const envelopes: Envelope[] = []
   let prev = from.prev
   for (let seq = from.seq; seq < from.seq + count; seq++) {
-    const envelope = await sealEnvelope({ ...change, author: key.publicKey, seq, prev, update: Uint8Array.of(seq & 0xff) }, signer(key))
+    const envelope = await sealAs(key, { ...change, author: key.publicKey, seq, prev, update: Uint8Array.of(seq & 0xff) })
     envelopes.push(envelope)
     prev = envelope.hash
   }
@@ -46,7 +77,11 @@ function flipLastByte(wire: Uint8Array, fromEnd: number): Uint8Array {
 describe('envelope encoding', () => {
   it('[E1] encodes, hashes and signs the known-answer vector', async () => {
     const key = await createNobleKey(new Uint8Array(32))
-    const envelope = await sealEnvelope({ ...change, lane: hex(KNOWN.lane), author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, signer(key))
+    const lane = newLaneKey(hex(KNOWN.laneSecret))
+    expect(toHex(lane.publicKey)).toBe(KNOWN.lane)
+    const certificate = await signWith(key, crypto.subtle, laneCertificateMessage(SPACE, key.publicKey, lane.publicKey))
+    expect(toHex(certificate)).toBe(KNOWN.certificate)
+    const envelope = sealEnvelope({ ...change, space: SPACE, lane: lane.publicKey, certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, lane.sign)
     expect(toHex(encodeEnvelopeBody(envelope))).toBe(KNOWN.body)
     expect(toHex(envelope.hash)).toBe(KNOWN.hash)
     expect(toHex(envelope.signature)).toBe(KNOWN.signature)
@@ -58,14 +93,14 @@ describe('envelope encoding', () => {
     const opened = openEnvelope(envelope!.wire)
     expect(opened && toHex(opened.hash)).toBe(toHex(envelope!.hash))
     expect(opened?.space).toBe(SPACE)
-    for (const junk of [new Uint8Array(0), new Uint8Array(64), Uint8Array.of(2, ...envelope!.wire.subarray(1)), envelope!.wire.subarray(0, 80), Uint8Array.of(...envelope!.wire.subarray(0, 70), 9, 9, ...envelope!.wire.subarray(70))]) {
+    for (const junk of [new Uint8Array(0), new Uint8Array(64), Uint8Array.of(9, ...envelope!.wire.subarray(1)), envelope!.wire.subarray(0, 80), Uint8Array.of(...envelope!.wire.subarray(0, -64), 9, 9, ...envelope!.wire.subarray(-64))]) {
       expect(openEnvelope(junk)).toBeUndefined()
     }
   })
 })
 
 describe('envelope log', () => {
-  it('[E3] accepts an author’s chain in order, verifying one signature for the whole batch', async () => {
+  it('[E3] accepts an author’s chain in order, verifying one lane signature and the lane’s certificate for the whole batch', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const envelopes = await chain(key, 200)
     let verifications = 0
@@ -76,9 +111,14 @@ describe('envelope log', () => {
     // Arrival order does not matter.
     const admission = await log.admit([...envelopes].reverse().map((envelope) => envelope.wire))
     expect(admission.accepted.map((envelope) => envelope.seq)).toEqual(envelopes.map((envelope) => envelope.seq))
+    expect(verifications).toBe(2)
+    expect(log.nextSeq(key.publicKey, await laneKeyOf(key))).toBe(200)
+    // The lane is certified now: its next envelopes cost one verification.
+    verifications = 0
+    const next = await chain(key, 1, { seq: 200, prev: envelopes.at(-1)!.hash })
+    expect((await log.admit([next[0]!.wire])).accepted).toHaveLength(1)
     expect(verifications).toBe(1)
-    expect(log.nextSeq(key.publicKey, LANE)).toBe(200)
-    expect(log.authoredCount(key.publicKey)).toBe(200)
+    expect(log.authoredCount(key.publicKey)).toBe(201)
   })
 
   it('[E4] rejects forged, tampered and conflicting envelopes; replays are harmless duplicates', async () => {
@@ -89,7 +129,7 @@ describe('envelope log', () => {
     await log.admit(genuine.slice(0, 2).map((envelope) => envelope.wire))
 
     // Mallory signs an envelope claiming to be Alice's next one.
-    const forged = await sealEnvelope({ ...change, author: alice.publicKey, seq: 2, prev: genuine[1]!.hash, update: Uint8Array.of(66) }, signer(mallory))
+    const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq: 2, prev: genuine[1]!.hash, update: Uint8Array.of(66) }, alice)
     // A genuine envelope whose update was altered in transit (the byte before the signature).
     const tampered = flipLastByte(genuine[2]!.wire, 65)
     const first = await log.admit([forged.wire, tampered])
@@ -101,7 +141,7 @@ describe('envelope log', () => {
     expect(second.accepted.map((envelope) => envelope.seq)).toEqual([2])
 
     // Alice's own key signing a second, different seq 1: a conflict, never applied.
-    const conflicting = await sealEnvelope({ ...change, author: alice.publicKey, seq: 1, prev: genuine[0]!.hash, update: Uint8Array.of(7) }, signer(alice))
+    const conflicting = await sealAs(alice, { ...change, author: alice.publicKey, seq: 1, prev: genuine[0]!.hash, update: Uint8Array.of(7) })
     const third = await log.admit([conflicting.wire])
     expect(third.rejected).toMatchObject([{ reason: EnvelopeRejection.conflict, seq: 1 }])
   })
@@ -130,7 +170,7 @@ describe('envelope log', () => {
     let prev = genuine.at(-1)!.hash
     const forgeries: Envelope[] = []
     for (let seq = 10; seq < 110; seq++) {
-      const forged = await sealEnvelope({ ...change, author: alice.publicKey, seq, prev, update: Uint8Array.of(0) }, signer(mallory))
+      const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq, prev, update: Uint8Array.of(0) }, alice)
       forgeries.push(forged)
       prev = forged.hash
     }
@@ -142,14 +182,15 @@ describe('envelope log', () => {
     const admission = await log.admit([...genuine, ...forgeries].map((envelope) => envelope.wire))
     expect(admission.accepted).toHaveLength(10)
     expect(admission.rejected).toHaveLength(100)
-    expect(verifications).toBeLessThanOrEqual(9)
+    expect(verifications).toBeLessThanOrEqual(10)
   })
 
   it('[E7] refuses envelopes of another space, and garbage', async () => {
     const key = await createDeviceKey(crypto.subtle)
-    const other = await sealEnvelope(
-      { ...change, space: encodeBase58(new Uint8Array(16).fill(9)) as SpaceId, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1) },
-      signer(key),
+    const lane = await laneOf(key)
+    const other = sealEnvelope(
+      { ...change, space: encodeBase58(new Uint8Array(16).fill(9)) as SpaceId, lane: lane.key.publicKey, certificate: lane.certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1) },
+      lane.key.sign,
     )
     const log = new EnvelopeLog(SPACE, verify)
     const admission = await log.admit([other.wire, Uint8Array.of(1, 2, 3)])
@@ -160,15 +201,9 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const mallory = await createDeviceKey(crypto.subtle)
     const history = await chain(key, 5)
-    const checkpoint = await sealEnvelope(
-      { ...change, kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: Uint8Array.of(99) },
-      signer(key),
-    )
+    const checkpoint = await sealAs(key, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: Uint8Array.of(99) })
     const after = await chain(key, 2, { seq: 6, prev: checkpoint.hash })
-    const forgedCheckpoint = await sealEnvelope(
-      { ...change, kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 7, prev: after[0]!.hash, update: Uint8Array.of(66) },
-      signer(mallory),
-    )
+    const forgedCheckpoint = await sealAs(mallory, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 7, prev: after[0]!.hash, update: Uint8Array.of(66) }, key)
     let verifications = 0
     const log = new EnvelopeLog(SPACE, (...args) => {
       verifications++
@@ -181,9 +216,9 @@ describe('envelope log', () => {
       [7, EnvelopeKind.change],
     ])
     expect(admission.rejected.map((rejection) => rejection.reason)).toEqual([EnvelopeRejection.badSignature])
-    // The forged checkpoint, the genuine one, and one for the head of the rest.
-    expect(verifications).toBe(3)
-    expect(log.isSuperseded(key.publicKey, LANE, 4)).toBe(true)
+    // The forged checkpoint, the genuine one, and one for the head of the rest, plus the lane's certificate once.
+    expect(verifications).toBe(4)
+    expect(log.isSuperseded(key.publicKey, await laneKeyOf(key), 4)).toBe(true)
     expect(log.authoredCount(key.publicKey)).toBe(8)
     const replay = await log.admit(history.map((envelope) => envelope.wire))
     expect(replay).toMatchObject({ accepted: [], duplicates: 5, rejected: [] })
@@ -191,14 +226,13 @@ describe('envelope log', () => {
 
   it('[E9] keeps each lane of one author a separate chain, so two tabs never conflict', async () => {
     const key = await createDeviceKey(crypto.subtle)
-    const otherLane = hex('1111111111111111')
     const first = await chain(key, 3)
-    const second = await sealEnvelope({ ...change, lane: otherLane, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(5) }, signer(key))
+    const second = await sealAs(key, { ...change, laneName: 'second tab', author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(5) })
     const log = new EnvelopeLog(SPACE, verify)
     const admission = await log.admit([...first.map((envelope) => envelope.wire), second.wire])
     expect(admission.accepted).toHaveLength(4)
     expect(admission.rejected).toEqual([])
-    expect(log.nextSeq(key.publicKey, otherLane)).toBe(1)
+    expect(log.nextSeq(key.publicKey, await laneKeyOf(key, 'second tab'))).toBe(1)
     expect(log.authoredCount(key.publicKey)).toBe(4)
   })
 })
