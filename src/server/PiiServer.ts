@@ -9,7 +9,7 @@ import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './config.ts'
 import { createLogger, type Logger } from './log.ts'
 import { RedisBridge } from './relay/RedisBridge.ts'
 import { Relay } from './relay/Relay.ts'
-import { StaticSite } from './staticSite.ts'
+import { safePathname, StaticSite } from './staticSite.ts'
 
 /** y-webrtc clients connect to `ws://host:port` with no path. */
 const RELAY_PATH = '/'
@@ -50,8 +50,10 @@ export async function startPiiServer(options: PiiServerOptions): Promise<Running
   server.on('upgrade', (request, socket, head) => {
     // A socket error during the handshake must not become an uncaught exception.
     socket.on('error', () => socket.destroy())
-    if (new URL(request.url ?? '/', 'http://relay.invalid').pathname === RELAY_PATH) relay.handleUpgrade(request, socket, head)
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+    // Parsed like every other path: `new URL` throws on some (`//`, `/\\`), and a throw here would stop the server.
+    const path = safePathname(request.url)
+    if (path === RELAY_PATH) relay.handleUpgrade(request, socket, head)
+    else socket.end(`HTTP/1.1 ${path === undefined ? '400 Bad Request' : '404 Not Found'}\r\nConnection: close\r\n\r\n`)
   })
   server.on('clientError', (_error, socket) => socket.destroy())
 

@@ -114,7 +114,7 @@ export class StaticSite {
 }
 
 /** The decoded path, or undefined for anything that could escape the site (`..`, NUL, bad escapes). */
-function safePathname(url: string | undefined): string | undefined {
+export function safePathname(url: string | undefined): string | undefined {
   let pathname: string
   try {
     pathname = decodeURIComponent(new URL(url ?? '/', 'http://pii.invalid').pathname)

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -75,6 +76,23 @@ describe('static site', () => {
     expect((await get('/a%00b')).status).toBe(400)
     expect((await get('/%E0%A4%A')).status).toBe(400)
     expect((await get('/', {}, 'POST')).status).toBe(405)
+  })
+
+  it('[S7] answers a WebSocket upgrade to an unparsable path with 400, and keeps serving', async () => {
+    const { port } = new URL(server.url)
+    for (const path of ['//', '/\\', '//@']) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+        )
+        let text = ''
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
+        socket.on('end', () => resolve(text))
+        socket.on('error', reject)
+      })
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /)
+    }
+    expect((await get('/healthz')).status).toBe(200)
   })
 
   it('[S5] says to build first when the built app is missing', async () => {
