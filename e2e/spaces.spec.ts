@@ -21,6 +21,8 @@ test('items can be edited, reordered, annotated, deleted, and undone', async ({ 
   await addItems(page, ['Dishes', 'Laundry', 'Vacuum'])
 
   await itemTitles(page).nth(0).fill('Wash dishes')
+  // The row's labels follow its title.
+  await expect(page.getByRole('button', { name: 'Delete Wash dishes' })).toBeVisible()
   await itemTitles(page).nth(2).press('Alt+ArrowUp')
   await expectItems(page, ['Wash dishes', 'Vacuum', 'Laundry'])
 

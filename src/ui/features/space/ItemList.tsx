@@ -108,6 +108,7 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               key={item.id}
               session={session}
               item={item}
+              title={item.title}
               position={index + 1}
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}

@@ -10,6 +10,12 @@ export const ROW_HEIGHT_PX = 48
 interface ItemRowProps {
   readonly session: SpaceSession
   readonly item: ItemView
+  /**
+   * The title as read for this render: `item.title` reads the live shared
+   * text, so an earlier and a later view of one item always agree on it,
+   * and only a copy taken at render can tell the row its labels changed.
+   */
+  readonly title: string
   /** Where the row sits in the whole list, from 1: only the rows in view are rendered. */
   readonly position: number
   readonly selected: boolean
@@ -28,6 +34,7 @@ export const ItemRow = memo(ItemRowView, (before, after) =>
   before.session === after.session &&
   before.position === after.position &&
   before.selected === after.selected &&
+  before.title === after.title &&
   before.onOpenNotes === after.onOpenNotes &&
   before.onDragStart === after.onDragStart &&
   before.onDragEnd === after.onDragEnd &&
@@ -36,12 +43,12 @@ export const ItemRow = memo(ItemRowView, (before, after) =>
 
 function sameItem(before: ItemView, after: ItemView): boolean {
   if (before === after) return true
-  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes && before.order === after.order && before.title === after.title
+  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes && before.order === after.order
 }
 
-function ItemRowView({ session, item, position, selected, onOpenNotes, onDragStart, onDragEnd }: ItemRowProps) {
-  const title = useYTextInput<HTMLInputElement>(itemText(session.doc, item.id, 'title'))
-  const label = item.title || 'untitled item'
+function ItemRowView({ session, item, title, position, selected, onOpenNotes, onDragStart, onDragEnd }: ItemRowProps) {
+  const titleField = useYTextInput<HTMLInputElement>(itemText(session.doc, item.id, 'title'))
+  const label = title || 'untitled item'
   return (
     <li
       className={`item-row${item.done ? ' done' : ''}${selected ? ' selected' : ''}`}
@@ -56,7 +63,7 @@ function ItemRowView({ session, item, position, selected, onOpenNotes, onDragSta
         title="Drag to reorder (or Alt+↑/↓ in the title)"
         onDragStart={(event) => {
           event.dataTransfer.effectAllowed = 'move'
-          event.dataTransfer.setData('text/plain', item.title)
+          event.dataTransfer.setData('text/plain', title)
           onDragStart(item.id)
         }}
         onDragEnd={onDragEnd}
@@ -68,7 +75,7 @@ function ItemRowView({ session, item, position, selected, onOpenNotes, onDragSta
           session.edit((doc) => setItemDone(doc, item.id, done))
         }} />
       <input
-        ref={title}
+        ref={titleField}
         className="item-title"
         aria-label="Item title"
         maxLength={MAX_TITLE_LENGTH}
