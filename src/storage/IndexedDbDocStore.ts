@@ -216,14 +216,17 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   }
 
   async close(): Promise<void> {
-    this.flush()
-    await this.writes
-    if (this.unsaved) {
-      // Closing must not drop what the disk refused: retry now, and keep
-      // retrying on the failure schedule until a snapshot is written.
-      this.scheduleCompact(0)
-      await new Promise<void>((resolve) => (this.whenSavedAgain = resolve))
-    }
+    // The doc stays connected (other tabs) while this waits, so repeat until nothing new is queued.
+    do {
+      this.flush()
+      await this.writes
+      if (this.unsaved) {
+        // Closing must not drop what the disk refused: retry now, and keep
+        // retrying on the failure schedule until a snapshot is written.
+        this.scheduleCompact(0)
+        await new Promise<void>((resolve) => (this.whenSavedAgain = resolve))
+      }
+    } while (this.pending.length > 0)
     await this.discard()
   }
 

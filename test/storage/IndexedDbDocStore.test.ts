@@ -94,4 +94,21 @@ describe('IndexedDbDocStore', () => {
     expect(reopened.getText('t').toString()).toBe(`last${'k'.repeat(20)}`)
     await again.close()
   })
+
+  it('close also writes a change that arrives while it is waiting for earlier writes', async () => {
+    const store = new IndexedDbDocStore()
+    const doc = new Y.Doc()
+    const stored = store.attach('closing', doc)
+    await stored.loaded
+    doc.getText('t').insert(0, 'before')
+    const closing = stored.close()
+    // Another tab's change can still arrive: the doc stays connected while close waits.
+    doc.getText('t').insert(0, 'during ')
+    await closing
+    const reopened = new Y.Doc()
+    const again = store.attach('closing', reopened)
+    await again.loaded
+    expect(reopened.getText('t').toString()).toBe('during before')
+    await again.close()
+  })
 })

@@ -30,6 +30,8 @@ export const EnvelopeRejection = {
   conflict: 'conflict',
   /** So far past the author's accepted chain that holding it would let anyone fill memory. */
   tooFarAhead: 'too-far-ahead',
+  /** Authentic, but its update is not a Yjs update: a member's buggy or hostile client wrote it. */
+  unreadableUpdate: 'unreadable-update',
 } as const
 export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
 
@@ -117,11 +119,16 @@ export class EnvelopeLog {
     this.authored.set(chain.author, this.authoredCount(chain.author) + gained)
   }
 
+  /** Counts a refusal made after admission (see SignedLog.apply). */
+  countRejection(reason: EnvelopeRejection): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
+  }
+
   /** Checks a batch of envelopes in wire form; see the module comment for the rules. */
   async admit(wires: Iterable<Uint8Array>): Promise<Admission> {
     const rejected: { reason: EnvelopeRejection; author?: string; seq?: number }[] = []
     const reject = (reason: EnvelopeRejection, envelope?: Envelope): void => {
-      this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
+      this.countRejection(reason)
       rejected.push(envelope ? { reason, author: authorKey(envelope.author), seq: envelope.seq } : { reason })
     }
     let duplicates = 0

@@ -22,7 +22,7 @@
  */
 import * as Y from 'yjs'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Envelope, type Signer, type Verifier } from './envelope.ts'
-import { EnvelopeLog, type Admission } from './EnvelopeLog.ts'
+import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
 import type { LaneKey } from './laneKey.ts'
 
@@ -297,7 +297,19 @@ export class SignedLog {
     // Merged first, not applied one by one in a transaction: an update whose dependencies arrive in a
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
-    Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
+    try {
+      Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
+    } catch {
+      // One authentic envelope whose update Yjs cannot read must not keep the rest of the batch out.
+      for (const envelope of admission.accepted) {
+        try {
+          Y.applyUpdate(this.options.content, envelope.update, this)
+        } catch {
+          this.held.delete(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
+          this.log.countRejection(EnvelopeRejection.unreadableUpdate)
+        }
+      }
+    }
   }
 
   private dropSuperseded(checkpoint: Envelope): void {

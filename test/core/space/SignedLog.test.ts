@@ -226,4 +226,26 @@ describe('signed log', () => {
     expect(observer.signed.log.rejections.size).toBe(0)
     expect(observer.signed.log.authoredCount(key.publicKey)).toBe(2)
   })
+
+  it('[SL7] applies the rest of a batch when one authentic envelope carries an unreadable update, and counts it', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    // Alice's own key certifies the lane: a member's buggy client, not a forger.
+    const lane = newLaneKey()
+    const certificate = await signWith(alice.key, crypto.subtle, laneCertificateMessage(SPACE, alice.key.publicKey, lane.publicKey))
+    const body = { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: lane.publicKey, certificate }
+    const unreadable = sealEnvelope({ ...body, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, lane.sign)
+    const readable = new Y.Doc()
+    add(readable, 'readable')
+    const next = sealEnvelope({ ...body, seq: 1, prev: unreadable.hash, update: Y.encodeStateAsUpdate(readable) }, lane.sign)
+    const sender = new Y.Doc()
+    Y.applyUpdate(sender, Y.encodeStateAsUpdate(bob.transport))
+    const before = Y.encodeStateVector(sender)
+    transportEnvelopes(sender).push([unreadable.wire, next.wire])
+    Y.applyUpdate(bob.transport, Y.diffUpdate(Y.encodeStateAsUpdate(sender), before), 'net')
+    await mesh.settled()
+    expect(titles(bob.content)).toEqual(['readable'])
+    expect(bob.signed.log.rejections.get(EnvelopeRejection.unreadableUpdate)).toBe(1)
+  })
 })

@@ -7,6 +7,7 @@ const REASONS: Record<string, string> = {
   'broken-chain': 'out of chain',
   conflict: 'conflicting or replaced',
   'too-far-ahead': 'too far ahead',
+  'unreadable-update': 'signed, but unreadable',
 }
 
 /** Diagnostics: changes refused from peers, and a signing problem, if any. Collapsed unless something is wrong. */
