@@ -11,7 +11,7 @@
  * (src/sync/framedPeerConnection.ts).
  */
 import wrtc from '@roamhq/wrtc'
-import { FRAME_BYTES, FRAME_MARK, isFrame, MessageJoiner, splitMessage } from '../../src/sync/messageFrames.ts'
+import { FRAME_BYTES, FRAME_HEADER_BYTES, FRAME_MARK, isFrame, MessageJoiner, splitMessage } from '../../src/sync/messageFrames.ts'
 
 /**
  * In the baseline page, before its scripts (context.addInitScript): wraps
@@ -21,8 +21,7 @@ import { FRAME_BYTES, FRAME_MARK, isFrame, MessageJoiner, splitMessage } from '.
  * init script cannot import, hence the format is written out here and its
  * constants come in as arguments.
  */
-export function installPageChunking([frameBytes, mark]: readonly [number, number]): void {
-  const headerBytes = 13
+export function installPageChunking([frameBytes, mark, headerBytes]: readonly [number, number, number]): void {
   const send = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'send')?.value as (this: RTCDataChannel, data: unknown) => void
   let nextId = 1
   Reflect.set(RTCDataChannel.prototype, 'send', function (this: RTCDataChannel, data: unknown) {
@@ -83,7 +82,7 @@ export function installPageChunking([frameBytes, mark]: readonly [number, number
   }
 }
 
-export const PAGE_CHUNKING_ARGS = [FRAME_BYTES, FRAME_MARK] as const
+export const PAGE_CHUNKING_ARGS = [FRAME_BYTES, FRAME_MARK, FRAME_HEADER_BYTES] as const
 
 /** What this file touches of a wrtc channel; declared as function properties, since they are replaced. */
 interface WrtcChannel {

@@ -38,11 +38,6 @@ export interface WebrtcRoomsOptions {
   readonly signalingUrl: string
   readonly presence: Presence
   readonly connectivity: Connectivity
-  /** simple-peer options; in Node `{ wrtc }`. In a browser the default frames messages too large for one data-channel message. */
-  readonly peerOpts?: object
-  readonly WebSocketImpl?: typeof WebSocket
-  /** How long a peer gets to connect over WebRTC before the relay carries its traffic. */
-  readonly fallbackGraceMs?: number
 }
 
 /** What this module uses of y-webrtc's signaling connection (a lib0 WebsocketClient, untyped there). */
@@ -85,6 +80,8 @@ export class WebrtcRooms implements RoomConnector {
 
 class WebrtcRoom implements RoomConnection {
   status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
+  /** The status as last published, to tell a change from a repeat without serialising both each time. */
+  private statusJson = JSON.stringify(this.status)
   private readonly provider: WebrtcProvider
   private fallback: RelayFallback | undefined
   private readonly listeners = new Set<() => void>()
@@ -100,7 +97,8 @@ class WebrtcRoom implements RoomConnection {
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
       password: roomPassword(request.secret),
-      peerOpts: options.peerOpts ?? { wrtc: framedWebRtc() },
+      // The browser's WebRTC, with data channels that frame messages too large for one SCTP message.
+      peerOpts: { wrtc: framedWebRtc() },
     })
     const refresh = (): void => this.refresh()
     this.provider.on('peers', refresh)
@@ -133,8 +131,6 @@ class WebrtcRoom implements RoomConnection {
       awareness: this.provider.awareness,
       peerId: room.peerId,
       isDirect: (peer) => room.bcConns.has(peer) || room.webrtcConns.get(peer)?.connected === true,
-      ...(this.options.fallbackGraceMs !== undefined ? { graceMs: this.options.fallbackGraceMs } : {}),
-      ...(this.options.WebSocketImpl ? { WebSocketImpl: this.options.WebSocketImpl } : {}),
     })
     this.stops.push(this.fallback.onChange(() => this.refresh()))
     this.refresh()
@@ -202,8 +198,10 @@ class WebrtcRoom implements RoomConnection {
         unseen: unseenChanges(this.request.log.log.authoredCount(me), [...seenByOthers, this.request.seenByOthers.read()]),
       }),
     }
-    if (JSON.stringify(status) === JSON.stringify(this.status)) return
+    const statusJson = JSON.stringify(status)
+    if (statusJson === this.statusJson) return
     this.status = status
+    this.statusJson = statusJson
     for (const listener of this.listeners) listener()
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FRAME_BYTES, FRAME_MARK, isFrame, MAX_MESSAGE_BYTES, MessageJoiner, splitMessage, type JoinResult } from '../../src/sync/messageFrames.ts'
+import { FRAME_BYTES, FRAME_HEADER_BYTES, FRAME_MARK, isFrame, MAX_MESSAGE_BYTES, MessageJoiner, splitMessage, type JoinResult } from '../../src/sync/messageFrames.ts'
 
 /** The message a join completed with, as a Buffer so a mismatch reports briefly. */
 function joinedMessage(result: JoinResult | undefined): Buffer | undefined {
@@ -26,7 +26,7 @@ describe('message frames', () => {
     const large = message(1_300_000)
     const frames = splitMessage(large, 7)
     expect(frames).toHaveLength(Math.ceil(large.length / FRAME_BYTES))
-    expect(Math.max(...frames.map((frame) => frame.length))).toBeLessThanOrEqual(FRAME_BYTES + 13)
+    expect(Math.max(...frames.map((frame) => frame.length))).toBeLessThanOrEqual(FRAME_BYTES + FRAME_HEADER_BYTES)
     expect(frames.every(isFrame)).toBe(true)
     const joiner = new MessageJoiner()
     const results = frames.map((frame) => joiner.push(frame))

@@ -24,22 +24,29 @@ function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
 export function listSpaces(deviceDoc: Y.Doc): SpaceEntry[] {
   const entries: SpaceEntry[] = []
   spacesMap(deviceDoc).forEach((value, id) => {
-    const entry = value as Partial<Record<keyof SpaceEntry, unknown>> | null
-    if (!isSpaceId(id) || typeof entry !== 'object' || entry === null) return
-    entries.push({
-      id,
-      name: typeof entry.name === 'string' ? entry.name : '',
-      createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
-      ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
-      ...(Number.isSafeInteger(entry.seenByOthers) ? { seenByOthers: entry.seenByOthers as number } : {}),
-    })
+    const entry = readEntry(id, value)
+    if (entry) entries.push(entry)
   })
   // Newest first: the space someone just made is the one they want.
   return entries.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1))
 }
 
+/** One entry, read directly: a syncing space asks on every change it sees. */
 export function findSpace(deviceDoc: Y.Doc, id: SpaceId): SpaceEntry | undefined {
-  return listSpaces(deviceDoc).find((entry) => entry.id === id)
+  return readEntry(id, spacesMap(deviceDoc).get(id))
+}
+
+/** An entry as stored; undefined for a malformed one (the device doc is local, but older builds wrote it too). */
+function readEntry(id: string, value: unknown): SpaceEntry | undefined {
+  const entry = value as Partial<Record<keyof SpaceEntry, unknown>> | null | undefined
+  if (!isSpaceId(id) || typeof entry !== 'object' || entry === null) return undefined
+  return {
+    id,
+    name: typeof entry.name === 'string' ? entry.name : '',
+    createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
+    ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
+    ...(Number.isSafeInteger(entry.seenByOthers) ? { seenByOthers: entry.seenByOthers as number } : {}),
+  }
 }
 
 export function putSpaceEntry(deviceDoc: Y.Doc, entry: SpaceEntry): void {

@@ -1,4 +1,4 @@
-import { useEffect, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import type { SpaceSession, SpaceSync } from '../../core/space/SpaceLibrary.ts'
 import type { RoomStatus } from '../../core/space/SpaceRoom.ts'
 
@@ -24,8 +24,9 @@ export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
       current = false
     }
   }, [session])
-  const version = useSyncExternalStore(
-    (onChange) => {
+  // Stable per sync: a new function each render would make React unsubscribe and subscribe again every time.
+  const subscribe = useCallback(
+    (onChange: () => void) => {
       if (!sync) return () => {}
       const stopLog = sync.log.onChange(onChange)
       const stopRoom = sync.room?.onStatus(onChange)
@@ -34,6 +35,10 @@ export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
         stopRoom?.()
       }
     },
+    [sync],
+  )
+  const version = useSyncExternalStore(
+    subscribe,
     () => `${JSON.stringify(sync?.room?.status)}|${JSON.stringify([...(sync?.log.log.rejections ?? [])])}|${sync?.log.problem ?? ''}`,
   )
   void version

@@ -1,3 +1,4 @@
+import { memo } from 'react'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
 import { PresenceList } from './PresenceList.tsx'
@@ -6,9 +7,10 @@ import { SyncIndicator } from './SyncIndicator.tsx'
 
 /**
  * The space's sync indicator, who is online, and refused changes. Its own
- * component so a log or status change re-renders this bar, not the list.
+ * component so a log or status change re-renders this bar, not the list;
+ * memoised so an edit to the list does not re-render the bar either.
  */
-export function SyncBar({ session }: { readonly session: SpaceSession }) {
+export const SyncBar = memo(function SyncBar({ session }: { readonly session: SpaceSession }) {
   const view = useSpaceSync(session)
   if (!view.sync) return null
   return (
@@ -20,4 +22,4 @@ export function SyncBar({ session }: { readonly session: SpaceSession }) {
       <SyncDetails view={view} />
     </>
   )
-}
+})
