@@ -13,12 +13,13 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULT_RELAY_LIMITS } from '../src/server/config.ts'
 import { runAttack } from '../test/helpers/hostileFrames.ts'
 import { seededRandom } from '../test/helpers/seededRandom.ts'
+import { wholeNumberFromEnv } from './harness.ts'
 import { startServer } from './relay/servers.ts'
 import { percentile } from './stats.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS_FILE = join(REPO, 'bench/results/fuzz-relay.json')
-const FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000)
+const FRAMES = wholeNumberFromEnv('FUZZ_FRAMES', 100_000)
 const SEED = Number(process.env.FUZZ_SEED ?? 1)
 const PARALLEL = 32
 

@@ -316,8 +316,12 @@ function resultLine(results: readonly CaseResult[]): string {
     `${r.seeded.key}_bare_ms=${ms1(r.bare.ms.median)}`,
     `${r.seeded.key}_ratio=${ratio2(r.ratio)}`,
   ])
-  const met = results.length === CASES.length && results.every((r) => r.met || !isGated(r))
-  return `RESULT open ${fields.join(' ')} target=${met ? 'met' : 'missed'}`
+  return `RESULT open ${fields.join(' ')} target=${targetMet(results) ? 'met' : 'missed'}`
+}
+
+/** Only the gated cases decide the verdict; the others are informational. */
+function targetMet(results: readonly CaseResult[]): boolean {
+  return results.length === CASES.length && results.every((r) => r.met || !isGated(r))
 }
 
 async function writeJson(results: readonly CaseResult[], runs: number, chromiumVersion: string): Promise<void> {
@@ -327,7 +331,7 @@ async function writeJson(results: readonly CaseResult[], runs: number, chromiumV
     chromium: chromiumVersion,
     measuredRuns: runs,
     targets: { maxMs: TARGET_MS, maxRatio: TARGET_RATIO },
-    met: results.every((r) => r.met),
+    met: targetMet(results),
     cases: Object.fromEntries(results.map((r) => [r.seeded.key, r])),
   }
   await mkdir(dirname(RESULTS_FILE), { recursive: true })

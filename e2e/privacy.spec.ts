@@ -55,11 +55,14 @@ test('a member sending forged, tampered and replayed envelopes, and deleting gen
     await expectTitles(b.page, titles)
 
     const [space, secret] = new URL(link).hash.split('/').slice(2)
-    const rogue = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/roguePeer.ts'), piiServer.relayUrl, space!, secret!], {
+    const rogue = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/roguePeer.ts'), piiServer.relayUrl, space!, secret!, String(titles.length)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     })
     try {
-      const attacked = new Promise<void>((resolve) => createInterface({ input: rogue.stdout }).on('line', (line) => line.includes('attacked') && resolve()))
+      const attacked = new Promise<void>((resolve, reject) => {
+        createInterface({ input: rogue.stdout }).on('line', (line) => line.includes('attacked') && resolve())
+        rogue.on('exit', (code) => reject(new Error(`The rogue peer exited (code ${code}) before attacking.`)))
+      })
       await attacked
       for (const peer of [a, b]) {
         await expect(peer.page.getByText(/changes? from peers refused/)).toBeVisible({ timeout: 20_000 })

@@ -4,12 +4,19 @@ import { join } from 'node:path'
 import { startPiiServer } from '../src/server/PiiServer.ts'
 import { APP_ROOT, expect, test, waitForOfflineReady } from './fixtures.ts'
 
-/** Asks the controlling service worker which build it is; build 1 does not answer. */
+/** Asks the controlling service worker which build it is (see tagBuild). */
 const askBuild = `new Promise((resolve) => {
   navigator.serviceWorker.addEventListener('message', (event) => resolve(event.data), { once: true })
   navigator.serviceWorker.controller.postMessage('which-build')
-  setTimeout(() => resolve('build-1'), 1000)
 })`
+
+/** Makes a copy of the built app's service worker answer askBuild with its name. */
+function tagBuild(root: string, name: string): Promise<void> {
+  return appendFile(
+    join(root, 'sw.js'),
+    `\nself.addEventListener('message', (event) => { if (event.data === 'which-build') event.source.postMessage('${name}') })\n`,
+  )
+}
 
 test('a new version waits until the user chooses to reload, then takes over', async ({ page }) => {
   const folder = await mkdtemp(join(tmpdir(), 'pii-update-'))
@@ -17,10 +24,8 @@ test('a new version waits until the user chooses to reload, then takes over', as
   const v2 = join(folder, 'v2')
   await cp(APP_ROOT, v1, { recursive: true })
   await cp(APP_ROOT, v2, { recursive: true })
-  await appendFile(
-    join(v2, 'sw.js'),
-    `\nself.addEventListener('message', (event) => { if (event.data === 'which-build') event.source.postMessage('build-2') })\n`,
-  )
+  await tagBuild(v1, 'build-1')
+  await tagBuild(v2, 'build-2')
 
   let server = await startPiiServer({ appRoot: v1, host: '127.0.0.1', port: 0 })
   const port = Number(new URL(server.url).port)

@@ -34,6 +34,7 @@ import { initialiseSpace } from '../../src/core/space/schema.ts'
 import { newShareSecret, type ShareSecret } from '../../src/core/space/shareLink.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../src/core/space/SignedLog.ts'
+import { seededRandom } from '../../test/helpers/seededRandom.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 /** Everything whose change would change the fixture's bytes or meaning; their text keys the cache. */
@@ -83,18 +84,6 @@ interface Author {
   readonly content: Y.Doc
   readonly transport: Y.Doc
   readonly log: SignedLog
-}
-
-/** Deterministic, so every build makes the same kind of history (ids and keys still differ). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function titleFor(index: number): string {
@@ -148,7 +137,8 @@ export async function buildFixture(updates: number, progress: (line: string) => 
       for (const to of authors) if (to !== from) Y.applyUpdate(to.content, update, RELAYED)
     })
   }
-  const random = mulberry32(0x5eed)
+  // Seeded, so every build makes the same kind of history (ids and keys still differ).
+  const random = seededRandom(0x5eed)
   const ids: ItemId[] = []
   for (let edit = 0; edit < updates; edit++) {
     const editor = authors[edit % AUTHORS]!

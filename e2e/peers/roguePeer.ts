@@ -1,8 +1,8 @@
 /**
  * A member gone rogue: it has the share link, joins the room over real
  * WebRTC, and attacks the space's envelope log. Usage:
- *   node --import tsx e2e/peers/roguePeer.ts <relayUrl> <spaceId> <secret>
- * Once it holds the log it
+ *   node --import tsx e2e/peers/roguePeer.ts <relayUrl> <spaceId> <secret> <items>
+ * Once its log holds the space's <items> items it
  *   - forges: signs, with its own key, an envelope claiming a genuine author,
  *   - tampers: changes the update inside a copy of a genuine envelope,
  *   - deletes every genuine envelope from the transport doc,
@@ -17,13 +17,15 @@ import { createDeviceKey, signWith } from '../../src/core/identity/deviceKey.ts'
 import { EnvelopeKind, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../src/core/space/envelope.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
-import { addItem } from '../../src/core/space/items.ts'
+import { addItem, readItems } from '../../src/core/space/items.ts'
 import { roomName, roomPassword, type ShareSecret } from '../../src/core/space/shareLink.ts'
 import { transportEnvelopes } from '../../src/core/space/SignedLog.ts'
 
 ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 
-const [relayUrl, space, secret] = process.argv.slice(2) as [string, SpaceId, ShareSecret]
+const [relayUrl, space, secret, items] = process.argv.slice(2) as [string, SpaceId, ShareSecret, string]
+const expectedItems = Number(items)
+if (!Number.isSafeInteger(expectedItems) || expectedItems < 1) throw new Error(`Usage: roguePeer.ts <relayUrl> <spaceId> <secret> <items>; got items "${items}".`)
 const transport = new Y.Doc()
 const envelopes = transportEnvelopes(transport)
 const provider = new WebrtcProvider(roomName(secret), transport, { signaling: [relayUrl], password: roomPassword(secret), peerOpts: { wrtc } })
@@ -51,12 +53,21 @@ async function attack(): Promise<void> {
   process.stdout.write(JSON.stringify({ attacked: genuine.length }) + '\n')
 }
 
+/** Whether the log it holds carries every item the space has: the initial sync is done. */
+function holdsEverything(): boolean {
+  const doc = new Y.Doc()
+  for (const wire of envelopes.toArray()) {
+    const envelope = openEnvelope(wire)
+    if (envelope) Y.applyUpdate(doc, envelope.update)
+  }
+  return readItems(doc).length >= expectedItems
+}
+
 let attacked = false
 envelopes.observe(() => {
-  if (attacked || envelopes.length < 2) return
+  if (attacked || !holdsEverything()) return
   attacked = true
-  // Let the initial sync finish arriving before attacking what it holds.
-  setTimeout(() => void attack(), 500)
+  void attack()
 })
 process.stdin.resume()
 process.stdin.on('end', () => {

@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { RelayClient } from '../helpers/relayClient.ts'
 
 const REPO = join(import.meta.dirname, '..', '..')
+
+const started: ReturnType<typeof spawn>[] = []
+
+// A test that fails midway must not leave its relay running (and vitest waiting on it).
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
 
 function startRelayProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/server/relayMain.ts')], {
@@ -11,6 +18,7 @@ function startRelayProcess(env: Record<string, string>) {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  started.push(child)
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -21,8 +29,9 @@ function startRelayProcess(env: Record<string, string>) {
 describe('npm run relay', () => {
   it('[P1] prints where it listens, and on SIGTERM closes clients with 1001 and exits cleanly', async () => {
     const relay = startRelayProcess({ PORT: '0' })
-    await expect.poll(() => /relay: (ws:\/\/\S+)\)/.exec(relay.output())?.[1], { timeout: 15_000 }).toBeTruthy()
-    const relayUrl = /relay: (ws:\/\/\S+)\)/.exec(relay.output())?.[1] ?? ''
+    const listening = (): string | undefined => /relay: (ws:\/\/\S+)\)/.exec(relay.output())?.[1]
+    await expect.poll(listening, { timeout: 15_000 }).toBeTruthy()
+    const relayUrl = listening() ?? ''
     const client = await RelayClient.connect(relayUrl)
     relay.child.kill('SIGTERM')
     expect((await client.closed).code).toBe(1001)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { Did } from '../../../src/core/identity/didKey.ts'
 import type { DocConnection, DocTransport } from '../../../src/core/space/DocTransport.ts'
@@ -53,19 +53,8 @@ function library(store = new MemoryDocStore(), tabs: DocTransport = new InstantT
   return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000, author: deviceAuthor(), verify, ...(rooms ? { rooms: () => Promise.resolve(rooms) } : {}) })
 }
 
-/** Waits until `check` passes; sync runs through signing and verification, which are asynchronous. */
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      check()
-      return
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  }
-}
+/** Sync runs through signing and verification, which are asynchronous. */
+const UNTIL_SYNCED = { timeout: 2000, interval: 5 }
 
 describe('SpaceLibrary', () => {
   it('creates a space listed on the device, owned by the creator, with nothing to undo', async () => {
@@ -145,10 +134,10 @@ describe('SpaceLibrary', () => {
     created.edit((doc) => addItem(doc, 'Tickets'))
     const { secret } = await created.sync
     const joined = bob.join(created.id, secret!)
-    await eventually(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets']))
-    await eventually(() => expect(listSpaces(bobDevice)).toMatchObject([{ id: created.id, name: 'Trip', secret }]))
+    await vi.waitFor(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets']), UNTIL_SYNCED)
+    await vi.waitFor(() => expect(listSpaces(bobDevice)).toMatchObject([{ id: created.id, name: 'Trip', secret }]), UNTIL_SYNCED)
     joined.edit((doc) => addItem(doc, 'Passport'))
-    await eventually(() => expect(readItems(created.doc).map((item) => item.title)).toEqual(['Tickets', 'Passport']))
+    await vi.waitFor(() => expect(readItems(created.doc).map((item) => item.title)).toEqual(['Tickets', 'Passport']), UNTIL_SYNCED)
     created.release()
     joined.release()
   })
