@@ -117,6 +117,8 @@ class OpenSpace implements SpaceSession {
   private async startSync(): Promise<SpaceSync> {
     // A space shows from disk before its log loads or its peers are sought; edits made meanwhile are signed by `reconcile`.
     await Promise.all([this.previous, this.deps.afterRender?.()])
+    // A space opened only to be released (a rename from the list) fetches no sync code.
+    if (this.closed) throw new Error('The space was closed before its sync started.')
     const [author, rooms, { newLaneKey }] = await Promise.all([this.deps.author, this.deps.rooms?.(), import('./laneKey.ts')])
     if (this.closed) throw new Error('The space was closed before its sync started.')
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify, laneKey: newLaneKey() })
