@@ -8,7 +8,7 @@ import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { LaneSigner } from './envelope.ts'
 
-// noble signs synchronously only with a synchronous SHA-512.
+// noble derives keys synchronously only with a synchronous SHA-512.
 ed.hashes.sha512 = sha512
 
 export interface LaneKey {
@@ -16,7 +16,32 @@ export interface LaneKey {
   readonly sign: LaneSigner
 }
 
+/** The order of Ed25519's base point (RFC 8032's L). */
+const L = ed.Point.CURVE().n
+
 /** A fresh lane key; `secret` only for known-answer tests. */
 export function newLaneKey(secret: Uint8Array = ed.utils.randomSecretKey()): LaneKey {
-  return { publicKey: ed.getPublicKey(secret), sign: (message) => ed.sign(message, secret) }
+  // Expanded once: noble's sign() re-derives the public key, a second scalar multiplication, on every call.
+  const { scalar, prefix, pointBytes } = ed.utils.getExtendedPublicKey(secret)
+  return { publicKey: pointBytes, sign: (message) => signExpanded(scalar, prefix, pointBytes, message) }
+}
+
+/** RFC 8032 5.1.6 (pure Ed25519, deterministic), with the key already expanded. */
+function signExpanded(scalar: bigint, prefix: Uint8Array, publicKey: Uint8Array, message: Uint8Array): Uint8Array {
+  const r = littleEndianModL(sha512(ed.etc.concatBytes(prefix, message)))
+  const R = ed.Point.BASE.multiply(r).toBytes()
+  const k = littleEndianModL(sha512(ed.etc.concatBytes(R, publicKey, message)))
+  return ed.etc.concatBytes(R, littleEndian32((r + k * scalar) % L))
+}
+
+function littleEndianModL(bytes: Uint8Array): bigint {
+  let value = 0n
+  for (let index = bytes.length - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[index]!)
+  return value % L
+}
+
+function littleEndian32(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(32)
+  for (let index = 0; index < 32; index++, value >>= 8n) bytes[index] = Number(value & 0xffn)
+  return bytes
 }
