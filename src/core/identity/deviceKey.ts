@@ -59,24 +59,30 @@ export async function signWith(key: DeviceKey, subtle: SubtleCrypto | undefined,
   return (await loadNoble()).signAsync(message, key.secretKey)
 }
 
-/** Imported verification keys per SubtleCrypto: a sync verifies many envelopes of few authors, and each import is a round trip. */
-const importedKeys = new WeakMap<SubtleCrypto, Map<string, Promise<CryptoKey>>>()
+/**
+ * Imported verification keys per SubtleCrypto: a sync verifies many envelopes of few authors, and each
+ * import is a round trip. Once imported, a key is kept as itself, not as a promise, so a verification
+ * reaches WebCrypto in the caller's own task, queued ahead of whatever that task starts next.
+ */
+const importedKeys = new WeakMap<SubtleCrypto, Map<string, CryptoKey | Promise<CryptoKey>>>()
 /** Authors whose keys stay imported; past it the cache starts over, so a flood of made-up authors cannot grow it. */
 const MAX_IMPORTED_KEYS = 1024
 
-function verificationKey(subtle: SubtleCrypto, publicKey: Uint8Array): Promise<CryptoKey> {
+function verificationKey(subtle: SubtleCrypto, publicKey: Uint8Array): CryptoKey | Promise<CryptoKey> {
   const cached = importedKeys.get(subtle)
-  const keys = cached && cached.size < MAX_IMPORTED_KEYS ? cached : new Map<string, Promise<CryptoKey>>()
+  const keys = cached && cached.size < MAX_IMPORTED_KEYS ? cached : new Map<string, CryptoKey | Promise<CryptoKey>>()
   if (keys !== cached) importedKeys.set(subtle, keys)
   const id = encodeBase58(publicKey)
-  let key = keys.get(id)
-  if (!key) {
-    key = subtle.importKey('raw', Uint8Array.from(publicKey), ED25519, false, ['verify'])
+  const known = keys.get(id)
+  if (known) return known
+  const importing = subtle.importKey('raw', Uint8Array.from(publicKey), ED25519, false, ['verify'])
+  importing.then(
+    (key) => keys.set(id, key),
     // A key WebCrypto refused is not kept: the next call falls back to noble the same way.
-    key.catch(() => keys.delete(id))
-    keys.set(id, key)
-  }
-  return key
+    () => keys.delete(id),
+  )
+  keys.set(id, importing)
+  return importing
 }
 
 export async function verifySignature(
@@ -87,7 +93,8 @@ export async function verifySignature(
 ): Promise<boolean> {
   if (subtle) {
     try {
-      const key = await verificationKey(subtle, publicKey)
+      const known = verificationKey(subtle, publicKey)
+      const key = known instanceof Promise ? await known : known
       return await subtle.verify(ED25519, key, signature as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>)
     } catch {
       // Fall through to noble where WebCrypto lacks Ed25519.

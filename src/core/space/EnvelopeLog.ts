@@ -55,6 +55,11 @@ interface Chain {
   hashes: Uint8Array[]
 }
 
+function hasCheckpoint(early: ReadonlyMap<number, readonly Envelope[]>): boolean {
+  for (const rivals of early.values()) if (rivals.some((envelope) => envelope.kind === EnvelopeKind.checkpoint)) return true
+  return false
+}
+
 function nextSeqOf(chain: Chain | undefined): number {
   return chain ? chain.base + chain.hashes.length : 0
 }
@@ -171,14 +176,13 @@ export class EnvelopeLog {
         early.set(envelope.seq, rivals)
       }
       const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
-      const checkpoint = await this.latestCheckpoint(early, reject)
+      // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
+      const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(early, reject) : undefined
       if (checkpoint) {
         this.accept(key, chain, checkpoint)
         accepted.push(checkpoint)
       }
-      const segment = await this.contiguousSegment(chain, early, reject)
-      const authentic = await this.authenticPrefix(segment)
-      for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
+      const authentic = await this.authenticRun(chain, early, reject)
       for (const envelope of authentic) {
         this.accept(key, chain, envelope)
         accepted.push(envelope)
@@ -220,15 +224,21 @@ export class EnvelopeLog {
   }
 
   /**
-   * The run of envelopes that continues the author's chain: consecutive seqs,
-   * each prev the hash before it. Rivals for one seq (only an attacker or a
-   * misbehaving author sends them) are settled by their signatures.
+   * The authentic part of the run of envelopes that continues the author's
+   * chain: consecutive seqs, each prev the hash before it. Rivals for one seq
+   * (only an attacker or a misbehaving author sends them) are settled by their
+   * signatures; envelopes past the authentic prefix are rejected.
+   *
+   * Without rivals nothing is awaited before the first signature check, so a
+   * live edit's verification reaches WebCrypto in the task that received it,
+   * ahead of the work that task queues next (y-webrtc re-encrypting the
+   * update for other tabs), and its answer comes back first.
    */
-  private async contiguousSegment(
+  private async authenticRun(
     chain: Chain,
     early: Map<number, Envelope[]>,
     reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-  ): Promise<Envelope[]> {
+  ): Promise<readonly Envelope[]> {
     const segment: Envelope[] = []
     let seq = nextSeqOf(chain)
     let prev = chain.hashes.at(-1) ?? GENESIS_PREV
@@ -243,7 +253,9 @@ export class EnvelopeLog {
       prev = next.hash
       seq++
     }
-    return segment
+    const authentic = await this.authenticPrefix(segment)
+    for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
+    return authentic
   }
 
   /** Keeps the one validly signed rival; two valid ones are the author equivocating, and neither is applied. */

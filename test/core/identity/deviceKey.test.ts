@@ -37,6 +37,20 @@ describe('device keys', () => {
     }
   })
 
+  it('asks WebCrypto in the caller\'s own task once the public key is imported', async () => {
+    const key = await createDeviceKey(crypto.subtle)
+    const signature = await signWith(key, crypto.subtle, message)
+    let verifications = 0
+    const subtle = Object.create(crypto.subtle, {
+      verify: { value: (...args: Parameters<SubtleCrypto['verify']>) => (verifications++, crypto.subtle.verify(...args)) },
+      importKey: { value: (...args: Parameters<SubtleCrypto['importKey']>) => crypto.subtle.importKey(...args) },
+    }) as SubtleCrypto
+    expect(await verifySignature(subtle, key.publicKey, signature, message)).toBe(true)
+    const second = verifySignature(subtle, key.publicKey, signature, message)
+    expect(verifications).toBe(2)
+    expect(await second).toBe(true)
+  })
+
   it('creates the key once and then always loads the same one', async () => {
     const store = new MemoryKeyStore()
     const first = await loadOrCreateDeviceKey(store, crypto.subtle)
