@@ -82,8 +82,22 @@ export class BroadcastChannelTransport implements DocTransport {
       }
     }
 
+    // Other tabs get a task's updates merged, after the task: posting inside the update would put a
+    // structured clone and an IPC ahead of the edit's own envelope and of the render.
+    let outgoing: Uint8Array[] = []
+    const flush = (): void => {
+      if (outgoing.length === 0) return
+      const update = outgoing.length === 1 ? outgoing[0]! : Y.mergeUpdates(outgoing)
+      outgoing = []
+      post({ kind: 'update', from: self, update })
+    }
+    const afterTask = new MessageChannel()
+    afterTask.port1.onmessage = flush
     const forward = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== this) post({ kind: 'update', from: self, update })
+      if (origin === this) return
+      // A message, not a timer: a hidden tab's timers are throttled to one a second.
+      if (outgoing.length === 0) afterTask.port2.postMessage(undefined)
+      outgoing.push(update)
     }
     doc.on('update', forward)
     sayHello()
@@ -91,6 +105,8 @@ export class BroadcastChannelTransport implements DocTransport {
     return {
       close: () => {
         doc.off('update', forward)
+        flush()
+        afterTask.port1.close()
         channel.close()
       },
     }

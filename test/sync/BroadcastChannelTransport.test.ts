@@ -41,6 +41,29 @@ describe('BroadcastChannelTransport', () => {
     peerConnection.close()
   })
 
+  it('sends a run of edits to the other tabs once, merged, after the run; closing sends what is still queued', async () => {
+    const doc = new Y.Doc()
+    const connection = new BroadcastChannelTransport().connect('space-3', doc)
+    const listener = new BroadcastChannel('pii:space-3')
+    const updates: Uint8Array[] = []
+    listener.onmessage = (event: MessageEvent<unknown>) => {
+      const message = parseTabMessage(event.data)
+      if (message?.kind === 'update') updates.push(message.update)
+    }
+    for (const word of ['one ', 'two ', 'three ']) doc.getText('t').insert(doc.getText('t').length, word)
+    await vi.waitFor(() => expect(updates).toHaveLength(1))
+    const other = new Y.Doc()
+    Y.applyUpdate(other, updates[0]!)
+    expect(text(other)).toBe('one two three ')
+
+    doc.getText('t').insert(0, 'last ')
+    connection.close()
+    await vi.waitFor(() => expect(updates).toHaveLength(2))
+    Y.applyUpdate(other, updates[1]!)
+    expect(text(other)).toBe('last one two three ')
+    listener.close()
+  })
+
   it('validates the shape of every message', () => {
     expect(parseTabMessage({ kind: 'hello', from: 'a', stateVector: new Uint8Array() })).toBeDefined()
     expect(parseTabMessage({ kind: 'diff', from: 'a', to: 'b', update: new Uint8Array() })).toBeDefined()
