@@ -10,18 +10,7 @@ export function useDocValue<T>(doc: Y.Doc | undefined, read: (doc: Y.Doc) => T, 
   const cache = useRef<{ doc: Y.Doc | undefined; version: number; value: T; read: (doc: Y.Doc) => T } | undefined>(undefined)
   const version = useRef(0)
 
-  const subscribe = useCallback(
-    (onChange: () => void) => {
-      if (!doc) return () => {}
-      const bump = (): void => {
-        version.current++
-        onChange()
-      }
-      doc.on('update', bump)
-      return () => doc.off('update', bump)
-    },
-    [doc],
-  )
+  const subscribe = useCallback((onChange: () => void) => (doc ? onDocUpdates(doc, () => version.current++, onChange) : () => {}), [doc])
 
   const getSnapshot = (): T => {
     const cached = cache.current
@@ -32,4 +21,29 @@ export function useDocValue<T>(doc: Y.Doc | undefined, read: (doc: Y.Doc) => T, 
   }
 
   return useSyncExternalStore(subscribe, getSnapshot)
+}
+
+/**
+ * Calls `onUpdate` on every update of `doc`, and `onChange` once after each
+ * run of updates, in a microtask: after the updates' other listeners, so a
+ * local edit's envelope is signed and sent before React re-reads the doc (it
+ * renders in a microtask either way). Returns the unsubscribe function.
+ */
+export function onDocUpdates(doc: Y.Doc, onUpdate: () => void, onChange: () => void): () => void {
+  let subscribed = true
+  let notifying = false
+  const listener = (): void => {
+    onUpdate()
+    if (notifying) return
+    notifying = true
+    queueMicrotask(() => {
+      notifying = false
+      if (subscribed) onChange()
+    })
+  }
+  doc.on('update', listener)
+  return () => {
+    subscribed = false
+    doc.off('update', listener)
+  }
 }

@@ -1,6 +1,8 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react'
+import type * as Y from 'yjs'
 import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
 import { addItem, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
+import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
 import { shareLink } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
@@ -20,8 +22,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   const entry = useDocValue(deviceDoc, (doc) => findSpace(doc, id), undefined)
   const session = useSpaceSession(id)
   const doc = session?.doc
-  const items = useDocValue(doc, readItems, [])
-  const meta = useDocValue(doc, readSpaceMeta, undefined)
+  const sharedName = useDocValue(doc, readSpaceName, '')
   const { canUndo, canRedo } = useUndoState(session?.undo)
   const [newTitle, setNewTitle] = useState('')
   const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
@@ -54,6 +55,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
     )
   }
   if (!session || !doc) return <p className="muted">Opening {entry.name}…</p>
+  const name = sharedName || entry.name
 
   const add = (event: FormEvent): void => {
     event.preventDefault()
@@ -64,12 +66,12 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   }
 
   return (
-    <section className="space-view" aria-label={meta?.name ?? entry.name}>
+    <section className="space-view" aria-label={name}>
       <div className="space-header">
         <a href="#/" className="quiet back" aria-label="Back to your spaces">
           ←
         </a>
-        <SpaceName name={meta?.name ?? entry.name} onRename={(name) => void library.rename(id, name)} />
+        <SpaceName name={name} onRename={(name) => void library.rename(id, name)} />
         <div className="toolbar">
           <button type="button" className="quiet" onClick={() => session.undo.undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
             Undo
@@ -85,7 +87,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
       <SyncBar session={session} />
       {sharing && entry.secret && (
         <Suspense fallback={null}>
-          <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={meta?.name ?? entry.name} onClose={() => setSharing(false)} />
+          <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={name} onClose={() => setSharing(false)} />
         </Suspense>
       )}
       <form className="inline-form add-item" onSubmit={add}>
@@ -98,12 +100,31 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
         />
         <button type="submit">Add</button>
       </form>
+      <SpaceItems session={session} reveal={added} notesFor={notesFor} onNotesFor={setNotesFor} />
+    </section>
+  )
+}
+
+const readSpaceName = (doc: Y.Doc): string => readSpaceMeta(doc).name
+
+interface SpaceItemsProps {
+  readonly session: SpaceSession
+  readonly reveal: ItemId | undefined
+  readonly notesFor: ItemId | undefined
+  readonly onNotesFor: (id: ItemId | undefined) => void
+}
+
+/** What changes with the items, apart from the rest of the view: a peer's edit re-renders only this. */
+function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) {
+  const items = useDocValue(session.doc, readItems, [])
+  return (
+    <>
       <p className="muted count" aria-live="polite">
         {items.length === 0 ? 'Nothing here yet.' : `${items.filter((item) => !item.done).length} of ${items.length} to do`}
       </p>
-      <ItemList session={session} items={items} reveal={added} notesFor={notesFor} onOpenNotes={setNotesFor} />
-      {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={doc} id={notesFor} onClose={() => setNotesFor(undefined)} />}
-    </section>
+      <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />
+      {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={session.doc} id={notesFor} onClose={() => onNotesFor(undefined)} />}
+    </>
   )
 }
 
