@@ -1,14 +1,18 @@
 /**
  * Joins a space's room: y-webrtc carries the transport doc between peers
- * (WebRTC, and BroadcastChannel between tabs), the relay fallback carries it
- * when WebRTC cannot connect, and awareness carries presence and how much of
- * each device's log a peer has seen. Status (who is here, how, and the one
- * sync indicator) is derived from all of those.
+ * over WebRTC, the relay fallback carries it when WebRTC cannot connect, and
+ * awareness carries presence and how much of each device's log a peer has
+ * seen. Between tabs the library's own tab transport carries the transport
+ * doc; y-webrtc's BroadcastChannel is left for presence (see
+ * sendUpdatesOverWebrtcOnly). Status (who is here, how, and the one sync
+ * indicator) is derived from all of those.
  *
  * Everything a peer puts in awareness crosses the network, so it is
  * validated before it is shown or counted.
  */
-import { WebrtcProvider } from 'y-webrtc'
+import * as encoding from 'lib0/encoding'
+import { WebrtcProvider, type Room } from 'y-webrtc'
+import { writeUpdate } from 'y-protocols/sync'
 import { authorKey } from '../core/space/envelope.ts'
 import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
 import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
@@ -52,6 +56,44 @@ interface PeerState {
   readonly device: string
   readonly peer: string
   readonly seen: ReadonlyMap<string, number>
+}
+
+/** y-webrtc's message type for y-protocols sync messages. */
+const MESSAGE_SYNC = 0
+
+/** What this module uses of a y-webrtc connection's simple-peer instance (untyped there). */
+interface PeerChannel {
+  send(message: Uint8Array): void
+}
+
+/**
+ * y-webrtc sends each update of the doc to its WebRTC peers and, encrypted,
+ * over BroadcastChannel to other tabs, where lib0 also hands it back to this
+ * tab to decrypt and apply again. The tab transport already carries the doc
+ * between tabs, so that is an AES-GCM round trip, a BroadcastChannel post
+ * (at times milliseconds long) and a redundant apply per envelope, queued on
+ * both sides of every live edit: ahead of the receiving peer's verification.
+ * Replaced by a handler that sends to WebRTC peers only; y-webrtc registers
+ * whatever `_docUpdateHandler` holds whenever the room (re)connects.
+ */
+export function sendUpdatesOverWebrtcOnly(room: Pick<Room, 'doc' | 'webrtcConns' | '_docUpdateHandler' | 'bcconnected'>): void {
+  // y-webrtc sets bcconnected exactly while the room is connected, which is while its handler is registered.
+  const connected = room.bcconnected
+  room.doc.off('update', room._docUpdateHandler)
+  room._docUpdateHandler = (update: Uint8Array) => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MESSAGE_SYNC)
+    writeUpdate(encoder, update)
+    const message = encoding.toUint8Array(encoder)
+    for (const connection of room.webrtcConns.values()) {
+      try {
+        ;(connection.peer as PeerChannel).send(message)
+      } catch {
+        // A channel closing under us; y-webrtc drops the connection itself (it ignores these the same way).
+      }
+    }
+  }
+  if (connected) room.doc.on('update', room._docUpdateHandler)
 }
 
 /** A remote awareness state, if it has the shape Pii peers publish. */
@@ -122,6 +164,7 @@ class WebrtcRoom implements RoomConnection {
     const [key] = await Promise.all([importRelayKey(relayKeyBytes(this.request.secret)), this.provider.key])
     const room = this.provider.room
     if (this.closed || !room) return
+    sendUpdatesOverWebrtcOnly(room)
     this.publishPresence()
     this.fallback = new RelayFallback({
       url: this.options.signalingUrl,
