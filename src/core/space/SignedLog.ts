@@ -16,9 +16,11 @@
  *   apply, never replayed one by one.
  * - Keeping the log whole: an authentic envelope someone deletes from the
  *   transport doc is put back, unless a checkpoint of its lane superseded it.
- * - Compacting: every CHECKPOINT_EVERY envelopes the lane's next envelope is a
- *   checkpoint (the lane's updates merged) and what it supersedes is deleted,
- *   so a newcomer syncs a few checkpoints and short tails, not every edit.
+ * - Compacting: once a lane's tail reaches CHECKPOINT_EVERY envelopes, a
+ *   checkpoint (the lane's updates merged) follows right after the edit that
+ *   filled it, and what it supersedes is deleted, so a newcomer syncs a few
+ *   checkpoints and short tails, not every edit. The edit itself goes out
+ *   first, as a plain change: merging and re-sending the lane never delays it.
  */
 import * as Y from 'yjs'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Envelope, type Signer, type Verifier } from './envelope.ts'
@@ -91,6 +93,7 @@ export class SignedLog {
   /** Seals in the current synchronous run of code (until its microtasks). */
   private sealsThisRun = 0
   private signing: Promise<void> | undefined
+  private compacting: Promise<void> | undefined
   private incoming: Uint8Array[] = []
   private deleted: Uint8Array[] = []
   private admitting: Promise<void> | undefined
@@ -118,7 +121,7 @@ export class SignedLog {
 
   /** Resolves once every queued signature and admission is done. */
   async settled(): Promise<void> {
-    while (this.signing ?? this.admitting) await (this.signing ?? this.admitting)
+    while (this.signing ?? this.compacting ?? this.admitting) await (this.signing ?? this.compacting ?? this.admitting)
   }
 
   /**
@@ -195,8 +198,10 @@ export class SignedLog {
     const updates = this.unsigned
     this.unsigned = []
     try {
-      this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.certificate)
+      this.seal(EnvelopeKind.change, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.certificate)
       this.problem = undefined
+      // After this run of code: the change is already on the wire by then.
+      if (this.checkpointDue()) this.compacting ??= Promise.resolve().then(() => this.sealCheckpoint())
     } catch (error) {
       this.unsigned = [...updates, ...this.unsigned]
       this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
@@ -205,14 +210,23 @@ export class SignedLog {
     if (this.sealsThisRun++ === 0) void Promise.resolve().then(() => (this.sealsThisRun = 0))
   }
 
-  private seal(update: Uint8Array, certificate: Uint8Array): void {
+  /** Seals the lane's updates so far into one checkpoint; a failure leaves the tail as it is, to try again after the next edit. */
+  private sealCheckpoint(): void {
+    this.compacting = undefined
+    if (this.destroyed || !this.certificate || !this.checkpointDue()) return
+    try {
+      this.seal(EnvelopeKind.checkpoint, Y.mergeUpdates(this.laneUpdates), this.certificate)
+    } catch (error) {
+      this.problem = `The log could not be compacted: ${error instanceof Error ? error.message : String(error)}`
+      this.emit()
+    }
+  }
+
+  private seal(kind: EnvelopeKind, update: Uint8Array, certificate: Uint8Array): void {
     const { author, space, laneKey } = this.options
     const seq = this.log.nextSeq(author.publicKey, this.lane)
-    const checkpoint = this.checkpointDue(update)
-    const body = checkpoint
-      ? { kind: EnvelopeKind.checkpoint, update: Y.mergeUpdates([...this.laneUpdates, update]) }
-      : { kind: EnvelopeKind.change, update }
-    const envelope = sealEnvelope({ ...body, space, author: author.publicKey, lane: this.lane, certificate, seq, prev: this.log.head(author.publicKey, this.lane) }, laneKey.sign)
+    const checkpoint = kind === EnvelopeKind.checkpoint
+    const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane: this.lane, certificate, seq, prev: this.log.head(author.publicKey, this.lane) }, laneKey.sign)
     this.log.append(envelope)
     const superseded = checkpoint ? new Set(this.laneWires) : undefined
     if (superseded) {
@@ -231,13 +245,13 @@ export class SignedLog {
     this.emit()
   }
 
-  private checkpointDue(next: Uint8Array): boolean {
-    const tail = this.laneUpdates.length
+  private checkpointDue(): boolean {
+    // laneUpdates[0] is the last checkpoint (or the lane's first envelope); the tail is what came after it.
+    const tail = this.laneUpdates.length - 1
     if (tail < (this.options.checkpointEvery ?? CHECKPOINT_EVERY)) return false
     if (tail >= MAX_TAIL) return true
-    // laneUpdates[0] is the last checkpoint (or the lane's first envelope).
-    let tailBytes = next.length
-    for (let index = 1; index < tail; index++) tailBytes += this.laneUpdates[index]!.length
+    let tailBytes = 0
+    for (let index = 1; index <= tail; index++) tailBytes += this.laneUpdates[index]!.length
     return tailBytes * 8 >= this.laneUpdates[0]!.length
   }
 

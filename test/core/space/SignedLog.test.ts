@@ -198,6 +198,26 @@ describe('signed log', () => {
     expect(verifications).toBeLessThanOrEqual(6)
   })
 
+  it('[SL8] sends the edit that fills a lane’s tail as a plain change first, and its checkpoint right after', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join({ checkpointEvery: 4 })
+    const bob = await mesh.join()
+    await mesh.settled()
+    const kinds = (): number[] => transportEnvelopes(bob.transport).toArray().map((wire) => openEnvelope(wire)!.kind)
+    for (let index = 0; index < 4; index++) {
+      add(alice.content, `item ${index}`)
+      await mesh.settled()
+    }
+    expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
+    add(alice.content, 'fills the tail')
+    // Synchronously, on the other peer's side of the wire: the edit, alone and small.
+    expect(kinds().at(-1)).toBe(EnvelopeKind.change)
+    expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
+    await mesh.settled()
+    expect(kinds()).toEqual([EnvelopeKind.checkpoint])
+    expect(titles(bob.content)).toEqual(['item 0', 'item 1', 'item 2', 'item 3', 'fills the tail'])
+  })
+
   it('[SL5] signs on reconcile what the content holds and the log lacks, and fills the content from the log', async () => {
     const mesh = new Mesh()
     const alice = await mesh.join()
