@@ -164,18 +164,18 @@ export class SignedLog {
 
   private certify(): Promise<Uint8Array> {
     const { author, space } = this.options
-    this.certifying ??= author.sign(laneCertificateMessage(space, author.publicKey, this.lane)).then(
-      (certificate) => {
+    this.certifying ??= author
+      .sign(laneCertificateMessage(space, author.publicKey, this.lane))
+      .then((certificate) => {
         if (certificate.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
         this.certificate = certificate
         return certificate
-      },
-      (error: unknown) => {
-        // The next edit asks again: the key may be back by then.
+      })
+      .catch((error: unknown) => {
+        // Whatever failed, signing or its result, the next edit asks again: the key may be back by then.
         this.certifying = undefined
         throw error
-      },
-    )
+      })
     return this.certifying
   }
 

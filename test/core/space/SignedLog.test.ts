@@ -218,6 +218,31 @@ describe('signed log', () => {
     expect(titles(bob.content)).toEqual(['item 0', 'item 1', 'item 2', 'item 3', 'fills the tail'])
   })
 
+  it('[SL9] asks the device key again after a certification that failed, whether it threw or returned a bad signature', async () => {
+    const key = await createDeviceKey(crypto.subtle)
+    const content = new Y.Doc()
+    const transport = new Y.Doc()
+    const answers: Array<() => Promise<Uint8Array>> = [() => Promise.reject(new Error('key unavailable')), () => Promise.resolve(new Uint8Array(63))]
+    const signed = new SignedLog({
+      space: SPACE,
+      content,
+      transport,
+      verify,
+      laneKey: newLaneKey(),
+      author: { publicKey: key.publicKey, sign: (message) => answers.shift()?.() ?? signWith(key, crypto.subtle, message) },
+    })
+    for (const title of ['first', 'second']) {
+      add(content, title)
+      await signed.settled()
+      expect(signed.problem).toMatch(/could not be signed/)
+      expect(transportEnvelopes(transport).length).toBe(0)
+    }
+    add(content, 'third')
+    await signed.settled()
+    expect(signed.problem).toBeUndefined()
+    expect(transportEnvelopes(transport).length).toBe(1)
+  })
+
   it('[SL5] signs on reconcile what the content holds and the log lacks, and fills the content from the log', async () => {
     const mesh = new Mesh()
     const alice = await mesh.join()
