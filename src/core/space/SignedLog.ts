@@ -68,6 +68,8 @@ interface Held {
 }
 
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
+/** Only byte entries can be envelopes; anything else a peer puts in the array is ignored the same way, stored or live. */
+const isWire = (value: unknown): value is Uint8Array => value instanceof Uint8Array
 
 export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
   return transport.getArray<Uint8Array>(ENVELOPES)
@@ -109,7 +111,7 @@ export class SignedLog {
     this.envelopes = transportEnvelopes(options.transport)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
-    const present = this.envelopes.toArray()
+    const present = this.envelopes.toArray().filter(isWire)
     if (present.length > 0) this.receive(present, [])
   }
 
@@ -137,10 +139,11 @@ export class SignedLog {
     const logState = updates.length > 0 ? Y.mergeUpdates(updates) : Y.encodeStateAsUpdate(new Y.Doc())
     const content = this.options.content
     Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
-    const logVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(logState))
+    const logStateVector = Y.encodeStateVectorFromUpdate(logState)
+    const logVector = Y.decodeStateVector(logStateVector)
     const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
     const lacking = [...contentVector].some(([client, clock]) => clock > (logVector.get(client) ?? 0))
-    if (lacking) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), Y.encodeStateVectorFromUpdate(logState)))
+    if (lacking) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), logStateVector))
     await this.settled()
   }
 
@@ -273,8 +276,8 @@ export class SignedLog {
     const added: Uint8Array[] = []
     const deleted: Uint8Array[] = []
     // Deleted items still carry their content while observers run (garbage collection comes after).
-    for (const item of event.changes.added) for (const value of item.content.getContent()) if (value instanceof Uint8Array) added.push(value)
-    for (const item of event.changes.deleted) for (const value of item.content.getContent()) if (value instanceof Uint8Array) deleted.push(value)
+    for (const item of event.changes.added) for (const value of item.content.getContent()) if (isWire(value)) added.push(value)
+    for (const item of event.changes.deleted) for (const value of item.content.getContent()) if (isWire(value)) deleted.push(value)
     this.receive(added, deleted)
   }
 
