@@ -8,6 +8,7 @@
 import * as Y from 'yjs'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { DocStore, StoredDoc } from '../core/space/DocStore.ts'
+import { afterTask } from '../platform/afterTask.ts'
 
 const UPDATES_STORE = 'updates'
 /** y-indexeddb's own trim point: past it, every open replays that many rows. */
@@ -79,7 +80,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   private writes: Promise<unknown> = Promise.resolve()
   /** Updates of this task, written together once it ends (see save). */
   private pending: Uint8Array[] = []
-  private flushTimer: ReturnType<typeof setTimeout> | undefined
+  private flushQueued = false
   private whenSavedAgain: (() => void) | undefined
 
   constructor(
@@ -129,12 +130,13 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     // Saving starts when loading ends (see the constructor), by which time the database is open.
     if (origin === this || this._destroyed || !this.db) return
     this.pending.push(update)
-    this.flushTimer ??= setTimeout(() => this.flush(), 0)
+    if (this.flushQueued) return
+    this.flushQueued = true
+    afterTask(() => this.flush())
   }
 
   private flush(): void {
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
+    this.flushQueued = false
     const updates = this.pending
     this.pending = []
     if (updates.length === 0 || this._destroyed || !this.db) return
@@ -232,7 +234,6 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
 
   async discard(): Promise<void> {
     if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
     await this.destroy()
   }
 }

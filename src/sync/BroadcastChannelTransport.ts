@@ -9,6 +9,7 @@
  */
 import * as Y from 'yjs'
 import type { DocConnection, DocTransport } from '../core/space/DocTransport.ts'
+import { afterTask } from '../platform/afterTask.ts'
 
 export type TabMessage =
   | { readonly kind: 'hello'; readonly from: string; readonly stateVector: Uint8Array }
@@ -91,12 +92,9 @@ export class BroadcastChannelTransport implements DocTransport {
       outgoing = []
       post({ kind: 'update', from: self, update })
     }
-    const afterTask = new MessageChannel()
-    afterTask.port1.onmessage = flush
     const forward = (update: Uint8Array, origin: unknown): void => {
       if (origin === this) return
-      // A message, not a timer: a hidden tab's timers are throttled to one a second.
-      if (outgoing.length === 0) afterTask.port2.postMessage(undefined)
+      if (outgoing.length === 0) afterTask(flush)
       outgoing.push(update)
     }
     doc.on('update', forward)
@@ -106,7 +104,6 @@ export class BroadcastChannelTransport implements DocTransport {
       close: () => {
         doc.off('update', forward)
         flush()
-        afterTask.port1.close()
         channel.close()
       },
     }
