@@ -36,6 +36,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
 import { launchOptions } from '../e2e/chromium.ts'
+import { itemCountText } from '../src/core/space/items.ts'
 import { roomName, roomPassword, shareLink } from '../src/core/space/shareLink.ts'
 import { startPiiServer } from '../src/server/PiiServer.ts'
 import { FRAME_BYTES } from '../src/sync/messageFrames.ts'
@@ -47,7 +48,7 @@ import { servePeer, type ServingPeer } from './coldsync/nodePeer.ts'
 import { measureVerifyRates, type VerifyRates } from './coldsync/verifyRate.ts'
 import { wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
-import { baselineUrl, countText } from './sync/api.ts'
+import { baselineUrl } from './sync/api.ts'
 import { startBaselineSite } from './sync/baselineSite.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -106,7 +107,7 @@ async function runJoins(fixture: Fixture, runs: number): Promise<Joins> {
     const baselineRoom = { relay: server.relayUrl, room: `bench-coldsync-${randomBytes(8).toString('hex')}`, password: randomBytes(16).toString('hex') }
     peers.push(await servePeer({ relayUrl: server.relayUrl, room: roomName(fixture.secret), password: roomPassword(fixture.secret), state: fixture.transportState }))
     peers.push(await servePeer({ relayUrl: server.relayUrl, room: baselineRoom.room, password: baselineRoom.password, state: fixture.contentState }))
-    const expected = countText(fixture.undone, fixture.items)
+    const expected = itemCountText(fixture.undone, fixture.items)
     const targets: Record<Variant, JoinTarget> = {
       ours: { variant: 'ours', url: shareLink(server.url, fixture.space, fixture.secret), countText: expected, title: fixture.firstTitle },
       baseline: { variant: 'baseline', url: baselineUrl(baselineSite.origin, baselineRoom), countText: expected, title: fixture.lastTitle },

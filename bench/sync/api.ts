@@ -33,8 +33,3 @@ export function baselineUrl(origin: string, params: BaselineParams): string {
   const query = new URLSearchParams({ relay: params.relay, room: params.room, password: params.password })
   return `${origin.replace(/\/+$/, '')}/?${query.toString()}`
 }
-
-/** The count line both pages show: the app's SpaceView wording, so a check reads both the same way. */
-export function countText(undone: number, total: number): string {
-  return total === 0 ? 'Nothing here yet.' : `${undone} of ${total} to do`
-}

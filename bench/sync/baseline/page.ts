@@ -14,8 +14,8 @@
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { WebrtcProvider } from 'y-webrtc'
 import * as Y from 'yjs'
-import { addItem, readItems } from '../../../src/core/space/items.ts'
-import { BASELINE_COUNT_ID, BASELINE_ITEMS_ID, countText } from '../api.ts'
+import { addItem, itemCountText, readItems } from '../../../src/core/space/items.ts'
+import { BASELINE_COUNT_ID, BASELINE_ITEMS_ID } from '../api.ts'
 
 /** About what the app's windowed list renders (a window of rows plus overscan). */
 const SCREEN_ROWS = 25
@@ -37,7 +37,7 @@ if (!count || !list) throw new Error('index.html lacks #count or #items.')
 
 function render(): void {
   const items = readItems(doc)
-  count!.textContent = countText(items.filter((item) => !item.done).length, items.length)
+  count!.textContent = itemCountText(items.filter((item) => !item.done).length, items.length)
   // The newest rows (the end of the list), where a live edit appears; a cold sync renders the same number.
   const rows = items.slice(-SCREEN_ROWS).map((item) => {
     const row = document.createElement('li')

@@ -60,6 +60,11 @@ function compareItems(a: ItemView, b: ItemView): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
+/** The count line under a space's name (benchmarks read the same wording). */
+export function itemCountText(undone: number, total: number): string {
+  return total === 0 ? 'Nothing here yet.' : `${undone} of ${total} to do`
+}
+
 /** Adds an item at the end, or right after `afterId`. */
 export function addItem(doc: Y.Doc, title: string, afterId?: ItemId): ItemId {
   const items = readItems(doc)

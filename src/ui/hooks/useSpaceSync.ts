@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import type { SpaceSession, SpaceSync } from '../../core/space/SpaceLibrary.ts'
+import type { EnvelopeRejection } from '../../core/space/EnvelopeLog.ts'
 import type { RoomStatus } from '../../core/space/SpaceRoom.ts'
 
 export interface SpaceSyncView {
   readonly sync: SpaceSync | undefined
   readonly status: RoomStatus | undefined
   /** Envelopes refused since the space opened, by reason (forged, tampered, out of chain…). */
-  readonly rejections: ReadonlyArray<readonly [string, number]>
+  readonly rejections: ReadonlyArray<readonly [EnvelopeRejection, number]>
   /** Why this device's changes cannot be signed right now, if they cannot. */
   readonly problem: string | undefined
 }
@@ -37,15 +38,19 @@ export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
     },
     [sync],
   )
-  const version = useSyncExternalStore(
-    subscribe,
-    () => `${JSON.stringify(sync?.room?.status)}|${JSON.stringify([...(sync?.log.log.rejections ?? [])])}|${sync?.log.problem ?? ''}`,
-  )
-  void version
+  // The room replaces its status object only when it changes, and refusal counts only grow: both are cheap to compare.
+  const status = useSyncExternalStore(subscribe, () => sync?.room?.status)
+  useSyncExternalStore(subscribe, () => `${refusedTotal(sync)}|${sync?.log.problem ?? ''}`)
   return {
     sync,
-    status: sync?.room?.status,
+    status,
     rejections: [...(sync?.log.log.rejections ?? [])],
     problem: sync?.log.problem,
   }
+}
+
+function refusedTotal(sync: SpaceSync | undefined): number {
+  let total = 0
+  for (const count of sync?.log.log.rejections.values() ?? []) total += count
+  return total
 }

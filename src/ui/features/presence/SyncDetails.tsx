@@ -1,6 +1,8 @@
+import type { EnvelopeRejection } from '../../../core/space/EnvelopeLog.ts'
 import type { SpaceSyncView } from '../../hooks/useSpaceSync.ts'
 
-const REASONS: Record<string, string> = {
+/** Every reason the log counts, so a new one cannot go unlabelled. */
+const REASONS: Record<EnvelopeRejection, string> = {
   malformed: 'not an envelope',
   'wrong-space': 'for another space',
   'bad-signature': 'forged or tampered',
@@ -26,7 +28,7 @@ export function SyncDetails({ view }: { readonly view: SpaceSyncView }) {
           <ul aria-label="Refused changes">
             {view.rejections.map(([reason, count]) => (
               <li key={reason}>
-                {count} {REASONS[reason] ?? reason}
+                {count} {REASONS[reason]}
               </li>
             ))}
           </ul>

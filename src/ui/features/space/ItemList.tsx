@@ -99,8 +99,7 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
       onDrop={(event) => {
         event.preventDefault()
         if (dragging !== undefined) move(dragging, indexAt(event.clientY))
-        setDragging(undefined)
-        setDropIndex(undefined)
+        endDrag()
       }}
     >
       <ol className="item-list" aria-label="Items" style={{ height: items.length * ROW_HEIGHT_PX }}>

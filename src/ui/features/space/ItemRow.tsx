@@ -41,9 +41,9 @@ export const ItemRow = memo(ItemRowView, (before, after) =>
   sameItem(before.item, after.item),
 )
 
+/** The fields a row shows or acts on; its place in the list is `position`, so `order` is not among them. */
 function sameItem(before: ItemView, after: ItemView): boolean {
-  if (before === after) return true
-  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes && before.order === after.order
+  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes
 }
 
 function ItemRowView({ session, item, title, position, selected, onOpenNotes, onDragStart, onDragEnd }: ItemRowProps) {

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react'
 import type * as Y from 'yjs'
 import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
-import { addItem, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
+import { addItem, itemCountText, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
 import { shareLink } from '../../../core/space/shareLink.ts'
@@ -120,7 +120,7 @@ function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) 
   return (
     <>
       <p className="muted count" aria-live="polite">
-        {items.length === 0 ? 'Nothing here yet.' : `${items.filter((item) => !item.done).length} of ${items.length} to do`}
+        {itemCountText(items.filter((item) => !item.done).length, items.length)}
       </p>
       <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />
       {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={session.doc} id={notesFor} onClose={() => onNotesFor(undefined)} />}
