@@ -24,7 +24,6 @@ const STATUS_REFRESH_MS = 1000
 /** Acknowledgements of what this peer has seen go out at most this often, not once per envelope. */
 const SEEN_PUBLISH_MS = 200
 const MAX_NAME_CHARS = 200
-const MAX_SEEN_AUTHORS = 1000
 
 export interface Presence {
   /** This device's did:key. */
@@ -55,7 +54,8 @@ interface PeerState {
   readonly name: string
   readonly device: string
   readonly peer: string
-  readonly seen: ReadonlyMap<string, number>
+  /** How many of this device's envelopes the peer has seen (its `seen` entry for us). */
+  readonly seenOfMine: number
 }
 
 /** y-webrtc's message type for y-protocols sync messages. */
@@ -97,19 +97,21 @@ export function sendUpdatesOverWebrtcOnly(room: Pick<Room, 'doc' | 'webrtcConns'
 }
 
 /** A remote awareness state, if it has the shape Pii peers publish. */
-export function parsePeerState(value: unknown): PeerState | undefined {
+function parsePeerState(value: unknown, me: string): PeerState | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const state = value as Record<string, unknown>
   const { name, device, peer, seen } = state
   if (typeof name !== 'string' || typeof device !== 'string' || typeof peer !== 'string') return undefined
   if (name.length > MAX_NAME_CHARS || device.length > MAX_NAME_CHARS || peer.length > MAX_NAME_CHARS) return undefined
-  const counts = new Map<string, number>()
-  if (typeof seen === 'object' && seen !== null) {
-    for (const [author, count] of Object.entries(seen as Record<string, unknown>).slice(0, MAX_SEEN_AUTHORS)) {
-      if (Number.isSafeInteger(count) && (count as number) >= 0) counts.set(author, count as number)
-    }
-  }
-  return { name, device, peer, seen: counts }
+  // Only our own entry is read: a peer's map may be as large as it likes without costing us a copy.
+  const count = typeof seen === 'object' && seen !== null && Object.hasOwn(seen, me) ? (seen as Record<string, unknown>)[me] : 0
+  return { name, device, peer, seenOfMine: typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0 }
+}
+
+/** How a peer is reached without the relay, if it is. */
+function directConnection(room: Pick<Room, 'bcConns' | 'webrtcConns'>, peer: string): 'same-browser' | 'direct' | undefined {
+  if (room.bcConns.has(peer)) return 'same-browser'
+  return room.webrtcConns.get(peer)?.connected === true ? 'direct' : undefined
 }
 
 export class WebrtcRooms implements RoomConnector {
@@ -130,11 +132,14 @@ class WebrtcRoom implements RoomConnection {
   private readonly stops: Array<() => void> = []
   private seenTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
+  /** This device's key as peers' `seen` maps name it. */
+  private readonly me: string
 
   constructor(
     private readonly request: RoomRequest,
     private readonly options: WebrtcRoomsOptions,
   ) {
+    this.me = authorKey(request.log.author)
     const room = roomName(request.secret)
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
@@ -173,7 +178,7 @@ class WebrtcRoom implements RoomConnection {
       doc: this.request.transport,
       awareness: this.provider.awareness,
       peerId: room.peerId,
-      isDirect: (peer) => room.bcConns.has(peer) || room.webrtcConns.get(peer)?.connected === true,
+      isDirect: (peer) => directConnection(room, peer) !== undefined,
     })
     this.stops.push(this.fallback.onChange(() => this.refresh()))
     this.refresh()
@@ -212,22 +217,15 @@ class WebrtcRoom implements RoomConnection {
     const room = this.provider.room
     const peers: RoomPeer[] = []
     const seenByOthers: number[] = []
-    const me = authorKey(this.request.log.author)
     for (const [clientId, value] of this.provider.awareness.getStates()) {
       if (clientId === this.provider.awareness.clientID) continue
-      const state = parsePeerState(value)
+      const state = parsePeerState(value, this.me)
       if (!state || !room) continue
-      const connection = room.bcConns.has(state.peer)
-        ? 'same-browser'
-        : room.webrtcConns.get(state.peer)?.connected
-          ? 'direct'
-          : this.fallback?.relayPeers.has(state.peer)
-            ? 'relay'
-            : undefined
+      const connection = directConnection(room, state.peer) ?? (this.fallback?.relayPeers.has(state.peer) ? 'relay' : undefined)
       // A state outlives its connection by up to 30 s; only peers reachable now are "here".
       if (!connection) continue
       peers.push({ id: state.peer, name: state.name, device: state.device, connection })
-      if (state.device !== this.options.presence.device) seenByOthers.push(state.seen.get(me) ?? 0)
+      if (state.device !== this.options.presence.device) seenByOthers.push(state.seenOfMine)
     }
     peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
     const seenNow = Math.max(0, ...seenByOthers)
@@ -238,7 +236,7 @@ class WebrtcRoom implements RoomConnection {
         online: this.options.connectivity.online(),
         relayConnected: this.signalingConnections().some((signaling) => signaling.connected) || this.fallback?.connected === true,
         peers: peers.length,
-        unseen: unseenChanges(this.request.log.log.authoredCount(me), [...seenByOthers, this.request.seenByOthers.read()]),
+        unseen: unseenChanges(this.request.log.log.authoredCount(this.me), [seenNow, this.request.seenByOthers.read()]),
       }),
     }
     const statusJson = JSON.stringify(status)

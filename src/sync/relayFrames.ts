@@ -15,11 +15,11 @@ const KEY_BYTES = 32
 const IV_BYTES = 12
 const TAG_BYTES = 16
 /** Plaintext per frame: ~256 KiB of base64, a quarter of the relay's default 1 MiB frame limit. */
-export const MAX_PLAINTEXT_BYTES = 192 * 1024
+const MAX_PLAINTEXT_BYTES = 192 * 1024
 export const PART_BYTES = MAX_PLAINTEXT_BYTES - 64 // room for the part header
-export const MAX_DATA_CHARS = 4 * Math.ceil((IV_BYTES + MAX_PLAINTEXT_BYTES + TAG_BYTES) / 3)
+const MAX_DATA_CHARS = 4 * Math.ceil((IV_BYTES + MAX_PLAINTEXT_BYTES + TAG_BYTES) / 3)
 export const MAX_FRAME_CHARS = MAX_DATA_CHARS + 4096
-export const PEER_ID = /^[\w-]{1,64}$/
+const PEER_ID = /^[\w-]{1,64}$/
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /** 32 bytes → a non-extractable AES-GCM key for RelayFallback. */
 export async function importRelayKey(bytes: Uint8Array): Promise<CryptoKey> {
@@ -49,7 +49,8 @@ export async function sealFrame(key: CryptoKey, topic: string, from: string, to:
   const data = new Uint8Array(IV_BYTES + ciphertext.length)
   data.set(iv)
   data.set(ciphertext, IV_BYTES)
-  return JSON.stringify(to === undefined ? { type: 'publish', topic, from, data: toBase64(data) } : { type: 'publish', topic, from, to, data: toBase64(data) })
+  // JSON.stringify leaves out a `to` that is undefined: a broadcast has no `to` field.
+  return JSON.stringify({ type: 'publish', topic, from, to, data: toBase64(data) })
 }
 
 /** The plaintext of a publish frame, or undefined when it is not base64 or was not sealed with this key, topic and addressing. */
