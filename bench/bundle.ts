@@ -18,6 +18,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build, type Plugin, type Rolldown } from 'vite'
+import { textTable } from './harness.ts'
 
 const REPO_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 /** Per-process so two concurrent runs (or a served dist/app) never clobber each other. */
@@ -225,14 +226,7 @@ function dependencyGroups(jsFiles: readonly RouteFile[], chunks: ReadonlyMap<str
 
 const kb = (bytes: number): string => (bytes / BYTES_PER_KB).toFixed(1)
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0)
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  // First column reads as a label (left-aligned), the rest are numbers (right-aligned).
-  const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
-}
+const TABLE_STYLE = { labelColumns: 1, rule: true }
 
 interface Report {
   files: RouteFile[]
@@ -263,19 +257,21 @@ function printReport(report: Report): void {
   const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-')
   console.log(`\nFirst route files (gzip level ${GZIP_LEVEL}, 1 KB = ${BYTES_PER_KB} B)\n`)
   console.log(
-    table(
+    textTable(
       ['file', 'kind', 'raw KB', 'gzip KB'],
       [
         ...files.map((f) => [f.fileName, f.kind, kb(f.rawBytes), kb(f.gzipBytes)]),
         ['total', '', kb(sum(files.map((f) => f.rawBytes))), kb(totalGzip)],
       ],
+      TABLE_STYLE,
     ),
   )
   console.log('\nJS by dependency (rendered = tree-shaken, pre-minify bytes; gzip = chunk gzip split by rendered share)\n')
   console.log(
-    table(
+    textTable(
       ['group', 'modules', 'rendered KB', 'est. gzip KB', '% of JS gzip'],
       groups.map((g) => [g.name, String(g.modules), kb(g.renderedBytes), kb(g.gzipEstimate), pct(g.gzipEstimate, jsGzip)]),
+      TABLE_STYLE,
     ),
   )
   console.log(

@@ -20,7 +20,7 @@ import { percentile } from './stats.ts'
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS_FILE = join(REPO, 'bench/results/fuzz-relay.json')
 const FRAMES = wholeNumberFromEnv('FUZZ_FRAMES', 100_000)
-const SEED = Number(process.env.FUZZ_SEED ?? 1)
+const SEED = wholeNumberFromEnv('FUZZ_SEED', 1)
 const PARALLEL = 32
 
 async function heapMiB(httpUrl: string): Promise<number> {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       crashes: relay.hasExited() ? 1 : 0,
       innocentQuietMs: { p50: percentile(quietLatencies, 50), p99: percentile(quietLatencies, 99) },
       innocentAfterAttack: { delivered: afterLatencies.length },
-      innocentDuringAttackMs: { p50: percentile(attackLatencies, 50), p99: percentile(attackLatencies, 99), max: Math.max(...attackLatencies), samples: attackLatencies.length },
+      innocentDuringAttackMs: { p50: percentile(attackLatencies, 50), p99: percentile(attackLatencies, 99), max: attackLatencies.length > 0 ? Math.max(...attackLatencies) : Number.NaN, samples: attackLatencies.length },
       rssMiB: { before: rssBefore, peak: rssPeak, after: rssAfter },
       heapUsedMiB: { before: heapBefore, after: heapAfter },
       afterAttack: health,

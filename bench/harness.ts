@@ -42,3 +42,25 @@ export async function serveLocally(handler: RequestListener): Promise<LocalServe
       }),
   }
 }
+
+/**
+ * A plain-text table: columns padded to their widest cell, the first
+ * `labelColumns` left-aligned and the rest (numbers) right-aligned, with a
+ * dashed rule under the header if asked.
+ */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], { labelColumns = 0, rule = false } = {}): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column < labelColumns ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')
+  return [line(header), ...(rule ? [widths.map((width) => '-'.repeat(width)).join('  ')] : []), ...rows.map(line)].join('\n')
+}
+
+/**
+ * Page errors a benchmark page may raise without its numbers being wrong:
+ * workbox-window's register() throws "reading 'waiting'" when service workers
+ * are blocked (the benches block them), and y-webrtc's glareToken TypeError
+ * (bench/coldsync/nodePeer.ts) is its own bug and harmless to sync.
+ */
+export function isExpectedPageError(message: string): boolean {
+  return message.includes("reading 'waiting'") || message.includes("'glareToken'")
+}

@@ -28,7 +28,7 @@ import { chromium, type BrowserContext, type Page } from '@playwright/test'
 import { build } from 'vite'
 import { launchOptions } from '../e2e/chromium.ts'
 import { StaticSite } from '../src/server/staticSite.ts'
-import { serveLocally, wholeNumberFromEnv, withTimeout, type LocalServer } from './harness.ts'
+import { serveLocally, textTable, wholeNumberFromEnv, withTimeout, type LocalServer } from './harness.ts'
 import { median, percentile } from './stats.ts'
 import { BARE_COUNT_ID, BARE_MARK, CASES, type SeededCase } from './open/api.ts'
 
@@ -293,16 +293,13 @@ function table(results: readonly CaseResult[], runs: number): string {
       ]
     }),
   )
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ')
   const described = results.map((r) => `  ${r.seeded.key}: ${CASES.find((c) => c.key === r.seeded.key)?.label ?? ''}, ${(r.seeded.bytes / 1024).toFixed(0)} KiB stored`)
   return [
     `Open a space: navigation start → items rendered (median of ${runs} loads each, after a warm-up; alternating ours/bare).`,
     ...described,
     `  script ms = navigation start → DOMContentLoaded (page script fetched, parsed, run). Targets: ours ≤ ${TARGET_MS} ms and ≤ ${TARGET_RATIO}× bare.`,
     '',
-    line(header),
-    ...rows.map(line),
+    textTable(header, rows),
   ].join('\n')
 }
 

@@ -27,7 +27,7 @@ import type { WebSocket } from 'ws'
 import { closeAll } from './relay/clients.ts'
 import { holdIdle, measureIdleMemory, type IdleHold, type IdleMemory } from './relay/idle.ts'
 import { killAllChildrenSync, SERVER_KINDS, startServer, type ServerChild, type ServerKind } from './relay/servers.ts'
-import { wholeNumberFromEnv } from './harness.ts'
+import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { PAYLOAD_CHARS, runTrial, type TrialOptions, type TrialResult } from './relay/throughput.ts'
 
@@ -178,10 +178,6 @@ const fixed = (value: number, digits: number): string => (Number.isFinite(value)
 const roundNumbers = (_key: string, value: unknown): unknown =>
   typeof value === 'number' && !Number.isInteger(value) && Number.isFinite(value) ? Number(value.toFixed(3)) : value
 
-function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')
-}
-
 function throughputTable(comparisons: readonly Comparison[]): string {
   const header = ['subs', 'server', 'deliveries/s', 'p50 ms', 'p99 ms', 'server cpu% (sys)', 'loadgen cpu%', 'ratio d/s', 'ratio p99']
   const rows = comparisons.flatMap((c) =>
@@ -197,8 +193,7 @@ function throughputTable(comparisons: readonly Comparison[]): string {
       r.server === 'ours' ? fixed(c.p99Ratio, 2) : '',
     ]),
   )
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => (cells[i] ?? '').length)))
-  return [row(header, widths), ...rows.map((cells) => row(cells, widths))].join('\n')
+  return textTable(header, rows, { labelColumns: 2 })
 }
 
 /** CPU at or above this share of a core means that process, not the other, set the rate. */

@@ -33,10 +33,11 @@ import { launchOptions } from '../e2e/chromium.ts'
 import { startPiiServer } from '../src/server/PiiServer.ts'
 import { median, percentile } from './stats.ts'
 import { startBaselineSite } from './sync/baselineSite.ts'
-import { wholeNumberFromEnv } from './harness.ts'
+import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { clockOffset, type ClockOffset } from './sync/clock.ts'
 import { firstTraceAfter } from './sync/trace.ts'
-import { openBaselinePair, openOursPair, type Pair, type Variant } from './sync/pairs.ts'
+import type { Variant } from './sync/api.ts'
+import { openBaselinePair, openOursPair, type Pair } from './sync/pairs.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const APP_ROOT = join(REPO, 'dist/app')
@@ -209,8 +210,9 @@ interface Verdict {
 }
 
 function verdict(sides: Record<Variant, SideResult>): Verdict {
-  const p50OffsetMs = sides.ours.p50 - sides.baseline.p50
-  const p99OffsetMs = sides.ours.p99 - sides.baseline.p99
+  // Decided on the printed (two-decimal) values, so the RESULT line never contradicts its verdict.
+  const p50OffsetMs = Number((sides.ours.p50 - sides.baseline.p50).toFixed(2))
+  const p99OffsetMs = Number((sides.ours.p99 - sides.baseline.p99).toFixed(2))
   return { p50OffsetMs, p99OffsetMs, met: p50OffsetMs <= TARGET_P50_OFFSET_MS && p99OffsetMs <= TARGET_P99_OFFSET_MS }
 }
 
@@ -220,13 +222,10 @@ function table(sides: Record<Variant, SideResult>, result: Verdict, edits: numbe
     const side = sides[variant]
     return [variant, ms2(side.p50), ms2(side.p90), ms2(side.p99), ms2(side.mean), ms2(side.min), ms2(side.max), ms2(side.aMs), ms2(side.wireMs), ms2(side.bMs)]
   })
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ')
   return [
     `Live sync: edit on browser A → row in browser B's DOM, over WebRTC through the relay (${edits} edits per side, alternating, after ${WARMUP_EDITS} warm-up each).`,
     '',
-    line(header),
-    ...rows.map(line),
+    textTable(header, rows),
     '',
     'A / wire / B: medians of edit → data-channel send on A, send → receive on B, receive → row in B\'s DOM (they need not add up to p50).',
     `p50 offset ${ms2(result.p50OffsetMs)} ms (target ≤ ${TARGET_P50_OFFSET_MS}), p99 offset ${ms2(result.p99OffsetMs)} ms (target ≤ ${TARGET_P99_OFFSET_MS}): ${result.met ? 'met' : 'missed'}.`,

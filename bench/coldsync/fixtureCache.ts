@@ -13,7 +13,7 @@ import type { Fixture } from './fixture.ts'
 
 const MAGIC = 'pii coldsync fixture v1'
 
-export function encodeFixture(key: string, fixture: Fixture): Uint8Array {
+function encodeFixture(key: string, fixture: Fixture): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarString(encoder, MAGIC)
   encoding.writeVarString(encoder, key)
@@ -33,7 +33,7 @@ export function encodeFixture(key: string, fixture: Fixture): Uint8Array {
 }
 
 /** The fixture, or undefined when the bytes are not a fixture made under `key`. */
-export function decodeFixture(bytes: Uint8Array, key: string): Fixture | undefined {
+function decodeFixture(bytes: Uint8Array, key: string): Fixture | undefined {
   try {
     const decoder = decoding.createDecoder(bytes)
     if (decoding.readVarString(decoder) !== MAGIC || decoding.readVarString(decoder) !== key) return undefined

@@ -6,13 +6,12 @@
  * a fast wrong answer cannot pass.
  */
 import type { Browser, Page } from '@playwright/test'
-import { withTimeout } from '../harness.ts'
-import { BASELINE_COUNT_ID, BASELINE_ITEMS_ID } from '../sync/api.ts'
+import { isExpectedPageError, withTimeout } from '../harness.ts'
+import { BASELINE_COUNT_ID, type Variant } from '../sync/api.ts'
+import { BASELINE_TITLES, OURS_TITLES } from '../sync/probe.ts'
 import { installTrace, receiveSummary, type ReceiveSummary } from '../sync/trace.ts'
 import { installPageChunking, PAGE_CHUNKING_ARGS } from './chunking.ts'
 import { coldSyncDone, watchCountLine } from './probe.ts'
-
-export type Variant = 'ours' | 'baseline'
 
 export interface JoinTarget {
   readonly variant: Variant
@@ -40,8 +39,8 @@ export interface JoinSample {
 const COUNT_SELECTOR: Record<Variant, string> = { ours: 'p.count', baseline: `#${BASELINE_COUNT_ID}` }
 
 async function shownTitle(page: Page, variant: Variant): Promise<string> {
-  if (variant === 'ours') return page.locator('ol[aria-label="Items"] input[aria-label="Item title"]').first().inputValue()
-  return (await page.locator(`#${BASELINE_ITEMS_ID} > li`).last().textContent()) ?? ''
+  if (variant === 'ours') return page.locator(OURS_TITLES).first().inputValue()
+  return (await page.locator(BASELINE_TITLES).last().textContent()) ?? ''
 }
 
 
@@ -56,9 +55,7 @@ export async function timeJoin(browser: Browser, target: JoinTarget, options: Jo
     await context.addInitScript(watchCountLine, [COUNT_SELECTOR[target.variant], target.countText] as const)
     const page = await context.newPage()
     page.on('pageerror', (error) => {
-      // workbox-window's register() throws "reading 'waiting'" when service workers are blocked: expected here.
-      // y-webrtc's glareToken TypeError (see nodePeer.ts) is its bug, harmless to the join, on either page.
-      if (!error.message.includes("reading 'waiting'") && !error.message.includes("'glareToken'")) errors.push(error.message)
+      if (!isExpectedPageError(error.message)) errors.push(error.message)
     })
     await page.goto(target.url)
     const ms = await withTimeout(page.evaluate(coldSyncDone), options.timeoutMs, 'the join').catch(() => Number.NaN)

@@ -15,8 +15,6 @@ import { installNodeChunking } from './chunking.ts'
 ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 
 export interface ServingPeer {
-  /** WebRTC connections open right now. */
-  connections(): number
   destroy(): void
 }
 
@@ -59,7 +57,6 @@ export async function servePeer(options: PeerOptions): Promise<ServingPeer> {
   // The room exists once its key is derived from the password; only then does the peer answer anyone.
   await provider.key
   return {
-    connections: () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected).length,
     destroy: () => {
       provider.destroy()
       doc.destroy()

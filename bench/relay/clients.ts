@@ -19,11 +19,11 @@ export async function connect(url: string): Promise<WebSocket> {
   return socket
 }
 
-export function sendJson(socket: WebSocket, message: object): void {
+function sendJson(socket: WebSocket, message: object): void {
   socket.send(JSON.stringify(message))
 }
 
-export function rawText(data: RawData): string {
+function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8')
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
   return Buffer.from(data).toString('utf8')

@@ -46,7 +46,7 @@ export interface IdleHold {
 }
 
 /** The soft limit on open files, which the relay child inherits from this process. */
-export function openFileLimit(): number {
+function openFileLimit(): number {
   const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
   if (!match?.[1] || match[1] === 'unlimited') return Number.POSITIVE_INFINITY
   return Number(match[1])

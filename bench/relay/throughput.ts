@@ -35,7 +35,7 @@ export interface TrialResult {
   readonly generatorCpuPercent: number
 }
 
-export const TOPIC = 'bench'
+const TOPIC = 'bench'
 /** 768 random bytes as base64: 1,024 characters, like an encrypted sync message. */
 const PAYLOAD = randomBytes(768).toString('base64')
 export const PAYLOAD_CHARS = PAYLOAD.length

@@ -8,6 +8,9 @@
 export const BASELINE_COUNT_ID = 'count'
 export const BASELINE_ITEMS_ID = 'items'
 
+/** The two pages every sync benchmark compares. */
+export type Variant = 'ours' | 'baseline'
+
 /** Query parameters of the baseline page's URL. */
 export interface BaselineParams {
   /** The relay's WebSocket URL (y-webrtc signaling). */

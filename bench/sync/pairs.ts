@@ -7,14 +7,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
-import { baselineUrl } from './api.ts'
+import { isExpectedPageError } from '../harness.ts'
+import { baselineUrl, type Variant } from './api.ts'
 import { installTrace } from './trace.ts'
 import { awaitSeen, baselineAdd, BASELINE_TITLES, installSeenProbe, OURS_TITLES, pinListToEnd, submitNewItem } from './probe.ts'
 
 /** WebRTC on one machine connects in well under a second; far above that, something is broken. */
 const CONNECT_TIMEOUT_MS = 30_000
-
-export type Variant = 'ours' | 'baseline'
 
 export interface Pair {
   readonly variant: Variant
@@ -31,21 +30,55 @@ export interface Pair {
   close(): Promise<void>
 }
 
+/** Both pages of a pair, each in its own Chromium process, with the page errors they raise. */
+interface Pages {
+  readonly a: Page
+  readonly b: Page
+  readonly errors: string[]
+  close(): Promise<void>
+}
+
 /**
  * Fresh contexts: no stored spaces or keys; service workers blocked so no
  * precache download competes with sync. Page errors are collected: a run
  * with any fails (bench/sync.ts checks), since its numbers could be wrong.
  */
-async function newPage(browser: Browser, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ serviceWorkers: 'block' })
-  await context.addInitScript(installTrace)
-  const page = await context.newPage()
-  // workbox-window's register() throws "reading 'waiting'" when service workers are blocked: expected here.
-  // y-webrtc's glareToken TypeError (bench/coldsync/nodePeer.ts) is its own bug and harmless to sync.
-  page.on('pageerror', (error) => {
-    if (!error.message.includes("reading 'waiting'") && !error.message.includes("'glareToken'")) errors.push(error.message)
-  })
-  return { context, page }
+async function openPages(browserA: Browser, browserB: Browser): Promise<Pages> {
+  const errors: string[] = []
+  const open = async (browser: Browser): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ serviceWorkers: 'block' })
+    await context.addInitScript(installTrace)
+    const page = await context.newPage()
+    page.on('pageerror', (error) => {
+      if (!isExpectedPageError(error.message)) errors.push(error.message)
+    })
+    return { context, page }
+  }
+  const a = await open(browserA)
+  const b = await open(browserB)
+  return {
+    a: a.page,
+    b: b.page,
+    errors,
+    close: async () => {
+      await a.context.close()
+      await b.context.close()
+    },
+  }
+}
+
+/** A pair once both pages are in the room: B starts recording when rows show (selector: its rows' titles). */
+async function pairOf(variant: Variant, pages: Pages, titles: string, steps: Pick<Pair, 'edit' | 'prepareNext'>): Promise<Pair> {
+  await pages.b.evaluate(installSeenProbe, titles)
+  return {
+    variant,
+    a: pages.a,
+    b: pages.b,
+    errors: pages.errors,
+    ...steps,
+    seen: (title, timeoutMs) => pages.b.evaluate(awaitSeen, [title, timeoutMs] as const),
+    close: () => pages.close(),
+  }
 }
 
 /**
@@ -54,37 +87,24 @@ async function newPage(browser: Browser, errors: string[]): Promise<{ context: B
  * "direct" (WebRTC, not the relay fallback).
  */
 export async function openOursPair(browserA: Browser, browserB: Browser, appUrl: string): Promise<Pair> {
-  const errors: string[] = []
-  const a = await newPage(browserA, errors)
-  const b = await newPage(browserB, errors)
-  const { page: pageA } = a
-  const { page: pageB } = b
-  await pageA.goto(appUrl)
-  await pageA.getByLabel('New space name').fill('Sync bench')
-  await pageA.getByRole('button', { name: 'Create space' }).click()
-  await pageA.getByRole('button', { name: 'Share' }).click()
-  const link = await pageA.getByRole('textbox', { name: 'Share link' }).inputValue()
-  await pageA.keyboard.press('Escape')
-  await pageB.goto(link)
-  await Promise.all([waitForDirectPeer(pageA), waitForDirectPeer(pageB)])
-  await pageB.evaluate(installSeenProbe, OURS_TITLES)
-  return {
-    variant: 'ours',
-    a: pageA,
-    b: pageB,
-    errors,
+  const pages = await openPages(browserA, browserB)
+  const { a, b } = pages
+  await a.goto(appUrl)
+  await a.getByLabel('New space name').fill('Sync bench')
+  await a.getByRole('button', { name: 'Create space' }).click()
+  await a.getByRole('button', { name: 'Share' }).click()
+  const link = await a.getByRole('textbox', { name: 'Share link' }).inputValue()
+  await a.keyboard.press('Escape')
+  await b.goto(link)
+  await Promise.all([waitForDirectPeer(a), waitForDirectPeer(b)])
+  return pairOf('ours', pages, OURS_TITLES, {
     edit: async (title) => {
       // Typing is not timed: the edit is made when the form is submitted.
-      await pageA.getByLabel('New item').fill(title)
-      return pageA.evaluate(submitNewItem)
+      await a.getByLabel('New item').fill(title)
+      return a.evaluate(submitNewItem)
     },
-    seen: (title, timeoutMs) => pageB.evaluate(awaitSeen, [title, timeoutMs] as const),
-    prepareNext: () => pageB.evaluate(pinListToEnd),
-    close: async () => {
-      await a.context.close()
-      await b.context.close()
-    },
-  }
+    prepareNext: () => b.evaluate(pinListToEnd),
+  })
 }
 
 async function waitForDirectPeer(page: Page): Promise<void> {
@@ -94,27 +114,14 @@ async function waitForDirectPeer(page: Page): Promise<void> {
 /** Baseline: both pages open the same room (random name and password) and wait for their WebRTC connection. */
 export async function openBaselinePair(browserA: Browser, browserB: Browser, origin: string, relayUrl: string): Promise<Pair> {
   const params = { relay: relayUrl, room: `bench-sync-${randomBytes(8).toString('hex')}`, password: randomBytes(16).toString('hex') }
-  const errors: string[] = []
-  const a = await newPage(browserA, errors)
-  const b = await newPage(browserB, errors)
-  const { page: pageA } = a
-  const { page: pageB } = b
-  await Promise.all([pageA.goto(baselineUrl(origin, params)), pageB.goto(baselineUrl(origin, params))])
+  const pages = await openPages(browserA, browserB)
+  const { a, b } = pages
+  await Promise.all([a.goto(baselineUrl(origin, params)), b.goto(baselineUrl(origin, params))])
   const connected = () => (window.syncBaseline?.webrtcPeers() ?? 0) > 0
-  await Promise.all([pageA.waitForFunction(connected, undefined, { timeout: CONNECT_TIMEOUT_MS }), pageB.waitForFunction(connected, undefined, { timeout: CONNECT_TIMEOUT_MS })])
-  await pageB.evaluate(installSeenProbe, BASELINE_TITLES)
-  return {
-    variant: 'baseline',
-    a: pageA,
-    b: pageB,
-    errors,
-    edit: (title) => pageA.evaluate(baselineAdd, title),
-    seen: (title, timeoutMs) => pageB.evaluate(awaitSeen, [title, timeoutMs] as const),
+  await Promise.all([a.waitForFunction(connected, undefined, { timeout: CONNECT_TIMEOUT_MS }), b.waitForFunction(connected, undefined, { timeout: CONNECT_TIMEOUT_MS })])
+  return pairOf('baseline', pages, BASELINE_TITLES, {
+    edit: (title) => a.evaluate(baselineAdd, title),
     // The baseline renders the newest rows itself; nothing to do.
     prepareNext: () => Promise.resolve(),
-    close: async () => {
-      await a.context.close()
-      await b.context.close()
-    },
-  }
+  })
 }

@@ -9,9 +9,11 @@
  * bench checks that by calibrating each page against Node's clock.
  */
 
+import { BASELINE_ITEMS_ID } from './api.ts'
+
 /** Row titles on each page: the app's title inputs in the Items list, the baseline's list items. */
 export const OURS_TITLES = 'ol[aria-label="Items"] input[aria-label="Item title"]'
-export const BASELINE_TITLES = '#items > li'
+export const BASELINE_TITLES = `#${BASELINE_ITEMS_ID} > li`
 
 interface SeenProbe {
   readonly seen: Map<string, number>
