@@ -1,7 +1,7 @@
 /** Peers for multi-browser specs: each in its own Chromium process, as separate devices are. */
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { launchOptions } from './chromium.ts'
-import { expect, isNetworkNoise, itemTitles } from './fixtures.ts'
+import { expect, itemTitles, watchProblems } from './fixtures.ts'
 
 export interface Peer {
   readonly browser: Browser
@@ -21,10 +21,7 @@ export async function launchPeer(baseURL: string, initScript?: () => void): Prom
 }
 
 export function watch(peer: Peer): void {
-  peer.page.on('pageerror', (error) => peer.problems.push(`page error: ${error.message}`))
-  peer.page.on('console', (message) => {
-    if (message.type() === 'error' && !isNetworkNoise(message.text())) peer.problems.push(`console error: ${message.text()}`)
-  })
+  watchProblems(peer.page, peer.problems)
 }
 
 export async function closePeers(peers: readonly Peer[]): Promise<void> {
@@ -40,12 +37,7 @@ export async function shareLinkOf(page: Page): Promise<string> {
   return link
 }
 
-export async function addItem(page: Page, title: string): Promise<void> {
-  await page.getByLabel('New item').fill(title)
-  await page.getByLabel('New item').press('Enter')
-}
-
-export async function sortedTitles(page: Page): Promise<string[]> {
+async function sortedTitles(page: Page): Promise<string[]> {
   const values = await itemTitles(page).evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))
   return values.sort()
 }

@@ -21,11 +21,7 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
   // A page error or a blocked resource (e.g. by the Content-Security-Policy) fails the test that caused it.
   page: async ({ page }, use) => {
     const problems: string[] = []
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    page.on('console', (message) => {
-      // The browser's own log of a WebSocket that cannot connect (offline, relay down) is the situation under test, not an app error.
-      if (message.type() === 'error' && !isNetworkNoise(message.text())) problems.push(`console error: ${message.text()}`)
-    })
+    watchProblems(page, problems)
     await use(page)
     expect(problems).toEqual([])
   },
@@ -49,10 +45,24 @@ export async function createSpace(page: Page, name: string): Promise<void> {
   await expect(page.getByLabel('Space name')).toHaveValue(name)
 }
 
+/** Collects the page's errors and console errors into `problems`. */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    // The browser's own log of a WebSocket that cannot connect (offline, relay down) is the situation under test, not an app error.
+    if (message.type() === 'error' && !isNetworkNoise(message.text())) problems.push(`console error: ${message.text()}`)
+  })
+}
+
+/** Adds an item through the form without waiting for it: with several peers editing, the last row may be another's. */
+export async function addItem(page: Page, title: string): Promise<void> {
+  await page.getByLabel('New item').fill(title)
+  await page.getByLabel('New item').press('Enter')
+}
+
 export async function addItems(page: Page, titles: readonly string[]): Promise<void> {
   for (const title of titles) {
-    await page.getByLabel('New item').fill(title)
-    await page.getByLabel('New item').press('Enter')
+    await addItem(page, title)
     await expect(itemTitles(page).last()).toHaveValue(title)
   }
 }

@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { addItem, breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
+import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { startCapturingProxy } from '../test/helpers/capturingProxy.ts'
-import { createSpace, expect, openApp, test } from './fixtures.ts'
+import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
 
 test.describe.configure({ timeout: 120_000 })
 

@@ -6,8 +6,8 @@
 import type { Page } from '@playwright/test'
 import { ROW_HEIGHT_PX } from '../src/ui/features/space/ItemRow.tsx'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
-import { addItem, breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
-import { APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
+import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
+import { addItem, APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
 
 test.describe.configure({ timeout: 180_000 })
 

@@ -3,7 +3,7 @@ import type { SyncState } from '../../../core/space/SpaceRoom.ts'
 const changes = (count: number): string => `${count} ${count === 1 ? 'change' : 'changes'} not yet seen by any other device`
 
 /** The one line that says whether this space's changes have reached anyone else. */
-export function describeSyncState(state: SyncState): string {
+function describeSyncState(state: SyncState): string {
   switch (state.kind) {
     case 'offline':
       return state.unseen > 0 ? `Offline · ${changes(state.unseen)}` : 'Offline'
