@@ -30,6 +30,9 @@ const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 async function boot(): Promise<void> {
   const route = parseRoute(location.hash)
   uiStore.setState({ route })
+  // A share link's content can only come from peers, so their code starts loading now, alongside
+  // the UI's (loadRooms below reports a failure; this early start has nothing to add).
+  if (route.page === 'join') import('./sync/WebrtcRooms.ts').catch(() => {})
 
   const probe = await probeIndexedDb()
   if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
@@ -57,6 +60,7 @@ async function boot(): Promise<void> {
     ))
   const library = new SpaceLibrary({
     deviceDoc,
+    deviceLoaded: deviceStored.loaded,
     store,
     tabs,
     now: Date.now,
@@ -70,8 +74,8 @@ async function boot(): Promise<void> {
         setTimeout(resolve, AFTER_RENDER_FALLBACK_MS)
       }),
   })
-  // The space in the address bar starts loading now, in parallel, instead of after React mounts.
-  let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
+  // The space in the address bar starts loading (and a shared one seeking its peers) now, in parallel, instead of after React mounts.
+  let prefetched = route.page === 'space' ? library.openSpace(route.id) : route.page === 'join' ? library.join(route.id, route.secret) : undefined
   // React and the UI, most of the script, evaluate now, while IndexedDB reads
   // are in flight, rather than before they start (index.html preloads the chunk).
   const ui = import('./ui/mount.tsx')

@@ -117,7 +117,7 @@ async function newAuthor(space: SpaceId, verify: Verifier): Promise<Author & { r
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, laneKey: newLaneKey() }), did: deviceDid(key) }
+  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, laneKey: () => Promise.resolve(newLaneKey()) }), did: deviceDid(key) }
 }
 
 /** The origin of content one author receives from another: not local, so not signed again, and not forwarded. */
@@ -176,7 +176,7 @@ async function checkAndDescribe(
   Y.applyUpdate(newcomer.transport, merged)
   // A reader never edits: asked to certify its lane, it declines, which only matters to edits it never makes.
   const reader = { publicKey: new Uint8Array(32), sign: () => Promise.reject(new Error('A reader does not sign.')) }
-  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, laneKey: newLaneKey() })
+  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, laneKey: () => Promise.resolve(newLaneKey()) })
   await log.settled()
   const refused = [...log.log.rejections.values()].reduce((sum, count) => sum + count, 0)
   log.destroy()

@@ -6,8 +6,9 @@
  *
  * - Signing: each local transaction is sealed into this session's lane
  *   inside the transaction itself, with the lane key (synchronous), so its
- *   envelope is on the wire before the UI renders the edit. Until the device
- *   key has certified the lane (once, asynchronously), and past
+ *   envelope is on the wire before the UI renders the edit. Until the lane
+ *   key is made and the device key has certified it (once, asynchronously,
+ *   at prepareToSign or the first edit), and past
  *   SYNC_SEALS_PER_RUN seals in one synchronous run of code, transactions are
  *   queued and merged into one envelope right after that run: a burst costs
  *   few signatures and no edit ever waits on a timer.
@@ -53,9 +54,20 @@ export interface SignedLogOptions {
   readonly transport: Y.Doc
   readonly author: LogAuthor
   readonly verify: Verifier
-  /** This session's lane key: newLaneKey(), made for this log and used by nothing else. */
-  readonly laneKey: LaneKey
+  /**
+   * Makes this session's lane key (newLaneKey(), used by nothing else). The
+   * log asks at the first edit or at prepareToSign, whichever comes first,
+   * and again only if that attempt failed: noble's first key costs tens of
+   * ms of main thread, which must not land while a joining space waits for
+   * its content.
+   */
+  readonly laneKey: () => Promise<LaneKey>
   readonly checkpointEvery?: number
+}
+
+interface CertifiedLane {
+  readonly key: LaneKey
+  readonly certificate: Uint8Array
 }
 
 /** An authentic envelope this session holds and will put back if someone deletes it. */
@@ -77,7 +89,6 @@ export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
 
 export class SignedLog {
   readonly log: EnvelopeLog
-  readonly lane: Uint8Array
   /** This device's public key: the author of every envelope this session seals. */
   readonly author: Uint8Array
   /** A signing failure (e.g. the key became unavailable); the unsigned changes stay queued. */
@@ -89,9 +100,9 @@ export class SignedLog {
   private laneUpdates: Uint8Array[] = []
   private laneWires: Uint8Array[] = []
   private unsigned: Uint8Array[] = []
-  /** The device key's signature of this lane, once it is there. */
-  private certificate: Uint8Array | undefined
-  private certifying: Promise<Uint8Array> | undefined
+  /** The lane key and the device key's signature of it, once both are there. */
+  private lane: CertifiedLane | undefined
+  private certifying: Promise<CertifiedLane> | undefined
   /** Seals in the current synchronous run of code (until its microtasks). */
   private sealsThisRun = 0
   private signing: Promise<void> | undefined
@@ -105,14 +116,21 @@ export class SignedLog {
   constructor(private readonly options: SignedLogOptions) {
     this.log = new EnvelopeLog(options.space, options.verify)
     this.author = options.author.publicKey
-    this.lane = options.laneKey.publicKey
-    // Certified now, so the first edit is already sealed in its own transaction.
-    this.certify().catch(() => {})
     this.envelopes = transportEnvelopes(options.transport)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present = this.envelopes.toArray().filter(isWire)
     if (present.length > 0) this.receive(present, [])
+  }
+
+  /**
+   * Makes and certifies the lane key now, so the first edit is sealed in its
+   * own transaction; without this the first edit does it (and waits for it).
+   * Resolves once done; a failure is reported by the edit that next needs
+   * the key, which asks again.
+   */
+  async prepareToSign(): Promise<void> {
+    if (!this.destroyed) await this.certify().catch(() => {})
   }
 
   /** Called on every change of counts, rejections or problems. */
@@ -161,18 +179,18 @@ export class SignedLog {
 
   private queueForSigning(update: Uint8Array): void {
     this.unsigned.push(update)
-    if (this.certificate && !this.signing && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
+    if (this.lane && !this.signing && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
     else this.signing ??= this.sealLater()
   }
 
-  private certify(): Promise<Uint8Array> {
-    const { author, space } = this.options
-    this.certifying ??= author
-      .sign(laneCertificateMessage(space, author.publicKey, this.lane))
-      .then((certificate) => {
+  private certify(): Promise<CertifiedLane> {
+    const { author, space, laneKey } = this.options
+    this.certifying ??= laneKey()
+      .then(async (key) => {
+        const certificate = await author.sign(laneCertificateMessage(space, author.publicKey, key.publicKey))
         if (certificate.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
-        this.certificate = certificate
-        return certificate
+        this.lane = { key, certificate }
+        return this.lane
       })
       .catch((error: unknown) => {
         // Whatever failed, signing or its result, the next edit asks again: the key may be back by then.
@@ -197,11 +215,11 @@ export class SignedLog {
   }
 
   private sealUnsigned(): void {
-    if (this.unsigned.length === 0 || this.destroyed || !this.certificate) return
+    if (this.unsigned.length === 0 || this.destroyed || !this.lane) return
     const updates = this.unsigned
     this.unsigned = []
     try {
-      this.seal(EnvelopeKind.change, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.certificate)
+      this.seal(EnvelopeKind.change, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.lane)
       this.problem = undefined
       // After this run of code: the change is already on the wire by then.
       if (this.checkpointDue()) this.compacting ??= Promise.resolve().then(() => this.sealCheckpoint())
@@ -216,20 +234,21 @@ export class SignedLog {
   /** Seals the lane's updates so far into one checkpoint; a failure leaves the tail as it is, to try again after the next edit. */
   private sealCheckpoint(): void {
     this.compacting = undefined
-    if (this.destroyed || !this.certificate || !this.checkpointDue()) return
+    if (this.destroyed || !this.lane || !this.checkpointDue()) return
     try {
-      this.seal(EnvelopeKind.checkpoint, Y.mergeUpdates(this.laneUpdates), this.certificate)
+      this.seal(EnvelopeKind.checkpoint, Y.mergeUpdates(this.laneUpdates), this.lane)
     } catch (error) {
       this.problem = `The log could not be compacted: ${error instanceof Error ? error.message : String(error)}`
       this.emit()
     }
   }
 
-  private seal(kind: EnvelopeKind, update: Uint8Array, certificate: Uint8Array): void {
-    const { author, space, laneKey } = this.options
-    const seq = this.log.nextSeq(author.publicKey, this.lane)
+  private seal(kind: EnvelopeKind, update: Uint8Array, { key, certificate }: CertifiedLane): void {
+    const { author, space } = this.options
+    const lane = key.publicKey
+    const seq = this.log.nextSeq(author.publicKey, lane)
     const checkpoint = kind === EnvelopeKind.checkpoint
-    const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane: this.lane, certificate, seq, prev: this.log.head(author.publicKey, this.lane) }, laneKey.sign)
+    const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane, certificate, seq, prev: this.log.head(author.publicKey, lane) }, key.sign)
     this.log.append(envelope)
     const superseded = checkpoint ? new Set(this.laneWires) : undefined
     if (superseded) {

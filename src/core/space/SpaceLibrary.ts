@@ -46,6 +46,8 @@ export interface SpaceSession {
 
 export interface SpaceLibraryDeps {
   readonly deviceDoc: Y.Doc
+  /** Resolves once `deviceDoc` holds what storage had: a space's sync reads its list entry only after. Absent: loaded already. */
+  readonly deviceLoaded?: Promise<void>
   readonly store: DocStore
   readonly tabs: DocTransport
   readonly now: () => number
@@ -54,7 +56,7 @@ export interface SpaceLibraryDeps {
   readonly verify: Verifier
   /** Network sync, loaded when the first space starts syncing; without it spaces stay on this device (and its tabs). */
   readonly rooms?: () => Promise<RoomConnector>
-  /** Resolves once what a change just rendered is on screen; sync starts after a space's content is painted. */
+  /** Resolves once what a change just rendered is on screen; sync starts after a space's stored content is painted. */
   readonly afterRender?: () => Promise<void>
 }
 
@@ -66,6 +68,11 @@ export function spaceDocName(id: SpaceId): string {
 /** Storage name of a space's envelope log (its transport doc). */
 export function spaceLogName(id: SpaceId): string {
   return `pii-log-${id}`
+}
+
+/** Resolves at the doc's next change (from storage, another tab or a peer). */
+function firstUpdate(doc: Y.Doc): Promise<void> {
+  return new Promise((resolve) => doc.once('update', () => resolve()))
 }
 
 class OpenSpace implements SpaceSession {
@@ -91,6 +98,8 @@ class OpenSpace implements SpaceSession {
     private readonly onRelease: (space: OpenSpace) => void,
     /** A copy of this space still closing in this tab: its room must be gone before this one joins. */
     private readonly previous: Promise<void>,
+    /** Resolves once the space's entry in the device's list (its secret) is there to read. */
+    private readonly listed: Promise<void>,
   ) {
     // Undo covers this tab's own edits only; a collaborator's change is never undone from here.
     this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500 })
@@ -116,16 +125,23 @@ class OpenSpace implements SpaceSession {
    */
   private async startSync(): Promise<SpaceSync> {
     // A space shows from disk before its log loads or its peers are sought; edits made meanwhile are signed by `reconcile`.
-    await Promise.all([this.previous, this.deps.afterRender?.()])
+    // With nothing stored (a space just joined) there is nothing to paint: its content can only come from peers, so they are sought at once.
+    const nothingStored = this.doc.store.clients.size === 0
+    await Promise.all([this.previous, this.listed, nothingStored ? undefined : this.deps.afterRender?.()])
     // A space opened only to be released (a rename from the list) fetches no sync code.
     if (this.closed) throw new Error('The space was closed before its sync started.')
-    const [author, rooms, { newLaneKey }] = await Promise.all([this.deps.author, this.deps.rooms?.(), import('./laneKey.ts')])
+    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
     if (this.closed) throw new Error('The space was closed before its sync started.')
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify, laneKey: newLaneKey() })
+    const laneKey = () => import('./laneKey.ts').then(({ newLaneKey }) => newLaneKey())
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify, laneKey })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }
     if (this.removed) return this.running
+    // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs
+    // tens of ms of main thread): a stored space is painted by now; a just-joined one waits for its content.
+    const quiet = nothingStored ? firstUpdate(this.doc).then(() => this.deps.afterRender?.()) : undefined
+    void Promise.resolve(quiet).then(() => log.prepareToSign())
     this.storedLog = this.deps.store.attach(spaceLogName(this.id), this.transport)
     void this.storedLog.loaded.then(async () => {
       if (this.removed || this.closed) return
@@ -216,12 +232,16 @@ export class SpaceLibrary {
   }
 
   openSpace(id: SpaceId): SpaceSession {
+    return this.openListed(id, this.deps.deviceLoaded ?? Promise.resolve())
+  }
+
+  private openListed(id: SpaceId, listed: Promise<void>): SpaceSession {
     const existing = this.open.get(id)
     if (existing) {
       existing.references++
       return existing
     }
-    const space = new OpenSpace(id, this.deps, (released) => void this.closeSpace(released), this.closing.get(id) ?? Promise.resolve())
+    const space = new OpenSpace(id, this.deps, (released) => void this.closeSpace(released), this.closing.get(id) ?? Promise.resolve(), listed)
     this.open.set(id, space)
     return space
   }
@@ -250,10 +270,16 @@ export class SpaceLibrary {
     else if (!entry.secret) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
   }
 
-  /** Adds a shared space (see addShared) and opens it. */
+  /**
+   * Adds a shared space (see addShared) and opens it. Its storage starts
+   * loading at once, even before the device's list has loaded; the entry is
+   * written once the list is there, and the space's sync waits for it.
+   */
   join(id: SpaceId, secret: ShareSecret): SpaceSession {
-    this.addShared(id, secret)
-    return this.openSpace(id)
+    const listed = (this.deps.deviceLoaded ?? Promise.resolve()).then(() => this.addShared(id, secret))
+    // A failure to list surfaces through `sync`, which awaits it.
+    listed.catch(() => undefined)
+    return this.openListed(id, listed)
   }
 
   async rename(id: SpaceId, name: string): Promise<void> {

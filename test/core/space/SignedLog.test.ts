@@ -45,13 +45,14 @@ class Mesh {
           return signWith(key, crypto.subtle, message)
         },
       },
-      laneKey: {
-        publicKey: lane.publicKey,
-        sign: (message) => {
-          peer.signatures++
-          return lane.sign(message)
-        },
-      },
+      laneKey: () =>
+        Promise.resolve({
+          publicKey: lane.publicKey,
+          sign: (message: Uint8Array) => {
+            peer.signatures++
+            return lane.sign(message)
+          },
+        }),
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
     })
     Object.assign(peer, { signed })
@@ -114,7 +115,7 @@ describe('signed log', () => {
     const genuine = openEnvelope(transportEnvelopes(alice.transport).get(0))!
     // Mallory claims Alice's next envelope in Alice's lane, with Alice's certificate, signing with a key of her own.
     const forged = sealEnvelope(
-      { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: alice.signed.lane, certificate: genuine.certificate, seq: 1, prev: genuine.hash, update: forgedUpdate },
+      { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: genuine.lane, certificate: genuine.certificate, seq: 1, prev: genuine.hash, update: forgedUpdate },
       newLaneKey().sign,
     )
     // Alice's genuine envelope with its update swapped: the signature no longer covers it.
@@ -185,7 +186,7 @@ describe('signed log', () => {
       content: carol,
       transport,
       author: { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) },
-      laneKey: newLaneKey(),
+      laneKey: () => Promise.resolve(newLaneKey()),
       verify: (...args) => {
         verifications++
         return verify(...args)
@@ -228,7 +229,7 @@ describe('signed log', () => {
       content,
       transport,
       verify,
-      laneKey: newLaneKey(),
+      laneKey: () => Promise.resolve(newLaneKey()),
       author: { publicKey: key.publicKey, sign: (message) => answers.shift()?.() ?? signWith(key, crypto.subtle, message) },
     })
     for (const title of ['first', 'second']) {
@@ -241,6 +242,32 @@ describe('signed log', () => {
     await signed.settled()
     expect(signed.problem).toBeUndefined()
     expect(transportEnvelopes(transport).length).toBe(1)
+  })
+
+  it('[SL10] makes its lane key only when first needed: at prepareToSign, or at the first edit, which then waits for it', async () => {
+    const key = await createDeviceKey(crypto.subtle)
+    const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
+    let made = 0
+    const laneKey = () => (made++, Promise.resolve(newLaneKey()))
+    const docs = () => ({ content: new Y.Doc(), transport: new Y.Doc() })
+    const [preparedDocs, lazyDocs] = [docs(), docs()]
+    const prepared = new SignedLog({ space: SPACE, ...preparedDocs, verify, author, laneKey })
+    const lazy = new SignedLog({ space: SPACE, ...lazyDocs, verify, author, laneKey })
+    await Promise.all([prepared.settled(), lazy.settled()])
+    expect(made).toBe(0)
+
+    await prepared.prepareToSign()
+    expect(made).toBe(1)
+    add(preparedDocs.content, 'sealed at once')
+    // No await: prepared, the first edit is sealed inside its own transaction.
+    expect(transportEnvelopes(preparedDocs.transport).length).toBe(1)
+
+    const lazyTransport = transportEnvelopes(lazyDocs.transport)
+    add(lazyDocs.content, 'waits for the key')
+    expect(lazyTransport.length).toBe(0)
+    await lazy.settled()
+    expect(made).toBe(2)
+    expect(lazyTransport.length).toBe(1)
   })
 
   it('[SL5] signs on reconcile what the content holds and the log lacks, and fills the content from the log', async () => {

@@ -3,12 +3,14 @@ import * as Y from 'yjs'
 import type { Did } from '../../../src/core/identity/didKey.ts'
 import type { DocConnection, DocTransport } from '../../../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
+import { newSpaceId } from '../../../src/core/space/ids.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
+import { newShareSecret } from '../../../src/core/space/shareLink.ts'
 import { createDeviceKey, signWith, verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import type { LogAuthor } from '../../../src/core/space/SignedLog.ts'
 import { SpaceLibrary } from '../../../src/core/space/SpaceLibrary.ts'
 import type { RoomConnection, RoomConnector, RoomRequest } from '../../../src/core/space/SpaceRoom.ts'
-import { listSpaces } from '../../../src/core/space/spaceList.ts'
+import { listSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
 
 const owner = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp' as Did
@@ -123,6 +125,104 @@ describe('SpaceLibrary', () => {
     const fresh = library(store).openSpace(session.id)
     await fresh.loaded
     expect(readItems(fresh.doc)).toEqual([])
+  })
+
+  it('seeks peers at once for a space with nothing stored (just joined), and only after painting for one with stored content', async () => {
+    const store = new MemoryDocStore()
+    const first = library(store)
+    const stored = await first.create('On disk', owner)
+    stored.edit((doc) => addItem(doc, 'Bread'))
+    stored.release()
+
+    const rooms = new InstantRooms()
+    const joins: string[] = []
+    const connector: RoomConnector = { join: (request) => (joins.push(request.space), rooms.join(request)) }
+    let paint: () => void = () => {}
+    const painted = new Promise<void>((resolve) => (paint = resolve))
+    const spaces = new SpaceLibrary({ deviceDoc: new Y.Doc(), store, tabs: new InstantTransport(), now: () => 0, author: deviceAuthor(), verify, rooms: () => Promise.resolve(connector), afterRender: () => painted })
+
+    const joined = spaces.join(newSpaceId(), newShareSecret())
+    await joined.sync
+    expect(joins).toEqual([joined.id])
+
+    spaces.addShared(stored.id, newShareSecret())
+    const reopened = spaces.openSpace(stored.id)
+    await reopened.loaded
+    const beforePaint = await Promise.race([reopened.sync.then(() => 'synced'), new Promise((resolve) => setTimeout(resolve, 50, 'waiting'))])
+    expect(beforePaint).toBe('waiting')
+    expect(joins).toEqual([joined.id])
+    paint()
+    await reopened.sync
+    expect(joins).toEqual([joined.id, stored.id])
+    joined.release()
+    reopened.release()
+  })
+
+  it('joining loads the space at once but lists it, and seeks its peers, only once the device list has loaded', async () => {
+    const deviceDoc = new Y.Doc()
+    const joins: RoomRequest[] = []
+    const rooms = new InstantRooms()
+    const connector: RoomConnector = { join: (request) => (joins.push(request), rooms.join(request)) }
+    let finishLoading: () => void = () => {}
+    const deviceLoaded = new Promise<void>((resolve) => (finishLoading = resolve))
+    const spaces = new SpaceLibrary({ deviceDoc, deviceLoaded, store: new MemoryDocStore(), tabs: new InstantTransport(), now: () => 0, author: deviceAuthor(), verify, rooms: () => Promise.resolve(connector) })
+    const secret = newShareSecret()
+    const joined = spaces.join(newSpaceId(), secret)
+    await joined.loaded
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(listSpaces(deviceDoc)).toEqual([])
+    expect(joins).toEqual([])
+    // What storage had for the list arrives: the joined space is added to it, not overwritten by it.
+    const stored = new Y.Doc()
+    putSpaceEntry(stored, { id: newSpaceId(), name: 'Already here', createdAt: 1 })
+    Y.applyUpdate(deviceDoc, Y.encodeStateAsUpdate(stored))
+    finishLoading()
+    await joined.sync
+    expect(joins.map((request) => [request.space, request.secret])).toEqual([[joined.id, secret]])
+    expect(listSpaces(deviceDoc).map((space) => space.name).sort()).toEqual(['', 'Already here'])
+    joined.release()
+  })
+
+  it('makes the lane key ahead of the first edit: at once for a stored space, after a joined space’s first content is painted', async () => {
+    let certifications = 0
+    const countingAuthor = async (): Promise<LogAuthor> => {
+      const author = await deviceAuthor()
+      return { publicKey: author.publicKey, sign: (message) => (certifications++, author.sign(message)) }
+    }
+    let paint: () => void = () => {}
+    const painted = new Promise<void>((resolve) => (paint = resolve))
+    const rooms = new InstantRooms()
+    const alice = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const shared = await alice.create('Shared', owner)
+    const { secret } = await shared.sync
+    const bob = new SpaceLibrary({ deviceDoc: new Y.Doc(), store: new MemoryDocStore(), tabs: new InstantTransport(), now: () => 0, author: countingAuthor(), verify, rooms: () => Promise.resolve(rooms), afterRender: () => painted })
+
+    const joined = bob.join(newSpaceId(), newShareSecret())
+    await joined.sync
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Nobody has sent it content: no key yet, so none competes with the content when it comes.
+    expect(certifications).toBe(0)
+
+    const arriving = bob.join(shared.id, secret!)
+    await arriving.sync
+    shared.edit((doc) => addItem(doc, 'Tickets'))
+    await vi.waitFor(() => expect(readItems(arriving.doc)).toHaveLength(1), UNTIL_SYNCED)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(certifications).toBe(0)
+    paint()
+    await vi.waitFor(() => expect(certifications).toBe(1), UNTIL_SYNCED)
+
+    // A space with stored content is painted before its sync starts: the key is made right away.
+    const stored = new MemoryDocStore()
+    const before = library(stored)
+    const kept = await before.create('Kept', owner)
+    kept.release()
+    const reopened = new SpaceLibrary({ deviceDoc: new Y.Doc(), store: stored, tabs: new InstantTransport(), now: () => 0, author: countingAuthor(), verify, rooms: () => Promise.resolve(rooms), afterRender: () => painted })
+    reopened.addShared(kept.id, newShareSecret())
+    const session = reopened.openSpace(kept.id)
+    await session.sync
+    await vi.waitFor(() => expect(certifications).toBe(2), UNTIL_SYNCED)
+    for (const open of [joined, arriving, shared, session]) open.release()
   })
 
   it('joins a shared space on another device: its content arrives through the signed log, and edits flow both ways', async () => {
