@@ -27,6 +27,7 @@ import * as Y from 'yjs'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
+import { joinUpdates } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
@@ -330,11 +331,11 @@ export class SignedLog {
       if (envelope.kind === EnvelopeKind.checkpoint) this.dropSuperseded(envelope)
       this.hold(envelope)
     }
-    // Merged first, not applied one by one in a transaction: an update whose dependencies arrive in a
+    // Joined first, not applied one by one in a transaction: an update whose dependencies arrive in a
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
     try {
-      Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this)
+      Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : (joinUpdates(updates) ?? Y.mergeUpdates(updates)), this)
     } catch {
       // One authentic envelope whose update Yjs cannot read must not keep the rest of the batch out.
       for (const envelope of admission.accepted) {
