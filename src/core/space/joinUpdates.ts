@@ -12,9 +12,14 @@
  * Yjs applies one by one. So updates whose sections are different clients,
  * or the same client's clocks continuing exactly, join by copying bytes:
  * structs are only walked to find where they end and how many clocks they
- * span. Anything else (overlapping or gapped clocks of one client, a struct
- * kind this walker does not know, a truncated update) returns undefined, and
- * the caller merges the Yjs way.
+ * span. Delete sets are read (they are only numbers) and merged per client
+ * as Yjs merges them, since every redundant range costs a lookup when
+ * applied. Anything else (overlapping or gapped clocks of one client, an
+ * empty struct or section, a struct kind this walker does not know, text
+ * whose UTF-16 length it cannot count, a truncated update) returns
+ * undefined, and the caller merges the Yjs way. Content that is only
+ * skipped (names, JSON, values) is not checked: where it is malformed,
+ * applying the result throws as applying Y.mergeUpdates's would.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -28,69 +33,92 @@ interface Section {
   readonly bytes: Uint8Array
 }
 
-interface ParsedUpdate {
-  readonly sections: Section[]
-  readonly deleteClients: number
-  /** The delete set's client entries, after its count. */
-  readonly deleteBytes: Uint8Array
-}
+/** Per client, its deleted ranges as clock, length, clock, length… */
+type Deletions = Map<number, number[]>
 
 /** Not a shape this walker can join: the caller falls back to Y.mergeUpdates. */
 class CannotJoin extends Error {}
 
 export function joinUpdates(updates: readonly Uint8Array[]): Uint8Array | undefined {
-  let parsed: ParsedUpdate[]
+  const sections: Section[] = []
+  const deletions: Deletions = new Map()
   try {
-    parsed = updates.map(parseUpdate)
+    for (const update of updates) readUpdate(update, sections, deletions)
   } catch {
     // Unknown, malformed or truncated: Yjs merges it, or says what is wrong with it.
     return undefined
   }
   const byClient = new Map<number, Section[]>()
-  for (const update of parsed) {
-    for (const section of update.sections) {
-      const sections = byClient.get(section.client) ?? []
-      sections.push(section)
-      byClient.set(section.client, sections)
-    }
+  for (const section of sections) {
+    const ofClient = byClient.get(section.client) ?? []
+    ofClient.push(section)
+    byClient.set(section.client, ofClient)
   }
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, byClient.size)
-  for (const [client, sections] of byClient) {
-    sections.sort((a, b) => a.clock - b.clock)
-    for (let index = 1; index < sections.length; index++) if (sections[index]!.clock !== sections[index - 1]!.end) return undefined
-    encoding.writeVarUint(encoder, sections.reduce((sum, section) => sum + section.structs, 0))
+  // Clients in descending order, as Yjs writes them.
+  for (const [client, ofClient] of [...byClient].sort((a, b) => b[0] - a[0])) {
+    ofClient.sort((a, b) => a.clock - b.clock)
+    for (let index = 1; index < ofClient.length; index++) if (ofClient[index]!.clock !== ofClient[index - 1]!.end) return undefined
+    encoding.writeVarUint(encoder, ofClient.reduce((sum, section) => sum + section.structs, 0))
     encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, sections[0]!.clock)
-    for (const section of sections) encoding.writeUint8Array(encoder, section.bytes)
+    encoding.writeVarUint(encoder, ofClient[0]!.clock)
+    for (const section of ofClient) encoding.writeUint8Array(encoder, section.bytes)
   }
-  encoding.writeVarUint(encoder, parsed.reduce((sum, update) => sum + update.deleteClients, 0))
-  for (const update of parsed) encoding.writeUint8Array(encoder, update.deleteBytes)
+  writeDeletions(encoder, deletions)
   return encoding.toUint8Array(encoder)
 }
 
-function parseUpdate(update: Uint8Array): ParsedUpdate {
+/** Sorted by clock, overlapping and touching ranges merged (Yjs's sortAndMergeDeleteSet). */
+function writeDeletions(encoder: encoding.Encoder, deletions: Deletions): void {
+  const clients = [...deletions].filter(([, flat]) => flat.length > 0).sort((a, b) => b[0] - a[0])
+  encoding.writeVarUint(encoder, clients.length)
+  for (const [client, flat] of clients) {
+    const ranges: Array<[number, number]> = []
+    for (let index = 0; index < flat.length; index += 2) ranges.push([flat[index]!, flat[index + 1]!])
+    ranges.sort((a, b) => a[0] - b[0])
+    const merged: Array<[number, number]> = []
+    for (const range of ranges) {
+      const last = merged.at(-1)
+      if (last && last[0] + last[1] >= range[0]) last[1] = Math.max(last[1], range[0] + range[1] - last[0])
+      else merged.push(range)
+    }
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, merged.length)
+    for (const [clock, length] of merged) {
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarUint(encoder, length)
+    }
+  }
+}
+
+function readUpdate(update: Uint8Array, sections: Section[], deletions: Deletions): void {
   const decoder = decoding.createDecoder(update)
-  const sections: Section[] = []
   const clientCount = decoding.readVarUint(decoder)
   for (let index = 0; index < clientCount; index++) {
     const structs = decoding.readVarUint(decoder)
     const client = decoding.readVarUint(decoder)
     const clock = decoding.readVarUint(decoder)
+    // Honest Yjs writes neither; Y.mergeUpdates drops them where joining would keep them.
+    if (structs === 0) throw new CannotJoin('An empty section.')
     const start = decoder.pos
     let end = clock
-    for (let struct = 0; struct < structs; struct++) end += skipStruct(decoder)
+    for (let struct = 0; struct < structs; struct++) {
+      const length = skipStruct(decoder)
+      if (length === 0) throw new CannotJoin('An empty struct.')
+      end += length
+    }
     sections.push({ client, clock, end, structs, bytes: update.subarray(start, decoder.pos) })
   }
   const deleteClients = decoding.readVarUint(decoder)
-  const deleteStart = decoder.pos
   for (let index = 0; index < deleteClients; index++) {
-    decoding.readVarUint(decoder) // client
+    const client = decoding.readVarUint(decoder)
     const ranges = decoding.readVarUint(decoder)
-    for (let range = 0; range < ranges * 2; range++) decoding.readVarUint(decoder) // clock, length
+    const flat = deletions.get(client) ?? []
+    for (let range = 0; range < ranges * 2; range++) flat.push(decoding.readVarUint(decoder)) // clock, length
+    deletions.set(client, flat)
   }
   if (decoder.pos !== update.length) throw new CannotJoin('Bytes after the delete set.')
-  return { sections, deleteClients, deleteBytes: update.subarray(deleteStart) }
 }
 
 const ORIGIN = 0x80
@@ -126,7 +154,7 @@ function skipContent(decoder: decoding.Decoder, kind: number): number {
       skipString(decoder)
       return 1
     case 4: // string: its length in UTF-16 code units, as Yjs counts it
-      return utf16Length(decoding.readVarUint8Array(decoder))
+      return utf16Length(readBytes(decoder))
     case 5: // embed
       skipString(decoder)
       return 1
@@ -135,8 +163,9 @@ function skipContent(decoder: decoding.Decoder, kind: number): number {
       skipString(decoder)
       return 1
     case 7: {
-      // type: XmlElement (3) and XmlHook (5) carry a name
+      // type: Array, Map, Text, XmlElement, XmlFragment, XmlHook, XmlText (0-6); XmlElement and XmlHook carry a name
       const typeRef = decoding.readVarUint(decoder)
+      if (typeRef > 6) throw new CannotJoin(`Unknown type ${typeRef}.`)
       if (typeRef === 3 || typeRef === 5) skipString(decoder)
       return 1
     }
@@ -161,10 +190,15 @@ function skipId(decoder: decoding.Decoder): void {
 }
 
 /** A length-prefixed run of bytes (strings are UTF-8 so). */
-function skipString(decoder: decoding.Decoder): void {
+function readBytes(decoder: decoding.Decoder): Uint8Array {
   const length = decoding.readVarUint(decoder)
-  if (decoder.pos + length > decoder.arr.length) throw new CannotJoin('A string runs past the update.')
+  if (decoder.pos + length > decoder.arr.length) throw new CannotJoin('Bytes run past the update.')
   decoder.pos += length
+  return decoder.arr.subarray(decoder.pos - length, decoder.pos)
+}
+
+function skipString(decoder: decoding.Decoder): void {
+  readBytes(decoder)
 }
 
 /** Mirrors lib0's readAny. */
@@ -212,8 +246,8 @@ function skipAny(decoder: decoding.Decoder): void {
 
 /**
  * UTF-16 code units of UTF-8 text, as the string Yjs decodes has. Only
- * well-formed UTF-8 is counted: a decoder would replace malformed bytes,
- * changing the length, so those updates are left to Yjs.
+ * well-formed UTF-8 is counted: lib0 decodes strictly and throws on the
+ * rest, so those updates are left to Yjs to refuse.
  */
 function utf16Length(utf8: Uint8Array): number {
   let units = 0

@@ -86,25 +86,59 @@ describe('joinUpdates', () => {
     }
   })
 
-  it('[JU2] leaves to Yjs what it cannot join by copying: overlapping clocks, malformed text, truncated or unknown bytes', () => {
+  it('[JU2] joins what Yjs writes besides edits: deletes of a client not in the batch (held until it comes), GC and deleted content', () => {
+    // "abcdef" by one client; another deletes "e", then "ab": two delete-only updates, sent before the text itself.
+    const writer = new Y.Doc()
+    writer.getText('t').insert(0, 'abcdef')
+    const editor = new Y.Doc()
+    Y.applyUpdate(editor, Y.encodeStateAsUpdate(writer))
+    const deletes: Uint8Array[] = []
+    editor.on('update', (update: Uint8Array) => deletes.push(update))
+    editor.getText('t').delete(4, 1)
+    editor.getText('t').delete(0, 2)
+    // A collected doc's snapshot: a deleted nested map becomes GC structs, deleted text becomes deleted content.
+    const collected = new Y.Doc({ gc: true })
+    const nested = new Y.Map<number>()
+    collected.getArray('a').push([nested, 'kept'])
+    nested.set('x', 1)
+    nested.set('y', 2)
+    collected.getArray('a').delete(0, 1)
+    collected.getText('t2').insert(0, 'gone')
+    collected.getText('t2').delete(1, 2)
+    const batch = [...deletes, Y.encodeStateAsUpdate(collected)]
+    const joined = joinUpdates(batch)
+    expect(joined).toBeDefined()
+    const [viaJoin, viaMerge] = [joined!, Y.mergeUpdates(batch)].map((update) => {
+      const doc = applied(update)
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer))
+      return doc
+    })
+    expect(viaJoin!.getText('t').toString()).toBe('cdf')
+    expect(viaJoin!.getText('t2').toString()).toBe('ge')
+    expect(viaJoin!.getArray('a').toJSON()).toEqual(['kept'])
+    expect(Y.encodeStateAsUpdate(viaJoin!)).toEqual(Y.encodeStateAsUpdate(viaMerge!))
+  })
+
+  it('[JU3] leaves to Yjs what it cannot join by copying: overlapping or gapped clocks, empty structs, unknown kinds, malformed text, truncation', () => {
     const [lane] = history(7, 1, 40)
     const updates = lane!.updates
-    expect(joinUpdates(updates)).toBeDefined()
+    const joined = joinUpdates(updates)
+    expectSameDoc(applied(joined!), applied(Y.mergeUpdates(updates)))
     // The same client's clocks twice, or with a gap: only a real merge can say what that means.
     expect(joinUpdates([...updates, updates[3]!])).toBeUndefined()
     expect(joinUpdates(updates.filter((_, index) => index !== 3))).toBeUndefined()
     expect(joinUpdates([updates[0]!, updates[1]!.subarray(0, updates[1]!.length - 1)])).toBeUndefined()
-    expect(joinUpdates([updates[0]!, Uint8Array.from([1, 1, 5, 0, 31])])).toBeUndefined()
 
-    // A string of malformed UTF-8 (an overlong "/"): a decoder would change its length, so it is not counted here.
-    const doc = new Y.Doc()
-    doc.clientID = 42
-    let stringUpdate: Uint8Array = new Uint8Array()
-    doc.once('update', (update: Uint8Array) => (stringUpdate = update))
-    doc.getText('t').insert(0, '//')
-    const at = stringUpdate.indexOf(0x2f)
-    const withText = (bytes: number[]): Uint8Array => Uint8Array.from([...stringUpdate.subarray(0, at - 1), bytes.length, ...bytes, ...stringUpdate.subarray(at + 2)])
-    expect(joinUpdates([withText([0xc3, 0xa9, 0x2f]), updates[0]!])).toBeDefined() // "é/", well formed
-    expect(joinUpdates([withText([0xc0, 0xaf, 0x2f]), updates[0]!])).toBeUndefined()
+    // One struct of client 5 at clock 0 in root type "t", then an empty delete set; `content` as given.
+    const struct = (info: number, ...content: number[]): Uint8Array => Uint8Array.from([1, 1, 5, 0, info, 1, 1, 0x74, ...content, 0])
+    expect(applied(joinUpdates([struct(4, 1, 0x61), updates[0]!])!).getText('t').toString()).toBe('a') // the string "a"
+    expect(joinUpdates([struct(31, 1, 0x61), updates[0]!])).toBeUndefined() // no such kind
+    expect(joinUpdates([struct(7, 0), updates[0]!])).toBeDefined() // a nested Y.Array
+    expect(joinUpdates([struct(7, 7), updates[0]!])).toBeUndefined() // no such type
+    expect(joinUpdates([struct(4, 0), updates[0]!])).toBeUndefined() // an empty string spans no clock
+
+    // A string of malformed UTF-8 (an overlong "/"): lib0 refuses to decode it, so it is not counted here.
+    expect(joinUpdates([struct(4, 3, 0xc3, 0xa9, 0x2f), updates[0]!])).toBeDefined() // "é/", well formed
+    expect(joinUpdates([struct(4, 3, 0xc0, 0xaf, 0x2f), updates[0]!])).toBeUndefined()
   })
 })
