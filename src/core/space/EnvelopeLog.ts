@@ -166,32 +166,47 @@ export class EnvelopeLog {
       byChain.set(key, list)
     }
 
+    // Lanes are independent chains: their signature checks run side by side, not one lane after another.
+    const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject)))
     const accepted: Envelope[] = []
     let waiting = 0
-    for (const [key, arrivals] of byChain) {
-      const early = this.early.get(key) ?? new Map<number, Envelope[]>()
-      for (const envelope of arrivals) {
-        const rivals = early.get(envelope.seq) ?? []
-        if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
-        early.set(envelope.seq, rivals)
-      }
-      const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
-      // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
-      const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(early, reject) : undefined
-      if (checkpoint) {
-        this.accept(key, chain, checkpoint)
-        accepted.push(checkpoint)
-      }
-      const authentic = await this.authenticRun(chain, early, reject)
-      for (const envelope of authentic) {
-        this.accept(key, chain, envelope)
-        accepted.push(envelope)
-      }
-      if (early.size > 0) this.early.set(key, early)
-      else this.early.delete(key)
-      for (const rivals of early.values()) waiting += rivals.length
+    for (const lane of lanes) {
+      for (const envelope of lane.accepted) accepted.push(envelope)
+      waiting += lane.waiting
     }
     return { accepted, duplicates, waiting, rejected }
+  }
+
+  /** One lane's arrivals: what extends its chain authentically, in order, and how many still wait. */
+  private async admitLane(
+    key: string,
+    arrivals: readonly Envelope[],
+    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
+  ): Promise<{ readonly accepted: readonly Envelope[]; readonly waiting: number }> {
+    const accepted: Envelope[] = []
+    const early = this.early.get(key) ?? new Map<number, Envelope[]>()
+    for (const envelope of arrivals) {
+      const rivals = early.get(envelope.seq) ?? []
+      if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
+      early.set(envelope.seq, rivals)
+    }
+    const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
+    // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
+    const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(early, reject) : undefined
+    if (checkpoint) {
+      this.accept(key, chain, checkpoint)
+      accepted.push(checkpoint)
+    }
+    const authentic = await this.authenticRun(chain, early, reject)
+    for (const envelope of authentic) {
+      this.accept(key, chain, envelope)
+      accepted.push(envelope)
+    }
+    if (early.size > 0) this.early.set(key, early)
+    else this.early.delete(key)
+    let waiting = 0
+    for (const rivals of early.values()) waiting += rivals.length
+    return { accepted, waiting }
   }
 
   /**

@@ -226,6 +226,28 @@ describe('envelope log', () => {
     expect(replay).toMatchObject({ accepted: [], duplicates: 5, rejected: [] })
   })
 
+  it('[E10] checks the signatures of a batch’s lanes side by side, each lane’s envelopes still in order', async () => {
+    const authors = await Promise.all([0, 1, 2].map(() => createDeviceKey(crypto.subtle)))
+    const chains = await Promise.all(authors.map((author) => chain(author, 5)))
+    let inFlight = 0
+    let mostInFlight = 0
+    const log = new EnvelopeLog(SPACE, async (...args) => {
+      mostInFlight = Math.max(mostInFlight, ++inFlight)
+      try {
+        return await verify(...args)
+      } finally {
+        inFlight--
+      }
+    })
+    const admission = await log.admit(chains.flat().map((envelope) => envelope.wire))
+    // Each lane checks its certificate and its signature together: all three lanes at once is six.
+    expect(mostInFlight).toBe(6)
+    for (const [index, author] of authors.entries()) {
+      const ofAuthor = admission.accepted.filter((envelope) => sameBytes(envelope.author, author.publicKey))
+      expect(ofAuthor.map((envelope) => envelope.hash)).toEqual(chains[index]!.map((envelope) => envelope.hash))
+    }
+  })
+
   it('[E9] keeps each lane of one author a separate chain, so two tabs never conflict', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const first = await chain(key, 3)
