@@ -66,6 +66,7 @@ async function boot(): Promise<void> {
     now: Date.now,
     author: deviceKey.then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
     verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
+    digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
     rooms: loadRooms,
     afterRender: () =>
       new Promise((resolve) => {

@@ -14,7 +14,7 @@
  * A validly signed checkpoint is accepted without its predecessors: it holds
  * its lane's whole contribution, so a newcomer starts the chain there.
  */
-import { authorKey, chainKey, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Envelope, type Verifier } from './envelope.ts'
+import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import type { SpaceId } from './ids.ts'
 
 export const EnvelopeRejection = {
@@ -37,6 +37,8 @@ export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof Envelope
 
 /** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
 export const MAX_SEQ_AHEAD = 100_000
+/** A batch this large (a cold sync) is hashed by the platform's digest, off the main thread; a live edit is hashed at once. */
+const PLATFORM_HASH_BYTES = 256 * 1024
 
 export interface Admission {
   /** Newly authentic envelopes, in an order that applies each author's chain in sequence. */
@@ -77,6 +79,8 @@ export class EnvelopeLog {
   constructor(
     readonly space: SpaceId,
     private readonly verify: Verifier,
+    /** Without it every envelope is hashed in JS. */
+    private readonly digest?: Digest,
   ) {}
 
   /** The next seq expected in an author's lane (0 for one never seen). */
@@ -138,8 +142,12 @@ export class EnvelopeLog {
     }
     let duplicates = 0
     const byChain = new Map<string, Envelope[]>()
-    for (const wire of wires) {
-      const envelope = openEnvelope(wire)
+    const batch = [...wires]
+    // Awaited only for a large batch: a live edit's check must start in the task that received it (see authenticRun).
+    const hashing = this.platformHashes(batch)
+    const hashes = hashing ? await hashing : undefined
+    for (const [index, wire] of batch.entries()) {
+      const envelope = openEnvelope(wire, hashes?.[index])
       if (!envelope) {
         reject(EnvelopeRejection.malformed)
         continue
@@ -207,6 +215,24 @@ export class EnvelopeLog {
     let waiting = 0
     for (const rivals of early.values()) waiting += rivals.length
     return { accepted, waiting }
+  }
+
+  /**
+   * For a large batch, its bodies' hashes by the platform (undefined where
+   * it failed: openEnvelope then hashes in JS); for a small one, nothing to
+   * wait for.
+   */
+  private platformHashes(batch: readonly Uint8Array[]): Promise<Array<Uint8Array | undefined>> | undefined {
+    const digest = this.digest
+    let bytes = 0
+    for (const wire of batch) bytes += wire instanceof Uint8Array ? wire.length : 0
+    if (!digest || bytes < PLATFORM_HASH_BYTES) return undefined
+    return Promise.all(
+      batch.map((wire) => {
+        const body = envelopeBody(wire)
+        return body ? digest(body).catch(() => undefined) : Promise.resolve(undefined)
+      }),
+    )
   }
 
   /**

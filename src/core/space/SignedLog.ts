@@ -24,7 +24,7 @@
  *   first, as a plain change: merging and re-sending the lane never delays it.
  */
 import * as Y from 'yjs'
-import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
 import { joinUpdates } from './joinUpdates.ts'
@@ -55,6 +55,8 @@ export interface SignedLogOptions {
   readonly transport: Y.Doc
   readonly author: LogAuthor
   readonly verify: Verifier
+  /** Hashes large batches off the main thread (see EnvelopeLog); without it, JS hashes everything. */
+  readonly digest?: Digest
   /**
    * Makes this session's lane key (newLaneKey(), used by nothing else). The
    * log asks at the first edit or at prepareToSign, whichever comes first,
@@ -115,7 +117,7 @@ export class SignedLog {
   private destroyed = false
 
   constructor(private readonly options: SignedLogOptions) {
-    this.log = new EnvelopeLog(options.space, options.verify)
+    this.log = new EnvelopeLog(options.space, options.verify, options.digest)
     this.author = options.author.publicKey
     this.envelopes = transportEnvelopes(options.transport)
     options.content.on('update', this.onContentUpdate)

@@ -9,7 +9,7 @@
  */
 import * as Y from 'yjs'
 import type { Did } from '../identity/didKey.ts'
-import type { Verifier } from './envelope.ts'
+import type { Digest, Verifier } from './envelope.ts'
 import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
 import { newSpaceId, type SpaceId } from './ids.ts'
@@ -54,6 +54,8 @@ export interface SpaceLibraryDeps {
   /** This device's signing key; a promise, so opening a space need not wait for it. */
   readonly author: Promise<LogAuthor>
   readonly verify: Verifier
+  /** SHA-256 off the main thread, for large batches of envelopes (a cold sync). */
+  readonly digest?: Digest
   /** Network sync, loaded when the first space starts syncing; without it spaces stay on this device (and its tabs). */
   readonly rooms?: () => Promise<RoomConnector>
   /** Resolves once what a change just rendered is on screen; sync starts after a space's stored content is painted. */
@@ -133,7 +135,8 @@ class OpenSpace implements SpaceSession {
     const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
     if (this.closed) throw new Error('The space was closed before its sync started.')
     const laneKey = () => import('./laneKey.ts').then(({ newLaneKey }) => newLaneKey())
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify: this.deps.verify, laneKey })
+    const { verify, digest } = this.deps
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, laneKey, ...(digest ? { digest } : {}) })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }

@@ -81,6 +81,8 @@ export type Signer = (message: Uint8Array) => Promise<Uint8Array>
 /** A lane key: signs synchronously. */
 export type LaneSigner = (message: Uint8Array) => Uint8Array
 export type Verifier = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => Promise<boolean>
+/** SHA-256 by the platform (WebCrypto), off the main thread: for large batches, which hashing in JS would hold up. */
+export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>
 
 export function encodeEnvelopeBody(body: EnvelopeBody): Uint8Array {
   const spaceBytes = decodeBase58(body.space)
@@ -138,14 +140,20 @@ export function sealEnvelope(body: EnvelopeBody, signWithLane: LaneSigner): Enve
   return { ...body, hash, signature, wire }
 }
 
+/** The signed part of a wire (everything before the signature), or undefined if there is none. */
+export function envelopeBody(wire: Uint8Array): Uint8Array | undefined {
+  return wire instanceof Uint8Array && wire.length > SIGNATURE_BYTES ? wire.subarray(0, wire.length - SIGNATURE_BYTES) : undefined
+}
+
 /**
- * Reads an envelope's structure and computes its hash. It does not check the
- * signature or the chain (see EnvelopeLog): returns undefined for bytes that
- * are not an envelope at all.
+ * Reads an envelope's structure and computes its hash (unless given the
+ * SHA-256 of its body, computed elsewhere). It does not check the signature
+ * or the chain (see EnvelopeLog): returns undefined for bytes that are not
+ * an envelope at all.
  */
-export function openEnvelope(wire: Uint8Array): Envelope | undefined {
-  if (!(wire instanceof Uint8Array) || wire.length <= SIGNATURE_BYTES) return undefined
-  const bodyBytes = wire.subarray(0, wire.length - SIGNATURE_BYTES)
+export function openEnvelope(wire: Uint8Array, bodyHash?: Uint8Array): Envelope | undefined {
+  const bodyBytes = envelopeBody(wire)
+  if (!bodyBytes || (bodyHash && bodyHash.length !== HASH_BYTES)) return undefined
   try {
     const decoder = decoding.createDecoder(bodyBytes)
     if (decoding.readUint8(decoder) !== ENVELOPE_VERSION) return undefined
@@ -170,7 +178,7 @@ export function openEnvelope(wire: Uint8Array): Envelope | undefined {
       seq,
       prev,
       update,
-      hash: hashEnvelopeBody(bodyBytes),
+      hash: bodyHash ?? hashEnvelopeBody(bodyBytes),
       signature: wire.subarray(wire.length - SIGNATURE_BYTES),
       wire,
     }

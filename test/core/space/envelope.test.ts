@@ -248,6 +248,30 @@ describe('envelope log', () => {
     }
   })
 
+  it('[E11] hashes a large batch with the platform digest (a small one in JS, at once), and falls back to JS where it fails', async () => {
+    const key = await createDeviceKey(crypto.subtle)
+    const big: Envelope[] = []
+    for (let seq = 0; seq < 5; seq++) {
+      big.push(await sealAs(key, { ...change, author: key.publicKey, seq, prev: big.at(-1)?.hash ?? GENESIS_PREV, update: new Uint8Array(60 * 1024).fill(seq) }))
+    }
+    let digested = 0
+    const platform = async (bytes: Uint8Array): Promise<Uint8Array> => {
+      // The third fails: that envelope is hashed in JS instead.
+      if (++digested === 3) throw new Error('digest unavailable')
+      return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+    }
+    const log = new EnvelopeLog(SPACE, verify, platform)
+    const admission = await log.admit(big.map((envelope) => envelope.wire))
+    expect(digested).toBe(5)
+    expect(admission.accepted.map((envelope) => toHex(envelope.hash))).toEqual(big.map((envelope) => toHex(envelope.hash)))
+
+    digested = 0
+    const next = await chain(key, 1, { seq: 5, prev: big.at(-1)!.hash })
+    const admitting = log.admit([next[0]!.wire])
+    expect(digested).toBe(0)
+    expect((await admitting).accepted).toHaveLength(1)
+  })
+
   it('[E9] keeps each lane of one author a separate chain, so two tabs never conflict', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const first = await chain(key, 3)
