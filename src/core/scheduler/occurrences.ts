@@ -1,0 +1,127 @@
+/**
+ * When an operation's occurrences are due: a pure function of its timing
+ * fields, so every peer computes the same ids and times with no
+ * coordination (SPEC OCC1–OCC4). RRULEs are expanded by `rrule` in floating
+ * local time (wall times read as UTC, no zone), and each wall time is then
+ * placed in the operation's zone by zonedTime.ts: rrule's own zone handling
+ * would have to be trusted with DST, this keeps the rule there.
+ */
+import { RRule, type Options } from 'rrule'
+import { instantOf, wallAsUtc, wallTimeFromUtcFields, wallTimeOf } from './zonedTime.ts'
+
+export type Repeat =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'every'; readonly everyMs: number }
+  /** An RFC 5545 RRULE (without DTSTART, which is `dueAt`), in an IANA zone. */
+  | { readonly kind: 'rrule'; readonly rrule: string; readonly timeZone: string }
+
+export interface Timing {
+  /** The first occurrence, ms since the epoch. */
+  readonly dueAt: number
+  readonly repeat: Repeat
+  /** At most this many occurrences; absent: no limit. */
+  readonly times?: number
+  /** No occurrence after this instant; absent: none. */
+  readonly until?: number
+}
+
+export type OccurrenceId = string & { readonly __brand: 'OccurrenceId' }
+
+export interface Occurrence {
+  readonly id: OccurrenceId
+  /** 0 for the first. */
+  readonly index: number
+  readonly dueAt: number
+}
+
+export function occurrenceId(operationId: string, index: number): OccurrenceId {
+  return `${operationId}#${index}` as OccurrenceId
+}
+
+/** Parses the rule part of an RRULE (with or without the `RRULE:` prefix); throws on what rrule cannot read. */
+export function parseRule(rule: string): Partial<Options> {
+  return RRule.parseString(rule.trim().replace(/^RRULE:/i, ''))
+}
+
+/** Floating rules, by rule text, zone and start: building one parses the rule. */
+const rules = new Map<string, RRule>()
+const MAX_CACHED_RULES = 1000
+
+function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }): RRule {
+  const key = `${timing.repeat.rrule}\n${timing.repeat.timeZone}\n${timing.dueAt}`
+  let rule = rules.get(key)
+  if (!rule) {
+    const start = new Date(wallAsUtc(wallTimeOf(timing.dueAt, timing.repeat.timeZone)))
+    rule = new RRule({ ...parseRule(timing.repeat.rrule), dtstart: start, tzid: null })
+    if (rules.size >= MAX_CACHED_RULES) rules.clear()
+    rules.set(key, rule)
+  }
+  return rule
+}
+
+function withinLimits(timing: Timing, index: number, dueAt: number): boolean {
+  return (timing.times === undefined || index < timing.times) && (timing.until === undefined || dueAt <= timing.until)
+}
+
+/**
+ * The first occurrence at or after `from` whose index is at least
+ * `fromIndex`, or undefined when the operation has none left. Walking from
+ * the queue's last known occurrence (`fromIndex`) costs one step per
+ * occurrence skipped for an RRULE, and nothing for `every`.
+ */
+export function nextOccurrence(operationId: string, timing: Timing, from: number, fromIndex = 0): Occurrence | undefined {
+  const { repeat } = timing
+  if (repeat.kind === 'none') {
+    return fromIndex === 0 && timing.dueAt >= from && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt: timing.dueAt } : undefined
+  }
+  if (repeat.kind === 'every') {
+    const index = Math.max(fromIndex, Math.ceil((from - timing.dueAt) / repeat.everyMs), 0)
+    const dueAt = timing.dueAt + index * repeat.everyMs
+    return withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
+  }
+  let found: Occurrence | undefined
+  walkRule(operationId, { ...timing, repeat }, (occurrence) => {
+    if (occurrence.index < fromIndex || occurrence.dueAt < from) return true
+    found = occurrence
+    return false
+  })
+  return found
+}
+
+/** Visits an RRULE's occurrences in order, within the operation's limits, until `visit` returns false. */
+function walkRule(operationId: string, timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }, visit: (occurrence: Occurrence) => boolean): void {
+  floatingRule(timing).all((date, index) => {
+    const dueAt = instantOf(wallTimeFromUtcFields(date), timing.repeat.timeZone)
+    return withinLimits(timing, index, dueAt) && visit({ id: occurrenceId(operationId, index), index, dueAt })
+  })
+}
+
+/** The last occurrence due at or before `at` whose index is at least `fromIndex`: what the `latest` catch-up runs (SPEC CU2). */
+export function latestOccurrence(operationId: string, timing: Timing, at: number, fromIndex = 0): Occurrence | undefined {
+  const { repeat } = timing
+  if (repeat.kind === 'every') {
+    let index = Math.floor((at - timing.dueAt) / repeat.everyMs)
+    if (timing.times !== undefined) index = Math.min(index, timing.times - 1)
+    if (timing.until !== undefined) index = Math.min(index, Math.floor((timing.until - timing.dueAt) / repeat.everyMs))
+    return index >= fromIndex && index >= 0 ? { id: occurrenceId(operationId, index), index, dueAt: timing.dueAt + index * repeat.everyMs } : undefined
+  }
+  if (repeat.kind === 'none') return fromIndex === 0 && timing.dueAt <= at && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt: timing.dueAt } : undefined
+  let latest: Occurrence | undefined
+  walkRule(operationId, { ...timing, repeat }, (occurrence) => {
+    if (occurrence.dueAt > at) return false
+    if (occurrence.index >= fromIndex) latest = occurrence
+    return true
+  })
+  return latest
+}
+
+/** Occurrences `from` (inclusive) to `to` (exclusive) in due order, at most `limit` of them: previews and the agenda. */
+export function occurrencesBetween(operationId: string, timing: Timing, from: number, to: number, limit: number): Occurrence[] {
+  const found: Occurrence[] = []
+  let next = nextOccurrence(operationId, timing, from)
+  while (next && next.dueAt < to && found.length < limit) {
+    found.push(next)
+    next = nextOccurrence(operationId, timing, next.dueAt, next.index + 1)
+  }
+  return found
+}

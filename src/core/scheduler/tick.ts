@@ -1,0 +1,62 @@
+/**
+ * One tick of a scheduler (SPEC Q2, Q3, CU1–CU3): take the due occurrences
+ * from its queue in order until the budget is spent, handling the ones
+ * nobody ran in time by each operation's catch-up policy, and advance each
+ * operation to its next occurrence. Starting an occurrence (claiming it,
+ * running it) is the caller's: `start` is told of each, in order.
+ */
+import { latestOccurrence, nextOccurrence, type Occurrence } from './occurrences.ts'
+import type { OccurrenceQueue, QueueEntry } from './OccurrenceQueue.ts'
+import { CatchUp, type OperationId } from './operations.ts'
+import type { Scheduler } from './schedulers.ts'
+
+/** Occurrences `fromIndex` to `toIndex` (exclusive) of one operation, recorded as skipped rather than run. */
+export interface SkippedRange {
+  readonly operationId: OperationId
+  readonly fromIndex: number
+  readonly toIndex: number
+}
+
+export interface TickResult {
+  readonly started: readonly QueueEntry[]
+  readonly skipped: readonly SkippedRange[]
+  /** How long the oldest due occurrence left in the queue has waited; 0 when none is left (Q3). */
+  readonly lagMs: number
+}
+
+export interface TickOptions {
+  readonly now: number
+  /** Milliseconds since the tick began, read before each start: what maxMsPerTick is measured with. */
+  readonly elapsed: () => number
+  readonly start: (entry: QueueEntry) => void
+}
+
+export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapsed, start }: TickOptions): TickResult {
+  const started: QueueEntry[] = []
+  const skipped: SkippedRange[] = []
+  // Due before this, nobody ran it in time: a scheduler that was running would have taken it a tick ago.
+  const missedBefore = now - scheduler.everyMs
+  for (let entry = queue.peek(); entry && entry.occurrence.dueAt <= now; entry = queue.peek()) {
+    if (started.length >= scheduler.budget.maxOpsPerTick || elapsed() >= scheduler.budget.maxMsPerTick) break
+    const { operation, occurrence } = entry
+    let runNow: Occurrence = occurrence
+    if (occurrence.dueAt < missedBefore && operation.catchUp !== CatchUp.all) {
+      const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(operation.id, operation, missedBefore, occurrence.index) : latestOccurrence(operation.id, operation, now, occurrence.index)
+      // With nothing to resume at, the operation ends: every occurrence left up to now was missed.
+      const skippedTo = resume?.index ?? (latestOccurrence(operation.id, operation, now, occurrence.index)?.index ?? occurrence.index) + 1
+      if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo })
+      if (!resume || resume.dueAt > now) {
+        // Skip: the next one is not due yet (or there is none); it waits in the queue.
+        queue.set(operation, resume)
+        continue
+      }
+      runNow = resume
+    }
+    const taken = runNow === occurrence ? entry : { operation, occurrence: runNow }
+    started.push(taken)
+    queue.set(operation, nextOccurrence(operation.id, operation, runNow.dueAt, runNow.index + 1))
+    start(taken)
+  }
+  const oldest = queue.peek()
+  return { started, skipped, lagMs: oldest && oldest.occurrence.dueAt <= now ? now - oldest.occurrence.dueAt : 0 }
+}

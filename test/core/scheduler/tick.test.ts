@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
+import { OccurrenceQueue } from '../../../src/core/scheduler/OccurrenceQueue.ts'
+import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
+import type { Scheduler, SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { tick, type TickResult } from '../../../src/core/scheduler/tick.ts'
+import { seededRandom } from '../../helpers/seededRandom.ts'
+
+const SECOND: Scheduler = { id: 's1' as SchedulerId, name: 'Every second', everyMs: 1000, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false }
+
+function operation(id: string, fields: Partial<Operation> = {}): Operation {
+  return {
+    id: id as OperationId,
+    schedulerId: SECOND.id,
+    title: id,
+    kind: 'doc',
+    input: null,
+    dueAt: 0,
+    repeat: { kind: 'none' },
+    catchUp: 'all',
+    status: 'active',
+    createdBy: 'did:key:z6Mk',
+    createdAt: 0,
+    ...fields,
+  }
+}
+
+function queueOf(operations: readonly Operation[], from = -Infinity): OccurrenceQueue {
+  const queue = new OccurrenceQueue()
+  for (const op of operations) queue.set(op, nextOccurrence(op.id, op, from))
+  return queue
+}
+
+const run = (queue: OccurrenceQueue, now: number, scheduler = SECOND, elapsed = () => 0): TickResult => tick(scheduler, queue, { now, elapsed, start: () => {} })
+const ids = (result: TickResult): string[] => result.started.map((entry) => entry.occurrence.id)
+
+describe('queue and ticks', () => {
+  it('[Q1] keeps the next occurrence of each operation in due order, updated one operation at a time', () => {
+    const random = seededRandom(3)
+    const operations = Array.from({ length: 500 }, (_, index) => operation(`op${index}`, { dueAt: Math.floor(random() * 10_000) }))
+    const queue = queueOf(operations)
+    const expected = (ops: readonly Operation[]): string[] => [...ops].sort((a, b) => a.dueAt - b.dueAt || (`${a.id}#0` < `${b.id}#0` ? -1 : 1)).map((op) => `${op.id}#0`)
+    expect(queue.upcoming(500).map((entry) => entry.occurrence.id)).toEqual(expected(operations))
+    // Move, remove and add: the order follows without a rebuild.
+    const changed = [...operations]
+    for (let step = 0; step < 300; step++) {
+      const index = Math.floor(random() * changed.length)
+      const roll = random()
+      if (roll < 0.4) changed[index] = operation(changed[index]!.id, { dueAt: Math.floor(random() * 10_000) })
+      else if (roll < 0.7) {
+        queue.delete(changed[index]!.id)
+        changed.splice(index, 1)
+        continue
+      } else changed.push(operation(`new${step}`, { dueAt: Math.floor(random() * 10_000) }))
+      const op = roll < 0.4 ? changed[index]! : changed.at(-1)!
+      queue.set(op, nextOccurrence(op.id, op, -Infinity))
+    }
+    expect(queue.size).toBe(changed.length)
+    expect(queue.upcoming(changed.length).map((entry) => entry.occurrence.id)).toEqual(expected(changed))
+  })
+
+  it('[Q2] takes due occurrences in order until the operations budget is spent; the rest waits for the next tick', () => {
+    const queue = queueOf(Array.from({ length: 5 }, (_, index) => operation(`op${index}`, { dueAt: 100 * index })))
+    const small = { ...SECOND, budget: { maxOpsPerTick: 2, maxMsPerTick: 50 } }
+    expect(ids(run(queue, 350, small))).toEqual(['op0#0', 'op1#0'])
+    expect(ids(run(queue, 350, small))).toEqual(['op2#0', 'op3#0'])
+    // op4 is not due yet at 350.
+    expect(ids(run(queue, 350, small))).toEqual([])
+    expect(ids(run(queue, 400, small))).toEqual(['op4#0'])
+  })
+
+  it('[Q2] stops starting occurrences once the tick has used its milliseconds', () => {
+    const queue = queueOf([operation('repeat', { repeat: { kind: 'every', everyMs: 100 } })])
+    let clock = 0
+    const result = tick(SECOND, queue, { now: 999, elapsed: () => clock, start: () => (clock += 20) })
+    // 0, 20, 40 ms elapsed when starting the first three; at 60 ms the 50 ms budget is spent.
+    expect(ids(result)).toEqual(['repeat#0', 'repeat#1', 'repeat#2'])
+  })
+
+  it('[Q3] reports as lag how long the oldest due occurrence left behind has waited', () => {
+    const queue = queueOf([operation('a', { dueAt: 100 }), operation('b', { dueAt: 300 }), operation('c', { dueAt: 5000 })])
+    const one = { ...SECOND, budget: { maxOpsPerTick: 1, maxMsPerTick: 50 } }
+    expect(run(queue, 1000, one).lagMs).toBe(700)
+    expect(run(queue, 1000, one).lagMs).toBe(0)
+  })
+
+  it('[CU1] skip: records what nobody ran in time as skipped, and runs only from now on', () => {
+    const op = operation('skip', { repeat: { kind: 'every', everyMs: 100 }, catchUp: 'skip' })
+    const queue = queueOf([op])
+    // Asleep until 10,000: occurrences 0..89 were due before 10,000 − 1,000; 90..100 are due within the last tick.
+    const result = run(queue, 10_000)
+    expect(result.skipped).toEqual([{ operationId: 'skip', fromIndex: 0, toIndex: 90 }])
+    expect(ids(result)).toEqual(Array.from({ length: 11 }, (_, index) => `skip#${90 + index}`))
+  })
+
+  it('[CU2] latest: runs only the most recent missed occurrence and records the earlier ones as skipped', () => {
+    const op = operation('latest', { dueAt: 0, repeat: { kind: 'rrule', rrule: 'FREQ=HOURLY', timeZone: 'UTC' }, catchUp: 'latest' })
+    const queue = queueOf([op])
+    const now = 5.5 * 3600_000
+    const result = run(queue, now)
+    expect(result.skipped).toEqual([{ operationId: 'latest', fromIndex: 0, toIndex: 5 }])
+    expect(ids(result)).toEqual(['latest#5'])
+    expect(queue.peek()?.occurrence.id).toBe('latest#6')
+  })
+
+  it('[CU3] all: runs every missed occurrence, oldest first, within each tick’s budget', () => {
+    const op = operation('all', { repeat: { kind: 'every', everyMs: 1000 }, catchUp: 'all', times: 30 })
+    const queue = queueOf([op])
+    const budget = { ...SECOND, budget: { maxOpsPerTick: 20, maxMsPerTick: 50 } }
+    const first = run(queue, 100_000, budget)
+    expect(ids(first)).toEqual(Array.from({ length: 20 }, (_, index) => `all#${index}`))
+    expect(first.lagMs).toBe(100_000 - 20_000)
+    expect(ids(run(queue, 100_000, budget))).toEqual(Array.from({ length: 10 }, (_, index) => `all#${20 + index}`))
+    expect(queue.size).toBe(0)
+  })
+
+  it('[CU1] skip: an operation whose occurrences all passed while asleep ends with all of them skipped', () => {
+    const queue = queueOf([operation('gone', { repeat: { kind: 'every', everyMs: 100 }, times: 5, catchUp: 'skip' })])
+    const result = run(queue, 60_000)
+    expect(result.skipped).toEqual([{ operationId: 'gone', fromIndex: 0, toIndex: 5 }])
+    expect(result.started).toEqual([])
+    expect(queue.size).toBe(0)
+  })
+})
