@@ -18,9 +18,15 @@ function earlier(a: QueueEntry, b: QueueEntry): boolean {
   return a.occurrence.id < b.occurrence.id
 }
 
+/** A heap cell: an operation's entry and where it sits, so sifting updates a number, not a map. */
+interface Slot {
+  entry: QueueEntry
+  position: number
+}
+
 export class OccurrenceQueue {
-  private readonly heap: QueueEntry[] = []
-  private readonly positions = new Map<OperationId, number>()
+  private readonly heap: Slot[] = []
+  private readonly slots = new Map<OperationId, Slot>()
 
   get size(): number {
     return this.heap.length
@@ -28,41 +34,40 @@ export class OccurrenceQueue {
 
   /** The earliest entry, without taking it. */
   peek(): QueueEntry | undefined {
-    return this.heap[0]
+    return this.heap[0]?.entry
   }
 
   get(operationId: OperationId): QueueEntry | undefined {
-    const position = this.positions.get(operationId)
-    return position === undefined ? undefined : this.heap[position]
+    return this.slots.get(operationId)?.entry
   }
 
   /** Puts the operation's next occurrence in the queue, replacing what it had there; undefined takes it out. */
   set(operation: Operation, occurrence: Occurrence | undefined): void {
     if (!occurrence) return this.delete(operation.id)
     const entry = { operation, occurrence }
-    const position = this.positions.get(operation.id)
-    if (position === undefined) {
-      this.heap.push(entry)
-      this.positions.set(operation.id, this.heap.length - 1)
-      this.up(this.heap.length - 1)
+    const slot = this.slots.get(operation.id)
+    if (!slot) {
+      const added = { entry, position: this.heap.length }
+      this.heap.push(added)
+      this.slots.set(operation.id, added)
+      this.up(added)
       return
     }
-    const before = this.heap[position]!
-    this.heap[position] = entry
-    if (earlier(entry, before)) this.up(position)
-    else this.down(position)
+    const before = slot.entry
+    slot.entry = entry
+    if (earlier(entry, before)) this.up(slot)
+    else this.down(slot)
   }
 
   delete(operationId: OperationId): void {
-    const position = this.positions.get(operationId)
-    if (position === undefined) return
-    this.positions.delete(operationId)
+    const slot = this.slots.get(operationId)
+    if (!slot) return
+    this.slots.delete(operationId)
     const last = this.heap.pop()!
-    if (position === this.heap.length) return
-    this.heap[position] = last
-    this.positions.set(last.operation.id, position)
-    this.up(position)
-    this.down(this.positions.get(last.operation.id)!)
+    if (last === slot) return
+    this.place(last, slot.position)
+    this.up(last)
+    this.down(last)
   }
 
   /** The first `limit` entries in due order (for views), in O(limit · log n) without disturbing the queue. */
@@ -72,42 +77,43 @@ export class OccurrenceQueue {
     const frontier: number[] = this.heap.length > 0 ? [0] : []
     while (found.length < limit && frontier.length > 0) {
       let best = 0
-      for (let index = 1; index < frontier.length; index++) if (earlier(this.heap[frontier[index]!]!, this.heap[frontier[best]!]!)) best = index
+      for (let index = 1; index < frontier.length; index++) if (earlier(this.heap[frontier[index]!]!.entry, this.heap[frontier[best]!]!.entry)) best = index
       const position = frontier.splice(best, 1)[0]!
-      found.push(this.heap[position]!)
+      found.push(this.heap[position]!.entry)
       for (const child of [2 * position + 1, 2 * position + 2]) if (child < this.heap.length) frontier.push(child)
     }
     return found
   }
 
-  private up(position: number): void {
-    const entry = this.heap[position]!
+  private up(slot: Slot): void {
+    let position = slot.position
     while (position > 0) {
       const parent = (position - 1) >> 1
       const above = this.heap[parent]!
-      if (!earlier(entry, above)) break
+      if (!earlier(slot.entry, above.entry)) break
       this.place(above, position)
       position = parent
     }
-    this.place(entry, position)
+    this.place(slot, position)
   }
 
-  private down(position: number): void {
-    const entry = this.heap[position]!
+  private down(slot: Slot): void {
+    let position = slot.position
     for (;;) {
       const left = 2 * position + 1
       if (left >= this.heap.length) break
       const right = left + 1
-      const child = right < this.heap.length && earlier(this.heap[right]!, this.heap[left]!) ? right : left
-      if (!earlier(this.heap[child]!, entry)) break
-      this.place(this.heap[child]!, position)
+      const child = right < this.heap.length && earlier(this.heap[right]!.entry, this.heap[left]!.entry) ? right : left
+      const below = this.heap[child]!
+      if (!earlier(below.entry, slot.entry)) break
+      this.place(below, position)
       position = child
     }
-    this.place(entry, position)
+    this.place(slot, position)
   }
 
-  private place(entry: QueueEntry, position: number): void {
-    this.heap[position] = entry
-    this.positions.set(entry.operation.id, position)
+  private place(slot: Slot, position: number): void {
+    this.heap[position] = slot
+    slot.position = position
   }
 }

@@ -6,7 +6,7 @@
  * placed in the operation's zone by zonedTime.ts: rrule's own zone handling
  * would have to be trusted with DST, this keeps the rule there.
  */
-import { RRule, type Options } from 'rrule'
+import { RRule, type RRuleOptions } from './rrule.ts'
 import { instantOf, wallAsUtc, wallTimeFromUtcFields, wallTimeOf } from './zonedTime.ts'
 
 export type Repeat =
@@ -39,7 +39,7 @@ export function occurrenceId(operationId: string, index: number): OccurrenceId {
 }
 
 /** Parses the rule part of an RRULE (with or without the `RRULE:` prefix); throws on what rrule cannot read. */
-export function parseRule(rule: string): Partial<Options> {
+export function parseRule(rule: string): Partial<RRuleOptions> {
   return RRule.parseString(rule.trim().replace(/^RRULE:/i, ''))
 }
 

@@ -3,7 +3,7 @@
  * source of truth (SPEC OP1–OP5). This module owns their shape and the
  * checks an operation passes before it is saved.
  */
-import { RRule } from 'rrule'
+import { RRule } from './rrule.ts'
 import { FieldChecks } from './InvalidFields.ts'
 import { parseRule, type Repeat, type Timing } from './occurrences.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
