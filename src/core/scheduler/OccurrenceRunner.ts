@@ -1,0 +1,118 @@
+/**
+ * One peer's part in running occurrences (SPEC CL2–CL6): for each
+ * occurrence its scheduler's tick offered, wait for its turn in the
+ * rendezvous ranking, claim, let the claim settle, run it only if the claim
+ * still wins, renew the lease while running, and record the outcome. If the
+ * winner's lease runs out with no record, the next peer in rank takes over.
+ *
+ * It keeps no timers: the host calls `advance()` often (every tick, and
+ * every few hundred ms while anything is pending), so the same code runs in
+ * a service worker, a tab, the personal node and the deterministic
+ * simulation (test/helpers/schedulerSimulation.ts).
+ */
+import { lastExpiry, LEASE_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
+import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
+import type { OccurrenceId } from './occurrences.ts'
+import type { QueueEntry } from './OccurrenceQueue.ts'
+import { rankPeers } from './rendezvous.ts'
+import type { RunTable } from './YjsRunTable.ts'
+
+export interface RunnerOptions {
+  /** This peer's id, as presence and claims name it. */
+  readonly peer: string
+  readonly table: RunTable
+  readonly hlc: HlcClock
+  /** ms since the epoch. */
+  readonly clock: () => number
+  /** The live peers (this one included, if it can) that can run a kind, from presence. */
+  readonly capablePeers: (kind: string) => readonly string[]
+  /** Performs the occurrence; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
+  readonly execute: (entry: QueueEntry) => Promise<void>
+}
+
+type Job =
+  | { readonly phase: 'waiting'; readonly entry: QueueEntry }
+  | { readonly phase: 'settling'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly until: number; readonly leaseUntil: number }
+  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; leaseUntil: number }
+
+export class OccurrenceRunner {
+  private readonly jobs = new Map<OccurrenceId, Job>()
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  /** Occurrences this peer is still waiting on, claiming or running. */
+  get pending(): number {
+    return this.jobs.size
+  }
+
+  /** An occurrence the scheduler's tick started: this peer takes part in deciding who runs it. */
+  offer(entry: QueueEntry): void {
+    if (!this.jobs.has(entry.occurrence.id) && !this.options.table.run(entry.occurrence.id)) this.jobs.set(entry.occurrence.id, { phase: 'waiting', entry })
+  }
+
+  /** Moves every pending occurrence along as far as the time allows. */
+  advance(): void {
+    const now = this.options.clock()
+    for (const [id, job] of this.jobs) {
+      if (job.phase === 'running') {
+        this.renew(job, now)
+        continue
+      }
+      // Recorded already, by whoever ran it.
+      if (this.options.table.run(id)) {
+        this.jobs.delete(id)
+        continue
+      }
+      const claims = this.options.table.claims(id)
+      for (const claim of claims) this.options.hlc.receive(claim.hlc)
+      const winner = winningClaim(claims, now)
+      if (job.phase === 'waiting') {
+        if (!winner) this.claimInTurn(job, now, lastExpiry(claims, now))
+        continue
+      }
+      if (now < job.until) continue
+      // CL4: act only if this claim still wins once the settle window has passed.
+      if (winner?.peer === this.options.peer && compareHlc(winner.hlc, job.hlc) === 0) this.start(job, now)
+      else this.jobs.set(id, { phase: 'waiting', entry: job.entry })
+    }
+  }
+
+  /** CL2: rank r claims once the occurrence is due (or the last lease ran out) and r staggers have passed. */
+  private claimInTurn(job: Job, now: number, expiredAt: number | undefined): void {
+    const { entry } = job
+    const rank = rankPeers(entry.occurrence.id, this.options.capablePeers(entry.operation.kind)).indexOf(this.options.peer)
+    if (rank < 0) return
+    const from = Math.max(entry.occurrence.dueAt, expiredAt ?? 0)
+    if (now < from + rank * STAGGER_MS) return
+    const hlc = this.options.hlc.now()
+    const leaseUntil = now + LEASE_MS
+    this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, leaseUntil })
+    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: now + SETTLE_MS, leaseUntil })
+  }
+
+  private start(job: Job & { readonly phase: 'settling' }, now: number): void {
+    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, leaseUntil: job.leaseUntil }
+    const id = job.entry.occurrence.id
+    this.jobs.set(id, running)
+    const finish = (outcome: RunOutcome, error?: string): void => {
+      if (this.jobs.get(id) !== running) return
+      this.jobs.delete(id)
+      const record = { occurrence: id, by: this.options.peer, startedAt: running.startedAt, doneAt: this.options.clock(), outcome }
+      this.options.table.putRun(error === undefined ? record : { ...record, error })
+    }
+    // Started in a microtask, so an executor that throws at once fails the run instead of this loop.
+    Promise.resolve()
+      .then(() => this.options.execute(job.entry))
+      .then(
+      () => finish(RunOutcome.ok),
+      (error: unknown) => finish(RunOutcome.failed, error instanceof Error ? error.message : String(error)),
+    )
+  }
+
+  /** CL5: with half the lease left, extend it; the claim keeps its HLC, so it keeps its place. */
+  private renew(job: Job & { readonly phase: 'running' }, now: number): void {
+    if (job.leaseUntil - now > LEASE_MS / 2) return
+    job.leaseUntil = now + LEASE_MS
+    this.options.table.putClaim({ occurrence: job.entry.occurrence.id, peer: this.options.peer, hlc: job.hlc, leaseUntil: job.leaseUntil })
+  }
+}

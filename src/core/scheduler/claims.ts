@@ -1,0 +1,80 @@
+/**
+ * Claims and run records: how peers agree on who performs an occurrence
+ * (SPEC CL2–CL6). A claim is `{ occurrence, peer, hlc, leaseUntil }`; the
+ * earliest live claim (by HLC, then peer) wins. Records arrive from other
+ * peers through the space's log, so every one is checked before it counts.
+ */
+import { compareHlc, isHlc, type Hlc } from './hlc.ts'
+import type { OccurrenceId } from './occurrences.ts'
+
+/** Between ranks: long enough for the better-ranked peer's claim to reach the others first. */
+export const STAGGER_MS = 500
+/**
+ * Between writing a claim and acting on it. Twice the longest delay between
+ * connected peers: then each of two peers that claimed at once sees the
+ * other's claim before deciding, and both pick the same winner (G1).
+ */
+export const SETTLE_MS = 1_000
+/** A run's lease; renewed when half is left, so one late renewal does not lose it. */
+export const LEASE_MS = 30_000
+const MAX_PEER_CHARS = 200
+
+export interface Claim {
+  readonly occurrence: OccurrenceId
+  readonly peer: string
+  readonly hlc: Hlc
+  /** No one else claims before this, unless the run is done. */
+  readonly leaseUntil: number
+}
+
+export const RunOutcome = { ok: 'ok', failed: 'failed' } as const
+export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome]
+
+/** What became of an occurrence (CL6); written once, by the peer that ran it. */
+export interface RunRecord {
+  readonly occurrence: OccurrenceId
+  readonly by: string
+  readonly startedAt: number
+  readonly doneAt: number
+  readonly outcome: RunOutcome
+  readonly error?: string
+}
+
+const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+
+export function isClaim(value: unknown): value is Claim {
+  if (typeof value !== 'object' || value === null) return false
+  const { occurrence, peer, hlc, leaseUntil } = value as Record<string, unknown>
+  return isText(occurrence, 1000) && isText(peer, MAX_PEER_CHARS) && isHlc(hlc) && hlc.peer === peer && isTime(leaseUntil)
+}
+
+export function isRunRecord(value: unknown): value is RunRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const { occurrence, by, startedAt, doneAt, outcome, error } = value as Record<string, unknown>
+  return (
+    isText(occurrence, 1000) &&
+    isText(by, MAX_PEER_CHARS) &&
+    isTime(startedAt) &&
+    isTime(doneAt) &&
+    (outcome === RunOutcome.ok || outcome === RunOutcome.failed) &&
+    (error === undefined || typeof error === 'string')
+  )
+}
+
+/** The claim that holds the occurrence now: the earliest among those whose lease has not run out. */
+export function winningClaim(claims: Iterable<Claim>, now: number): Claim | undefined {
+  let winner: Claim | undefined
+  for (const claim of claims) {
+    if (claim.leaseUntil <= now) continue
+    if (!winner || compareHlc(claim.hlc, winner.hlc) < 0) winner = claim
+  }
+  return winner
+}
+
+/** When the last lease among these ran out (or undefined if none did by `now`): a take-over counts its stagger from there. */
+export function lastExpiry(claims: Iterable<Claim>, now: number): number | undefined {
+  let latest: number | undefined
+  for (const claim of claims) if (claim.leaseUntil <= now && (latest === undefined || claim.leaseUntil > latest)) latest = claim.leaseUntil
+  return latest
+}
