@@ -31,11 +31,18 @@ export interface SimulationOptions {
   readonly partitions: boolean
   /** Longest one-way delay between connected peers, ms. */
   readonly maxDelayMs: number
+  /** How long one run takes; by default mostly 0.1–2 s, and 5% longer than a lease (so it must be renewed). */
+  readonly runMs?: (random: Random) => number
 }
+
+const defaultRunMs = (random: Random): number => (random() < 0.05 ? 40_000 : 100 + Math.floor(random() * 2_000))
 
 export interface Execution {
   readonly occurrence: string
   readonly peer: string
+  readonly dueAt: number
+  /** When this peer wrote the claim it ran under. */
+  readonly claimedAt: number
   readonly startedAt: number
   finishedAt?: number
   /** Set when its peer crashed before it finished. */
@@ -106,6 +113,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const start = (peer: Peer): void => {
     const table = new YjsRunTable(peer.doc)
+    const runMs = options.runMs ?? defaultRunMs
     const clock = (): number => now + peer.skewMs
     peer.runner = new OccurrenceRunner({
       peer: peer.id,
@@ -115,11 +123,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       capablePeers: () => peers.filter((other) => other === peer || reachable(peer, other)).map((other) => other.id),
       execute: (entry: QueueEntry) =>
         new Promise<void>((resolve) => {
-          const execution: Execution = { occurrence: entry.occurrence.id, peer: peer.id, startedAt: now }
+          const own = table.claims(entry.occurrence.id).find((claim) => claim.peer === peer.id)
+          const claimedAt = own ? own.hlc.wallMs - peer.skewMs : now
+          const execution: Execution = { occurrence: entry.occurrence.id, peer: peer.id, dueAt: entry.occurrence.dueAt, claimedAt, startedAt: now }
           executions.push(execution)
-          // Mostly short; now and then longer than a lease, so it must be renewed.
-          const duration = random() < 0.05 ? 40_000 : 100 + Math.floor(random() * 2_000)
-          finishing.push({ at: now + duration, peer, execution, resolve })
+          finishing.push({ at: now + runMs(random), peer, execution, resolve })
         }),
     })
     peer.queue = new OccurrenceQueue()
