@@ -8,6 +8,7 @@
  * tests to judge against SPEC G1 and G2.
  */
 import * as Y from 'yjs'
+import { CLAIM_LEAD_MS } from '../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../src/core/scheduler/hlc.ts'
 import { nextOccurrence } from '../../src/core/scheduler/occurrences.ts'
 import { OccurrenceQueue, type QueueEntry } from '../../src/core/scheduler/OccurrenceQueue.ts'
@@ -190,7 +191,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const peer of peers) {
       if (!peer.up) continue
       if ((now - options.operation.dueAt) % options.scheduler.everyMs === 0) {
-        tick(options.scheduler, peer.queue, { now: now + peer.skewMs, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
+        tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
       }
       peer.runner.advance()
     }

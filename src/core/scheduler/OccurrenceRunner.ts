@@ -10,7 +10,7 @@
  * a service worker, a tab, the personal node and the deterministic
  * simulation (test/helpers/schedulerSimulation.ts).
  */
-import { lastExpiry, LEASE_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
+import { CLAIM_LEAD_MS, lastExpiry, LEASE_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrences.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
@@ -77,17 +77,23 @@ export class OccurrenceRunner {
     }
   }
 
-  /** CL2: rank r claims once the occurrence is due (or the last lease ran out) and r staggers have passed. */
+  /**
+   * CL2: rank r claims r staggers after its turn opens: a settle window
+   * before the due time, so the first-ranked peer starts on time (the tick
+   * offers occurrences that early, CLAIM_LEAD_MS), or when the last lease
+   * ran out.
+   */
   private claimInTurn(job: Job, now: number, expiredAt: number | undefined): void {
     const { entry } = job
     const rank = rankPeers(entry.occurrence.id, this.options.capablePeers(entry.operation.kind)).indexOf(this.options.peer)
     if (rank < 0) return
-    const from = Math.max(entry.occurrence.dueAt, expiredAt ?? 0)
+    const from = Math.max(entry.occurrence.dueAt - CLAIM_LEAD_MS, expiredAt ?? 0)
     if (now < from + rank * STAGGER_MS) return
     const hlc = this.options.hlc.now()
     const leaseUntil = now + LEASE_MS
     this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, leaseUntil })
-    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: now + SETTLE_MS, leaseUntil })
+    // Never started before it is due, however early the claim settled.
+    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: Math.max(now + SETTLE_MS, entry.occurrence.dueAt), leaseUntil })
   }
 
   private start(job: Job & { readonly phase: 'settling' }, now: number): void {

@@ -15,6 +15,12 @@ export const STAGGER_MS = 500
  * other's claim before deciding, and both pick the same winner (G1).
  */
 export const SETTLE_MS = 1_000
+/**
+ * How long before its due time an occurrence is offered to the runners
+ * (see tick's lookAheadMs): the settle window, so the first-ranked peer's
+ * claim has settled by the due time and its run starts on time.
+ */
+export const CLAIM_LEAD_MS = SETTLE_MS
 /** A run's lease; renewed when half is left, so one late renewal does not lose it. */
 export const LEASE_MS = 30_000
 const MAX_PEER_CHARS = 200

@@ -26,17 +26,24 @@ export interface TickResult {
 
 export interface TickOptions {
   readonly now: number
+  /**
+   * Also take occurrences due this much after `now`, so their claims can
+   * settle before they are due (claims.ts CLAIM_LEAD_MS); 0 by default.
+   * Catch-up and lag still count from `now`.
+   */
+  readonly lookAheadMs?: number
   /** Milliseconds since the tick began, read before each start: what maxMsPerTick is measured with. */
   readonly elapsed: () => number
   readonly start: (entry: QueueEntry) => void
 }
 
-export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapsed, start }: TickOptions): TickResult {
+export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapsed, start, lookAheadMs = 0 }: TickOptions): TickResult {
   const started: QueueEntry[] = []
   const skipped: SkippedRange[] = []
   // Due before this, nobody ran it in time: a scheduler that was running would have taken it a tick ago.
   const missedBefore = now - scheduler.everyMs
-  for (let entry = queue.peek(); entry && entry.occurrence.dueAt <= now; entry = queue.peek()) {
+  const horizon = now + lookAheadMs
+  for (let entry = queue.peek(); entry && entry.occurrence.dueAt <= horizon; entry = queue.peek()) {
     if (started.length >= scheduler.budget.maxOpsPerTick || elapsed() >= scheduler.budget.maxMsPerTick) break
     const { operation, occurrence } = entry
     let runNow: Occurrence = occurrence
@@ -45,7 +52,7 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
       // With nothing to resume at, the operation ends: every occurrence left up to now was missed.
       const skippedTo = resume?.index ?? (latestOccurrence(operation.id, operation, now, occurrence.index)?.index ?? occurrence.index) + 1
       if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo })
-      if (!resume || resume.dueAt > now) {
+      if (!resume || resume.dueAt > horizon) {
         // Skip: the next one is not due yet (or there is none); it waits in the queue.
         queue.set(operation, resume)
         continue

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { isClaim, LEASE_MS, SETTLE_MS, STAGGER_MS, winningClaim, type Claim } from '../../../src/core/scheduler/claims.ts'
+import { CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim } from '../../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { nextOccurrence, type OccurrenceId } from '../../../src/core/scheduler/occurrences.ts'
 import type { QueueEntry } from '../../../src/core/scheduler/OccurrenceQueue.ts'
@@ -38,10 +38,10 @@ describe('claims', () => {
     expect(isClaim({ ...claims[0], hlc: { wallMs: 5, counter: 0, peer: 'someone else' } })).toBe(false)
   })
 
-  it('[CL2] [CL4] [CL6] claims in rank order, runs only after the settle window, and records the outcome', async () => {
+  it('[CL2] [CL2a] [CL4] [CL6] claims in rank order a settle window ahead, runs on time once the claim has settled, and records the outcome', async () => {
     const peers = ['p1', 'p2', 'p3']
     const ranked = rankPeers(ID, peers)
-    let now = OP.dueAt
+    let now = OP.dueAt - CLAIM_LEAD_MS
     const doc = new Y.Doc()
     const table = new YjsRunTable(doc)
     const ran: string[] = []
@@ -50,19 +50,22 @@ describe('claims', () => {
         new OccurrenceRunner({ peer, table, hlc: new HlcClock(peer, () => now), clock: () => now, capablePeers: () => peers, execute: () => (ran.push(peer), Promise.resolve()) }),
     )
     for (const runner of runners) runner.offer(ENTRY)
-    // Only the first-ranked peer claims at the due time; the others wait their stagger and then see its claim.
+    // Only the first-ranked peer claims as its turn opens; the others wait their stagger and then see its claim.
     for (const runner of runners) runner.advance()
     expect(table.claims(ID).map((written) => written.peer)).toEqual([ranked[0]])
     now += STAGGER_MS * 2
     for (const runner of runners) runner.advance()
     expect(table.claims(ID)).toHaveLength(1)
     expect(ran).toEqual([])
-    now = OP.dueAt + SETTLE_MS
+    now = OP.dueAt - 1
+    for (const runner of runners) runner.advance()
+    expect(ran).toEqual([])
+    now = OP.dueAt
     for (const runner of runners) runner.advance()
     // The run starts, finishes and is recorded in microtasks.
     await new Promise((resolve) => setTimeout(resolve, 0))
     expect(ran).toEqual([ranked[0]])
-    expect(table.run(ID)).toMatchObject({ occurrence: ID, by: ranked[0], outcome: 'ok', startedAt: OP.dueAt + SETTLE_MS })
+    expect(table.run(ID)).toMatchObject({ occurrence: ID, by: ranked[0], outcome: 'ok', startedAt: OP.dueAt })
     for (const runner of runners) runner.advance()
     expect(runners.map((runner) => runner.pending)).toEqual([0, 0, 0])
   })

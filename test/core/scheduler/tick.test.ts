@@ -77,6 +77,14 @@ describe('queue and ticks', () => {
     expect(ids(result)).toEqual(['repeat#0', 'repeat#1', 'repeat#2'])
   })
 
+  it('[Q2] with a look-ahead, also takes what falls due within it, while catch-up and lag count from now', () => {
+    const queue = queueOf([operation('soon', { dueAt: 1_400 }), operation('later', { dueAt: 2_500 })])
+    const result = tick(SECOND, queue, { now: 1_000, lookAheadMs: 1_000, elapsed: () => 0, start: () => {} })
+    expect(ids(result)).toEqual(['soon#0'])
+    expect(result.lagMs).toBe(0)
+    expect(queue.peek()?.occurrence.id).toBe('later#0')
+  })
+
   it('[Q3] reports as lag how long the oldest due occurrence left behind has waited', () => {
     const queue = queueOf([operation('a', { dueAt: 100 }), operation('b', { dueAt: 300 }), operation('c', { dueAt: 5000 })])
     const one = { ...SECOND, budget: { maxOpsPerTick: 1, maxMsPerTick: 50 } }
