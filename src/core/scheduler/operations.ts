@@ -4,7 +4,7 @@
  * checks an operation passes before it is saved.
  */
 import { RRule } from './rrule.ts'
-import { FieldChecks } from './InvalidFields.ts'
+import { FieldChecks, type FieldProblem } from './InvalidFields.ts'
 import { parseRule, type Repeat, type Timing } from './occurrences.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
 import { isTimeZone } from './zonedTime.ts'
@@ -63,9 +63,14 @@ function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined): void {
   }
 }
 
-/** Checks an operation as someone wants to save it; throws InvalidFields naming every bad field (OP3). */
-export function validateOperation(input: Operation, knownKinds: ReadonlySet<string>): Operation {
+/**
+ * Checks an operation as someone wants to save it; throws InvalidFields
+ * naming every bad field (OP3), including its input as its kind reads it
+ * (`checkInput`, from the KindRegistry).
+ */
+export function validateOperation(input: Operation, knownKinds: ReadonlySet<string>, checkInput?: (kind: string, input: unknown) => readonly FieldProblem[]): Operation {
   const checks = new FieldChecks('operation')
+  for (const problem of checkInput?.(input.kind, input.input) ?? []) checks.fail(problem.field, problem.message)
   checks.text('title', input.title, MAX_TITLE_CHARS, 'The title')
   if (typeof input.schedulerId !== 'string' || input.schedulerId.length === 0) checks.fail('schedulerId', 'Choose the scheduler that runs it.')
   if (!knownKinds.has(input.kind)) checks.fail('kind', `"${String(input.kind)}" is not a kind this space can run; choose one of ${[...knownKinds].join(', ')}.`)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { docKind } from '../../../src/core/scheduler/docKind.ts'
 import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
+import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { validateOperation, type Operation, type OperationId } from '../../../src/core/scheduler/operations.ts'
 import { DEFAULT_SCHEDULERS, MAX_EVERY_MS, validateScheduler, type Scheduler, type SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
@@ -52,6 +54,12 @@ describe('scheduler and operation validation', () => {
   it('[SCH4] gives every space a 1 s and a 1 min scheduler that pass validation', () => {
     expect(DEFAULT_SCHEDULERS.map((defaults) => defaults.everyMs)).toEqual([1000, 60_000])
     for (const defaults of DEFAULT_SCHEDULERS) expect(validateScheduler({ ...defaults, id: 'x' as SchedulerId })).toBeTruthy()
+  })
+
+  it('[OP3] [K2] reports the kind’s input problems beside the operation’s own', () => {
+    const registry = new KindRegistry([docKind])
+    const found = problems(() => validateOperation({ ...operation, kind: 'doc', input: { action: 'increment', counter: 'x', by: 0.5 }, title: '' }, registry.names(), (kind, input) => registry.checkInput(kind, input)))
+    expect(Object.keys(found).sort()).toEqual(['input.by', 'title'])
   })
 
   it('[OP2] [OP3] checks every field of an operation and says, per field, what is wrong and what would do', () => {

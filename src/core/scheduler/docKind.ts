@@ -1,0 +1,93 @@
+/**
+ * The `doc` kind: a deterministic change to the space, the game-tick and
+ * chess-clock case. Two actions, both keyed by the occurrence id, so running
+ * an occurrence twice (after a partition, G2) changes nothing the second
+ * time (G3):
+ *   increment — adds `by` to a named counter: one entry per occurrence, and
+ *               the counter's value is their sum;
+ *   append    — adds `value` to a named log under the occurrence id; the
+ *               log reads in occurrence order.
+ * Entries sit flat in one top-level map per action (`<name>\n<occurrence>`):
+ * a nested map per name would be made by two peers at once now and then,
+ * and one of the two would be lost with everything written into it.
+ */
+import type * as Y from 'yjs'
+import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import type { FieldProblem } from './InvalidFields.ts'
+
+/** Top-level names in a space's doc: part of its stored format. */
+export const COUNTERS = 'counters'
+export const LOGS = 'logs'
+const MAX_NAME_CHARS = 100
+/** A log entry's value, as JSON, at most this long: a log is for small facts, not files. */
+const MAX_VALUE_CHARS = 10_000
+
+export type DocInput = { readonly action: 'increment'; readonly counter: string; readonly by: number } | { readonly action: 'append'; readonly log: string; readonly value: unknown }
+
+function checkName(problems: FieldProblem[], field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_CHARS) problems.push({ field, message: `The name must be text of 1 to ${MAX_NAME_CHARS} characters.` })
+}
+
+function checkDocInput(input: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  if (typeof input !== 'object' || input === null) return [{ field: 'input', message: 'A doc operation needs an action: increment a counter or append to a log.' }]
+  const fields = input as Record<string, unknown>
+  if (fields.action === 'increment') {
+    checkName(problems, 'input.counter', fields.counter)
+    if (typeof fields.by !== 'number' || !Number.isSafeInteger(fields.by)) problems.push({ field: 'input.by', message: 'Increment by a whole number (negative counts down).' })
+  } else if (fields.action === 'append') {
+    checkName(problems, 'input.log', fields.log)
+    let text: string | undefined
+    try {
+      text = JSON.stringify(fields.value)
+    } catch {
+      text = undefined
+    }
+    if (text === undefined || text.length > MAX_VALUE_CHARS) problems.push({ field: 'input.value', message: `The value must be JSON of at most ${MAX_VALUE_CHARS.toLocaleString('en')} characters.` })
+  } else {
+    problems.push({ field: 'input.action', message: 'The action must be increment or append.' })
+  }
+  return problems
+}
+
+const entryKey = (name: string, occurrence: string): string => `${name}\n${occurrence}`
+
+/** A named counter's or log's entries, by occurrence id. */
+function entriesOf(doc: Y.Doc, root: string, name: string): Array<[string, unknown]> {
+  const prefix = `${name}\n`
+  const found: Array<[string, unknown]> = []
+  doc.getMap<unknown>(root).forEach((value, key) => {
+    if (key.startsWith(prefix)) found.push([key.slice(prefix.length), value])
+  })
+  return found
+}
+
+export const docKind: Kind = {
+  name: 'doc',
+  runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
+  checkInput: checkDocInput,
+  execute(input: unknown, context: KindContext): Promise<void> {
+    const problems = checkDocInput(input)
+    if (problems.length > 0) return Promise.reject(new Error(problems.map((problem) => problem.message).join(' ')))
+    const change = input as DocInput
+    if (change.action === 'increment') context.doc.getMap(COUNTERS).set(entryKey(change.counter, context.idempotencyKey), change.by)
+    else context.doc.getMap(LOGS).set(entryKey(change.log, context.idempotencyKey), change.value)
+    return Promise.resolve()
+  },
+}
+
+/** A counter's value: the sum of what each occurrence added. */
+export function readCounter(doc: Y.Doc, counter: string): number {
+  let total = 0
+  for (const [, amount] of entriesOf(doc, COUNTERS, counter)) total += typeof amount === 'number' && Number.isSafeInteger(amount) ? amount : 0
+  return total
+}
+
+/** A log's entries in occurrence order (`<operation>#<n>` by operation, then n). */
+export function readLog(doc: Y.Doc, log: string): Array<{ readonly occurrence: string; readonly value: unknown }> {
+  const index = (occurrence: string): number => Number(occurrence.slice(occurrence.lastIndexOf('#') + 1))
+  const operation = (occurrence: string): string => occurrence.slice(0, occurrence.lastIndexOf('#'))
+  return entriesOf(doc, LOGS, log)
+    .map(([occurrence, value]) => ({ occurrence, value }))
+    .sort((a, b) => (operation(a.occurrence) === operation(b.occurrence) ? index(a.occurrence) - index(b.occurrence) : operation(a.occurrence) < operation(b.occurrence) ? -1 : 1))
+}
