@@ -1,0 +1,224 @@
+/**
+ * A space's schedule in its content doc: the schedulers and operations
+ * tables (the truth, SPEC SCH3, OP1–OP5), the claims and run records
+ * (YjsRunTable), each operation's progress, and one queue per scheduler
+ * derived from them and kept in step with every change (Q1), local or
+ * remote, without rescanning the tables.
+ *
+ * Progress: `progress[operation] = { through: n }` says every occurrence
+ * below n is finished, so a queue (re)built after a restart starts there
+ * and not at occurrence 0. It only ever grows; two peers writing it at once
+ * can leave the smaller value, which costs a short walk past run records,
+ * never a lost occurrence.
+ */
+import type * as Y from 'yjs'
+import { InvalidFields } from './InvalidFields.ts'
+import type { KindRegistry } from './kinds.ts'
+import { nextOccurrence, type Occurrence, type OccurrenceId } from './occurrences.ts'
+import { OccurrenceQueue } from './OccurrenceQueue.ts'
+import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
+import { DEFAULT_SCHEDULERS, validateScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { RUNS, YjsRunTable } from './YjsRunTable.ts'
+
+/** Top-level names in a space's doc: part of its stored format. */
+export const SCHEDULERS = 'schedulers'
+export const OPERATIONS = 'ops'
+export const PROGRESS = 'progress'
+
+/** The default schedulers' ids are fixed, so two peers creating them at once make the same two, not four. */
+const DEFAULT_IDS = ['every-second', 'every-minute'] as const
+
+export type NewOperation = Omit<Operation, 'id' | 'status' | 'createdBy' | 'createdAt' | 'cancelledAt' | 'cancelledBy'>
+
+export interface SpaceScheduleOptions {
+  readonly doc: Y.Doc
+  readonly kinds: KindRegistry
+  /** ms since the epoch. */
+  readonly now: () => number
+  /** The did:key of whoever edits through this instance. */
+  readonly actor: string
+  readonly newId: () => string
+}
+
+export class SpaceSchedule {
+  readonly runs: YjsRunTable
+  private readonly schedulerMap: Y.Map<unknown>
+  private readonly operationMap: Y.Map<unknown>
+  private readonly progressMap: Y.Map<unknown>
+  private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
+  /** Which queue holds each operation, to move it when its scheduler changes. */
+  private readonly queuedIn = new Map<OperationId, SchedulerId>()
+
+  constructor(private readonly options: SpaceScheduleOptions) {
+    const { doc } = options
+    this.runs = new YjsRunTable(doc)
+    this.schedulerMap = doc.getMap(SCHEDULERS)
+    this.operationMap = doc.getMap(OPERATIONS)
+    this.progressMap = doc.getMap(PROGRESS)
+    for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
+    this.operationMap.observe((event) => {
+      for (const id of event.keysChanged as Set<string>) this.refresh(id as OperationId)
+    })
+    // A scheduler appearing, going or pausing moves its operations in or out of the queues.
+    this.schedulerMap.observe(() => {
+      for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
+    })
+    doc.getMap(RUNS).observe((event) => {
+      for (const id of event.keysChanged as Set<string>) this.recordProgress(id as OccurrenceId)
+    })
+  }
+
+  schedulers(): Scheduler[] {
+    const found: Scheduler[] = []
+    this.schedulerMap.forEach((value, id) => {
+      const scheduler = readScheduler(value, id)
+      if (scheduler) found.push(scheduler)
+    })
+    return found
+  }
+
+  scheduler(id: SchedulerId): Scheduler | undefined {
+    return readScheduler(this.schedulerMap.get(id), id)
+  }
+
+  /** SCH4: a space with no schedulers gets the defaults. */
+  ensureDefaultSchedulers(): void {
+    if (this.schedulerMap.size > 0) return
+    this.options.doc.transact(() => DEFAULT_SCHEDULERS.forEach((defaults, index) => this.saveScheduler({ ...defaults, id: DEFAULT_IDS[index]! as SchedulerId })))
+  }
+
+  /** Creates or changes a scheduler (frequency, budget, name, pause: SCH3); throws InvalidFields. */
+  saveScheduler(scheduler: Scheduler): Scheduler {
+    this.schedulerMap.set(scheduler.id, { ...validateScheduler(scheduler) })
+    return scheduler
+  }
+
+  /** SCH3: refused while an active operation uses it. */
+  deleteScheduler(id: SchedulerId): void {
+    const users = this.operations().filter((operation) => operation.schedulerId === id && operation.status === OperationStatus.active)
+    if (users.length > 0) {
+      throw new InvalidFields('scheduler', [{ field: 'id', message: `${users.length} active operation${users.length === 1 ? ' uses' : 's use'} this scheduler; move, pause or cancel them first.` }])
+    }
+    this.schedulerMap.delete(id)
+  }
+
+  operations(): Operation[] {
+    const found: Operation[] = []
+    this.operationMap.forEach((_, id) => {
+      const operation = this.operation(id as OperationId)
+      if (operation) found.push(operation)
+    })
+    return found
+  }
+
+  /** The operation as stored, if it passes the checks a local save would (a peer's junk does not). */
+  operation(id: OperationId): Operation | undefined {
+    const value = this.operationMap.get(id)
+    if (typeof value !== 'object' || value === null || (value as Operation).id !== id) return undefined
+    try {
+      return validateOperation(value as Operation, this.options.kinds.names(), (kind, input) => this.options.kinds.checkInput(kind, input))
+    } catch {
+      return undefined
+    }
+  }
+
+  createOperation(fields: NewOperation): Operation {
+    return this.save({ ...fields, id: this.options.newId() as OperationId, status: OperationStatus.active, createdBy: this.options.actor, createdAt: this.options.now() })
+  }
+
+  /** OP3, OP4: an edit is checked whole; a timing change applies to occurrences not yet started. */
+  editOperation(id: OperationId, changes: Partial<NewOperation>): Operation {
+    return this.save({ ...this.existing(id), ...changes })
+  }
+
+  /** OP5: paused, it leaves the queue; resumed, its catch-up policy decides what it missed. */
+  setPaused(id: OperationId, paused: boolean): Operation {
+    return this.save({ ...this.existing(id), status: paused ? OperationStatus.paused : OperationStatus.active })
+  }
+
+  cancelOperation(id: OperationId): Operation {
+    return this.save({ ...this.existing(id), status: OperationStatus.cancelled, cancelledAt: this.options.now(), cancelledBy: this.options.actor })
+  }
+
+  deleteOperation(id: OperationId): void {
+    this.operationMap.delete(id)
+  }
+
+  /** The scheduler's queue (Q1): the next unfinished occurrence of each of its active operations. */
+  queue(id: SchedulerId): OccurrenceQueue {
+    let queue = this.queues.get(id)
+    if (!queue) {
+      queue = new OccurrenceQueue()
+      this.queues.set(id, queue)
+    }
+    return queue
+  }
+
+  /** Every occurrence of the operation below this is finished. */
+  finishedThrough(id: OperationId): number {
+    const value = this.progressMap.get(id)
+    const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
+    return typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
+  }
+
+  private existing(id: OperationId): Operation {
+    const operation = this.operation(id)
+    if (!operation) throw new InvalidFields('operation', [{ field: 'id', message: 'This operation no longer exists; it may have been deleted on another device.' }])
+    return operation
+  }
+
+  private save(operation: Operation): Operation {
+    validateOperation(operation, this.options.kinds.names(), (kind, input) => this.options.kinds.checkInput(kind, input))
+    if (!this.scheduler(operation.schedulerId)) throw new InvalidFields('operation', [{ field: 'schedulerId', message: 'That scheduler does not exist; choose one of this space’s schedulers.' }])
+    this.operationMap.set(operation.id, { ...operation })
+    return operation
+  }
+
+  /** Puts the operation's next unfinished occurrence in its scheduler's queue, or takes it out. */
+  private refresh(id: OperationId): void {
+    const operation = this.operation(id)
+    const scheduler = operation && this.scheduler(operation.schedulerId)
+    const previous = this.queuedIn.get(id)
+    if (previous !== undefined && previous !== operation?.schedulerId) this.queues.get(previous)?.delete(id)
+    if (!operation || !scheduler || operation.status !== OperationStatus.active) {
+      if (operation) this.queues.get(operation.schedulerId)?.delete(id)
+      this.queuedIn.delete(id)
+      return
+    }
+    this.queue(scheduler.id).set(operation, this.nextUnfinished(operation))
+    this.queuedIn.set(id, scheduler.id)
+  }
+
+  private nextUnfinished(operation: Operation): Occurrence | undefined {
+    let next = nextOccurrence(operation.id, operation, -Infinity, this.finishedThrough(operation.id))
+    while (next && this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, next.dueAt, next.index + 1)
+    return next
+  }
+
+  /**
+   * A run was recorded (here or by a peer): a queue still holding that
+   * occurrence moves on, and if it closes the gap at the operation's
+   * progress mark, the mark moves past every finished one.
+   */
+  private recordProgress(occurrence: OccurrenceId): void {
+    const separator = occurrence.lastIndexOf('#')
+    const id = occurrence.slice(0, separator) as OperationId
+    const operation = this.operation(id)
+    if (!operation) return
+    if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id)
+    const through = this.finishedThrough(id)
+    if (Number(occurrence.slice(separator + 1)) !== through) return
+    let mark = through
+    for (let next = nextOccurrence(id, operation, -Infinity, mark); next && this.runs.run(next.id); next = nextOccurrence(id, operation, next.dueAt, next.index + 1)) mark = next.index + 1
+    if (mark > through) this.progressMap.set(id, { through: mark })
+  }
+}
+
+function readScheduler(value: unknown, id: string): Scheduler | undefined {
+  if (typeof value !== 'object' || value === null || (value as Scheduler).id !== id) return undefined
+  try {
+    return validateScheduler(value as Scheduler)
+  } catch {
+    return undefined
+  }
+}

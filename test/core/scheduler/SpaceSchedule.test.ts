@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { docKind } from '../../../src/core/scheduler/docKind.ts'
+import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
+import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
+import type { OccurrenceId } from '../../../src/core/scheduler/occurrences.ts'
+import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
+import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+
+const ALICE = 'did:key:z6MkAlice'
+const kinds = new KindRegistry([docKind])
+let ids = 0
+const schedule = (doc = new Y.Doc(), now = 0): SpaceSchedule => new SpaceSchedule({ doc, kinds, now: () => now, actor: ALICE, newId: () => `op${++ids}` })
+const SECOND = 'every-second' as SchedulerId
+
+const tickOp = (fields: Partial<NewOperation> = {}): NewOperation => ({
+  schedulerId: SECOND,
+  title: 'Tick',
+  kind: 'doc',
+  input: { action: 'increment', counter: 'ticks', by: 1 },
+  dueAt: 1_000,
+  repeat: { kind: 'every', everyMs: 1_000 },
+  catchUp: 'all',
+  ...fields,
+})
+
+const queued = (space: SpaceSchedule, scheduler = SECOND): string[] => space.queue(scheduler).upcoming(100).map((entry) => entry.occurrence.id)
+
+describe('a space’s schedule', () => {
+  it('[SCH4] gives a space its two default schedulers once, even when two peers add them at once', () => {
+    const [one, two] = [new Y.Doc(), new Y.Doc()]
+    schedule(one).ensureDefaultSchedulers()
+    schedule(two).ensureDefaultSchedulers()
+    Y.applyUpdate(one, Y.encodeStateAsUpdate(two))
+    expect(schedule(one).schedulers().map((scheduler) => [scheduler.id, scheduler.everyMs])).toEqual([
+      ['every-second', 1_000],
+      ['every-minute', 60_000],
+    ])
+  })
+
+  it('[SCH3] changes, pauses and deletes schedulers, but not one an active operation uses', () => {
+    const space = schedule()
+    space.ensureDefaultSchedulers()
+    const second = space.scheduler(SECOND)!
+    space.saveScheduler({ ...second, everyMs: 500, paused: true })
+    expect(space.scheduler(SECOND)).toMatchObject({ everyMs: 500, paused: true })
+    expect(() => space.saveScheduler({ ...second, everyMs: 5 })).toThrow(InvalidFields)
+    const op = space.createOperation(tickOp())
+    expect(() => space.deleteScheduler(SECOND)).toThrow(/1 active operation uses this scheduler/)
+    space.cancelOperation(op.id)
+    space.deleteScheduler(SECOND)
+    expect(space.scheduler(SECOND)).toBeUndefined()
+  })
+
+  it('[OP1] [OP5] records who created and who cancelled; paused and cancelled operations leave the queue', () => {
+    const space = schedule(new Y.Doc(), 42)
+    space.ensureDefaultSchedulers()
+    const op = space.createOperation(tickOp())
+    expect(op).toMatchObject({ status: 'active', createdBy: ALICE, createdAt: 42 })
+    expect(queued(space)).toEqual([`${op.id}#0`])
+    space.setPaused(op.id, true)
+    expect(queued(space)).toEqual([])
+    space.setPaused(op.id, false)
+    expect(queued(space)).toEqual([`${op.id}#0`])
+    expect(space.cancelOperation(op.id)).toMatchObject({ status: 'cancelled', cancelledBy: ALICE, cancelledAt: 42 })
+    expect(queued(space)).toEqual([])
+    expect(() => space.editOperation(op.id, { schedulerId: 'nope' as SchedulerId })).toThrow(/That scheduler does not exist/)
+  })
+
+  it('[Q1] keeps each scheduler’s queue in step with local and remote edits, without a rebuild', () => {
+    const [here, there] = [new Y.Doc(), new Y.Doc()]
+    const local = schedule(here)
+    const remote = schedule(there)
+    local.ensureDefaultSchedulers()
+    Y.applyUpdate(there, Y.encodeStateAsUpdate(here))
+    const op = local.createOperation(tickOp())
+    Y.applyUpdate(there, Y.encodeStateAsUpdate(here))
+    expect(queued(remote)).toEqual([`${op.id}#0`])
+    // Moved to the other scheduler, on the other peer: it leaves one queue and joins the other.
+    remote.editOperation(op.id, { schedulerId: 'every-minute' as SchedulerId, dueAt: 5_000 })
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
+    expect(queued(local)).toEqual([])
+    expect(local.queue('every-minute' as SchedulerId).peek()?.occurrence).toMatchObject({ id: `${op.id}#0`, dueAt: 5_000 })
+    // A peer's junk in the table is not an operation.
+    there.getMap('ops').set('junk', { id: 'junk', title: 42 })
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
+    expect(local.operations().map((operation) => operation.id)).toEqual([op.id])
+  })
+
+  it('[Q1] starts a rebuilt queue at the operation’s progress mark, past every finished occurrence', () => {
+    const doc = new Y.Doc()
+    const space = schedule(doc)
+    space.ensureDefaultSchedulers()
+    const op = space.createOperation(tickOp())
+    const record = (index: number): void => space.runs.putRun({ occurrence: `${op.id}#${index}` as OccurrenceId, by: 'p', startedAt: 1, doneAt: 2, outcome: 'ok' })
+    for (const index of [1, 0, 2, 4]) record(index)
+    // 0, 1 and 2 are done (in any order); 4 is done but 3 is not: the mark stops at 3.
+    expect(space.finishedThrough(op.id)).toBe(3)
+    expect(queued(space)).toEqual([`${op.id}#3`])
+    const rebuilt = schedule(doc)
+    expect(queued(rebuilt)).toEqual([`${op.id}#3`])
+    record(3)
+    expect(rebuilt.finishedThrough(op.id)).toBe(5)
+    expect(queued(rebuilt)).toEqual([`${op.id}#5`])
+  })
+})
