@@ -24,6 +24,8 @@ import { RUNS, YjsRunTable } from './YjsRunTable.ts'
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
+/** Occurrences a catch-up policy skipped (CU1, CU2): `<operation>\n<from>` → `{ to }` (to exclusive). */
+export const SKIPS = 'skips'
 
 /** The default schedulers' ids are fixed, so two peers creating them at once make the same two, not four. */
 const DEFAULT_IDS = ['every-second', 'every-minute'] as const
@@ -45,6 +47,7 @@ export class SpaceSchedule {
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
   private readonly progressMap: Y.Map<unknown>
+  private readonly skipMap: Y.Map<unknown>
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
@@ -55,6 +58,7 @@ export class SpaceSchedule {
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)
+    this.skipMap = doc.getMap(SKIPS)
     for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
     this.operationMap.observe((event) => {
       for (const id of event.keysChanged as Set<string>) this.refresh(id as OperationId)
@@ -161,6 +165,26 @@ export class SpaceSchedule {
     return typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
   }
 
+  /** CU1, CU2: records occurrences `from` to `to` (exclusive) as skipped: finished, never run. */
+  recordSkipped(id: OperationId, from: number, to: number): void {
+    if (to <= from) return
+    this.skipMap.set(`${id}\n${from}`, { to })
+    this.recordProgress(`${id}#${from}` as OccurrenceId)
+  }
+
+  /** The skipped ranges of an operation, as [from, to) pairs. */
+  skippedRanges(id: OperationId): Array<readonly [number, number]> {
+    const ranges: Array<readonly [number, number]> = []
+    const prefix = `${id}\n`
+    this.skipMap.forEach((value, key) => {
+      if (!key.startsWith(prefix)) return
+      const from = Number(key.slice(prefix.length))
+      const to = typeof value === 'object' && value !== null ? (value as { to?: unknown }).to : undefined
+      if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) ranges.push([from, to])
+    })
+    return ranges
+  }
+
   private existing(id: OperationId): Operation {
     const operation = this.operation(id)
     if (!operation) throw new InvalidFields('operation', [{ field: 'id', message: 'This operation no longer exists; it may have been deleted on another device.' }])
@@ -190,9 +214,21 @@ export class SpaceSchedule {
   }
 
   private nextUnfinished(operation: Operation): Occurrence | undefined {
-    let next = nextOccurrence(operation.id, operation, -Infinity, this.finishedThrough(operation.id))
-    while (next && this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, next.dueAt, next.index + 1)
-    return next
+    return this.firstUnfinished(operation, this.finishedThrough(operation.id))
+  }
+
+  /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
+  private firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
+    const skipped = this.skippedRanges(operation.id)
+    let next = nextOccurrence(operation.id, operation, -Infinity, fromIndex)
+    while (next) {
+      const index = next.index
+      const range = skipped.find(([from, to]) => index >= from && index < to)
+      if (range) next = nextOccurrence(operation.id, operation, next.dueAt, range[1])
+      else if (this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, next.dueAt, index + 1)
+      else return next
+    }
+    return undefined
   }
 
   /**
@@ -208,8 +244,8 @@ export class SpaceSchedule {
     if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id)
     const through = this.finishedThrough(id)
     if (Number(occurrence.slice(separator + 1)) !== through) return
-    let mark = through
-    for (let next = nextOccurrence(id, operation, -Infinity, mark); next && this.runs.run(next.id); next = nextOccurrence(id, operation, next.dueAt, next.index + 1)) mark = next.index + 1
+    // Past the last occurrence there is nothing left: the mark goes beyond every index.
+    const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
     if (mark > through) this.progressMap.set(id, { through: mark })
   }
 }

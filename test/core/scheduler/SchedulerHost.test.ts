@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { docKind, readCounter } from '../../../src/core/scheduler/docKind.ts'
+import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
+import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
+import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
+import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
+import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
+
+const kinds = new KindRegistry([docKind])
+const SECOND = 'every-second' as SchedulerId
+const START = 1_000_000
+
+/** One peer hosting a space's schedule with a fake clock; `runFor` advances it the way a host's timer would. */
+function hostedSpace(now = START) {
+  const clock = { now }
+  const doc = new Y.Doc()
+  const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => 'op' })
+  schedule.ensureDefaultSchedulers()
+  const runner = new OccurrenceRunner({
+    peer: 'alice',
+    table: schedule.runs,
+    hlc: new HlcClock('alice', () => clock.now),
+    clock: () => clock.now,
+    capablePeers: () => ['alice'],
+    execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now }),
+  })
+  const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
+  const runFor = async (ms: number): Promise<void> => {
+    const end = clock.now + ms
+    while (clock.now < end) {
+      const sleep = host.advance()
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      clock.now = Math.min(end, clock.now + Math.min(sleep, 100))
+    }
+  }
+  return { clock, doc, schedule, host, runFor }
+}
+
+const counting = (fields: Partial<NewOperation> = {}): NewOperation => ({
+  schedulerId: SECOND,
+  title: 'Count',
+  kind: 'doc',
+  input: { action: 'increment', counter: 'n', by: 1 },
+  dueAt: START + 2_000,
+  repeat: { kind: 'every', everyMs: 1_000 },
+  times: 5,
+  catchUp: 'all',
+  ...fields,
+})
+
+describe('scheduler host', () => {
+  it('[Q2] [CL2a] runs each occurrence once, on time, and keeps the panel’s figures', async () => {
+    const { doc, schedule, host, runFor } = hostedSpace()
+    const op = schedule.createOperation(counting())
+    await runFor(10_000)
+    expect(readCounter(doc, 'n')).toBe(5)
+    for (let index = 0; index < 5; index++) {
+      const run = schedule.runs.run(`${op.id}#${index}` as never)
+      expect(run?.startedAt).toBeGreaterThanOrEqual(START + 2_000 + index * 1_000)
+      expect(run!.startedAt - (START + 2_000 + index * 1_000)).toBeLessThanOrEqual(100)
+    }
+    expect(host.statsOf(SECOND)).toMatchObject({ started: 5, skipped: 0, lagMs: 0, queueLength: 0 })
+  })
+
+  it('[SCH3] a paused scheduler takes nothing from its queue, and resumes where it was', async () => {
+    const { doc, schedule, runFor } = hostedSpace()
+    schedule.createOperation(counting({ catchUp: 'all' }))
+    schedule.saveScheduler({ ...schedule.scheduler(SECOND)!, paused: true })
+    await runFor(10_000)
+    expect(readCounter(doc, 'n')).toBe(0)
+    schedule.saveScheduler({ ...schedule.scheduler(SECOND)!, paused: false })
+    await runFor(5_000)
+    expect(readCounter(doc, 'n')).toBe(5)
+  })
+
+  it('[CU1] records what a late start skipped, so no peer runs or re-skips it', async () => {
+    const { doc, schedule, host, runFor } = hostedSpace(START + 60_000)
+    const op = schedule.createOperation(counting({ times: 100, catchUp: 'skip' }))
+    await runFor(3_000)
+    // Due every second from START + 2 s; the host woke at START + 60 s: 57 missed, then every one from there.
+    expect(schedule.skippedRanges(op.id)).toEqual([[0, 57]])
+    expect(host.statsOf(SECOND).skipped).toBe(57)
+    expect(readCounter(doc, 'n')).toBeGreaterThanOrEqual(3)
+    expect(schedule.finishedThrough(op.id)).toBeGreaterThanOrEqual(57)
+  })
+})
