@@ -28,7 +28,12 @@ export interface RunnerOptions {
   readonly capablePeers: (kind: string) => readonly string[]
   /** Performs the occurrence; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
   readonly execute: (entry: QueueEntry) => Promise<void>
+  /** A run not settled by then is recorded as failed and its lease let go (CL5a); RUN_TIMEOUT_MS by default. */
+  readonly runTimeoutMs?: number
 }
+
+/** Longer than any backup or request should take; a run that hangs must not hold its occurrence for ever. */
+export const RUN_TIMEOUT_MS = 10 * 60_000
 
 type Job =
   | { readonly phase: 'waiting'; readonly entry: QueueEntry }
@@ -117,6 +122,13 @@ export class OccurrenceRunner {
 
   /** CL5: with half the lease left, extend it; the claim keeps its HLC, so it keeps its place. */
   private renew(job: Job & { readonly phase: 'running' }, now: number): void {
+    const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
+    if (now - job.startedAt >= timeoutMs) {
+      // CL5a: stop renewing and record the failure; if the run settles later, that is ignored.
+      this.jobs.delete(job.entry.occurrence.id)
+      this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAt, doneAt: now, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
+      return
+    }
     if (job.leaseUntil - now > LEASE_MS / 2) return
     job.leaseUntil = now + LEASE_MS
     this.options.table.putClaim({ occurrence: job.entry.occurrence.id, peer: this.options.peer, hlc: job.hlc, leaseUntil: job.leaseUntil })

@@ -224,8 +224,8 @@ export class SpaceSchedule {
     while (next) {
       const index = next.index
       const range = skipped.find(([from, to]) => index >= from && index < to)
-      if (range) next = nextOccurrence(operation.id, operation, next.dueAt, range[1])
-      else if (this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, next.dueAt, index + 1)
+      if (range) next = nextOccurrence(operation.id, operation, -Infinity, range[1])
+      else if (this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, -Infinity, index + 1)
       else return next
     }
     return undefined

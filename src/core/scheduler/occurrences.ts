@@ -51,8 +51,12 @@ function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrul
   const key = `${timing.repeat.rrule}\n${timing.repeat.timeZone}\n${timing.dueAt}`
   let rule = rules.get(key)
   if (!rule) {
-    const start = new Date(wallAsUtc(wallTimeOf(timing.dueAt, timing.repeat.timeZone)))
-    rule = new RRule({ ...parseRule(timing.repeat.rrule), dtstart: start, tzid: null })
+    const { timeZone } = timing.repeat
+    const start = new Date(wallAsUtc(wallTimeOf(timing.dueAt, timeZone)))
+    const options = parseRule(timing.repeat.rrule)
+    // An UNTIL in UTC (…Z) is an instant; this rule runs on wall times, so it becomes the zone's wall time then.
+    const until = options.until && /UNTIL=[0-9T]+Z/i.test(timing.repeat.rrule) ? new Date(wallAsUtc(wallTimeOf(options.until.getTime(), timeZone))) : options.until
+    rule = new RRule({ ...options, until: until ?? null, dtstart: start, tzid: null })
     if (rules.size >= MAX_CACHED_RULES) rules.clear()
     rules.set(key, rule)
   }
@@ -121,7 +125,8 @@ export function occurrencesBetween(operationId: string, timing: Timing, from: nu
   let next = nextOccurrence(operationId, timing, from)
   while (next && next.dueAt < to && found.length < limit) {
     found.push(next)
-    next = nextOccurrence(operationId, timing, next.dueAt, next.index + 1)
+    // By index, not time: a wall time moved forward out of a DST gap can fall after the next one.
+    next = nextOccurrence(operationId, timing, -Infinity, next.index + 1)
   }
   return found
 }

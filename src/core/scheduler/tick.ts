@@ -48,7 +48,8 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
     const { operation, occurrence } = entry
     let runNow: Occurrence = occurrence
     if (occurrence.dueAt < missedBefore && operation.catchUp !== CatchUp.all) {
-      const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(operation.id, operation, missedBefore, occurrence.index) : latestOccurrence(operation.id, operation, now, occurrence.index)
+      // skip: resume at the first one not missed; latest: at the last one missed (those due since run as usual).
+      const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(operation.id, operation, missedBefore, occurrence.index) : latestOccurrence(operation.id, operation, missedBefore - 1, occurrence.index)
       // With nothing to resume at, the operation ends: every occurrence left up to now was missed.
       const skippedTo = resume?.index ?? (latestOccurrence(operation.id, operation, now, occurrence.index)?.index ?? occurrence.index) + 1
       if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo })
@@ -61,7 +62,8 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
     }
     const taken = runNow === occurrence ? entry : { operation, occurrence: runNow }
     started.push(taken)
-    queue.set(operation, nextOccurrence(operation.id, operation, runNow.dueAt, runNow.index + 1))
+    // The next by index, whatever its time: a wall time moved forward out of a DST gap can fall before this one's.
+    queue.set(operation, nextOccurrence(operation.id, operation, -Infinity, runNow.index + 1))
     start(taken)
   }
   const oldest = queue.peek()

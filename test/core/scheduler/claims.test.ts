@@ -82,6 +82,16 @@ describe('claims', () => {
     expect(winningClaim(table.claims(ID), now)?.peer).toBe(second)
   })
 
+  it('[CL5a] records a run that never settles as failed once its timeout passes, and stops holding it', () => {
+    let now = OP.dueAt
+    const table = new YjsRunTable(new Y.Doc())
+    const runner = new OccurrenceRunner({ peer: 'p1', table, hlc: new HlcClock('p1', () => now), clock: () => now, capablePeers: () => ['p1'], execute: () => new Promise(() => {}), runTimeoutMs: 60_000 })
+    runner.offer(ENTRY)
+    for (; now <= OP.dueAt + 70_000; now += 1_000) runner.advance()
+    expect(table.run(ID)).toMatchObject({ by: 'p1', outcome: 'failed', error: 'It did not finish within 60 s.' })
+    expect(runner.pending).toBe(0)
+  })
+
   it('[CL6] keeps the first run record, and ignores claims a peer filed under someone else’s key', () => {
     const doc = new Y.Doc()
     const table = new YjsRunTable(doc)

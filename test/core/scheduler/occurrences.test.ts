@@ -55,6 +55,12 @@ describe('occurrences', () => {
     ])
   })
 
+  it('[OCC3] reads an RRULE’s own UTC UNTIL as the instant it names', () => {
+    // Daily at 00:30 in Paris; UNTIL is 23:30 UTC on 31 Dec, which is 00:30 on 1 Jan in Paris: that occurrence is included.
+    const timing: Timing = { dueAt: at('2026-12-29T23:30:00Z'), repeat: { kind: 'rrule', rrule: 'FREQ=DAILY;UNTIL=20261231T233000Z', timeZone: PARIS } }
+    expect(occurrencesBetween('late', timing, 0, Infinity, 10).map((occurrence) => paris(occurrence.dueAt))).toEqual(['2026-12-30 00:30', '2026-12-31 00:30', '2027-01-01 00:30'])
+  })
+
   it('[OCC4] stops at `times` occurrences and at `until`, for every kind of repeat', () => {
     const every: Timing = { dueAt: 0, repeat: { kind: 'every', everyMs: 10 }, times: 3 }
     expect(occurrencesBetween('a', every, 0, Infinity, 10).map((occurrence) => occurrence.dueAt)).toEqual([0, 10, 20])

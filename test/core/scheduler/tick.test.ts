@@ -111,6 +111,24 @@ describe('queue and ticks', () => {
     expect(queue.peek()?.occurrence.id).toBe('latest#6')
   })
 
+  it('[CU2] latest: runs the last occurrence nobody ran in time, then those due within the last tick as usual', () => {
+    const op = operation('fast', { dueAt: 0, repeat: { kind: 'every', everyMs: 100 }, catchUp: 'latest' })
+    const queue = queueOf([op])
+    // Asleep until 10,000 on a 1 s scheduler: 0..89 were missed; 90..100 fell due within the last second.
+    const result = run(queue, 10_000)
+    expect(result.skipped).toEqual([{ operationId: 'fast', fromIndex: 0, toIndex: 89 }])
+    expect(ids(result)).toEqual(['fast#89', ...Array.from({ length: 11 }, (_, index) => `fast#${90 + index}`)])
+  })
+
+  it('[OCC3] [Q2] loses no occurrence when a DST gap moves one after the next', () => {
+    // Paris skips 02:00–03:00 on 29 Mar 2026: 02:00 and 02:30 become 03:00 and 03:30, so #5 (02:30→03:30) is due after #6 (03:00).
+    const op = operation('night', { dueAt: Date.UTC(2026, 2, 28, 1), repeat: { kind: 'rrule', rrule: 'FREQ=DAILY;BYHOUR=2,3;BYMINUTE=0,30', timeZone: 'Europe/Paris' }, times: 12 })
+    const queue = queueOf([op])
+    const taken: string[] = []
+    for (let now = Date.UTC(2026, 2, 28); now <= Date.UTC(2026, 2, 31); now += 1000 * 60 * 15) taken.push(...ids(run(queue, now)))
+    expect(taken.sort((a, b) => Number(a.split('#')[1]) - Number(b.split('#')[1]))).toEqual(Array.from({ length: 12 }, (_, index) => `night#${index}`))
+  })
+
   it('[CU3] all: runs every missed occurrence, oldest first, within each tick’s budget', () => {
     const op = operation('all', { repeat: { kind: 'every', everyMs: 1000 }, catchUp: 'all', times: 30 })
     const queue = queueOf([op])
