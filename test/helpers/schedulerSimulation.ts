@@ -10,7 +10,7 @@
 import * as Y from 'yjs'
 import { CLAIM_LEAD_MS } from '../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../src/core/scheduler/hlc.ts'
-import { nextOccurrence } from '../../src/core/scheduler/occurrences.ts'
+import { nextOccurrence, type OccurrenceId } from '../../src/core/scheduler/occurrences.ts'
 import { OccurrenceQueue, type QueueEntry } from '../../src/core/scheduler/OccurrenceQueue.ts'
 import { OccurrenceRunner } from '../../src/core/scheduler/OccurrenceRunner.ts'
 import type { Operation } from '../../src/core/scheduler/operations.ts'
@@ -199,7 +199,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   return {
     executions,
-    recorded: peers.map((peer) => new Set([...peer.doc.getMap('runs').keys()])),
+    recorded: peers.map((peer) => {
+      const table = new YjsRunTable(peer.doc)
+      return new Set(executions.map((execution) => execution.occurrence).filter((occurrence) => table.run(occurrence as OccurrenceId) !== undefined))
+    }),
     peerIds: peers.map((peer) => peer.id),
     connectedThroughout: (a, b, from, to) => {
       // The state in effect at `from`, and every change until `to`.

@@ -18,7 +18,7 @@ import { nextOccurrence, type Occurrence, type OccurrenceId } from './occurrence
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
-import { RUNS, YjsRunTable } from './YjsRunTable.ts'
+import { occurrenceOfKey, RUNS, YjsRunTable } from './YjsRunTable.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
@@ -68,7 +68,10 @@ export class SpaceSchedule {
       for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
     })
     doc.getMap(RUNS).observe((event) => {
-      for (const id of event.keysChanged as Set<string>) this.recordProgress(id as OccurrenceId)
+      for (const key of event.keysChanged as Set<string>) {
+        const occurrence = occurrenceOfKey(key)
+        if (occurrence) this.recordProgress(occurrence)
+      }
     })
   }
 

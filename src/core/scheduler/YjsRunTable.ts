@@ -1,8 +1,9 @@
 /**
  * Claims and run records kept in a space's content doc, so they replicate
  * with the space (through its signed log). Each peer writes only its own
- * claim keys (`<occurrence>\n<peer>`), so concurrent claims never overwrite
- * each other; a run record is written once, by the peer that ran it.
+ * keys (`<occurrence>\n<peer>`), so concurrent claims, or the records of a
+ * run repeated during a partition, never overwrite each other; an
+ * occurrence's record is the one that started first (CL6), on every peer.
  * Entries that fail their checks (isClaim, isRunRecord, or a key that does
  * not match its value) are ignored, as a peer's junk must be.
  */
@@ -13,7 +14,18 @@ import type { OccurrenceId } from './occurrences.ts'
 export const CLAIMS = 'claims'
 export const RUNS = 'runs'
 
-const claimKey = (occurrence: string, peer: string): string => `${occurrence}\n${peer}`
+const peerKey = (occurrence: string, peer: string): string => `${occurrence}\n${peer}`
+
+/** The occurrence and peer a key names, or undefined for a key no peer of ours writes. */
+function splitKey(key: string): { readonly occurrence: string; readonly peer: string } | undefined {
+  const separator = key.lastIndexOf('\n')
+  return separator > 0 ? { occurrence: key.slice(0, separator), peer: key.slice(separator + 1) } : undefined
+}
+
+/** The occurrence a claims or runs key is about (for observers of either map). */
+export function occurrenceOfKey(key: string): OccurrenceId | undefined {
+  return splitKey(key)?.occurrence as OccurrenceId | undefined
+}
 
 /** What a runner reads and writes; see YjsRunTable. */
 export interface RunTable {
@@ -26,45 +38,54 @@ export interface RunTable {
 export class YjsRunTable implements RunTable {
   private readonly claimMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
-  /** Valid claims by occurrence, kept in step with the map, so a lookup never scans it. */
-  private readonly byOccurrence = new Map<string, Map<string, Claim>>()
+  /** Valid claims and run records by occurrence, then peer, kept in step with the maps, so a lookup never scans them. */
+  private readonly claimsOf = new Map<string, Map<string, Claim>>()
+  private readonly runsOf = new Map<string, Map<string, RunRecord>>()
 
   constructor(doc: Y.Doc) {
     this.claimMap = doc.getMap(CLAIMS)
     this.runMap = doc.getMap(RUNS)
-    for (const key of this.claimMap.keys()) this.index(key)
+    for (const key of this.claimMap.keys()) index(this.claimsOf, key, this.claimMap.get(key), isClaim, (claim) => claim.peer)
+    for (const key of this.runMap.keys()) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
     this.claimMap.observe((event) => {
-      for (const key of event.keysChanged as Set<string>) this.index(key)
+      for (const key of event.keysChanged as Set<string>) index(this.claimsOf, key, this.claimMap.get(key), isClaim, (claim) => claim.peer)
+    })
+    this.runMap.observe((event) => {
+      for (const key of event.keysChanged as Set<string>) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
     })
   }
 
   claims(occurrence: OccurrenceId): readonly Claim[] {
-    return [...(this.byOccurrence.get(occurrence)?.values() ?? [])]
+    return [...(this.claimsOf.get(occurrence)?.values() ?? [])]
   }
 
+  /** The record of the run that started first (ties: the smaller peer id), whichever replica wrote it. */
   run(occurrence: OccurrenceId): RunRecord | undefined {
-    const value = this.runMap.get(occurrence)
-    return isRunRecord(value) && value.occurrence === occurrence ? value : undefined
+    let first: RunRecord | undefined
+    for (const record of this.runsOf.get(occurrence)?.values() ?? []) {
+      if (!first || record.startedAt < first.startedAt || (record.startedAt === first.startedAt && record.by < first.by)) first = record
+    }
+    return first
   }
 
   putClaim(claim: Claim): void {
-    this.claimMap.set(claimKey(claim.occurrence, claim.peer), claim)
+    this.claimMap.set(peerKey(claim.occurrence, claim.peer), claim)
   }
 
   putRun(record: RunRecord): void {
-    // The first record stands: a late duplicate run (after a partition) must not rewrite what happened.
-    if (!this.run(record.occurrence)) this.runMap.set(record.occurrence, record)
+    const key = peerKey(record.occurrence, record.by)
+    // A peer records a run once; a later write of its own would rewrite what happened.
+    if (!this.runMap.has(key)) this.runMap.set(key, record)
   }
+}
 
-  private index(key: string): void {
-    const value = this.claimMap.get(key)
-    const separator = key.lastIndexOf('\n')
-    const occurrence = key.slice(0, separator)
-    const peer = key.slice(separator + 1)
-    const claims = this.byOccurrence.get(occurrence) ?? new Map<string, Claim>()
-    if (isClaim(value) && value.occurrence === occurrence && value.peer === peer) claims.set(peer, value)
-    else claims.delete(peer)
-    if (claims.size > 0) this.byOccurrence.set(occurrence, claims)
-    else this.byOccurrence.delete(occurrence)
-  }
+/** Files a claims or runs entry under its occurrence and peer if it is valid and its key names what it says; drops it otherwise. */
+function index<T extends { readonly occurrence: string }>(byOccurrence: Map<string, Map<string, T>>, key: string, value: unknown, isValid: (value: unknown) => value is T, peerOf: (value: T) => string): void {
+  const named = splitKey(key)
+  if (!named) return
+  const entries = byOccurrence.get(named.occurrence) ?? new Map<string, T>()
+  if (isValid(value) && value.occurrence === named.occurrence && peerOf(value) === named.peer) entries.set(named.peer, value)
+  else entries.delete(named.peer)
+  if (entries.size > 0) byOccurrence.set(named.occurrence, entries)
+  else byOccurrence.delete(named.occurrence)
 }

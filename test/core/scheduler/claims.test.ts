@@ -92,13 +92,20 @@ describe('claims', () => {
     expect(runner.pending).toBe(0)
   })
 
-  it('[CL6] keeps the first run record, and ignores claims a peer filed under someone else’s key', () => {
+  it('[CL6] keeps the first run record on every replica, even after a partition, and ignores entries filed under someone else’s key', () => {
     const doc = new Y.Doc()
     const table = new YjsRunTable(doc)
-    const record = { occurrence: ID, by: 'p1', startedAt: 1, doneAt: 2, outcome: 'ok' as const }
+    const record = { occurrence: ID, by: 'p1', startedAt: 100, doneAt: 200, outcome: 'ok' as const }
     table.putRun(record)
-    table.putRun({ ...record, by: 'p2', outcome: 'failed' })
+    table.putRun({ ...record, startedAt: 150, outcome: 'failed' })
     expect(table.run(ID)).toEqual(record)
+    // A repeat during a partition, recorded on the other side: after the merge, both replicas show the first run.
+    const other = new Y.Doc()
+    new YjsRunTable(other).putRun({ ...record, by: 'p2', startedAt: 5_000, doneAt: 6_000, outcome: 'failed' })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc))
+    expect(table.run(ID)).toEqual(record)
+    expect(new YjsRunTable(other).run(ID)).toEqual(record)
     doc.getMap(CLAIMS).set(`${ID}\nvictim`, claim('mallory', 1, 100))
     doc.getMap(CLAIMS).set(`${ID as string}\nbroken`, { occurrence: ID, peer: 'broken' })
     expect(table.claims(ID)).toEqual([])
