@@ -113,9 +113,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 
   const start = (peer: Peer): void => {
-    const table = new YjsRunTable(peer.doc)
-    const runMs = options.runMs ?? defaultRunMs
     const clock = (): number => now + peer.skewMs
+    const table = new YjsRunTable(peer.doc, clock)
+    const runMs = options.runMs ?? defaultRunMs
     peer.runner = new OccurrenceRunner({
       peer: peer.id,
       table,
@@ -200,7 +200,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   return {
     executions,
     recorded: peers.map((peer) => {
-      const table = new YjsRunTable(peer.doc)
+      const table = new YjsRunTable(peer.doc, () => now)
       return new Set(executions.map((execution) => execution.occurrence).filter((occurrence) => table.run(occurrence as OccurrenceId) !== undefined))
     }),
     peerIds: peers.map((peer) => peer.id),

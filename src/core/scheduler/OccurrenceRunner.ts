@@ -10,7 +10,7 @@
  * a service worker, a tab, the personal node and the deterministic
  * simulation (test/helpers/schedulerSimulation.ts).
  */
-import { CLAIM_LEAD_MS, lastExpiry, LEASE_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
+import { CLAIM_LEAD_MS, lastExpiry, LEASE_MS, MAX_CLOCK_SKEW_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrences.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
@@ -37,8 +37,8 @@ export const RUN_TIMEOUT_MS = 10 * 60_000
 
 type Job =
   | { readonly phase: 'waiting'; readonly entry: QueueEntry }
-  | { readonly phase: 'settling'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly until: number; readonly leaseUntil: number }
-  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; leaseUntil: number }
+  | { readonly phase: 'settling'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly until: number; readonly claimedAt: number }
+  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; renewal: number; renewedAt: number }
 
 export class OccurrenceRunner {
   private readonly jobs = new Map<OccurrenceId, Job>()
@@ -68,7 +68,9 @@ export class OccurrenceRunner {
         this.jobs.delete(id)
         continue
       }
-      const claims = this.options.table.claims(id)
+      // A claim stamped long before this occurrence's claim window opened is not honest: it would win every time.
+      const earliestHonest = job.entry.occurrence.dueAt - CLAIM_LEAD_MS - MAX_CLOCK_SKEW_MS
+      const claims = this.options.table.claims(id).filter((claim) => claim.hlc.wallMs >= earliestHonest)
       for (const claim of claims) this.options.hlc.receive(claim.hlc)
       const winner = winningClaim(claims, now)
       if (job.phase === 'waiting') {
@@ -95,14 +97,13 @@ export class OccurrenceRunner {
     const from = Math.max(entry.occurrence.dueAt - CLAIM_LEAD_MS, expiredAt ?? 0)
     if (now < from + rank * STAGGER_MS) return
     const hlc = this.options.hlc.now()
-    const leaseUntil = now + LEASE_MS
-    this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, leaseUntil })
+    this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, renewal: 0 })
     // Never started before it is due, however early the claim settled.
-    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: Math.max(now + SETTLE_MS, entry.occurrence.dueAt), leaseUntil })
+    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: Math.max(now + SETTLE_MS, entry.occurrence.dueAt), claimedAt: now })
   }
 
   private start(job: Job & { readonly phase: 'settling' }, now: number): void {
-    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, leaseUntil: job.leaseUntil }
+    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, renewal: 0, renewedAt: job.claimedAt }
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
     const finish = (outcome: RunOutcome, error?: string): void => {
@@ -120,7 +121,7 @@ export class OccurrenceRunner {
     )
   }
 
-  /** CL5: with half the lease left, extend it; the claim keeps its HLC, so it keeps its place. */
+  /** CL5: with half the lease gone, renew it (a new renewal restarts it on every reader); the claim keeps its HLC, so it keeps its place. */
   private renew(job: Job & { readonly phase: 'running' }, now: number): void {
     const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
     if (now - job.startedAt >= timeoutMs) {
@@ -129,8 +130,9 @@ export class OccurrenceRunner {
       this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAt, doneAt: now, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
       return
     }
-    if (job.leaseUntil - now > LEASE_MS / 2) return
-    job.leaseUntil = now + LEASE_MS
-    this.options.table.putClaim({ occurrence: job.entry.occurrence.id, peer: this.options.peer, hlc: job.hlc, leaseUntil: job.leaseUntil })
+    if (now - job.renewedAt < LEASE_MS / 2) return
+    job.renewal++
+    job.renewedAt = now
+    this.options.table.putClaim({ occurrence: job.entry.occurrence.id, peer: this.options.peer, hlc: job.hlc, renewal: job.renewal })
   }
 }

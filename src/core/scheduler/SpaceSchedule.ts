@@ -54,7 +54,7 @@ export class SpaceSchedule {
 
   constructor(private readonly options: SpaceScheduleOptions) {
     const { doc } = options
-    this.runs = new YjsRunTable(doc)
+    this.runs = new YjsRunTable(doc, options.now)
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)

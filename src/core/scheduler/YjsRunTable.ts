@@ -8,7 +8,7 @@
  * not match its value) are ignored, as a peer's junk must be.
  */
 import type * as Y from 'yjs'
-import { isClaim, isRunRecord, type Claim, type RunRecord } from './claims.ts'
+import { isClaim, isRunRecord, type Claim, type HeldClaim, type RunRecord } from './claims.ts'
 import type { OccurrenceId } from './occurrences.ts'
 
 export const CLAIMS = 'claims'
@@ -29,7 +29,8 @@ export function occurrenceOfKey(key: string): OccurrenceId | undefined {
 
 /** What a runner reads and writes; see YjsRunTable. */
 export interface RunTable {
-  claims(occurrence: OccurrenceId): readonly Claim[]
+  /** Each with when this peer first saw its current renewal (its lease's start here). */
+  claims(occurrence: OccurrenceId): readonly HeldClaim[]
   run(occurrence: OccurrenceId): RunRecord | undefined
   putClaim(claim: Claim): void
   putRun(record: RunRecord): void
@@ -39,23 +40,27 @@ export class YjsRunTable implements RunTable {
   private readonly claimMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
   /** Valid claims and run records by occurrence, then peer, kept in step with the maps, so a lookup never scans them. */
-  private readonly claimsOf = new Map<string, Map<string, Claim>>()
+  private readonly claimsOf = new Map<string, Map<string, HeldClaim>>()
   private readonly runsOf = new Map<string, Map<string, RunRecord>>()
 
-  constructor(doc: Y.Doc) {
+  constructor(
+    doc: Y.Doc,
+    /** This peer's clock, ms: a claim's lease runs from when it is seen here. */
+    private readonly clock: () => number,
+  ) {
     this.claimMap = doc.getMap(CLAIMS)
     this.runMap = doc.getMap(RUNS)
-    for (const key of this.claimMap.keys()) index(this.claimsOf, key, this.claimMap.get(key), isClaim, (claim) => claim.peer)
+    for (const key of this.claimMap.keys()) this.indexClaim(key)
     for (const key of this.runMap.keys()) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
     this.claimMap.observe((event) => {
-      for (const key of event.keysChanged as Set<string>) index(this.claimsOf, key, this.claimMap.get(key), isClaim, (claim) => claim.peer)
+      for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
     })
     this.runMap.observe((event) => {
       for (const key of event.keysChanged as Set<string>) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
     })
   }
 
-  claims(occurrence: OccurrenceId): readonly Claim[] {
+  claims(occurrence: OccurrenceId): readonly HeldClaim[] {
     return [...(this.claimsOf.get(occurrence)?.values() ?? [])]
   }
 
@@ -77,10 +82,26 @@ export class YjsRunTable implements RunTable {
     // A peer records a run once; a later write of its own would rewrite what happened.
     if (!this.runMap.has(key)) this.runMap.set(key, record)
   }
+
+  /** A claim's lease starts here when its current renewal is first seen; a repeat of the same renewal does not restart it. */
+  private indexClaim(key: string): void {
+    const named = splitKey(key)
+    const before = named && this.claimsOf.get(named.occurrence)?.get(named.peer)
+    const value = this.claimMap.get(key)
+    const same = before && isClaim(value) && value.renewal === before.renewal && value.hlc.wallMs === before.hlc.wallMs && value.hlc.counter === before.hlc.counter
+    const held = isClaim(value) && !same ? { ...value, seenAt: this.clock() } : same ? before : value
+    index(this.claimsOf, key, held, isClaim, (claim) => claim.peer)
+  }
 }
 
 /** Files a claims or runs entry under its occurrence and peer if it is valid and its key names what it says; drops it otherwise. */
-function index<T extends { readonly occurrence: string }>(byOccurrence: Map<string, Map<string, T>>, key: string, value: unknown, isValid: (value: unknown) => value is T, peerOf: (value: T) => string): void {
+function index<T extends { readonly occurrence: string }>(
+  byOccurrence: Map<string, Map<string, T>>,
+  key: string,
+  value: unknown,
+  isValid: (value: unknown) => value is T,
+  peerOf: (value: T) => string,
+): void {
   const named = splitKey(key)
   if (!named) return
   const entries = byOccurrence.get(named.occurrence) ?? new Map<string, T>()

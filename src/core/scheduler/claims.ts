@@ -1,8 +1,14 @@
 /**
  * Claims and run records: how peers agree on who performs an occurrence
- * (SPEC CL2–CL6). A claim is `{ occurrence, peer, hlc, leaseUntil }`; the
+ * (SPEC CL2–CL6). A claim is `{ occurrence, peer, hlc, renewal }`; the
  * earliest live claim (by HLC, then peer) wins. Records arrive from other
  * peers through the space's log, so every one is checked before it counts.
+ *
+ * Leases are timed by each reader's own clock: a claim is live for LEASE_MS
+ * after this peer first saw its current renewal. An absolute expiry written
+ * in the claimer's clock would be read against another peer's clock, and a
+ * skew of a lease's length would let two connected peers both run (G1), or
+ * a claim "valid until the year 9999" block an occurrence for good.
  */
 import { compareHlc, isHlc, type Hlc } from './hlc.ts'
 import type { OccurrenceId } from './occurrences.ts'
@@ -29,9 +35,21 @@ export interface Claim {
   readonly occurrence: OccurrenceId
   readonly peer: string
   readonly hlc: Hlc
-  /** No one else claims before this, unless the run is done. */
-  readonly leaseUntil: number
+  /** Bumped by each lease renewal: a new renewal is what restarts the lease on every reader. */
+  readonly renewal: number
 }
+
+/** A claim as this peer holds it: with when it first saw this renewal, by its own clock. */
+export interface HeldClaim extends Claim {
+  readonly seenAt: number
+}
+
+/**
+ * How far apart two honest peers' clocks may be. A claim stamped earlier
+ * than its occurrence's claim window by more than this is not honest (it
+ * would win every time) and is ignored.
+ */
+export const MAX_CLOCK_SKEW_MS = 60_000
 
 export const RunOutcome = { ok: 'ok', failed: 'failed' } as const
 export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome]
@@ -51,8 +69,8 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
 
 export function isClaim(value: unknown): value is Claim {
   if (typeof value !== 'object' || value === null) return false
-  const { occurrence, peer, hlc, leaseUntil } = value as Record<string, unknown>
-  return isText(occurrence, 1000) && isText(peer, MAX_PEER_CHARS) && isHlc(hlc) && hlc.peer === peer && isTime(leaseUntil)
+  const { occurrence, peer, hlc, renewal } = value as Record<string, unknown>
+  return isText(occurrence, 1000) && isText(peer, MAX_PEER_CHARS) && isHlc(hlc) && hlc.peer === peer && isTime(renewal)
 }
 
 export function isRunRecord(value: unknown): value is RunRecord {
@@ -68,19 +86,27 @@ export function isRunRecord(value: unknown): value is RunRecord {
   )
 }
 
-/** The claim that holds the occurrence now: the earliest among those whose lease has not run out. */
-export function winningClaim(claims: Iterable<Claim>, now: number): Claim | undefined {
-  let winner: Claim | undefined
+/** When this peer lets the claim's lease run out, by its own clock. */
+export function leaseEnd(claim: HeldClaim): number {
+  return claim.seenAt + LEASE_MS
+}
+
+/** The claim that holds the occurrence now: the earliest among those whose lease has not run out here. */
+export function winningClaim(claims: Iterable<HeldClaim>, now: number): HeldClaim | undefined {
+  let winner: HeldClaim | undefined
   for (const claim of claims) {
-    if (claim.leaseUntil <= now) continue
+    if (leaseEnd(claim) <= now) continue
     if (!winner || compareHlc(claim.hlc, winner.hlc) < 0) winner = claim
   }
   return winner
 }
 
-/** When the last lease among these ran out (or undefined if none did by `now`): a take-over counts its stagger from there. */
-export function lastExpiry(claims: Iterable<Claim>, now: number): number | undefined {
+/** When the last lease among these ran out here (or undefined if none did by `now`): a take-over counts its stagger from there. */
+export function lastExpiry(claims: Iterable<HeldClaim>, now: number): number | undefined {
   let latest: number | undefined
-  for (const claim of claims) if (claim.leaseUntil <= now && (latest === undefined || claim.leaseUntil > latest)) latest = claim.leaseUntil
+  for (const claim of claims) {
+    const end = leaseEnd(claim)
+    if (end <= now && (latest === undefined || end > latest)) latest = end
+  }
   return latest
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim } from '../../../src/core/scheduler/claims.ts'
+import { CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim, type HeldClaim } from '../../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { nextOccurrence, type OccurrenceId } from '../../../src/core/scheduler/occurrences.ts'
 import type { QueueEntry } from '../../../src/core/scheduler/OccurrenceQueue.ts'
@@ -16,7 +16,7 @@ const OP: Operation = {
   title: 'Backup',
   kind: 'backup',
   input: null,
-  dueAt: 10_000,
+  dueAt: Date.UTC(2026, 10, 23, 9),
   repeat: { kind: 'none' },
   catchUp: 'all',
   status: 'active',
@@ -25,17 +25,60 @@ const OP: Operation = {
 }
 const ENTRY: QueueEntry = { operation: OP, occurrence: nextOccurrence(OP.id, OP, 0)! }
 const ID = ENTRY.occurrence.id
-const claim = (peer: string, wallMs: number, leaseUntil: number): Claim => ({ occurrence: ID, peer, hlc: { wallMs, counter: 0, peer }, leaseUntil })
+const claim = (peer: string, wallMs: number, renewal = 0): Claim => ({ occurrence: ID, peer, hlc: { wallMs, counter: 0, peer }, renewal })
+const held = (peer: string, wallMs: number, seenAt: number): HeldClaim => ({ ...claim(peer, wallMs), seenAt })
 
 describe('claims', () => {
-  it('[CL3] the earliest live claim wins; an expired one no longer counts', () => {
-    const claims = [claim('b', 5, 100), claim('a', 7, 100), claim('c', 1, 50)]
-    expect(winningClaim(claims, 40)?.peer).toBe('c')
-    expect(winningClaim(claims, 50)?.peer).toBe('b')
-    expect(winningClaim(claims, 100)).toBeUndefined()
-    expect(isClaim(claims[0])).toBe(true)
+  it('[CL3] the earliest live claim wins; one whose lease ran out here no longer counts', () => {
+    const claims = [held('b', 5, 100), held('a', 7, 100), held('c', 1, 50)]
+    expect(winningClaim(claims, 40 + LEASE_MS)?.peer).toBe('c')
+    expect(winningClaim(claims, 50 + LEASE_MS)?.peer).toBe('b')
+    expect(winningClaim(claims, 100 + LEASE_MS)).toBeUndefined()
+    expect(isClaim(claim('b', 5))).toBe(true)
     // A claim must be stamped by its own peer.
-    expect(isClaim({ ...claims[0], hlc: { wallMs: 5, counter: 0, peer: 'someone else' } })).toBe(false)
+    expect(isClaim({ ...claim('b', 5), hlc: { wallMs: 5, counter: 0, peer: 'someone else' } })).toBe(false)
+  })
+
+  it('[CL5] [G1] times leases by each reader’s clock: a peer whose clock is 31 s slow still holds its run', async () => {
+    let now = OP.dueAt - CLAIM_LEAD_MS
+    const doc = new Y.Doc()
+    const starts: string[] = []
+    const runnerFor = (peer: string, skew: number) =>
+      new OccurrenceRunner({ peer, table: new YjsRunTable(doc, () => now + skew), hlc: new HlcClock(peer, () => now + skew), clock: () => now + skew, capablePeers: () => [peer], execute: () => (starts.push(peer), new Promise(() => {})) })
+    // Each ranks only itself (no stagger protects the second): only the lease stands between them.
+    const slow = runnerFor('slow', -31_000)
+    const other = runnerFor('other', 0)
+    slow.offer(ENTRY)
+    for (; now < OP.dueAt + 3 * LEASE_MS; now += 100) {
+      // The slow clock reaches the due time 31 s late; the other peer joins just after it started.
+      if (now === OP.dueAt + 32_000) other.offer(ENTRY)
+      slow.advance()
+      other.advance()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(starts).toEqual(['slow'])
+  })
+
+  it('[CL5] a claim that is never renewed stops blocking after a lease, and one stamped long before its window never blocks', () => {
+    let now = OP.dueAt
+    const doc = new Y.Doc()
+    const table = new YjsRunTable(doc, () => now)
+    // Mallory's claims: one from the distant past (it would win every time), one that just sits.
+    doc.getMap(CLAIMS).set(`${ID}\nancient`, claim('ancient', 0))
+    const runner = new OccurrenceRunner({ peer: 'p1', table, hlc: new HlcClock('p1', () => now), clock: () => now, capablePeers: () => ['p1'], execute: () => Promise.resolve() })
+    runner.offer(ENTRY)
+    runner.advance()
+    expect(table.claims(ID).map((written) => written.peer).sort()).toEqual(['ancient', 'p1'])
+    const squatted = new Y.Doc()
+    const squattedTable = new YjsRunTable(squatted, () => now)
+    squatted.getMap(CLAIMS).set(`${ID}\nsquatter`, claim('squatter', OP.dueAt - 1))
+    const waiting = new OccurrenceRunner({ peer: 'p2', table: squattedTable, hlc: new HlcClock('p2', () => now), clock: () => now, capablePeers: () => ['p2'], execute: () => Promise.resolve() })
+    waiting.offer(ENTRY)
+    waiting.advance()
+    expect(squattedTable.claims(ID)).toHaveLength(1)
+    now += LEASE_MS + 1
+    waiting.advance()
+    expect(squattedTable.claims(ID).map((written) => written.peer).sort()).toEqual(['p2', 'squatter'])
   })
 
   it('[CL2] [CL2a] [CL4] [CL6] claims in rank order a settle window ahead, runs on time once the claim has settled, and records the outcome', async () => {
@@ -43,7 +86,7 @@ describe('claims', () => {
     const ranked = rankPeers(ID, peers)
     let now = OP.dueAt - CLAIM_LEAD_MS
     const doc = new Y.Doc()
-    const table = new YjsRunTable(doc)
+    const table = new YjsRunTable(doc, () => now)
     const ran: string[] = []
     const runners = peers.map(
       (peer) =>
@@ -71,10 +114,11 @@ describe('claims', () => {
   })
 
   it('[CL5] a run whose lease ran out without a record is taken over by the next peer in rank', () => {
-    const now = OP.dueAt + LEASE_MS + 1
-    const table = new YjsRunTable(new Y.Doc())
+    let now = OP.dueAt
+    const table = new YjsRunTable(new Y.Doc(), () => now)
     const [first, second] = rankPeers(ID, ['p1', 'p2'])
-    table.putClaim(claim(first!, OP.dueAt, OP.dueAt + LEASE_MS))
+    table.putClaim(claim(first!, OP.dueAt))
+    now += LEASE_MS + 1
     const runner = new OccurrenceRunner({ peer: second!, table, hlc: new HlcClock(second!, () => now), clock: () => now, capablePeers: () => [second!], execute: () => Promise.resolve() })
     runner.offer(ENTRY)
     runner.advance()
@@ -84,7 +128,7 @@ describe('claims', () => {
 
   it('[CL5a] records a run that never settles as failed once its timeout passes, and stops holding it', () => {
     let now = OP.dueAt
-    const table = new YjsRunTable(new Y.Doc())
+    const table = new YjsRunTable(new Y.Doc(), () => now)
     const runner = new OccurrenceRunner({ peer: 'p1', table, hlc: new HlcClock('p1', () => now), clock: () => now, capablePeers: () => ['p1'], execute: () => new Promise(() => {}), runTimeoutMs: 60_000 })
     runner.offer(ENTRY)
     for (; now <= OP.dueAt + 70_000; now += 1_000) runner.advance()
@@ -94,19 +138,19 @@ describe('claims', () => {
 
   it('[CL6] keeps the first run record on every replica, even after a partition, and ignores entries filed under someone else’s key', () => {
     const doc = new Y.Doc()
-    const table = new YjsRunTable(doc)
+    const table = new YjsRunTable(doc, () => 0)
     const record = { occurrence: ID, by: 'p1', startedAt: 100, doneAt: 200, outcome: 'ok' as const }
     table.putRun(record)
     table.putRun({ ...record, startedAt: 150, outcome: 'failed' })
     expect(table.run(ID)).toEqual(record)
     // A repeat during a partition, recorded on the other side: after the merge, both replicas show the first run.
     const other = new Y.Doc()
-    new YjsRunTable(other).putRun({ ...record, by: 'p2', startedAt: 5_000, doneAt: 6_000, outcome: 'failed' })
+    new YjsRunTable(other, () => 0).putRun({ ...record, by: 'p2', startedAt: 5_000, doneAt: 6_000, outcome: 'failed' })
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
     Y.applyUpdate(other, Y.encodeStateAsUpdate(doc))
     expect(table.run(ID)).toEqual(record)
-    expect(new YjsRunTable(other).run(ID)).toEqual(record)
-    doc.getMap(CLAIMS).set(`${ID}\nvictim`, claim('mallory', 1, 100))
+    expect(new YjsRunTable(other, () => 0).run(ID)).toEqual(record)
+    doc.getMap(CLAIMS).set(`${ID}\nvictim`, claim('mallory', 1))
     doc.getMap(CLAIMS).set(`${ID as string}\nbroken`, { occurrence: ID, peer: 'broken' })
     expect(table.claims(ID)).toEqual([])
     expect(table.claims('other#0' as OccurrenceId)).toEqual([])
