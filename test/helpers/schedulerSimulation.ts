@@ -32,6 +32,8 @@ export interface SimulationOptions {
   readonly partitions: boolean
   /** Longest one-way delay between connected peers, ms. */
   readonly maxDelayMs: number
+  /** Peers' clocks are off by up to this either way, ms (200 by default). */
+  readonly maxSkewMs?: number
   /** How long one run takes; by default mostly 0.1–2 s, and 5% longer than a lease (so it must be renewed). */
   readonly runMs?: (random: Random) => number
 }
@@ -96,7 +98,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const peers: Peer[] = Array.from({ length: options.peers }, (_, index) => {
     const doc = new Y.Doc()
-    const peer = { id: `peer${index}`, doc, skewMs: Math.floor(random() * 400) - 200, up: true } as Peer
+    const peer = { id: `peer${index}`, doc, skewMs: Math.round((random() * 2 - 1) * (options.maxSkewMs ?? 200)), up: true } as Peer
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === FROM_NET) return
       for (const to of peers) if (to !== peer) send(peer, to, update)
