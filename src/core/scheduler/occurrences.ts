@@ -84,17 +84,23 @@ export function nextOccurrence(operationId: string, timing: Timing, from: number
     return withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
   }
   let found: Occurrence | undefined
-  walkRule(operationId, { ...timing, repeat }, (occurrence) => {
-    if (occurrence.index < fromIndex || occurrence.dueAt < from) return true
+  walkRule(operationId, { ...timing, repeat }, fromIndex, (occurrence) => {
+    if (occurrence.dueAt < from) return true
     found = occurrence
     return false
   })
   return found
 }
 
-/** Visits an RRULE's occurrences in order, within the operation's limits, until `visit` returns false. */
-function walkRule(operationId: string, timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }, visit: (occurrence: Occurrence) => boolean): void {
+/**
+ * Visits an RRULE's occurrences from `fromIndex` on, in order, within the
+ * operation's limits, until `visit` returns false. rrule always expands from
+ * the start; the ones before `fromIndex` are only counted, not placed in the
+ * zone (that, not rrule, is most of a step's cost).
+ */
+function walkRule(operationId: string, timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }, fromIndex: number, visit: (occurrence: Occurrence) => boolean): void {
   floatingRule(timing).all((date, index) => {
+    if (index < fromIndex) return timing.times === undefined || index < timing.times
     const dueAt = instantOf(wallTimeFromUtcFields(date), timing.repeat.timeZone)
     return withinLimits(timing, index, dueAt) && visit({ id: occurrenceId(operationId, index), index, dueAt })
   })
@@ -111,9 +117,9 @@ export function latestOccurrence(operationId: string, timing: Timing, at: number
   }
   if (repeat.kind === 'none') return fromIndex === 0 && timing.dueAt <= at && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt: timing.dueAt } : undefined
   let latest: Occurrence | undefined
-  walkRule(operationId, { ...timing, repeat }, (occurrence) => {
+  walkRule(operationId, { ...timing, repeat }, fromIndex, (occurrence) => {
     if (occurrence.dueAt > at) return false
-    if (occurrence.index >= fromIndex) latest = occurrence
+    latest = occurrence
     return true
   })
   return latest
