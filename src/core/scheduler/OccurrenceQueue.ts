@@ -70,7 +70,7 @@ export class OccurrenceQueue {
     this.down(last)
   }
 
-  /** The first `limit` entries in due order (for views), in O(limit · log n) without disturbing the queue. */
+  /** The first `limit` entries in due order (for views), without disturbing the queue: O(limit²) comparisons, whatever its size. */
   upcoming(limit: number): QueueEntry[] {
     const found: QueueEntry[] = []
     // A frontier of heap positions: the next in order is always the earliest of the frontier.

@@ -81,7 +81,8 @@ export function nextOccurrence(operationId: string, timing: Timing, from: number
   if (repeat.kind === 'every') {
     const index = Math.max(fromIndex, Math.ceil((from - timing.dueAt) / repeat.everyMs), 0)
     const dueAt = timing.dueAt + index * repeat.everyMs
-    return withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
+    // From +Infinity (or NaN) there is no next one, not an occurrence "#Infinity".
+    return Number.isSafeInteger(index) && withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
   }
   let found: Occurrence | undefined
   walkRule(operationId, { ...timing, repeat }, fromIndex, (occurrence) => {

@@ -28,6 +28,8 @@ describe('occurrences', () => {
     expect(nextOccurrence('op', timing, 1_050)).toEqual({ id: 'op#1', index: 1, dueAt: 1_100 })
     expect(nextOccurrence('op', timing, 1_000 + 10 * 365.25 * 24 * 3600 * 1000)?.index).toBe(3_155_760_000)
     expect(nextOccurrence('op', timing, 0, 7)).toEqual({ id: 'op#7', index: 7, dueAt: 1_700 })
+    expect(nextOccurrence('op', timing, Infinity)).toBeUndefined()
+    expect(nextOccurrence('op', timing, Number.NaN)).toBeUndefined()
     expect(nextOccurrence('once', { dueAt: 5, repeat: { kind: 'none' } }, 0)?.id).toBe('once#0')
     expect(nextOccurrence('once', { dueAt: 5, repeat: { kind: 'none' } }, 6)).toBeUndefined()
   })
