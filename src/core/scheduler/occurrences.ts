@@ -43,24 +43,84 @@ export function parseRule(rule: string): Partial<RRuleOptions> {
   return RRule.parseString(rule.trim().replace(/^RRULE:/i, ''))
 }
 
-/** Floating rules, by rule text, zone and start: building one parses the rule. */
-const rules = new Map<string, RRule>()
-const MAX_CACHED_RULES = 1000
+/**
+ * A floating rule and the checkpoints its walks have left: every
+ * CHECKPOINT_EVERY occurrences, the index and wall time, so a later walk
+ * resumes from the nearest one instead of expanding from the start.
+ */
+interface FloatingRule {
+  readonly rule: RRule
+  readonly options: Partial<RRuleOptions>
+  /** Whether resuming mid-rule gives the same occurrences (see resumable). */
+  readonly resumable: boolean
+  readonly checkpoints: Array<{ readonly index: number; readonly date: Date }>
+  readonly resumed: Map<number, RRule>
+}
 
-function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }): RRule {
+/** Floating rules, by rule text, zone and start: building one parses the rule. */
+const rules = new Map<string, FloatingRule>()
+const MAX_CACHED_RULES = 1000
+const CHECKPOINT_EVERY = 256
+
+/**
+ * rrule derives parts a rule leaves out from its start (the day of a
+ * monthly rule, the time of a daily one). Written out from the real start,
+ * they stay the same when a walk resumes from a later occurrence.
+ */
+function withStartDefaults(options: Partial<RRuleOptions>, start: Date): Partial<RRuleOptions> {
+  const filled: Partial<RRuleOptions> = { ...options }
+  const freq = options.freq ?? RRule.DAILY
+  if (!(options.byweekno || options.byyearday || options.bymonthday || options.byweekday)) {
+    if (freq === RRule.YEARLY) {
+      filled.bymonth ??= start.getUTCMonth() + 1
+      filled.bymonthday = start.getUTCDate()
+    } else if (freq === RRule.MONTHLY) {
+      filled.bymonthday = start.getUTCDate()
+    } else if (freq === RRule.WEEKLY) {
+      filled.byweekday = [(start.getUTCDay() + 6) % 7]
+    }
+  }
+  if (freq < RRule.HOURLY) filled.byhour ??= start.getUTCHours()
+  if (freq < RRule.MINUTELY) filled.byminute ??= start.getUTCMinutes()
+  if (freq < RRule.SECONDLY) filled.bysecond ??= start.getUTCSeconds()
+  return filled
+}
+
+/** Rules whose every period is anchored to its start's calendar (no BYSETPOS, BYWEEKNO, BYYEARDAY): resuming at an occurrence keeps their periods. */
+function resumable(options: Partial<RRuleOptions>): boolean {
+  return !options.bysetpos && !options.byweekno && !options.byyearday && !options.byeaster
+}
+
+function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }): FloatingRule {
   const key = `${timing.repeat.rrule}\n${timing.repeat.timeZone}\n${timing.dueAt}`
-  let rule = rules.get(key)
-  if (!rule) {
+  let known = rules.get(key)
+  if (!known) {
     const { timeZone } = timing.repeat
     const start = new Date(wallAsUtc(wallTimeOf(timing.dueAt, timeZone)))
-    const options = parseRule(timing.repeat.rrule)
+    const parsed = parseRule(timing.repeat.rrule)
     // An UNTIL in UTC (…Z) is an instant; this rule runs on wall times, so it becomes the zone's wall time then.
-    const until = options.until && /UNTIL=[0-9T]+Z/i.test(timing.repeat.rrule) ? new Date(wallAsUtc(wallTimeOf(options.until.getTime(), timeZone))) : options.until
-    rule = new RRule({ ...options, until: until ?? null, dtstart: start, tzid: null })
+    const until = parsed.until && /UNTIL=[0-9T]+Z/i.test(timing.repeat.rrule) ? new Date(wallAsUtc(wallTimeOf(parsed.until.getTime(), timeZone))) : parsed.until
+    const options = withStartDefaults({ ...parsed, until: until ?? null, tzid: null }, start)
+    known = { rule: new RRule({ ...options, dtstart: start }), options, resumable: resumable(parsed), checkpoints: [], resumed: new Map() }
     if (rules.size >= MAX_CACHED_RULES) rules.clear()
-    rules.set(key, rule)
+    rules.set(key, known)
   }
-  return rule
+  return known
+}
+
+/** The rule to walk from, and the index of its first occurrence: the nearest checkpoint at or before `fromIndex`, or the start. */
+function startingPoint(floating: FloatingRule, fromIndex: number): { readonly rule: RRule; readonly offset: number } {
+  if (!floating.resumable) return { rule: floating.rule, offset: 0 }
+  let checkpoint: { readonly index: number; readonly date: Date } | undefined
+  for (const candidate of floating.checkpoints) if (candidate.index <= fromIndex && candidate.index > (checkpoint?.index ?? 0)) checkpoint = candidate
+  if (!checkpoint) return { rule: floating.rule, offset: 0 }
+  let rule = floating.resumed.get(checkpoint.index)
+  if (!rule) {
+    const { count } = floating.options
+    rule = new RRule({ ...floating.options, dtstart: checkpoint.date, count: typeof count === 'number' ? count - checkpoint.index : null })
+    floating.resumed.set(checkpoint.index, rule)
+  }
+  return { rule, offset: checkpoint.index }
 }
 
 function withinLimits(timing: Timing, index: number, dueAt: number): boolean {
@@ -100,7 +160,11 @@ export function nextOccurrence(operationId: string, timing: Timing, from: number
  * zone (that, not rrule, is most of a step's cost).
  */
 function walkRule(operationId: string, timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }, fromIndex: number, visit: (occurrence: Occurrence) => boolean): void {
-  floatingRule(timing).all((date, index) => {
+  const floating = floatingRule(timing)
+  const { rule, offset } = startingPoint(floating, fromIndex)
+  rule.all((date, position) => {
+    const index = offset + position
+    if (index % CHECKPOINT_EVERY === 0 && index > (floating.checkpoints.at(-1)?.index ?? 0)) floating.checkpoints.push({ index, date })
     if (index < fromIndex) return timing.times === undefined || index < timing.times
     const dueAt = instantOf(wallTimeFromUtcFields(date), timing.repeat.timeZone)
     return withinLimits(timing, index, dueAt) && visit({ id: occurrenceId(operationId, index), index, dueAt })
