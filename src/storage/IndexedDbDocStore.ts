@@ -52,11 +52,17 @@ function isQuotaError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'QuotaExceededError'
 }
 
+/** Where a page announces it is going away (`pagehide`): the window, in a page. */
+type PageEvents = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
+
 export class IndexedDbDocStore implements DocStore {
-  constructor(private readonly onSaveStatus: (status: SaveStatus) => void = () => {}) {}
+  constructor(
+    private readonly onSaveStatus: (status: SaveStatus) => void = () => {},
+    private readonly pageEvents: PageEvents | undefined = typeof window === 'undefined' ? undefined : window,
+  ) {}
 
   attach(name: string, doc: Y.Doc): StoredDoc {
-    return new IndexedDbStoredDoc(name, doc, this.onSaveStatus)
+    return new IndexedDbStoredDoc(name, doc, this.onSaveStatus, this.pageEvents)
   }
 
   remove(name: string): Promise<void> {
@@ -87,6 +93,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     name: string,
     doc: Y.Doc,
     private readonly onSaveStatus: (status: SaveStatus) => void,
+    private readonly pageEvents: PageEvents | undefined,
   ) {
     super(name, doc)
     doc.off('update', this._storeUpdate)
@@ -98,6 +105,8 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     this.on('synced', () => {
       if (!this._destroyed) doc.on('update', this._storeUpdate)
     })
+    // A page going away never runs the next task: what is queued is written now, while the page can still start a write.
+    pageEvents?.addEventListener('pagehide', this.flushNow)
     this.loaded = new Promise<void>((resolve, reject) => {
       this._db.catch(reject)
       void this.whenSynced.then(() => {
@@ -133,6 +142,10 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     if (this.flushQueued) return
     this.flushQueued = true
     afterTask(() => this.flush())
+  }
+
+  private readonly flushNow = (): void => {
+    if (this.flushQueued) this.flush()
   }
 
   private flush(): void {
@@ -234,6 +247,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
 
   async discard(): Promise<void> {
     if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
+    this.pageEvents?.removeEventListener('pagehide', this.flushNow)
     await this.destroy()
   }
 }

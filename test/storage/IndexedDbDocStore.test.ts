@@ -27,6 +27,26 @@ function countRows(name: string): Promise<number> {
 }
 
 describe('IndexedDbDocStore', () => {
+  it('writes what is queued as the page goes away (pagehide), not in a next task that never comes', async () => {
+    const page = new EventTarget()
+    const store = new IndexedDbDocStore(() => {}, page)
+    const doc = new Y.Doc()
+    const stored = store.attach('leaving', doc)
+    await stored.loaded
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    try {
+      doc.getArray('list').push(['typed just before the reload'])
+      expect(transaction).not.toHaveBeenCalled()
+      page.dispatchEvent(new Event('pagehide'))
+      // Started in the event itself, synchronously.
+      expect(transaction).toHaveBeenCalledTimes(1)
+    } finally {
+      transaction.mockRestore()
+    }
+    await stored.close()
+    expect(await countRows('leaving')).toBeGreaterThan(0)
+  })
+
   it('reports a failed write, keeps the change, and saves everything once writing works again, even after close was asked', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
