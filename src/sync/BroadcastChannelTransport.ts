@@ -8,6 +8,7 @@
  * meets that tab, says its own `hello` so the exchange runs both ways.
  */
 import * as Y from 'yjs'
+import { combineUpdates } from '../core/space/joinUpdates.ts'
 import type { DocConnection, DocTransport } from '../core/space/DocTransport.ts'
 import { afterTask } from '../platform/afterTask.ts'
 
@@ -88,7 +89,7 @@ export class BroadcastChannelTransport implements DocTransport {
     let outgoing: Uint8Array[] = []
     const flush = (): void => {
       if (outgoing.length === 0) return
-      const update = outgoing.length === 1 ? outgoing[0]! : Y.mergeUpdates(outgoing)
+      const update = combineUpdates(outgoing)
       outgoing = []
       post({ kind: 'update', from: self, update })
     }

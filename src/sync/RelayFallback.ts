@@ -25,6 +25,7 @@ import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { combineUpdates } from '../core/space/joinUpdates.ts'
 import { encodeMessage, MAX_FRAME_CHARS, MessageKind, openFrame, PART_BYTES, parsePublishFrame, sealFrame, splitMessage } from './relayFrames.ts'
 
 export { importRelayKey } from './relayFrames.ts'
@@ -520,7 +521,7 @@ export class RelayFallback {
   /** The next frame-sized message: queued ones first, then the merged live updates, then awareness. */
   private nextOutgoing(): Outgoing | undefined {
     if (this.outbox.length === 0 && this.pendingUpdates.length > 0) {
-      const update = this.pendingUpdates.length === 1 ? (this.pendingUpdates[0] ?? new Uint8Array()) : Y.mergeUpdates(this.pendingUpdates)
+      const update = combineUpdates(this.pendingUpdates)
       this.pendingUpdates = []
       for (const part of splitMessage(encodeMessage(MessageKind.sync, (e) => syncProtocol.writeUpdate(e, update)))) this.outbox.push({ to: undefined, message: part })
     }

@@ -27,7 +27,7 @@ import * as Y from 'yjs'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
-import { joinUpdates } from './joinUpdates.ts'
+import { combineUpdates } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
@@ -157,7 +157,8 @@ export class SignedLog {
     await this.settled()
     if (this.destroyed) return
     const updates = [...this.held.values()].map((held) => held.update)
-    const logState = updates.length > 0 ? Y.mergeUpdates(updates) : Y.encodeStateAsUpdate(new Y.Doc())
+    // With no updates, the empty doc's state.
+    const logState = combineUpdates(updates)
     const content = this.options.content
     Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
     const logStateVector = Y.encodeStateVectorFromUpdate(logState)
@@ -210,8 +211,7 @@ export class SignedLog {
       await this.certify()
       this.sealUnsigned()
     } catch (error) {
-      this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
-      this.emit()
+      this.report('Changes could not be signed', error)
     } finally {
       this.signing = undefined
     }
@@ -222,14 +222,13 @@ export class SignedLog {
     const updates = this.unsigned
     this.unsigned = []
     try {
-      this.seal(EnvelopeKind.change, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), this.lane)
+      this.seal(EnvelopeKind.change, combineUpdates(updates), this.lane)
       this.problem = undefined
       // After this run of code: the change is already on the wire by then.
       if (this.checkpointDue()) this.compacting ??= Promise.resolve().then(() => this.sealCheckpoint())
     } catch (error) {
       this.unsigned = [...updates, ...this.unsigned]
-      this.problem = `Changes could not be signed: ${error instanceof Error ? error.message : String(error)}`
-      this.emit()
+      this.report('Changes could not be signed', error)
     }
     if (this.sealsThisRun++ === 0) void Promise.resolve().then(() => (this.sealsThisRun = 0))
   }
@@ -239,11 +238,15 @@ export class SignedLog {
     this.compacting = undefined
     if (this.destroyed || !this.lane || !this.checkpointDue()) return
     try {
-      this.seal(EnvelopeKind.checkpoint, Y.mergeUpdates(this.laneUpdates), this.lane)
+      this.seal(EnvelopeKind.checkpoint, combineUpdates(this.laneUpdates), this.lane)
     } catch (error) {
-      this.problem = `The log could not be compacted: ${error instanceof Error ? error.message : String(error)}`
-      this.emit()
+      this.report('The log could not be compacted', error)
     }
+  }
+
+  private report(what: string, error: unknown): void {
+    this.problem = `${what}: ${error instanceof Error ? error.message : String(error)}`
+    this.emit()
   }
 
   private seal(kind: EnvelopeKind, update: Uint8Array, { key, certificate }: CertifiedLane): void {
@@ -337,7 +340,7 @@ export class SignedLog {
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
     try {
-      Y.applyUpdate(this.options.content, updates.length === 1 ? updates[0]! : (joinUpdates(updates) ?? Y.mergeUpdates(updates)), this)
+      Y.applyUpdate(this.options.content, combineUpdates(updates), this)
     } catch {
       // One authentic envelope whose update Yjs cannot read must not keep the rest of the batch out.
       for (const envelope of admission.accepted) {

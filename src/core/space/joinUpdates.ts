@@ -23,6 +23,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
 
 interface Section {
   readonly client: number
@@ -38,6 +39,16 @@ type Deletions = Map<number, number[]>
 
 /** Not a shape this walker can join: the caller falls back to Y.mergeUpdates. */
 class CannotJoin extends Error {}
+
+/**
+ * The updates as one: the only one as it is, joined by copying where that
+ * is safe, merged by Yjs otherwise. What every batch of log or transport
+ * updates goes through before it is applied, sealed or sent.
+ */
+export function combineUpdates(updates: readonly Uint8Array[]): Uint8Array {
+  if (updates.length === 1) return updates[0]!
+  return joinUpdates(updates) ?? Y.mergeUpdates([...updates])
+}
 
 export function joinUpdates(updates: readonly Uint8Array[]): Uint8Array | undefined {
   const sections: Section[] = []
