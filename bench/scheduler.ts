@@ -43,7 +43,7 @@ import type { Operation, OperationId } from '../src/core/scheduler/operations.ts
 import { DEFAULT_SCHEDULERS, type Scheduler, type SchedulerId } from '../src/core/scheduler/schedulers.ts'
 import { tick } from '../src/core/scheduler/tick.ts'
 import { SETTLE_MS } from '../src/core/scheduler/claims.ts'
-import { simulate, type Execution } from '../test/helpers/schedulerSimulation.ts'
+import { executionsByOccurrence, simulate } from '../test/helpers/schedulerSimulation.ts'
 import { seededRandom } from '../test/helpers/seededRandom.ts'
 import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { median, percentile } from './stats.ts'
@@ -193,8 +193,7 @@ async function contention(occurrences: number): Promise<Contention> {
     maxDelayMs: SETTLE_MS / 2 - 100,
     runMs: (random) => 10 + Math.floor(random() * 90),
   })
-  const byOccurrence = new Map<string, Execution[]>()
-  for (const execution of report.executions) byOccurrence.set(execution.occurrence, [...(byOccurrence.get(execution.occurrence) ?? []), execution])
+  const byOccurrence = executionsByOccurrence(report.executions)
   let duplicates = 0
   for (const runs of byOccurrence.values()) duplicates += runs.length - 1
   return {

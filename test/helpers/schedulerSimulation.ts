@@ -61,6 +61,17 @@ export interface SimulationReport {
   readonly peerIds: readonly string[]
 }
 
+/** The executions of each occurrence, in the order they happened. */
+export function executionsByOccurrence(executions: readonly Execution[]): Map<string, Execution[]> {
+  const byOccurrence = new Map<string, Execution[]>()
+  for (const execution of executions) {
+    const runs = byOccurrence.get(execution.occurrence) ?? []
+    runs.push(execution)
+    byOccurrence.set(execution.occurrence, runs)
+  }
+  return byOccurrence
+}
+
 /** Fake time advances in steps this long; every message delay and deadline is a multiple of it or falls within one. */
 const STEP_MS = 50
 const FROM_NET = 'net'

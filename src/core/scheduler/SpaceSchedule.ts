@@ -14,7 +14,7 @@
 import type * as Y from 'yjs'
 import { InvalidFields } from './InvalidFields.ts'
 import type { KindRegistry } from './kinds.ts'
-import { nextOccurrence, type Occurrence, type OccurrenceId } from './occurrences.ts'
+import { nextOccurrence, occurrenceId, parseOccurrenceId, type Occurrence, type OccurrenceId } from './occurrences.ts'
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
@@ -172,7 +172,7 @@ export class SpaceSchedule {
   recordSkipped(id: OperationId, from: number, to: number): void {
     if (to <= from) return
     this.skipMap.set(`${id}\n${from}`, { to })
-    this.recordProgress(`${id}#${from}` as OccurrenceId)
+    this.recordProgress(occurrenceId(id, from))
   }
 
   /** The skipped ranges of an operation, as [from, to) pairs. */
@@ -202,8 +202,7 @@ export class SpaceSchedule {
   }
 
   /** Puts the operation's next unfinished occurrence in its scheduler's queue, or takes it out. */
-  private refresh(id: OperationId): void {
-    const operation = this.operation(id)
+  private refresh(id: OperationId, operation = this.operation(id)): void {
     const scheduler = operation && this.scheduler(operation.schedulerId)
     const previous = this.queuedIn.get(id)
     if (previous !== undefined && previous !== operation?.schedulerId) this.queues.get(previous)?.delete(id)
@@ -212,12 +211,8 @@ export class SpaceSchedule {
       this.queuedIn.delete(id)
       return
     }
-    this.queue(scheduler.id).set(operation, this.nextUnfinished(operation))
+    this.queue(scheduler.id).set(operation, this.firstUnfinished(operation, this.finishedThrough(id)))
     this.queuedIn.set(id, scheduler.id)
-  }
-
-  private nextUnfinished(operation: Operation): Occurrence | undefined {
-    return this.firstUnfinished(operation, this.finishedThrough(operation.id))
   }
 
   /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
@@ -240,13 +235,13 @@ export class SpaceSchedule {
    * progress mark, the mark moves past every finished one.
    */
   private recordProgress(occurrence: OccurrenceId): void {
-    const separator = occurrence.lastIndexOf('#')
-    const id = occurrence.slice(0, separator) as OperationId
+    const { operationId, index } = parseOccurrenceId(occurrence)
+    const id = operationId as OperationId
     const operation = this.operation(id)
     if (!operation) return
-    if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id)
+    if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id, operation)
     const through = this.finishedThrough(id)
-    if (Number(occurrence.slice(separator + 1)) !== through) return
+    if (index !== through) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
     const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
     if (mark > through) this.progressMap.set(id, { through: mark })

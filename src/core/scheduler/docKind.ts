@@ -14,6 +14,7 @@
 import type * as Y from 'yjs'
 import { HostKind, type Kind, type KindContext } from './kinds.ts'
 import type { FieldProblem } from './InvalidFields.ts'
+import { parseOccurrenceId } from './occurrences.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const COUNTERS = 'counters'
@@ -85,9 +86,8 @@ export function readCounter(doc: Y.Doc, counter: string): number {
 
 /** A log's entries in occurrence order (`<operation>#<n>` by operation, then n). */
 export function readLog(doc: Y.Doc, log: string): Array<{ readonly occurrence: string; readonly value: unknown }> {
-  const index = (occurrence: string): number => Number(occurrence.slice(occurrence.lastIndexOf('#') + 1))
-  const operation = (occurrence: string): string => occurrence.slice(0, occurrence.lastIndexOf('#'))
   return entriesOf(doc, LOGS, log)
-    .map(([occurrence, value]) => ({ occurrence, value }))
-    .sort((a, b) => (operation(a.occurrence) === operation(b.occurrence) ? index(a.occurrence) - index(b.occurrence) : operation(a.occurrence) < operation(b.occurrence) ? -1 : 1))
+    .map(([occurrence, value]) => ({ occurrence, value, ...parseOccurrenceId(occurrence) }))
+    .sort((a, b) => (a.operationId === b.operationId ? a.index - b.index : a.operationId < b.operationId ? -1 : 1))
+    .map(({ occurrence, value }) => ({ occurrence, value }))
 }

@@ -38,6 +38,12 @@ export function occurrenceId(operationId: string, index: number): OccurrenceId {
   return `${operationId}#${index}` as OccurrenceId
 }
 
+/** The operation and index an occurrence id names (see occurrenceId); the index is NaN for an id that does not end in one. */
+export function parseOccurrenceId(id: string): { readonly operationId: string; readonly index: number } {
+  const separator = id.lastIndexOf('#')
+  return { operationId: id.slice(0, separator), index: separator < 0 ? Number.NaN : Number(id.slice(separator + 1)) }
+}
+
 /** Parses the rule part of an RRULE (with or without the `RRULE:` prefix); throws on what rrule cannot read. */
 export function parseRule(rule: string): Partial<RRuleOptions> {
   return RRule.parseString(rule.trim().replace(/^RRULE:/i, ''))

@@ -213,9 +213,11 @@ class OpenSpace implements SpaceSession {
 
 export class SpaceLibrary {
   private readonly open = new Map<SpaceId, OpenSpace>()
+  private readonly deviceLoaded: Promise<void>
   private readonly closing = new Map<SpaceId, Promise<void>>()
 
   constructor(private readonly deps: SpaceLibraryDeps) {
+    this.deviceLoaded = deps.deviceLoaded ?? Promise.resolve()
     // Another tab deleting a space removes its entry; stop saving our copy so it stays deleted.
     observeSpaceList(deps.deviceDoc, (event) => {
       for (const [id, change] of event.changes.keys) {
@@ -235,7 +237,7 @@ export class SpaceLibrary {
   }
 
   openSpace(id: SpaceId): SpaceSession {
-    return this.openListed(id, this.deps.deviceLoaded ?? Promise.resolve())
+    return this.openListed(id, this.deviceLoaded)
   }
 
   private openListed(id: SpaceId, listed: Promise<void>): SpaceSession {
@@ -279,7 +281,7 @@ export class SpaceLibrary {
    * written once the list is there, and the space's sync waits for it.
    */
   join(id: SpaceId, secret: ShareSecret): SpaceSession {
-    const listed = (this.deps.deviceLoaded ?? Promise.resolve()).then(() => this.addShared(id, secret))
+    const listed = this.deviceLoaded.then(() => this.addShared(id, secret))
     // A failure to list surfaces through `sync`, which awaits it.
     listed.catch(() => undefined)
     return this.openListed(id, listed)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { SETTLE_MS } from '../../../src/core/scheduler/claims.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { Scheduler, SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
-import { simulate, type Execution, type SimulationReport } from '../../helpers/schedulerSimulation.ts'
+import { executionsByOccurrence, simulate, type Execution, type SimulationReport } from '../../helpers/schedulerSimulation.ts'
 
 const START = Date.UTC(2026, 10, 23, 9)
 const SCHEDULER: Scheduler = { id: 's' as SchedulerId, name: 'Every second', everyMs: 1000, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false }
@@ -34,9 +34,7 @@ function run(seed: number, chaos: { crashes: boolean; partitions: boolean }): Pr
 /** Pairs of executions of one occurrence by different peers. */
 function duplicates(executions: readonly Execution[]): Array<[Execution, Execution]> {
   const pairs: Array<[Execution, Execution]> = []
-  const byOccurrence = new Map<string, Execution[]>()
-  for (const execution of executions) byOccurrence.set(execution.occurrence, [...(byOccurrence.get(execution.occurrence) ?? []), execution])
-  for (const runs of byOccurrence.values()) {
+  for (const runs of executionsByOccurrence(executions).values()) {
     const ordered = [...runs].sort((a, b) => a.startedAt - b.startedAt)
     for (let later = 1; later < ordered.length; later++) for (let earlier = 0; earlier < later; earlier++) pairs.push([ordered[earlier]!, ordered[later]!])
   }
