@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim, type HeldClaim } from '../../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
@@ -55,7 +55,7 @@ describe('claims', () => {
       slow.advance()
       other.advance()
     }
-    await new Promise((resolve) => setTimeout(resolve, 0))
+    await vi.waitFor(() => expect(starts).toContain('slow'))
     expect(starts).toEqual(['slow'])
   })
 
@@ -106,7 +106,7 @@ describe('claims', () => {
     now = OP.dueAt
     for (const runner of runners) runner.advance()
     // The run starts, finishes and is recorded in microtasks.
-    await new Promise((resolve) => setTimeout(resolve, 0))
+    await vi.waitFor(() => expect(table.run(ID)).toBeDefined())
     expect(ran).toEqual([ranked[0]])
     expect(table.run(ID)).toMatchObject({ occurrence: ID, by: ranked[0], outcome: 'ok', startedAt: OP.dueAt })
     for (const runner of runners) runner.advance()
