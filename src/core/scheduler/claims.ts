@@ -62,7 +62,12 @@ export interface RunRecord {
   readonly doneAt: number
   readonly outcome: RunOutcome
   readonly error?: string
+  /** What the kind reported of a run that succeeded (an HTTP status, a file name): at most MAX_DETAIL_CHARS. */
+  readonly detail?: string
 }
+
+/** A run's error or detail is a line for a person, not a log dump. */
+export const MAX_DETAIL_CHARS = 500
 
 const isText = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
@@ -75,14 +80,15 @@ export function isClaim(value: unknown): value is Claim {
 
 export function isRunRecord(value: unknown): value is RunRecord {
   if (typeof value !== 'object' || value === null) return false
-  const { occurrence, by, startedAt, doneAt, outcome, error } = value as Record<string, unknown>
+  const { occurrence, by, startedAt, doneAt, outcome, error, detail } = value as Record<string, unknown>
   return (
     isText(occurrence, 1000) &&
     isText(by, MAX_PEER_CHARS) &&
     isTime(startedAt) &&
     isTime(doneAt) &&
     (outcome === RunOutcome.ok || outcome === RunOutcome.failed) &&
-    (error === undefined || typeof error === 'string')
+    (error === undefined || (typeof error === 'string' && error.length <= MAX_DETAIL_CHARS)) &&
+    (detail === undefined || (typeof detail === 'string' && detail.length <= MAX_DETAIL_CHARS))
   )
 }
 

@@ -32,8 +32,12 @@ export interface Kind {
   readonly runsOn: readonly HostKind[]
   /** Problems with an operation's `input` for this kind, each naming its field (`input.<name>`). */
   checkInput(input: unknown): FieldProblem[]
-  /** Performs one occurrence; rejects with an error a person can read when it fails. */
-  execute(input: unknown, context: KindContext): Promise<void>
+  /**
+   * Performs one occurrence; resolves with a short note for its run record
+   * (an HTTP status, a file name) or nothing, and rejects with an error a
+   * person can read when it fails.
+   */
+  execute(input: unknown, context: KindContext): Promise<string | void>
 }
 
 export class KindRegistry {

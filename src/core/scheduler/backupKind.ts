@@ -1,0 +1,79 @@
+/**
+ * The `backup` kind: a snapshot of the space's doc saved as a file, the
+ * "keep a copy off the sync mesh" case. The file holds the doc's whole
+ * state as one Yjs update (`Y.encodeStateAsUpdate`); applying it to an empty
+ * doc restores the space as it was when the occurrence ran.
+ *
+ * The file's name is derived from the occurrence id (G3), so a repeat after
+ * a partition saves over the same file instead of adding a second one.
+ * Where the file goes is the host's business: the port is built per host
+ * (a folder on the personal node, the origin's file system in a page).
+ */
+import * as Y from 'yjs'
+import type { FieldProblem } from './InvalidFields.ts'
+import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import { parseOccurrenceId } from './occurrences.ts'
+
+export interface BackupPort {
+  /** Writes the file, replacing one of the same name; resolves once it is stored. */
+  save(file: { readonly name: string; readonly bytes: Uint8Array; readonly occurrence: string }): Promise<void>
+}
+
+export interface BackupInput {
+  /** Part of the file name, to tell backups apart; "space" when absent. */
+  readonly label?: string
+}
+
+const MAX_LABEL_CHARS = 100
+const DEFAULT_LABEL = 'space'
+/** The longest file name common file systems (ext4, APFS, NTFS) accept. */
+const MAX_FILE_NAME_CHARS = 255
+
+function checkBackupInput(input: unknown): FieldProblem[] {
+  if (input === undefined || input === null) return []
+  if (typeof input !== 'object' || Array.isArray(input)) return [{ field: 'input', message: 'A backup takes at most a label.' }]
+  const { label } = input as Record<string, unknown>
+  if (label !== undefined && (typeof label !== 'string' || label.trim() === '' || label.length > MAX_LABEL_CHARS)) {
+    return [{ field: 'input.label', message: `The label must be text of 1 to ${MAX_LABEL_CHARS} characters, or left out.` }]
+  }
+  return []
+}
+
+/** A label as a file-name part: letters, digits and dashes, never a dot (the dot separates it from the occurrence). */
+function labelPart(label: string | undefined): string {
+  const safe = (label ?? '')
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  return safe === '' ? DEFAULT_LABEL : safe
+}
+
+/**
+ * An operation id as a file-name part that two ids never share: letters,
+ * digits and dashes stay, anything else becomes `_<hex>_`. A lossy mapping
+ * would let two operations' backups overwrite each other.
+ */
+const operationPart = (operationId: string): string => operationId.replace(/[^A-Za-z0-9-]/gu, (char) => `_${(char.codePointAt(0) ?? 0).toString(16)}_`)
+
+/** `pii-backup-<label>.<operation>-<n>.yjs`: the same occurrence always gives the same name, and different ones never do. */
+export function backupFileName(occurrence: string, label?: string): string {
+  const { operationId, index } = parseOccurrenceId(occurrence)
+  const occurrencePart = Number.isSafeInteger(index) ? `${operationPart(operationId)}-${index}` : operationPart(occurrence)
+  return `pii-backup-${labelPart(label)}.${occurrencePart}.yjs`
+}
+
+export function backupKind(port: BackupPort): Kind {
+  return {
+    name: 'backup',
+    runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
+    checkInput: checkBackupInput,
+    async execute(input: unknown, context: KindContext): Promise<string> {
+      const problems = checkBackupInput(input)
+      if (problems.length > 0) throw new Error(problems.map((problem) => problem.message).join(' '))
+      const name = backupFileName(context.idempotencyKey, (input as BackupInput | null | undefined)?.label)
+      if (name.length > MAX_FILE_NAME_CHARS) throw new Error(`The backup's file name would be ${name.length} characters, more than file systems allow; shorten the label (or the operation's id).`)
+      await port.save({ name, bytes: Y.encodeStateAsUpdate(context.doc), occurrence: context.idempotencyKey })
+      return name
+    },
+  }
+}
