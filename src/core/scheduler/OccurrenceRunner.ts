@@ -10,7 +10,7 @@
  * a service worker, a tab, the personal node and the deterministic
  * simulation (test/helpers/schedulerSimulation.ts).
  */
-import { CLAIM_LEAD_MS, lastExpiry, LEASE_MS, MAX_CLOCK_SKEW_MS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
+import { CLAIM_LEAD_MS, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrences.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
@@ -27,7 +27,13 @@ export interface RunnerOptions {
   /** The live peers (this one included, if it can) that can run a kind, from presence. */
   readonly capablePeers: (kind: string) => readonly string[]
   /** Performs the occurrence; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
-  readonly execute: (entry: QueueEntry) => Promise<void>
+  readonly execute: (entry: QueueEntry) => Promise<string | void>
+  /**
+   * Whether an offered occurrence is still wanted (its operation active, its
+   * timing unchanged): a tick offers occurrences ahead of their due time
+   * (Q2), and a pause or edit in between must stop them. Always, by default.
+   */
+  readonly isCurrent?: (entry: QueueEntry) => boolean
   /** A run not settled by then is recorded as failed and its lease let go (CL5a); RUN_TIMEOUT_MS by default. */
   readonly runTimeoutMs?: number
 }
@@ -35,8 +41,11 @@ export interface RunnerOptions {
 /** Longer than any backup or request should take; a run that hangs must not hold its occurrence for ever. */
 export const RUN_TIMEOUT_MS = 10 * 60_000
 
+/** How often a peer that cannot claim yet (not ranked: presence may change) looks again. */
+const RECHECK_MS = 250
+
 type Job =
-  | { readonly phase: 'waiting'; readonly entry: QueueEntry }
+  | { readonly phase: 'waiting'; readonly entry: QueueEntry; wakeAt?: number }
   | { readonly phase: 'settling'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly until: number; readonly claimedAt: number }
   | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; renewal: number; renewedAt: number }
 
@@ -48,6 +57,24 @@ export class OccurrenceRunner {
   /** Occurrences this peer is still waiting on, claiming or running. */
   get pending(): number {
     return this.jobs.size
+  }
+
+  /**
+   * When a pending occurrence next needs this peer (its claim turn, the end
+   * of its settle window, a lease renewal, a lease running out), so a host
+   * can sleep until then and still start on time; undefined with nothing
+   * pending.
+   */
+  nextWakeAt(): number | undefined {
+    let wakeAt: number | undefined
+    const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
+    for (const job of this.jobs.values()) {
+      // A job offered since the last advance has not been looked at: at once.
+      const at =
+        job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'settling' ? job.until : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
+      if (wakeAt === undefined || at < wakeAt) wakeAt = at
+    }
+    return wakeAt
   }
 
   /** An occurrence the scheduler's tick started: this peer takes part in deciding who runs it. */
@@ -63,8 +90,8 @@ export class OccurrenceRunner {
         this.renew(job, now)
         continue
       }
-      // Recorded already, by whoever ran it.
-      if (this.options.table.run(id)) {
+      // Recorded already, by whoever ran it; or no longer wanted (Q2).
+      if (this.options.table.run(id) || this.options.isCurrent?.(job.entry) === false) {
         this.jobs.delete(id)
         continue
       }
@@ -74,7 +101,8 @@ export class OccurrenceRunner {
       for (const claim of claims) this.options.hlc.receive(claim.hlc)
       const winner = winningClaim(claims, now)
       if (job.phase === 'waiting') {
-        if (!winner) this.claimInTurn(job, now, lastExpiry(claims, now))
+        if (winner) job.wakeAt = leaseEnd(winner)
+        else this.claimInTurn(job, now, lastExpiry(claims, now))
         continue
       }
       if (now < job.until) continue
@@ -90,12 +118,18 @@ export class OccurrenceRunner {
    * offers occurrences that early, CLAIM_LEAD_MS), or when the last lease
    * ran out.
    */
-  private claimInTurn(job: Job, now: number, expiredAt: number | undefined): void {
+  private claimInTurn(job: Job & { readonly phase: 'waiting' }, now: number, expiredAt: number | undefined): void {
     const { entry } = job
     const rank = rankPeers(entry.occurrence.id, this.options.capablePeers(entry.operation.kind)).indexOf(this.options.peer)
-    if (rank < 0) return
+    if (rank < 0) {
+      job.wakeAt = now + RECHECK_MS
+      return
+    }
     const from = Math.max(entry.occurrence.dueAt - CLAIM_LEAD_MS, expiredAt ?? 0)
-    if (now < from + rank * STAGGER_MS) return
+    if (now < from + rank * STAGGER_MS) {
+      job.wakeAt = from + rank * STAGGER_MS
+      return
+    }
     const hlc = this.options.hlc.now()
     this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, renewal: 0 })
     // Never started before it is due, however early the claim settled.
@@ -106,17 +140,18 @@ export class OccurrenceRunner {
     const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, renewal: 0, renewedAt: job.claimedAt }
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
-    const finish = (outcome: RunOutcome, error?: string): void => {
+    const finish = (outcome: RunOutcome, note: string | void): void => {
       if (this.jobs.get(id) !== running) return
       this.jobs.delete(id)
       const record = { occurrence: id, by: this.options.peer, startedAt: running.startedAt, doneAt: this.options.clock(), outcome }
-      this.options.table.putRun(error === undefined ? record : { ...record, error })
+      const text = note === undefined || note === '' ? undefined : note.slice(0, MAX_DETAIL_CHARS)
+      this.options.table.putRun(text === undefined ? record : outcome === RunOutcome.ok ? { ...record, detail: text } : { ...record, error: text })
     }
     // Started in a microtask, so an executor that throws at once fails the run instead of this loop.
     Promise.resolve()
       .then(() => this.options.execute(job.entry))
       .then(
-      () => finish(RunOutcome.ok),
+      (detail) => finish(RunOutcome.ok, detail),
       (error: unknown) => finish(RunOutcome.failed, error instanceof Error ? error.message : String(error)),
     )
   }

@@ -12,11 +12,10 @@ import type { SchedulerId } from './schedulers.ts'
 import type { SpaceSchedule } from './SpaceSchedule.ts'
 import { tick } from './tick.ts'
 
-/** While anything is being claimed or run, the runner is moved along at least this often: well inside a settle window. */
-export const RUNNER_STEP_MS = 100
-
 export interface SchedulerStats {
   readonly lastTickAt: number | undefined
+  /** How long after its planned time the last tick ran: the host's timer lateness. */
+  readonly lastTickLateMs: number
   /** How long the oldest due occurrence left after the last tick had waited (Q3). */
   readonly lagMs: number
   readonly queueLength: number
@@ -30,10 +29,25 @@ export interface SchedulerHostOptions {
   readonly runner: OccurrenceRunner
   /** ms since the epoch. */
   readonly clock: () => number
+  /** Called after each tick with when it was planned and when it ran (the lateness benchmark reads these). */
+  readonly onTick?: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
+}
+
+/**
+ * How far past the next tick occurrences are offered: the runner wakes at
+ * each one's claim turn, so an occurrence due between ticks still starts on
+ * time. Capped, so a slow scheduler does not hand the runner a year of
+ * occurrences; past the cap, a slow scheduler's runs are up to a tick late.
+ */
+export const MAX_TICK_LOOKAHEAD_MS = 60_000
+
+interface TickState extends Omit<SchedulerStats, 'queueLength'> {
+  /** The next tick's planned time: ticks keep to a grid of `everyMs` from the first, so lateness never adds up. */
+  readonly nextTickAt: number
 }
 
 export class SchedulerHost {
-  private readonly stats = new Map<SchedulerId, Omit<SchedulerStats, 'queueLength'>>()
+  private readonly stats = new Map<SchedulerId, TickState>()
 
   constructor(private readonly options: SchedulerHostOptions) {}
 
@@ -45,36 +59,43 @@ export class SchedulerHost {
     for (const scheduler of schedule.schedulers()) {
       if (scheduler.paused) continue
       const previous = this.stats.get(scheduler.id)
-      const dueAt = previous?.lastTickAt === undefined ? now : previous.lastTickAt + scheduler.everyMs
-      if (dueAt > now) {
-        sleepMs = Math.min(sleepMs, dueAt - now)
+      // A changed frequency applies from now, not from the old grid.
+      const plannedAt = previous && previous.nextTickAt - (previous.lastTickAt ?? 0) <= scheduler.everyMs ? previous.nextTickAt : now
+      if (plannedAt > now) {
+        sleepMs = Math.min(sleepMs, plannedAt - now)
         continue
       }
       const tickStart = clock()
       const result = tick(scheduler, schedule.queue(scheduler.id), {
         now,
-        lookAheadMs: CLAIM_LEAD_MS,
+        lookAheadMs: CLAIM_LEAD_MS + Math.min(scheduler.everyMs, MAX_TICK_LOOKAHEAD_MS),
         elapsed: () => clock() - tickStart,
         start: (entry) => runner.offer(entry),
       })
       for (const range of result.skipped) schedule.recordSkipped(range.operationId, range.fromIndex, range.toIndex)
       const skipped = result.skipped.reduce((sum, range) => sum + (range.toIndex - range.fromIndex), 0)
+      // Ticks missed while the host slept or was frozen are not made up one by one: the tick just run took everything due.
+      const nextTickAt = plannedAt + Math.max(1, Math.ceil((now - plannedAt + 1) / scheduler.everyMs)) * scheduler.everyMs
       this.stats.set(scheduler.id, {
         lastTickAt: now,
+        lastTickLateMs: now - plannedAt,
+        nextTickAt,
         lagMs: result.lagMs,
         started: (previous?.started ?? 0) + result.started.length,
         skipped: (previous?.skipped ?? 0) + skipped,
       })
-      sleepMs = Math.min(sleepMs, scheduler.everyMs)
+      this.options.onTick?.(scheduler.id, plannedAt, now)
+      sleepMs = Math.min(sleepMs, nextTickAt - now)
     }
     runner.advance()
-    if (runner.pending > 0) sleepMs = Math.min(sleepMs, RUNNER_STEP_MS)
+    const wakeAt = runner.nextWakeAt()
+    if (wakeAt !== undefined) sleepMs = Math.min(sleepMs, Math.max(0, wakeAt - clock()))
     return sleepMs
   }
 
   /** The schedulers panel's figures for one scheduler. */
   statsOf(id: SchedulerId): SchedulerStats {
     const stats = this.stats.get(id)
-    return { lastTickAt: stats?.lastTickAt, lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
+    return { lastTickAt: stats?.lastTickAt, lastTickLateMs: stats?.lastTickLateMs ?? 0, lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
   }
 }

@@ -48,6 +48,7 @@ export class SpaceSchedule {
   private readonly operationMap: Y.Map<unknown>
   private readonly progressMap: Y.Map<unknown>
   private readonly skipMap: Y.Map<unknown>
+  private readonly runMap: Y.Map<unknown>
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
@@ -59,20 +60,35 @@ export class SpaceSchedule {
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)
     this.skipMap = doc.getMap(SKIPS)
+    this.runMap = doc.getMap(RUNS)
     for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
-    this.operationMap.observe((event) => {
-      for (const id of event.keysChanged as Set<string>) this.refresh(id as OperationId)
-    })
-    // A scheduler appearing, going or pausing moves its operations in or out of the queues.
-    this.schedulerMap.observe(() => {
-      for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
-    })
-    doc.getMap(RUNS).observe((event) => {
-      for (const key of event.keysChanged as Set<string>) {
-        const occurrence = occurrenceOfKey(key)
-        if (occurrence) this.recordProgress(occurrence)
-      }
-    })
+    this.operationMap.observe(this.onOperations)
+    this.schedulerMap.observe(this.onSchedulers)
+    this.runMap.observe(this.onRuns)
+  }
+
+  /** Stops following the doc: for a view of the schedule that has gone, or a host that no longer runs it. */
+  destroy(): void {
+    this.operationMap.unobserve(this.onOperations)
+    this.schedulerMap.unobserve(this.onSchedulers)
+    this.runMap.unobserve(this.onRuns)
+    this.runs.destroy()
+  }
+
+  private readonly onOperations = (event: Y.YMapEvent<unknown>): void => {
+    for (const id of event.keysChanged as Set<string>) this.refresh(id as OperationId)
+  }
+
+  /** A scheduler appearing, going or pausing moves its operations in or out of the queues. */
+  private readonly onSchedulers = (): void => {
+    for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
+  }
+
+  private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) {
+      const occurrence = occurrenceOfKey(key)
+      if (occurrence) this.recordProgress(occurrence)
+    }
   }
 
   schedulers(): Scheduler[] {
@@ -159,6 +175,13 @@ export class SpaceSchedule {
       this.queues.set(id, queue)
     }
     return queue
+  }
+
+  /** Whether an occurrence taken from a queue is still to run: its operation active and its due time unchanged (Q2). */
+  isCurrent(occurrence: Occurrence, operationId: OperationId): boolean {
+    const operation = this.operation(operationId)
+    if (!operation || operation.status !== OperationStatus.active) return false
+    return nextOccurrence(operationId, operation, -Infinity, occurrence.index)?.dueAt === occurrence.dueAt
   }
 
   /** Every occurrence of the operation below this is finished. */

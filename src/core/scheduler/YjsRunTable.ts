@@ -52,12 +52,22 @@ export class YjsRunTable implements RunTable {
     this.runMap = doc.getMap(RUNS)
     for (const key of this.claimMap.keys()) this.indexClaim(key)
     for (const key of this.runMap.keys()) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
-    this.claimMap.observe((event) => {
-      for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
-    })
-    this.runMap.observe((event) => {
-      for (const key of event.keysChanged as Set<string>) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
-    })
+    this.claimMap.observe(this.onClaims)
+    this.runMap.observe(this.onRuns)
+  }
+
+  /** Stops following the doc (a view that read it has gone). */
+  destroy(): void {
+    this.claimMap.unobserve(this.onClaims)
+    this.runMap.unobserve(this.onRuns)
+  }
+
+  private readonly onClaims = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
+  }
+
+  private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
   }
 
   claims(occurrence: OccurrenceId): readonly HeldClaim[] {
@@ -71,6 +81,18 @@ export class YjsRunTable implements RunTable {
       if (!first || record.startedAt < first.startedAt || (record.startedAt === first.startedAt && record.by < first.by)) first = record
     }
     return first
+  }
+
+  /**
+   * Every run record of an operation's occurrences, each peer's its own:
+   * run history shows them all, so a repeat after a partition (G2) is
+   * visible rather than hidden behind the first record.
+   */
+  recordsOf(operation: string): RunRecord[] {
+    const prefix = `${operation}#`
+    const found: RunRecord[] = []
+    for (const [occurrence, records] of this.runsOf) if (occurrence.startsWith(prefix)) found.push(...records.values())
+    return found
   }
 
   putClaim(claim: Claim): void {

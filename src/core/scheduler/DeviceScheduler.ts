@@ -1,0 +1,169 @@
+/**
+ * A device's scheduler: the schedules of every space this device holds,
+ * run by one host (the service worker, or the tab elected in its place, or
+ * the personal node). Per space it keeps the schedule (SpaceSchedule), this
+ * device's part in deciding who runs each occurrence (OccurrenceRunner) and
+ * the ticking (SchedulerHost); one timer wakes them all at the earliest
+ * time any of them asked for.
+ *
+ * Time and wake-ups come in as ports, so the same code runs in a service
+ * worker, a tab, Node and tests.
+ */
+import type * as Y from 'yjs'
+import { HlcClock } from './hlc.ts'
+import type { HostKind, KindRegistry } from './kinds.ts'
+import { OccurrenceRunner } from './OccurrenceRunner.ts'
+import type { QueueEntry } from './OccurrenceQueue.ts'
+import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
+import type { SchedulerId } from './schedulers.ts'
+import { SpaceSchedule } from './SpaceSchedule.ts'
+
+/** A host's sleep is capped, so a clock that jumps (a laptop waking, a changed time zone) is noticed within this. */
+const MAX_SLEEP_MS = 60_000
+
+/** A device present in a space's room, with the kinds its host advertises (CL1). */
+export interface PresentPeer {
+  readonly device: string
+  readonly kinds: readonly string[]
+}
+
+export interface ScheduledSpace {
+  readonly id: string
+  readonly doc: Y.Doc
+  /** The devices reachable in the space's room right now (not this one). */
+  readonly peers: () => readonly PresentPeer[]
+}
+
+/** The one timer a host needs. */
+export interface Timers {
+  /** Calls `callback` once after `ms`; returns what cancels it. */
+  after(ms: number, callback: () => void): () => void
+}
+
+export interface DeviceSchedulerOptions {
+  /** This device's did:key: its claims and run records carry it. */
+  readonly device: string
+  readonly host: HostKind
+  readonly kinds: KindRegistry
+  /** ms since the epoch. */
+  readonly clock: () => number
+  readonly timers: Timers
+  readonly newId: () => string
+  /** A failure of the scheduler's own code (not of a run, which is recorded): reported, and the host carries on. */
+  readonly onError?: (error: unknown) => void
+  readonly onTick?: (space: string, scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
+}
+
+interface Hosted {
+  readonly space: ScheduledSpace
+  readonly schedule: SpaceSchedule
+  readonly host: SchedulerHost
+  readonly stopWatching: () => void
+}
+
+export class DeviceScheduler {
+  private readonly spaces = new Map<string, Hosted>()
+  private cancelWake: (() => void) | undefined
+  private wakeAt = Number.POSITIVE_INFINITY
+  private stopped = false
+
+  constructor(private readonly options: DeviceSchedulerOptions) {}
+
+  /** Starts running the space's schedule on this device. */
+  add(space: ScheduledSpace): void {
+    if (this.spaces.has(space.id) || this.stopped) return
+    const { device, kinds, clock, host } = this.options
+    const schedule = new SpaceSchedule({ doc: space.doc, kinds, now: clock, actor: device, newId: this.options.newId })
+    const runnable = new Set(kinds.runnableOn(host))
+    const runner = new OccurrenceRunner({
+      peer: device,
+      table: schedule.runs,
+      hlc: new HlcClock(device, clock),
+      clock,
+      capablePeers: (kind) => capablePeers(device, runnable.has(kind), space.peers(), kind),
+      execute: (entry) => this.execute(space, entry),
+      isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
+    })
+    const onTick = this.options.onTick
+    const schedulerHost = new SchedulerHost({ schedule, runner, clock, ...(onTick ? { onTick: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => onTick(space.id, scheduler, plannedAt, ranAt) } : {}) })
+    // Any change (an operation added, a scheduler resumed, a peer's claim) may move the next wake-up earlier.
+    const onUpdate = (): void => this.wakeWithin(0)
+    space.doc.on('update', onUpdate)
+    const stopWatching = (): void => {
+      space.doc.off('update', onUpdate)
+      schedule.destroy()
+    }
+    this.spaces.set(space.id, { space, schedule, host: schedulerHost, stopWatching })
+    this.wakeWithin(0)
+  }
+
+  /** Stops running the space's schedule here; runs already started finish, unrecorded if the doc is gone. */
+  remove(id: string): void {
+    const hosted = this.spaces.get(id)
+    if (!hosted) return
+    hosted.stopWatching()
+    this.spaces.delete(id)
+  }
+
+  has(id: string): boolean {
+    return this.spaces.has(id)
+  }
+
+  /** The schedulers panel's figures for each of a space's schedulers, as this host sees them. */
+  statsOf(id: string): Map<SchedulerId, SchedulerStats> {
+    const hosted = this.spaces.get(id)
+    const stats = new Map<SchedulerId, SchedulerStats>()
+    for (const scheduler of hosted?.schedule.schedulers() ?? []) stats.set(scheduler.id, hosted!.host.statsOf(scheduler.id))
+    return stats
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.cancelWake?.()
+    for (const id of [...this.spaces.keys()]) this.remove(id)
+  }
+
+  /** Wakes within `ms` unless a wake-up is already due sooner. */
+  private wakeWithin(ms: number): void {
+    if (this.stopped) return
+    const at = this.options.clock() + ms
+    if (at >= this.wakeAt) return
+    this.cancelWake?.()
+    this.wakeAt = at
+    this.cancelWake = this.options.timers.after(ms, () => this.advance())
+  }
+
+  private advance(): void {
+    this.cancelWake = undefined
+    this.wakeAt = Number.POSITIVE_INFINITY
+    let sleepMs = MAX_SLEEP_MS
+    for (const { host } of this.spaces.values()) {
+      try {
+        sleepMs = Math.min(sleepMs, host.advance())
+      } catch (error) {
+        this.options.onError?.(error)
+      }
+    }
+    this.wakeWithin(Math.max(0, sleepMs))
+  }
+
+  private execute(space: ScheduledSpace, entry: QueueEntry): Promise<string | void> {
+    const kind = this.options.kinds.get(entry.operation.kind)
+    if (!kind) return Promise.reject(new Error(`This device cannot run "${entry.operation.kind}" operations; update Pii here or let another device run it.`))
+    return kind.execute(entry.operation.input, {
+      operation: entry.operation,
+      occurrence: entry.occurrence,
+      idempotencyKey: entry.occurrence.id,
+      doc: space.doc,
+      peer: this.options.device,
+      now: this.options.clock,
+    })
+  }
+}
+
+/** CL1: the devices that can run a kind here: this one if its host can, and every present peer advertising it. */
+export function capablePeers(device: string, selfCapable: boolean, peers: readonly PresentPeer[], kind: string): string[] {
+  const capable = new Set<string>(selfCapable ? [device] : [])
+  for (const peer of peers) if (peer.kinds.includes(kind)) capable.add(peer.device)
+  return [...capable]
+}
