@@ -13,24 +13,18 @@
 import * as encoding from 'lib0/encoding'
 import { WebrtcProvider, type Room } from 'y-webrtc'
 import { writeUpdate } from 'y-protocols/sync'
-import { authorKey } from '../core/space/envelope.ts'
 import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
 import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
 import { framedWebRtc } from './framedPeerConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
+import { localPresence, parsePeerState, seenKey, type Presence } from './roomPresence.ts'
+
+export type { Presence } from './roomPresence.ts'
 
 /** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
 const STATUS_REFRESH_MS = 1000
 /** Acknowledgements of what this peer has seen go out at most this often, not once per envelope. */
 const SEEN_PUBLISH_MS = 200
-const MAX_NAME_CHARS = 200
-
-export interface Presence {
-  /** This device's did:key. */
-  readonly device: string
-  name(): string
-  onNameChange(listener: () => void): () => void
-}
 
 export interface Connectivity {
   online(): boolean
@@ -48,14 +42,6 @@ interface SignalingConnection {
   readonly connected: boolean
   on(event: 'connect' | 'disconnect', listener: () => void): void
   off(event: 'connect' | 'disconnect', listener: () => void): void
-}
-
-interface PeerState {
-  readonly name: string
-  readonly device: string
-  readonly peer: string
-  /** How many of this device's envelopes the peer has seen (its `seen` entry for us). */
-  readonly seenOfMine: number
 }
 
 /** y-webrtc's message type for y-protocols sync messages. */
@@ -96,18 +82,6 @@ export function sendUpdatesOverWebrtcOnly(room: Pick<Room, 'doc' | 'webrtcConns'
   if (connected) room.doc.on('update', room._docUpdateHandler)
 }
 
-/** A remote awareness state, if it has the shape Pii peers publish. */
-function parsePeerState(value: unknown, me: string): PeerState | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const state = value as Record<string, unknown>
-  const { name, device, peer, seen } = state
-  if (typeof name !== 'string' || typeof device !== 'string' || typeof peer !== 'string') return undefined
-  if (name.length > MAX_NAME_CHARS || device.length > MAX_NAME_CHARS || peer.length > MAX_NAME_CHARS) return undefined
-  // Only our own entry is read: a peer's map may be as large as it likes without costing us a copy.
-  const count = typeof seen === 'object' && seen !== null && Object.hasOwn(seen, me) ? (seen as Record<string, unknown>)[me] : 0
-  return { name, device, peer, seenOfMine: typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0 }
-}
-
 /** How a peer is reached without the relay, if it is. */
 function directConnection(room: Pick<Room, 'bcConns' | 'webrtcConns'>, peer: string): 'same-browser' | 'direct' | undefined {
   if (room.bcConns.has(peer)) return 'same-browser'
@@ -139,7 +113,7 @@ class WebrtcRoom implements RoomConnection {
     private readonly request: RoomRequest,
     private readonly options: WebrtcRoomsOptions,
   ) {
-    this.me = authorKey(request.log.author)
+    this.me = seenKey(request.log)
     const room = roomName(request.secret)
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
@@ -187,12 +161,7 @@ class WebrtcRoom implements RoomConnection {
   private publishPresence(): void {
     const room = this.provider.room
     if (this.closed || !room) return
-    this.provider.awareness.setLocalState({
-      name: this.options.presence.name(),
-      device: this.options.presence.device,
-      peer: room.peerId,
-      seen: Object.fromEntries(this.request.log.log.authorCounts()),
-    })
+    this.provider.awareness.setLocalState(localPresence(this.options.presence, room.peerId, this.request.log))
   }
 
   private scheduleSeen(): void {
@@ -224,7 +193,7 @@ class WebrtcRoom implements RoomConnection {
       const connection = directConnection(room, state.peer) ?? (this.fallback?.relayPeers.has(state.peer) ? 'relay' : undefined)
       // A state outlives its connection by up to 30 s; only peers reachable now are "here".
       if (!connection) continue
-      peers.push({ id: state.peer, name: state.name, device: state.device, connection })
+      peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection })
       if (state.device !== this.options.presence.device) seenByOthers.push(state.seenOfMine)
     }
     peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))

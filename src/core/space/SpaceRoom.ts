@@ -19,6 +19,8 @@ export interface RoomPeer {
   /** The peer device's did:key. */
   readonly device: string
   readonly connection: PeerConnection
+  /** The scheduler kinds the peer's device can run (SPEC CL1). */
+  readonly kinds: readonly string[]
 }
 
 /** The one sync indicator a person sees. */

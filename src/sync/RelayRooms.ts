@@ -1,0 +1,142 @@
+/**
+ * Rooms through the relay only, for contexts with no WebRTC: the service
+ * worker (which hosts the device's scheduler while no tab shows a space)
+ * and Node peers without a WebRTC stack. The relay fallback carries the
+ * transport doc and awareness, end-to-end encrypted, on the room's relay
+ * topic; browsers in the room see this peer as one reached "via relay"
+ * once their fallback's grace period has passed without a direct
+ * connection, which never comes.
+ */
+import { Awareness } from 'y-protocols/awareness'
+import { relayKeyBytes, relayTopic } from '../core/space/shareLink.ts'
+import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import { importRelayKey, RelayFallback } from './RelayFallback.ts'
+import { localPresence, parsePeerState, seenKey, type Presence } from './roomPresence.ts'
+
+/** Awareness states expire; re-reading them this often drops a peer that went quiet. */
+const STATUS_REFRESH_MS = 1_000
+/** Presence (with what this peer has seen) goes out at most this often. */
+const SEEN_PUBLISH_MS = 500
+/** With no direct connection to wait for, peers are taken on as relay peers after this: short, but not a busy check. */
+const RELAY_GRACE_MS = 250
+
+export interface RelayRoomsOptions {
+  /** The relay's WebSocket URL. */
+  readonly url: string
+  readonly presence: Presence
+  /** For Node, which has no global WebSocket: the `ws` package's. */
+  readonly WebSocketImpl?: typeof WebSocket
+}
+
+export class RelayRooms implements RoomConnector {
+  constructor(private readonly options: RelayRoomsOptions) {}
+
+  join(request: RoomRequest): RoomConnection {
+    return new RelayRoom(request, this.options)
+  }
+}
+
+class RelayRoom implements RoomConnection {
+  status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
+  private statusJson = JSON.stringify(this.status)
+  private readonly awareness: Awareness
+  private readonly peerId = crypto.randomUUID()
+  private readonly me: string
+  private fallback: RelayFallback | undefined
+  private readonly listeners = new Set<() => void>()
+  private readonly stops: Array<() => void> = []
+  private seenTimer: ReturnType<typeof setTimeout> | undefined
+  private closed = false
+
+  constructor(
+    private readonly request: RoomRequest,
+    private readonly options: RelayRoomsOptions,
+  ) {
+    this.me = seenKey(request.log)
+    this.awareness = new Awareness(request.transport)
+    this.publishPresence()
+    const refresh = (): void => this.refresh()
+    this.awareness.on('change', refresh)
+    this.stops.push(() => this.awareness.off('change', refresh))
+    this.stops.push(request.log.onChange(() => this.scheduleSeen()))
+    this.stops.push(options.presence.onNameChange(() => this.publishPresence()))
+    const interval = setInterval(refresh, STATUS_REFRESH_MS)
+    this.stops.push(() => clearInterval(interval))
+    void this.startFallback()
+  }
+
+  private async startFallback(): Promise<void> {
+    const key = await importRelayKey(relayKeyBytes(this.request.secret))
+    if (this.closed) return
+    this.fallback = new RelayFallback({
+      url: this.options.url,
+      topic: relayTopic(this.request.secret),
+      key,
+      doc: this.request.transport,
+      awareness: this.awareness,
+      peerId: this.peerId,
+      isDirect: () => false,
+      graceMs: RELAY_GRACE_MS,
+      ...(this.options.WebSocketImpl ? { WebSocketImpl: this.options.WebSocketImpl } : {}),
+    })
+    this.stops.push(this.fallback.onChange(() => this.refresh()))
+    this.refresh()
+  }
+
+  onStatus(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private publishPresence(): void {
+    if (!this.closed) this.awareness.setLocalState(localPresence(this.options.presence, this.peerId, this.request.log))
+  }
+
+  private scheduleSeen(): void {
+    this.refresh()
+    this.seenTimer ??= setTimeout(() => {
+      this.seenTimer = undefined
+      this.publishPresence()
+    }, SEEN_PUBLISH_MS)
+  }
+
+  private refresh(): void {
+    if (this.closed) return
+    const peers: RoomPeer[] = []
+    const seenByOthers: number[] = []
+    for (const [clientId, value] of this.awareness.getStates()) {
+      if (clientId === this.awareness.clientID) continue
+      const state = parsePeerState(value, this.me)
+      // Only peers the relay connects us with now are "here".
+      if (!state || !this.fallback?.relayPeers.has(state.peer)) continue
+      peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection: 'relay' })
+      if (state.device !== this.options.presence.device) seenByOthers.push(state.seenOfMine)
+    }
+    peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    const seenNow = Math.max(0, ...seenByOthers)
+    if (seenNow > this.request.seenByOthers.read()) this.request.seenByOthers.write(seenNow)
+    const status: RoomStatus = {
+      peers,
+      state: syncState({
+        online: true,
+        relayConnected: this.fallback?.connected === true,
+        peers: peers.length,
+        unseen: unseenChanges(this.request.log.log.authoredCount(this.me), [seenNow, this.request.seenByOthers.read()]),
+      }),
+    }
+    const statusJson = JSON.stringify(status)
+    if (statusJson === this.statusJson) return
+    this.status = status
+    this.statusJson = statusJson
+    for (const listener of this.listeners) listener()
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.seenTimer) clearTimeout(this.seenTimer)
+    for (const stop of this.stops) stop()
+    this.listeners.clear()
+    this.fallback?.destroy()
+    this.awareness.destroy()
+  }
+}
