@@ -8,22 +8,33 @@ import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from './c
 import { observeProfile, readDisplayName } from './core/identity/profile.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
+import type { Did } from './core/identity/didKey.ts'
+import { SwMessageType, type SwMessage } from './sw/messages.ts'
 import type { RoomConnector } from './core/space/SpaceRoom.ts'
+import { DEVICE_DOC_NAME } from './core/space/spaceList.ts'
 import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
 import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
+import { HostKind, type KindRegistry } from './core/scheduler/kinds.ts'
+import type { NotificationRequest } from './sw/inboxNotifications.ts'
 import type { Connectivity } from './sync/WebrtcRooms.ts'
 import { parseRoute } from './ui/route.ts'
-import type { AppServices } from './ui/services.ts'
+import type { AppServices, HostStatsFeed } from './ui/services.ts'
+import { HOST_STATS_CHANNEL, isHostStatsMessage, type HostStatsMessage } from './core/scheduler/hostStats.ts'
 import { reportSaveStatus, uiStore } from './ui/store.ts'
 
-const DEVICE_DOC_NAME = 'pii-device'
 /** Usage changes slowly; once a minute keeps the meter honest without waking the disk. */
 const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
 /** Longer than a frame, so a visible tab starts sync after painting; a hidden one (no frames) starts anyway. */
 const AFTER_RENDER_FALLBACK_MS = 250
+/** After the first paint and the space's own sync start: hosting opens every space of the device. */
+const HOST_START_DELAY_MS = 500
+/** Well inside the 30 s a service worker is kept idle before it is stopped. */
+const KEEP_HOSTING_EVERY_MS = 10_000
+/** How often a tab controlled by a service worker checks that some context hosts the scheduler. */
+const HOST_CHECK_EVERY_MS = 15_000
 /** How often an open tab asks the server for a new app version (besides on every focus). */
 const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 
@@ -41,6 +52,9 @@ async function boot(): Promise<void> {
     : new MemoryDocStore()
   const keyStore = probe.available ? new IndexedDbKeyStore() : new MemoryKeyStore()
   const tabs = new BroadcastChannelTransport()
+  // The scheduler's code (kinds, rules, time zones) loads after the first render, off the path to showing data.
+  let kindRegistry: Promise<KindRegistry> | undefined
+  const kinds = (): Promise<KindRegistry> => (kindRegistry ??= import('./sw/browserKinds.ts').then(({ browserKinds }) => browserKinds()))
   const deviceDoc = new Y.Doc()
   // The small device doc and key are asked for first, so the first render
   // need not wait behind a large space being applied.
@@ -49,12 +63,12 @@ async function boot(): Promise<void> {
   // y-webrtc and simple-peer load when the first space's sync starts (after its content is painted), not while it is built.
   let rooms: Promise<RoomConnector> | undefined
   const loadRooms = (): Promise<RoomConnector> =>
-    (rooms ??= Promise.all([deviceKey, import('./sync/WebrtcRooms.ts')]).then(
-      ([key, { WebrtcRooms }]) =>
+    (rooms ??= Promise.all([deviceKey, import('./sync/WebrtcRooms.ts'), kinds()]).then(
+      ([key, { WebrtcRooms }, registry]) =>
         new WebrtcRooms({
           // The relay serves signaling at the root of the app's own origin.
           signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
-          presence: { device: deviceDid(key), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
+          presence: { device: deviceDid(key), kinds: registry.runnableOn(HostKind.page), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
           connectivity: browserConnectivity,
         }),
     ))
@@ -92,6 +106,8 @@ async function boot(): Promise<void> {
     deviceDoc,
     library,
     device: { did: deviceDid(key), keyKind: key.kind },
+    kinds,
+    hostStats: hostStatsFeed(),
     applyUpdate: registerServiceWorker(),
   }
 
@@ -99,12 +115,65 @@ async function boot(): Promise<void> {
   if (!container) throw new Error('index.html has no #root element.')
   const { mountApp } = await ui
   mountApp(container, services)
+  // After the first render: hosting opens every space, which must not compete with showing this one.
+  setTimeout(() => void hostInPage({ library, deviceDoc, device: deviceDid(key), kinds }), HOST_START_DELAY_MS)
 
   window.addEventListener('beforeunload', (event) => {
     // The browser's own "leave site?" prompt: the only way to stop a close losing unsaved changes.
     if (uiStore.getState().saveProblems.length > 0) event.preventDefault()
   })
   if (probe.available) void watchStorage()
+}
+
+/**
+ * The device's scheduler runs in the service worker when one controls this
+ * page: the page keeps it alive (each message extends its life) and takes
+ * over only if nobody holds the host lock. Without a service worker (dev, or
+ * a browser without one), the tabs elect a host among themselves.
+ */
+async function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; device: Did; kinds: () => Promise<KindRegistry> }): Promise<void> {
+  const [{ hostWhenElected, HOST_LOCK }, kinds] = await Promise.all([import('./sw/deviceHost.ts'), deps.kinds()])
+  const host = (): unknown => hostWhenElected({ ...deps, host: HostKind.page, kinds, showNotification })
+  const worker = navigator.serviceWorker?.controller
+  if (!worker || !navigator.locks) return void host()
+  const keepHosting = (): void => navigator.serviceWorker.controller?.postMessage({ type: SwMessageType.keepHosting } satisfies SwMessage)
+  keepHosting()
+  setInterval(keepHosting, KEEP_HOSTING_EVERY_MS)
+  const check = setInterval(() => {
+    void navigator.locks.query().then(({ held }) => {
+      if (held?.some((lock) => lock.name === HOST_LOCK)) return
+      // The worker cannot host (it failed, or the browser stopped it): this tab stands in.
+      clearInterval(check)
+      host()
+    })
+  }, HOST_CHECK_EVERY_MS)
+}
+
+/** The device host's figures, from whichever context hosts (a message to itself arrives on a second channel object). */
+function hostStatsFeed(): HostStatsFeed {
+  let latest: HostStatsMessage | undefined
+  const listeners = new Set<() => void>()
+  new BroadcastChannel(HOST_STATS_CHANNEL).addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (!isHostStatsMessage(event.data)) return
+    latest = event.data
+    for (const listener of listeners) listener()
+  })
+  return {
+    current: () => latest,
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+/** Through the service worker when there is one (so a click can open Pii), directly otherwise; never without permission. */
+async function showNotification({ tag, title, body, space }: NotificationRequest): Promise<void> {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return
+  const registration = await navigator.serviceWorker?.getRegistration()
+  const options = { tag, data: { space }, ...(body === undefined ? {} : { body }) }
+  if (registration) await registration.showNotification(title, options)
+  else new Notification(title, options)
 }
 
 const browserConnectivity: Connectivity = {
@@ -136,7 +205,8 @@ function registerServiceWorker(): () => void {
   let reloadWhenControlled = false
   const workbox = import('workbox-window').then(({ Workbox }) => {
     // `updateViaCache: 'none'`: the HTTP cache must never hide a new sw.js, or an update could not arrive.
-    const instance = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none' })
+    // A module worker: its build keeps `import.meta`, which a classic worker script cannot parse.
+    const instance = new Workbox('/sw.js', { scope: '/', updateViaCache: 'none', type: 'module' })
     instance.addEventListener('waiting', () => uiStore.setState({ updateReady: true }))
     instance.addEventListener('controlling', () => {
       // Only the tab whose user chose "Reload" reloads; the first install just takes control.

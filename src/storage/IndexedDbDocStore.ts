@@ -58,7 +58,8 @@ type PageEvents = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
 export class IndexedDbDocStore implements DocStore {
   constructor(
     private readonly onSaveStatus: (status: SaveStatus) => void = () => {},
-    private readonly pageEvents: PageEvents | undefined = typeof window === 'undefined' ? undefined : window,
+    // A service worker has no window (and no pagehide): it saves on the next task, as always.
+    private readonly pageEvents: PageEvents | undefined = (globalThis as { window?: PageEvents }).window,
   ) {}
 
   attach(name: string, doc: Y.Doc): StoredDoc {

@@ -1,6 +1,16 @@
 /** Messages pages send to the service worker; they cross a context boundary, so they are checked. */
-export type SwMessage = { readonly type: 'SKIP_WAITING' }
+export const SwMessageType = {
+  /** Activate the waiting update (the user chose "Reload"). */
+  skipWaiting: 'SKIP_WAITING',
+  /** A page is open: host the device's scheduler, and stay alive (each message extends the worker's life). */
+  keepHosting: 'KEEP_HOSTING',
+} as const
+export type SwMessageType = (typeof SwMessageType)[keyof typeof SwMessageType]
+
+export type SwMessage = { readonly type: SwMessageType }
 
 export function isSwMessage(data: unknown): data is SwMessage {
-  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'SKIP_WAITING'
+  if (typeof data !== 'object' || data === null) return false
+  const { type } = data as { type?: unknown }
+  return Object.values(SwMessageType).includes(type as SwMessageType)
 }

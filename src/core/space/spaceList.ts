@@ -7,6 +7,9 @@ import type * as Y from 'yjs'
 import { isSpaceId, type SpaceId } from './ids.ts'
 import { isShareSecret, type ShareSecret } from './shareLink.ts'
 
+/** Storage name of the device doc (the list of spaces, the profile): stable, as renaming it would orphan stored data. */
+export const DEVICE_DOC_NAME = 'pii-device'
+
 export interface SpaceEntry {
   readonly id: SpaceId
   readonly name: string

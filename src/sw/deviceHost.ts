@@ -1,0 +1,144 @@
+/**
+ * Hosts the device's scheduler in this browser context (the service worker,
+ * or a tab) while it holds the device's host lock: one host per device, not
+ * one per tab (Web Locks elect it; when the holder goes, the next waiter
+ * takes over within a task). The host keeps every space on the device open
+ * so their schedules run even when no view shows them.
+ */
+import type * as Y from 'yjs'
+import { DeviceScheduler, type PresentPeer } from '../core/scheduler/DeviceScheduler.ts'
+import type { HostKind, KindRegistry } from '../core/scheduler/kinds.ts'
+import { HOST_STATS_CHANNEL, type HostStatsMessage } from '../core/scheduler/hostStats.ts'
+import type { SchedulerId } from '../core/scheduler/schedulers.ts'
+import type { SpaceId } from '../core/space/ids.ts'
+import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
+import { listSpaces, observeSpaceList } from '../core/space/spaceList.ts'
+import { watchInbox, type ShowNotification } from './inboxNotifications.ts'
+
+/** The lock whose holder hosts this device's scheduler (every context of the origin asks for it). */
+export const HOST_LOCK = 'pii-scheduler-host'
+/** Often enough for a panel a person watches; rarer than a 100 ms scheduler's ticks. */
+const STATS_EVERY_MS = 1_000
+
+export interface DeviceHostDeps {
+  readonly library: SpaceLibrary
+  readonly deviceDoc: Y.Doc
+  /** This device's did:key. */
+  readonly device: string
+  readonly host: HostKind
+  readonly kinds: KindRegistry
+  readonly showNotification: ShowNotification
+  readonly onTick?: (space: string, scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
+}
+
+/** Hosts the scheduler whenever this context is elected; the returned function stops hosting and leaves the election. */
+export function hostWhenElected(deps: DeviceHostDeps): () => void {
+  let stopHosting: (() => void) | undefined
+  let left = false
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+  if (!locks) {
+    // No Web Locks (an old browser): this context hosts, as the only one that can tell.
+    stopHosting = startHosting(deps)
+    return () => stopHosting?.()
+  }
+  const abort = new AbortController()
+  locks
+    .request(HOST_LOCK, { signal: abort.signal }, () => {
+      if (left) return undefined
+      const stop = startHosting(deps)
+      // Held until this context stops hosting (or goes away, which releases it).
+      return new Promise<void>((resolve) => {
+        stopHosting = () => {
+          stop()
+          resolve()
+        }
+      })
+    })
+    .catch(() => undefined)
+  return () => {
+    left = true
+    abort.abort()
+    stopHosting?.()
+  }
+}
+
+interface HostedSession {
+  readonly session: SpaceSession
+  stop(): void
+}
+
+/** Runs the device's scheduler over every listed space until the returned function is called. */
+export function startHosting(deps: DeviceHostDeps): () => void {
+  const scheduler = new DeviceScheduler({
+    device: deps.device,
+    host: deps.host,
+    kinds: deps.kinds,
+    clock: Date.now,
+    timers: { after: (ms, callback) => cancellable(setTimeout(callback, ms)) },
+    newId: () => crypto.randomUUID(),
+    onError: (error) => console.error('Pii scheduler:', error),
+    ...(deps.onTick ? { onTick: deps.onTick } : {}),
+  })
+  const hosted = new Map<SpaceId, HostedSession>()
+  const follow = (): void => {
+    const listed = new Set(listSpaces(deps.deviceDoc).map((entry) => entry.id))
+    for (const id of listed) if (!hosted.has(id)) hosted.set(id, host(id))
+    for (const [id, space] of hosted) {
+      if (listed.has(id)) continue
+      space.stop()
+      hosted.delete(id)
+    }
+  }
+  const host = (id: SpaceId): HostedSession => {
+    const session = deps.library.openSpace(id)
+    let peers: readonly PresentPeer[] = []
+    let stopped = false
+    const stops: Array<() => void> = []
+    void session.loaded.then(() => {
+      if (stopped || session.removed) return
+      scheduler.add({ id, doc: session.doc, peers: () => peers })
+      stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification }))
+    })
+    session.sync
+      .then(({ room }) => {
+        if (stopped || !room) return
+        const read = (): void => {
+          peers = room.status.peers.filter((peer) => peer.device !== deps.device)
+        }
+        read()
+        stops.push(room.onStatus(read))
+      })
+      .catch(() => undefined)
+    return {
+      session,
+      stop: () => {
+        stopped = true
+        scheduler.remove(id)
+        for (const stop of stops) stop()
+        session.release()
+      },
+    }
+  }
+  const stopFollowing = observeSpaceList(deps.deviceDoc, follow)
+  follow()
+
+  const stats = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(HOST_STATS_CHANNEL)
+  const publish = (): void => {
+    const spaces: HostStatsMessage['spaces'] = {}
+    for (const id of hosted.keys()) spaces[id] = Object.fromEntries(scheduler.statsOf(id))
+    stats?.postMessage({ type: 'scheduler-stats', host: deps.host, spaces } satisfies HostStatsMessage)
+  }
+  const publishing = setInterval(publish, STATS_EVERY_MS)
+  return () => {
+    clearInterval(publishing)
+    stats?.close()
+    stopFollowing()
+    scheduler.stop()
+    for (const space of hosted.values()) space.stop()
+    hosted.clear()
+  }
+}
+
+function cancellable(timer: ReturnType<typeof setTimeout>): () => void {
+  return () => clearTimeout(timer)
+}

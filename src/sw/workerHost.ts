@@ -1,0 +1,57 @@
+/**
+ * The device's scheduler host inside the service worker: the device's key
+ * and spaces from IndexedDB (the same stores the pages use), the tabs'
+ * changes over BroadcastChannel, and each space's room through the relay
+ * (a worker has no WebRTC), so claims and runs reach the other devices
+ * even when no tab shows the space.
+ */
+import * as Y from 'yjs'
+import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from '../core/identity/deviceKey.ts'
+import { observeProfile, readDisplayName } from '../core/identity/profile.ts'
+import { HostKind } from '../core/scheduler/kinds.ts'
+import { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
+import { DEVICE_DOC_NAME } from '../core/space/spaceList.ts'
+import { IndexedDbDocStore } from '../storage/IndexedDbDocStore.ts'
+import { IndexedDbKeyStore } from '../storage/IndexedDbKeyStore.ts'
+import { BroadcastChannelTransport } from '../sync/BroadcastChannelTransport.ts'
+import { RelayRooms } from '../sync/RelayRooms.ts'
+import { browserKinds } from './browserKinds.ts'
+import { hostWhenElected } from './deviceHost.ts'
+
+export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise<void> {
+  const store = new IndexedDbDocStore()
+  const deviceDoc = new Y.Doc()
+  const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
+  const key = await loadOrCreateDeviceKey(new IndexedDbKeyStore(), crypto.subtle)
+  await deviceStored.loaded
+  const tabs = new BroadcastChannelTransport()
+  tabs.connect(DEVICE_DOC_NAME, deviceDoc)
+  const kinds = browserKinds()
+  const device = deviceDid(key)
+  const origin = new URL(worker.location.href)
+  const rooms = new RelayRooms({
+    url: `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/`,
+    presence: { device, kinds: kinds.runnableOn(HostKind.serviceWorker), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
+  })
+  const library = new SpaceLibrary({
+    deviceDoc,
+    store,
+    tabs,
+    now: Date.now,
+    author: Promise.resolve({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }),
+    verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
+    digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
+    rooms: () => Promise.resolve(rooms),
+  })
+  hostWhenElected({
+    library,
+    deviceDoc,
+    device,
+    host: HostKind.serviceWorker,
+    kinds,
+    showNotification: async ({ tag, title, body, space }) => {
+      if (Notification.permission !== 'granted') return
+      await worker.registration.showNotification(title, { tag, data: { space }, ...(body === undefined ? {} : { body }) })
+    },
+  })
+}
