@@ -4,6 +4,8 @@ import { parseShareFragment, ShareLinkError, type ShareSecret } from '../core/sp
 
 export type Route =
   | { readonly page: 'home' }
+  | { readonly page: 'agenda' }
+  | { readonly page: 'inbox' }
   | { readonly page: 'space'; readonly id: SpaceId }
   | { readonly page: 'join'; readonly id: SpaceId; readonly secret: ShareSecret }
   | { readonly page: 'bad-link'; readonly message: string }
@@ -12,6 +14,8 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '')
   if (path === '' || path === '/') return { page: 'home' }
+  if (path === '/agenda') return { page: 'agenda' }
+  if (path === '/inbox') return { page: 'inbox' }
   const match = /^\/space\/([^/]+)$/.exec(path)
   if (match?.[1] && isSpaceId(match[1])) return { page: 'space', id: match[1] }
   if (path.startsWith('/s/')) {
@@ -26,6 +30,16 @@ export function parseRoute(hash: string): Route {
   return { page: 'not-found', hash }
 }
 
+/** The address of a page one can link to; a route that is only ever arrived at (a share link, an error) links home. */
 export function hrefFor(route: Route): string {
-  return route.page === 'space' ? `#/space/${route.id}` : '#/'
+  switch (route.page) {
+    case 'space':
+      return `#/space/${route.id}`
+    case 'agenda':
+      return '#/agenda'
+    case 'inbox':
+      return '#/inbox'
+    default:
+      return '#/'
+  }
 }

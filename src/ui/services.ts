@@ -1,6 +1,8 @@
 import { createContext, useContext } from 'react'
 import type * as Y from 'yjs'
 import type { Did } from '../core/identity/didKey.ts'
+import type { HostStatsMessage } from '../core/scheduler/hostStats.ts'
+import type { KindRegistry } from '../core/scheduler/kinds.ts'
 import type { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 
 /** What the composition root (main.tsx) hands the UI: built once, never swapped. */
@@ -8,8 +10,18 @@ export interface AppServices {
   readonly deviceDoc: Y.Doc
   readonly library: SpaceLibrary
   readonly device: { readonly did: Did; readonly keyKind: 'webcrypto' | 'noble' }
+  /** The scheduler kinds this device runs: what an operation may ask for. Loaded with the scheduler's code, on first use. */
+  readonly kinds: () => Promise<KindRegistry>
+  /** The figures the device's scheduler host last published (it may run in another tab or the service worker). */
+  readonly hostStats: HostStatsFeed
   /** Activates the waiting app version and reloads. */
   readonly applyUpdate: () => void
+}
+
+export interface HostStatsFeed {
+  readonly current: () => HostStatsMessage | undefined
+  /** Calls `listener` at each new message; returns what unsubscribes it. */
+  readonly subscribe: (listener: () => void) => () => void
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined)

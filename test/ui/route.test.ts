@@ -22,4 +22,12 @@ describe('routes', () => {
   it('round-trips a space link', () => {
     expect(parseRoute(hrefFor({ page: 'space', id: spaceId as never }))).toEqual({ page: 'space', id: spaceId })
   })
+
+  it('has an address for the agenda and the inbox, and nothing below them', () => {
+    expect(hrefFor({ page: 'agenda' })).toBe('#/agenda')
+    expect(hrefFor({ page: 'inbox' })).toBe('#/inbox')
+    expect(parseRoute('#/agenda')).toEqual({ page: 'agenda' })
+    expect(parseRoute('#/inbox')).toEqual({ page: 'inbox' })
+    expect(parseRoute('#/agenda/extra')).toEqual({ page: 'not-found', hash: '#/agenda/extra' })
+  })
 })

@@ -16,6 +16,10 @@ import { NotesPanel } from './NotesPanel.tsx'
 
 // The QR code encoder is only needed once someone shares.
 const ShareDialog = lazy(() => import('../share/ShareDialog.tsx').then((module) => ({ default: module.ShareDialog })))
+// The scheduler's code (rules, time zones) loads when someone opens the Schedule tab, not with every space.
+const SchedulePanel = lazy(() => import('../schedule/SchedulePanel.tsx').then((module) => ({ default: module.SchedulePanel })))
+
+type SpaceTab = 'items' | 'schedule'
 
 export function SpaceView({ id }: { readonly id: SpaceId }) {
   const { deviceDoc, library } = useServices()
@@ -28,6 +32,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   const [notesFor, setNotesFor] = useState<ItemId | undefined>(undefined)
   const [added, setAdded] = useState<ItemId | undefined>(undefined)
   const [sharing, setSharing] = useState(false)
+  const [tab, setTab] = useState<SpaceTab>('items')
 
   useEffect(() => {
     const undo = session?.undo
@@ -90,6 +95,37 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
           <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={name} onClose={() => setSharing(false)} />
         </Suspense>
       )}
+      <div className="space-tabs" role="tablist" aria-label="Space sections">
+        {(['items', 'schedule'] as const).map((name) => (
+          <button key={name} type="button" role="tab" className="quiet" aria-selected={tab === name} onClick={() => setTab(name)}>
+            {name === 'items' ? 'Items' : 'Schedule'}
+          </button>
+        ))}
+      </div>
+      {tab === 'schedule' ? (
+        <Suspense fallback={<p className="muted">Loading the schedule…</p>}>
+          <SchedulePanel session={session} />
+        </Suspense>
+      ) : (
+        <SpaceItemsTab session={session} newTitle={newTitle} setNewTitle={setNewTitle} add={add} added={added} notesFor={notesFor} setNotesFor={setNotesFor} />
+      )}
+    </section>
+  )
+}
+
+interface SpaceItemsTabProps {
+  readonly session: SpaceSession
+  readonly newTitle: string
+  readonly setNewTitle: (title: string) => void
+  readonly add: (event: FormEvent) => void
+  readonly added: ItemId | undefined
+  readonly notesFor: ItemId | undefined
+  readonly setNotesFor: (id: ItemId | undefined) => void
+}
+
+function SpaceItemsTab({ session, newTitle, setNewTitle, add, added, notesFor, setNotesFor }: SpaceItemsTabProps) {
+  return (
+    <>
       <form className="inline-form add-item" onSubmit={add}>
         <input
           aria-label="New item"
@@ -101,7 +137,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
         <button type="submit">Add</button>
       </form>
       <SpaceItems session={session} reveal={added} notesFor={notesFor} onNotesFor={setNotesFor} />
-    </section>
+    </>
   )
 }
 

@@ -1,0 +1,140 @@
+/**
+ * The scheduler across separate Chromium processes, over real WebRTC and the
+ * real relay: two devices share a space with a `doc` operation every second,
+ * one hosting its scheduler in a tab, the other in its service worker;
+ * each occurrence runs exactly once, on one of them; when one browser is
+ * closed mid-way the other takes over within one lease (SPEC G1, CL5).
+ * And a `notify` operation shows a system notification.
+ */
+import type { Locator, Page } from '@playwright/test'
+import { LEASE_MS, SETTLE_MS } from '../src/core/scheduler/claims.ts'
+import { closePeers, launchPeer, shareLinkOf } from './browserPeers.ts'
+import { createSpace, expect, openApp, test, waitForOfflineReady } from './fixtures.ts'
+
+test.describe.configure({ timeout: 180_000 })
+
+const OCCURRENCES = 30
+/** Occurrences both browsers see through before one of them is closed. */
+const CLOSE_AFTER = 12
+
+async function openSchedule(page: Page): Promise<void> {
+  await page.getByRole('tab', { name: 'Schedule' }).click()
+  await expect(page.getByRole('heading', { name: 'New operation' })).toBeVisible()
+}
+
+async function planCounter(page: Page, title: string, when: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'New operation' })
+  await form.getByLabel('Title').fill(title)
+  await form.getByLabel('When').fill(when)
+  await expect(form.getByRole('list', { name: 'Next occurrences' }).getByRole('listitem')).toHaveCount(5)
+  await form.getByLabel('Does').selectOption('doc')
+  await form.getByLabel('Counter name').fill('ticks')
+  await form.getByRole('button', { name: 'Plan it' }).click()
+  await expect(form.getByRole('status')).toContainText(`Planned “${title}”`)
+}
+
+interface HistoryRow {
+  readonly index: number
+  readonly ranBy: string
+  readonly late: string
+  readonly outcome: string
+}
+
+async function historyOf(page: Page, title: string): Promise<HistoryRow[]> {
+  const table = page.getByRole('table', { name: `Run history of ${title}` })
+  if ((await table.count()) === 0) return []
+  return table.locator('tbody tr').evaluateAll((rows) =>
+    rows.map((row) => {
+      const cells = [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')
+      return { index: Number(cells[0]), ranBy: cells[2] ?? '', late: cells[3] ?? '', outcome: cells[4] ?? '' }
+    }),
+  )
+}
+
+function operation(page: Page, title: string): Locator {
+  return page.getByRole('list', { name: 'Operations' }).getByRole('listitem', { name: title })
+}
+
+/** Late as the history shows it, in ms. */
+function lateMs(text: string): number {
+  if (text === 'on time') return 0
+  const match = /^([\d.]+) (ms|s|min)$/.exec(text)
+  if (!match) throw new Error(`Unreadable lateness "${text}"`)
+  return Number(match[1]) * (match[2] === 'ms' ? 1 : match[2] === 's' ? 1_000 : 60_000)
+}
+
+test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on one of them; closing one hands over within a lease', async ({ piiServer }) => {
+  const [a, b] = await Promise.all([launchPeer(piiServer.url), launchPeer(piiServer.url)])
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Game')
+    const link = await shareLinkOf(a.page)
+    await b.page.goto(link)
+    await expect(b.page.getByLabel('Space name')).toHaveValue('Game', { timeout: 20_000 })
+    await expect(a.page.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(1, { timeout: 20_000 })
+    // B's scheduler moves to its service worker (which reaches A through the relay); A's stays in its tab.
+    await waitForOfflineReady(b.page)
+    await b.page.reload()
+
+    await openSchedule(a.page)
+    await planCounter(a.page, 'Tick', `every 1 second ${OCCURRENCES} times`)
+    await openSchedule(b.page)
+    await expect(operation(b.page, 'Tick')).toBeVisible()
+    await expect(b.page.getByText('Run by this device’s service worker.')).toBeVisible()
+    await expect(a.page.getByText('Run by this device’s open tab.')).toBeVisible()
+    await operation(a.page, 'Tick').getByRole('button', { name: /^History/ }).click()
+
+    await expect.poll(async () => (await historyOf(a.page, 'Tick')).length, { timeout: 40_000 }).toBeGreaterThanOrEqual(CLOSE_AFTER)
+    const beforeClose = await historyOf(a.page, 'Tick')
+    await b.browser.close()
+    const closedAt = Date.now()
+
+    await expect.poll(async () => (await historyOf(a.page, 'Tick')).length, { timeout: OCCURRENCES * 1_000 + LEASE_MS + 10_000 }).toBe(OCCURRENCES)
+    const rows = await historyOf(a.page, 'Tick')
+    // Exactly once: one row per occurrence, each run by one device, and all succeeded.
+    expect(rows.map((row) => row.index).sort((x, y) => x - y)).toEqual(Array.from({ length: OCCURRENCES }, (_, index) => index + 1))
+    for (const row of rows) {
+      expect(row.ranBy, `occurrence ${row.index}`).not.toContain(' and ')
+      expect(row.outcome, `occurrence ${row.index}`).toBe('ok')
+    }
+    // Both devices took part while both were there (the ranking spreads the work).
+    expect(new Set(beforeClose.map((row) => row.ranBy === 'This device')).size).toBe(2)
+    // The hand-over: every occurrence due after the close ran on A, at worst one lease (and a settle window) late.
+    const lastBefore = Math.max(...beforeClose.map((row) => row.index))
+    for (const row of rows.filter((row) => row.index > lastBefore + 1)) {
+      expect(row.ranBy, `occurrence ${row.index}`).toBe('This device')
+      expect(lateMs(row.late), `occurrence ${row.index}`).toBeLessThanOrEqual(LEASE_MS + SETTLE_MS + 1_000)
+    }
+    expect(Date.now() - closedAt).toBeLessThan(OCCURRENCES * 1_000 + LEASE_MS)
+  } finally {
+    await closePeers([a])
+    expect(b.problems).toEqual([])
+  }
+})
+
+test('[K1] the service worker hosts the schedule: a notify operation shows a system notification and lands in the inbox', async ({ page, context, baseURL }) => {
+  await context.grantPermissions(['notifications'], { origin: baseURL! })
+  await openApp(page)
+  await waitForOfflineReady(page)
+  // Controlled by the worker now: the page leaves hosting to it.
+  await page.reload()
+  await createSpace(page, 'Health')
+  await openSchedule(page)
+  await expect(page.getByText('Run by this device’s service worker.')).toBeVisible()
+  const form = page.getByRole('form', { name: 'New operation' })
+  await form.getByLabel('Title').fill('Doctor')
+  await form.getByLabel('When').fill('in 2 seconds')
+  await form.getByLabel('Message (optional)').fill('Bring the referral letter')
+  await form.getByRole('button', { name: 'Plan it' }).click()
+  await expect(form.getByRole('status')).toContainText('Planned “Doctor”')
+
+  const shown = (): Promise<Array<{ title: string; body: string }>> =>
+    page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration()
+      return (await registration!.getNotifications()).map((notification) => ({ title: notification.title, body: notification.body }))
+    })
+  await expect.poll(shown, { timeout: 15_000 }).toEqual([{ title: 'Doctor', body: 'Bring the referral letter' }])
+  await page.getByRole('link', { name: 'Inbox' }).click()
+  await expect(page.getByRole('heading', { name: 'Inbox' })).toBeVisible()
+  await expect(page.getByText('Bring the referral letter')).toBeVisible()
+})

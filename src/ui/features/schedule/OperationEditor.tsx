@@ -1,0 +1,213 @@
+import { useMemo, useState, type FormEvent } from 'react'
+import { InvalidFields, type FieldProblem } from '../../../core/scheduler/InvalidFields.ts'
+import { parseSchedule } from '../../../core/scheduler/naturalLanguage.ts'
+import { occurrencesBetween } from '../../../core/scheduler/occurrences.ts'
+import { CatchUp } from '../../../core/scheduler/operations.ts'
+import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
+import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
+import { useNow } from './useSchedule.ts'
+
+const PREVIEW_COUNT = 5
+const KINDS = [
+  { kind: 'notify', label: 'Notify (a reminder in the inbox)' },
+  { kind: 'doc', label: 'Change this space (count or log)' },
+  { kind: 'http', label: 'HTTP request (webhook)' },
+  { kind: 'backup', label: 'Backup (a snapshot file)' },
+] as const
+type KindName = (typeof KINDS)[number]['kind']
+
+const CATCH_UP_LABELS: Record<CatchUp, string> = {
+  [CatchUp.skip]: 'Skip what was missed',
+  [CatchUp.latest]: 'Run the latest missed once',
+  [CatchUp.all]: 'Run every missed one',
+}
+
+/** The zone this device's wall clock is in: "at 10am" means 10:00 here, and rules stay on it across DST. */
+const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone
+
+/**
+ * Plans a new operation: what it does (its kind and input) and when, in
+ * words ("every 2 weeks on Tuesday at 10am", "in 20 minutes"), with the next
+ * occurrences shown in local time before it is saved.
+ */
+export function OperationEditor({ schedule, schedulers }: { readonly schedule: SpaceSchedule; readonly schedulers: readonly Scheduler[] }) {
+  const now = useNow(30_000)
+  const [title, setTitle] = useState('')
+  const [kind, setKind] = useState<KindName>('notify')
+  const [when, setWhen] = useState('')
+  const [fields, setFields] = useState<Record<string, string>>({ action: 'increment', by: '1', method: 'POST' })
+  const [schedulerId, setSchedulerId] = useState<string>('')
+  const [catchUp, setCatchUp] = useState<CatchUp>(CatchUp.latest)
+  const [problems, setProblems] = useState<readonly FieldProblem[]>([])
+  const [saved, setSaved] = useState<string | undefined>(undefined)
+
+  const parsed = useMemo(() => (when.trim() ? parseSchedule(when, { now, timeZone: localZone() }) : undefined), [when, now])
+  const preview = useMemo(() => (parsed?.ok ? occurrencesBetween('preview', parsed.timing, now, Number.POSITIVE_INFINITY, PREVIEW_COUNT) : []), [parsed, now])
+  const field = (name: string): string => fields[name] ?? ''
+  const setField = (name: string, value: string): void => setFields((current) => ({ ...current, [name]: value }))
+  const chosenScheduler = schedulerId || schedulers[0]?.id || ''
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault()
+    setSaved(undefined)
+    if (!parsed?.ok) return setProblems([{ field: 'when', message: parsed?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
+    try {
+      schedule.createOperation({ title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp, ...parsed.timing })
+      setProblems([])
+      setSaved(`Planned “${title.trim()}”: ${parsed.summary}.`)
+      setTitle('')
+      setWhen('')
+    } catch (cause) {
+      setProblems(cause instanceof InvalidFields ? cause.problems : [{ field: 'operation', message: String(cause) }])
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="new-operation-heading">
+      <h3 id="new-operation-heading">New operation</h3>
+      <form className="operation-form" onSubmit={submit} aria-label="New operation">
+        <label className="field">
+          Title
+          <input value={title} onChange={(event) => setTitle(event.target.value)} placeholder="Doctor" maxLength={500} />
+        </label>
+        <label className="field">
+          When
+          <input value={when} onChange={(event) => setWhen(event.target.value)} placeholder="every 2 weeks on Tuesday at 10am" aria-describedby="when-preview" />
+        </label>
+        <div id="when-preview" aria-live="polite" className="when-preview">
+          {parsed && !parsed.ok && <p className="error">{parsed.error}</p>}
+          {parsed?.ok && (
+            <>
+              <p className="muted small">{parsed.summary}</p>
+              <ol aria-label="Next occurrences">
+                {preview.map((occurrence) => (
+                  <li key={occurrence.index}>{new Date(occurrence.dueAt).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: occurrence.dueAt % 60_000 === 0 ? undefined : '2-digit' })}</li>
+                ))}
+              </ol>
+            </>
+          )}
+        </div>
+        <label className="field">
+          Does
+          <select value={kind} onChange={(event) => setKind(event.target.value as KindName)}>
+            {KINDS.map((option) => (
+              <option key={option.kind} value={option.kind}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <KindFields kind={kind} field={field} setField={setField} />
+        <div className="field-row">
+          <label className="field">
+            Scheduler
+            <select value={chosenScheduler} onChange={(event) => setSchedulerId(event.target.value)}>
+              {schedulers.map((scheduler) => (
+                <option key={scheduler.id} value={scheduler.id}>
+                  {scheduler.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            If missed
+            <select value={catchUp} onChange={(event) => setCatchUp(event.target.value as CatchUp)}>
+              {Object.values(CatchUp).map((policy) => (
+                <option key={policy} value={policy}>
+                  {CATCH_UP_LABELS[policy]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <button type="submit">Plan it</button>
+        {problems.length > 0 && (
+          <ul role="alert" className="error problems">
+            {problems.map((problem) => (
+              <li key={`${problem.field}:${problem.message}`}>
+                <strong>{problem.field}</strong>: {problem.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {saved && (
+          <p role="status" className="muted">
+            {saved}
+          </p>
+        )}
+      </form>
+    </section>
+  )
+}
+
+interface KindFieldsProps {
+  readonly kind: KindName
+  readonly field: (name: string) => string
+  readonly setField: (name: string, value: string) => void
+}
+
+function KindFields({ kind, field, setField }: KindFieldsProps) {
+  const input = (name: string, label: string, placeholder = '') => (
+    <label className="field" key={name}>
+      {label}
+      <input value={field(name)} placeholder={placeholder} onChange={(event) => setField(name, event.target.value)} />
+    </label>
+  )
+  if (kind === 'notify') return input('body', 'Message (optional)', 'Bring the referral letter')
+  if (kind === 'backup') return input('label', 'Backup label (optional)', 'weekly')
+  if (kind === 'http') {
+    return (
+      <>
+        {input('url', 'URL', 'https://example.org/hook')}
+        <label className="field">
+          Method
+          <select value={field('method')} onChange={(event) => setField('method', event.target.value)}>
+            {['POST', 'GET', 'PUT', 'PATCH', 'DELETE'].map((method) => (
+              <option key={method}>{method}</option>
+            ))}
+          </select>
+        </label>
+        {field('method') !== 'GET' && input('body', 'Body (optional)', '{"ping": true}')}
+      </>
+    )
+  }
+  return (
+    <>
+      <label className="field">
+        Change
+        <select value={field('action')} onChange={(event) => setField('action', event.target.value)}>
+          <option value="increment">Add to a counter</option>
+          <option value="append">Append to a log</option>
+        </select>
+      </label>
+      {field('action') === 'append' ? (
+        <>
+          {input('log', 'Log name', 'moves')}
+          {input('value', 'Entry', 'tick')}
+        </>
+      ) : (
+        <>
+          {input('counter', 'Counter name', 'ticks')}
+          {input('by', 'Add', '1')}
+        </>
+      )}
+    </>
+  )
+}
+
+/** The kind's input from the form; the kind's own check (on save) explains anything wrong, field by field. */
+function inputFor(kind: KindName, title: string, field: (name: string) => string): unknown {
+  const optional = (name: string): Record<string, string> => (field(name).trim() ? { [name]: field(name).trim() } : {})
+  switch (kind) {
+    case 'notify':
+      return { title: title || 'Reminder', ...optional('body') }
+    case 'backup':
+      return { ...optional('label') }
+    case 'http':
+      return { url: field('url').trim(), method: field('method') || 'POST', ...(field('method') === 'GET' ? {} : optional('body')) }
+    case 'doc':
+      return field('action') === 'append'
+        ? { action: 'append', log: field('log').trim(), value: field('value') }
+        : { action: 'increment', counter: field('counter').trim(), by: Number(field('by') || '1') }
+  }
+}

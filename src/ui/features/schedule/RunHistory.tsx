@@ -1,0 +1,78 @@
+import { useCallback } from 'react'
+import type { RunRecord } from '../../../core/scheduler/claims.ts'
+import { nextOccurrence, parseOccurrenceId } from '../../../core/scheduler/occurrences.ts'
+import type { Operation } from '../../../core/scheduler/operations.ts'
+import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
+import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
+import { useServices } from '../../services.ts'
+import { useScheduleValue } from './useSchedule.ts'
+
+/** The newest runs shown; older ones stay in the space. */
+const SHOWN_RUNS = 100
+
+interface OccurrenceRuns {
+  readonly index: number
+  readonly dueAt: number | undefined
+  /** Every peer's record: more than one means the occurrence ran twice (only possible across a partition, G2). */
+  readonly records: readonly RunRecord[]
+}
+
+function groupRuns(records: readonly RunRecord[], operation: Operation): OccurrenceRuns[] {
+  const byIndex = new Map<number, RunRecord[]>()
+  for (const record of records) {
+    const { index } = parseOccurrenceId(record.occurrence)
+    byIndex.set(index, [...(byIndex.get(index) ?? []), record])
+  }
+  return [...byIndex.entries()]
+    .sort(([a], [b]) => b - a)
+    .slice(0, SHOWN_RUNS)
+    .map(([index, runs]) => {
+      const occurrence = nextOccurrence(operation.id, operation, Number.NEGATIVE_INFINITY, index)
+      return { index, dueAt: occurrence?.index === index ? occurrence.dueAt : undefined, records: runs.sort((a, b) => a.startedAt - b.startedAt) }
+    })
+}
+
+/** Who ran each occurrence, when, how late, and how it went. */
+export function RunHistory({ session, schedule, operation, deviceNames }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule; readonly operation: Operation; readonly deviceNames: ReadonlyMap<string, string> }) {
+  const { device } = useServices()
+  const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation), [operation])
+  const occurrences = useScheduleValue(session, schedule, read, [])
+  const nameOf = (peer: string): string => (peer === device.did ? 'This device' : (deviceNames.get(peer) ?? `${peer.slice(0, 16)}…${peer.slice(-4)}`))
+  const repeated = occurrences.filter((occurrence) => occurrence.records.length > 1).length
+  const failed = occurrences.filter((occurrence) => occurrence.records[0]?.outcome === 'failed').length
+  if (occurrences.length === 0) return <p className="muted small">No runs yet.</p>
+  return (
+    <div className="run-history">
+      <p className="muted small">
+        {occurrences.length} run{occurrences.length === 1 ? '' : 's'} shown · {failed} failed · {repeated === 0 ? 'none ran twice' : `${repeated} ran on two devices (while they could not reach each other)`}
+      </p>
+      <table className="schedule-table" aria-label={`Run history of ${operation.title}`}>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Due</th>
+            <th>Ran by</th>
+            <th>Late</th>
+            <th>Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {occurrences.map(({ index, dueAt, records }) => (
+            <tr key={index} className={records.length > 1 ? 'repeated' : undefined}>
+              <td>{index + 1}</td>
+              <td>{dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
+              <td>{records.map((record) => nameOf(record.by)).join(' and ')}</td>
+              <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
+              <td>{records.map((record) => (record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`)).join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+function formatLate(ms: number): string {
+  if (ms <= 0) return 'on time'
+  return ms < 1_000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`
+}

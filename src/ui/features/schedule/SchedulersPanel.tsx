@@ -1,0 +1,165 @@
+import { useState, type FormEvent } from 'react'
+import { formatDuration, parseDuration } from '../../../core/scheduler/durations.ts'
+import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
+import { DEFAULT_BUDGET, type Scheduler, type SchedulerId } from '../../../core/scheduler/schedulers.ts'
+import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
+import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
+import { useHostStats, useNow, useScheduleValue } from './useSchedule.ts'
+
+const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
+const NO_SCHEDULERS: Scheduler[] = []
+
+/** Every scheduler of the space: how often it ticks, its budget, and how its queue is keeping up. */
+export function SchedulersPanel({ session, schedule }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule }) {
+  const schedulers = useScheduleValue(session, schedule, readSchedulers, NO_SCHEDULERS)
+  const host = useHostStats(session.id)
+  const now = useNow(1_000)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const attempt = (change: () => void): void => {
+    try {
+      change()
+      setError(undefined)
+    } catch (cause) {
+      setError(cause instanceof InvalidFields ? cause.problems.map((problem) => problem.message).join(' ') : String(cause))
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="schedulers-heading">
+      <h3 id="schedulers-heading">Schedulers</h3>
+      <p className="muted small">{host ? `Run by this device’s ${host.host === 'service-worker' ? 'service worker' : host.host === 'page' ? 'open tab' : host.host}.` : 'Waiting for this device’s scheduler host…'}</p>
+      <table className="schedule-table" aria-label="Schedulers">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Every</th>
+            <th>Budget per tick</th>
+            <th>Queue</th>
+            <th>Lag</th>
+            <th>Last tick</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {schedulers.map((scheduler) => {
+            const stats = host?.stats[scheduler.id]
+            return (
+              <tr key={scheduler.id} aria-label={scheduler.name}>
+                <td>{scheduler.name}</td>
+                <td>
+                  <IntervalField scheduler={scheduler} onSave={(everyMs) => attempt(() => schedule.saveScheduler({ ...scheduler, everyMs }))} />
+                </td>
+                <td>
+                  <BudgetField scheduler={scheduler} onSave={(budget) => attempt(() => schedule.saveScheduler({ ...scheduler, budget }))} />
+                </td>
+                <td>{stats?.queueLength ?? '–'}</td>
+                <td>{stats ? formatLag(stats.lagMs) : '–'}</td>
+                <td>{scheduler.paused ? 'paused' : stats?.lastTickAt !== undefined ? `${formatAgo(now - stats.lastTickAt)} ago` : '–'}</td>
+                <td className="row-actions">
+                  <button type="button" className="quiet" onClick={() => attempt(() => schedule.saveScheduler({ ...scheduler, paused: !scheduler.paused }))}>
+                    {scheduler.paused ? 'Resume' : 'Pause'}
+                  </button>
+                  <button type="button" className="quiet" aria-label={`Delete scheduler ${scheduler.name}`} onClick={() => attempt(() => schedule.deleteScheduler(scheduler.id))}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+      <NewScheduler onCreate={(name, everyMs) => attempt(() => schedule.saveScheduler({ id: crypto.randomUUID() as SchedulerId, name, everyMs, budget: DEFAULT_BUDGET, paused: false }))} />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </section>
+  )
+}
+
+function IntervalField({ scheduler, onSave }: { readonly scheduler: Scheduler; readonly onSave: (everyMs: number) => void }) {
+  const [draft, setDraft] = useState<string | undefined>(undefined)
+  const commit = (): void => {
+    const everyMs = draft === undefined ? undefined : parseDuration(draft)
+    if (everyMs !== undefined && everyMs !== scheduler.everyMs) onSave(everyMs)
+    setDraft(undefined)
+  }
+  return (
+    <input
+      className="compact"
+      aria-label={`Interval of ${scheduler.name}`}
+      value={draft ?? formatDuration(scheduler.everyMs)}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={commit}
+      onKeyDown={(event) => event.key === 'Enter' && event.currentTarget.blur()}
+    />
+  )
+}
+
+function BudgetField({ scheduler, onSave }: { readonly scheduler: Scheduler; readonly onSave: (budget: Scheduler['budget']) => void }) {
+  const { maxOpsPerTick, maxMsPerTick } = scheduler.budget
+  return (
+    <span className="budget">
+      <NumberField label={`Operations per tick of ${scheduler.name}`} value={maxOpsPerTick} onSave={(value) => onSave({ maxOpsPerTick: value, maxMsPerTick })} /> ops /
+      <NumberField label={`Milliseconds per tick of ${scheduler.name}`} value={maxMsPerTick} onSave={(value) => onSave({ maxOpsPerTick, maxMsPerTick: value })} /> ms
+    </span>
+  )
+}
+
+function NumberField({ label, value, onSave }: { readonly label: string; readonly value: number; readonly onSave: (value: number) => void }) {
+  const [draft, setDraft] = useState<string | undefined>(undefined)
+  const commit = (): void => {
+    // Out-of-range numbers go through, so the scheduler's own check explains the limits.
+    if (draft !== undefined && draft.trim() !== '' && Number(draft) !== value) onSave(Number(draft))
+    setDraft(undefined)
+  }
+  return (
+    <input
+      className="number"
+      inputMode="numeric"
+      aria-label={label}
+      value={draft ?? String(value)}
+      onChange={(event) => setDraft(event.target.value)}
+      onBlur={commit}
+      onKeyDown={(event) => event.key === 'Enter' && event.currentTarget.blur()}
+    />
+  )
+}
+
+function NewScheduler({ onCreate }: { readonly onCreate: (name: string, everyMs: number) => void }) {
+  const [name, setName] = useState('')
+  const [every, setEvery] = useState('')
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const submit = (event: FormEvent): void => {
+    event.preventDefault()
+    const everyMs = parseDuration(every)
+    if (everyMs === undefined) return setProblem(`“${every}” is not an interval; write e.g. 100 ms, 5 s, 10 min or 1 d.`)
+    setProblem(undefined)
+    onCreate(name.trim() || `Every ${formatDuration(everyMs)}`, everyMs)
+    setName('')
+    setEvery('')
+  }
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="New scheduler">
+      <input aria-label="New scheduler name" placeholder="New scheduler name" value={name} onChange={(event) => setName(event.target.value)} />
+      <input aria-label="New scheduler interval" placeholder="every (e.g. 100 ms)" value={every} onChange={(event) => setEvery(event.target.value)} required />
+      <button type="submit">Add scheduler</button>
+      {problem && (
+        <span role="alert" className="error">
+          {problem}
+        </span>
+      )}
+    </form>
+  )
+}
+
+function formatLag(ms: number): string {
+  return ms <= 0 ? 'none' : ms < 1_000 ? `${ms} ms` : `${(ms / 1_000).toFixed(1)} s`
+}
+
+function formatAgo(ms: number): string {
+  if (ms < 90_000) return `${Math.max(0, Math.round(ms / 1_000))} s`
+  if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min`
+  return `${Math.round(ms / 3_600_000)} h`
+}
