@@ -44,6 +44,11 @@ export function parseOccurrenceId(id: string): { readonly operationId: string; r
   return { operationId: id.slice(0, separator), index: separator < 0 ? Number.NaN : Number(id.slice(separator + 1)) }
 }
 
+/** Whether an RRULE operation's rule has any occurrence: one that never does is refused, and never walked (see feasibilityOptions). */
+export function ruleOccurs(timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }): boolean {
+  return floatingRule(timing).occurs
+}
+
 /** Parses the rule part of an RRULE (with or without the `RRULE:` prefix); throws on what rrule cannot read. */
 export function parseRule(rule: string): Partial<RRuleOptions> {
   return RRule.parseString(rule.trim().replace(/^RRULE:/i, ''))
@@ -61,6 +66,8 @@ interface FloatingRule {
   readonly resumable: boolean
   readonly checkpoints: Array<{ readonly index: number; readonly date: Date }>
   readonly resumed: Map<number, RRule>
+  /** False for a rule that never happens (February 30th): walking it would scan to the year 9999. */
+  readonly occurs: boolean
 }
 
 /** Floating rules, by rule text, zone and start: building one parses the rule. */
@@ -92,6 +99,26 @@ function withStartDefaults(options: Partial<RRuleOptions>, start: Date): Partial
   return filled
 }
 
+/**
+ * The rule whose first occurrence tells whether `options` ever has one.
+ * rrule gives up on a rule that never happens (February 30th) only at the
+ * year 9999, however near its UNTIL, and never stops early on periods that
+ * yield nothing: for an hourly rule that is 70 million periods, seconds of
+ * a host's thread. A monthly or yearly rule is checked as it is (at most
+ * 96,000 periods); a finer one by its days alone, as a yearly rule, since
+ * its times of day always exist (operations.ts refuses the BYSETPOS and
+ * INTERVAL combinations this would misjudge).
+ */
+function feasibilityOptions(options: Partial<RRuleOptions>): Partial<RRuleOptions> {
+  if ((options.freq ?? RRule.DAILY) <= RRule.MONTHLY) return options
+  const { bymonth, bymonthday, byyearday, byweekno, byweekday, until } = options
+  const hasDays = [bymonth, bymonthday, byyearday, byweekno, byweekday].some((part) => part !== undefined && part !== null && (!Array.isArray(part) || part.length > 0))
+  // No day filter: every day qualifies, so a yearly rule on the start's own day stands in for it.
+  return hasDays
+    ? { freq: RRule.YEARLY, bymonth: bymonth ?? null, bymonthday: bymonthday ?? null, byyearday: byyearday ?? null, byweekno: byweekno ?? null, byweekday: byweekday ?? null, until: until ?? null }
+    : { freq: RRule.YEARLY, until: until ?? null }
+}
+
 /** Rules whose every period is anchored to its start's calendar (no BYSETPOS, BYWEEKNO, BYYEARDAY): resuming at an occurrence keeps their periods. */
 function resumable(options: Partial<RRuleOptions>): boolean {
   return !options.bysetpos && !options.byweekno && !options.byyearday && !options.byeaster
@@ -107,7 +134,10 @@ function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrul
     // An UNTIL in UTC (…Z) is an instant; this rule runs on wall times, so it becomes the zone's wall time then.
     const until = parsed.until && /UNTIL=[0-9T]+Z/i.test(timing.repeat.rrule) ? new Date(wallAsUtc(wallTimeOf(parsed.until.getTime(), timeZone))) : parsed.until
     const options = withStartDefaults({ ...parsed, until: until ?? null, tzid: null }, start)
-    known = { rule: new RRule({ ...options, dtstart: start }), options, resumable: resumable(parsed), checkpoints: [], resumed: new Map() }
+    const rule = new RRule({ ...options, dtstart: start })
+    let occurs = false
+    new RRule({ ...feasibilityOptions(options), dtstart: start }).all(() => ((occurs = true), false))
+    known = { rule, options, resumable: resumable(parsed), checkpoints: [], resumed: new Map(), occurs }
     if (rules.size >= MAX_CACHED_RULES) rules.clear()
     rules.set(key, known)
   }
@@ -167,6 +197,7 @@ export function nextOccurrence(operationId: string, timing: Timing, from: number
  */
 function walkRule(operationId: string, timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }, fromIndex: number, visit: (occurrence: Occurrence) => boolean): void {
   const floating = floatingRule(timing)
+  if (!floating.occurs) return
   const { rule, offset } = startingPoint(floating, fromIndex)
   rule.all((date, position) => {
     const index = offset + position

@@ -5,7 +5,7 @@
  */
 import { RRule } from './rrule.ts'
 import { FieldChecks, type FieldProblem } from './InvalidFields.ts'
-import { parseRule, type Repeat, type Timing } from './occurrences.ts'
+import { parseRule, ruleOccurs, type Repeat, type Timing } from './occurrences.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
 import { isTimeZone } from './zonedTime.ts'
 
@@ -40,7 +40,7 @@ const FINEST_RULE_FREQUENCY = RRule.HOURLY
 /** Far past any plan a person makes, and still an exact number of ms. */
 const LATEST_TIME = Date.UTC(9999, 11, 31)
 
-function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined): void {
+function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined, dueAt: unknown): void {
   if (typeof repeat !== 'object' || repeat === null) return checks.fail('repeat', 'Repeat must be none, every N ms, or an RRULE with a time zone.')
   if (repeat.kind === 'none') return
   if (repeat.kind === 'every') {
@@ -57,10 +57,20 @@ function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined): void {
     if (rule.freq === undefined) throw new Error('no FREQ')
     if (rule.freq > FINEST_RULE_FREQUENCY) {
       checks.fail('repeat.rrule', 'A rule repeats at most hourly; for shorter intervals repeat every N ms instead.')
+    } else if (rule.freq > RRule.MONTHLY && rule.bysetpos !== undefined && rule.bysetpos !== null) {
+      checks.fail('repeat.rrule', 'BYSETPOS needs a monthly or yearly rule (e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=-1 for the last Monday).')
+    } else if (rule.freq > RRule.WEEKLY && (rule.interval ?? 1) > 1 && hasDayFilter(rule)) {
+      checks.fail('repeat.rrule', 'A daily or hourly rule with an INTERVAL cannot also pick days (its days drift); use a weekly rule, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.')
+    } else if (typeof dueAt === 'number' && Number.isSafeInteger(dueAt) && isTimeZone(repeat.timeZone) && !ruleOccurs({ dueAt, repeat })) {
+      checks.fail('repeat.rrule', `"${repeat.rrule}" never happens (like February 30th); check its BYMONTH, BYMONTHDAY and INTERVAL.`)
     }
   } catch {
     checks.fail('repeat.rrule', `"${String(repeat.rrule)}" is not an RFC 5545 RRULE; write e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU (the start is the due time, not DTSTART).`)
   }
+}
+
+function hasDayFilter(rule: ReturnType<typeof parseRule>): boolean {
+  return [rule.bymonth, rule.bymonthday, rule.byyearday, rule.byweekno, rule.byweekday].some((part) => part !== undefined && part !== null && (!Array.isArray(part) || part.length > 0))
 }
 
 /**
@@ -75,7 +85,7 @@ export function validateOperation(input: Operation, knownKinds: ReadonlySet<stri
   if (typeof input.schedulerId !== 'string' || input.schedulerId.length === 0) checks.fail('schedulerId', 'Choose the scheduler that runs it.')
   if (!knownKinds.has(input.kind)) checks.fail('kind', `"${String(input.kind)}" is not a kind this space can run; choose one of ${[...knownKinds].join(', ')}.`)
   checks.wholeNumber('dueAt', input.dueAt, 0, LATEST_TIME, 'The due time (ms since 1970)')
-  checkRepeat(checks, input.repeat)
+  checkRepeat(checks, input.repeat, input.dueAt)
   if (input.times !== undefined) checks.wholeNumber('times', input.times, 1, Number.MAX_SAFE_INTEGER, 'How many times')
   if (input.until !== undefined && checks.wholeNumber('until', input.until, 0, LATEST_TIME, 'Until (ms since 1970)') && input.until < input.dueAt) {
     checks.fail('until', 'Until is before the first due time, so it would never run; move it later or remove it.')

@@ -90,4 +90,16 @@ describe('scheduler and operation validation', () => {
     expect(Object.keys(tooFast)).toEqual(['repeat.everyMs'])
     expect(tooFast['repeat.everyMs']).toMatch(/100 ms to 10 years/)
   })
+
+  // Before, each such rule scanned to the year 9999 (seconds for an hourly one) on every read, on every host: the test timed out.
+  it('[OP3] refuses a rule that never happens, instead of scanning to the year 9999', () => {
+    const rrule = (rule: string): Operation => ({ ...operation, repeat: { kind: 'rrule', rrule: rule, timeZone: 'Europe/Paris' } })
+    for (const rule of ['FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31', 'FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29', 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6']) {
+      expect(problems(() => validateOperation(rrule(rule), KINDS))['repeat.rrule'], rule).toMatch(/never happens/)
+    }
+    expect(problems(() => validateOperation(rrule('FREQ=WEEKLY;BYDAY=TU;BYSETPOS=1'), KINDS))['repeat.rrule']).toMatch(/BYSETPOS needs a monthly or yearly rule/)
+    expect(problems(() => validateOperation(rrule('FREQ=DAILY;INTERVAL=7;BYDAY=MO'), KINDS))['repeat.rrule']).toMatch(/use a weekly rule/)
+    // A leap day is rare, not impossible.
+    expect(validateOperation(rrule('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29'), KINDS)).toBeTruthy()
+  })
 })
