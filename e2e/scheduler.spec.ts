@@ -112,7 +112,7 @@ test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on 
   }
 })
 
-test('[K1] the service worker hosts the schedule: a notify operation shows a system notification and lands in the inbox', async ({ page, context, baseURL }) => {
+test('[H1] [K4] the service worker hosts the schedule: a notify operation shows a system notification and lands in the inbox', async ({ page, context, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL! })
   await openApp(page)
   await waitForOfflineReady(page)

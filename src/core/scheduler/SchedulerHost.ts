@@ -16,6 +16,8 @@ export interface SchedulerStats {
   readonly lastTickAt: number | undefined
   /** How long after its planned time the last tick ran: the host's timer lateness. */
   readonly lastTickLateMs: number
+  /** Tick lateness over the last LATENESS_WINDOW ticks (a minute of a 100 ms scheduler): median, 99th percentile, worst. */
+  readonly tickLate: { readonly samples: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number }
   /** How long the oldest due occurrence left after the last tick had waited (Q3). */
   readonly lagMs: number
   readonly queueLength: number
@@ -41,7 +43,12 @@ export interface SchedulerHostOptions {
  */
 export const MAX_TICK_LOOKAHEAD_MS = 60_000
 
-interface TickState extends Omit<SchedulerStats, 'queueLength'> {
+/** Ticks the lateness figures cover. */
+export const LATENESS_WINDOW = 600
+
+interface TickState extends Omit<SchedulerStats, 'queueLength' | 'tickLate'> {
+  /** The last LATENESS_WINDOW ticks' lateness, oldest first. */
+  readonly lateness: number[]
   /** The next tick's planned time: ticks keep to a grid of `everyMs` from the first, so lateness never adds up. */
   readonly nextTickAt: number
 }
@@ -76,9 +83,13 @@ export class SchedulerHost {
       const skipped = result.skipped.reduce((sum, range) => sum + (range.toIndex - range.fromIndex), 0)
       // Ticks missed while the host slept or was frozen are not made up one by one: the tick just run took everything due.
       const nextTickAt = plannedAt + Math.max(1, Math.ceil((now - plannedAt + 1) / scheduler.everyMs)) * scheduler.everyMs
+      const lateness = previous?.lateness ?? []
+      lateness.push(now - plannedAt)
+      if (lateness.length > LATENESS_WINDOW) lateness.shift()
       this.stats.set(scheduler.id, {
         lastTickAt: now,
         lastTickLateMs: now - plannedAt,
+        lateness,
         nextTickAt,
         lagMs: result.lagMs,
         started: (previous?.started ?? 0) + result.started.length,
@@ -96,6 +107,12 @@ export class SchedulerHost {
   /** The schedulers panel's figures for one scheduler. */
   statsOf(id: SchedulerId): SchedulerStats {
     const stats = this.stats.get(id)
-    return { lastTickAt: stats?.lastTickAt, lastTickLateMs: stats?.lastTickLateMs ?? 0, lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
+    return { lastTickAt: stats?.lastTickAt, lastTickLateMs: stats?.lastTickLateMs ?? 0, tickLate: summarise(stats?.lateness ?? []), lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
   }
+}
+
+function summarise(lateness: readonly number[]): SchedulerStats['tickLate'] {
+  const sorted = [...lateness].sort((a, b) => a - b)
+  const at = (quantile: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)] ?? 0
+  return { samples: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0 }
 }

@@ -19,12 +19,19 @@ export interface HostStatsMessage {
 
 const isCount = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0
 
+function isLateness(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const { samples, p50Ms, p99Ms, maxMs } = value as Record<string, unknown>
+  return isCount(samples) && typeof p50Ms === 'number' && typeof p99Ms === 'number' && typeof maxMs === 'number'
+}
+
 function isStats(value: unknown): value is SchedulerStats {
   if (typeof value !== 'object' || value === null) return false
   const stats = value as Record<string, unknown>
   return (
     (stats.lastTickAt === undefined || isCount(stats.lastTickAt)) &&
     typeof stats.lastTickLateMs === 'number' &&
+    isLateness(stats.tickLate) &&
     isCount(stats.lagMs) &&
     isCount(stats.queueLength) &&
     isCount(stats.started) &&

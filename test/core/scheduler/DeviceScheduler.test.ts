@@ -10,7 +10,9 @@ const START = 1_000_000
 const SECOND = 'every-second' as SchedulerId
 const ALICE = 'did:key:z6MkAlice'
 const nodeOnly: Kind = { name: 'node-only', runsOn: [HostKind.node], checkInput: () => [], execute: () => Promise.resolve() }
-const kinds = new KindRegistry([docKind, nodeOnly])
+let answer: () => Promise<string> = () => Promise.resolve('HTTP 200')
+const reporting: Kind = { name: 'reporting', runsOn: [HostKind.page], checkInput: () => [], execute: () => answer() }
+const kinds = new KindRegistry([docKind, nodeOnly, reporting])
 
 /**
  * A fake clock with one pending timer at a time, as the port promises: `runFor` jumps to each
@@ -62,7 +64,20 @@ function spaceWithOperation(fields: Partial<NewOperation> = {}) {
 }
 
 describe('device scheduler', () => {
-  it('[CL2a] [Q2] runs a space’s occurrences exactly at their due times, sleeping in between', async () => {
+  it('[K3] records what the kind reported: its note when it succeeded, its error when it failed', async () => {
+    const { time, timers, runFor } = fakeTime()
+    const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x' })
+    const { doc, schedule, operation } = spaceWithOperation({ kind: 'reporting', input: {}, times: 2 })
+    device.add({ id: 'space', doc, peers: () => [] })
+    await runFor(3_000)
+    answer = () => Promise.reject(new Error('The server answered HTTP 503 Service Unavailable.'))
+    await runFor(2_000)
+    expect(schedule.runs.run(`${operation.id}#0` as never)).toMatchObject({ outcome: 'ok', detail: 'HTTP 200' })
+    expect(schedule.runs.run(`${operation.id}#1` as never)).toMatchObject({ outcome: 'failed', error: 'The server answered HTTP 503 Service Unavailable.' })
+    device.stop()
+  })
+
+  it('[H4] [CL2a] [Q2] runs a space’s occurrences exactly at their due times, sleeping in between', async () => {
     const { time, timers, runFor } = fakeTime()
     const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x' })
     const { doc, schedule, operation } = spaceWithOperation()

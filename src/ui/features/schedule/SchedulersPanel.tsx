@@ -37,6 +37,7 @@ export function SchedulersPanel({ session, schedule }: { readonly session: Space
             <th>Queue</th>
             <th>Lag</th>
             <th>Last tick</th>
+            <th title="How late the host's ticks ran, over the last 600: 99th percentile">Tick late (p99)</th>
             <th />
           </tr>
         </thead>
@@ -55,6 +56,7 @@ export function SchedulersPanel({ session, schedule }: { readonly session: Space
                 <td>{stats?.queueLength ?? '–'}</td>
                 <td>{stats ? formatLag(stats.lagMs) : '–'}</td>
                 <td>{scheduler.paused ? 'paused' : stats?.lastTickAt !== undefined ? `${formatAgo(now - stats.lastTickAt)} ago` : '–'}</td>
+                <td>{stats && stats.tickLate.samples > 0 ? `${stats.tickLate.p99Ms} ms` : '–'}</td>
                 <td className="row-actions">
                   <button type="button" className="quiet" onClick={() => attempt(() => schedule.saveScheduler({ ...scheduler, paused: !scheduler.paused }))}>
                     {scheduler.paused ? 'Resume' : 'Pause'}
