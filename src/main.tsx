@@ -149,6 +149,21 @@ async function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; devic
   }, HOST_CHECK_EVERY_MS)
 }
 
+/** Background sync and periodic sync, which not every browser has (periodic sync only for an installed app). */
+interface WakeUps {
+  readonly sync?: { register(tag: string): Promise<void> }
+  readonly periodicSync?: { register(tag: string, options: { minInterval: number }): Promise<void> }
+}
+const wakeUps = (registration: ServiceWorkerRegistration): WakeUps => registration as ServiceWorkerRegistration & WakeUps
+/** The tag of the wake-ups that let the worker catch up the schedule with no tab open. */
+const WAKE_TAG = 'pii-scheduler'
+/** The browser decides the real interval (daily at best for most sites); asking for less is refused. */
+const PERIODIC_WAKE_MS = 12 * 60 * 60_000
+
+function askForWakeUps(registration: ServiceWorkerRegistration): void {
+  wakeUps(registration).periodicSync?.register(WAKE_TAG, { minInterval: PERIODIC_WAKE_MS }).catch(() => undefined)
+}
+
 /** The device host's figures, from whichever context hosts (a message to itself arrives on a second channel object). */
 function hostStatsFeed(): HostStatsFeed {
   let latest: HostStatsMessage | undefined
@@ -212,11 +227,13 @@ function registerServiceWorker(): () => void {
       // Only the tab whose user chose "Reload" reloads; the first install just takes control.
       if (reloadWhenControlled) location.reload()
     })
-    void instance.register()
+    void instance.register().then((registration) => registration && askForWakeUps(registration))
     const checkForUpdate = (): void => void instance.update().catch(() => {})
     setInterval(checkForUpdate, UPDATE_CHECK_INTERVAL_MS)
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') checkForUpdate()
+      // A tab going away may be the last: a one-off sync wakes the worker to run what is due (SPEC H3).
+      else void navigator.serviceWorker.ready.then((registration) => wakeUps(registration).sync?.register(WAKE_TAG)).catch(() => undefined)
     })
     return instance
   })

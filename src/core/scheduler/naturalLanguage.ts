@@ -12,6 +12,7 @@
  */
 import { nextOccurrence, type Repeat, type Timing } from './occurrences.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS } from './schedulers.ts'
+import { addDays, addMonths, addPeriods, dateOf, daysInMonth, formatClock, formatDate, formatMoment, instantAt, listOf, MONTH_NAMES, ordinal, weekdayOf, WEEKDAY_NAMES, type Frequency, type LocalDate, type TimeOfDay } from './localCalendar.ts'
 import { instantOf, isTimeZone, wallTimeOf } from './zonedTime.ts'
 
 export type ParsedSchedule = { readonly ok: true; readonly timing: Timing; readonly summary: string } | { readonly ok: false; readonly error: string }
@@ -21,18 +22,6 @@ export interface ScheduleContext {
   readonly now: number
   /** The IANA zone whose wall clock the text speaks of. */
   readonly timeZone: string
-}
-
-interface LocalDate {
-  readonly year: number
-  readonly month: number
-  readonly day: number
-}
-
-interface TimeOfDay {
-  readonly hour: number
-  readonly minute: number
-  readonly second: number
 }
 
 /** A day as the text names it; which date it is depends on today. Weekdays are 0 (Monday) to 6. */
@@ -45,8 +34,6 @@ interface Moment {
   readonly day?: DaySpec
   readonly time?: TimeOfDay
 }
-
-type Frequency = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY'
 
 interface CalendarRule {
   readonly freq: Frequency
@@ -92,10 +79,8 @@ const MAX_TEXT_CHARS = 200
 const MIDNIGHT: TimeOfDay = { hour: 0, minute: 0, second: 0 }
 const EXAMPLES = '"in 20 minutes", "tomorrow at 9am", "every day at 7:30" or "every 2 weeks on Tuesday at 10am"'
 
-const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const
 const RRULE_DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
 const WEEKDAY_WORDS = [/^mon(day)?s?$/, /^tue(s(day)?)?s?$/, /^wed(s|nesday)?s?$/, /^thu(r(s(day)?)?)?s?$/, /^fri(day)?s?$/, /^sat(urday)?s?$/, /^sun(day)?s?$/]
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const
 const NUMBER_WORDS: Readonly<Record<string, number>> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, twelve: 12 }
 const SYNONYMS: Readonly<Record<string, string>> = { hourly: 'every hour', daily: 'every day', weekly: 'every week', monthly: 'every month', yearly: 'every year', annually: 'every year' }
 
@@ -483,40 +468,6 @@ function resolveMoment(moment: Moment, context: ScheduleContext, missingTime: 'r
   return at(found)
 }
 
-function instantAt(date: LocalDate, time: TimeOfDay, timeZone: string): number {
-  return instantOf({ ...date, ...time, millisecond: 0 }, timeZone)
-}
-
-function dateOf(wall: LocalDate): LocalDate {
-  return { year: wall.year, month: wall.month, day: wall.day }
-}
-
-function addDays(date: LocalDate, days: number): LocalDate {
-  const moved = new Date(Date.UTC(date.year, date.month - 1, date.day + days))
-  return { year: moved.getUTCFullYear(), month: moved.getUTCMonth() + 1, day: moved.getUTCDate() }
-}
-
-/** Whole months later, on the same day or the month's last ("in 1 month" from 31 January is 28 or 29 February). */
-function addMonths(date: LocalDate, months: number): LocalDate {
-  const index = date.year * 12 + date.month - 1 + months
-  const [year, month] = [Math.floor(index / 12), (index % 12) + 1]
-  return { year, month, day: Math.min(date.day, daysInMonth(year, month)) }
-}
-
-function addPeriods(date: LocalDate, freq: Frequency, count: number): LocalDate {
-  if (freq === 'DAILY' || freq === 'WEEKLY') return addDays(date, freq === 'WEEKLY' ? 7 * count : count)
-  return addMonths(date, freq === 'YEARLY' ? 12 * count : count)
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
-}
-
-/** Monday = 0. */
-function weekdayOf(date: LocalDate): number {
-  return (new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay() + 6) % 7
-}
-
 function describeRule(rule: CalendarRule, clock: TimeOfDay): string {
   const every = (unit: string): string => (rule.interval === 1 ? `Every ${unit}` : `Every ${rule.interval} ${unit}s`)
   const at = ` at ${formatClock(clock)}`
@@ -543,31 +494,4 @@ function describeInterval(everyMs: number): string {
     if (everyMs % ms === 0) return everyMs === ms ? unit : `${everyMs / ms} ${unit}s`
   }
   return `${everyMs} ms`
-}
-
-function listOf(items: readonly string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')
-  return `${n}${suffix}`
-}
-
-/** "Fri 15 Jan 2027" */
-function formatDate(date: LocalDate): string {
-  return `${WEEKDAY_NAMES[weekdayOf(date)]?.slice(0, 3)} ${date.day} ${MONTH_NAMES[date.month - 1]?.slice(0, 3)} ${date.year}`
-}
-
-/** "Fri 15 Jan 2027 at 14:00", with seconds and ms only when they are not zero. */
-function formatMoment(instant: number, timeZone: string): string {
-  const wall = wallTimeOf(instant, timeZone)
-  const ms = wall.millisecond === 0 ? '' : `.${String(wall.millisecond).padStart(3, '0')}`
-  return `${formatDate(wall)} at ${formatClock(wall)}${ms}`
-}
-
-function formatClock(time: TimeOfDay & { readonly millisecond?: number }): string {
-  const two = (n: number): string => String(n).padStart(2, '0')
-  const seconds = time.second === 0 && !time.millisecond ? '' : `:${two(time.second)}`
-  return `${two(time.hour)}:${two(time.minute)}${seconds}`
 }
