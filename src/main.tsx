@@ -135,7 +135,9 @@ async function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; devic
   const [{ hostWhenElected, HOST_LOCK }, kinds] = await Promise.all([import('./sw/deviceHost.ts'), deps.kinds()])
   const host = (): unknown => hostWhenElected({ ...deps, host: HostKind.page, kinds, showNotification })
   const worker = navigator.serviceWorker?.controller
-  if (!worker || !navigator.locks) return void host()
+  if (!worker) return void host()
+  // Without Web Locks nothing could stop the worker and a tab both hosting: the worker does, alone.
+  if (!navigator.locks) return
   const keepHosting = (): void => navigator.serviceWorker.controller?.postMessage({ type: SwMessageType.keepHosting } satisfies SwMessage)
   keepHosting()
   setInterval(keepHosting, KEEP_HOSTING_EVERY_MS)
@@ -227,7 +229,10 @@ function registerServiceWorker(): () => void {
       // Only the tab whose user chose "Reload" reloads; the first install just takes control.
       if (reloadWhenControlled) location.reload()
     })
-    void instance.register().then((registration) => registration && askForWakeUps(registration))
+    instance
+      .register()
+      .then((registration) => registration && askForWakeUps(registration))
+      .catch(() => undefined)
     const checkForUpdate = (): void => void instance.update().catch(() => {})
     setInterval(checkForUpdate, UPDATE_CHECK_INTERVAL_MS)
     document.addEventListener('visibilitychange', () => {

@@ -19,6 +19,14 @@ import { watchInbox, type ShowNotification } from './inboxNotifications.ts'
 export const HOST_LOCK = 'pii-scheduler-host'
 /** Often enough for a panel a person watches; rarer than a 100 ms scheduler's ticks. */
 const STATS_EVERY_MS = 1_000
+/**
+ * How long after joining a space's room its schedule starts here (SPEC H5):
+ * long enough to hear the connected peers' claims and runs (a browser takes
+ * its relay peers on after 3 s), so a host starting from a stale copy (a
+ * worker waking, a tab taking over) does not run again what another device
+ * just ran.
+ */
+export const JOIN_GRACE_MS = 5_000
 
 export interface DeviceHostDeps {
   readonly library: SpaceLibrary
@@ -37,7 +45,7 @@ export function hostWhenElected(deps: DeviceHostDeps): () => void {
   let left = false
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
   if (!locks) {
-    // No Web Locks (an old browser): this context hosts, as the only one that can tell.
+    // No Web Locks (an old browser): the caller has decided this is the one context that hosts (main.tsx: only without a worker).
     stopHosting = startHosting(deps)
     return () => stopHosting?.()
   }
@@ -94,20 +102,24 @@ export function startHosting(deps: DeviceHostDeps): () => void {
     let peers: readonly PresentPeer[] = []
     let stopped = false
     const stops: Array<() => void> = []
-    void session.loaded.then(() => {
+    const start = (): void => {
       if (stopped || session.removed) return
       scheduler.add({ id, doc: session.doc, peers: () => peers })
       stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification }))
-    })
+    }
     session.sync
       .then(({ room }) => {
-        if (stopped || !room) return
+        if (stopped) return
+        if (!room) return start()
         const read = (): void => {
           peers = room.status.peers.filter((peer) => peer.device !== deps.device)
         }
         read()
         stops.push(room.onStatus(read))
+        const grace = setTimeout(start, JOIN_GRACE_MS)
+        stops.push(() => clearTimeout(grace))
       })
+      // A space whose sync cannot start (deleted meanwhile, or a failure the space's view reports) is not run here.
       .catch(() => undefined)
     return {
       session,

@@ -33,18 +33,34 @@ export interface InboxWatch {
   readonly now?: () => number
 }
 
+const tagOf = (space: string, occurrence: string): string => `${space}\n${occurrence}`
+
+/**
+ * What was shown more than twice the showing window ago can be forgotten:
+ * its entry is too old to be shown again anyway. Without this the device
+ * doc, which loads before the first paint, grows with every reminder ever.
+ */
+function forgetOldTags(shown: Y.Map<number>, now: number): void {
+  const old = [...shown.entries()].filter(([, at]) => typeof at !== 'number' || now - at > 2 * SHOW_WITHIN_MS).map(([tag]) => tag)
+  if (old.length > 0) shown.doc?.transact(() => old.forEach((tag) => shown.delete(tag)))
+}
+
 export function watchInbox(watch: InboxWatch): () => void {
   const inbox = watch.doc.getMap(INBOX)
   const shown = watch.deviceDoc.getMap<number>(SHOWN)
   const now = watch.now ?? Date.now
   const check = (): void => {
-    for (const entry of readInbox(watch.doc)) {
-      const tag = `${watch.space}\n${entry.occurrence}`
-      if (shown.has(tag) || !isAddressedTo(entry, watch.device) || now() - entry.createdAt > SHOW_WITHIN_MS) continue
-      shown.set(tag, now())
-      watch.show({ tag, title: entry.title, body: entry.body, space: watch.space }).catch((error: unknown) => console.warn('Pii could not show a notification:', error))
+    const fresh = readInbox(watch.doc).filter((entry) => isAddressedTo(entry, watch.device) && now() - entry.createdAt <= SHOW_WITHIN_MS && !shown.has(tagOf(watch.space, entry.occurrence)))
+    if (fresh.length === 0) return
+    // One write to the device doc for the batch, not one per entry.
+    watch.deviceDoc.transact(() => {
+      for (const entry of fresh) shown.set(tagOf(watch.space, entry.occurrence), now())
+    })
+    for (const entry of fresh) {
+      watch.show({ tag: tagOf(watch.space, entry.occurrence), title: entry.title, body: entry.body, space: watch.space }).catch((error: unknown) => console.warn('Pii could not show a notification:', error))
     }
   }
+  forgetOldTags(shown, now())
   inbox.observe(check)
   check()
   return () => inbox.unobserve(check)

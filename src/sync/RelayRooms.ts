@@ -62,7 +62,7 @@ class RelayRoom implements RoomConnection {
     this.stops.push(options.presence.onNameChange(() => this.publishPresence()))
     const interval = setInterval(refresh, STATUS_REFRESH_MS)
     this.stops.push(() => clearInterval(interval))
-    void this.startFallback()
+    this.startFallback().catch((error: unknown) => console.warn('Pii could not reach the relay for this space:', error))
   }
 
   private async startFallback(): Promise<void> {

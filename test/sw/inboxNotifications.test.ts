@@ -40,4 +40,18 @@ describe('inbox notifications', () => {
     again.doc.getMap(INBOX).set('old#0', entry('old#0', { createdAt: NOW - 2 * 24 * 60 * 60_000 }))
     expect(again.shown).toEqual([])
   })
+
+  it('[K4] forgets what it showed once that is too old to be shown again, so the device doc does not grow for ever', () => {
+    const deviceDoc = new Y.Doc()
+    deviceDoc.getMap('notified').set('space\nold#0', NOW - 3 * 24 * 60 * 60_000)
+    deviceDoc.getMap('notified').set('space\nrecent#0', NOW - 60_000)
+    watching(deviceDoc)
+    expect([...deviceDoc.getMap('notified').keys()]).toEqual(['space\nrecent#0'])
+  })
+
+  it('[K4] shows nothing for an entry whose time no date can hold (a peer’s junk)', () => {
+    const { doc, shown } = watching()
+    doc.getMap(INBOX).set('op#0', entry('op#0', { createdAt: 1e16 }))
+    expect(shown).toEqual([])
+  })
 })

@@ -5,10 +5,10 @@
  * still wins, renew the lease while running, and record the outcome. If the
  * winner's lease runs out with no record, the next peer in rank takes over.
  *
- * It keeps no timers: the host calls `advance()` often (every tick, and
- * every few hundred ms while anything is pending), so the same code runs in
- * a service worker, a tab, the personal node and the deterministic
- * simulation (test/helpers/schedulerSimulation.ts).
+ * It keeps no timers: the host calls `advance()` at every tick and at the
+ * time `nextWakeAt()` names, so the same code runs in a service worker, a
+ * tab, the personal node and the deterministic simulation
+ * (test/helpers/schedulerSimulation.ts).
  */
 import { CLAIM_LEAD_MS, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
@@ -77,9 +77,12 @@ export class OccurrenceRunner {
     return wakeAt
   }
 
-  /** An occurrence the scheduler's tick started: this peer takes part in deciding who runs it. */
+  /** An occurrence the scheduler's tick started: this peer takes part in deciding who runs it, if it can run its kind (K1). */
   offer(entry: QueueEntry): void {
-    if (!this.jobs.has(entry.occurrence.id) && !this.options.table.run(entry.occurrence.id)) this.jobs.set(entry.occurrence.id, { phase: 'waiting', entry })
+    if (this.jobs.has(entry.occurrence.id) || this.options.table.run(entry.occurrence.id)) return
+    // A peer that cannot run the kind is never ranked for it; holding the job would only grow and poll.
+    if (!this.options.capablePeers(entry.operation.kind).includes(this.options.peer)) return
+    this.jobs.set(entry.occurrence.id, { phase: 'waiting', entry })
   }
 
   /** Moves every pending occurrence along as far as the time allows. */

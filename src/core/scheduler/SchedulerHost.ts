@@ -66,8 +66,10 @@ export class SchedulerHost {
     for (const scheduler of schedule.schedulers()) {
       if (scheduler.paused) continue
       const previous = this.stats.get(scheduler.id)
-      // A changed frequency applies from now, not from the old grid.
-      const plannedAt = previous && previous.nextTickAt - (previous.lastTickAt ?? 0) <= scheduler.everyMs ? previous.nextTickAt : now
+      // A changed frequency applies from now, not from the old grid; ticks missed (asleep, paused) are skipped, not late:
+      // this tick was planned for the last grid point it has reached.
+      const grid = previous && previous.nextTickAt - (previous.lastTickAt ?? 0) <= scheduler.everyMs ? previous.nextTickAt : now
+      const plannedAt = grid > now ? grid : grid + Math.floor((now - grid) / scheduler.everyMs) * scheduler.everyMs
       if (plannedAt > now) {
         sleepMs = Math.min(sleepMs, plannedAt - now)
         continue
@@ -81,8 +83,7 @@ export class SchedulerHost {
       })
       for (const range of result.skipped) schedule.recordSkipped(range.operationId, range.fromIndex, range.toIndex)
       const skipped = result.skipped.reduce((sum, range) => sum + (range.toIndex - range.fromIndex), 0)
-      // Ticks missed while the host slept or was frozen are not made up one by one: the tick just run took everything due.
-      const nextTickAt = plannedAt + Math.max(1, Math.ceil((now - plannedAt + 1) / scheduler.everyMs)) * scheduler.everyMs
+      const nextTickAt = plannedAt + scheduler.everyMs
       const lateness = previous?.lateness ?? []
       lateness.push(now - plannedAt)
       if (lateness.length > LATENESS_WINDOW) lateness.shift()

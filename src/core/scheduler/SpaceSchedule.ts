@@ -50,6 +50,8 @@ export class SpaceSchedule {
   private readonly skipMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
+  /** Each stored operation value's check: the operation, or null for one that fails. */
+  private readonly checked = new WeakMap<object, Operation | null>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
 
@@ -138,11 +140,17 @@ export class SpaceSchedule {
   operation(id: OperationId): Operation | undefined {
     const value = this.operationMap.get(id)
     if (typeof value !== 'object' || value === null || (value as Operation).id !== id) return undefined
+    // A stored value is one object until it is replaced, so its verdict is kept: a runner asks at every wake-up.
+    const known = this.checked.get(value)
+    if (known !== undefined) return known ?? undefined
+    let verdict: Operation | null
     try {
-      return validateOperation(value as Operation, this.options.kinds.names(), (kind, input) => this.options.kinds.checkInput(kind, input))
+      verdict = validateOperation(value as Operation, this.options.kinds.names(), (kind, input) => this.options.kinds.checkInput(kind, input))
     } catch {
-      return undefined
+      verdict = null
     }
+    this.checked.set(value, verdict)
+    return verdict ?? undefined
   }
 
   createOperation(fields: NewOperation): Operation {

@@ -9,7 +9,7 @@
  */
 import type * as Y from 'yjs'
 import { isClaim, isRunRecord, type Claim, type HeldClaim, type RunRecord } from './claims.ts'
-import type { OccurrenceId } from './occurrences.ts'
+import { parseOccurrenceId, type OccurrenceId } from './occurrences.ts'
 
 export const CLAIMS = 'claims'
 export const RUNS = 'runs'
@@ -42,6 +42,8 @@ export class YjsRunTable implements RunTable {
   /** Valid claims and run records by occurrence, then peer, kept in step with the maps, so a lookup never scans them. */
   private readonly claimsOf = new Map<string, Map<string, HeldClaim>>()
   private readonly runsOf = new Map<string, Map<string, RunRecord>>()
+  /** The occurrences with run records, by operation: run history reads one operation's without scanning all. */
+  private readonly occurrencesOf = new Map<string, Set<string>>()
 
   constructor(
     doc: Y.Doc,
@@ -51,7 +53,7 @@ export class YjsRunTable implements RunTable {
     this.claimMap = doc.getMap(CLAIMS)
     this.runMap = doc.getMap(RUNS)
     for (const key of this.claimMap.keys()) this.indexClaim(key)
-    for (const key of this.runMap.keys()) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
+    for (const key of this.runMap.keys()) this.indexRun(key)
     this.claimMap.observe(this.onClaims)
     this.runMap.observe(this.onRuns)
   }
@@ -67,7 +69,19 @@ export class YjsRunTable implements RunTable {
   }
 
   private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
+    for (const key of event.keysChanged as Set<string>) this.indexRun(key)
+  }
+
+  private indexRun(key: string): void {
+    index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
+    const occurrence = occurrenceOfKey(key)
+    if (!occurrence) return
+    const { operationId } = parseOccurrenceId(occurrence)
+    const occurrences = this.occurrencesOf.get(operationId) ?? new Set<string>()
+    if (this.runsOf.has(occurrence)) occurrences.add(occurrence)
+    else occurrences.delete(occurrence)
+    if (occurrences.size > 0) this.occurrencesOf.set(operationId, occurrences)
+    else this.occurrencesOf.delete(operationId)
   }
 
   claims(occurrence: OccurrenceId): readonly HeldClaim[] {
@@ -89,9 +103,8 @@ export class YjsRunTable implements RunTable {
    * visible rather than hidden behind the first record.
    */
   recordsOf(operation: string): RunRecord[] {
-    const prefix = `${operation}#`
     const found: RunRecord[] = []
-    for (const [occurrence, records] of this.runsOf) if (occurrence.startsWith(prefix)) found.push(...records.values())
+    for (const occurrence of this.occurrencesOf.get(operation) ?? []) found.push(...(this.runsOf.get(occurrence)?.values() ?? []))
     return found
   }
 

@@ -11,6 +11,7 @@
  * preview, the saved operation and every peer agree on when it runs.
  */
 import { nextOccurrence, type Repeat, type Timing } from './occurrences.ts'
+import { LATEST_TIME } from './operations.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS } from './schedulers.ts'
 import { addDays, addMonths, addPeriods, dateOf, daysInMonth, formatClock, formatDate, formatMoment, instantAt, listOf, MONTH_NAMES, ordinal, weekdayOf, WEEKDAY_NAMES, type Frequency, type LocalDate, type TimeOfDay } from './localCalendar.ts'
 import { instantOf, isTimeZone, wallTimeOf } from './zonedTime.ts'
@@ -68,8 +69,6 @@ function fail(message: string): never {
 const SECOND_MS = 1000
 const MINUTE_MS = 60 * SECOND_MS
 const HOUR_MS = 60 * MINUTE_MS
-/** validateOperation refuses a due time or until later than this. */
-const LATEST_TIME = Date.UTC(9999, 11, 31)
 /** Calendar repeats stop at 10 years apart, the same ceiling as MAX_EVERY_MS. */
 const MAX_INTERVAL: Readonly<Record<Frequency, number>> = { DAILY: 3652, WEEKLY: 521, MONTHLY: 120, YEARLY: 10 }
 /** A first occurrence is skipped only when its time falls in a DST gap, at most once a day for a few days. */

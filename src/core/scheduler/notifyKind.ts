@@ -14,6 +14,7 @@
 import type * as Y from 'yjs'
 import { isDid } from '../identity/didKey.ts'
 import type { FieldProblem } from './InvalidFields.ts'
+import { LATEST_TIME } from './operations.ts'
 import { HostKind, type Kind, type KindContext } from './kinds.ts'
 
 /** Top-level name in a space's doc (SpaceRoot.inbox): part of its stored format. */
@@ -67,7 +68,8 @@ function parseEntry(key: string, value: unknown): InboxEntry | undefined {
   const { occurrence, title, body, to, createdAt, by } = fields
   // The key is what a repeat overwrites (G3): an entry claiming another occurrence than its key is not one this kind wrote.
   if (occurrence !== key || !isTitle(title) || !isBody(body) || !isRecipients(to)) return undefined
-  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt) || typeof by !== 'string' || by === '') return undefined
+  // A time a Date can hold: a peer's 1e16 would make every formatter that shows it throw.
+  if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || createdAt < 0 || createdAt > LATEST_TIME || typeof by !== 'string' || by === '') return undefined
   return { occurrence, title, ...(body === undefined ? {} : { body }), to: [...to], createdAt, by }
 }
 

@@ -73,6 +73,14 @@ interface FloatingRule {
 /** Floating rules, by rule text, zone and start: building one parses the rule. */
 const rules = new Map<string, FloatingRule>()
 const MAX_CACHED_RULES = 1000
+/**
+ * Whether each rule ever happens, kept apart from the rules and far longer:
+ * refusing a monthly rule that never does costs a scan of up to 96,000
+ * periods (a quarter of a second), which a peer's junk must not make us pay
+ * again each time the rule cache is cleared.
+ */
+const verdicts = new Map<string, boolean>()
+const MAX_VERDICTS = 100_000
 const CHECKPOINT_EVERY = 256
 
 /**
@@ -112,11 +120,32 @@ function withStartDefaults(options: Partial<RRuleOptions>, start: Date): Partial
 function feasibilityOptions(options: Partial<RRuleOptions>): Partial<RRuleOptions> {
   if ((options.freq ?? RRule.DAILY) <= RRule.MONTHLY) return options
   const { bymonth, bymonthday, byyearday, byweekno, byweekday, until } = options
-  const hasDays = [bymonth, bymonthday, byyearday, byweekno, byweekday].some((part) => part !== undefined && part !== null && (!Array.isArray(part) || part.length > 0))
   // No day filter: every day qualifies, so a yearly rule on the start's own day stands in for it.
-  return hasDays
+  return hasDayFilter(options)
     ? { freq: RRule.YEARLY, bymonth: bymonth ?? null, bymonthday: bymonthday ?? null, byyearday: byyearday ?? null, byweekno: byweekno ?? null, byweekday: byweekday ?? null, until: until ?? null }
     : { freq: RRule.YEARLY, until: until ?? null }
+}
+
+/** Whether a rule picks days (by month, day of month or year, week number or weekday). */
+export function hasDayFilter(options: Partial<RRuleOptions>): boolean {
+  return [options.bymonth, options.bymonthday, options.byyearday, options.byweekno, options.byweekday].some((part) => part !== undefined && part !== null && (!Array.isArray(part) || part.length > 0))
+}
+
+/**
+ * An hourly rule every I hours from hour h only reaches the hours ≡ h
+ * (mod gcd(I, 24)); a BYHOUR outside them never happens, and the
+ * feasibility rule, which looks at days, cannot see it.
+ */
+function hoursReachable(options: Partial<RRuleOptions>, start: Date): boolean {
+  const interval = options.interval ?? 1
+  if (options.freq !== RRule.HOURLY || interval <= 1 || options.byhour === undefined || options.byhour === null) return true
+  const step = greatestCommonDivisor(interval, 24)
+  const hours = Array.isArray(options.byhour) ? options.byhour : [options.byhour]
+  return hours.some((hour) => (((hour - start.getUTCHours()) % step) + step) % step === 0)
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b)
 }
 
 /** Rules whose every period is anchored to its start's calendar (no BYSETPOS, BYWEEKNO, BYYEARDAY): resuming at an occurrence keeps their periods. */
@@ -135,8 +164,13 @@ function floatingRule(timing: Timing & { readonly repeat: { readonly kind: 'rrul
     const until = parsed.until && /UNTIL=[0-9T]+Z/i.test(timing.repeat.rrule) ? new Date(wallAsUtc(wallTimeOf(parsed.until.getTime(), timeZone))) : parsed.until
     const options = withStartDefaults({ ...parsed, until: until ?? null, tzid: null }, start)
     const rule = new RRule({ ...options, dtstart: start })
-    let occurs = false
-    new RRule({ ...feasibilityOptions(options), dtstart: start }).all(() => ((occurs = true), false))
+    let occurs = verdicts.get(key)
+    if (occurs === undefined) {
+      occurs = false
+      if (hoursReachable(options, start)) new RRule({ ...feasibilityOptions(options), dtstart: start }).all(() => ((occurs = true), false))
+      if (verdicts.size >= MAX_VERDICTS) verdicts.clear()
+      verdicts.set(key, occurs)
+    }
     known = { rule, options, resumable: resumable(parsed), checkpoints: [], resumed: new Map(), occurs }
     if (rules.size >= MAX_CACHED_RULES) rules.clear()
     rules.set(key, known)

@@ -5,7 +5,7 @@
  */
 import { RRule } from './rrule.ts'
 import { FieldChecks, type FieldProblem } from './InvalidFields.ts'
-import { parseRule, ruleOccurs, type Repeat, type Timing } from './occurrences.ts'
+import { hasDayFilter, parseRule, ruleOccurs, type Repeat, type Timing } from './occurrences.ts'
 import { MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
 import { isTimeZone } from './zonedTime.ts'
 
@@ -38,7 +38,7 @@ const MAX_TITLE_CHARS = 500
 /** A rule finer than an hour would be expanded occurrence by occurrence from its start; `every` covers that, in O(1). */
 const FINEST_RULE_FREQUENCY = RRule.HOURLY
 /** Far past any plan a person makes, and still an exact number of ms. */
-const LATEST_TIME = Date.UTC(9999, 11, 31)
+export const LATEST_TIME = Date.UTC(9999, 11, 31)
 
 function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined, dueAt: unknown): void {
   if (typeof repeat !== 'object' || repeat === null) return checks.fail('repeat', 'Repeat must be none, every N ms, or an RRULE with a time zone.')
@@ -59,18 +59,14 @@ function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined, dueAt: unk
       checks.fail('repeat.rrule', 'A rule repeats at most hourly; for shorter intervals repeat every N ms instead.')
     } else if (rule.freq > RRule.MONTHLY && rule.bysetpos !== undefined && rule.bysetpos !== null) {
       checks.fail('repeat.rrule', 'BYSETPOS needs a monthly or yearly rule (e.g. FREQ=MONTHLY;BYDAY=MO;BYSETPOS=-1 for the last Monday).')
-    } else if (rule.freq > RRule.WEEKLY && (rule.interval ?? 1) > 1 && hasDayFilter(rule)) {
-      checks.fail('repeat.rrule', 'A daily or hourly rule with an INTERVAL cannot also pick days (its days drift); use a weekly rule, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.')
+    } else if (rule.freq > RRule.MONTHLY && (rule.interval ?? 1) > 1 && (rule.freq === RRule.WEEKLY ? hasDayFilter({ ...rule, byweekday: null }) : hasDayFilter(rule))) {
+      checks.fail('repeat.rrule', 'A weekly, daily or hourly rule with an INTERVAL cannot also pick dates (they drift against its periods); use a monthly or yearly rule, or a weekly one by weekday, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.')
     } else if (typeof dueAt === 'number' && Number.isSafeInteger(dueAt) && isTimeZone(repeat.timeZone) && !ruleOccurs({ dueAt, repeat })) {
       checks.fail('repeat.rrule', `"${repeat.rrule}" never happens (like February 30th); check its BYMONTH, BYMONTHDAY and INTERVAL.`)
     }
   } catch {
     checks.fail('repeat.rrule', `"${String(repeat.rrule)}" is not an RFC 5545 RRULE; write e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU (the start is the due time, not DTSTART).`)
   }
-}
-
-function hasDayFilter(rule: ReturnType<typeof parseRule>): boolean {
-  return [rule.bymonth, rule.bymonthday, rule.byyearday, rule.byweekno, rule.byweekday].some((part) => part !== undefined && part !== null && (!Array.isArray(part) || part.length > 0))
 }
 
 /**

@@ -104,6 +104,20 @@ describe('device scheduler', () => {
     device.stop()
   })
 
+  it('[Q2] an occurrence taken ahead of its due time is dropped if its operation is retimed meanwhile', async () => {
+    const { time, timers, runFor } = fakeTime()
+    const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x' })
+    const { doc, schedule, operation } = spaceWithOperation({ dueAt: START + 1_800, times: 1 })
+    device.add({ id: 'space', doc, peers: () => [] })
+    await runFor(1_000)
+    schedule.editOperation(operation.id, { dueAt: START + 60_000 })
+    await runFor(5_000)
+    expect(schedule.runs.run(`${operation.id}#0` as never)).toBeUndefined()
+    await runFor(60_000)
+    expect(schedule.runs.run(`${operation.id}#0` as never)?.startedAt).toBe(START + 60_000)
+    device.stop()
+  })
+
   it('stops running a space once it is removed', async () => {
     const { time, timers, runFor } = fakeTime()
     const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x' })
@@ -137,6 +151,8 @@ describe('device scheduler', () => {
     await runFor(10_000)
     expect(schedule.runs.run(`${operation.id}#0` as never)).toBeUndefined()
     expect(schedule.runs.claims(`${operation.id}#0` as never)).toEqual([])
+    // Nor does it hold (and poll) the occurrences it will never run.
+    expect(time.wakes).toBeLessThan(30)
     device.stop()
   })
 })

@@ -85,4 +85,26 @@ describe('scheduler host', () => {
     expect(readCounter(doc, 'n')).toBeGreaterThanOrEqual(3)
     expect(schedule.finishedThrough(op.id)).toBeGreaterThanOrEqual(57)
   })
+
+  it('[H4] ticks keep to a grid, so lateness never adds up; a pause is not counted as lateness', () => {
+    const clock = { now: START }
+    const doc = new Y.Doc()
+    const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => 'op' })
+    schedule.ensureDefaultSchedulers()
+    const runner = new OccurrenceRunner({ peer: 'alice', table: schedule.runs, hlc: new HlcClock('alice', () => clock.now), clock: () => clock.now, capablePeers: () => ['alice'], execute: () => Promise.resolve() })
+    const ticks: Array<[number, number]> = []
+    const host = new SchedulerHost({ schedule, runner, clock: () => clock.now, onTick: (id, plannedAt, ranAt) => id === SECOND && ticks.push([plannedAt - START, ranAt - plannedAt]) })
+    // Each wake-up comes 30 ms after the time asked for.
+    for (let wake = 0; wake < 5; wake++) clock.now += host.advance() + 30
+    expect(ticks.slice(0, 4)).toEqual([[0, 0], [1_000, 30], [2_000, 30], [3_000, 30]])
+    schedule.saveScheduler({ ...schedule.scheduler(SECOND)!, paused: true })
+    clock.now += 10_000
+    host.advance()
+    schedule.saveScheduler({ ...schedule.scheduler(SECOND)!, paused: false })
+    clock.now += 5
+    host.advance()
+    // Back on the grid, 5 ms after the grid point it had reached: not 10 s late.
+    expect(ticks.at(-1)![1]).toBeLessThan(1_000)
+    expect(host.statsOf(SECOND).tickLate.maxMs).toBeLessThan(1_000)
+  })
 })

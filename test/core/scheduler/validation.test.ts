@@ -94,11 +94,14 @@ describe('scheduler and operation validation', () => {
   // Before, each such rule scanned to the year 9999 (seconds for an hourly one) on every read, on every host: the test timed out.
   it('[OP3] refuses a rule that never happens, instead of scanning to the year 9999', () => {
     const rrule = (rule: string): Operation => ({ ...operation, repeat: { kind: 'rrule', rrule: rule, timeZone: 'Europe/Paris' } })
-    for (const rule of ['FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31', 'FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29', 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6']) {
+    for (const rule of ['FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=HOURLY;INTERVAL=6;BYHOUR=3', 'FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31', 'FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29', 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6']) {
       expect(problems(() => validateOperation(rrule(rule), KINDS))['repeat.rrule'], rule).toMatch(/never happens/)
     }
     expect(problems(() => validateOperation(rrule('FREQ=WEEKLY;BYDAY=TU;BYSETPOS=1'), KINDS))['repeat.rrule']).toMatch(/BYSETPOS needs a monthly or yearly rule/)
-    expect(problems(() => validateOperation(rrule('FREQ=DAILY;INTERVAL=7;BYDAY=MO'), KINDS))['repeat.rrule']).toMatch(/use a weekly rule/)
+    expect(problems(() => validateOperation(rrule('FREQ=DAILY;INTERVAL=7;BYDAY=MO'), KINDS))['repeat.rrule']).toMatch(/cannot also pick dates/)
+    expect(problems(() => validateOperation(rrule('FREQ=WEEKLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29'), KINDS))['repeat.rrule']).toMatch(/cannot also pick dates/)
+    // Every 6 hours from 10:00 (the due time in Paris) reaches 04:00, 10:00, 16:00 and 22:00.
+    expect(validateOperation(rrule('FREQ=HOURLY;INTERVAL=6;BYHOUR=4,16'), KINDS)).toBeTruthy()
     // A leap day is rare, not impossible.
     expect(validateOperation(rrule('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29'), KINDS)).toBeTruthy()
   })

@@ -8,6 +8,8 @@ import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { useNow } from './useSchedule.ts'
 
 const PREVIEW_COUNT = 5
+/** A reminder's title is its notification's title (notifyKind's limit). */
+const MAX_NOTIFY_TITLE_CHARS = 200
 const KINDS = [
   { kind: 'notify', label: 'Notify (a reminder in the inbox)' },
   { kind: 'doc', label: 'Change this space (count or log)' },
@@ -50,11 +52,13 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
   const submit = (event: FormEvent): void => {
     event.preventDefault()
     setSaved(undefined)
-    if (!parsed?.ok) return setProblems([{ field: 'when', message: parsed?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
+    // Read again at this moment: the preview's clock may be half a minute old, and "in 10 seconds" must not be saved in the past.
+    const timing = when.trim() ? parseSchedule(when, { now: Date.now(), timeZone: localZone() }) : undefined
+    if (!timing?.ok) return setProblems([{ field: 'when', message: timing?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
     try {
-      schedule.createOperation({ title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp, ...parsed.timing })
+      schedule.createOperation({ title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp, ...timing.timing })
       setProblems([])
-      setSaved(`Planned “${title.trim()}”: ${parsed.summary}.`)
+      setSaved(`Planned “${title.trim()}”: ${timing.summary}.`)
       setTitle('')
       setWhen('')
     } catch (cause) {
@@ -68,7 +72,7 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
       <form className="operation-form" onSubmit={submit} aria-label="New operation">
         <label className="field">
           Title
-          <input value={title} onChange={(event) => setTitle(event.target.value)} placeholder="Doctor" maxLength={500} />
+          <input value={title} onChange={(event) => setTitle(event.target.value)} placeholder="Doctor" maxLength={kind === 'notify' ? MAX_NOTIFY_TITLE_CHARS : 500} />
         </label>
         <label className="field">
           When
