@@ -7,6 +7,7 @@
  * And a `notify` operation shows a system notification.
  */
 import type { Locator, Page } from '@playwright/test'
+import { readFile } from 'node:fs/promises'
 import { LEASE_MS, SETTLE_MS } from '../src/core/scheduler/claims.ts'
 import { closePeers, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { createSpace, expect, openApp, test, waitForOfflineReady } from './fixtures.ts'
@@ -137,4 +138,38 @@ test('[H1] [K4] the service worker hosts the schedule: a notify operation shows 
   await page.getByRole('link', { name: 'Inbox' }).click()
   await expect(page.getByRole('heading', { name: 'Inbox' })).toBeVisible()
   await expect(page.getByText('Bring the referral letter')).toBeVisible()
+})
+
+test('[OP4] an operation is planned in words, edited, and shows in the agenda and its .ics export', async ({ page }) => {
+  await openApp(page)
+  await createSpace(page, 'Clinic')
+  await openSchedule(page)
+  const form = page.getByRole('form', { name: 'New operation' })
+  await form.getByLabel('Title').fill('Doctor')
+  await form.getByLabel('When').fill('every 2 weeks on Tuesday at 10am')
+  const preview = form.getByRole('list', { name: 'Next occurrences' }).getByRole('listitem')
+  await expect(preview).toHaveCount(5)
+  // Two weeks apart, on Tuesdays, at 10:00 local time.
+  for (let index = 0; index < 5; index++) await expect(preview.nth(index)).toContainText(/Tue.*10:00/)
+  await form.getByRole('button', { name: 'Plan it' }).click()
+  await expect(form.getByRole('status')).toContainText('Planned “Doctor”: Every 2 weeks on Tuesday at 10:00')
+
+  await operation(page, 'Doctor').getByRole('button', { name: 'Edit' }).click()
+  const edit = page.getByRole('form', { name: 'Edit Doctor' })
+  await edit.getByLabel('Title').fill('Dentist')
+  await edit.getByLabel('When').fill('every day at 9am 3 times')
+  await edit.getByRole('button', { name: 'Save changes' }).click()
+  await expect(operation(page, 'Dentist')).toContainText('3 times')
+  await expect(operation(page, 'Doctor')).toHaveCount(0)
+
+  await page.getByRole('link', { name: 'Agenda' }).click()
+  await expect(page.getByRole('heading', { name: 'Agenda' })).toBeVisible()
+  await expect(page.getByRole('listitem').filter({ hasText: 'Dentist' })).toHaveCount(3)
+  const download = page.waitForEvent('download')
+  await page.getByRole('button', { name: 'Export .ics' }).click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe('pii-agenda.ics')
+  const text = await readFile(await file.path(), 'utf8')
+  expect(text).toMatch(/^BEGIN:VCALENDAR\r\n/)
+  expect(text.match(/SUMMARY:Dentist\r\n/g)).toHaveLength(3)
 })

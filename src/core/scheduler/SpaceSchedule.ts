@@ -157,9 +157,16 @@ export class SpaceSchedule {
     return this.save({ ...fields, id: this.options.newId() as OperationId, status: OperationStatus.active, createdBy: this.options.actor, createdAt: this.options.now() })
   }
 
-  /** OP3, OP4: an edit is checked whole; a timing change applies to occurrences not yet started. */
+  /**
+   * OP3, OP4: an edit is checked whole; a timing change applies to
+   * occurrences not yet started, and replaces the old timing whole: a new
+   * `dueAt` or `repeat` comes with its own `times` and `until`, or none.
+   */
   editOperation(id: OperationId, changes: Partial<NewOperation>): Operation {
-    return this.save({ ...this.existing(id), ...changes })
+    const existing = this.existing(id)
+    if (!('dueAt' in changes || 'repeat' in changes)) return this.save({ ...existing, ...changes })
+    const { times: _times, until: _until, ...untimed } = existing
+    return this.save({ ...untimed, ...changes })
   }
 
   /** OP5: paused, it leaves the queue; resumed, its catch-up policy decides what it missed. */

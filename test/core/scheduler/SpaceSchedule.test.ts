@@ -67,6 +67,17 @@ describe('a space’s schedule', () => {
     expect(() => space.editOperation(op.id, { schedulerId: 'nope' as SchedulerId })).toThrow(/That scheduler does not exist/)
   })
 
+  it('[OP4] a new timing replaces the old one whole, its count and end included; other edits keep them', () => {
+    const space = schedule()
+    space.ensureDefaultSchedulers()
+    const op = space.createOperation(tickOp({ times: 5, until: 100_000 }))
+    expect(space.editOperation(op.id, { title: 'Renamed' })).toMatchObject({ title: 'Renamed', times: 5, until: 100_000 })
+    const retimed = space.editOperation(op.id, { dueAt: 2_000, repeat: { kind: 'every', everyMs: 500 } })
+    expect(retimed.times).toBeUndefined()
+    expect(retimed.until).toBeUndefined()
+    expect(space.editOperation(op.id, { dueAt: 3_000, repeat: { kind: 'none' }, times: 1 }).times).toBe(1)
+  })
+
   it('[Q1] keeps each scheduler’s queue in step with local and remote edits, without a rebuild', () => {
     const [here, there] = [new Y.Doc(), new Y.Doc()]
     const local = schedule(here)

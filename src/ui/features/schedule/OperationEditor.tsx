@@ -2,7 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react'
 import { InvalidFields, type FieldProblem } from '../../../core/scheduler/InvalidFields.ts'
 import { parseSchedule } from '../../../core/scheduler/naturalLanguage.ts'
 import { occurrencesBetween } from '../../../core/scheduler/occurrences.ts'
-import { CatchUp } from '../../../core/scheduler/operations.ts'
+import { CatchUp, type Operation } from '../../../core/scheduler/operations.ts'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { useNow } from './useSchedule.ts'
@@ -27,19 +27,28 @@ const CATCH_UP_LABELS: Record<CatchUp, string> = {
 /** The zone this device's wall clock is in: "at 10am" means 10:00 here, and rules stay on it across DST. */
 const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone
 
+interface OperationEditorProps {
+  readonly schedule: SpaceSchedule
+  readonly schedulers: readonly Scheduler[]
+  /** The operation to change; absent, the editor plans a new one. */
+  readonly editing?: Operation
+  /** Called once an edit is saved or given up. */
+  readonly onDone?: () => void
+}
+
 /**
- * Plans a new operation: what it does (its kind and input) and when, in
- * words ("every 2 weeks on Tuesday at 10am", "in 20 minutes"), with the next
- * occurrences shown in local time before it is saved.
+ * Plans a new operation, or changes one: what it does (its kind and input)
+ * and when, in words ("every 2 weeks on Tuesday at 10am", "in 20 minutes"),
+ * with the next occurrences shown in local time before it is saved.
  */
-export function OperationEditor({ schedule, schedulers }: { readonly schedule: SpaceSchedule; readonly schedulers: readonly Scheduler[] }) {
+export function OperationEditor({ schedule, schedulers, editing, onDone }: OperationEditorProps) {
   const now = useNow(30_000)
-  const [title, setTitle] = useState('')
-  const [kind, setKind] = useState<KindName>('notify')
+  const [title, setTitle] = useState(editing?.title ?? '')
+  const [kind, setKind] = useState<KindName>(isKindName(editing?.kind) ? editing.kind : 'notify')
   const [when, setWhen] = useState('')
-  const [fields, setFields] = useState<Record<string, string>>({ action: 'increment', by: '1', method: 'POST' })
-  const [schedulerId, setSchedulerId] = useState<string>('')
-  const [catchUp, setCatchUp] = useState<CatchUp>(CatchUp.latest)
+  const [fields, setFields] = useState<Record<string, string>>(() => ({ action: 'increment', by: '1', method: 'POST', ...fieldsOf(editing?.input) }))
+  const [schedulerId, setSchedulerId] = useState<string>(editing?.schedulerId ?? '')
+  const [catchUp, setCatchUp] = useState<CatchUp>(editing?.catchUp ?? CatchUp.latest)
   const [problems, setProblems] = useState<readonly FieldProblem[]>([])
   const [saved, setSaved] = useState<string | undefined>(undefined)
 
@@ -48,15 +57,27 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
   const field = (name: string): string => fields[name] ?? ''
   const setField = (name: string, value: string): void => setFields((current) => ({ ...current, [name]: value }))
   const chosenScheduler = schedulerId || schedulers[0]?.id || ''
+  const headingId = editing ? `edit-${editing.id}` : 'new-operation'
 
   const submit = (event: FormEvent): void => {
     event.preventDefault()
     setSaved(undefined)
     // Read again at this moment: the preview's clock may be half a minute old, and "in 10 seconds" must not be saved in the past.
     const timing = when.trim() ? parseSchedule(when, { now: Date.now(), timeZone: localZone() }) : undefined
-    if (!timing?.ok) return setProblems([{ field: 'when', message: timing?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
+    // An edit with "When" left empty keeps its timing.
+    if (timing?.ok === false || (!timing && !editing)) {
+      return setProblems([{ field: 'when', message: timing?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
+    }
+    const changes = { title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp }
     try {
-      schedule.createOperation({ title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp, ...timing.timing })
+      if (editing) {
+        schedule.editOperation(editing.id, timing?.ok ? { ...changes, ...timing.timing } : changes)
+        setProblems([])
+        onDone?.()
+        return
+      }
+      if (!timing?.ok) return
+      schedule.createOperation({ ...changes, ...timing.timing })
       setProblems([])
       setSaved(`Planned “${title.trim()}”: ${timing.summary}.`)
       setTitle('')
@@ -67,18 +88,18 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
   }
 
   return (
-    <section className="panel" aria-labelledby="new-operation-heading">
-      <h3 id="new-operation-heading">New operation</h3>
-      <form className="operation-form" onSubmit={submit} aria-label="New operation">
+    <section className={editing ? 'operation-edit' : 'panel'} aria-labelledby={headingId}>
+      <h3 id={headingId}>{editing ? `Edit “${editing.title}”` : 'New operation'}</h3>
+      <form className="operation-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.title}` : 'New operation'}>
         <label className="field">
           Title
           <input value={title} onChange={(event) => setTitle(event.target.value)} placeholder="Doctor" maxLength={kind === 'notify' ? MAX_NOTIFY_TITLE_CHARS : 500} />
         </label>
         <label className="field">
           When
-          <input value={when} onChange={(event) => setWhen(event.target.value)} placeholder="every 2 weeks on Tuesday at 10am" aria-describedby="when-preview" />
+          <input value={when} onChange={(event) => setWhen(event.target.value)} placeholder={editing ? 'leave empty to keep its timing' : 'every 2 weeks on Tuesday at 10am'} aria-describedby={`${headingId}-preview`} />
         </label>
-        <div id="when-preview" aria-live="polite" className="when-preview">
+        <div id={`${headingId}-preview`} aria-live="polite" className="when-preview">
           {parsed && !parsed.ok && <p className="error">{parsed.error}</p>}
           {parsed?.ok && (
             <>
@@ -93,7 +114,7 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
         </div>
         <label className="field">
           Does
-          <select value={kind} onChange={(event) => setKind(event.target.value as KindName)}>
+          <select value={kind} onChange={(event) => setKind(event.target.value as KindName)} disabled={editing !== undefined}>
             {KINDS.map((option) => (
               <option key={option.kind} value={option.kind}>
                 {option.label}
@@ -124,7 +145,14 @@ export function OperationEditor({ schedule, schedulers }: { readonly schedule: S
             </select>
           </label>
         </div>
-        <button type="submit">Plan it</button>
+        <div className="row-actions">
+          <button type="submit">{editing ? 'Save changes' : 'Plan it'}</button>
+          {editing && (
+            <button type="button" className="quiet" onClick={onDone}>
+              Cancel edit
+            </button>
+          )}
+        </div>
         {problems.length > 0 && (
           <ul role="alert" className="error problems">
             {problems.map((problem) => (
@@ -197,6 +225,18 @@ function KindFields({ kind, field, setField }: KindFieldsProps) {
       )}
     </>
   )
+}
+
+const isKindName = (kind: string | undefined): kind is KindName => KINDS.some((option) => option.kind === kind)
+
+/** An operation's input as the form's text fields, to edit it. */
+function fieldsOf(input: unknown): Record<string, string> {
+  if (typeof input !== 'object' || input === null) return {}
+  const fields: Record<string, string> = {}
+  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
+    if (typeof value === 'string' || typeof value === 'number') fields[name] = String(value)
+  }
+  return fields
 }
 
 /** The kind's input from the form; the kind's own check (on save) explains anything wrong, field by field. */

@@ -5,6 +5,9 @@ import { OperationStatus, type Operation } from '../../../core/scheduler/operati
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
+import { useServices } from '../../services.ts'
+import { OperationEditor } from './OperationEditor.tsx'
 import { RunHistory } from './RunHistory.tsx'
 import { useNow, useScheduleValue } from './useSchedule.ts'
 
@@ -14,7 +17,14 @@ const readOperations = (schedule: SpaceSchedule): Operation[] =>
   schedule.operations().sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.dueAt - b.dueAt || a.title.localeCompare(b.title))
 
 /** The space's operations: what each does and when, with pause, cancel, delete and its run history. */
-export function OperationList({ session, schedule, deviceNames }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule; readonly deviceNames: ReadonlyMap<string, string> }) {
+interface OperationListProps {
+  readonly session: SpaceSession
+  readonly schedule: SpaceSchedule
+  readonly schedulers: readonly Scheduler[]
+  readonly deviceNames: ReadonlyMap<string, string>
+}
+
+export function OperationList({ session, schedule, schedulers, deviceNames }: OperationListProps) {
   const operations = useScheduleValue(session, schedule, readOperations, NO_OPERATIONS)
   const [toDelete, setToDelete] = useState<Operation | undefined>(undefined)
   return (
@@ -25,7 +35,7 @@ export function OperationList({ session, schedule, deviceNames }: { readonly ses
       ) : (
         <ul className="operation-list" aria-label="Operations">
           {operations.map((operation) => (
-            <OperationRow key={operation.id} session={session} schedule={schedule} operation={operation} deviceNames={deviceNames} onDelete={() => setToDelete(operation)} />
+            <OperationRow key={operation.id} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} onDelete={() => setToDelete(operation)} />
           ))}
         </ul>
       )}
@@ -48,14 +58,17 @@ export function OperationList({ session, schedule, deviceNames }: { readonly ses
 interface OperationRowProps {
   readonly session: SpaceSession
   readonly schedule: SpaceSchedule
+  readonly schedulers: readonly Scheduler[]
   readonly operation: Operation
   readonly deviceNames: ReadonlyMap<string, string>
   readonly onDelete: () => void
 }
 
-function OperationRow({ session, schedule, operation, deviceNames, onDelete }: OperationRowProps) {
+function OperationRow({ session, schedule, schedulers, operation, deviceNames, onDelete }: OperationRowProps) {
+  const { device } = useServices()
   const now = useNow(1_000)
   const [showHistory, setShowHistory] = useState(false)
+  const [editing, setEditing] = useState(false)
   const readRunCount = useCallback((current: SpaceSchedule) => current.runs.recordsOf(operation.id).length, [operation.id])
   const runCount = useScheduleValue(session, schedule, readRunCount, 0)
   const next = operation.status === OperationStatus.active ? nextOccurrence(operation.id, operation, now, schedule.finishedThrough(operation.id)) : undefined
@@ -65,6 +78,7 @@ function OperationRow({ session, schedule, operation, deviceNames, onDelete }: O
         <strong>{operation.title}</strong>
         <span className="muted small">
           {operation.kind} · {describeTiming(operation)} · {operation.status === OperationStatus.active ? (next ? `next ${new Date(next.dueAt).toLocaleString()}` : 'nothing left to run') : operation.status}
+          {operation.cancelledAt !== undefined && ` by ${operation.cancelledBy === device.did ? 'this device' : (deviceNames.get(operation.cancelledBy ?? '') ?? operation.cancelledBy)} on ${new Date(operation.cancelledAt).toLocaleString()}`}
         </span>
       </div>
       <div className="row-actions">
@@ -78,6 +92,11 @@ function OperationRow({ session, schedule, operation, deviceNames, onDelete }: O
             Cancel
           </button>
         )}
+        {operation.status !== OperationStatus.cancelled && (
+          <button type="button" className="quiet" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            Edit
+          </button>
+        )}
         <button type="button" className="quiet" onClick={onDelete}>
           Delete
         </button>
@@ -85,6 +104,7 @@ function OperationRow({ session, schedule, operation, deviceNames, onDelete }: O
           History ({runCount})
         </button>
       </div>
+      {editing && <OperationEditor schedule={schedule} schedulers={schedulers} editing={operation} onDone={() => setEditing(false)} />}
       {showHistory && <RunHistory session={session} schedule={schedule} operation={operation} deviceNames={deviceNames} />}
     </li>
   )

@@ -26,7 +26,7 @@ export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
   return (
     <div className="schedule">
       <OperationEditor schedule={schedule} schedulers={schedulers} />
-      <OperationList session={session} schedule={schedule} deviceNames={deviceNames} />
+      <OperationList session={session} schedule={schedule} schedulers={schedulers} deviceNames={deviceNames} />
       <SchedulersPanel session={session} schedule={schedule} />
     </div>
   )
