@@ -165,7 +165,9 @@ export class SpaceSchedule {
   editOperation(id: OperationId, changes: Partial<NewOperation>): Operation {
     const existing = this.existing(id)
     if (!('dueAt' in changes || 'repeat' in changes)) return this.save({ ...existing, ...changes })
-    const { times: _times, until: _until, ...untimed } = existing
+    const untimed: Operation = { ...existing }
+    delete (untimed as { times?: number }).times
+    delete (untimed as { until?: number }).until
     return this.save({ ...untimed, ...changes })
   }
 
