@@ -173,3 +173,24 @@ test('[OP4] an operation is planned in words, edited, and shows in the agenda an
   expect(text).toMatch(/^BEGIN:VCALENDAR\r\n/)
   expect(text.match(/SUMMARY:Dentist\r\n/g)).toHaveLength(3)
 })
+
+test('[K2] a backup operation writes a snapshot file that run history offers for download', async ({ page }) => {
+  await openApp(page)
+  await createSpace(page, 'Photos')
+  await openSchedule(page)
+  const form = page.getByRole('form', { name: 'New operation' })
+  await form.getByLabel('Title').fill('Nightly')
+  await form.getByLabel('When').fill('in 2 seconds')
+  await form.getByLabel('Does').selectOption('backup')
+  await form.getByLabel('Backup label (optional)').fill('photos')
+  await form.getByRole('button', { name: 'Plan it' }).click()
+  await operation(page, 'Nightly').getByRole('button', { name: /^History/ }).click()
+  const history = page.getByRole('table', { name: 'Run history of Nightly' })
+  await expect(history).toContainText(/pii-backup-photos\..+-0\.yjs/, { timeout: 20_000 })
+  const download = page.waitForEvent('download')
+  await history.getByRole('button', { name: 'Download' }).click()
+  const file = await download
+  expect(file.suggestedFilename()).toMatch(/^pii-backup-photos\..+-0\.yjs$/)
+  // A Yjs update of the space: it holds the space's name.
+  expect((await readFile(await file.path())).includes(Buffer.from('Photos'))).toBe(true)
+})

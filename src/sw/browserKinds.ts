@@ -4,14 +4,11 @@
  * system (OPFS), which pages and the service worker both reach and the
  * backups panel lists for download.
  */
-import { backupKind } from '../core/scheduler/backupKind.ts'
+import { BACKUP_FOLDER, backupKind } from '../core/scheduler/backupKind.ts'
 import { docKind } from '../core/scheduler/docKind.ts'
 import { httpKind } from '../core/scheduler/httpKind.ts'
 import { KindRegistry } from '../core/scheduler/kinds.ts'
 import { notifyKind } from '../core/scheduler/notifyKind.ts'
-
-/** The OPFS folder backups are written to. */
-export const BACKUP_FOLDER = 'backups'
 
 export function browserKinds(): KindRegistry {
   return new KindRegistry([

@@ -14,6 +14,9 @@ import type { FieldProblem } from './InvalidFields.ts'
 import { HostKind, type Kind, type KindContext } from './kinds.ts'
 import { parseOccurrenceId } from './occurrences.ts'
 
+/** Where a browser keeps backups: a folder of the origin's private file system (run history offers them for download). */
+export const BACKUP_FOLDER = 'backups'
+
 export interface BackupPort {
   /** Writes the file, replacing one of the same name; resolves once it is stored. */
   save(file: { readonly name: string; readonly bytes: Uint8Array; readonly occurrence: string }): Promise<void>

@@ -1,4 +1,5 @@
-import { useCallback } from 'react'
+import { useCallback, useState } from 'react'
+import { BACKUP_FOLDER } from '../../../core/scheduler/backupKind.ts'
 import type { RunRecord } from '../../../core/scheduler/claims.ts'
 import { nextOccurrence, parseOccurrenceId } from '../../../core/scheduler/occurrences.ts'
 import type { Operation } from '../../../core/scheduler/operations.ts'
@@ -40,12 +41,26 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
   const nameOf = (peer: string): string => (peer === device.did ? 'This device' : (deviceNames.get(peer) ?? `${peer.slice(0, 16)}…${peer.slice(-4)}`))
   const repeated = occurrences.filter((occurrence) => occurrence.records.length > 1).length
   const failed = occurrences.filter((occurrence) => occurrence.records[0]?.outcome === 'failed').length
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const download = async (name: string, here: boolean): Promise<void> => {
+    try {
+      await downloadBackup(name)
+      setProblem(undefined)
+    } catch {
+      setProblem(here ? `“${name}” is no longer in this browser’s storage.` : `“${name}” was written on another device; download it there.`)
+    }
+  }
   if (occurrences.length === 0) return <p className="muted small">No runs yet.</p>
   return (
     <div className="run-history">
       <p className="muted small">
         {occurrences.length} run{occurrences.length === 1 ? '' : 's'} shown · {failed} failed · {repeated === 0 ? 'none ran twice' : `${repeated} ran on two devices (while they could not reach each other)`}
       </p>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       <table className="schedule-table" aria-label={`Run history of ${operation.title}`}>
         <thead>
           <tr>
@@ -63,13 +78,35 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
               <td>{dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
               <td>{records.map((record) => nameOf(record.by)).join(' and ')}</td>
               <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
-              <td>{records.map((record) => (record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`)).join('; ')}</td>
+              <td>
+                {records.map((record) => (record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`)).join('; ')}
+                {operation.kind === 'backup' && records[0]?.outcome === 'ok' && records[0].detail && (
+                  <button type="button" className="quiet" onClick={() => void download(records[0]!.detail!, records[0]!.by === device.did)}>
+                    Download
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   )
+}
+
+/** Long enough for the browser to start the download before its URL is revoked. */
+const REVOKE_AFTER_MS = 10_000
+
+/** Saves a backup from the origin's private file system (where the backup kind wrote it) to the person's downloads. */
+async function downloadBackup(name: string): Promise<void> {
+  const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(BACKUP_FOLDER)
+  const file = await (await folder.getFileHandle(name)).getFile()
+  const url = URL.createObjectURL(file)
+  const link = document.createElement('a')
+  link.href = url
+  link.download = name
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
 }
 
 function formatLate(ms: number): string {
