@@ -23,7 +23,12 @@ export interface SimulationOptions {
   readonly seed: number
   readonly peers: number
   readonly scheduler: Scheduler
+  /** The operation whose due time the ticks are aligned to. */
   readonly operation: Operation
+  /** More operations on the same scheduler. */
+  readonly moreOperations?: readonly Operation[]
+  /** Every peer is down from `from` until `until` (everyone asleep): what they missed follows each operation's catch-up policy. */
+  readonly asleep?: { readonly from: number; readonly until: number }
   /** Simulated time, ms, after which every peer is up and connected again and stays so. */
   readonly chaosUntil: number
   /** Simulated time, ms, at which the run ends. */
@@ -54,6 +59,8 @@ export interface Execution {
 
 export interface SimulationReport {
   readonly executions: readonly Execution[]
+  /** The most occurrences any peer's tick started (SCH2: never above the budget). */
+  readonly mostStartedInATick: number
   /** Per peer's final replica: the occurrence ids with a run record. */
   readonly recorded: ReadonlyArray<ReadonlySet<string>>
   /** Whether no partition separated two peers at any time from `from` to `to`. */
@@ -101,6 +108,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const random: Random = seededRandom(options.seed)
   let now = options.operation.dueAt - 2_000
   const executions: Execution[] = []
+  const operations = [options.operation, ...(options.moreOperations ?? [])]
+  let mostStartedInATick = 0
   const finishing: Array<{ at: number; peer: Peer; execution: Execution; resolve: () => void }> = []
   let messages: Message[] = []
   /** Partition group per peer; peers in different groups cannot reach each other. */
@@ -145,7 +154,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         }),
     })
     peer.queue = new OccurrenceQueue()
-    peer.queue.set(options.operation, nextOccurrence(options.operation.id, options.operation, -Infinity))
+    for (const operation of operations) peer.queue.set(operation, nextOccurrence(operation.id, operation, -Infinity))
   }
   for (const peer of peers) start(peer)
 
@@ -164,6 +173,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const sides = new Map(peers.map((peer) => [peer.id, random() < 0.5 ? 1 : 2]))
       changes.push({ at: from, apply: () => partition(sides) }, { at: until, apply: () => partition(new Map()) })
     }
+  }
+  if (options.asleep) {
+    const { from, until } = options.asleep
+    for (const peer of peers) changes.push({ at: from, apply: () => crash(peer) }, { at: until, apply: () => restart(peer) })
   }
   changes.sort((a, b) => a.at - b.at)
   const crash = (peer: Peer): void => {
@@ -204,7 +217,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const peer of peers) {
       if (!peer.up) continue
       if ((now - options.operation.dueAt) % options.scheduler.everyMs === 0) {
-        tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
+        const { started } = tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
+        mostStartedInATick = Math.max(mostStartedInATick, started.length)
       }
       peer.runner.advance()
     }
@@ -212,6 +226,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   return {
     executions,
+    mostStartedInATick,
     recorded: peers.map((peer) => {
       const table = new YjsRunTable(peer.doc, () => now)
       return new Set(executions.map((execution) => execution.occurrence).filter((occurrence) => table.run(occurrence as OccurrenceId) !== undefined))

@@ -74,4 +74,38 @@ describe('scheduler simulation', () => {
     // The chaos is real: some occurrences did have to be run again.
     expect(repeats).toBeGreaterThan(0)
   })
+
+  it('[SCH2] never starts more in a tick than the budget allows, and still completes every occurrence, over 50 seeds', async () => {
+    const budget = { maxOpsPerTick: 7, maxMsPerTick: 50 }
+    // 30 operations due at the same instants: each burst takes several ticks.
+    const burst = Array.from({ length: 30 }, (_, index): Operation => ({ ...OPERATION, id: `op${index}` as OperationId, repeat: { kind: 'every', everyMs: 20_000 }, times: 3 }))
+    for (let seed = 1; seed <= 50; seed++) {
+      const report = await simulate({ seed, peers: 3, scheduler: { ...SCHEDULER, budget }, operation: burst[0]!, moreOperations: burst.slice(1), chaosUntil: START, endAt: START + 90_000, maxDelayMs: MAX_DELAY_MS, crashes: false, partitions: false })
+      expect(report.mostStartedInATick, `seed ${seed}`).toBeLessThanOrEqual(budget.maxOpsPerTick)
+      expect(report.mostStartedInATick, `seed ${seed}`).toBe(budget.maxOpsPerTick)
+      const done = new Set(report.executions.filter((execution) => execution.finishedAt !== undefined).map((execution) => execution.occurrence))
+      expect(done.size, `seed ${seed}`).toBe(90)
+    }
+  })
+
+  it('[CU1] [CU2] [CU3] after every peer was asleep, skip runs none of what was missed, latest only the last, all every one, over 25 seeds', async () => {
+    const asleep = { from: START + 20_000, until: START + 50_000 }
+    // Due half an interval off the ticks, so peers' clocks (up to 40 ms apart here) agree on what was missed.
+    const timed = (catchUp: Operation['catchUp']): Operation => ({ ...OPERATION, id: catchUp as OperationId, dueAt: START + 500, catchUp, times: 80 })
+    const missed = (execution: Execution): boolean => execution.dueAt < asleep.until - SCHEDULER.everyMs && execution.startedAt >= asleep.until
+    for (let seed = 1; seed <= 25; seed++) {
+      const report = await simulate({ seed, peers: 3, scheduler: SCHEDULER, operation: OPERATION, moreOperations: [timed('skip'), timed('latest'), timed('all')], asleep, chaosUntil: asleep.until, endAt: START + 100_000, maxDelayMs: MAX_DELAY_MS, maxSkewMs: 20, crashes: false, partitions: false })
+      const woken = (catchUp: string): Execution[] => report.executions.filter((execution) => execution.occurrence.startsWith(`${catchUp}#`) && missed(execution))
+      expect(woken('skip'), `seed ${seed}`).toEqual([])
+      // The last one due before the wake-up's tick window: at until − 1.5 s.
+      expect(woken('latest').map((execution) => execution.dueAt), `seed ${seed}`).toEqual([asleep.until - 1_500])
+      const ranAll = new Set(report.executions.filter((execution) => execution.occurrence.startsWith('all#')).map((execution) => execution.occurrence))
+      expect(ranAll.size, `seed ${seed}`).toBe(80)
+      // Nothing due after the wake-up is lost under any policy.
+      for (const catchUp of ['skip', 'latest']) {
+        const after = new Set(report.executions.filter((execution) => execution.occurrence.startsWith(`${catchUp}#`) && execution.dueAt >= asleep.until).map((execution) => execution.occurrence))
+        expect(after.size, `seed ${seed} ${catchUp}`).toBe(80 - Math.ceil((asleep.until - START - 500) / 1_000))
+      }
+    }
+  }, 30_000)
 })
