@@ -164,7 +164,7 @@ function readOnce(text: string, fromText: string | undefined, context: ScheduleC
   if (fromText !== undefined) fail(`"from" goes with a repeat, e.g. "every 10 minutes from 9am"; for one time, write e.g. "tomorrow at 9am".`)
   let dueAt: number
   if (text.startsWith('in ')) {
-    const parts = parseDuration(text.slice('in '.length), 'in') ?? fail(`"${text}" is not a length of time I can read; write e.g. "in 20 minutes", "in 2 hours" or "in 3 days".`)
+    const parts = parseSpan(text.slice('in '.length), 'in') ?? fail(`"${text}" is not a length of time I can read; write e.g. "in 20 minutes", "in 2 hours" or "in 3 days".`)
     dueAt = later(context, parts, text)
   } else {
     const moment = parseMoment(text) ?? fail(`I could not read "${text}" as a time; try ${EXAMPLES}.`)
@@ -187,7 +187,7 @@ function readEvery(body: string, fromText: string | undefined, context: Schedule
     if (on !== undefined) fail(`"every ${subject}" already names its day; write e.g. "every March 3 at 8am".`)
     return readCalendar({ freq: 'YEARLY', interval: 1, byMonth: date.month, byMonthDay: date.day }, body, at, fromText, context)
   }
-  const parts = parseDuration(subject, 'every') ?? fail(`"every ${subject}" is not a repeat I know; try e.g. "every 10 minutes", "every weekday at 9am" or "every 2 weeks on Tuesday at 10am".`)
+  const parts = parseSpan(subject, 'every') ?? fail(`"every ${subject}" is not a repeat I know; try e.g. "every 10 minutes", "every weekday at 9am" or "every 2 weeks on Tuesday at 10am".`)
   const everyMs = parts.reduce((total, part) => total + ('ms' in part.unit ? part.amount * part.unit.ms : Number.NaN), 0)
   if (!Number.isNaN(everyMs)) {
     const start = [at === undefined ? '' : `at ${at}`, on === undefined ? '' : `on ${on}`].join(' ').trim()
@@ -342,7 +342,7 @@ function monthNumber(word: string): number | undefined {
 }
 
 /** "20 minutes", "1 hour 30 minutes", "100ms", "2 weeks"; the amount may be left out after "every". */
-function parseDuration(text: string, verb: 'in' | 'every'): Array<{ amount: number; unit: Unit }> | undefined {
+function parseSpan(text: string, verb: 'in' | 'every'): Array<{ amount: number; unit: Unit }> | undefined {
   const words = text.replace(/(\d)([a-z])/g, '$1 $2').split(' ').filter((word) => word !== 'and')
   const parts: Array<{ amount: number; unit: Unit }> = []
   for (let at = 0; at < words.length; at++) {
