@@ -9,9 +9,9 @@
  */
 import { Awareness } from 'y-protocols/awareness'
 import { relayKeyBytes, relayTopic } from '../core/space/shareLink.ts'
-import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
-import { localPresence, parsePeerState, seenKey, type Presence } from './roomPresence.ts'
+import { localPresence, roomStatus, seenKey, StatusBoard, type Presence } from './roomPresence.ts'
 
 /** Awareness states expire; re-reading them this often drops a peer that went quiet. */
 const STATUS_REFRESH_MS = 1_000
@@ -37,13 +37,11 @@ export class RelayRooms implements RoomConnector {
 }
 
 class RelayRoom implements RoomConnection {
-  status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
-  private statusJson = JSON.stringify(this.status)
+  private readonly board = new StatusBoard()
   private readonly awareness: Awareness
   private readonly peerId = crypto.randomUUID()
   private readonly me: string
   private fallback: RelayFallback | undefined
-  private readonly listeners = new Set<() => void>()
   private readonly stops: Array<() => void> = []
   private seenTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
@@ -83,9 +81,12 @@ class RelayRoom implements RoomConnection {
     this.refresh()
   }
 
+  get status(): RoomStatus {
+    return this.board.status
+  }
+
   onStatus(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.board.onStatus(listener)
   }
 
   private publishPresence(): void {
@@ -102,40 +103,26 @@ class RelayRoom implements RoomConnection {
 
   private refresh(): void {
     if (this.closed) return
-    const peers: RoomPeer[] = []
-    const seenByOthers: number[] = []
-    for (const [clientId, value] of this.awareness.getStates()) {
-      if (clientId === this.awareness.clientID) continue
-      const state = parsePeerState(value, this.me)
-      // Only peers the relay connects us with now are "here".
-      if (!state || !this.fallback?.relayPeers.has(state.peer)) continue
-      peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection: 'relay' })
-      if (state.device !== this.options.presence.device) seenByOthers.push(state.seenOfMine)
-    }
-    peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-    const seenNow = Math.max(0, ...seenByOthers)
-    if (seenNow > this.request.seenByOthers.read()) this.request.seenByOthers.write(seenNow)
-    const status: RoomStatus = {
-      peers,
-      state: syncState({
+    this.board.publish(
+      roomStatus({
+        states: this.awareness.getStates(),
+        ownClientId: this.awareness.clientID,
+        me: this.me,
+        device: this.options.presence.device,
+        // Only peers the relay connects us with now are "here".
+        connectionOf: (peer) => (this.fallback?.relayPeers.has(peer) ? 'relay' : undefined),
+        request: this.request,
         online: true,
         relayConnected: this.fallback?.connected === true,
-        peers: peers.length,
-        unseen: unseenChanges(this.request.log.log.authoredCount(this.me), [seenNow, this.request.seenByOthers.read()]),
       }),
-    }
-    const statusJson = JSON.stringify(status)
-    if (statusJson === this.statusJson) return
-    this.status = status
-    this.statusJson = statusJson
-    for (const listener of this.listeners) listener()
+    )
   }
 
   close(): void {
     this.closed = true
     if (this.seenTimer) clearTimeout(this.seenTimer)
     for (const stop of this.stops) stop()
-    this.listeners.clear()
+    this.board.clear()
     this.fallback?.destroy()
     this.awareness.destroy()
   }

@@ -14,10 +14,10 @@ import * as encoding from 'lib0/encoding'
 import { WebrtcProvider, type Room } from 'y-webrtc'
 import { writeUpdate } from 'y-protocols/sync'
 import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
-import { syncState, unseenChanges, type RoomConnection, type RoomConnector, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { framedWebRtc } from './framedPeerConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
-import { localPresence, parsePeerState, seenKey, type Presence } from './roomPresence.ts'
+import { localPresence, roomStatus, seenKey, StatusBoard, type Presence } from './roomPresence.ts'
 
 export type { Presence } from './roomPresence.ts'
 
@@ -97,12 +97,9 @@ export class WebrtcRooms implements RoomConnector {
 }
 
 class WebrtcRoom implements RoomConnection {
-  status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
-  /** The status as last published, to tell a change from a repeat without serialising both each time. */
-  private statusJson = JSON.stringify(this.status)
+  private readonly board = new StatusBoard()
   private readonly provider: WebrtcProvider
   private fallback: RelayFallback | undefined
-  private readonly listeners = new Set<() => void>()
   private readonly stops: Array<() => void> = []
   private seenTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
@@ -176,50 +173,37 @@ class WebrtcRoom implements RoomConnection {
     return this.provider.signalingConns as SignalingConnection[]
   }
 
+  get status(): RoomStatus {
+    return this.board.status
+  }
+
   onStatus(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.board.onStatus(listener)
   }
 
   private refresh(): void {
     if (this.closed) return
     const room = this.provider.room
-    const peers: RoomPeer[] = []
-    const seenByOthers: number[] = []
-    for (const [clientId, value] of this.provider.awareness.getStates()) {
-      if (clientId === this.provider.awareness.clientID) continue
-      const state = parsePeerState(value, this.me)
-      if (!state || !room) continue
-      const connection = directConnection(room, state.peer) ?? (this.fallback?.relayPeers.has(state.peer) ? 'relay' : undefined)
-      // A state outlives its connection by up to 30 s; only peers reachable now are "here".
-      if (!connection) continue
-      peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection })
-      if (state.device !== this.options.presence.device) seenByOthers.push(state.seenOfMine)
-    }
-    peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-    const seenNow = Math.max(0, ...seenByOthers)
-    if (seenNow > this.request.seenByOthers.read()) this.request.seenByOthers.write(seenNow)
-    const status: RoomStatus = {
-      peers,
-      state: syncState({
+    this.board.publish(
+      roomStatus({
+        states: this.provider.awareness.getStates(),
+        ownClientId: this.provider.awareness.clientID,
+        me: this.me,
+        device: this.options.presence.device,
+        // Only peers reachable now are "here".
+        connectionOf: (peer) => (room ? (directConnection(room, peer) ?? (this.fallback?.relayPeers.has(peer) ? 'relay' : undefined)) : undefined),
+        request: this.request,
         online: this.options.connectivity.online(),
         relayConnected: this.signalingConnections().some((signaling) => signaling.connected) || this.fallback?.connected === true,
-        peers: peers.length,
-        unseen: unseenChanges(this.request.log.log.authoredCount(this.me), [seenNow, this.request.seenByOthers.read()]),
       }),
-    }
-    const statusJson = JSON.stringify(status)
-    if (statusJson === this.statusJson) return
-    this.status = status
-    this.statusJson = statusJson
-    for (const listener of this.listeners) listener()
+    )
   }
 
   close(): void {
     this.closed = true
     if (this.seenTimer) clearTimeout(this.seenTimer)
     for (const stop of this.stops) stop()
-    this.listeners.clear()
+    this.board.clear()
     this.fallback?.destroy()
     this.provider.destroy()
   }

@@ -7,6 +7,7 @@
  */
 import { authorKey } from '../core/space/envelope.ts'
 import type { SignedLog } from '../core/space/SignedLog.ts'
+import { syncState, unseenChanges, type PeerConnection, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
 
 const MAX_NAME_CHARS = 200
 /** A peer advertising more kinds than any build registers is not honest; its list is dropped, not truncated. */
@@ -63,4 +64,73 @@ export function parsePeerState(value: unknown, me: string): PeerState | undefine
 function parseKinds(value: unknown): readonly string[] {
   if (!Array.isArray(value) || value.length > MAX_KINDS) return []
   return value.every((kind): kind is string => typeof kind === 'string' && kind.length > 0 && kind.length <= MAX_KIND_CHARS) ? value : []
+}
+
+export interface StatusInput {
+  /** Awareness states by client id (this peer's own included: it is skipped). */
+  readonly states: ReadonlyMap<number, unknown>
+  readonly ownClientId: number
+  /** This device's key in peers' `seen` maps (seenKey). */
+  readonly me: string
+  readonly device: string
+  /** How a peer is reached now, or undefined when it is not (a state outlives its connection by up to 30 s). */
+  readonly connectionOf: (peer: string) => PeerConnection | undefined
+  readonly request: RoomRequest
+  readonly online: boolean
+  readonly relayConnected: boolean
+}
+
+/**
+ * Who is here and the one sync indicator, from the room's awareness; also
+ * keeps the most any other device has seen of this one's changes, so the
+ * indicator survives a reload.
+ */
+export function roomStatus(input: StatusInput): RoomStatus {
+  const peers: RoomPeer[] = []
+  const seenByOthers: number[] = []
+  for (const [clientId, value] of input.states) {
+    if (clientId === input.ownClientId) continue
+    const state = parsePeerState(value, input.me)
+    const connection = state && input.connectionOf(state.peer)
+    if (!state || !connection) continue
+    peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection })
+    if (state.device !== input.device) seenByOthers.push(state.seenOfMine)
+  }
+  peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+  const { seenByOthers: seen, log } = input.request
+  const seenNow = Math.max(0, ...seenByOthers)
+  if (seenNow > seen.read()) seen.write(seenNow)
+  return {
+    peers,
+    state: syncState({
+      online: input.online,
+      relayConnected: input.relayConnected,
+      peers: peers.length,
+      unseen: unseenChanges(log.log.authoredCount(input.me), [seenNow, seen.read()]),
+    }),
+  }
+}
+
+/** A room's status as its listeners see it: they hear of a change, not of a repeat. */
+export class StatusBoard {
+  status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
+  private statusJson = JSON.stringify(this.status)
+  private readonly listeners = new Set<() => void>()
+
+  onStatus(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  publish(status: RoomStatus): void {
+    const statusJson = JSON.stringify(status)
+    if (statusJson === this.statusJson) return
+    this.status = status
+    this.statusJson = statusJson
+    for (const listener of this.listeners) listener()
+  }
+
+  clear(): void {
+    this.listeners.clear()
+  }
 }
