@@ -79,7 +79,10 @@ export class SchedulerHost {
         now,
         lookAheadMs: CLAIM_LEAD_MS + Math.min(scheduler.everyMs, MAX_TICK_LOOKAHEAD_MS),
         elapsed: () => clock() - tickStart,
-        start: (entry) => runner.offer(entry),
+        start: (entry) => {
+          schedule.markTaken(entry.operation.id, entry.occurrence.index)
+          runner.offer(entry)
+        },
       })
       for (const range of result.skipped) schedule.recordSkipped(range.operationId, range.fromIndex, range.toIndex)
       const skipped = result.skipped.reduce((sum, range) => sum + (range.toIndex - range.fromIndex), 0)

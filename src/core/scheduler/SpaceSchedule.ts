@@ -52,6 +52,16 @@ export class SpaceSchedule {
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Each stored operation value's check: the operation, or null for one that fails. */
   private readonly checked = new WeakMap<object, Operation | null>()
+  /**
+   * Per operation, the last occurrence a tick here took (and handed to the
+   * runner). The queue never goes back below it while the operation's plan
+   * stands: an occurrence taken but not yet recorded (claimed by a peer that
+   * then went away) is the runner's to take over after its lease, and put
+   * back in the queue it would look missed, and catch-up would skip it.
+   */
+  private readonly taken = new Map<OperationId, number>()
+  /** Each operation's timing and status as last seen (planOf), to tell a new plan from another edit. */
+  private readonly plans = new Map<OperationId, string>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
 
@@ -63,7 +73,11 @@ export class SpaceSchedule {
     this.progressMap = doc.getMap(PROGRESS)
     this.skipMap = doc.getMap(SKIPS)
     this.runMap = doc.getMap(RUNS)
-    for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
+    for (const id of this.operationMap.keys()) {
+      const operation = this.operation(id as OperationId)
+      if (operation) this.plans.set(operation.id, planOf(operation))
+      this.refresh(id as OperationId, operation)
+    }
     this.operationMap.observe(this.onOperations)
     this.schedulerMap.observe(this.onSchedulers)
     this.runMap.observe(this.onRuns)
@@ -78,7 +92,15 @@ export class SpaceSchedule {
   }
 
   private readonly onOperations = (event: Y.YMapEvent<unknown>): void => {
-    for (const id of event.keysChanged as Set<string>) this.refresh(id as OperationId)
+    for (const id of event.keysChanged as Set<string>) {
+      // A new timing or status starts the queue over from the progress mark: occurrences taken under the old one were dropped (Q2).
+      const operation = this.operation(id as OperationId)
+      const plan = operation && planOf(operation)
+      if (plan !== this.plans.get(id as OperationId)) this.taken.delete(id as OperationId)
+      if (plan === undefined) this.plans.delete(id as OperationId)
+      else this.plans.set(id as OperationId, plan)
+      this.refresh(id as OperationId, operation)
+    }
   }
 
   /** A scheduler appearing, going or pausing moves its operations in or out of the queues. */
@@ -251,8 +273,14 @@ export class SpaceSchedule {
       this.queuedIn.delete(id)
       return
     }
-    this.queue(scheduler.id).set(operation, this.firstUnfinished(operation, this.finishedThrough(id)))
+    const from = Math.max(this.finishedThrough(id), (this.taken.get(id) ?? -1) + 1)
+    this.queue(scheduler.id).set(operation, this.firstUnfinished(operation, from))
     this.queuedIn.set(id, scheduler.id)
+  }
+
+  /** A tick here took this occurrence (Q2): the queue moves past it for good, whatever records arrive. */
+  markTaken(operationId: OperationId, index: number): void {
+    if (index > (this.taken.get(operationId) ?? -1)) this.taken.set(operationId, index)
   }
 
   /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
@@ -286,6 +314,11 @@ export class SpaceSchedule {
     const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
     if (mark > through) this.progressMap.set(id, { through: mark })
   }
+}
+
+/** What makes a new plan of an operation: its timing and status (a new title is not one). */
+function planOf(operation: Operation): string {
+  return JSON.stringify([operation.status, operation.dueAt, operation.repeat, operation.times, operation.until])
 }
 
 function readScheduler(value: unknown, id: string): Scheduler | undefined {

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { docKind } from '../../../src/core/scheduler/docKind.ts'
 import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
-import type { OccurrenceId } from '../../../src/core/scheduler/occurrences.ts'
+import { nextOccurrence, type OccurrenceId } from '../../../src/core/scheduler/occurrences.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
@@ -113,5 +113,26 @@ describe('a space’s schedule', () => {
     record(3)
     expect(rebuilt.finishedThrough(op.id)).toBe(5)
     expect(queued(rebuilt)).toEqual([`${op.id}#5`])
+  })
+
+  // Before, a peer's record for the next one sent the queue back to an occurrence taken here but not yet recorded
+  // (its claimer had just gone away); a tick then saw it as missed, and `latest` skipped it for good.
+  it('[Q1] [CU2] never puts back in the queue an occurrence a tick here took, until the operation gets a new plan', () => {
+    const space = schedule()
+    space.ensureDefaultSchedulers()
+    const op = space.createOperation(tickOp({ catchUp: 'latest' }))
+    const record = (index: number): void => space.runs.putRun({ occurrence: `${op.id}#${index}` as OccurrenceId, by: 'peer', startedAt: 1, doneAt: 2, outcome: 'ok' })
+    // A tick here takes #0 and #1 and moves the queue on to #2, as tick.ts does.
+    space.markTaken(op.id, 0)
+    space.markTaken(op.id, 1)
+    space.queue(SECOND).set(op, nextOccurrence(op.id, op, -Infinity, 2))
+    // A peer records #1 and #2; #0's claimer went away, so #0 is still the runner's to take over.
+    record(1)
+    record(2)
+    expect(queued(space)).toEqual([`${op.id}#3`])
+    // Only a new plan (here: a pause and a resume) starts the queue over from the progress mark.
+    space.setPaused(op.id, true)
+    space.setPaused(op.id, false)
+    expect(queued(space)).toEqual([`${op.id}#0`])
   })
 })
