@@ -42,6 +42,8 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
     digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
     rooms: () => Promise.resolve(rooms),
+    // What the worker finds unsigned is a tab's edit in flight; the tab signs it (see SpaceLibraryDeps).
+    signsUnsignedAtOpen: false,
   })
   hostWhenElected({
     library,

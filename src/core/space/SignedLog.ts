@@ -149,11 +149,12 @@ export class SignedLog {
 
   /**
    * Call once both docs hold what storage had. Brings the content up to the
-   * log (a content write may have failed where the log's succeeded), then
-   * signs what the content has and the log lacks: edits of a session that
-   * closed before signing them, or a space older than its log.
+   * log (a content write may have failed where the log's succeeded), then,
+   * unless `signUnsigned` is false, signs what the content has and the log
+   * lacks: edits of a session that closed before signing them, or a space
+   * older than its log.
    */
-  async reconcile(): Promise<void> {
+  async reconcile({ signUnsigned = true }: { readonly signUnsigned?: boolean } = {}): Promise<void> {
     await this.settled()
     if (this.destroyed) return
     const updates = [...this.held.values()].map((held) => held.update)
@@ -165,7 +166,7 @@ export class SignedLog {
     const logVector = Y.decodeStateVector(logStateVector)
     const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
     const lacking = [...contentVector].some(([client, clock]) => clock > (logVector.get(client) ?? 0))
-    if (lacking) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), logStateVector))
+    if (lacking && signUnsigned) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), logStateVector))
     await this.settled()
   }
 

@@ -60,6 +60,14 @@ export interface SpaceLibraryDeps {
   readonly rooms?: () => Promise<RoomConnector>
   /** Resolves once what a change just rendered is on screen; sync starts after a space's stored content is painted. */
   readonly afterRender?: () => Promise<void>
+  /**
+   * Whether opening a space signs content it finds without an envelope (a
+   * session's edits that were never signed); true by default. The service
+   * worker edits nothing before its log attaches, so what it finds unsigned
+   * is a tab's edit whose envelope is still on its way, which that tab
+   * signs: signing it there too would author the one change twice.
+   */
+  readonly signsUnsignedAtOpen?: boolean
 }
 
 /** Storage name of a space's doc; stable, since renaming it would orphan stored data. */
@@ -149,7 +157,7 @@ class OpenSpace implements SpaceSession {
     void this.storedLog.loaded.then(async () => {
       if (this.removed || this.closed) return
       this.logConnection = this.deps.tabs.connect(spaceLogName(this.id), this.transport)
-      await log.reconcile()
+      await log.reconcile({ signUnsigned: this.deps.signsUnsignedAtOpen ?? true })
     })
     return this.running
   }

@@ -285,6 +285,16 @@ describe('signed log', () => {
     expect(titles(alice.content).sort()).toEqual(['signed', 'unsigned'])
   })
 
+  it('[SL5] leaves unsigned content to its author when asked (the service worker: a tab’s edit whose envelope is in flight)', async () => {
+    const mesh = new Mesh()
+    const bobContent = new Y.Doc()
+    add(bobContent, 'a tab’s edit')
+    const worker = await mesh.join({ content: bobContent })
+    await worker.signed.reconcile({ signUnsigned: false })
+    await mesh.settled()
+    expect(worker.signed.log.authoredCount(worker.signed.author)).toBe(0)
+  })
+
   it('[SL6] lets two sessions of one device write at once without conflict', async () => {
     const mesh = new Mesh()
     const key = await createDeviceKey(crypto.subtle)
