@@ -88,6 +88,8 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   /** Updates of this task, written together once it ends (see save). */
   private pending: Uint8Array[] = []
   private flushQueued = false
+  /** Keys of the rows this store wrote since its last snapshot (see compact). */
+  private readonly ownRows = new Set<number>()
   private whenSavedAgain: (() => void) | undefined
 
   constructor(
@@ -161,7 +163,14 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     }
     this.rowsSinceSnapshot += updates.length
     for (const update of updates) this.historyBytes += update.byteLength
-    this.track(writeInOneTransaction(this.db, (store) => updates.forEach((update) => store.add(update))))
+    this.track(
+      writeInOneTransaction(this.db, (store) =>
+        updates.forEach((update) => {
+          const added = store.add(update)
+          added.onsuccess = () => this.ownRows.add(added.result as number)
+        }),
+      ),
+    )
     const historyLimit = Math.max(MIN_HISTORY_BYTES_BEFORE_COMPACT, this.snapshotBytes)
     if (this.rowsSinceSnapshot >= MAX_ROWS_BEFORE_COMPACT || this.historyBytes > historyLimit) {
       this.scheduleCompact(COMPACT_DELAY_MS)
@@ -209,12 +218,19 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
       // have reached this tab yet, are merged first so replacing the rows
       // cannot drop them. Rows loaded at open are in the doc already, and
       // re-applying a long history would block the page for as long as loading did.
-      const rows = store.getAll(IDBKeyRange.lowerBound(this._dbref))
+      // Rows this store wrote are this doc's own updates: only the others' need applying (decoding them all
+      // made each compaction of a busy, large doc a stall as long as a load).
+      const range = IDBKeyRange.lowerBound(this._dbref)
+      const keys = store.getAllKeys(range)
+      const rows = store.getAll(range)
       rows.onsuccess = () => {
-        Y.transact(this.doc, () => (rows.result as Uint8Array[]).forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
+        const rowKeys = keys.result as number[]
+        const others = (rows.result as Uint8Array[]).filter((_, index) => !this.ownRows.has(rowKeys[index]!))
+        if (others.length > 0) Y.transact(this.doc, () => others.forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
         const snapshot = Y.encodeStateAsUpdate(this.doc)
         snapshotBytes = snapshot.byteLength
         store.clear()
+        this.ownRows.clear()
         const added = store.add(snapshot)
         added.onsuccess = () => {
           this._dbref = (added.result as number) + 1
