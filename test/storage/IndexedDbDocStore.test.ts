@@ -98,10 +98,12 @@ describe('IndexedDbDocStore', () => {
     const here = new IndexedDbDocStore().attach('shared', mine)
     const there = new IndexedDbDocStore().attach('shared', theirs)
     await Promise.all([here.loaded, there.loaded])
+    const rowsAtLoad = await countRows('shared')
     // Not connected: each tab's rows reach the other only through the store.
     mine.getArray('list').push(['mine'])
     theirs.getArray('list').push(['theirs'])
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Both rows are written (each after its task) before the compaction reads them.
+    await vi.waitFor(async () => expect(await countRows('shared')).toBe(rowsAtLoad + 2))
     await (here as unknown as { compact(): Promise<void> }).compact()
     // The other tab's row, which this doc never saw, is in the snapshot that replaced the rows.
     expect(mine.getArray('list').toArray().sort()).toEqual(['mine', 'theirs'])
