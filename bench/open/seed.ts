@@ -9,11 +9,11 @@
  */
 import { newSpaceId, type SpaceId } from '../../src/core/space/ids.ts'
 import { spaceDocName } from '../../src/core/space/SpaceLibrary.ts'
+import { DEVICE_DOC_NAME } from '../../src/core/space/spaceList.ts'
 import { CASES, type CaseKey, type SeedApi, type SeededCase } from './api.ts'
 import { buildDeviceRows, buildSpaceRows } from './fixtures.ts'
 
 /** The app's device registry database (src/main.tsx). */
-const DEVICE_DOC_NAME = 'pii-device'
 /** y-indexeddb's stores; `custom` is unused but created so the schema matches exactly. */
 const UPDATES_STORE = 'updates'
 const CUSTOM_STORE = 'custom'

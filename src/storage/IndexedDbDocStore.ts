@@ -218,23 +218,27 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
       // have reached this tab yet, are merged first so replacing the rows
       // cannot drop them. Rows loaded at open are in the doc already, and
       // re-applying a long history would block the page for as long as loading did.
-      // Rows this store wrote are this doc's own updates: only the others' need applying (decoding them all
-      // made each compaction of a busy, large doc a stall as long as a load).
-      const range = IDBKeyRange.lowerBound(this._dbref)
-      const keys = store.getAllKeys(range)
-      const rows = store.getAll(range)
-      rows.onsuccess = () => {
-        const rowKeys = keys.result as number[]
-        const others = (rows.result as Uint8Array[]).filter((_, index) => !this.ownRows.has(rowKeys[index]!))
-        if (others.length > 0) Y.transact(this.doc, () => others.forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
-        const snapshot = Y.encodeStateAsUpdate(this.doc)
-        snapshotBytes = snapshot.byteLength
-        store.clear()
-        this.ownRows.clear()
-        const added = store.add(snapshot)
-        added.onsuccess = () => {
-          this._dbref = (added.result as number) + 1
+      // Rows this store wrote are this doc's own updates: only the others' are read and applied (decoding
+      // them all made each compaction of a busy, large doc a stall as long as a load).
+      const keys = store.getAllKeys(IDBKeyRange.lowerBound(this._dbref))
+      keys.onsuccess = () => {
+        const reads = (keys.result as number[]).filter((key) => !this.ownRows.has(key)).map((key) => store.get(key))
+        const replace = (): void => {
+          const others = reads.map((read) => read.result as Uint8Array)
+          if (others.length > 0) Y.transact(this.doc, () => others.forEach((row) => Y.applyUpdate(this.doc, row)), this, false)
+          const snapshot = Y.encodeStateAsUpdate(this.doc)
+          snapshotBytes = snapshot.byteLength
+          store.clear()
+          this.ownRows.clear()
+          const added = store.add(snapshot)
+          added.onsuccess = () => {
+            this._dbref = (added.result as number) + 1
+          }
         }
+        // Requests on one store complete in order: the last read's success means all are in.
+        const last = reads.at(-1)
+        if (last) last.onsuccess = replace
+        else replace()
       }
     })
     this.snapshotBytes = snapshotBytes
