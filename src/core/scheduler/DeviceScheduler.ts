@@ -16,7 +16,8 @@ import { OccurrenceRunner } from './OccurrenceRunner.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
 import type { SchedulerId } from './schedulers.ts'
-import { SpaceSchedule } from './SpaceSchedule.ts'
+import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
+import { CLAIMS, RUNS } from './YjsRunTable.ts'
 
 /** A host's sleep is capped, so a clock that jumps (a laptop waking, a changed time zone) is noticed within this. */
 const MAX_SLEEP_MS = 60_000
@@ -66,6 +67,7 @@ export class DeviceScheduler {
   private cancelWake: (() => void) | undefined
   private wakeAt = Number.POSITIVE_INFINITY
   private stopped = false
+  private advancing = false
 
   constructor(private readonly options: DeviceSchedulerOptions) {}
 
@@ -86,11 +88,13 @@ export class DeviceScheduler {
     })
     const onTick = this.options.onTick
     const schedulerHost = new SchedulerHost({ schedule, runner, clock, ...(onTick ? { onTick: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => onTick(space.id, scheduler, plannedAt, ranAt) } : {}) })
-    // Any change (an operation added, a scheduler resumed, a peer's claim) may move the next wake-up earlier.
-    const onUpdate = (): void => this.wakeWithin(0)
-    space.doc.on('update', onUpdate)
+    // A change to the schedule (an operation added, a scheduler resumed, a peer's claim or record) may move the
+    // next wake-up earlier; the rest of the space (items typed, notes) cannot.
+    const onChange = (): void => this.wakeWithin(0)
+    const watched = [SCHEDULERS, OPERATIONS, CLAIMS, RUNS].map((name) => space.doc.getMap(name))
+    for (const map of watched) map.observe(onChange)
     const stopWatching = (): void => {
-      space.doc.off('update', onUpdate)
+      for (const map of watched) map.unobserve(onChange)
       schedule.destroy()
     }
     this.spaces.set(space.id, { space, schedule, host: schedulerHost, stopWatching })
@@ -125,7 +129,8 @@ export class DeviceScheduler {
 
   /** Wakes within `ms` unless a wake-up is already due sooner. */
   private wakeWithin(ms: number): void {
-    if (this.stopped) return
+    // What an advance writes itself is covered by the wake-up it asks for when it ends.
+    if (this.stopped || this.advancing) return
     const at = this.options.clock() + ms
     if (at >= this.wakeAt) return
     this.cancelWake?.()
@@ -137,12 +142,17 @@ export class DeviceScheduler {
     this.cancelWake = undefined
     this.wakeAt = Number.POSITIVE_INFINITY
     let sleepMs = MAX_SLEEP_MS
-    for (const { host } of this.spaces.values()) {
-      try {
-        sleepMs = Math.min(sleepMs, host.advance())
-      } catch (error) {
-        this.options.onError?.(error)
+    this.advancing = true
+    try {
+      for (const { host } of this.spaces.values()) {
+        try {
+          sleepMs = Math.min(sleepMs, host.advance())
+        } catch (error) {
+          this.options.onError?.(error)
+        }
       }
+    } finally {
+      this.advancing = false
     }
     this.wakeWithin(Math.max(0, sleepMs))
   }

@@ -103,9 +103,10 @@ export class SpaceSchedule {
     }
   }
 
-  /** A scheduler appearing, going or pausing moves its operations in or out of the queues. */
-  private readonly onSchedulers = (): void => {
-    for (const id of this.operationMap.keys()) this.refresh(id as OperationId)
+  /** A scheduler appearing, going or pausing moves its operations (and only its) in or out of the queues. */
+  private readonly onSchedulers = (event: Y.YMapEvent<unknown>): void => {
+    const changed = event.keysChanged as Set<string>
+    for (const operation of this.operations()) if (changed.has(operation.schedulerId)) this.refresh(operation.id, operation)
   }
 
   private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
