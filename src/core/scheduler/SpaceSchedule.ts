@@ -285,7 +285,7 @@ export class SpaceSchedule {
   }
 
   /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
-  private firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
+  firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
     const skipped = this.skippedRanges(operation.id)
     let next = nextOccurrence(operation.id, operation, -Infinity, fromIndex)
     while (next) {

@@ -58,21 +58,15 @@ export function upcomingOccurrences(spaces: readonly AgendaSpace[], range: { rea
   return items.sort(byDueTime).slice(0, limit)
 }
 
-/** The operation's first `limit` unfinished occurrences in [from, to); a skipped range is jumped, not walked. */
+/** The operation's first `limit` unfinished occurrences in [from, to), as the schedule's queue would take them. */
 function unfinishedBetween(schedule: SpaceSchedule, operation: Operation, from: number, to: number, limit: number): Occurrence[] {
-  const skipped = schedule.skippedRanges(operation.id)
   const found: Occurrence[] = []
-  let next = nextOccurrence(operation.id, operation, from)
+  // From the progress mark: what is below it is finished, and only counted on the way, not placed in the zone.
+  const start = nextOccurrence(operation.id, operation, from, schedule.finishedThrough(operation.id))
+  let next = start && schedule.firstUnfinished(operation, start.index)
   while (next && next.dueAt < to && found.length < limit) {
-    const index = next.index
-    const range = skipped.find(([start, end]) => index >= start && index < end)
-    if (range) {
-      next = nextOccurrence(operation.id, operation, from, range[1])
-      continue
-    }
-    if (!schedule.runs.run(next.id)) found.push(next)
-    // By index, not time: a wall time moved out of a DST gap can fall after the next one (as in occurrencesBetween).
-    next = nextOccurrence(operation.id, operation, -Infinity, index + 1)
+    found.push(next)
+    next = schedule.firstUnfinished(operation, next.index + 1)
   }
   return found
 }
