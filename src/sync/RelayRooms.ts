@@ -1,7 +1,6 @@
 /**
- * Rooms through the relay only, for contexts with no WebRTC: the service
- * worker (which hosts the device's scheduler while no tab shows a space)
- * and Node peers without a WebRTC stack. The relay fallback carries the
+ * Rooms through the relay only, for a context with no WebRTC: the service
+ * worker, which hosts the device's scheduler while no tab shows a space. The relay fallback carries the
  * transport doc and awareness, end-to-end encrypted, on the room's relay
  * topic; browsers in the room see this peer as one reached "via relay"
  * once their fallback's grace period has passed without a direct
@@ -24,8 +23,6 @@ export interface RelayRoomsOptions {
   /** The relay's WebSocket URL. */
   readonly url: string
   readonly presence: Presence
-  /** For Node, which has no global WebSocket: the `ws` package's. */
-  readonly WebSocketImpl?: typeof WebSocket
 }
 
 export class RelayRooms implements RoomConnector {
@@ -75,7 +72,6 @@ class RelayRoom implements RoomConnection {
       peerId: this.peerId,
       isDirect: () => false,
       graceMs: RELAY_GRACE_MS,
-      ...(this.options.WebSocketImpl ? { WebSocketImpl: this.options.WebSocketImpl } : {}),
     })
     this.stops.push(this.fallback.onChange(() => this.refresh()))
     this.refresh()

@@ -19,7 +19,6 @@ import { framedWebRtc } from './framedPeerConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 import { localPresence, roomStatus, seenKey, StatusBoard, type Presence } from './roomPresence.ts'
 
-export type { Presence } from './roomPresence.ts'
 
 /** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
 const STATUS_REFRESH_MS = 1000

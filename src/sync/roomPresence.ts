@@ -23,7 +23,7 @@ export interface Presence {
   onNameChange(listener: () => void): () => void
 }
 
-export interface PeerState {
+interface PeerState {
   readonly name: string
   readonly device: string
   readonly peer: string
@@ -66,7 +66,7 @@ function parseKinds(value: unknown): readonly string[] {
   return value.every((kind): kind is string => typeof kind === 'string' && kind.length > 0 && kind.length <= MAX_KIND_CHARS) ? value : []
 }
 
-export interface StatusInput {
+interface StatusInput {
   /** Awareness states by client id (this peer's own included: it is skipped). */
   readonly states: ReadonlyMap<number, unknown>
   readonly ownClientId: number

@@ -17,7 +17,7 @@ import type { QueueEntry } from './OccurrenceQueue.ts'
 import { rankPeers } from './rendezvous.ts'
 import type { RunTable } from './YjsRunTable.ts'
 
-export interface RunnerOptions {
+interface RunnerOptions {
   /** This peer's id, as presence and claims name it. */
   readonly peer: string
   readonly table: RunTable
@@ -39,7 +39,7 @@ export interface RunnerOptions {
 }
 
 /** Longer than any backup or request should take; a run that hangs must not hold its occurrence for ever. */
-export const RUN_TIMEOUT_MS = 10 * 60_000
+const RUN_TIMEOUT_MS = 10 * 60_000
 
 /** How often a peer that cannot claim yet (not ranked: presence may change) looks again. */
 const RECHECK_MS = 250

@@ -41,10 +41,10 @@ export interface SchedulerHostOptions {
  * time. Capped, so a slow scheduler does not hand the runner a year of
  * occurrences; past the cap, a slow scheduler's runs are up to a tick late.
  */
-export const MAX_TICK_LOOKAHEAD_MS = 60_000
+const MAX_TICK_LOOKAHEAD_MS = 60_000
 
 /** Ticks the lateness figures cover. */
-export const LATENESS_WINDOW = 600
+const LATENESS_WINDOW = 600
 
 interface TickState extends Omit<SchedulerStats, 'queueLength' | 'tickLate'> {
   /** The last LATENESS_WINDOW ticks' lateness, oldest first. */

@@ -11,7 +11,7 @@
  */
 import * as Y from 'yjs'
 import type { FieldProblem } from './InvalidFields.ts'
-import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 import { parseOccurrenceId } from './occurrences.ts'
 
 /** Where a browser keeps backups: a folder of the origin's private file system (run history offers them for download). */
@@ -71,8 +71,8 @@ export function backupKind(port: BackupPort): Kind {
     runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
     checkInput: checkBackupInput,
     async execute(input: unknown, context: KindContext): Promise<string> {
-      const problems = checkBackupInput(input)
-      if (problems.length > 0) throw new Error(problems.map((problem) => problem.message).join(' '))
+      const invalid = inputError(checkBackupInput(input))
+      if (invalid) throw invalid
       const name = backupFileName(context.idempotencyKey, (input as BackupInput | null | undefined)?.label)
       if (name.length > MAX_FILE_NAME_CHARS) throw new Error(`The backup's file name would be ${name.length} characters, more than file systems allow; shorten the label (or the operation's id).`)
       await port.save({ name, bytes: Y.encodeStateAsUpdate(context.doc), occurrence: context.idempotencyKey })

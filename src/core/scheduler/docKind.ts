@@ -12,7 +12,7 @@
  * and one of the two would be lost with everything written into it.
  */
 import type * as Y from 'yjs'
-import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 import type { FieldProblem } from './InvalidFields.ts'
 import { parseOccurrenceId } from './occurrences.ts'
 
@@ -68,8 +68,8 @@ export const docKind: Kind = {
   runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
   checkInput: checkDocInput,
   execute(input: unknown, context: KindContext): Promise<void> {
-    const problems = checkDocInput(input)
-    if (problems.length > 0) return Promise.reject(new Error(problems.map((problem) => problem.message).join(' ')))
+    const invalid = inputError(checkDocInput(input))
+    if (invalid) return Promise.reject(invalid)
     const change = input as DocInput
     if (change.action === 'increment') context.doc.getMap(COUNTERS).set(entryKey(change.counter, context.idempotencyKey), change.by)
     else context.doc.getMap(LOGS).set(entryKey(change.log, context.idempotencyKey), change.value)

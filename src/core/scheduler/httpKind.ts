@@ -14,17 +14,17 @@
  * token in `headers` is visible to the whole space.
  */
 import type { FieldProblem } from './InvalidFields.ts'
-import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 
 export interface HttpPort {
   /** Sends one request; resolves with the response's status once its headers are in, rejects when it cannot be sent or `signal` aborts it. `fetch` itself will do. */
   fetch(url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<{ status: number; statusText?: string }>
 }
 
-export const HttpMethod = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const
-export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod]
+const HttpMethod = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const
+type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod]
 
-export interface HttpInput {
+interface HttpInput {
   /** An http: or https: URL. */
   readonly url: string
   /** POST when absent. */
@@ -34,7 +34,7 @@ export interface HttpInput {
 }
 
 /** The header that carries the occurrence id (G3), set by this kind and never by the input. */
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key'
+const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key'
 /** Longer URLs are refused by common servers and proxies. */
 const MAX_URL_CHARS = 2048
 const MAX_HEADERS = 50
@@ -154,7 +154,7 @@ export const HttpFailure = { status: 'status', network: 'network', timeout: 'tim
 export type HttpFailure = (typeof HttpFailure)[keyof typeof HttpFailure]
 
 /** Why a request did not succeed; its message is what the run record shows. */
-export class HttpRequestFailed extends Error {
+class HttpRequestFailed extends Error {
   constructor(
     readonly reason: HttpFailure,
     message: string,
@@ -235,8 +235,8 @@ export function httpKind(port: HttpPort, options: { readonly timeoutMs?: number 
     runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
     checkInput: checkHttpInput,
     async execute(input: unknown, context: KindContext): Promise<string> {
-      const problems = checkHttpInput(input)
-      if (problems.length > 0) throw new Error(problems.map((problem) => problem.message).join(' '))
+      const invalid = inputError(checkHttpInput(input))
+      if (invalid) throw invalid
       const request = input as HttpInput
       const host = new URL(request.url).host
       const response = await send(port, timeoutMs, host, request.url, {

@@ -40,6 +40,15 @@ export interface Kind {
   execute(input: unknown, context: KindContext): Promise<string | void>
 }
 
+/**
+ * The error a run fails with when its input does not pass its kind's check
+ * (K2): an operation written by a peer never went through the check a local
+ * save does, so each kind checks again when it runs.
+ */
+export function inputError(problems: readonly FieldProblem[]): Error | undefined {
+  return problems.length > 0 ? new Error(problems.map((problem) => problem.message).join(' ')) : undefined
+}
+
 export class KindRegistry {
   private readonly kinds = new Map<string, Kind>()
 

@@ -15,7 +15,7 @@ import type * as Y from 'yjs'
 import { isDid } from '../identity/didKey.ts'
 import type { FieldProblem } from './InvalidFields.ts'
 import { LATEST_TIME } from './operations.ts'
-import { HostKind, type Kind, type KindContext } from './kinds.ts'
+import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 
 /** Top-level name in a space's doc (SpaceRoot.inbox): part of its stored format. */
 export const INBOX = 'inbox'
@@ -78,8 +78,8 @@ export const notifyKind: Kind = {
   runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
   checkInput: checkNotifyInput,
   execute(input: unknown, context: KindContext): Promise<void> {
-    const problems = checkNotifyInput(input)
-    if (problems.length > 0) return Promise.reject(new Error(problems.map((problem) => problem.message).join(' ')))
+    const invalid = inputError(checkNotifyInput(input))
+    if (invalid) return Promise.reject(invalid)
     const { title, body, to } = input as NotifyInput
     const inbox = context.doc.getMap<unknown>(INBOX)
     // A repeat leaves the first entry alone: rewriting it would move its

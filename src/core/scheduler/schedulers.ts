@@ -26,9 +26,9 @@ export const MIN_EVERY_MS = 100
 /** The slowest: 10 years of 365.25 days. */
 export const MAX_EVERY_MS = 10 * 365.25 * 24 * 60 * 60 * 1000
 /** A tick may start at most this many occurrences; more would hold a host's thread for too long. */
-export const MAX_OPS_PER_TICK = 10_000
+const MAX_OPS_PER_TICK = 10_000
 /** A tick's time budget cannot exceed a minute: a longer tick would overlap the next one of a 1-minute scheduler. */
-export const MAX_MS_PER_TICK = 60_000
+const MAX_MS_PER_TICK = 60_000
 const MAX_NAME_CHARS = 200
 
 /** The budget a new scheduler gets: room for bursts, and a tick stays well inside a 100 ms frame of work. */

@@ -11,7 +11,7 @@ import { CatchUp, type OperationId } from './operations.ts'
 import type { Scheduler } from './schedulers.ts'
 
 /** Occurrences `fromIndex` to `toIndex` (exclusive) of one operation, recorded as skipped rather than run. */
-export interface SkippedRange {
+interface SkippedRange {
   readonly operationId: OperationId
   readonly fromIndex: number
   readonly toIndex: number
@@ -24,7 +24,7 @@ export interface TickResult {
   readonly lagMs: number
 }
 
-export interface TickOptions {
+interface TickOptions {
   readonly now: number
   /**
    * Also take occurrences due this much after `now`, so their claims can
