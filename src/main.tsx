@@ -9,7 +9,7 @@ import { observeProfile, readDisplayName } from './core/identity/profile.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
 import type { Did } from './core/identity/didKey.ts'
-import { SwMessageType, type SwMessage } from './sw/messages.ts'
+import { HOST_LOCK, SwMessageType, type SwMessage } from './sw/messages.ts'
 import type { RoomConnector } from './core/space/SpaceRoom.ts'
 import { DEVICE_DOC_NAME } from './core/space/spaceList.ts'
 import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
@@ -116,7 +116,7 @@ async function boot(): Promise<void> {
   const { mountApp } = await ui
   mountApp(container, services)
   // After the first render: hosting opens every space, which must not compete with showing this one.
-  setTimeout(() => void hostInPage({ library, deviceDoc, device: deviceDid(key), kinds }), HOST_START_DELAY_MS)
+  setTimeout(() => hostInPage({ library, deviceDoc, device: deviceDid(key), kinds }), HOST_START_DELAY_MS)
 
   window.addEventListener('beforeunload', (event) => {
     // The browser's own "leave site?" prompt: the only way to stop a close losing unsaved changes.
@@ -131,9 +131,10 @@ async function boot(): Promise<void> {
  * over only if nobody holds the host lock. Without a service worker (dev, or
  * a browser without one), the tabs elect a host among themselves.
  */
-async function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; device: Did; kinds: () => Promise<KindRegistry> }): Promise<void> {
-  const [{ hostWhenElected, HOST_LOCK }, kinds] = await Promise.all([import('./sw/deviceHost.ts'), deps.kinds()])
-  const host = (): unknown => hostWhenElected({ ...deps, host: HostKind.page, kinds, showNotification })
+function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; device: Did; kinds: () => Promise<KindRegistry> }): void {
+  // The host's code loads only in the tab that hosts: under a worker, that is rarely this one.
+  const host = (): void =>
+    void Promise.all([import('./sw/deviceHost.ts'), deps.kinds()]).then(([{ hostWhenElected }, kinds]) => hostWhenElected({ ...deps, host: HostKind.page, kinds, showNotification }))
   const worker = navigator.serviceWorker?.controller
   if (!worker) return void host()
   // Without Web Locks nothing could stop the worker and a tab both hosting: the worker does, alone.

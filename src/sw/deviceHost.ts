@@ -13,10 +13,9 @@ import type { SchedulerId } from '../core/scheduler/schedulers.ts'
 import type { SpaceId } from '../core/space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
 import { listSpaces, observeSpaceList } from '../core/space/spaceList.ts'
+import { HOST_LOCK } from './messages.ts'
 import { watchInbox, type ShowNotification } from './inboxNotifications.ts'
 
-/** The lock whose holder hosts this device's scheduler (every context of the origin asks for it). */
-export const HOST_LOCK = 'pii-scheduler-host'
 /** Often enough for a panel a person watches; rarer than a 100 ms scheduler's ticks. */
 const STATS_EVERY_MS = 1_000
 /**

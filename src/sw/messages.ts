@@ -14,3 +14,6 @@ export function isSwMessage(data: unknown): data is SwMessage {
   const { type } = data as { type?: unknown }
   return Object.values(SwMessageType).includes(type as SwMessageType)
 }
+
+/** The Web Lock whose holder hosts the device's scheduler; the worker and every tab ask for it (SPEC H1). */
+export const HOST_LOCK = 'pii-scheduler-host'

@@ -12,7 +12,7 @@
  */
 import { CLAIM_LEAD_MS, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
-import type { OccurrenceId } from './occurrences.ts'
+import type { OccurrenceId } from './occurrenceIds.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { rankPeers } from './rendezvous.ts'
 import type { RunTable } from './YjsRunTable.ts'

@@ -9,7 +9,7 @@
  */
 import type * as Y from 'yjs'
 import { isClaim, isRunRecord, type Claim, type HeldClaim, type RunRecord } from './claims.ts'
-import { parseOccurrenceId, type OccurrenceId } from './occurrences.ts'
+import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const CLAIMS = 'claims'
 export const RUNS = 'runs'

@@ -9,7 +9,8 @@
  * has 26 million occurrences in 30 days.
  */
 import type { AgendaEvent } from './icalendar.ts'
-import { nextOccurrence, parseOccurrenceId, type Occurrence, type OccurrenceId } from './occurrences.ts'
+import { nextOccurrence, type Occurrence } from './occurrences.ts'
+import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 import { OperationStatus, type Operation, type OperationId } from './operations.ts'
 import type { SpaceSchedule } from './SpaceSchedule.ts'
 

@@ -12,7 +12,7 @@
 import * as Y from 'yjs'
 import type { FieldProblem } from './InvalidFields.ts'
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
-import { parseOccurrenceId } from './occurrences.ts'
+import { parseOccurrenceId } from './occurrenceIds.ts'
 
 /** Where a browser keeps backups: a folder of the origin's private file system (run history offers them for download). */
 export const BACKUP_FOLDER = 'backups'

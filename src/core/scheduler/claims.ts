@@ -11,7 +11,7 @@
  * a claim "valid until the year 9999" block an occurrence for good.
  */
 import { compareHlc, isHlc, type Hlc } from './hlc.ts'
-import type { OccurrenceId } from './occurrences.ts'
+import type { OccurrenceId } from './occurrenceIds.ts'
 
 /** Between ranks: long enough for the better-ranked peer's claim to reach the others first. */
 export const STAGGER_MS = 500

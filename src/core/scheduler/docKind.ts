@@ -14,7 +14,7 @@
 import type * as Y from 'yjs'
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 import type { FieldProblem } from './InvalidFields.ts'
-import { parseOccurrenceId } from './occurrences.ts'
+import { parseOccurrenceId } from './occurrenceIds.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const COUNTERS = 'counters'

@@ -11,8 +11,7 @@
  * preview, the saved operation and every peer agree on when it runs.
  */
 import { nextOccurrence, type Repeat, type Timing } from './occurrences.ts'
-import { LATEST_TIME } from './operations.ts'
-import { MAX_EVERY_MS, MIN_EVERY_MS } from './schedulers.ts'
+import { LATEST_TIME, MAX_EVERY_MS, MIN_EVERY_MS } from './schedulers.ts'
 import { addDays, addMonths, addPeriods, dateOf, daysInMonth, formatClock, formatDate, formatMoment, instantAt, listOf, MONTH_NAMES, ordinal, weekdayOf, WEEKDAY_NAMES, type Frequency, type LocalDate, type TimeOfDay } from './localCalendar.ts'
 import { instantOf, isTimeZone, wallTimeOf } from './zonedTime.ts'
 

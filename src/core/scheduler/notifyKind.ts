@@ -14,7 +14,7 @@
 import type * as Y from 'yjs'
 import { isDid } from '../identity/didKey.ts'
 import type { FieldProblem } from './InvalidFields.ts'
-import { LATEST_TIME } from './operations.ts'
+import { LATEST_TIME } from './schedulers.ts'
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 
 /** Top-level name in a space's doc (SpaceRoot.inbox): part of its stored format. */

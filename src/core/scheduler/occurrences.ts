@@ -6,6 +6,7 @@
  * placed in the operation's zone by zonedTime.ts: rrule's own zone handling
  * would have to be trusted with DST, this keeps the rule there.
  */
+import { occurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 import { RRule, type RRuleOptions } from './rrule.ts'
 import { instantOf, wallAsUtc, wallTimeFromUtcFields, wallTimeOf } from './zonedTime.ts'
 
@@ -25,8 +26,6 @@ export interface Timing {
   readonly until?: number
 }
 
-export type OccurrenceId = string & { readonly __brand: 'OccurrenceId' }
-
 export interface Occurrence {
   readonly id: OccurrenceId
   /** 0 for the first. */
@@ -34,15 +33,6 @@ export interface Occurrence {
   readonly dueAt: number
 }
 
-export function occurrenceId(operationId: string, index: number): OccurrenceId {
-  return `${operationId}#${index}` as OccurrenceId
-}
-
-/** The operation and index an occurrence id names (see occurrenceId); the index is NaN for an id that does not end in one. */
-export function parseOccurrenceId(id: string): { readonly operationId: string; readonly index: number } {
-  const separator = id.lastIndexOf('#')
-  return { operationId: id.slice(0, separator), index: separator < 0 ? Number.NaN : Number(id.slice(separator + 1)) }
-}
 
 /** Whether an RRULE operation's rule has any occurrence: one that never does is refused, and never walked (see feasibilityOptions). */
 export function ruleOccurs(timing: Timing & { readonly repeat: { readonly kind: 'rrule' } }): boolean {

@@ -6,7 +6,7 @@
 import { RRule } from './rrule.ts'
 import { FieldChecks, type FieldProblem } from './InvalidFields.ts'
 import { hasDayFilter, parseRule, ruleOccurs, type Repeat, type Timing } from './occurrences.ts'
-import { MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
+import { LATEST_TIME, MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
 import { isTimeZone } from './zonedTime.ts'
 
 export type OperationId = string & { readonly __brand: 'OperationId' }
@@ -37,8 +37,6 @@ export interface Operation extends Timing {
 const MAX_TITLE_CHARS = 500
 /** A rule finer than an hour would be expanded occurrence by occurrence from its start; `every` covers that, in O(1). */
 const FINEST_RULE_FREQUENCY = RRule.HOURLY
-/** Far past any plan a person makes, and still an exact number of ms. */
-export const LATEST_TIME = Date.UTC(9999, 11, 31)
 
 function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined, dueAt: unknown): void {
   if (typeof repeat !== 'object' || repeat === null) return checks.fail('repeat', 'Repeat must be none, every N ms, or an RRULE with a time zone.')

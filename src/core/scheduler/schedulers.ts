@@ -21,6 +21,9 @@ export interface Scheduler {
   readonly paused: boolean
 }
 
+/** The latest time any plan may name: far past any plan a person makes, and still an exact number of ms. */
+export const LATEST_TIME = Date.UTC(9999, 11, 31)
+
 /** The fastest tick: below this a browser's timers (and a peer's claim round trip) cannot keep up. */
 export const MIN_EVERY_MS = 100
 /** The slowest: 10 years of 365.25 days. */

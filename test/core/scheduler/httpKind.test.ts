@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { HttpFailure, type HttpPort, httpKind } from '../../../src/core/scheduler/httpKind.ts'
 import type { KindContext } from '../../../src/core/scheduler/kinds.ts'
-import { occurrenceId } from '../../../src/core/scheduler/occurrences.ts'
+import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { KindContext } from '../../../src/core/scheduler/kinds.ts'
 import { INBOX, isAddressedTo, notifyKind, readInbox } from '../../../src/core/scheduler/notifyKind.ts'
-import { occurrenceId } from '../../../src/core/scheduler/occurrences.ts'
+import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
