@@ -1,11 +1,13 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo } from 'react'
 import type * as Y from 'yjs'
 import { agendaEvents, upcomingOccurrences, type AgendaItem } from '../../../core/scheduler/agenda.ts'
 import { agendaToICalendar } from '../../../core/scheduler/icalendar.ts'
 import { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import { useAllSpaces, type ListedSpace } from '../../hooks/useAllSpaces.ts'
+import { saveFile } from '../../components/saveFile.ts'
 import { useKinds } from '../../hooks/useKinds.ts'
+import { useNow } from '../../hooks/useNow.ts'
 import { hrefFor } from '../../route.ts'
 import { useServices } from '../../services.ts'
 import './agenda.css'
@@ -16,13 +18,10 @@ const HORIZON_MS = 30 * 24 * 60 * 60 * 1000
 const LIMIT = 200
 /** Times are shown to the minute, so the list moves on once a minute. */
 const REFRESH_MS = 60_000
-/** Long enough for the browser to start the download before its URL is revoked. */
-const REVOKE_AFTER_MS = 10_000
-
 export function AgendaPage() {
   const { spaces, loading } = useAllSpaces()
   const views = useScheduleViews(spaces)
-  const now = useMinuteClock()
+  const now = useNow(REFRESH_MS)
   // Recomputed after any change to any space's doc: `spaces` is a new array then.
   const items = useMemo(
     () =>
@@ -149,25 +148,6 @@ function useScheduleViews(spaces: readonly ListedSpace[]): ScheduleViews | undef
   return views
 }
 
-/** The current time, renewed every minute while mounted. */
-function useMinuteClock(): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), REFRESH_MS)
-    return () => clearInterval(timer)
-  }, [])
-  return now
-}
-
 function downloadICalendar(items: readonly AgendaItem[]): void {
-  const calendar = agendaToICalendar(agendaEvents(items), { now: Date.now() })
-  const url = URL.createObjectURL(new Blob([calendar], { type: 'text/calendar' }))
-  const link = document.createElement('a')
-  link.href = url
-  link.download = 'pii-agenda.ics'
-  // Attached while clicked: some browsers ignore a click on a link outside the document.
-  document.body.append(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
+  saveFile(new Blob([agendaToICalendar(agendaEvents(items), { now: Date.now() })], { type: 'text/calendar' }), 'pii-agenda.ics')
 }

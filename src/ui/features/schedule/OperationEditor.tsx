@@ -5,7 +5,7 @@ import { occurrencesBetween } from '../../../core/scheduler/occurrences.ts'
 import { CatchUp, type Operation } from '../../../core/scheduler/operations.ts'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
-import { useNow } from './useSchedule.ts'
+import { useNow } from '../../hooks/useNow.ts'
 
 const PREVIEW_COUNT = 5
 /** A reminder's title is its notification's title (notifyKind's limit). */

@@ -9,7 +9,8 @@ import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import { useServices } from '../../services.ts'
 import { OperationEditor } from './OperationEditor.tsx'
 import { RunHistory } from './RunHistory.tsx'
-import { useNow, useScheduleValue } from './useSchedule.ts'
+import { useNow } from '../../hooks/useNow.ts'
+import { useScheduleValue } from './useSchedule.ts'
 
 const NO_OPERATIONS: Operation[] = []
 const STATUS_ORDER: Record<OperationStatus, number> = { active: 0, paused: 1, cancelled: 2 }
@@ -26,6 +27,7 @@ interface OperationListProps {
 
 export function OperationList({ session, schedule, schedulers, deviceNames }: OperationListProps) {
   const operations = useScheduleValue(session, schedule, readOperations, NO_OPERATIONS)
+  const now = useNow(1_000)
   const [toDelete, setToDelete] = useState<Operation | undefined>(undefined)
   return (
     <section className="panel" aria-labelledby="operations-heading">
@@ -35,7 +37,7 @@ export function OperationList({ session, schedule, schedulers, deviceNames }: Op
       ) : (
         <ul className="operation-list" aria-label="Operations">
           {operations.map((operation) => (
-            <OperationRow key={operation.id} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} onDelete={() => setToDelete(operation)} />
+            <OperationRow key={operation.id} now={now} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} onDelete={() => setToDelete(operation)} />
           ))}
         </ul>
       )}
@@ -56,6 +58,8 @@ export function OperationList({ session, schedule, schedulers, deviceNames }: Op
 }
 
 interface OperationRowProps {
+  /** One clock for the whole list, not one timer per row. */
+  readonly now: number
   readonly session: SpaceSession
   readonly schedule: SpaceSchedule
   readonly schedulers: readonly Scheduler[]
@@ -64,9 +68,8 @@ interface OperationRowProps {
   readonly onDelete: () => void
 }
 
-function OperationRow({ session, schedule, schedulers, operation, deviceNames, onDelete }: OperationRowProps) {
+function OperationRow({ now, session, schedule, schedulers, operation, deviceNames, onDelete }: OperationRowProps) {
   const { device } = useServices()
-  const now = useNow(1_000)
   const [showHistory, setShowHistory] = useState(false)
   const [editing, setEditing] = useState(false)
   const readRunCount = useCallback((current: SpaceSchedule) => current.runs.recordsOf(operation.id).length, [operation.id])

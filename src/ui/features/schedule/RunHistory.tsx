@@ -6,11 +6,15 @@ import { parseOccurrenceId } from '../../../core/scheduler/occurrenceIds.ts'
 import type { Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
+import { saveFile } from '../../components/saveFile.ts'
 import { useServices } from '../../services.ts'
 import { useScheduleValue } from './useSchedule.ts'
 
 /** The newest runs shown; older ones stay in the space. */
 const SHOWN_RUNS = 100
+
+/** A fallback that stays the same object, so the reader's cache holds between renders. */
+const NO_RUNS: OccurrenceRuns[] = []
 
 interface OccurrenceRuns {
   readonly index: number
@@ -38,7 +42,7 @@ function groupRuns(records: readonly RunRecord[], operation: Operation): Occurre
 export function RunHistory({ session, schedule, operation, deviceNames }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule; readonly operation: Operation; readonly deviceNames: ReadonlyMap<string, string> }) {
   const { device } = useServices()
   const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation), [operation])
-  const occurrences = useScheduleValue(session, schedule, read, [])
+  const occurrences = useScheduleValue(session, schedule, read, NO_RUNS)
   const nameOf = (peer: string): string => (peer === device.did ? 'This device' : (deviceNames.get(peer) ?? `${peer.slice(0, 16)}…${peer.slice(-4)}`))
   const repeated = occurrences.filter((occurrence) => occurrence.records.length > 1).length
   const failed = occurrences.filter((occurrence) => occurrence.records[0]?.outcome === 'failed').length
@@ -95,19 +99,10 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
   )
 }
 
-/** Long enough for the browser to start the download before its URL is revoked. */
-const REVOKE_AFTER_MS = 10_000
-
 /** Saves a backup from the origin's private file system (where the backup kind wrote it) to the person's downloads. */
 async function downloadBackup(name: string): Promise<void> {
   const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(BACKUP_FOLDER)
-  const file = await (await folder.getFileHandle(name)).getFile()
-  const url = URL.createObjectURL(file)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = name
-  link.click()
-  setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
+  saveFile(await (await folder.getFileHandle(name)).getFile(), name)
 }
 
 function formatLate(ms: number): string {

@@ -4,7 +4,8 @@ import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
 import { DEFAULT_BUDGET, type Scheduler, type SchedulerId } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { useHostStats, useNow, useScheduleValue } from './useSchedule.ts'
+import { useNow } from '../../hooks/useNow.ts'
+import { useHostStats, useScheduleValue } from './useSchedule.ts'
 
 const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
 const NO_SCHEDULERS: Scheduler[] = []

@@ -41,13 +41,3 @@ export function useHostStats(space: string): { readonly host: string; readonly s
   const stats = message?.spaces[space]
   return message && stats ? { host: message.host, stats } : undefined
 }
-
-/** The current time, refreshed every `everyMs` (relative times and "next due" stay honest). */
-export function useNow(everyMs: number): number {
-  const [now, setNow] = useState(Date.now)
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs)
-    return () => clearInterval(timer)
-  }, [everyMs])
-  return now
-}
