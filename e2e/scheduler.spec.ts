@@ -108,8 +108,8 @@ test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on 
     }
     expect(Date.now() - closedAt).toBeLessThan(OCCURRENCES * 1_000 + LEASE_MS)
   } finally {
-    await closePeers([a])
-    expect(b.problems).toEqual([])
+    // B is closed already on the way through; closing it again does nothing, and covers a failure before that.
+    await closePeers([a, b])
   }
 })
 

@@ -60,6 +60,8 @@ async function measureInPage(page: Page, seconds: number): Promise<{ baseline: n
   return page.evaluate(
     ({ seconds, interval, channelName }) =>
       new Promise<{ baseline: number[]; stats: HostStatsMessage | undefined }>((resolve) => {
+        // A host that never ticks must end the run (with the error below), not hang it.
+        setTimeout(() => resolve({ baseline: [], stats: undefined }), seconds * 1_000 + 60_000)
         let stats: HostStatsMessage | undefined
         let measuring = false
         const channel = new BroadcastChannel(channelName)

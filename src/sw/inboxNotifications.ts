@@ -8,7 +8,12 @@
 import type * as Y from 'yjs'
 import { isAddressedTo, readInbox, INBOX } from '../core/scheduler/notifyKind.ts'
 
-/** An entry older than this when this device first sees it is history, not news: it stays in the inbox, silently. */
+/**
+ * An entry older than this when this device first sees it is history, not
+ * news: it stays in the inbox, silently. One dated further ahead (a wrong
+ * clock) is not news either: once its tag was forgotten, it would be shown
+ * again at every start.
+ */
 const SHOW_WITHIN_MS = 24 * 60 * 60_000
 /** The device doc's map of what this device has shown: `<space>\n<occurrence>` → when. */
 const SHOWN = 'notified'
@@ -50,7 +55,7 @@ export function watchInbox(watch: InboxWatch): () => void {
   const shown = watch.deviceDoc.getMap<number>(SHOWN)
   const now = watch.now ?? Date.now
   const check = (): void => {
-    const fresh = readInbox(watch.doc).filter((entry) => isAddressedTo(entry, watch.device) && now() - entry.createdAt <= SHOW_WITHIN_MS && !shown.has(tagOf(watch.space, entry.occurrence)))
+    const fresh = readInbox(watch.doc).filter((entry) => isAddressedTo(entry, watch.device) && Math.abs(now() - entry.createdAt) <= SHOW_WITHIN_MS && !shown.has(tagOf(watch.space, entry.occurrence)))
     if (fresh.length === 0) return
     // One write to the device doc for the batch, not one per entry.
     watch.deviceDoc.transact(() => {

@@ -31,13 +31,14 @@ describe('inbox notifications', () => {
     expect(shown[0]).toMatchObject({ title: 'Doctor', body: 'Bring the letter', space: 'space' })
   })
 
-  it('[K4] remembers what it showed across restarts, and keeps old news silent', () => {
+  it('[K4] remembers what it showed across restarts, and keeps old news (and news dated days ahead) silent', () => {
     const first = watching()
     first.doc.getMap(INBOX).set('op#0', entry('op#0'))
     first.stop()
     const again = watching(first.deviceDoc)
     again.doc.getMap(INBOX).set('op#0', entry('op#0'))
     again.doc.getMap(INBOX).set('old#0', entry('old#0', { createdAt: NOW - 2 * 24 * 60 * 60_000 }))
+    again.doc.getMap(INBOX).set('ahead#0', entry('ahead#0', { createdAt: NOW + 2 * 24 * 60 * 60_000 }))
     expect(again.shown).toEqual([])
   })
 
