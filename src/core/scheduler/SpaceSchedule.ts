@@ -41,6 +41,13 @@ export interface SpaceScheduleOptions {
   /** The did:key of whoever edits through this instance. */
   readonly actor: string
   readonly newId: () => string
+  /**
+   * Whether this instance moves progress marks when runs are recorded; true
+   * by default. A view of the schedule (a tab while the worker hosts) reads
+   * them only: it hears of a run before the host's mark, and writing the same
+   * mark again would be one more signed, replicated write per occurrence.
+   */
+  readonly recordsProgress?: boolean
 }
 
 export class SpaceSchedule {
@@ -314,7 +321,7 @@ export class SpaceSchedule {
     if (index !== through) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
     const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
-    if (mark > through) this.progressMap.set(id, { through: mark })
+    if (mark > through && this.options.recordsProgress !== false) this.progressMap.set(id, { through: mark })
   }
 }
 

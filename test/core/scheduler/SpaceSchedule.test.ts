@@ -4,7 +4,7 @@ import { docKind } from '../../../src/core/scheduler/docKind.ts'
 import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
-import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+import { occurrenceId, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
@@ -135,5 +135,20 @@ describe('a space’s schedule', () => {
     space.setPaused(op.id, true)
     space.setPaused(op.id, false)
     expect(queued(space)).toEqual([`${op.id}#0`])
+  })
+
+  it('[Q1] a view of the schedule reads progress marks but leaves writing them to the host', () => {
+    const doc = new Y.Doc()
+    const host = schedule(doc)
+    host.ensureDefaultSchedulers()
+    const op = host.createOperation(tickOp())
+    const viewDoc = new Y.Doc()
+    Y.applyUpdate(viewDoc, Y.encodeStateAsUpdate(doc))
+    const view = new SpaceSchedule({ doc: viewDoc, kinds, now: () => 0, actor: ALICE, newId: () => 'unused', recordsProgress: false })
+    view.runs.putRun({ occurrence: occurrenceId(op.id, 0), by: 'peer', startedAt: 1, doneAt: 2, outcome: 'ok' })
+    expect(viewDoc.getMap('progress').size).toBe(0)
+    // The host, told of the same record, moves the mark.
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(viewDoc))
+    expect(host.finishedThrough(op.id)).toBe(1)
   })
 })

@@ -141,7 +141,7 @@ function useScheduleViews(spaces: readonly ListedSpace[]): ScheduleViews | undef
   const { device } = useServices()
   const kinds = useKinds()
   // Read only: the agenda never creates an operation, so `newId` is never asked for.
-  const views = useMemo(() => kinds && new ScheduleViews((doc) => new SpaceSchedule({ doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID() })), [kinds, device.did])
+  const views = useMemo(() => kinds && new ScheduleViews((doc) => new SpaceSchedule({ doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID(), recordsProgress: false })), [kinds, device.did])
   useEffect(() => views?.keepOnly(new Set(spaces.map((space) => space.session.doc))), [views, spaces])
   // After an unmount (or React's StrictMode rehearsal of one), views are made afresh on the next use.
   useEffect(() => () => views?.destroy(), [views])

@@ -18,7 +18,7 @@ export function useSpaceSchedule(session: SpaceSession): SpaceSchedule | undefin
   const [schedule, setSchedule] = useState<SpaceSchedule | undefined>(undefined)
   useEffect(() => {
     if (!kinds) return
-    const created = new SpaceSchedule({ doc: session.doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID() })
+    const created = new SpaceSchedule({ doc: session.doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID(), recordsProgress: false })
     setSchedule(created)
     return () => {
       created.destroy()
