@@ -4,8 +4,7 @@
  */
 import './ui/styles.css'
 import * as Y from 'yjs'
-import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from './core/identity/deviceKey.ts'
-import { observeProfile, readDisplayName } from './core/identity/profile.ts'
+import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
 import type { Did } from './core/identity/didKey.ts'
@@ -18,7 +17,8 @@ import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.t
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
 import { HostKind, type KindRegistry } from './core/scheduler/kinds.ts'
-import type { NotificationRequest } from './sw/inboxNotifications.ts'
+import { notificationOptions, type NotificationRequest } from './sw/notificationData.ts'
+import { deviceSigning, devicePresence, relayUrl } from './sw/browserDevice.ts'
 import type { Connectivity } from './sync/WebrtcRooms.ts'
 import { parseRoute } from './ui/route.ts'
 import type { AppServices, HostStatsFeed } from './ui/services.ts'
@@ -66,9 +66,8 @@ async function boot(): Promise<void> {
     (rooms ??= Promise.all([deviceKey, import('./sync/WebrtcRooms.ts'), kinds()]).then(
       ([key, { WebrtcRooms }, registry]) =>
         new WebrtcRooms({
-          // The relay serves signaling at the root of the app's own origin.
-          signalingUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`,
-          presence: { device: deviceDid(key), kinds: registry.runnableOn(HostKind.page), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
+          signalingUrl: relayUrl(location),
+          presence: devicePresence(deviceDoc, deviceDid(key), registry.runnableOn(HostKind.page)),
           connectivity: browserConnectivity,
         }),
     ))
@@ -78,9 +77,7 @@ async function boot(): Promise<void> {
     store,
     tabs,
     now: Date.now,
-    author: deviceKey.then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
-    verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
-    digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
+    ...deviceSigning(deviceKey),
     rooms: loadRooms,
     afterRender: () =>
       new Promise((resolve) => {
@@ -189,7 +186,7 @@ function hostStatsFeed(): HostStatsFeed {
 async function showNotification({ tag, title, body, space }: NotificationRequest): Promise<void> {
   if (!('Notification' in window) || Notification.permission !== 'granted') return
   const registration = await navigator.serviceWorker?.getRegistration()
-  const options = { tag, data: { space }, ...(body === undefined ? {} : { body }) }
+  const options = notificationOptions({ tag, title, body, space })
   if (registration) await registration.showNotification(title, options)
   else new Notification(title, options)
 }

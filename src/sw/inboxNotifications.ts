@@ -7,6 +7,7 @@
  */
 import type * as Y from 'yjs'
 import { isAddressedTo, readInbox, INBOX } from '../core/scheduler/notifyKind.ts'
+import type { NotificationRequest } from './notificationData.ts'
 
 /**
  * An entry older than this when this device first sees it is history, not
@@ -17,14 +18,6 @@ import { isAddressedTo, readInbox, INBOX } from '../core/scheduler/notifyKind.ts
 const SHOW_WITHIN_MS = 24 * 60 * 60_000
 /** The device doc's map of what this device has shown: `<space>\n<occurrence>` → when. */
 const SHOWN = 'notified'
-
-export interface NotificationRequest {
-  /** Also the system notification's tag: a second show of one entry replaces, not adds. */
-  readonly tag: string
-  readonly title: string
-  readonly body: string | undefined
-  readonly space: string
-}
 
 export type ShowNotification = (notification: NotificationRequest) => Promise<void>
 

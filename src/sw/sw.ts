@@ -9,6 +9,7 @@ import { clientsClaim } from 'workbox-core'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { isSpaceId } from '../core/space/ids.ts'
+import { spaceOfNotification } from './notificationData.ts'
 import { isSwMessage, SwMessageType } from './messages.ts'
 import { startWorkerHost } from './workerHost.ts'
 
@@ -54,9 +55,7 @@ self.addEventListener('periodicsync', (event) => (event as ExtendableEvent).wait
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
-  const data: unknown = event.notification.data
-  const space = typeof data === 'object' && data !== null && typeof (data as { space?: unknown }).space === 'string' ? (data as { space: string }).space : undefined
-  event.waitUntil(Promise.all([ensureHosting(), openSpace(space)]))
+  event.waitUntil(Promise.all([ensureHosting(), openSpace(spaceOfNotification(event.notification.data))]))
 })
 
 /** Focuses an open Pii tab (moving it to the space), or opens one. */

@@ -6,8 +6,7 @@
  * even when no tab shows the space.
  */
 import * as Y from 'yjs'
-import { deviceDid, loadOrCreateDeviceKey, signWith, verifySignature } from '../core/identity/deviceKey.ts'
-import { observeProfile, readDisplayName } from '../core/identity/profile.ts'
+import { deviceDid, loadOrCreateDeviceKey } from '../core/identity/deviceKey.ts'
 import { HostKind } from '../core/scheduler/kinds.ts'
 import { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 import { DEVICE_DOC_NAME } from '../core/space/spaceList.ts'
@@ -15,8 +14,10 @@ import { IndexedDbDocStore } from '../storage/IndexedDbDocStore.ts'
 import { IndexedDbKeyStore } from '../storage/IndexedDbKeyStore.ts'
 import { BroadcastChannelTransport } from '../sync/BroadcastChannelTransport.ts'
 import { RelayRooms } from '../sync/RelayRooms.ts'
+import { deviceSigning, devicePresence, relayUrl } from './browserDevice.ts'
 import { browserKinds } from './browserKinds.ts'
 import { hostWhenElected } from './deviceHost.ts'
+import { notificationOptions } from './notificationData.ts'
 
 export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise<void> {
   const store = new IndexedDbDocStore()
@@ -28,19 +29,13 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
   const kinds = browserKinds()
   const device = deviceDid(key)
-  const origin = new URL(worker.location.href)
-  const rooms = new RelayRooms({
-    url: `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/`,
-    presence: { device, kinds: kinds.runnableOn(HostKind.serviceWorker), name: () => readDisplayName(deviceDoc) || 'Unnamed device', onNameChange: (listener) => observeProfile(deviceDoc, listener) },
-  })
+  const rooms = new RelayRooms({ url: relayUrl(worker.location), presence: devicePresence(deviceDoc, device, kinds.runnableOn(HostKind.serviceWorker)) })
   const library = new SpaceLibrary({
     deviceDoc,
     store,
     tabs,
     now: Date.now,
-    author: Promise.resolve({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }),
-    verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
-    digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
+    ...deviceSigning(Promise.resolve(key)),
     rooms: () => Promise.resolve(rooms),
     // What the worker finds unsigned is a tab's edit in flight; the tab signs it (see SpaceLibraryDeps).
     signsUnsignedAtOpen: false,
@@ -51,9 +46,8 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     device,
     host: HostKind.serviceWorker,
     kinds,
-    showNotification: async ({ tag, title, body, space }) => {
-      if (Notification.permission !== 'granted') return
-      await worker.registration.showNotification(title, { tag, data: { space }, ...(body === undefined ? {} : { body }) })
+    showNotification: async (request) => {
+      if (Notification.permission === 'granted') await worker.registration.showNotification(request.title, notificationOptions(request))
     },
   })
 }

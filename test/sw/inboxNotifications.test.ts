@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { didFromPublicKey } from '../../src/core/identity/didKey.ts'
 import { INBOX } from '../../src/core/scheduler/notifyKind.ts'
-import { watchInbox, type NotificationRequest } from '../../src/sw/inboxNotifications.ts'
+import { watchInbox } from '../../src/sw/inboxNotifications.ts'
+import type { NotificationRequest } from '../../src/sw/notificationData.ts'
 
 const ME = didFromPublicKey(new Uint8Array(32).fill(1))
 const SOMEONE_ELSE = didFromPublicKey(new Uint8Array(32).fill(2))
