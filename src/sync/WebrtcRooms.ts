@@ -17,7 +17,7 @@ import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { framedWebRtc } from './framedPeerConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
-import { localPresence, roomStatus, seenKey, StatusBoard, type Presence } from './roomPresence.ts'
+import { RoomPresence, type Presence } from './roomPresence.ts'
 
 
 /** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
@@ -96,20 +96,15 @@ export class WebrtcRooms implements RoomConnector {
 }
 
 class WebrtcRoom implements RoomConnection {
-  private readonly board = new StatusBoard()
   private readonly provider: WebrtcProvider
+  private readonly presence: RoomPresence
   private fallback: RelayFallback | undefined
-  private readonly stops: Array<() => void> = []
-  private seenTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
-  /** This device's key as peers' `seen` maps name it. */
-  private readonly me: string
 
   constructor(
     private readonly request: RoomRequest,
     private readonly options: WebrtcRoomsOptions,
   ) {
-    this.me = seenKey(request.log)
     const room = roomName(request.secret)
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
@@ -117,21 +112,30 @@ class WebrtcRoom implements RoomConnection {
       // The browser's WebRTC, with data channels that frame messages too large for one SCTP message.
       peerOpts: { wrtc: framedWebRtc() },
     })
-    const refresh = (): void => this.refresh()
+    this.presence = new RoomPresence({
+      request,
+      presence: options.presence,
+      awareness: this.provider.awareness,
+      peerId: () => this.provider.room?.peerId,
+      // Only peers reachable now are "here".
+      connectionOf: (peer) => {
+        const joined = this.provider.room
+        return joined ? (directConnection(joined, peer) ?? (this.fallback?.relayPeers.has(peer) ? 'relay' : undefined)) : undefined
+      },
+      online: () => options.connectivity.online(),
+      relayConnected: () => this.signalingConnections().some((signaling) => signaling.connected) || this.fallback?.connected === true,
+      seenPublishMs: SEEN_PUBLISH_MS,
+      refreshEveryMs: STATUS_REFRESH_MS,
+    })
+    const refresh = (): void => this.presence.refresh()
     this.provider.on('peers', refresh)
-    this.provider.awareness.on('change', refresh)
-    this.stops.push(() => this.provider.awareness.off('change', refresh))
-    this.stops.push(request.log.onChange(() => this.scheduleSeen()))
-    this.stops.push(options.connectivity.onChange(refresh))
-    this.stops.push(options.presence.onNameChange(() => this.publishPresence()))
-    const interval = setInterval(refresh, STATUS_REFRESH_MS)
-    this.stops.push(() => clearInterval(interval))
+    this.presence.onClose(options.connectivity.onChange(refresh))
     for (const signaling of this.signalingConnections()) {
       signaling.on('connect', refresh)
       signaling.on('disconnect', refresh)
-      this.stops.push(() => (signaling.off('connect', refresh), signaling.off('disconnect', refresh)))
+      this.presence.onClose(() => (signaling.off('connect', refresh), signaling.off('disconnect', refresh)))
     }
-    void this.startFallback()
+    this.startFallback().catch((error: unknown) => console.warn('Pii could not start the relay fallback for this space:', error))
   }
 
   /** The fallback needs y-webrtc's peer id, which exists once the room key is derived. */
@@ -140,7 +144,7 @@ class WebrtcRoom implements RoomConnection {
     const room = this.provider.room
     if (this.closed || !room) return
     sendUpdatesOverWebrtcOnly(room)
-    this.publishPresence()
+    this.presence.publish()
     this.fallback = new RelayFallback({
       url: this.options.signalingUrl,
       topic: relayTopic(this.request.secret),
@@ -150,22 +154,8 @@ class WebrtcRoom implements RoomConnection {
       peerId: room.peerId,
       isDirect: (peer) => directConnection(room, peer) !== undefined,
     })
-    this.stops.push(this.fallback.onChange(() => this.refresh()))
-    this.refresh()
-  }
-
-  private publishPresence(): void {
-    const room = this.provider.room
-    if (this.closed || !room) return
-    this.provider.awareness.setLocalState(localPresence(this.options.presence, room.peerId, this.request.log))
-  }
-
-  private scheduleSeen(): void {
-    this.refresh()
-    this.seenTimer ??= setTimeout(() => {
-      this.seenTimer = undefined
-      this.publishPresence()
-    }, SEEN_PUBLISH_MS)
+    this.presence.onClose(this.fallback.onChange(() => this.presence.refresh()))
+    this.presence.refresh()
   }
 
   private signalingConnections(): SignalingConnection[] {
@@ -173,36 +163,16 @@ class WebrtcRoom implements RoomConnection {
   }
 
   get status(): RoomStatus {
-    return this.board.status
+    return this.presence.status
   }
 
   onStatus(listener: () => void): () => void {
-    return this.board.onStatus(listener)
-  }
-
-  private refresh(): void {
-    if (this.closed) return
-    const room = this.provider.room
-    this.board.publish(
-      roomStatus({
-        states: this.provider.awareness.getStates(),
-        ownClientId: this.provider.awareness.clientID,
-        me: this.me,
-        device: this.options.presence.device,
-        // Only peers reachable now are "here".
-        connectionOf: (peer) => (room ? (directConnection(room, peer) ?? (this.fallback?.relayPeers.has(peer) ? 'relay' : undefined)) : undefined),
-        request: this.request,
-        online: this.options.connectivity.online(),
-        relayConnected: this.signalingConnections().some((signaling) => signaling.connected) || this.fallback?.connected === true,
-      }),
-    )
+    return this.presence.onStatus(listener)
   }
 
   close(): void {
     this.closed = true
-    if (this.seenTimer) clearTimeout(this.seenTimer)
-    for (const stop of this.stops) stop()
-    this.board.clear()
+    this.presence.close()
     this.fallback?.destroy()
     this.provider.destroy()
   }

@@ -5,6 +5,7 @@
  * relay-only room of the service worker) publishes and reads the same
  * shape; what comes from a peer crosses the network, so it is validated.
  */
+import type { Awareness } from 'y-protocols/awareness'
 import { authorKey } from '../core/space/envelope.ts'
 import type { SignedLog } from '../core/space/SignedLog.ts'
 import { syncState, unseenChanges, type PeerConnection, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
@@ -41,11 +42,6 @@ export function localPresence(presence: Presence, peerId: string, log: SignedLog
     kinds: presence.kinds,
     seen: Object.fromEntries(log.log.authorCounts()),
   }
-}
-
-/** This device's key as peers' `seen` maps name it. */
-export function seenKey(log: SignedLog): string {
-  return authorKey(log.author)
 }
 
 /** A remote awareness state, if it has the shape Pii peers publish; `me` is our key in its `seen` map. */
@@ -85,7 +81,7 @@ interface StatusInput {
  * keeps the most any other device has seen of this one's changes, so the
  * indicator survives a reload.
  */
-export function roomStatus(input: StatusInput): RoomStatus {
+function roomStatus(input: StatusInput): RoomStatus {
   const peers: RoomPeer[] = []
   const seenByOthers: number[] = []
   for (const [clientId, value] of input.states) {
@@ -111,18 +107,84 @@ export function roomStatus(input: StatusInput): RoomStatus {
   }
 }
 
-/** A room's status as its listeners see it: they hear of a change, not of a repeat. */
-export class StatusBoard {
+export interface RoomPresenceOptions {
+  readonly request: RoomRequest
+  readonly presence: Presence
+  /** The room's awareness, whatever carries it (y-webrtc's, or one of the relay room's own). */
+  readonly awareness: Awareness
+  /** This peer's id in the room; undefined until the transport has one (y-webrtc derives it with the room key). */
+  readonly peerId: () => string | undefined
+  /** How a peer is reached now, or undefined when it is not. */
+  readonly connectionOf: (peer: string) => PeerConnection | undefined
+  readonly online: () => boolean
+  readonly relayConnected: () => boolean
+  /** Presence (with what this peer has seen) goes out at most this often. */
+  readonly seenPublishMs: number
+  /** Where a transport has no event for a connection becoming usable, the status is read again this often. */
+  readonly refreshEveryMs?: number
+}
+
+/**
+ * A room's presence and status, whatever transport carries the room: it
+ * publishes this peer's presence (again when its name or what it has seen
+ * changes), derives the status from everyone's, and tells the room's
+ * listeners of a change, not of a repeat.
+ */
+export class RoomPresence {
   status: RoomStatus = { state: { kind: 'connecting', unseen: 0 }, peers: [] }
+  /** The status as last published, to tell a change from a repeat without serialising both each time. */
   private statusJson = JSON.stringify(this.status)
   private readonly listeners = new Set<() => void>()
+  private readonly stops: Array<() => void> = []
+  private seenTimer: ReturnType<typeof setTimeout> | undefined
+  private closed = false
+  /** This device's key as peers' `seen` maps name it. */
+  private readonly me: string
+
+  constructor(private readonly options: RoomPresenceOptions) {
+    this.me = authorKey(options.request.log.author)
+    const refresh = (): void => this.refresh()
+    options.awareness.on('change', refresh)
+    this.stops.push(() => options.awareness.off('change', refresh))
+    this.stops.push(options.request.log.onChange(() => this.scheduleSeen()))
+    this.stops.push(options.presence.onNameChange(() => this.publish()))
+    if (options.refreshEveryMs !== undefined) {
+      const interval = setInterval(refresh, options.refreshEveryMs)
+      this.stops.push(() => clearInterval(interval))
+    }
+    this.publish()
+  }
 
   onStatus(listener: () => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  publish(status: RoomStatus): void {
+  /** Something the status is read from is gone with the room: `stop` runs when it closes. */
+  onClose(stop: () => void): void {
+    this.stops.push(stop)
+  }
+
+  /** Puts this peer's presence in the awareness (once the room has given it an id). */
+  publish(): void {
+    const peer = this.options.peerId()
+    if (this.closed || peer === undefined) return
+    this.options.awareness.setLocalState(localPresence(this.options.presence, peer, this.options.request.log))
+  }
+
+  refresh(): void {
+    if (this.closed) return
+    const { options } = this
+    const status = roomStatus({
+      states: options.awareness.getStates(),
+      ownClientId: options.awareness.clientID,
+      me: this.me,
+      device: options.presence.device,
+      connectionOf: options.connectionOf,
+      request: options.request,
+      online: options.online(),
+      relayConnected: options.relayConnected(),
+    })
     const statusJson = JSON.stringify(status)
     if (statusJson === this.statusJson) return
     this.status = status
@@ -130,7 +192,18 @@ export class StatusBoard {
     for (const listener of this.listeners) listener()
   }
 
-  clear(): void {
+  close(): void {
+    this.closed = true
+    if (this.seenTimer) clearTimeout(this.seenTimer)
+    for (const stop of this.stops) stop()
     this.listeners.clear()
+  }
+
+  private scheduleSeen(): void {
+    this.refresh()
+    this.seenTimer ??= setTimeout(() => {
+      this.seenTimer = undefined
+      this.publish()
+    }, this.options.seenPublishMs)
   }
 }
