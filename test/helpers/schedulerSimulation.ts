@@ -66,7 +66,6 @@ export interface SimulationReport {
   readonly recorded: ReadonlyArray<ReadonlySet<string>>
   /** Whether no partition separated two peers at any time from `from` to `to`. */
   connectedThroughout(a: string, b: string, from: number, to: number): boolean
-  readonly peerIds: readonly string[]
 }
 
 /** The executions of each occurrence, in the order they happened. */
@@ -89,6 +88,8 @@ interface Peer {
   readonly doc: Y.Doc
   readonly skewMs: number
   up: boolean
+  /** The run table of the peer's current life; a restart replaces it (and stops the old one's observers). */
+  table?: YjsRunTable
   runner: OccurrenceRunner
   queue: OccurrenceQueue
 }
@@ -137,7 +138,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const start = (peer: Peer): void => {
     const clock = (): number => now + peer.skewMs
+    peer.table?.destroy()
     const table = new YjsRunTable(peer.doc, clock)
+    peer.table = table
     const runMs = options.runMs ?? defaultRunMs
     peer.runner = new OccurrenceRunner({
       peer: peer.id,
@@ -232,7 +235,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const table = new YjsRunTable(peer.doc, () => now)
       return new Set(executions.map((execution) => execution.occurrence).filter((occurrence) => table.run(occurrence as OccurrenceId) !== undefined))
     }),
-    peerIds: peers.map((peer) => peer.id),
     connectedThroughout: (a, b, from, to) => {
       // The state in effect at `from`, and every change until `to`.
       const states = history.filter((entry, index) => entry.at <= to && (history[index + 1]?.at ?? Infinity) > from)

@@ -14,8 +14,6 @@ import { tick } from './tick.ts'
 
 export interface SchedulerStats {
   readonly lastTickAt: number | undefined
-  /** How long after its planned time the last tick ran: the host's timer lateness. */
-  readonly lastTickLateMs: number
   /** Tick lateness over the last LATENESS_WINDOW ticks (a minute of a 100 ms scheduler): median, 99th percentile, worst. */
   readonly tickLate: { readonly samples: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number }
   /** How long the oldest due occurrence left after the last tick had waited (Q3). */
@@ -92,7 +90,6 @@ export class SchedulerHost {
       if (lateness.length > LATENESS_WINDOW) lateness.shift()
       this.stats.set(scheduler.id, {
         lastTickAt: now,
-        lastTickLateMs: now - plannedAt,
         lateness,
         nextTickAt,
         lagMs: result.lagMs,
@@ -111,7 +108,7 @@ export class SchedulerHost {
   /** The schedulers panel's figures for one scheduler. */
   statsOf(id: SchedulerId): SchedulerStats {
     const stats = this.stats.get(id)
-    return { lastTickAt: stats?.lastTickAt, lastTickLateMs: stats?.lastTickLateMs ?? 0, tickLate: summarise(stats?.lateness ?? []), lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
+    return { lastTickAt: stats?.lastTickAt, tickLate: summarise(stats?.lateness ?? []), lagMs: stats?.lagMs ?? 0, started: stats?.started ?? 0, skipped: stats?.skipped ?? 0, queueLength: this.options.schedule.queue(id).size }
   }
 }
 

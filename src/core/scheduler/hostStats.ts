@@ -30,7 +30,6 @@ function isStats(value: unknown): value is SchedulerStats {
   const stats = value as Record<string, unknown>
   return (
     (stats.lastTickAt === undefined || isCount(stats.lastTickAt)) &&
-    typeof stats.lastTickLateMs === 'number' &&
     isLateness(stats.tickLate) &&
     isCount(stats.lagMs) &&
     isCount(stats.queueLength) &&

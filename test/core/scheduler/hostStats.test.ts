@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isHostStatsMessage } from '../../../src/core/scheduler/hostStats.ts'
 
-const stats = { lastTickAt: 1_000, lastTickLateMs: 2, tickLate: { samples: 10, p50Ms: 1, p99Ms: 3, maxMs: 4 }, lagMs: 0, queueLength: 3, started: 5, skipped: 0 }
+const stats = { lastTickAt: 1_000, tickLate: { samples: 10, p50Ms: 1, p99Ms: 3, maxMs: 4 }, lagMs: 0, queueLength: 3, started: 5, skipped: 0 }
 const message = (fields: Record<string, unknown> = {}) => ({ type: 'scheduler-stats', host: 'service-worker', spaces: { space: { 'every-second': stats } }, ...fields })
 
 describe('host figures', () => {
