@@ -2,7 +2,7 @@
  * Every spec runs against the real built app served by the real Pii server,
  * started per worker on a free 127.0.0.1 port and stopped with the worker.
  */
-import { test as base, expect, type Page } from '@playwright/test'
+import { test as base, expect, type BrowserContext, type ConsoleMessage, type Page, type Worker } from '@playwright/test'
 import { join } from 'node:path'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
 
@@ -19,10 +19,13 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
   ],
   baseURL: async ({ piiServer }, use) => use(piiServer.url),
   // A page error or a blocked resource (e.g. by the Content-Security-Policy) fails the test that caused it.
-  page: async ({ page }, use) => {
+  page: async ({ page, context }, use, testInfo) => {
     const problems: string[] = []
     watchProblems(page, problems)
+    const consoleLog = recordConsole(page, context)
     await use(page)
+    // A failure on CI leaves only its printed log: the page's and the worker's console go with it (see summaryReporter).
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('console', { body: consoleLog.join('\n'), contentType: 'text/plain' })
     expect(problems).toEqual([])
   },
 })
@@ -52,6 +55,19 @@ export function watchProblems(page: Page, problems: string[]): void {
     // The browser's own log of a WebSocket that cannot connect (offline, relay down) is the situation under test, not an app error.
     if (message.type() === 'error' && !isNetworkNoise(message.text())) problems.push(`console error: ${message.text()}`)
   })
+}
+
+/** Every console message of the page and of the service worker, timed from the start, for a failure's report. */
+function recordConsole(page: Page, context: BrowserContext): string[] {
+  const started = Date.now()
+  const lines: string[] = []
+  const record = (source: string, message: ConsoleMessage): void => void lines.push(`${Date.now() - started} ms ${source} ${message.type()}: ${message.text()}`)
+  page.on('console', (message) => record('page', message))
+  page.on('pageerror', (error) => lines.push(`${Date.now() - started} ms page error: ${error.message}`))
+  const watchWorker = (worker: Worker): void => void worker.on('console', (message) => record('worker', message))
+  context.serviceWorkers().forEach(watchWorker)
+  context.on('serviceworker', watchWorker)
+  return lines
 }
 
 /** Adds an item through the form without waiting for it: with several peers editing, the last row may be another's. */
