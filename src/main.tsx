@@ -17,6 +17,7 @@ import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.t
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
 import { HostKind, type KindRegistry } from './core/scheduler/kinds.ts'
+import { QuietMoments } from './core/scheduler/quietMoments.ts'
 import { notificationOptions, type NotificationRequest } from './sw/notificationData.ts'
 import { deviceSigning, devicePresence, relayUrl } from './sw/browserDevice.ts'
 import type { Connectivity } from './sync/WebrtcRooms.ts'
@@ -47,8 +48,10 @@ async function boot(): Promise<void> {
 
   const probe = await probeIndexedDb()
   if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
+  // Upkeep (log checkpoints, storage compaction) waits for gaps in the schedule when this tab hosts it.
+  const quiet = new QuietMoments(Date.now)
   const store: DocStore = probe.available
-    ? new IndexedDbDocStore((status) => reportSaveStatus(status.name, status.saved, status.error?.message))
+    ? new IndexedDbDocStore({ onSaveStatus: (status) => reportSaveStatus(status.name, status.saved, status.error?.message), quietMoment: quiet.wait })
     : new MemoryDocStore()
   const keyStore = probe.available ? new IndexedDbKeyStore() : new MemoryKeyStore()
   const tabs = new BroadcastChannelTransport()
@@ -79,6 +82,7 @@ async function boot(): Promise<void> {
     now: Date.now,
     ...deviceSigning(deviceKey),
     rooms: loadRooms,
+    quietMoment: quiet.wait,
     afterRender: () =>
       new Promise((resolve) => {
         requestAnimationFrame(() => setTimeout(resolve, 0))
@@ -113,7 +117,7 @@ async function boot(): Promise<void> {
   const { mountApp } = await ui
   mountApp(container, services)
   // After the first render: hosting opens every space, which must not compete with showing this one.
-  setTimeout(() => hostInPage({ library, deviceDoc, device: deviceDid(key), kinds }), HOST_START_DELAY_MS)
+  setTimeout(() => hostInPage({ library, deviceDoc, device: deviceDid(key), kinds, quiet }), HOST_START_DELAY_MS)
 
   window.addEventListener('beforeunload', (event) => {
     // The browser's own "leave site?" prompt: the only way to stop a close losing unsaved changes.
@@ -128,7 +132,7 @@ async function boot(): Promise<void> {
  * over only if nobody holds the host lock. Without a service worker (dev, or
  * a browser without one), the tabs elect a host among themselves.
  */
-function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; device: Did; kinds: () => Promise<KindRegistry> }): void {
+function hostInPage(deps: { library: SpaceLibrary; deviceDoc: Y.Doc; device: Did; kinds: () => Promise<KindRegistry>; quiet: QuietMoments }): void {
   // The host's code loads only in the tab that hosts: under a worker, that is rarely this one.
   const host = (): void =>
     void Promise.all([import('./sw/deviceHost.ts'), deps.kinds()]).then(([{ hostWhenElected }, kinds]) => hostWhenElected({ ...deps, host: HostKind.page, kinds, showNotification }))

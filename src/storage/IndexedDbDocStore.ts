@@ -55,15 +55,31 @@ function isQuotaError(error: unknown): boolean {
 /** Where a page announces it is going away (`pagehide`): the window, in a page. */
 type PageEvents = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
 
+export interface IndexedDbDocStoreOptions {
+  readonly onSaveStatus?: (status: SaveStatus) => void
+  /** Where the page announces it is going away; the window, by default. A service worker has none: it saves on the next task, as always. */
+  readonly pageEvents?: PageEvents
+  /**
+   * Resolves when a compaction may take the thread (see QuietMoments): it
+   * encodes the whole doc, tens of ms for a large one, and waits for a gap
+   * in the device's schedule. Now, by default.
+   */
+  readonly quietMoment?: () => Promise<void>
+}
+
 export class IndexedDbDocStore implements DocStore {
-  constructor(
-    private readonly onSaveStatus: (status: SaveStatus) => void = () => {},
-    // A service worker has no window (and no pagehide): it saves on the next task, as always.
-    private readonly pageEvents: PageEvents | undefined = (globalThis as { window?: PageEvents }).window,
-  ) {}
+  private readonly onSaveStatus: (status: SaveStatus) => void
+  private readonly pageEvents: PageEvents | undefined
+  private readonly quietMoment: () => Promise<void>
+
+  constructor(options: IndexedDbDocStoreOptions = {}) {
+    this.onSaveStatus = options.onSaveStatus ?? (() => {})
+    this.pageEvents = options.pageEvents ?? (globalThis as { window?: PageEvents }).window
+    this.quietMoment = options.quietMoment ?? (() => Promise.resolve())
+  }
 
   attach(name: string, doc: Y.Doc): StoredDoc {
-    return new IndexedDbStoredDoc(name, doc, this.onSaveStatus, this.pageEvents)
+    return new IndexedDbStoredDoc(name, doc, this.onSaveStatus, this.pageEvents, this.quietMoment)
   }
 
   remove(name: string): Promise<void> {
@@ -97,6 +113,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     doc: Y.Doc,
     private readonly onSaveStatus: (status: SaveStatus) => void,
     private readonly pageEvents: PageEvents | undefined,
+    private readonly quietMoment: () => Promise<void>,
   ) {
     super(name, doc)
     doc.off('update', this._storeUpdate)
@@ -204,10 +221,15 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
       clearTimeout(this.compactTimer)
     }
     this.compactDueAt = dueAt
-    this.compactTimer = setTimeout(() => {
-      this.compactTimer = undefined
-      this.compact().catch((error: unknown) => this.failed(error))
+    // The timer stays set while its compaction waits for a quiet moment: one brought forward meanwhile replaces it.
+    const timer = setTimeout(() => {
+      void this.quietMoment().then(() => {
+        if (this.compactTimer !== timer || this._destroyed) return
+        this.compactTimer = undefined
+        this.compact().catch((error: unknown) => this.failed(error))
+      })
     }, delayMs)
+    this.compactTimer = timer
   }
 
   async compact(): Promise<void> {

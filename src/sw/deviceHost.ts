@@ -9,6 +9,7 @@ import type * as Y from 'yjs'
 import { DeviceScheduler, type PresentPeer } from '../core/scheduler/DeviceScheduler.ts'
 import type { HostKind, KindRegistry } from '../core/scheduler/kinds.ts'
 import { HOST_STATS_CHANNEL, type HostStatsMessage } from '../core/scheduler/hostStats.ts'
+import type { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import type { SchedulerId } from '../core/scheduler/schedulers.ts'
 import type { SpaceId } from '../core/space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
@@ -36,6 +37,8 @@ export interface DeviceHostDeps {
   readonly kinds: KindRegistry
   readonly showNotification: ShowNotification
   readonly onTick?: (space: string, scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
+  /** Told of the scheduler's wake-ups, so this context's upkeep runs in the gaps between them. */
+  readonly quiet?: QuietMoments
 }
 
 /** Hosts the scheduler whenever this context is elected; the returned function stops hosting and leaves the election. */
@@ -85,6 +88,7 @@ export function startHosting(deps: DeviceHostDeps): () => void {
     newId: () => crypto.randomUUID(),
     onError: (error) => console.error('Pii scheduler:', error),
     ...(deps.onTick ? { onTick: deps.onTick } : {}),
+    ...(deps.quiet ? { quiet: deps.quiet } : {}),
   })
   const hosted = new Map<SpaceId, HostedSession>()
   const follow = (): void => {

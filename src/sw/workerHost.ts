@@ -8,6 +8,7 @@
 import * as Y from 'yjs'
 import { deviceDid, loadOrCreateDeviceKey } from '../core/identity/deviceKey.ts'
 import { HostKind } from '../core/scheduler/kinds.ts'
+import { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 import { DEVICE_DOC_NAME } from '../core/space/spaceList.ts'
 import { IndexedDbDocStore } from '../storage/IndexedDbDocStore.ts'
@@ -20,7 +21,9 @@ import { hostWhenElected } from './deviceHost.ts'
 import { notificationOptions } from './notificationData.ts'
 
 export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise<void> {
-  const store = new IndexedDbDocStore()
+  // Upkeep (log checkpoints, storage compaction) waits for gaps in the schedule this worker hosts.
+  const quiet = new QuietMoments(Date.now)
+  const store = new IndexedDbDocStore({ quietMoment: quiet.wait })
   const deviceDoc = new Y.Doc()
   const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
   const key = await loadOrCreateDeviceKey(new IndexedDbKeyStore(), crypto.subtle)
@@ -39,6 +42,7 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     rooms: () => Promise.resolve(rooms),
     // What the worker finds unsigned is a tab's edit in flight; the tab signs it (see SpaceLibraryDeps).
     signsUnsignedAtOpen: false,
+    quietMoment: quiet.wait,
   })
   hostWhenElected({
     library,
@@ -46,6 +50,7 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     device,
     host: HostKind.serviceWorker,
     kinds,
+    quiet,
     showNotification: async (request) => {
       if (Notification.permission === 'granted') await worker.registration.showNotification(request.title, notificationOptions(request))
     },

@@ -29,7 +29,7 @@ function countRows(name: string): Promise<number> {
 describe('IndexedDbDocStore', () => {
   it('writes what is queued as the page goes away (pagehide), not in a next task that never comes', async () => {
     const page = new EventTarget()
-    const store = new IndexedDbDocStore(() => {}, page)
+    const store = new IndexedDbDocStore({ pageEvents: page })
     const doc = new Y.Doc()
     const stored = store.attach('leaving', doc)
     await stored.loaded
@@ -51,7 +51,7 @@ describe('IndexedDbDocStore', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
       const statuses: SaveStatus[] = []
-      const store = new IndexedDbDocStore((status) => statuses.push(status))
+      const store = new IndexedDbDocStore({ onSaveStatus: (status) => statuses.push(status) })
       const doc = new Y.Doc()
       const stored = store.attach('failing', doc)
       await stored.loaded
@@ -89,6 +89,26 @@ describe('IndexedDbDocStore', () => {
     await stored.loaded
     for (let i = 0; i < 600; i++) doc.getText('t').insert(i, 'k')
     await vi.waitFor(async () => expect(await countRows('history')).toBeLessThan(100), { timeout: 5_000 })
+    await stored.close()
+  })
+
+  it('[H6] a compaction waits for a quiet moment in the device’s schedule', async () => {
+    let quiet: () => void = () => {}
+    let asked = 0
+    const quietMoment = (): Promise<void> => {
+      asked++
+      return new Promise((resolve) => (quiet = resolve))
+    }
+    const store = new IndexedDbDocStore({ quietMoment })
+    const doc = new Y.Doc()
+    const stored = store.attach('quiet', doc)
+    await stored.loaded
+    for (let i = 0; i < 600; i++) doc.getText('t').insert(i, 'k')
+    // The compaction is due (a second after the burst) and asks for its moment; the rows stay until it comes.
+    await vi.waitFor(() => expect(asked).toBe(1), { timeout: 5_000 })
+    expect(await countRows('quiet')).toBeGreaterThan(600)
+    quiet()
+    await vi.waitFor(async () => expect(await countRows('quiet')).toBeLessThan(100), { timeout: 5_000 })
     await stored.close()
   })
 

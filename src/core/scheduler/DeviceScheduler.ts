@@ -16,6 +16,7 @@ import { OccurrenceRunner } from './OccurrenceRunner.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
 import type { SchedulerId } from './schedulers.ts'
+import type { QuietMoments } from './quietMoments.ts'
 import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
 import { CLAIMS, RUNS } from './YjsRunTable.ts'
 
@@ -53,6 +54,8 @@ export interface DeviceSchedulerOptions {
   /** A failure of the scheduler's own code (not of a run, which is recorded): reported, and the host carries on. */
   readonly onError?: (error: unknown) => void
   readonly onTick?: (space: string, scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
+  /** Told of every planned wake-up, so upkeep in this context waits for a gap instead of delaying a tick. */
+  readonly quiet?: QuietMoments
 }
 
 interface Hosted {
@@ -124,6 +127,7 @@ export class DeviceScheduler {
   stop(): void {
     this.stopped = true
     this.cancelWake?.()
+    this.options.quiet?.plannedWake(Number.POSITIVE_INFINITY)
     for (const id of [...this.spaces.keys()]) this.remove(id)
   }
 
@@ -136,6 +140,7 @@ export class DeviceScheduler {
     this.cancelWake?.()
     this.wakeAt = at
     this.cancelWake = this.options.timers.after(ms, () => this.advance())
+    this.options.quiet?.plannedWake(at)
   }
 
   private advance(): void {

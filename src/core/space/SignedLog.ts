@@ -66,6 +66,12 @@ export interface SignedLogOptions {
    */
   readonly laneKey: () => Promise<LaneKey>
   readonly checkpointEvery?: number
+  /**
+   * Resolves when a checkpoint may take the thread (see QuietMoments): its
+   * merge of the lane grows with the lane, to tens of ms, and must not land
+   * on a scheduler's tick. Now, by default.
+   */
+  readonly quietMoment?: () => Promise<void>
 }
 
 interface CertifiedLane {
@@ -226,7 +232,7 @@ export class SignedLog {
       this.seal(EnvelopeKind.change, combineUpdates(updates), this.lane)
       this.problem = undefined
       // After this run of code: the change is already on the wire by then.
-      if (this.checkpointDue()) this.compacting ??= Promise.resolve().then(() => this.sealCheckpoint())
+      if (this.checkpointDue()) this.compacting ??= (this.options.quietMoment?.() ?? Promise.resolve()).then(() => this.sealCheckpoint())
     } catch (error) {
       this.unsigned = [...updates, ...this.unsigned]
       this.report('Changes could not be signed', error)

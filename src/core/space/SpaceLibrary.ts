@@ -68,6 +68,8 @@ export interface SpaceLibraryDeps {
    * signs: signing it there too would author the one change twice.
    */
   readonly signsUnsignedAtOpen?: boolean
+  /** Resolves when a space's log may compact itself without delaying the device's scheduler (QuietMoments); now, by default. */
+  readonly quietMoment?: () => Promise<void>
 }
 
 /** Storage name of a space's doc; stable, since renaming it would orphan stored data. */
@@ -143,8 +145,8 @@ class OpenSpace implements SpaceSession {
     const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
     if (this.closed) throw new Error('The space was closed before its sync started.')
     const laneKey = () => import('./laneKey.ts').then(({ newLaneKey }) => newLaneKey())
-    const { verify, digest } = this.deps
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, laneKey, ...(digest ? { digest } : {}) })
+    const { verify, digest, quietMoment } = this.deps
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, laneKey, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }

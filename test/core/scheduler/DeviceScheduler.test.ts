@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { capablePeers, DeviceScheduler, type PresentPeer } from '../../../src/core/scheduler/DeviceScheduler.ts'
 import { docKind, readCounter } from '../../../src/core/scheduler/docKind.ts'
 import { HostKind, KindRegistry, type Kind } from '../../../src/core/scheduler/kinds.ts'
+import { MIN_GAP_MS, QuietMoments } from '../../../src/core/scheduler/quietMoments.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 
@@ -115,6 +116,22 @@ describe('device scheduler', () => {
     expect(schedule.runs.run(`${operation.id}#0` as never)).toBeUndefined()
     await runFor(60_000)
     expect(schedule.runs.run(`${operation.id}#0` as never)?.startedAt).toBe(START + 60_000)
+    device.stop()
+  })
+
+  it('[H6] upkeep asked for while a wake-up is due runs right after it, in the gap before the next', async () => {
+    const { time, timers, runFor } = fakeTime()
+    const quiet = new QuietMoments(() => time.now)
+    const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x', quiet })
+    const { doc } = spaceWithOperation()
+    device.add({ id: 'space', doc, peers: () => [] })
+    let ranAt: number | undefined
+    void quiet.wait().then(() => (ranAt = time.now))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(ranAt).toBeUndefined()
+    await runFor(0)
+    expect(ranAt).toBe(START)
+    expect(time.wakeAt! - ranAt!).toBeGreaterThanOrEqual(MIN_GAP_MS)
     device.stop()
   })
 

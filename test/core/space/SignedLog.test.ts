@@ -26,7 +26,7 @@ interface Peer {
 class Mesh {
   readonly peers: Peer[] = []
 
-  async join(options: Partial<Pick<SignedLogOptions, 'checkpointEvery'>> & { key?: DeviceKey; content?: Y.Doc } = {}): Promise<Peer> {
+  async join(options: Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & { key?: DeviceKey; content?: Y.Doc } = {}): Promise<Peer> {
     const key = options.key ?? (await createDeviceKey(crypto.subtle))
     const content = options.content ?? new Y.Doc()
     const transport = new Y.Doc()
@@ -54,6 +54,7 @@ class Mesh {
           },
         }),
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
+      ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
     })
     Object.assign(peer, { signed })
     transport.on('update', (update: Uint8Array, origin: unknown) => {
@@ -217,6 +218,25 @@ describe('signed log', () => {
     await mesh.settled()
     expect(kinds()).toEqual([EnvelopeKind.checkpoint])
     expect(titles(bob.content)).toEqual(['item 0', 'item 1', 'item 2', 'item 3', 'fills the tail'])
+  })
+
+  it('[SL8] [H6] seals a checkpoint only at a quiet moment, so it never lands on a scheduler’s tick', async () => {
+    const mesh = new Mesh()
+    let quiet: () => void = () => {}
+    const alice = await mesh.join({ checkpointEvery: 4, quietMoment: () => new Promise((resolve) => (quiet = resolve)) })
+    const bob = await mesh.join()
+    await mesh.settled()
+    const kinds = (): number[] => transportEnvelopes(bob.transport).toArray().map((wire) => openEnvelope(wire)!.kind)
+    for (let index = 0; index < 4; index++) {
+      add(alice.content, `item ${index}`)
+      await mesh.settled()
+    }
+    add(alice.content, 'fills the tail')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
+    quiet()
+    await mesh.settled()
+    expect(kinds()).toEqual([EnvelopeKind.checkpoint])
   })
 
   it('[SL9] asks the device key again after a certification that failed, whether it threw or returned a bad signature', async () => {
