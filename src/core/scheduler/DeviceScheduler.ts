@@ -146,12 +146,12 @@ export class DeviceScheduler {
   private advance(): void {
     this.cancelWake = undefined
     this.wakeAt = Number.POSITIVE_INFINITY
-    let sleepMs = MAX_SLEEP_MS
+    let wakeAt = this.options.clock() + MAX_SLEEP_MS
     this.advancing = true
     try {
       for (const { host } of this.spaces.values()) {
         try {
-          sleepMs = Math.min(sleepMs, host.advance())
+          wakeAt = Math.min(wakeAt, host.advance())
         } catch (error) {
           this.options.onError?.(error)
         }
@@ -159,7 +159,8 @@ export class DeviceScheduler {
     } finally {
       this.advancing = false
     }
-    this.wakeWithin(Math.max(0, sleepMs))
+    // Measured now, after this wake-up's work: the next tick is due at its time, not that time plus the work.
+    this.wakeWithin(Math.max(0, wakeAt - this.options.clock()))
   }
 
   private execute(space: ScheduledSpace, entry: QueueEntry): Promise<string | void> {

@@ -4,7 +4,7 @@
  * to the OccurrenceRunner, records what catch-up skipped (CU1, CU2), and
  * keeps the figures the schedulers panel shows. It has no timers of its
  * own: a host (the service worker, a tab, the personal node) calls
- * `advance()` and sleeps for the time it returns.
+ * `advance()` and sleeps until the time it returns.
  */
 import { CLAIM_LEAD_MS } from './claims.ts'
 import type { OccurrenceRunner } from './OccurrenceRunner.ts'
@@ -56,11 +56,16 @@ export class SchedulerHost {
 
   constructor(private readonly options: SchedulerHostOptions) {}
 
-  /** Does what is due now; returns how long the host may sleep before calling again. */
+  /**
+   * Does what is due now; returns when to call again (ms since the epoch, or
+   * infinity). A time, not a delay: the host sets its timer after all of a
+   * wake-up's work, and a delay measured from its start would make every
+   * next tick late by that work.
+   */
   advance(): number {
     const { schedule, runner, clock } = this.options
     const now = clock()
-    let sleepMs = Number.POSITIVE_INFINITY
+    let wakeAt = Number.POSITIVE_INFINITY
     for (const scheduler of schedule.schedulers()) {
       if (scheduler.paused) continue
       const previous = this.stats.get(scheduler.id)
@@ -69,7 +74,7 @@ export class SchedulerHost {
       const grid = previous && previous.nextTickAt - (previous.lastTickAt ?? 0) <= scheduler.everyMs ? previous.nextTickAt : now
       const plannedAt = grid > now ? grid : grid + Math.floor((now - grid) / scheduler.everyMs) * scheduler.everyMs
       if (plannedAt > now) {
-        sleepMs = Math.min(sleepMs, plannedAt - now)
+        wakeAt = Math.min(wakeAt, plannedAt)
         continue
       }
       const tickStart = clock()
@@ -97,12 +102,10 @@ export class SchedulerHost {
         skipped: (previous?.skipped ?? 0) + skipped,
       })
       this.options.onTick?.(scheduler.id, plannedAt, now)
-      sleepMs = Math.min(sleepMs, nextTickAt - now)
+      wakeAt = Math.min(wakeAt, nextTickAt)
     }
     runner.advance()
-    const wakeAt = runner.nextWakeAt()
-    if (wakeAt !== undefined) sleepMs = Math.min(sleepMs, Math.max(0, wakeAt - clock()))
-    return sleepMs
+    return Math.min(wakeAt, runner.nextWakeAt() ?? Number.POSITIVE_INFINITY)
   }
 
   /** The schedulers panel's figures for one scheduler. */
