@@ -200,16 +200,22 @@ describe('signed log', () => {
     expect(verifications).toBeLessThanOrEqual(6)
   })
 
-  it('[SL8] sends the edit that fills a lane’s tail as a plain change first, and its checkpoint right after', async () => {
+  /** Alice's lane one edit short of a checkpoint (every 4), and what Bob's transport holds, by envelope kind. */
+  async function tailOneShort(quietMoment?: () => Promise<void>) {
     const mesh = new Mesh()
-    const alice = await mesh.join({ checkpointEvery: 4 })
+    const alice = await mesh.join({ checkpointEvery: 4, ...(quietMoment ? { quietMoment } : {}) })
     const bob = await mesh.join()
     await mesh.settled()
-    const kinds = (): number[] => transportEnvelopes(bob.transport).toArray().map((wire) => openEnvelope(wire)!.kind)
     for (let index = 0; index < 4; index++) {
       add(alice.content, `item ${index}`)
       await mesh.settled()
     }
+    const kinds = (): number[] => transportEnvelopes(bob.transport).toArray().map((wire) => openEnvelope(wire)!.kind)
+    return { mesh, alice, bob, kinds }
+  }
+
+  it('[SL8] sends the edit that fills a lane’s tail as a plain change first, and its checkpoint right after', async () => {
+    const { mesh, alice, bob, kinds } = await tailOneShort()
     expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
     add(alice.content, 'fills the tail')
     // Synchronously, on the other peer's side of the wire: the edit, alone and small.
@@ -221,16 +227,8 @@ describe('signed log', () => {
   })
 
   it('[SL8] [H6] seals a checkpoint only at a quiet moment, so it never lands on a scheduler’s tick', async () => {
-    const mesh = new Mesh()
     let quiet: () => void = () => {}
-    const alice = await mesh.join({ checkpointEvery: 4, quietMoment: () => new Promise((resolve) => (quiet = resolve)) })
-    const bob = await mesh.join()
-    await mesh.settled()
-    const kinds = (): number[] => transportEnvelopes(bob.transport).toArray().map((wire) => openEnvelope(wire)!.kind)
-    for (let index = 0; index < 4; index++) {
-      add(alice.content, `item ${index}`)
-      await mesh.settled()
-    }
+    const { mesh, alice, kinds } = await tailOneShort(() => new Promise((resolve) => (quiet = resolve)))
     add(alice.content, 'fills the tail')
     await new Promise((resolve) => setTimeout(resolve, 10))
     expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
