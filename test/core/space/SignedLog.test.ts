@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { createDeviceKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
@@ -227,12 +227,13 @@ describe('signed log', () => {
   })
 
   it('[SL8] [H6] seals a checkpoint only at a quiet moment, so it never lands on a scheduler’s tick', async () => {
-    let quiet: () => void = () => {}
+    let quiet: (() => void) | undefined
     const { mesh, alice, kinds } = await tailOneShort(() => new Promise((resolve) => (quiet = resolve)))
     add(alice.content, 'fills the tail')
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    // The checkpoint is due and has asked for its moment; until it comes, nothing is sealed.
+    await vi.waitFor(() => expect(quiet).toBeDefined())
     expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
-    quiet()
+    quiet!()
     await mesh.settled()
     expect(kinds()).toEqual([EnvelopeKind.checkpoint])
   })
