@@ -180,14 +180,16 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     }
     this.rowsSinceSnapshot += updates.length
     for (const update of updates) this.historyBytes += update.byteLength
-    this.track(
-      writeInOneTransaction(this.db, (store) =>
-        updates.forEach((update) => {
-          const added = store.add(update)
-          added.onsuccess = () => this.ownRows.add(added.result as number)
-        }),
-      ),
+    // Keys count as this store's only once committed: an aborted write (a full disk fails at commit)
+    // hands its keys out again, to rows another tab may write, which a compaction must not skip.
+    const keys: number[] = []
+    const written = writeInOneTransaction(this.db, (store) =>
+      updates.forEach((update) => {
+        const added = store.add(update)
+        added.onsuccess = () => keys.push(added.result as number)
+      }),
     )
+    this.track(written.then(() => keys.forEach((key) => this.ownRows.add(key))))
     const historyLimit = Math.max(MIN_HISTORY_BYTES_BEFORE_COMPACT, this.snapshotBytes)
     if (this.rowsSinceSnapshot >= MAX_ROWS_BEFORE_COMPACT || this.historyBytes > historyLimit) {
       this.scheduleCompact(COMPACT_DELAY_MS)

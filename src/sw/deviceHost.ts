@@ -26,7 +26,7 @@ const STATS_EVERY_MS = 1_000
  * worker waking, a tab taking over) does not run again what another device
  * just ran.
  */
-export const JOIN_GRACE_MS = 5_000
+const JOIN_GRACE_MS = 5_000
 
 export interface DeviceHostDeps {
   readonly library: SpaceLibrary
@@ -78,7 +78,7 @@ interface HostedSession {
 }
 
 /** Runs the device's scheduler over every listed space until the returned function is called. */
-export function startHosting(deps: DeviceHostDeps): () => void {
+function startHosting(deps: DeviceHostDeps): () => void {
   const scheduler = new DeviceScheduler({
     device: deps.device,
     host: deps.host,

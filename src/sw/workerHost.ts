@@ -6,7 +6,7 @@
  * even when no tab shows the space.
  */
 import * as Y from 'yjs'
-import { deviceDid, loadOrCreateDeviceKey } from '../core/identity/deviceKey.ts'
+import { deviceDid, loadOrCreateDeviceKey, type DeviceKey } from '../core/identity/deviceKey.ts'
 import { HostKind } from '../core/scheduler/kinds.ts'
 import { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
@@ -26,8 +26,15 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
   const store = new IndexedDbDocStore({ quietMoment: quiet.wait })
   const deviceDoc = new Y.Doc()
   const deviceStored = store.attach(DEVICE_DOC_NAME, deviceDoc)
-  const key = await loadOrCreateDeviceKey(new IndexedDbKeyStore(), crypto.subtle)
-  await deviceStored.loaded
+  let key: DeviceKey
+  try {
+    key = await loadOrCreateDeviceKey(new IndexedDbKeyStore(), crypto.subtle)
+    await deviceStored.loaded
+  } catch (error) {
+    // The next wake-up starts over; this attempt's connection to the device doc must not stay behind.
+    await deviceStored.discard()
+    throw error
+  }
   const tabs = new BroadcastChannelTransport()
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
   const kinds = browserKinds()

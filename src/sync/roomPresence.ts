@@ -34,7 +34,7 @@ interface PeerState {
 }
 
 /** This peer's awareness state. */
-export function localPresence(presence: Presence, peerId: string, log: SignedLog): Record<string, unknown> {
+function localPresence(presence: Presence, peerId: string, log: SignedLog): Record<string, unknown> {
   return {
     name: presence.name(),
     device: presence.device,

@@ -72,14 +72,19 @@ export class DeviceScheduler {
   private stopped = false
   private advancing = false
 
-  constructor(private readonly options: DeviceSchedulerOptions) {}
+  /** The kinds this device's host can run: fixed for the device, so worked out once. */
+  private readonly runnable: ReadonlySet<string>
+
+  constructor(private readonly options: DeviceSchedulerOptions) {
+    this.runnable = new Set(options.kinds.runnableOn(options.host))
+  }
 
   /** Starts running the space's schedule on this device. */
   add(space: ScheduledSpace): void {
     if (this.spaces.has(space.id) || this.stopped) return
-    const { device, kinds, clock, host } = this.options
+    const { device, kinds, clock } = this.options
     const schedule = new SpaceSchedule({ doc: space.doc, kinds, now: clock, actor: device, newId: this.options.newId })
-    const runnable = new Set(kinds.runnableOn(host))
+    const runnable = this.runnable
     const runner = new OccurrenceRunner({
       peer: device,
       table: schedule.runs,

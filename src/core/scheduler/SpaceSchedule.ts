@@ -72,6 +72,8 @@ export class SpaceSchedule {
   private readonly plans = new Map<OperationId, string>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
+  /** Valid skipped ranges by operation, then by key, kept in step with the skips map: every lookup of an unfinished occurrence reads them. */
+  private readonly skipsOf = new Map<string, Map<string, readonly [number, number]>>()
 
   constructor(private readonly options: SpaceScheduleOptions) {
     const { doc } = options
@@ -81,14 +83,13 @@ export class SpaceSchedule {
     this.progressMap = doc.getMap(PROGRESS)
     this.skipMap = doc.getMap(SKIPS)
     this.runMap = doc.getMap(RUNS)
-    for (const id of this.operationMap.keys()) {
-      const operation = this.operation(id as OperationId)
-      if (operation) this.plans.set(operation.id, planOf(operation))
-      this.refresh(id as OperationId, operation)
-    }
+    for (const key of this.skipMap.keys()) this.indexSkip(key)
+    for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
     this.schedulerMap.observe(this.onSchedulers)
     this.runMap.observe(this.onRuns)
+    // Before any observer runs, so a run record arriving with a skip (one peer's transaction) already sees it.
+    doc.on('beforeObserverCalls', this.onTransaction)
   }
 
   /** Stops following the doc: for a view of the schedule that has gone, or a host that no longer runs it. */
@@ -96,19 +97,44 @@ export class SpaceSchedule {
     this.operationMap.unobserve(this.onOperations)
     this.schedulerMap.unobserve(this.onSchedulers)
     this.runMap.unobserve(this.onRuns)
+    this.options.doc.off('beforeObserverCalls', this.onTransaction)
     this.runs.destroy()
   }
 
   private readonly onOperations = (event: Y.YMapEvent<unknown>): void => {
-    for (const id of event.keysChanged as Set<string>) {
-      // A new timing or status starts the queue over from the progress mark: occurrences taken under the old one were dropped (Q2).
-      const operation = this.operation(id as OperationId)
-      const plan = operation && planOf(operation)
-      if (plan !== this.plans.get(id as OperationId)) this.taken.delete(id as OperationId)
-      if (plan === undefined) this.plans.delete(id as OperationId)
-      else this.plans.set(id as OperationId, plan)
-      this.refresh(id as OperationId, operation)
+    for (const id of event.keysChanged as Set<string>) this.track(id as OperationId)
+  }
+
+  /** Follows an operation's plan and queues its next occurrence. */
+  private track(id: OperationId): void {
+    // A new timing or status starts the queue over from the progress mark: occurrences taken under the old one were dropped (Q2).
+    const operation = this.operation(id)
+    const plan = operation && planOf(operation)
+    if (plan !== this.plans.get(id)) this.taken.delete(id)
+    if (plan === undefined) this.plans.delete(id)
+    else this.plans.set(id, plan)
+    this.refresh(id, operation)
+  }
+
+  private readonly onTransaction = (transaction: Y.Transaction): void => {
+    for (const [type, keys] of transaction.changed) {
+      if ((type as unknown) === this.skipMap) for (const key of keys) if (key !== null) this.indexSkip(key)
     }
+  }
+
+  /** Files a skips entry (`<operation>\n<from>` → `{ to }`) under its operation if it is a valid range; drops it otherwise. */
+  private indexSkip(key: string): void {
+    const separator = key.lastIndexOf('\n')
+    if (separator <= 0) return
+    const operationId = key.slice(0, separator)
+    const from = Number(key.slice(separator + 1))
+    const value = this.skipMap.get(key)
+    const to = typeof value === 'object' && value !== null ? (value as { to?: unknown }).to : undefined
+    const ranges = this.skipsOf.get(operationId) ?? new Map<string, readonly [number, number]>()
+    if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) ranges.set(key, [from, to])
+    else ranges.delete(key)
+    if (ranges.size > 0) this.skipsOf.set(operationId, ranges)
+    else this.skipsOf.delete(operationId)
   }
 
   /** A scheduler appearing, going or pausing moves its operations (and only its) in or out of the queues. */
@@ -248,15 +274,7 @@ export class SpaceSchedule {
 
   /** The skipped ranges of an operation, as [from, to) pairs. */
   skippedRanges(id: OperationId): Array<readonly [number, number]> {
-    const ranges: Array<readonly [number, number]> = []
-    const prefix = `${id}\n`
-    this.skipMap.forEach((value, key) => {
-      if (!key.startsWith(prefix)) return
-      const from = Number(key.slice(prefix.length))
-      const to = typeof value === 'object' && value !== null ? (value as { to?: unknown }).to : undefined
-      if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) ranges.push([from, to])
-    })
-    return ranges
+    return [...(this.skipsOf.get(id)?.values() ?? [])]
   }
 
   private existing(id: OperationId): Operation {
