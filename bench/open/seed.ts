@@ -13,7 +13,6 @@ import { DEVICE_DOC_NAME } from '../../src/core/space/spaceList.ts'
 import { CASES, type CaseKey, type SeedApi, type SeededCase } from './api.ts'
 import { buildDeviceRows, buildSpaceRows } from './fixtures.ts'
 
-/** The app's device registry database (src/main.tsx). */
 /** y-indexeddb's stores; `custom` is unused but created so the schema matches exactly. */
 const UPDATES_STORE = 'updates'
 const CUSTOM_STORE = 'custom'

@@ -13,6 +13,7 @@ import { nextOccurrence, type Occurrence } from './occurrences.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 import { OperationStatus, type Operation, type OperationId } from './operations.ts'
 import type { SpaceSchedule } from './SpaceSchedule.ts'
+import { compareText } from './compareText.ts'
 
 export interface AgendaSpace {
   readonly spaceId: string
@@ -74,10 +75,6 @@ function unfinishedBetween(schedule: SpaceSchedule, operation: Operation, from: 
 
 function byDueTime(a: AgendaItem, b: AgendaItem): number {
   return a.dueAt - b.dueAt || compareText(a.spaceId, b.spaceId) || compareText(a.operationId, b.operationId) || parseOccurrenceId(a.occurrenceId).index - parseOccurrenceId(b.occurrenceId).index
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /**

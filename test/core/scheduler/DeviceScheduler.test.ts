@@ -11,7 +11,8 @@ const START = 1_000_000
 const SECOND = 'every-second' as SchedulerId
 const ALICE = 'did:key:z6MkAlice'
 const nodeOnly: Kind = { name: 'node-only', runsOn: [HostKind.node], checkInput: () => [], execute: () => Promise.resolve() }
-let answer: () => Promise<string> = () => Promise.resolve('HTTP 200')
+const ANSWER_OK = (): Promise<string> => Promise.resolve('HTTP 200')
+let answer: () => Promise<string> = ANSWER_OK
 const reporting: Kind = { name: 'reporting', runsOn: [HostKind.page], checkInput: () => [], execute: () => answer() }
 const kinds = new KindRegistry([docKind, nodeOnly, reporting])
 
@@ -72,7 +73,7 @@ describe('device scheduler', () => {
     device.add({ id: 'space', doc, peers: () => [] })
     await runFor(3_000)
     answer = () => Promise.reject(new Error('The server answered HTTP 503 Service Unavailable.'))
-    await runFor(2_000)
+    await runFor(2_000).finally(() => (answer = ANSWER_OK))
     expect(schedule.runs.run(`${operation.id}#0` as never)).toMatchObject({ outcome: 'ok', detail: 'HTTP 200' })
     expect(schedule.runs.run(`${operation.id}#1` as never)).toMatchObject({ outcome: 'failed', error: 'The server answered HTTP 503 Service Unavailable.' })
     device.stop()

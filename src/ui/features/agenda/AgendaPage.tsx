@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react'
 import type * as Y from 'yjs'
 import { agendaEvents, upcomingOccurrences, type AgendaItem } from '../../../core/scheduler/agenda.ts'
 import { agendaToICalendar } from '../../../core/scheduler/icalendar.ts'
-import { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
+import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import { useAllSpaces, type ListedSpace } from '../../hooks/useAllSpaces.ts'
 import { saveFile } from '../../components/saveFile.ts'
@@ -10,6 +10,7 @@ import { useKinds } from '../../hooks/useKinds.ts'
 import { useNow } from '../../hooks/useNow.ts'
 import { hrefFor } from '../../route.ts'
 import { useServices } from '../../services.ts'
+import { scheduleView } from '../schedule/useSchedule.ts'
 import './agenda.css'
 
 /** How far ahead the agenda looks: a month of plans, which is what a calendar export is for. */
@@ -140,8 +141,7 @@ class ScheduleViews {
 function useScheduleViews(spaces: readonly ListedSpace[]): ScheduleViews | undefined {
   const { device } = useServices()
   const kinds = useKinds()
-  // Read only: the agenda never creates an operation, so `newId` is never asked for.
-  const views = useMemo(() => kinds && new ScheduleViews((doc) => new SpaceSchedule({ doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID(), recordsProgress: false })), [kinds, device.did])
+  const views = useMemo(() => kinds && new ScheduleViews((doc) => scheduleView(doc, kinds, device.did)), [kinds, device.did])
   useEffect(() => views?.keepOnly(new Set(spaces.map((space) => space.session.doc))), [views, spaces])
   // After an unmount (or React's StrictMode rehearsal of one), views are made afresh on the next use.
   useEffect(() => () => views?.destroy(), [views])

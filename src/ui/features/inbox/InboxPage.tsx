@@ -1,3 +1,4 @@
+import { compareText } from '../../../core/scheduler/compareText.ts'
 import { useEffect, useMemo, useState } from 'react'
 import { isAddressedTo, readInbox, type InboxEntry } from '../../../core/scheduler/notifyKind.ts'
 import { useAllSpaces, type ListedSpace } from '../../hooks/useAllSpaces.ts'
@@ -57,10 +58,6 @@ function MessageRow({ message: { entry, space } }: { readonly message: Message }
 }
 
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
 
 type Permission = NotificationPermission | 'unsupported'
 

@@ -9,7 +9,7 @@ import { SchedulersPanel } from './SchedulersPanel.tsx'
 import { useScheduleValue, useSpaceSchedule } from './useSchedule.ts'
 import './schedule.css'
 
-const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs)
+const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
 const NO_SCHEDULERS: Scheduler[] = []
 
 /** A space's Schedule tab: its schedulers, a new operation, and the operations with their history. */
@@ -27,7 +27,7 @@ export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
     <div className="schedule">
       <OperationEditor schedule={schedule} schedulers={schedulers} />
       <OperationList session={session} schedule={schedule} schedulers={schedulers} deviceNames={deviceNames} />
-      <SchedulersPanel session={session} schedule={schedule} />
+      <SchedulersPanel session={session} schedule={schedule} schedulers={schedulers} />
     </div>
   )
 }

@@ -5,14 +5,10 @@ import { DEFAULT_BUDGET, type Scheduler, type SchedulerId } from '../../../core/
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { useNow } from '../../hooks/useNow.ts'
-import { useHostStats, useScheduleValue } from './useSchedule.ts'
-
-const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
-const NO_SCHEDULERS: Scheduler[] = []
+import { useHostStats } from './useSchedule.ts'
 
 /** Every scheduler of the space: how often it ticks, its budget, and how its queue is keeping up. */
-export function SchedulersPanel({ session, schedule }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule }) {
-  const schedulers = useScheduleValue(session, schedule, readSchedulers, NO_SCHEDULERS)
+export function SchedulersPanel({ session, schedule, schedulers }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule; readonly schedulers: readonly Scheduler[] }) {
   const host = useHostStats(session.id)
   const now = useNow(1_000)
   const [error, setError] = useState<string | undefined>(undefined)

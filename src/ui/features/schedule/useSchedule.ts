@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
+import type * as Y from 'yjs'
+import type { KindRegistry } from '../../../core/scheduler/kinds.ts'
 import type { SchedulerStats } from '../../../core/scheduler/SchedulerHost.ts'
 import { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
@@ -12,13 +14,18 @@ import { useServices } from '../../services.ts'
  * elsewhere (the service worker or another tab); this instance only reads
  * the tables and writes what the person changes.
  */
+/** A view of a space's schedule: it reads, and leaves progress marks to the host (see SpaceScheduleOptions.recordsProgress). */
+export function scheduleView(doc: Y.Doc, kinds: KindRegistry, device: string): SpaceSchedule {
+  return new SpaceSchedule({ doc, kinds, now: Date.now, actor: device, newId: () => crypto.randomUUID(), recordsProgress: false })
+}
+
 export function useSpaceSchedule(session: SpaceSession): SpaceSchedule | undefined {
   const { device } = useServices()
   const kinds = useKinds()
   const [schedule, setSchedule] = useState<SpaceSchedule | undefined>(undefined)
   useEffect(() => {
     if (!kinds) return
-    const created = new SpaceSchedule({ doc: session.doc, kinds, now: Date.now, actor: device.did, newId: () => crypto.randomUUID(), recordsProgress: false })
+    const created = scheduleView(session.doc, kinds, device.did)
     setSchedule(created)
     return () => {
       created.destroy()
