@@ -33,7 +33,7 @@ import { addItem, itemsMap, itemText, readItems, setItemDone } from '../../src/c
 import { initialiseSpace } from '../../src/core/space/schema.ts'
 import { newShareSecret, type ShareSecret } from '../../src/core/space/shareLink.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
-import { SignedLog, transportEnvelopes } from '../../src/core/space/SignedLog.ts'
+import { SignedLog, transportEnvelopes, type LaneIdentity } from '../../src/core/space/SignedLog.ts'
 import { seededRandom } from '../../test/helpers/seededRandom.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,6 +44,8 @@ const SHAPING_SOURCES = [
   'src/core/space/EnvelopeLog.ts',
   'src/core/space/SignedLog.ts',
   'src/core/space/laneKey.ts',
+  'src/core/space/clientIds.ts',
+  'src/core/space/joinUpdates.ts',
   'src/core/space/items.ts',
   'src/core/space/schema.ts',
   'src/core/space/fractionalOrder.ts',
@@ -112,12 +114,18 @@ function makeEdit(doc: Y.Doc, ids: ItemId[], random: () => number): void {
   })
 }
 
+/** A fresh session lane, as a space's session makes one. */
+function newLane(): LaneIdentity {
+  const key = newLaneKey()
+  return { publicKey: key.publicKey, key: () => Promise.resolve(key) }
+}
+
 async function newAuthor(space: SpaceId, verify: Verifier): Promise<Author & { readonly did: Did }> {
   const key = await createDeviceKey(crypto.subtle)
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, laneKey: () => Promise.resolve(newLaneKey()) }), did: deviceDid(key) }
+  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, lane: newLane() }), did: deviceDid(key) }
 }
 
 /** The origin of content one author receives from another: not local, so not signed again, and not forwarded. */
@@ -176,7 +184,7 @@ async function checkAndDescribe(
   Y.applyUpdate(newcomer.transport, merged)
   // A reader never edits: asked to certify its lane, it declines, which only matters to edits it never makes.
   const reader = { publicKey: new Uint8Array(32), sign: () => Promise.reject(new Error('A reader does not sign.')) }
-  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, laneKey: () => Promise.resolve(newLaneKey()) })
+  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, lane: newLane() })
   await log.settled()
   const refused = [...log.log.rejections.values()].reduce((sum, count) => sum + count, 0)
   log.destroy()

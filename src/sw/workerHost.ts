@@ -47,8 +47,6 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     now: Date.now,
     ...deviceSigning(Promise.resolve(key)),
     rooms: () => Promise.resolve(rooms),
-    // What the worker finds unsigned is a tab's edit in flight; the tab signs it (see SpaceLibraryDeps).
-    signsUnsignedAtOpen: false,
     quietMoment: quiet.wait,
   })
   hostWhenElected({

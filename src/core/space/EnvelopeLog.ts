@@ -13,9 +13,16 @@
  *
  * A validly signed checkpoint is accepted without its predecessors: it holds
  * its lane's whole contribution, so a newcomer starts the chain there.
+ *
+ * A signature only says who wrote an envelope; what it writes is checked
+ * too: every struct section of its update must be under one of its lane's
+ * own clientIDs (clientIds.ts). An envelope that writes under another's is
+ * refused, and its lane goes no further: its later envelopes chain to it.
  */
+import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import type { SpaceId } from './ids.ts'
+import { readUpdateShape, type UpdateShape } from './joinUpdates.ts'
 
 export const EnvelopeRejection = {
   /** Not an envelope at all (truncated, garbage, unknown version). */
@@ -32,6 +39,10 @@ export const EnvelopeRejection = {
   tooFarAhead: 'too-far-ahead',
   /** Authentic, but its update is not a Yjs update: a member's buggy or hostile client wrote it. */
   unreadableUpdate: 'unreadable-update',
+  /** Authentic, but it writes structs under a Yjs clientID its lane does not own (another member's). */
+  foreignClient: 'foreign-client',
+  /** From a lane that an earlier refusal stopped: it chains to what no peer applies. */
+  laneStopped: 'lane-stopped',
 } as const
 export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
 
@@ -40,9 +51,14 @@ export const MAX_SEQ_AHEAD = 100_000
 /** A batch this large (a cold sync) is hashed by the platform's digest, off the main thread; a live edit is hashed at once. */
 const PLATFORM_HASH_BYTES = 256 * 1024
 
+/** An accepted envelope with its update read once (which clients it writes), for joining without a second walk. */
+export interface CheckedEnvelope extends Envelope {
+  readonly shape: UpdateShape
+}
+
 export interface Admission {
   /** Newly authentic envelopes, in an order that applies each author's chain in sequence. */
-  readonly accepted: readonly Envelope[]
+  readonly accepted: readonly CheckedEnvelope[]
   /** Envelopes already accepted before: harmless repeats. */
   readonly duplicates: number
   /** Envelopes waiting for an earlier one of their author's chain. */
@@ -75,13 +91,24 @@ export class EnvelopeLog {
   readonly rejections = new Map<EnvelopeRejection, number>()
   /** Lanes whose author certificate has been checked: a lane's later envelopes need only the lane's signature. */
   private readonly certifiedLanes = new Set<string>()
+  private readonly laneClientIds: LaneClientIds
+  /**
+   * Which lane each clientID seen so far belongs to. Derivation already
+   * gives every id one lane; this keeps the first one should two lane keys
+   * ever hash to the same id (only a search of ~2^52 keys finds such a pair).
+   */
+  private readonly clientOwners = new Map<number, string>()
+  /** Lanes stopped by a refusal (see stop), with the seq from which nothing of theirs is accepted. */
+  private readonly stopped = new Map<string, number>()
 
   constructor(
     readonly space: SpaceId,
     private readonly verify: Verifier,
     /** Without it every envelope is hashed in JS. */
     private readonly digest?: Digest,
-  ) {}
+  ) {
+    this.laneClientIds = new LaneClientIds(space)
+  }
 
   /** The next seq expected in an author's lane (0 for one never seen). */
   nextSeq(author: Uint8Array, lane: Uint8Array): number {
@@ -113,10 +140,17 @@ export class EnvelopeLog {
     const key = chainKey(envelope.author, envelope.lane)
     const chain = this.chains.get(key) ?? { author: authorKey(envelope.author), base: 0, hashes: [] }
     if (envelope.seq !== nextSeqOf(chain)) throw new Error(`Envelope seq ${envelope.seq} does not extend its lane at ${nextSeqOf(chain)}.`)
+    if (chain.hashes.length === 0) for (const client of this.laneClientIds.of(key, envelope.lane)) this.clientOwners.set(client, key)
     this.accept(key, chain, envelope)
   }
 
-  private accept(key: string, chain: Chain, envelope: Envelope): void {
+  /** The lane that owns a content clientID, as far as this log has seen (an author's key via chainKey), or undefined. */
+  ownerOfClient(client: number): string | undefined {
+    return this.clientOwners.get(client)
+  }
+
+  private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {
+    if (shape) for (const section of shape.sections) this.clientOwners.set(section.client, key)
     const gained = envelope.seq + 1 - nextSeqOf(chain)
     if (envelope.kind === EnvelopeKind.checkpoint) {
       chain.base = envelope.seq
@@ -176,7 +210,7 @@ export class EnvelopeLog {
 
     // Lanes are independent chains: their signature checks run side by side, not one lane after another.
     const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject)))
-    const accepted: Envelope[] = []
+    const accepted: CheckedEnvelope[] = []
     let waiting = 0
     for (const lane of lanes) {
       for (const envelope of lane.accepted) accepted.push(envelope)
@@ -190,10 +224,15 @@ export class EnvelopeLog {
     key: string,
     arrivals: readonly Envelope[],
     reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-  ): Promise<{ readonly accepted: readonly Envelope[]; readonly waiting: number }> {
-    const accepted: Envelope[] = []
+  ): Promise<{ readonly accepted: readonly CheckedEnvelope[]; readonly waiting: number }> {
+    const accepted: CheckedEnvelope[] = []
+    const stoppedAt = this.stopped.get(key)
     const early = this.early.get(key) ?? new Map<number, Envelope[]>()
     for (const envelope of arrivals) {
+      if (stoppedAt !== undefined && envelope.seq >= stoppedAt) {
+        reject(EnvelopeRejection.laneStopped, envelope)
+        continue
+      }
       const rivals = early.get(envelope.seq) ?? []
       if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
       early.set(envelope.seq, rivals)
@@ -201,20 +240,52 @@ export class EnvelopeLog {
     const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
     // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
     const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(early, reject) : undefined
-    if (checkpoint) {
-      this.accept(key, chain, checkpoint)
-      accepted.push(checkpoint)
-    }
-    const authentic = await this.authenticRun(chain, early, reject)
-    for (const envelope of authentic) {
-      this.accept(key, chain, envelope)
-      accepted.push(envelope)
+    const authentic = checkpoint ? [checkpoint] : []
+    for (const envelope of await this.authenticRun(chain, early, reject, checkpoint)) authentic.push(envelope)
+    for (const [index, envelope] of authentic.entries()) {
+      const shape = this.checkWrites(key, envelope)
+      if (typeof shape === 'string') {
+        // Whatever follows in the lane chains to this: nobody applies any of it.
+        reject(shape, envelope)
+        for (const later of authentic.slice(index + 1)) reject(EnvelopeRejection.laneStopped, later)
+        this.stop(key, envelope.seq, early, reject)
+        break
+      }
+      this.accept(key, chain, envelope, shape)
+      accepted.push({ ...envelope, shape })
     }
     if (early.size > 0) this.early.set(key, early)
     else this.early.delete(key)
     let waiting = 0
     for (const rivals of early.values()) waiting += rivals.length
     return { accepted, waiting }
+  }
+
+  /**
+   * The envelope's update as read, if every struct section in it is under
+   * one of its lane's own clientIDs (and no other lane had the id first);
+   * otherwise why it is refused.
+   */
+  private checkWrites(key: string, envelope: Envelope): UpdateShape | EnvelopeRejection {
+    const shape = readUpdateShape(envelope.update)
+    if (!shape) return EnvelopeRejection.unreadableUpdate
+    if (shape.sections.length === 0) return shape
+    const own = this.laneClientIds.of(key, envelope.lane)
+    for (const { client } of shape.sections) {
+      const owner = this.clientOwners.get(client)
+      if (!own.includes(client) || (owner !== undefined && owner !== key)) return EnvelopeRejection.foreignClient
+    }
+    return shape
+  }
+
+  /** Stops a lane at `seq`: that envelope was refused, so nothing from it on is applied; what waits of it goes. */
+  private stop(key: string, seq: number, early: Map<number, Envelope[]>, reject: (reason: EnvelopeRejection, envelope: Envelope) => void): void {
+    this.stopped.set(key, Math.min(seq, this.stopped.get(key) ?? seq))
+    for (const [waitingSeq, rivals] of early) {
+      if (waitingSeq < seq) continue
+      for (const rival of rivals) reject(EnvelopeRejection.laneStopped, rival)
+      early.delete(waitingSeq)
+    }
   }
 
   /**
@@ -279,10 +350,12 @@ export class EnvelopeLog {
     chain: Chain,
     early: Map<number, Envelope[]>,
     reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
+    /** A checkpoint of this batch that the run continues, not yet accepted into the chain. */
+    after?: Envelope,
   ): Promise<readonly Envelope[]> {
     const segment: Envelope[] = []
-    let seq = nextSeqOf(chain)
-    let prev = chain.hashes.at(-1) ?? GENESIS_PREV
+    let seq = after ? after.seq + 1 : nextSeqOf(chain)
+    let prev = after?.hash ?? chain.hashes.at(-1) ?? GENESIS_PREV
     for (let rivals = early.get(seq); rivals; rivals = early.get(seq)) {
       early.delete(seq)
       const linked = rivals.filter((rival) => sameBytes(rival.prev, prev))

@@ -23,7 +23,9 @@
  *   checkpoints and short tails, not every edit. The edit itself goes out
  *   first, as a plain change: merging and re-sending the lane never delays it.
  */
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { laneClientId, MAX_CLIENTS_PER_LANE, writeAsLane } from './clientIds.ts'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
@@ -57,14 +59,8 @@ export interface SignedLogOptions {
   readonly verify: Verifier
   /** Hashes large batches off the main thread (see EnvelopeLog); without it, JS hashes everything. */
   readonly digest?: Digest
-  /**
-   * Makes this session's lane key (newLaneKey(), used by nothing else). The
-   * log asks at the first edit or at prepareToSign, whichever comes first,
-   * and again only if that attempt failed: noble's first key costs tens of
-   * ms of main thread, which must not land while a joining space waits for
-   * its content.
-   */
-  readonly laneKey: () => Promise<LaneKey>
+  /** This session's lane: its public key names the clientIDs the content doc writes under (clientIds.ts). */
+  readonly lane: LaneIdentity
   readonly checkpointEvery?: number
   /**
    * Resolves when a checkpoint may take the thread (see QuietMoments): its
@@ -72,6 +68,17 @@ export interface SignedLogOptions {
    * on a scheduler's tick. Now, by default.
    */
   readonly quietMoment?: () => Promise<void>
+}
+
+export interface LaneIdentity {
+  readonly publicKey: Uint8Array
+  /**
+   * The lane's signer (used by nothing else). The log asks at the first
+   * edit or at prepareToSign, whichever comes first, and again only if that
+   * attempt failed: noble's first signature costs tens of ms of main thread,
+   * which must not land while a joining space waits for its content.
+   */
+  key(): Promise<LaneKey>
 }
 
 interface CertifiedLane {
@@ -91,6 +98,17 @@ interface Held {
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
 /** Only byte entries can be envelopes; anything else a peer puts in the array is ignored the same way, stored or live. */
 const isWire = (value: unknown): value is Uint8Array => value instanceof Uint8Array
+
+/** A state vector in Yjs's encoding, from a map of client → clock. */
+function encodeStateVector(vector: ReadonlyMap<number, number>): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, vector.size)
+  for (const [client, clock] of vector) {
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, clock)
+  }
+  return encoding.toUint8Array(encoder)
+}
 
 export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
   return transport.getArray<Uint8Array>(ENVELOPES)
@@ -120,12 +138,15 @@ export class SignedLog {
   private deleted: Uint8Array[] = []
   private admitting: Promise<void> | undefined
   private readonly listeners = new Set<() => void>()
+  private readonly stopWritingAsLane: () => void
   private destroyed = false
 
   constructor(private readonly options: SignedLogOptions) {
     this.log = new EnvelopeLog(options.space, options.verify, options.digest)
     this.author = options.author.publicKey
     this.envelopes = transportEnvelopes(options.transport)
+    // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
+    this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present = this.envelopes.toArray().filter(isWire)
@@ -155,12 +176,10 @@ export class SignedLog {
 
   /**
    * Call once both docs hold what storage had. Brings the content up to the
-   * log (a content write may have failed where the log's succeeded), then,
-   * unless `signUnsigned` is false, signs what the content has and the log
-   * lacks: edits of a session that closed before signing them, or a space
-   * older than its log.
+   * log (a content write may have failed where the log's succeeded), then
+   * signs what this lane wrote into the content before the log attached.
    */
-  async reconcile({ signUnsigned = true }: { readonly signUnsigned?: boolean } = {}): Promise<void> {
+  async reconcile(): Promise<void> {
     await this.settled()
     if (this.destroyed) return
     const updates = [...this.held.values()].map((held) => held.update)
@@ -168,16 +187,24 @@ export class SignedLog {
     const logState = combineUpdates(updates)
     const content = this.options.content
     Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
-    const logStateVector = Y.encodeStateVectorFromUpdate(logState)
-    const logVector = Y.decodeStateVector(logStateVector)
+    // Only this lane's own structs: another client's in the content and not in the log is a tab's edit
+    // whose envelope is on its way, or an earlier session's, and no lane but its own may sign it.
+    const logVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(logState))
     const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
-    const lacking = [...contentVector].some(([client, clock]) => clock > (logVector.get(client) ?? 0))
-    if (lacking && signUnsigned) this.queueForSigning(Y.diffUpdate(Y.encodeStateAsUpdate(content), logStateVector))
+    const { space, lane } = this.options
+    const own = new Set(Array.from({ length: MAX_CLIENTS_PER_LANE }, (_, index) => laneClientId(space, lane.publicKey, index)))
+    const lacking = [...contentVector].some(([client, clock]) => own.has(client) && clock > (logVector.get(client) ?? 0))
+    if (!lacking) return
+    // What the log has of own clients, and everything of every other client: the diff is this lane's unsigned structs.
+    const target = new Map(contentVector)
+    for (const client of own) target.set(client, logVector.get(client) ?? 0)
+    this.queueForSigning(Y.encodeStateAsUpdate(content, encodeStateVector(target)))
     await this.settled()
   }
 
   destroy(): void {
     this.destroyed = true
+    this.stopWritingAsLane()
     this.options.content.off('update', this.onContentUpdate)
     this.envelopes.unobserve(this.onTransportChange)
     this.listeners.clear()
@@ -195,9 +222,11 @@ export class SignedLog {
   }
 
   private certify(): Promise<CertifiedLane> {
-    const { author, space, laneKey } = this.options
-    this.certifying ??= laneKey()
+    const { author, space, lane } = this.options
+    this.certifying ??= lane
+      .key()
       .then(async (key) => {
+        if (!sameBytes(key.publicKey, lane.publicKey)) throw new Error('The lane key does not match the lane this log writes as.')
         const certificate = await author.sign(laneCertificateMessage(space, author.publicKey, key.publicKey))
         if (certificate.length !== SIGNATURE_BYTES) throw new Error('An Ed25519 signature is 64 bytes.')
         this.lane = { key, certificate }
@@ -347,7 +376,14 @@ export class SignedLog {
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
     try {
-      Y.applyUpdate(this.options.content, combineUpdates(updates), this)
+      Y.applyUpdate(
+        this.options.content,
+        combineUpdates(
+          updates,
+          admission.accepted.map((envelope) => envelope.shape),
+        ),
+        this,
+      )
     } catch {
       // One authentic envelope whose update Yjs cannot read must not keep the rest of the batch out.
       for (const envelope of admission.accepted) {

@@ -13,6 +13,8 @@ import type { Digest, Verifier } from './envelope.ts'
 import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
 import { newSpaceId, type SpaceId } from './ids.ts'
+import { writeAsLane } from './clientIds.ts'
+import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
 import { newShareSecret, type ShareSecret } from './shareLink.ts'
 import { SignedLog, type LogAuthor } from './SignedLog.ts'
@@ -60,14 +62,6 @@ export interface SpaceLibraryDeps {
   readonly rooms?: () => Promise<RoomConnector>
   /** Resolves once what a change just rendered is on screen; sync starts after a space's stored content is painted. */
   readonly afterRender?: () => Promise<void>
-  /**
-   * Whether opening a space signs content it finds without an envelope (a
-   * session's edits that were never signed); true by default. The service
-   * worker edits nothing before its log attaches, so what it finds unsigned
-   * is a tab's edit whose envelope is still on its way, which that tab
-   * signs: signing it there too would author the one change twice.
-   */
-  readonly signsUnsignedAtOpen?: boolean
   /** Resolves when a space's log may compact itself without delaying the device's scheduler (QuietMoments); now, by default. */
   readonly quietMoment?: () => Promise<void>
 }
@@ -103,6 +97,9 @@ class OpenSpace implements SpaceSession {
   private running: SpaceSync | undefined
   private closed = false
   private readonly stopNameSync: () => void
+  /** This session's lane key pair: its public key names the clientID this session's edits are written under. */
+  private readonly laneKeyPair: Promise<LaneKeyPair>
+  private stopWritingAsLane: (() => void) | undefined
 
   constructor(
     readonly id: SpaceId,
@@ -116,7 +113,10 @@ class OpenSpace implements SpaceSession {
     // Undo covers this tab's own edits only; a collaborator's change is never undone from here.
     this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500 })
     this.stored = deps.store.attach(spaceDocName(id), this.doc)
-    this.loaded = this.stored.loaded.then(() => {
+    // Made while storage loads: the doc must write under the lane's clientID before anything can edit it.
+    this.laneKeyPair = newLaneKeyPair()
+    this.loaded = Promise.all([this.stored.loaded, this.laneKeyPair]).then(([, lane]) => {
+      this.stopWritingAsLane = writeAsLane(this.doc, id, lane.publicKey)
       this.isLoaded = true
       // Connecting after the load keeps the whole stored history from being re-sent to every other tab.
       if (!this.removed) this.connection = deps.tabs.connect(spaceDocName(id), this.doc)
@@ -144,9 +144,19 @@ class OpenSpace implements SpaceSession {
     if (this.closed) throw new Error('The space was closed before its sync started.')
     const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
     if (this.closed) throw new Error('The space was closed before its sync started.')
-    const laneKey = () => import('./laneKey.ts').then(({ newLaneKey }) => newLaneKey())
+    const pair = await this.laneKeyPair
+    const lane = {
+      publicKey: pair.publicKey,
+      key: async () => {
+        const { laneKeyFrom } = await import('./laneKey.ts')
+        const key = laneKeyFrom(pair)
+        // noble builds its tables on its first signature (tens of ms): here, not in the first edit.
+        key.sign(new Uint8Array(0))
+        return key
+      },
+    }
     const { verify, digest, quietMoment } = this.deps
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, laneKey, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }
@@ -159,7 +169,7 @@ class OpenSpace implements SpaceSession {
     void this.storedLog.loaded.then(async () => {
       if (this.removed || this.closed) return
       this.logConnection = this.deps.tabs.connect(spaceLogName(this.id), this.transport)
-      await log.reconcile({ signUnsigned: this.deps.signsUnsignedAtOpen ?? true })
+      await log.reconcile()
     })
     return this.running
   }
@@ -213,6 +223,7 @@ class OpenSpace implements SpaceSession {
     this.running?.log.destroy()
     if (this.storedLog) await (this.removed ? this.storedLog.discard() : this.storedLog.close())
     this.stopNameSync()
+    this.stopWritingAsLane?.()
     this.connection?.close()
     this.logConnection?.close()
     this.undo.destroy()

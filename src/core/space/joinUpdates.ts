@@ -37,27 +37,60 @@ interface Section {
 /** Per client, its deleted ranges as clock, length, clock, length… */
 type Deletions = Map<number, number[]>
 
+/**
+ * An update read once: its struct sections (which clients it writes, and
+ * from which clock to which) and its delete set. The envelope log reads
+ * each envelope's update this way to check whose clientIDs it writes, and
+ * joining reuses the same reading instead of walking the structs again.
+ */
+export interface UpdateShape {
+  readonly sections: readonly Section[]
+  readonly deletions: Deletions
+}
+
 /** Not a shape this walker can join: the caller falls back to Y.mergeUpdates. */
 class CannotJoin extends Error {}
 
 /**
  * The updates as one: the only one as it is, joined by copying where that
  * is safe, merged by Yjs otherwise. What every batch of log or transport
- * updates goes through before it is applied, sealed or sent.
+ * updates goes through before it is applied, sealed or sent. `shapes`,
+ * when given, are the updates already read (readUpdateShape), one each.
  */
-export function combineUpdates(updates: readonly Uint8Array[]): Uint8Array {
+export function combineUpdates(updates: readonly Uint8Array[], shapes?: ReadonlyArray<UpdateShape | undefined>): Uint8Array {
   if (updates.length === 1) return updates[0]!
-  return joinUpdates(updates) ?? Y.mergeUpdates([...updates])
+  return joinUpdates(updates, shapes) ?? Y.mergeUpdates([...updates])
 }
 
-export function joinUpdates(updates: readonly Uint8Array[]): Uint8Array | undefined {
+/**
+ * Reads an update's sections and delete set, or undefined for one this
+ * walker cannot read (unknown, malformed or truncated; Yjs then merges it,
+ * or says what is wrong with it). Honest Yjs (v1) updates always read.
+ */
+export function readUpdateShape(update: Uint8Array): UpdateShape | undefined {
   const sections: Section[] = []
   const deletions: Deletions = new Map()
   try {
-    for (const update of updates) readUpdate(update, sections, deletions)
+    readUpdate(update, sections, deletions)
   } catch {
-    // Unknown, malformed or truncated: Yjs merges it, or says what is wrong with it.
     return undefined
+  }
+  return { sections, deletions }
+}
+
+export function joinUpdates(updates: readonly Uint8Array[], shapes?: ReadonlyArray<UpdateShape | undefined>): Uint8Array | undefined {
+  const sections: Section[] = []
+  const deletions: Deletions = new Map()
+  for (const [index, update] of updates.entries()) {
+    const shape = shapes?.[index] ?? readUpdateShape(update)
+    if (!shape) return undefined
+    // Loops, not spreads: a cold sync's batch may hold more items than a call takes arguments.
+    for (const section of shape.sections) sections.push(section)
+    for (const [client, flat] of shape.deletions) {
+      const merged = deletions.get(client) ?? []
+      for (const value of flat) merged.push(value)
+      deletions.set(client, merged)
+    }
   }
   const byClient = new Map<number, Section[]>()
   for (const section of sections) {

@@ -7,6 +7,7 @@
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import type { LaneSigner } from './envelope.ts'
+import type { LaneKeyPair } from './laneKeyPair.ts'
 
 // noble derives keys synchronously only with a synchronous SHA-512.
 ed.hashes.sha512 = sha512
@@ -24,6 +25,25 @@ export function newLaneKey(secret: Uint8Array = ed.utils.randomSecretKey()): Lan
   // Expanded once: noble's sign() re-derives the public key, a second scalar multiplication, on every call.
   const { scalar, prefix, pointBytes } = ed.utils.getExtendedPublicKey(secret)
   return { publicKey: pointBytes, sign: (message) => signExpanded(scalar, prefix, pointBytes, message) }
+}
+
+/**
+ * The signer of a key pair made elsewhere (newLaneKeyPair). Its public key is
+ * taken as given, so this costs two hashes, not a scalar multiplication;
+ * noble's first signature still builds its tables (tens of ms), which is
+ * why the caller signs once before the first edit needs it.
+ */
+export function laneKeyFrom(pair: LaneKeyPair): LaneKey {
+  // RFC 8032 5.1.5: the scalar is the clamped first half of SHA-512(secret), the prefix its second half.
+  const hashed = sha512(pair.secret)
+  const head = hashed.slice(0, 32)
+  head[0]! &= 248
+  head[31]! &= 127
+  head[31]! |= 64
+  const scalar = littleEndianModL(head)
+  const prefix = hashed.slice(32)
+  const publicKey = pair.publicKey
+  return { publicKey, sign: (message) => signExpanded(scalar, prefix, publicKey, message) }
 }
 
 /** RFC 8032 5.1.6 (pure Ed25519, deterministic), with the key already expanded. */

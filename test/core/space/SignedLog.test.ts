@@ -1,79 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { encodeBase58 } from '../../../src/core/identity/base58.ts'
-import { createDeviceKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
+import { createDeviceKey, signWith } from '../../../src/core/identity/deviceKey.ts'
+import { writeAsLane } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { EnvelopeRejection } from '../../../src/core/space/EnvelopeLog.ts'
-import type { SpaceId } from '../../../src/core/space/ids.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
-import { SignedLog, transportEnvelopes, type SignedLogOptions } from '../../../src/core/space/SignedLog.ts'
+import { SignedLog, transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
+import { add, certifiedLane, edit, inject, laneOf, Mesh, SPACE, titles, verify } from '../../helpers/signedMesh.ts'
 
-const SPACE = encodeBase58(new Uint8Array(16).fill(3)) as SpaceId
-const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
-
-interface Peer {
-  readonly content: Y.Doc
-  readonly transport: Y.Doc
-  readonly signed: SignedLog
-  readonly key: DeviceKey
-  /** Envelopes signed with the session's lane key. */
-  signatures: number
-  /** Signatures by the device key: the lane's certificate. */
-  certifications: number
-}
-
-/** Peers whose transport docs exchange every update at once, as a perfect network would. */
-class Mesh {
-  readonly peers: Peer[] = []
-
-  async join(options: Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & { key?: DeviceKey; content?: Y.Doc } = {}): Promise<Peer> {
-    const key = options.key ?? (await createDeviceKey(crypto.subtle))
-    const content = options.content ?? new Y.Doc()
-    const transport = new Y.Doc()
-    for (const other of this.peers) Y.applyUpdate(transport, Y.encodeStateAsUpdate(other.transport), 'net')
-    const peer: Peer = { content, transport, key, signatures: 0, certifications: 0, signed: undefined as unknown as SignedLog }
-    const lane = newLaneKey()
-    const signed = new SignedLog({
-      space: SPACE,
-      content,
-      transport,
-      verify,
-      author: {
-        publicKey: key.publicKey,
-        sign: (message) => {
-          peer.certifications++
-          return signWith(key, crypto.subtle, message)
-        },
-      },
-      laneKey: () =>
-        Promise.resolve({
-          publicKey: lane.publicKey,
-          sign: (message: Uint8Array) => {
-            peer.signatures++
-            return lane.sign(message)
-          },
-        }),
-      ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
-      ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
-    })
-    Object.assign(peer, { signed })
-    transport.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === 'net') return
-      for (const other of this.peers) if (other !== peer) Y.applyUpdate(other.transport, update, 'net')
-    })
-    for (const other of this.peers) Y.applyUpdate(other.transport, Y.encodeStateAsUpdate(transport), 'net')
-    this.peers.push(peer)
-    return peer
-  }
-
-  async settled(): Promise<void> {
-    // Settling one peer can make another act (restoring, applying): repeat until nobody has work left.
-    for (let round = 0; round < 5; round++) await Promise.all(this.peers.map((peer) => peer.signed.settled()))
-  }
-}
-
-const titles = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()
-const add = (doc: Y.Doc, title: string): void => doc.getArray<string>('list').push([title])
 
 describe('signed log', () => {
   it('[SL1] seals an edit inside its own transaction, shows it to the others, and coalesces a burst into few signatures', async () => {
@@ -187,7 +121,7 @@ describe('signed log', () => {
       content: carol,
       transport,
       author: { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) },
-      laneKey: () => Promise.resolve(newLaneKey()),
+      lane: laneOf(),
       verify: (...args) => {
         verifications++
         return verify(...args)
@@ -248,7 +182,7 @@ describe('signed log', () => {
       content,
       transport,
       verify,
-      laneKey: () => Promise.resolve(newLaneKey()),
+      lane: laneOf(),
       author: { publicKey: key.publicKey, sign: (message) => answers.shift()?.() ?? signWith(key, crypto.subtle, message) },
     })
     for (const title of ['first', 'second']) {
@@ -263,20 +197,19 @@ describe('signed log', () => {
     expect(transportEnvelopes(transport).length).toBe(1)
   })
 
-  it('[SL10] makes its lane key only when first needed: at prepareToSign, or at the first edit, which then waits for it', async () => {
+  it('[SL10] asks for its lane’s signer only when first needed: at prepareToSign, or at the first edit, which then waits for it', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-    let made = 0
-    const laneKey = () => (made++, Promise.resolve(newLaneKey()))
+    const asked: { made?: number } = {}
     const docs = () => ({ content: new Y.Doc(), transport: new Y.Doc() })
     const [preparedDocs, lazyDocs] = [docs(), docs()]
-    const prepared = new SignedLog({ space: SPACE, ...preparedDocs, verify, author, laneKey })
-    const lazy = new SignedLog({ space: SPACE, ...lazyDocs, verify, author, laneKey })
+    const prepared = new SignedLog({ space: SPACE, ...preparedDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
+    const lazy = new SignedLog({ space: SPACE, ...lazyDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
     await Promise.all([prepared.settled(), lazy.settled()])
-    expect(made).toBe(0)
+    expect(asked.made ?? 0).toBe(0)
 
     await prepared.prepareToSign()
-    expect(made).toBe(1)
+    expect(asked.made).toBe(1)
     add(preparedDocs.content, 'sealed at once')
     // No await: prepared, the first edit is sealed inside its own transaction.
     expect(transportEnvelopes(preparedDocs.transport).length).toBe(1)
@@ -285,7 +218,7 @@ describe('signed log', () => {
     add(lazyDocs.content, 'waits for the key')
     expect(lazyTransport.length).toBe(0)
     await lazy.settled()
-    expect(made).toBe(2)
+    expect(asked.made).toBe(2)
     expect(lazyTransport.length).toBe(1)
   })
 
@@ -294,22 +227,29 @@ describe('signed log', () => {
     const alice = await mesh.join()
     add(alice.content, 'signed')
     await mesh.settled()
-    // Bob's device edited before it had a log (or closed before signing).
+    // Bob's session edited before its log attached.
+    const bobLane = newLaneKey()
     const bobContent = new Y.Doc()
+    writeAsLane(bobContent, SPACE, bobLane.publicKey)
     add(bobContent, 'unsigned')
-    const bob = await mesh.join({ content: bobContent })
+    const bob = await mesh.join({ content: bobContent, lane: bobLane })
     await bob.signed.reconcile()
     await mesh.settled()
     expect(titles(bob.content).sort()).toEqual(['signed', 'unsigned'])
     expect(titles(alice.content).sort()).toEqual(['signed', 'unsigned'])
   })
 
-  it('[SL5] leaves unsigned content to its author when asked (the service worker: a tab’s edit whose envelope is in flight)', async () => {
+  it('[SL5] [CID3] signs only its own lane’s unsigned structs: another client’s (a tab’s edit whose envelope is in flight) is left to its lane', async () => {
     const mesh = new Mesh()
-    const bobContent = new Y.Doc()
-    add(bobContent, 'a tab’s edit')
-    const worker = await mesh.join({ content: bobContent })
-    await worker.signed.reconcile({ signUnsigned: false })
+    const key = await createDeviceKey(crypto.subtle)
+    const tabLane = newLaneKey()
+    const workerContent = new Y.Doc()
+    const tab = new Y.Doc()
+    writeAsLane(tab, SPACE, tabLane.publicKey)
+    add(tab, 'a tab’s edit')
+    Y.applyUpdate(workerContent, Y.encodeStateAsUpdate(tab), 'tabs')
+    const worker = await mesh.join({ key, content: workerContent })
+    await worker.signed.reconcile()
     await mesh.settled()
     expect(worker.signed.log.authoredCount(worker.signed.author)).toBe(0)
   })
@@ -328,25 +268,24 @@ describe('signed log', () => {
     expect(observer.signed.log.authoredCount(key.publicKey)).toBe(2)
   })
 
-  it('[SL7] applies the rest of a batch when one authentic envelope carries an unreadable update, and counts it', async () => {
+  it('[SL7] applies the rest of a batch when one authentic envelope carries an unreadable update, and counts it; its lane goes no further', async () => {
     const mesh = new Mesh()
     const alice = await mesh.join()
     const bob = await mesh.join()
-    // Alice's own key certifies the lane: a member's buggy client, not a forger.
-    const lane = newLaneKey()
-    const certificate = await signWith(alice.key, crypto.subtle, laneCertificateMessage(SPACE, alice.key.publicKey, lane.publicKey))
-    const body = { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: lane.publicKey, certificate }
-    const unreadable = sealEnvelope({ ...body, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, lane.sign)
-    const readable = new Y.Doc()
-    add(readable, 'readable')
-    const next = sealEnvelope({ ...body, seq: 1, prev: unreadable.hash, update: Y.encodeStateAsUpdate(readable) }, lane.sign)
-    const sender = new Y.Doc()
-    Y.applyUpdate(sender, Y.encodeStateAsUpdate(bob.transport))
-    const before = Y.encodeStateVector(sender)
-    transportEnvelopes(sender).push([unreadable.wire, next.wire])
-    Y.applyUpdate(bob.transport, Y.diffUpdate(Y.encodeStateAsUpdate(sender), before), 'net')
+    // Alice's own key certifies the lanes: a member's buggy client, not a forger.
+    const certified = async () => {
+      const { key, certificate } = await certifiedLane(alice.key)
+      return { key, body: { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: key.publicKey, certificate } }
+    }
+    const buggy = await certified()
+    const unreadable = sealEnvelope({ ...buggy.body, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, buggy.key.sign)
+    const afterIt = sealEnvelope({ ...buggy.body, seq: 1, prev: unreadable.hash, update: edit(buggy.key, 'after the unreadable one') }, buggy.key.sign)
+    const healthy = await certified()
+    const readable = sealEnvelope({ ...healthy.body, seq: 0, prev: GENESIS_PREV, update: edit(healthy.key, 'readable') }, healthy.key.sign)
+    inject(bob, [unreadable.wire, afterIt.wire, readable.wire])
     await mesh.settled()
     expect(titles(bob.content)).toEqual(['readable'])
     expect(bob.signed.log.rejections.get(EnvelopeRejection.unreadableUpdate)).toBe(1)
+    expect(bob.signed.log.rejections.get(EnvelopeRejection.laneStopped)).toBe(1)
   })
 })

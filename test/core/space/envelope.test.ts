@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { createDeviceKey, createNobleKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
@@ -55,12 +56,30 @@ async function sealAs(signer: DeviceKey, { laneName, ...body }: TestBody, victim
 
 const change = { kind: EnvelopeKind.change }
 
+/**
+ * A small, valid Yjs update that differs with `n` and writes no structs
+ * (only a delete set), so it passes the clientID check whatever lane signs it.
+ * `ranges` makes it as large as a test needs.
+ */
+function tinyUpdate(n: number, ranges = 1): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0) // no struct sections
+  encoding.writeVarUint(encoder, 1) // one client in the delete set
+  encoding.writeVarUint(encoder, n)
+  encoding.writeVarUint(encoder, ranges)
+  for (let range = 0; range < ranges; range++) {
+    encoding.writeVarUint(encoder, range * 2)
+    encoding.writeVarUint(encoder, 1)
+  }
+  return encoding.toUint8Array(encoder)
+}
+
 /** `count` envelopes chained from the lane's genesis, one tiny update each. */
 async function chain(key: DeviceKey, count: number, from: { seq: number; prev: Uint8Array } = { seq: 0, prev: GENESIS_PREV }): Promise<Envelope[]> {
   const envelopes: Envelope[] = []
   let prev = from.prev
   for (let seq = from.seq; seq < from.seq + count; seq++) {
-    const envelope = await sealAs(key, { ...change, author: key.publicKey, seq, prev, update: Uint8Array.of(seq & 0xff) })
+    const envelope = await sealAs(key, { ...change, author: key.publicKey, seq, prev, update: tinyUpdate(seq) })
     envelopes.push(envelope)
     prev = envelope.hash
   }
@@ -131,7 +150,7 @@ describe('envelope log', () => {
     await log.admit(genuine.slice(0, 2).map((envelope) => envelope.wire))
 
     // Mallory signs an envelope claiming to be Alice's next one.
-    const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq: 2, prev: genuine[1]!.hash, update: Uint8Array.of(66) }, alice)
+    const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq: 2, prev: genuine[1]!.hash, update: tinyUpdate(66) }, alice)
     // A genuine envelope whose update was altered in transit (the byte before the signature).
     const tampered = flipLastByte(genuine[2]!.wire, 65)
     const first = await log.admit([forged.wire, tampered])
@@ -143,7 +162,7 @@ describe('envelope log', () => {
     expect(second.accepted.map((envelope) => envelope.seq)).toEqual([2])
 
     // Alice's own key signing a second, different seq 1: a conflict, never applied.
-    const conflicting = await sealAs(alice, { ...change, author: alice.publicKey, seq: 1, prev: genuine[0]!.hash, update: Uint8Array.of(7) })
+    const conflicting = await sealAs(alice, { ...change, author: alice.publicKey, seq: 1, prev: genuine[0]!.hash, update: tinyUpdate(7) })
     const third = await log.admit([conflicting.wire])
     expect(third.rejected).toMatchObject([{ reason: EnvelopeRejection.conflict, seq: 1 }])
   })
@@ -172,7 +191,7 @@ describe('envelope log', () => {
     let prev = genuine.at(-1)!.hash
     const forgeries: Envelope[] = []
     for (let seq = 10; seq < 110; seq++) {
-      const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq, prev, update: Uint8Array.of(0) }, alice)
+      const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq, prev, update: tinyUpdate(0) }, alice)
       forgeries.push(forged)
       prev = forged.hash
     }
@@ -191,7 +210,7 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const lane = await laneOf(key)
     const other = sealEnvelope(
-      { ...change, space: encodeBase58(new Uint8Array(16).fill(9)) as SpaceId, lane: lane.key.publicKey, certificate: lane.certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1) },
+      { ...change, space: encodeBase58(new Uint8Array(16).fill(9)) as SpaceId, lane: lane.key.publicKey, certificate: lane.certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: tinyUpdate(1) },
       lane.key.sign,
     )
     const log = new EnvelopeLog(SPACE, verify)
@@ -203,9 +222,9 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const mallory = await createDeviceKey(crypto.subtle)
     const history = await chain(key, 5)
-    const checkpoint = await sealAs(key, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: Uint8Array.of(99) })
+    const checkpoint = await sealAs(key, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: tinyUpdate(99) })
     const after = await chain(key, 2, { seq: 6, prev: checkpoint.hash })
-    const forgedCheckpoint = await sealAs(mallory, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 7, prev: after[0]!.hash, update: Uint8Array.of(66) }, key)
+    const forgedCheckpoint = await sealAs(mallory, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 7, prev: after[0]!.hash, update: tinyUpdate(66) }, key)
     let verifications = 0
     const log = new EnvelopeLog(SPACE, (...args) => {
       verifications++
@@ -252,7 +271,7 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const big: Envelope[] = []
     for (let seq = 0; seq < 5; seq++) {
-      big.push(await sealAs(key, { ...change, author: key.publicKey, seq, prev: big.at(-1)?.hash ?? GENESIS_PREV, update: new Uint8Array(60 * 1024).fill(seq) }))
+      big.push(await sealAs(key, { ...change, author: key.publicKey, seq, prev: big.at(-1)?.hash ?? GENESIS_PREV, update: tinyUpdate(seq, 20_000) }))
     }
     let digested = 0
     const platform = async (bytes: Uint8Array): Promise<Uint8Array> => {
@@ -275,7 +294,7 @@ describe('envelope log', () => {
   it('[E9] keeps each lane of one author a separate chain, so two tabs never conflict', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const first = await chain(key, 3)
-    const second = await sealAs(key, { ...change, laneName: 'second tab', author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(5) })
+    const second = await sealAs(key, { ...change, laneName: 'second tab', author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: tinyUpdate(5) })
     const log = new EnvelopeLog(SPACE, verify)
     const admission = await log.admit([...first.map((envelope) => envelope.wire), second.wire])
     expect(admission.accepted).toHaveLength(4)

@@ -10,6 +10,8 @@ const REASONS: Record<EnvelopeRejection, string> = {
   conflict: 'conflicting or replaced',
   'too-far-ahead': 'too far ahead',
   'unreadable-update': 'signed, but unreadable',
+  'foreign-client': "writing under another member's changes",
+  'lane-stopped': 'following a refused change',
 }
 
 /** Diagnostics: changes refused from peers, and a signing problem, if any. Collapsed unless something is wrong. */
@@ -24,7 +26,7 @@ export function SyncDetails({ view }: { readonly view: SpaceSyncView }) {
       {view.problem && <p role="alert">{view.problem}</p>}
       {refused > 0 && (
         <>
-          <p className="muted">Pii only shows changes signed by their author. These were not, so nobody sees them.</p>
+          <p className="muted">Pii only shows changes signed by their author that touch only what their author may change. These were not, so nobody sees them.</p>
           <ul aria-label="Refused changes">
             {view.rejections.map(([reason, count]) => (
               <li key={reason}>

@@ -1,0 +1,136 @@
+/**
+ * Peers of one space, each a real SignedLog over real Y.Docs, whose
+ * transport docs exchange updates at once (a perfect network), except while
+ * a peer is offline: then its updates wait, and both sides catch up when it
+ * reconnects. What a rogue member sends is injected straight into a peer's
+ * transport doc, as another peer of the room would send it.
+ */
+import * as Y from 'yjs'
+import { encodeBase58 } from '../../src/core/identity/base58.ts'
+import { createDeviceKey, signWith, verifySignature, type DeviceKey } from '../../src/core/identity/deviceKey.ts'
+import { laneClientId } from '../../src/core/space/clientIds.ts'
+import { laneCertificateMessage } from '../../src/core/space/envelope.ts'
+import type { SpaceId } from '../../src/core/space/ids.ts'
+import { newLaneKey, type LaneKey } from '../../src/core/space/laneKey.ts'
+import { SignedLog, transportEnvelopes, type LaneIdentity, type SignedLogOptions } from '../../src/core/space/SignedLog.ts'
+
+export const SPACE = encodeBase58(new Uint8Array(16).fill(3)) as SpaceId
+export const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
+
+export interface Peer {
+  readonly content: Y.Doc
+  readonly transport: Y.Doc
+  readonly signed: SignedLog
+  readonly key: DeviceKey
+  readonly lane: LaneKey
+  /** Envelopes signed with the session's lane key. */
+  signatures: number
+  /** Signatures by the device key: the lane's certificate. */
+  certifications: number
+  online: boolean
+}
+
+/** A lane for a SignedLog: `made` counts the times the log asked for its signer. */
+export function laneOf(key: LaneKey = newLaneKey(), counters: { made?: number } = {}): LaneIdentity {
+  return {
+    publicKey: key.publicKey,
+    key: () => {
+      counters.made = (counters.made ?? 0) + 1
+      return Promise.resolve(key)
+    },
+  }
+}
+
+export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & { key?: DeviceKey; content?: Y.Doc; lane?: LaneKey }
+
+export class Mesh {
+  readonly peers: Peer[] = []
+
+  async join(options: JoinOptions = {}): Promise<Peer> {
+    const key = options.key ?? (await createDeviceKey(crypto.subtle))
+    const content = options.content ?? new Y.Doc()
+    const transport = new Y.Doc()
+    const lane = options.lane ?? newLaneKey()
+    const peer: Peer = { content, transport, key, lane, signatures: 0, certifications: 0, online: true, signed: undefined as unknown as SignedLog }
+    for (const other of this.online(peer)) Y.applyUpdate(transport, Y.encodeStateAsUpdate(other.transport), 'net')
+    const signed = new SignedLog({
+      space: SPACE,
+      content,
+      transport,
+      verify,
+      author: {
+        publicKey: key.publicKey,
+        sign: (message) => {
+          peer.certifications++
+          return signWith(key, crypto.subtle, message)
+        },
+      },
+      lane: laneOf({
+        publicKey: lane.publicKey,
+        sign: (message: Uint8Array) => {
+          peer.signatures++
+          return lane.sign(message)
+        },
+      }),
+      ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
+      ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
+    })
+    Object.assign(peer, { signed })
+    transport.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === 'net' || !peer.online) return
+      for (const other of this.online(peer)) Y.applyUpdate(other.transport, update, 'net')
+    })
+    for (const other of this.online(peer)) Y.applyUpdate(other.transport, Y.encodeStateAsUpdate(transport), 'net')
+    this.peers.push(peer)
+    return peer
+  }
+
+  /** Cuts a peer off: nothing it writes leaves, nothing reaches it. */
+  disconnect(peer: Peer): void {
+    peer.online = false
+  }
+
+  /** Brings a peer back: it and every online peer exchange what the other lacks, as a sync step 1/2 would. */
+  reconnect(peer: Peer): void {
+    peer.online = true
+    for (const other of this.online(peer)) {
+      Y.applyUpdate(other.transport, Y.encodeStateAsUpdate(peer.transport, Y.encodeStateVector(other.transport)), 'net')
+      Y.applyUpdate(peer.transport, Y.encodeStateAsUpdate(other.transport, Y.encodeStateVector(peer.transport)), 'net')
+    }
+  }
+
+  async settled(): Promise<void> {
+    // Settling one peer can make another act (restoring, applying): repeat until nobody has work left.
+    for (let round = 0; round < 5; round++) await Promise.all(this.peers.map((peer) => peer.signed.settled()))
+  }
+
+  private online(except: Peer): Peer[] {
+    return this.peers.filter((other) => other !== except && other.online)
+  }
+}
+
+export const titles = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()
+export const add = (doc: Y.Doc, title: string): void => doc.getArray<string>('list').push([title])
+
+/** An update adding `title`, written under the lane's clientID `index` (as a session of that lane would). */
+export function edit(lane: LaneKey, title: string, index = 0): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = laneClientId(SPACE, lane.publicKey, index)
+  add(doc, title)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+/** A fresh lane of `author`, certified by its key: what a member's own client (buggy or hostile) can make. */
+export async function certifiedLane(author: DeviceKey): Promise<{ key: LaneKey; certificate: Uint8Array }> {
+  const key = newLaneKey()
+  return { key, certificate: await signWith(author, crypto.subtle, laneCertificateMessage(SPACE, author.publicKey, key.publicKey)) }
+}
+
+/** Puts wires into a peer's transport as another peer of the room would (a rogue one, here). */
+export function inject(peer: Peer, wires: readonly Uint8Array[]): void {
+  const sender = new Y.Doc()
+  Y.applyUpdate(sender, Y.encodeStateAsUpdate(peer.transport))
+  const before = Y.encodeStateVector(sender)
+  transportEnvelopes(sender).push([...wires])
+  Y.applyUpdate(peer.transport, Y.diffUpdate(Y.encodeStateAsUpdate(sender), before), 'net')
+}
