@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './config.ts'
+import { DEFAULT_RELAY_ACCESS, DEFAULT_RELAY_LIMITS, type RelayAccess, type RelayLimits } from './config.ts'
 import { createLogger, type Logger } from './log.ts'
 import { RedisBridge } from './relay/RedisBridge.ts'
 import { Relay } from './relay/Relay.ts'
@@ -21,6 +21,8 @@ export interface PiiServerOptions {
   /** 0 picks a free port. */
   readonly port: number
   readonly relayLimits?: RelayLimits | undefined
+  /** Trusted proxies and allowed origins; by default no proxy is trusted and only the app's own origin is allowed. */
+  readonly relayAccess?: RelayAccess | undefined
   /** Share relay topics with other instances through this Redis. */
   readonly redisUrl?: string | undefined
   readonly log?: Logger | undefined
@@ -39,7 +41,7 @@ export async function startPiiServer(options: PiiServerOptions): Promise<Running
   const log = options.log ?? createLogger('silent')
   const site = options.appRoot === undefined ? undefined : await StaticSite.load(options.appRoot)
   const bridge = options.redisUrl === undefined ? undefined : await RedisBridge.connect(options.redisUrl, log)
-  const relay = new Relay({ limits: options.relayLimits ?? DEFAULT_RELAY_LIMITS, log, bridge })
+  const relay = new Relay({ limits: options.relayLimits ?? DEFAULT_RELAY_LIMITS, access: options.relayAccess ?? DEFAULT_RELAY_ACCESS, log, bridge })
 
   const server = createServer((request, response) => {
     if (route(request, response, relay)) return

@@ -1,5 +1,7 @@
 /** Settings from the environment, checked up front so a typo stops start-up with a sentence, not a stack trace. */
 import { isLogLevel, LogLevel, type LogLevelName } from './log.ts'
+import { TrustedProxies } from './relay/clientAddress.ts'
+import { OWN_ORIGIN_ONLY, parseOriginList, type OriginPolicy } from './relay/originPolicy.ts'
 
 export interface ServerConfig {
   readonly host: string
@@ -61,8 +63,29 @@ const RELAY_LIMIT_ENV: Record<keyof RelayLimits, string> = {
   heartbeatMs: 'RELAY_HEARTBEAT_MS',
 }
 
+/** Who the relay lets in, and under which address it counts them. */
+export interface RelayAccess {
+  /** Reverse proxies whose X-Forwarded-For names the client (relay/clientAddress.ts). */
+  readonly trustedProxies: TrustedProxies
+  /** Web pages, by their Origin, that may open a connection (relay/originPolicy.ts). */
+  readonly allowedOrigins: OriginPolicy
+}
+
+export const DEFAULT_RELAY_ACCESS: RelayAccess = {
+  // Believing X-Forwarded-For from anyone would let one client claim a fresh address, and a fresh limit, per connection.
+  trustedProxies: TrustedProxies.none,
+  // `npm start` serves the app and the relay from one origin, so that works with nothing set; pages elsewhere are refused.
+  allowedOrigins: OWN_ORIGIN_ONLY,
+}
+
+export const RELAY_ACCESS_ENV = {
+  trustedProxies: 'RELAY_TRUSTED_PROXIES',
+  allowedOrigins: 'RELAY_ALLOWED_ORIGINS',
+} as const satisfies Record<keyof RelayAccess, string>
+
 export interface RelayConfig {
   readonly limits: RelayLimits
+  readonly access: RelayAccess
   /** Set to share topics with other relay instances through Redis pub/sub. */
   readonly redisUrl: string | undefined
   readonly logLevel: LogLevelName
@@ -84,5 +107,22 @@ export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info'
   if (!isLogLevel(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${Object.keys(LogLevel).join(', ')}; it is "${logLevel}".`)
-  return { limits, redisUrl, logLevel }
+  return { limits, access: readRelayAccess(env), redisUrl, logLevel }
+}
+
+function readRelayAccess(env: NodeJS.ProcessEnv): RelayAccess {
+  const { trustedProxies, allowedOrigins } = RELAY_ACCESS_ENV
+  const proxies = TrustedProxies.parse(env[trustedProxies] ?? '')
+  if (!proxies.ok) {
+    throw new ConfigError(
+      `${trustedProxies} must be IP addresses or CIDR ranges separated by commas, such as 10.0.0.5, 10.0.0.0/8, 2001:db8::/32; "${proxies.badEntry}" is neither.`,
+    )
+  }
+  const origins = parseOriginList(env[allowedOrigins] ?? '')
+  if (!origins.ok) {
+    throw new ConfigError(
+      `${allowedOrigins} must be * or origins (scheme://host[:port], such as https://pii.example) separated by commas; "${origins.badEntry}" is not one.`,
+    )
+  }
+  return { trustedProxies: proxies.proxies, allowedOrigins: origins.policy }
 }

@@ -12,7 +12,15 @@ export async function serve(what: string, defaults: ServerConfig, appRoot: strin
     const { host, port } = readServerConfig(process.env, defaults)
     const relay = readRelayConfig(process.env)
     const log = createLogger(relay.logLevel)
-    const running = await startPiiServer({ appRoot, host, port, relayLimits: relay.limits, redisUrl: relay.redisUrl, log })
+    const running = await startPiiServer({
+      appRoot,
+      host,
+      port,
+      relayLimits: relay.limits,
+      relayAccess: relay.access,
+      redisUrl: relay.redisUrl,
+      log,
+    })
     console.log(`${what} is running at ${running.url} (relay: ${running.relayUrl})`)
     const stop = (signal: string): void => {
       log.info('shutting down', { signal })

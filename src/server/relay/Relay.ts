@@ -7,13 +7,18 @@
  * validated; bad ones close that connection with a reason), bounds what one
  * client can cost (frame size, topics, connections per address, message
  * rate, unread output), serialises each publish once for all receivers, and
- * forgets a topic as soon as its last subscriber leaves.
+ * forgets a topic as soon as its last subscriber leaves. Web pages it was not
+ * told to serve are turned away before they cost anything (originPolicy.ts),
+ * and clients behind a trusted reverse proxy are counted by their own
+ * address (clientAddress.ts).
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import type { RelayLimits } from '../config.ts'
+import { RELAY_ACCESS_ENV, type RelayAccess, type RelayLimits } from '../config.ts'
 import type { Logger } from '../log.ts'
+import { clientAddress } from './clientAddress.ts'
+import { refusedOrigin } from './originPolicy.ts'
 import { CloseCode, deliveryFrame, parseClientFrame, Rejection } from './protocol.ts'
 import { RelayMetrics } from './RelayMetrics.ts'
 import { TokenBucket } from './TokenBucket.ts'
@@ -22,9 +27,12 @@ import type { TopicBridge } from './TopicBridge.ts'
 const PONG_FRAME = Buffer.from('{"type":"pong"}')
 /** How long shutdown waits for clients to acknowledge the close before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2_000
+/** Enough of a refused Origin to recognise it in the 403 and the log; the header itself may run to kilobytes. */
+const SHOWN_ORIGIN_CHARS = 200
 
 export interface RelayOptions {
   readonly limits: RelayLimits
+  readonly access: RelayAccess
   readonly log: Logger
   readonly bridge?: TopicBridge | undefined
   /** Milliseconds; injectable so rate limits can be tested without waiting. */
@@ -88,7 +96,10 @@ export class Relay {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
       return
     }
-    const address = request.socket.remoteAddress ?? 'unknown'
+    // Judged first, and before the connection counts: a hostile page's sockets must not use up its visitors' slots.
+    const origin = refusedOrigin(request, this.options.access.allowedOrigins)
+    if (origin !== undefined) return this.refuseOrigin(request, socket, origin)
+    const address = this.clientAddressOf(request)
     if ((this.connectionsPerAddress.get(address) ?? 0) >= this.options.limits.maxConnectionsPerAddress) {
       this.metrics.reject(Rejection.tooManyConnections)
       socket.end(
@@ -100,6 +111,21 @@ export class Relay {
     // With no verifyClient, ws completes the handshake synchronously, so the
     // count below is up to date before the next upgrade is looked at.
     this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, address))
+  }
+
+  private clientAddressOf(request: IncomingMessage): string {
+    const socketAddress = request.socket.remoteAddress ?? 'unknown'
+    return clientAddress(socketAddress, request.headersDistinct['x-forwarded-for'], this.options.access.trustedProxies)
+  }
+
+  private refuseOrigin(request: IncomingMessage, socket: Duplex, origin: string): void {
+    this.metrics.reject(Rejection.originNotAllowed)
+    const shown = origin.slice(0, SHOWN_ORIGIN_CHARS)
+    this.options.log.debug('refused origin', { address: this.clientAddressOf(request), origin: shown })
+    socket.end(
+      'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n' +
+        `Pages at ${JSON.stringify(shown)} may not use this relay; its operator can allow them by adding that origin to ${RELAY_ACCESS_ENV.allowedOrigins}.\n`,
+    )
   }
 
   private accept(socket: WebSocket, transport: Duplex, address: string): void {

@@ -35,6 +35,7 @@ export const Rejection = {
   tooManyTopics: 'too_many_topics',
   rateLimited: 'rate_limited',
   tooManyConnections: 'too_many_connections',
+  originNotAllowed: 'origin_not_allowed',
   slowConsumer: 'slow_consumer',
   heartbeatTimeout: 'heartbeat_timeout',
 } as const
