@@ -74,6 +74,9 @@ export default defineConfig(({ isSsrBuild }) => {
     test: {
       include: ['test/**/*.test.ts'],
       environment: 'node',
+      // Tests here are CPU-bound (crypto, thousands of envelopes, simulations), not waits: on a 2-core machine running
+      // the e2e browsers beside them, one that takes 4 s alone takes 10. Vitest's 5 s default would fail them for it.
+      testTimeout: 60_000,
     },
   }
 })

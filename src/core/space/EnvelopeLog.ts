@@ -43,11 +43,21 @@ export const EnvelopeRejection = {
   foreignClient: 'foreign-client',
   /** From a lane that an earlier refusal stopped: it chains to what no peer applies. */
   laneStopped: 'lane-stopped',
+  /** Waiting for predecessors while more than a peer holds already wait: someone is inventing lanes or gaps. */
+  tooManyWaiting: 'too-many-waiting',
 } as const
 export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
 
 /** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
 export const MAX_SEQ_AHEAD = 100_000
+/**
+ * Envelopes held while their predecessors have not arrived, across all
+ * lanes, and their bytes. An honest newcomer receives a lane's checkpoint
+ * and tail in one batch, so almost nothing ever waits; beyond these, what
+ * waits is someone's invention, and holding it would let them fill memory.
+ */
+export const MAX_WAITING_ENVELOPES = 4_096
+export const MAX_WAITING_BYTES = 16 * 1024 * 1024
 /** A batch this large (a cold sync) is hashed by the platform's digest, off the main thread; a live edit is hashed at once. */
 const PLATFORM_HASH_BYTES = 256 * 1024
 
@@ -56,14 +66,24 @@ export interface CheckedEnvelope extends Envelope {
   readonly shape: UpdateShape
 }
 
+export interface Rejected {
+  readonly reason: EnvelopeRejection
+  readonly author?: string
+  readonly seq?: number
+  /** What was refused, exactly as it came: its copies in the transport doc are junk. */
+  readonly wire: Uint8Array
+}
+
 export interface Admission {
   /** Newly authentic envelopes, in an order that applies each author's chain in sequence. */
   readonly accepted: readonly CheckedEnvelope[]
-  /** Envelopes already accepted before: harmless repeats. */
-  readonly duplicates: number
+  /** Envelopes already accepted before: harmless repeats (one copy in the transport is enough). */
+  readonly duplicates: readonly Envelope[]
+  /** Envelopes that an accepted checkpoint of their lane supersedes: it carries them, so no copy is needed. */
+  readonly superseded: readonly Envelope[]
   /** Envelopes waiting for an earlier one of their author's chain. */
   readonly waiting: number
-  readonly rejected: ReadonlyArray<{ readonly reason: EnvelopeRejection; readonly author?: string; readonly seq?: number }>
+  readonly rejected: readonly Rejected[]
 }
 
 interface Chain {
@@ -169,12 +189,13 @@ export class EnvelopeLog {
 
   /** Checks a batch of envelopes in wire form; see the module comment for the rules. */
   async admit(wires: Iterable<Uint8Array>): Promise<Admission> {
-    const rejected: { reason: EnvelopeRejection; author?: string; seq?: number }[] = []
-    const reject = (reason: EnvelopeRejection, envelope?: Envelope): void => {
+    const rejected: Rejected[] = []
+    const reject = (reason: EnvelopeRejection, envelope: Envelope | undefined, wire: Uint8Array | undefined = envelope?.wire): void => {
       this.countRejection(reason)
-      rejected.push(envelope ? { reason, author: authorKey(envelope.author), seq: envelope.seq } : { reason })
+      if (wire) rejected.push(envelope ? { reason, author: authorKey(envelope.author), seq: envelope.seq, wire } : { reason, wire })
     }
-    let duplicates = 0
+    const duplicates: Envelope[] = []
+    const superseded: Envelope[] = []
     const byChain = new Map<string, Envelope[]>()
     const batch = [...wires]
     // Awaited only for a large batch: a live edit's check must start in the task that received it (see authenticRun).
@@ -183,7 +204,7 @@ export class EnvelopeLog {
     for (const [index, wire] of batch.entries()) {
       const envelope = openEnvelope(wire, hashes?.[index])
       if (!envelope) {
-        reject(EnvelopeRejection.malformed)
+        reject(EnvelopeRejection.malformed, undefined, wire)
         continue
       }
       if (envelope.space !== this.space) {
@@ -199,7 +220,8 @@ export class EnvelopeLog {
       if (envelope.seq < nextSeqOf(chain)) {
         const known = chain?.hashes[envelope.seq - chain.base]
         // Below the latest checkpoint is history the checkpoint already carries: a harmless repeat.
-        if (!known || sameBytes(known, envelope.hash)) duplicates++
+        if (!known) superseded.push(envelope)
+        else if (sameBytes(known, envelope.hash)) duplicates.push(envelope)
         else reject(EnvelopeRejection.conflict, envelope)
         continue
       }
@@ -211,12 +233,41 @@ export class EnvelopeLog {
     // Lanes are independent chains: their signature checks run side by side, not one lane after another.
     const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject)))
     const accepted: CheckedEnvelope[] = []
-    let waiting = 0
-    for (const lane of lanes) {
-      for (const envelope of lane.accepted) accepted.push(envelope)
-      waiting += lane.waiting
+    for (const lane of lanes) for (const envelope of lane.accepted) accepted.push(envelope)
+    const waiting = this.capWaiting(reject)
+    return { accepted, duplicates, superseded, waiting, rejected }
+  }
+
+  /**
+   * Drops waiting envelopes beyond MAX_WAITING_ENVELOPES and
+   * MAX_WAITING_BYTES, the most recently started lanes' and the highest
+   * seqs first (an honest lane waits briefly, from its earliest seq);
+   * returns how many still wait.
+   */
+  private capWaiting(reject: (reason: EnvelopeRejection, envelope: Envelope) => void): number {
+    let count = 0
+    let bytes = 0
+    for (const early of this.early.values()) {
+      for (const rivals of early.values()) {
+        count += rivals.length
+        for (const rival of rivals) bytes += rival.wire.length
+      }
     }
-    return { accepted, duplicates, waiting, rejected }
+    const lanes = [...this.early].reverse()
+    for (const [key, early] of lanes) {
+      if (count <= MAX_WAITING_ENVELOPES && bytes <= MAX_WAITING_BYTES) break
+      for (const seq of [...early.keys()].sort((a, b) => b - a)) {
+        if (count <= MAX_WAITING_ENVELOPES && bytes <= MAX_WAITING_BYTES) break
+        for (const rival of early.get(seq) ?? []) {
+          reject(EnvelopeRejection.tooManyWaiting, rival)
+          count--
+          bytes -= rival.wire.length
+        }
+        early.delete(seq)
+      }
+      if (early.size === 0) this.early.delete(key)
+    }
+    return count
   }
 
   /** One lane's arrivals: what extends its chain authentically, in order, and how many still wait. */
@@ -224,7 +275,7 @@ export class EnvelopeLog {
     key: string,
     arrivals: readonly Envelope[],
     reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-  ): Promise<{ readonly accepted: readonly CheckedEnvelope[]; readonly waiting: number }> {
+  ): Promise<{ readonly accepted: readonly CheckedEnvelope[] }> {
     const accepted: CheckedEnvelope[] = []
     const stoppedAt = this.stopped.get(key)
     const early = this.early.get(key) ?? new Map<number, Envelope[]>()
@@ -256,9 +307,7 @@ export class EnvelopeLog {
     }
     if (early.size > 0) this.early.set(key, early)
     else this.early.delete(key)
-    let waiting = 0
-    for (const rivals of early.values()) waiting += rivals.length
-    return { accepted, waiting }
+    return { accepted }
   }
 
   /**

@@ -96,8 +96,10 @@ interface Held {
 }
 
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
-/** Only byte entries can be envelopes; anything else a peer puts in the array is ignored the same way, stored or live. */
+/** Only byte entries can be envelopes; anything else a peer puts in the array is junk, stored or live. */
 const isWire = (value: unknown): value is Uint8Array => value instanceof Uint8Array
+/** Tells copies of one envelope apart from other envelopes without hashing: its signature, which covers its hash. */
+const copyKey = (wire: Uint8Array): string => String.fromCharCode(...wire.subarray(Math.max(0, wire.length - SIGNATURE_BYTES)))
 
 /** A state vector in Yjs's encoding, from a map of client → clock. */
 function encodeStateVector(vector: ReadonlyMap<number, number>): Uint8Array {
@@ -137,6 +139,11 @@ export class SignedLog {
   private incoming: Uint8Array[] = []
   private deleted: Uint8Array[] = []
   private admitting: Promise<void> | undefined
+  /** Entries of the transport doc to remove (by identity): refused envelopes, superseded copies, and anything that is not an envelope. */
+  private junk = new Set<unknown>()
+  /** Envelopes (by copyKey) seen more than once in the transport doc: all copies but the first go. */
+  private repeated = new Set<string>()
+  private tidying: Promise<void> | undefined
   private readonly listeners = new Set<() => void>()
   private readonly stopWritingAsLane: () => void
   private destroyed = false
@@ -149,8 +156,12 @@ export class SignedLog {
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
-    const present = this.envelopes.toArray().filter(isWire)
-    if (present.length > 0) this.receive(present, [])
+    const present: Uint8Array[] = []
+    for (const value of this.envelopes.toArray() as unknown[]) {
+      if (isWire(value)) present.push(value)
+      else this.junk.add(value)
+    }
+    if (present.length > 0 || this.junk.size > 0) this.receive(present, [])
   }
 
   /**
@@ -169,9 +180,13 @@ export class SignedLog {
     return () => this.listeners.delete(listener)
   }
 
-  /** Resolves once every queued signature and admission is done. */
+  /** Resolves once every queued signature, admission and tidying is done. */
   async settled(): Promise<void> {
-    while (this.signing ?? this.compacting ?? this.admitting) await (this.signing ?? this.compacting ?? this.admitting)
+    for (let busy = this.busy(); busy; busy = this.busy()) await busy
+  }
+
+  private busy(): Promise<void> | undefined {
+    return this.signing ?? this.compacting ?? this.admitting ?? this.tidying
   }
 
   /**
@@ -337,20 +352,26 @@ export class SignedLog {
     const added: Uint8Array[] = []
     const deleted: Uint8Array[] = []
     // Deleted items still carry their content while observers run (garbage collection comes after).
-    for (const item of event.changes.added) for (const value of item.content.getContent()) if (isWire(value)) added.push(value)
-    for (const item of event.changes.deleted) for (const value of item.content.getContent()) if (isWire(value)) deleted.push(value)
+    for (const item of event.changes.added) {
+      for (const value of item.content.getContent() as unknown[]) {
+        if (isWire(value)) added.push(value)
+        else this.junk.add(value)
+      }
+    }
+    for (const item of event.changes.deleted) for (const value of item.content.getContent() as unknown[]) if (isWire(value)) deleted.push(value)
     this.receive(added, deleted)
   }
 
   private receive(added: readonly Uint8Array[], deleted: readonly Uint8Array[]): void {
-    this.incoming.push(...added)
-    this.deleted.push(...deleted)
+    // Loops, not spreads: a cold sync brings more envelopes than a call takes arguments.
+    for (const wire of added) this.incoming.push(wire)
+    for (const wire of deleted) this.deleted.push(wire)
     this.admitting ??= this.admitQueued()
   }
 
   private async admitQueued(): Promise<void> {
     try {
-      while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed) {
+      do {
         const wires = this.incoming
         const deleted = this.deleted
         this.incoming = []
@@ -358,11 +379,25 @@ export class SignedLog {
         const admission = await this.log.admit(wires)
         if (this.destroyed) return
         this.apply(admission)
+        this.noteJunk(admission)
         this.restore(deleted)
         this.emit()
-      }
+      } while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed)
+      if (this.junk.size > 0 || this.repeated.size > 0) this.tidying ??= this.tidyLater()
     } finally {
       this.admitting = undefined
+    }
+  }
+
+  /** What of a batch no copy of the transport doc needs: refused envelopes, superseded ones, and repeats beyond the first copy. */
+  private noteJunk(admission: Admission): void {
+    for (const { wire } of admission.rejected) this.junk.add(wire)
+    for (const { wire } of admission.superseded) this.junk.add(wire)
+    for (const envelope of admission.duplicates) {
+      const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
+      // The same body under another signature is no copy: a forger reusing an accepted envelope's body.
+      if (held && sameBytes(held.wire, envelope.wire)) this.repeated.add(copyKey(envelope.wire))
+      else if (held) this.junk.add(envelope.wire)
     }
   }
 
@@ -403,19 +438,74 @@ export class SignedLog {
   }
 
   /**
-   * Puts back authentic envelopes that another peer deleted. What a
-   * checkpoint superseded is no longer held, so the author's own compaction
+   * Puts back authentic envelopes that another peer deleted, unless a copy
+   * is still there (a peer tidying away a repeat). What a checkpoint
+   * superseded is no longer held, so the author's own compaction
    * (checkpoint and deletions in one transaction) is never undone.
    */
   private restore(deleted: readonly Uint8Array[]): void {
-    const missing: Uint8Array[] = []
+    const missing = new Map<string, Uint8Array>()
     for (const wire of deleted) {
       const envelope = openEnvelope(wire)
       if (!envelope) continue
       const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
-      if (held && sameBytes(held.hash, envelope.hash)) missing.push(held.wire)
+      if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
     }
-    if (missing.length > 0) this.options.transport.transact(() => this.envelopes.push(missing), this)
+    if (missing.size === 0) return
+    for (const value of this.envelopes.toArray() as unknown[]) if (isWire(value)) missing.delete(copyKey(value))
+    if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
+  }
+
+  /**
+   * Removes junk and repeats from the transport doc, at a quiet moment (one
+   * pass over the array): honest peers all do it, so what a rogue member
+   * stuffed in is gone from every replica, its storage and what a newcomer
+   * downloads. Of several copies of one envelope, every peer keeps the
+   * last in the array's order (the same on every replica), so the copy
+   * that is last overall is never removed. The last, not the first: a peer
+   * whose first copy was deleted where another peer has not heard of it
+   * yet restores the envelope with a new copy, which lands last; keeping
+   * the first there would delete that copy, and the two would go on
+   * restoring and deleting it for as long as their views differ.
+   */
+  private async tidyLater(): Promise<void> {
+    try {
+      await (this.options.quietMoment?.() ?? Promise.resolve())
+      if (this.destroyed) return
+      const junk = this.junk
+      const repeated = this.repeated
+      this.junk = new Set()
+      this.repeated = new Set()
+      const values = this.envelopes.toArray() as unknown[]
+      const lastCopies = new Set<string>()
+      const doomed: number[] = []
+      // From the end: of several copies, the last one stays.
+      for (let index = values.length - 1; index >= 0; index--) {
+        const value = values[index]
+        if (junk.has(value) || !isWire(value)) {
+          doomed.push(index)
+          continue
+        }
+        if (repeated.size === 0) continue
+        const key = copyKey(value)
+        if (!repeated.has(key)) continue
+        if (lastCopies.has(key)) doomed.push(index)
+        else lastCopies.add(key)
+      }
+      doomed.reverse()
+      if (doomed.length === 0) return
+      this.options.transport.transact(() => {
+        // Runs of neighbours at once, from the end, so earlier indexes stay valid while deleting.
+        for (let end = doomed.length; end > 0; ) {
+          let start = end - 1
+          while (start > 0 && doomed[start - 1] === doomed[start]! - 1) start--
+          this.envelopes.delete(doomed[start]!, end - start)
+          end = start
+        }
+      }, this)
+    } finally {
+      this.tidying = undefined
+    }
   }
 
   private emit(): void {

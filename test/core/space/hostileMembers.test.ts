@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey } from '../../../src/core/identity/deviceKey.ts'
 import { laneClientId } from '../../../src/core/space/clientIds.ts'
-import { EnvelopeKind, GENESIS_PREV, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
-import { EnvelopeRejection } from '../../../src/core/space/EnvelopeLog.ts'
+import { EnvelopeKind, GENESIS_PREV, openEnvelope, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
+import { EnvelopeRejection, MAX_WAITING_BYTES, MAX_WAITING_ENVELOPES } from '../../../src/core/space/EnvelopeLog.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import { add, certifiedLane, inject, laneOf, Mesh, SPACE, titles, verify, type Peer } from '../../helpers/signedMesh.ts'
@@ -162,5 +162,124 @@ describe('hostile members: what a signed envelope may touch', () => {
     const victim = newLaneKey()
     const { signed } = await observe([mallory.sign(garbageStruct(laneClientId(SPACE, victim.publicKey, 0), 0, 1)).wire])
     expect(signed.log.rejections.get(EnvelopeRejection.foreignClient)).toBe(1)
+  })
+})
+
+describe('hostile members: junk does not outlive the attacker', () => {
+  /** What a newcomer downloads: the transport doc's whole state. */
+  const stateBytes = (peer: Peer): number => Y.encodeStateAsUpdate(peer.transport).length
+
+  it('[JNK1] forged envelopes and junk a member stuffs into the log are removed by honest peers, from what a newcomer downloads and what a reopen checks', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    for (let index = 0; index < 20; index++) add(alice.content, `item ${index}`)
+    await mesh.settled()
+    const clean = stateBytes(bob)
+    // 1,500 forged envelopes (Alice's lane, another key's signature) and 10 MB of bytes and values that are no envelope at all.
+    const genuine = wiresOf(alice)[0]!
+    const forged = Array.from({ length: 1_500 }, (_, index) => {
+      const copy = Uint8Array.from(genuine)
+      copy[copy.length - 1 - (index % 64)]! ^= 0xff
+      return copy
+    })
+    inject(bob, forged)
+    const junk = new Y.Doc()
+    Y.applyUpdate(junk, Y.encodeStateAsUpdate(bob.transport))
+    const before = Y.encodeStateVector(junk)
+    const junkArray = junk.getArray<unknown>('envelopes')
+    junkArray.push(Array.from({ length: 10 }, (_, index) => new Uint8Array(1024 * 1024).fill(index)))
+    junkArray.push(['a string', 42, { an: 'object' }, new Y.Map()])
+    Y.applyUpdate(bob.transport, Y.diffUpdate(Y.encodeStateAsUpdate(junk), before), 'net')
+    expect(stateBytes(bob)).toBeGreaterThan(10 * 1024 * 1024)
+    await mesh.settled()
+    // Gone from the log every replica keeps: a newcomer downloads what it would have without the attack.
+    expect(stateBytes(bob)).toBeLessThan(clean * 1.1 + 1_024)
+    expect(transportEnvelopes(bob.transport).length).toBe(wiresOf(alice).length)
+    // A reopen of Bob's log (or a newcomer's first read) checks nothing of it again.
+    const reopened = await observe(wiresOf(bob))
+    expect(reopened.signed.log.rejections.size).toBe(0)
+    expect(titles(reopened.content)).toEqual(titles(alice.content))
+    expect(titles(bob.content)).toEqual(titles(alice.content))
+  })
+
+  it('[JNK2] envelopes of invented lanes waiting for predecessors that never come are capped in count and bytes, and removed', async () => {
+    const mesh = new Mesh()
+    const bob = await mesh.join()
+    // 750 invented lanes, each with only seqs 1 to 8 (seq 0 never sent): nothing to check them against,
+    // so their certificates and signatures can be anything.
+    const unchecked = () => new Uint8Array(64)
+    const invented = (seq: number, update: Uint8Array): Uint8Array =>
+      sealEnvelope({ kind: EnvelopeKind.change, space: SPACE, author: crypto.getRandomValues(new Uint8Array(32)), lane: crypto.getRandomValues(new Uint8Array(32)), certificate: unchecked(), seq, prev: GENESIS_PREV, update }, unchecked).wire
+    const waiting: Uint8Array[] = []
+    for (let lane = 0; lane < 750; lane++) for (let seq = 1; seq <= 8; seq++) waiting.push(invented(seq, new Uint8Array(16)))
+    inject(bob, waiting)
+    await mesh.settled()
+    expect(bob.signed.log.rejections.get(EnvelopeRejection.tooManyWaiting)).toBe(6_000 - MAX_WAITING_ENVELOPES)
+    expect(transportEnvelopes(bob.transport).length).toBe(MAX_WAITING_ENVELOPES)
+    // Bytes too: a few large ones may wait, not gigabytes.
+    const large = Array.from({ length: 8 }, () => invented(1, new Uint8Array(4 * 1024 * 1024)))
+    inject(bob, large)
+    await mesh.settled()
+    const held = transportEnvelopes(bob.transport).toArray().reduce((sum, wire) => sum + wire.length, 0)
+    expect(held).toBeLessThanOrEqual(MAX_WAITING_BYTES)
+  }, 60_000)
+
+  it('[JNK3] replays of a genuine envelope shrink to one copy on every peer, and never to none', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    add(alice.content, 'once')
+    await mesh.settled()
+    const genuine = wiresOf(alice)[0]!
+    inject(bob, Array.from({ length: 50 }, () => Uint8Array.from(genuine)))
+    inject(alice, Array.from({ length: 50 }, () => Uint8Array.from(genuine)))
+    await mesh.settled()
+    // Each peer tidies its own copies and the other's as they arrive; both end with exactly one, the same.
+    mesh.reconnect(bob)
+    await mesh.settled()
+    for (const peer of [alice, bob]) {
+      expect(transportEnvelopes(peer.transport).length).toBe(1)
+      expect(titles(peer.content)).toEqual(['once'])
+    }
+  })
+
+  it('[JNK3] a vandal who deletes a peer’s copies while another peer keeps its own does not start a restore-and-delete loop', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    add(alice.content, 'keep me')
+    await mesh.settled()
+    // Bob's copy is deleted where Alice never hears of it: Bob restores with a new copy, Alice then holds two.
+    const vandal = new Y.Doc()
+    Y.applyUpdate(vandal, Y.encodeStateAsUpdate(bob.transport))
+    const before = Y.encodeStateVector(vandal)
+    transportEnvelopes(vandal).delete(0, 1)
+    Y.applyUpdate(bob.transport, Y.diffUpdate(Y.encodeStateAsUpdate(vandal), before), 'net')
+    await mesh.settled()
+    await mesh.settled()
+    for (const peer of [alice, bob]) expect(transportEnvelopes(peer.transport).length).toBe(1)
+    const newcomer = await mesh.join()
+    await mesh.settled()
+    expect(titles(newcomer.content)).toEqual(['keep me'])
+  })
+
+  it('[JNK4] copies a checkpoint supersedes are removed by any peer, not only by their author', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join({ checkpointEvery: 4 })
+    const bob = await mesh.join()
+    mesh.disconnect(bob)
+    const early = [...wiresOf(alice)]
+    for (let index = 0; index < 6; index++) add(alice.content, `item ${index}`)
+    await mesh.settled()
+    const beforeCheckpoint = wiresOf(alice).slice(0, 3)
+    expect(early).toEqual([])
+    // Bob, offline, got the first envelopes and keeps them as his own copies; the checkpoint comes later.
+    inject(bob, beforeCheckpoint.map((wire) => Uint8Array.from(wire)))
+    await mesh.settled()
+    mesh.reconnect(bob)
+    await mesh.settled()
+    expect(wiresOf(bob).map((wire) => openEnvelope(wire)?.kind)).toEqual(wiresOf(alice).map((wire) => openEnvelope(wire)?.kind))
+    expect(titles(bob.content)).toEqual(titles(alice.content))
   })
 })
