@@ -1,7 +1,7 @@
 /**
  * Drives a space's schedule on one peer: ticks each scheduler that is not
  * paused once its interval has passed (SCH3, Q2), hands what a tick starts
- * to the OccurrenceRunner, records what catch-up skipped (CU1, CU2), and
+ * to the OccurrenceRunner, records what catch-up skipped (CU1, CU2, CAP3), and
  * keeps the figures the schedulers panel shows. It has no timers of its
  * own: a host (the service worker, a tab, the personal node) calls
  * `advance()` and sleeps until the time it returns.
@@ -87,7 +87,7 @@ export class SchedulerHost {
           runner.offer(entry)
         },
       })
-      for (const range of result.skipped) schedule.recordSkipped(range.operationId, range.fromIndex, range.toIndex)
+      for (const range of result.skipped) schedule.recordSkipped(range.operationId, range.fromIndex, range.toIndex, range.reason)
       const skipped = result.skipped.reduce((sum, range) => sum + (range.toIndex - range.fromIndex), 0)
       const nextTickAt = plannedAt + scheduler.everyMs
       const lateness = previous?.lateness ?? []

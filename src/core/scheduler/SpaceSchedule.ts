@@ -18,14 +18,19 @@ import { nextOccurrence, type Occurrence } from './occurrences.ts'
 import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
-import { DEFAULT_SCHEDULERS, validateScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { SkipReason } from './tick.ts'
 import { occurrenceOfKey, RUNS, YjsRunTable } from './YjsRunTable.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
-/** Occurrences a catch-up policy skipped (CU1, CU2): `<operation>\n<from>` → `{ to }` (to exclusive). */
+/**
+ * Occurrences catch-up skipped (CU1, CU2, CAP3): `<operation>\n<from>` →
+ * `{ to, reason }` (to exclusive; a reason from SkipReason, absent in what
+ * older builds wrote, which skipped only by policy).
+ */
 export const SKIPS = 'skips'
 
 /** The default schedulers' ids are fixed, so two peers creating them at once make the same two, not four. */
@@ -73,7 +78,7 @@ export class SpaceSchedule {
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
   /** Valid skipped ranges by operation, then by key, kept in step with the skips map: every lookup of an unfinished occurrence reads them. */
-  private readonly skipsOf = new Map<string, Map<string, readonly [number, number]>>()
+  private readonly skipsOf = new Map<string, Map<string, SkippedOccurrences>>()
 
   constructor(private readonly options: SpaceScheduleOptions) {
     const { doc } = options
@@ -122,17 +127,18 @@ export class SpaceSchedule {
     }
   }
 
-  /** Files a skips entry (`<operation>\n<from>` → `{ to }`) under its operation if it is a valid range; drops it otherwise. */
+  /** Files a skips entry (`<operation>\n<from>` → `{ to, reason }`) under its operation if it is a valid range; drops it otherwise. */
   private indexSkip(key: string): void {
     const separator = key.lastIndexOf('\n')
     if (separator <= 0) return
     const operationId = key.slice(0, separator)
     const from = Number(key.slice(separator + 1))
     const value = this.skipMap.get(key)
-    const to = typeof value === 'object' && value !== null ? (value as { to?: unknown }).to : undefined
-    const ranges = this.skipsOf.get(operationId) ?? new Map<string, readonly [number, number]>()
-    if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) ranges.set(key, [from, to])
-    else ranges.delete(key)
+    const { to, reason } = typeof value === 'object' && value !== null ? (value as { to?: unknown; reason?: unknown }) : {}
+    const ranges = this.skipsOf.get(operationId) ?? new Map<string, SkippedOccurrences>()
+    if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) {
+      ranges.set(key, { from, to, reason: reason === SkipReason.catchUpLimit ? SkipReason.catchUpLimit : SkipReason.catchUp })
+    } else ranges.delete(key)
     if (ranges.size > 0) this.skipsOf.set(operationId, ranges)
     else this.skipsOf.delete(operationId)
   }
@@ -265,16 +271,33 @@ export class SpaceSchedule {
     return typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
   }
 
-  /** CU1, CU2: records occurrences `from` to `to` (exclusive) as skipped: finished, never run. */
-  recordSkipped(id: OperationId, from: number, to: number): void {
+  /** CU1, CU2, CAP3: records occurrences `from` to `to` (exclusive) as skipped: finished, never run. */
+  recordSkipped(id: OperationId, from: number, to: number, reason: SkipReason): void {
     if (to <= from) return
-    this.skipMap.set(`${id}\n${from}`, { to })
+    this.skipMap.set(`${id}\n${from}`, { to, reason })
     this.recordProgress(occurrenceId(id, from))
   }
 
   /** The skipped ranges of an operation, as [from, to) pairs. */
   skippedRanges(id: OperationId): Array<readonly [number, number]> {
-    return [...(this.skipsOf.get(id)?.values() ?? [])]
+    return [...(this.skipsOf.get(id)?.values() ?? [])].map(({ from, to }) => [from, to] as const)
+  }
+
+  /**
+   * How many occurrences of the operation the bound on catch-up skipped
+   * (CAP3), for the operation list to say; each counted once, however many
+   * peers recorded a range that covers it.
+   */
+  skippedByCatchUpLimit(id: OperationId): number {
+    const ranges = [...(this.skipsOf.get(id)?.values() ?? [])].filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
+    let counted = 0
+    let end = 0
+    for (const { from, to } of ranges) {
+      if (to <= end) continue
+      counted += to - Math.max(from, end)
+      end = to
+    }
+    return counted
   }
 
   private existing(id: OperationId): Operation {
@@ -312,12 +335,12 @@ export class SpaceSchedule {
 
   /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
   firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
-    const skipped = this.skippedRanges(operation.id)
+    const skipped = [...(this.skipsOf.get(operation.id)?.values() ?? [])]
     let next = nextOccurrence(operation.id, operation, -Infinity, fromIndex)
     while (next) {
       const index = next.index
-      const range = skipped.find(([from, to]) => index >= from && index < to)
-      if (range) next = nextOccurrence(operation.id, operation, -Infinity, range[1])
+      const range = skipped.find(({ from, to }) => index >= from && index < to)
+      if (range) next = nextOccurrence(operation.id, operation, -Infinity, range.to)
       else if (this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, -Infinity, index + 1)
       else return next
     }
@@ -343,6 +366,13 @@ export class SpaceSchedule {
   }
 }
 
+/** Occurrences `from` to `to` (exclusive) of an operation that were skipped, and why. */
+interface SkippedOccurrences {
+  readonly from: number
+  readonly to: number
+  readonly reason: SkipReason
+}
+
 /** What makes a new plan of an operation: its timing and status (a new title is not one). */
 function planOf(operation: Operation): string {
   return JSON.stringify([operation.status, operation.dueAt, operation.repeat, operation.times, operation.until])
@@ -351,7 +381,7 @@ function planOf(operation: Operation): string {
 function readScheduler(value: unknown, id: string): Scheduler | undefined {
   if (typeof value !== 'object' || value === null || (value as Scheduler).id !== id) return undefined
   try {
-    return validateScheduler(value as Scheduler)
+    return validateStoredScheduler(value as Scheduler)
   } catch {
     return undefined
   }

@@ -8,6 +8,10 @@
  * a partition saves over the same file instead of adding a second one.
  * Where the file goes is the host's business: the port is built per host
  * (a folder on the personal node, the origin's file system in a page).
+ *
+ * Any member can plan a backup every 100 ms, and every member's devices run
+ * it: after each save, only the operation's last KEPT_BACKUPS_PER_OPERATION
+ * files stay on the device (SPEC CAP1), so no member can fill another's disk.
  */
 import * as Y from 'yjs'
 import type { FieldProblem } from './InvalidFields.ts'
@@ -17,9 +21,21 @@ import { parseOccurrenceId } from './occurrenceIds.ts'
 /** Where a browser keeps backups: a folder of the origin's private file system (run history offers them for download). */
 export const BACKUP_FOLDER = 'backups'
 
+/**
+ * How many backups of one operation a device keeps (CAP1): enough to go back
+ * ten runs (ten days of a nightly backup) past a mistake noticed late, and
+ * few enough that an operation running every 100 ms holds at most ten copies
+ * of the space on each member's disk.
+ */
+export const KEPT_BACKUPS_PER_OPERATION = 10
+
 export interface BackupPort {
   /** Writes the file, replacing one of the same name; resolves once it is stored. */
   save(file: { readonly name: string; readonly bytes: Uint8Array; readonly occurrence: string }): Promise<void>
+  /** The names of the files in the backups folder, every operation's. */
+  list(): Promise<readonly string[]>
+  /** Deletes the named file; resolves once it is gone, or when there was none. */
+  remove(name: string): Promise<void>
 }
 
 export interface BackupInput {
@@ -65,6 +81,25 @@ export function backupFileName(occurrence: string, label?: string): string {
   return `pii-backup-${labelPart(label)}.${occurrencePart}.yjs`
 }
 
+/**
+ * The operation part and occurrence index of a backup's file name, whatever
+ * its label (a label edited between runs still names the same operation's
+ * backups). The index is the last `-<digits>`: an operation part keeps its
+ * own dashes, so `a-1-0` is occurrence 0 of `a-1`.
+ */
+const BACKUP_NAME = /^pii-backup-[A-Za-z0-9-]+\.([A-Za-z0-9_-]+)-(\d+)\.yjs$/
+
+/** Deletes the operation's backups beyond its newest KEPT_BACKUPS_PER_OPERATION, newest by occurrence (CAP1). */
+async function deleteOlderBackups(port: BackupPort, operationId: string): Promise<void> {
+  const operation = operationPart(operationId)
+  const backups = (await port.list()).flatMap((name) => {
+    const match = BACKUP_NAME.exec(name)
+    return match?.[1] === operation ? [{ name, index: Number(match[2]) }] : []
+  })
+  const older = backups.sort((a, b) => b.index - a.index).slice(KEPT_BACKUPS_PER_OPERATION)
+  for (const backup of older) await port.remove(backup.name)
+}
+
 export function backupKind(port: BackupPort): Kind {
   return {
     name: 'backup',
@@ -76,6 +111,13 @@ export function backupKind(port: BackupPort): Kind {
       const name = backupFileName(context.idempotencyKey, (input as BackupInput | null | undefined)?.label)
       if (name.length > MAX_FILE_NAME_CHARS) throw new Error(`The backup's file name would be ${name.length} characters, more than file systems allow; shorten the label (or the operation's id).`)
       await port.save({ name, bytes: Y.encodeStateAsUpdate(context.doc), occurrence: context.idempotencyKey })
+      try {
+        await deleteOlderBackups(port, parseOccurrenceId(context.idempotencyKey).operationId)
+      } catch (error) {
+        // A failed run, though the backup is there: left unnoticed, backups would pile up until the disk is full.
+        const reason = error instanceof Error ? error.message : String(error)
+        throw new Error(`${name} was saved, but older backups of this operation could not be deleted (${reason}); they stay on this device until a later run deletes them.`, { cause: error })
+      }
       return name
     },
   }

@@ -1,20 +1,34 @@
 /**
- * One tick of a scheduler (SPEC Q2, Q3, CU1–CU3): take the due occurrences
- * from its queue in order until the budget is spent, handling the ones
- * nobody ran in time by each operation's catch-up policy, and advance each
+ * One tick of a scheduler (SPEC Q2, Q3, CU1–CU3, CAP3, CAP4): take the due
+ * occurrences from its queue in order until the budget (within this
+ * device's caps) is spent, handling the ones nobody ran in time by each
+ * operation's catch-up policy, and advance each
  * operation to its next occurrence. Starting an occurrence (claiming it,
  * running it) is the caller's: `start` is told of each, in order.
  */
 import { latestOccurrence, nextOccurrence, type Occurrence } from './occurrences.ts'
 import type { OccurrenceQueue, QueueEntry } from './OccurrenceQueue.ts'
 import { CatchUp, type OperationId } from './operations.ts'
-import type { Scheduler } from './schedulers.ts'
+import { deviceBudget, type Scheduler } from './schedulers.ts'
+
+/**
+ * The most missed occurrences of one operation that `all` replays (CAP3):
+ * a day of an hourly operation, or under two minutes of a per-second one,
+ * after a device slept. Without a bound, a member's every-100-ms operation
+ * would make each member's device replay 864,000 runs after a day asleep.
+ */
+export const MAX_CATCH_UP_OCCURRENCES = 100
+
+/** Why occurrences were skipped: the operation's catch-up policy (CU1, CU2), or the bound on what `all` replays (CAP3). */
+export const SkipReason = { catchUp: 'catch-up', catchUpLimit: 'catch-up-limit' } as const
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason]
 
 /** Occurrences `fromIndex` to `toIndex` (exclusive) of one operation, recorded as skipped rather than run. */
 interface SkippedRange {
   readonly operationId: OperationId
   readonly fromIndex: number
   readonly toIndex: number
+  readonly reason: SkipReason
 }
 
 export interface TickResult {
@@ -43,16 +57,33 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
   // Due before this, nobody ran it in time: a scheduler that was running would have taken it a tick ago.
   const missedBefore = now - scheduler.everyMs
   const horizon = now + lookAheadMs
+  // A budget in the doc may be any size a member wrote; this device spends at most its own caps (CAP4).
+  const budget = deviceBudget(scheduler.budget)
+  // Per operation under `all`, the first missed occurrence within the bound: worked out once a tick, as the rest of its backlog follows.
+  const replayFrom = new Map<OperationId, number>()
   for (let entry = queue.peek(); entry && entry.occurrence.dueAt <= horizon; entry = queue.peek()) {
-    if (started.length >= scheduler.budget.maxOpsPerTick || elapsed() >= scheduler.budget.maxMsPerTick) break
+    if (started.length >= budget.maxOpsPerTick || elapsed() >= budget.maxMsPerTick) break
     const { operation, occurrence } = entry
     let runNow: Occurrence = occurrence
-    if (occurrence.dueAt < missedBefore && operation.catchUp !== CatchUp.all) {
+    if (occurrence.dueAt < missedBefore && operation.catchUp === CatchUp.all) {
+      let from = replayFrom.get(operation.id)
+      if (from === undefined) {
+        const lastMissed = latestOccurrence(operation.id, operation, missedBefore - 1, occurrence.index)?.index ?? occurrence.index
+        from = lastMissed - MAX_CATCH_UP_OCCURRENCES + 1
+        replayFrom.set(operation.id, from)
+      }
+      if (occurrence.index < from) {
+        // CAP3: the older missed ones are skipped; the loop takes the first within the bound next.
+        skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: from, reason: SkipReason.catchUpLimit })
+        queue.set(operation, nextOccurrence(operation.id, operation, -Infinity, from))
+        continue
+      }
+    } else if (occurrence.dueAt < missedBefore) {
       // skip: resume at the first one not missed; latest: at the last one missed (those due since run as usual).
       const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(operation.id, operation, missedBefore, occurrence.index) : latestOccurrence(operation.id, operation, missedBefore - 1, occurrence.index)
       // With nothing to resume at, the operation ends: every occurrence left up to now was missed.
       const skippedTo = resume?.index ?? (latestOccurrence(operation.id, operation, now, occurrence.index)?.index ?? occurrence.index) + 1
-      if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo })
+      if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo, reason: SkipReason.catchUp })
       if (!resume || resume.dueAt > horizon) {
         // Skip: the next one is not due yet (or there is none); it waits in the queue.
         queue.set(operation, resume)

@@ -16,7 +16,8 @@ const START = 1_000_000
 function hostedSpace(now = START) {
   const clock = { now }
   const doc = new Y.Doc()
-  const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => 'op' })
+  let ids = 0
+  const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => `op${++ids}` })
   schedule.ensureDefaultSchedulers()
   const runner = new OccurrenceRunner({
     peer: 'alice',
@@ -84,6 +85,19 @@ describe('scheduler host', () => {
     expect(host.statsOf(SECOND).skipped).toBe(57)
     expect(readCounter(doc, 'n')).toBeGreaterThanOrEqual(3)
     expect(schedule.finishedThrough(op.id)).toBeGreaterThanOrEqual(57)
+  })
+
+  it('[CAP3] records what the catch-up limit skipped apart from what a policy skipped, for the operation list to say', async () => {
+    const { doc, schedule, runFor } = hostedSpace(START + 200_000)
+    const all = schedule.createOperation(counting({ times: 1_000, catchUp: 'all' }))
+    const skip = schedule.createOperation(counting({ times: 1_000, catchUp: 'skip', input: { action: 'increment', counter: 'other', by: 1 } }))
+    await runFor(3_000)
+    // Due every second from START + 2 s, woken at START + 200 s: 0..196 were missed, and only the last 100 of them (97..196) replay.
+    expect(schedule.skippedRanges(all.id)).toEqual([[0, 97]])
+    expect(schedule.skippedByCatchUpLimit(all.id)).toBe(97)
+    expect(readCounter(doc, 'n')).toBeGreaterThanOrEqual(100)
+    expect(schedule.skippedRanges(skip.id)).toEqual([[0, 197]])
+    expect(schedule.skippedByCatchUpLimit(skip.id)).toBe(0)
   })
 
   it('[H4] ticks keep to a grid, so lateness never adds up; a pause is not counted as lateness', () => {

@@ -6,7 +6,7 @@ import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
 import { occurrenceId, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
-import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { deviceBudget, type SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
 const ALICE = 'did:key:z6MkAlice'
 const kinds = new KindRegistry([docKind])
@@ -150,5 +150,17 @@ describe('a space’s schedule', () => {
     // The host, told of the same record, moves the mark.
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(viewDoc))
     expect(host.finishedThrough(op.id)).toBe(1)
+  })
+
+  it('[CAP4] keeps running a scheduler whose stored budget is above this device’s caps, limited to them', () => {
+    const doc = new Y.Doc()
+    const space = schedule(doc)
+    space.ensureDefaultSchedulers()
+    // Written by a hostile member (or a build with other caps): no local save would accept it.
+    doc.getMap('schedulers').set(SECOND, { ...space.scheduler(SECOND)!, budget: { maxOpsPerTick: 50_000, maxMsPerTick: 600_000 } })
+    const stored = space.scheduler(SECOND)
+    expect(stored?.budget).toEqual({ maxOpsPerTick: 50_000, maxMsPerTick: 600_000 })
+    expect(deviceBudget(stored!.budget)).toEqual({ maxOpsPerTick: 1_000, maxMsPerTick: 250 })
+    expect(deviceBudget({ maxOpsPerTick: 7, maxMsPerTick: 20 })).toEqual({ maxOpsPerTick: 7, maxMsPerTick: 20 })
   })
 })

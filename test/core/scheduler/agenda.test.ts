@@ -7,6 +7,7 @@ import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { OperationId } from '../../../src/core/scheduler/operations.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { SkipReason } from '../../../src/core/scheduler/tick.ts'
 
 const ALICE = 'did:key:z6MkAlice'
 const kinds = new KindRegistry([docKind])
@@ -62,7 +63,7 @@ describe('the agenda', () => {
     const home = space('home')
     const hourly = home.schedule.createOperation(op({ dueAt: 0, repeat: { kind: 'every', everyMs: HOUR } }))
     finish(home, `${hourly.id}#1`)
-    home.schedule.recordSkipped(hourly.id, 2, 4)
+    home.schedule.recordSkipped(hourly.id, 2, 4, SkipReason.catchUp)
 
     const items = upcomingOccurrences([home], { from: 0, to: 6 * HOUR }, 10)
 

@@ -28,7 +28,12 @@ const contextFor = (doc: Y.Doc, index: number, operationId: string = OP.id): Kin
 /** A folder in memory: a save replaces the file of the same name. */
 function memoryFolder(): { port: BackupPort; files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>()
-  return { port: { save: (file) => Promise.resolve(void files.set(file.name, file.bytes)) }, files }
+  const port: BackupPort = {
+    save: (file) => Promise.resolve(void files.set(file.name, file.bytes)),
+    list: () => Promise.resolve([...files.keys()]),
+    remove: (name) => Promise.resolve(void files.delete(name)),
+  }
+  return { port, files }
 }
 
 function spaceDoc(): Y.Doc {
@@ -98,7 +103,41 @@ describe('backup kind', () => {
   })
 
   it('reports a save that fails', async () => {
-    const full: BackupPort = { save: () => Promise.reject(new Error('The disk is full.')) }
+    const full: BackupPort = { ...memoryFolder().port, save: () => Promise.reject(new Error('The disk is full.')) }
     await expect(backupKind(full).execute({}, contextFor(spaceDoc(), 0))).rejects.toThrow('The disk is full.')
+  })
+
+  it('[CAP1] keeps only the last 10 backups of an operation, under whatever label, and leaves other operations’ alone', async () => {
+    const { port, files } = memoryFolder()
+    const kind = backupKind(port)
+    const doc = spaceDoc()
+    await kind.execute({ label: 'Other' }, contextFor(doc, 0, 'weekly'))
+    // Run out of order (a repeat after a partition comes late), and relabelled halfway: the newest by occurrence stay.
+    for (const index of [3, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]) await kind.execute({ label: index < 6 ? 'Old name' : 'New name' }, contextFor(doc, index))
+    const nightly = [...files.keys()].filter((name) => name.includes('.nightly-')).sort()
+    expect(nightly).toHaveLength(10)
+    expect(nightly).not.toContain('pii-backup-Old-name.nightly-0.yjs')
+    expect(nightly).not.toContain('pii-backup-Old-name.nightly-1.yjs')
+    expect(nightly).toContain('pii-backup-Old-name.nightly-2.yjs')
+    expect(nightly).toContain('pii-backup-New-name.nightly-11.yjs')
+    expect(files.has('pii-backup-Other.weekly-0.yjs')).toBe(true)
+  })
+
+  it('[CAP1] an operation id that ends like another one’s index does not share its backups', async () => {
+    const { port, files } = memoryFolder()
+    const kind = backupKind(port)
+    const doc = spaceDoc()
+    await kind.execute({}, contextFor(doc, 0, 'a-1'))
+    for (let index = 0; index < 12; index++) await kind.execute({}, contextFor(doc, index, 'a'))
+    expect(files.has('pii-backup-space.a-1-0.yjs')).toBe(true)
+    expect([...files.keys()].filter((name) => /\.a-\d+\.yjs$/.test(name))).toHaveLength(10)
+  })
+
+  it('[CAP1] fails the run, saying the backup was saved, when older backups cannot be deleted', async () => {
+    const { port, files } = memoryFolder()
+    const stuck: BackupPort = { ...port, remove: () => Promise.reject(new Error('The file is locked.')) }
+    for (let index = 0; index < 10; index++) await backupKind(stuck).execute({}, contextFor(spaceDoc(), index))
+    await expect(backupKind(stuck).execute({}, contextFor(spaceDoc(), 10))).rejects.toThrow(/pii-backup-space\.nightly-10\.yjs was saved, but older backups of this operation could not be deleted \(The file is locked\.\)/)
+    expect(files.size).toBe(11)
   })
 })

@@ -27,6 +27,15 @@ const MAX_DELAY_MS = SETTLE_MS / 2 - 100
 /** Clocks as far apart as a badly set phone's: leases are timed by each reader's clock, so this must not matter (CL5). */
 const MAX_SKEW_MS = 20_000
 
+/**
+ * Each test below simulates 25 to 100 seeds: 2 to 5 s of CPU on a 2-core
+ * machine with nothing else running, and over 20 s with both cores busy
+ * (most of it Yjs applying updates the simulated network delivers out of
+ * order). Vitest's default of 5 s failed them on a loaded machine; two
+ * minutes leaves a wide margin, and still stops a simulation that hangs.
+ */
+const SIMULATION_TIMEOUT_MS = 120_000
+
 function run(seed: number, chaos: { crashes: boolean; partitions: boolean }): Promise<SimulationReport> {
   return simulate({ seed, peers: 3 + (seed % 3), scheduler: SCHEDULER, operation: OPERATION, chaosUntil: START + 60_000, endAt: START + 200_000, maxDelayMs: MAX_DELAY_MS, maxSkewMs: MAX_SKEW_MS, ...chaos })
 }
@@ -56,7 +65,7 @@ describe('scheduler simulation', () => {
       expect(duplicates(report.executions), `seed ${seed}`).toEqual([])
       expectEveryOccurrenceDone(report, seed)
     }
-  })
+  }, SIMULATION_TIMEOUT_MS)
 
   it('[G2] [CL5] completes every occurrence after crashes and partitions, and repeats one only where a crash or a partition explains it, over 100 seeds', async () => {
     let repeats = 0
@@ -73,7 +82,7 @@ describe('scheduler simulation', () => {
     }
     // The chaos is real: some occurrences did have to be run again.
     expect(repeats).toBeGreaterThan(0)
-  })
+  }, SIMULATION_TIMEOUT_MS)
 
   it('[SCH2] never starts more in a tick than the budget allows, and still completes every occurrence, over 50 seeds', async () => {
     const budget = { maxOpsPerTick: 7, maxMsPerTick: 50 }
@@ -86,7 +95,7 @@ describe('scheduler simulation', () => {
       const done = new Set(report.executions.filter((execution) => execution.finishedAt !== undefined).map((execution) => execution.occurrence))
       expect(done.size, `seed ${seed}`).toBe(90)
     }
-  })
+  }, SIMULATION_TIMEOUT_MS)
 
   it('[CU1] [CU2] [CU3] after every peer was asleep, skip runs none of what was missed, latest only the last, all every one, over 25 seeds', async () => {
     const asleep = { from: START + 20_000, until: START + 50_000 }
@@ -107,5 +116,5 @@ describe('scheduler simulation', () => {
         expect(after.size, `seed ${seed} ${catchUp}`).toBe(80 - Math.ceil((asleep.until - START - 500) / 1_000))
       }
     }
-  }, 30_000)
+  }, SIMULATION_TIMEOUT_MS)
 })

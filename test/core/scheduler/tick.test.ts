@@ -97,7 +97,7 @@ describe('queue and ticks', () => {
     const queue = queueOf([op])
     // Asleep until 10,000: occurrences 0..89 were due before 10,000 − 1,000; 90..100 are due within the last tick.
     const result = run(queue, 10_000)
-    expect(result.skipped).toEqual([{ operationId: 'skip', fromIndex: 0, toIndex: 90 }])
+    expect(result.skipped).toEqual([{ operationId: 'skip', fromIndex: 0, toIndex: 90, reason: 'catch-up' }])
     expect(ids(result)).toEqual(Array.from({ length: 11 }, (_, index) => `skip#${90 + index}`))
   })
 
@@ -106,7 +106,7 @@ describe('queue and ticks', () => {
     const queue = queueOf([op])
     const now = 5.5 * 3600_000
     const result = run(queue, now)
-    expect(result.skipped).toEqual([{ operationId: 'latest', fromIndex: 0, toIndex: 5 }])
+    expect(result.skipped).toEqual([{ operationId: 'latest', fromIndex: 0, toIndex: 5, reason: 'catch-up' }])
     expect(ids(result)).toEqual(['latest#5'])
     expect(queue.peek()?.occurrence.id).toBe('latest#6')
   })
@@ -116,7 +116,7 @@ describe('queue and ticks', () => {
     const queue = queueOf([op])
     // Asleep until 10,000 on a 1 s scheduler: 0..89 were missed; 90..100 fell due within the last second.
     const result = run(queue, 10_000)
-    expect(result.skipped).toEqual([{ operationId: 'fast', fromIndex: 0, toIndex: 89 }])
+    expect(result.skipped).toEqual([{ operationId: 'fast', fromIndex: 0, toIndex: 89, reason: 'catch-up' }])
     expect(ids(result)).toEqual(['fast#89', ...Array.from({ length: 11 }, (_, index) => `fast#${90 + index}`)])
   })
 
@@ -140,10 +140,40 @@ describe('queue and ticks', () => {
     expect(queue.size).toBe(0)
   })
 
+  it('[CAP4] a budget above this device’s caps (another build’s, or a hostile member’s) starts at most 1,000 occurrences or 250 ms per tick', () => {
+    const unbounded = { ...SECOND, budget: { maxOpsPerTick: 1_000_000, maxMsPerTick: 1_000_000 } }
+    const many = Array.from({ length: 1_500 }, (_, index) => operation(`op${String(index).padStart(4, '0')}`))
+    expect(run(queueOf(many), 0, unbounded).started).toHaveLength(1_000)
+    // One ms per start: the tick stops once 250 ms are spent.
+    let clock = 0
+    const timed = tick(unbounded, queueOf(many), { now: 0, elapsed: () => clock, start: () => (clock += 1) })
+    expect(timed.started).toHaveLength(250)
+  })
+
+  it('[CAP3] [CU3] all: replays at most the last 100 missed occurrences, oldest first, and records the older ones as skipped by the limit', () => {
+    const op = operation('flood', { repeat: { kind: 'every', everyMs: 100 }, catchUp: 'all' })
+    const queue = queueOf([op])
+    const roomy = { ...SECOND, budget: { maxOpsPerTick: 1_000, maxMsPerTick: 50 } }
+    // Asleep until 60,000: 0..589 were missed (due before 59,000); the last 100 of them, 490..589, run, then 590..600 as usual.
+    const result = run(queue, 60_000, roomy)
+    expect(result.skipped).toEqual([{ operationId: 'flood', fromIndex: 0, toIndex: 490, reason: 'catch-up-limit' }])
+    expect(ids(result)).toEqual(Array.from({ length: 111 }, (_, index) => `flood#${490 + index}`))
+  })
+
+  it('[CAP3] all: a budget too small for the backlog still never leaves more than the last 100 missed waiting', () => {
+    const queue = queueOf([operation('flood', { repeat: { kind: 'every', everyMs: 100 }, catchUp: 'all' })])
+    const tight = { ...SECOND, budget: { maxOpsPerTick: 5, maxMsPerTick: 50 } }
+    expect(ids(run(queue, 60_000, tight))).toEqual(['flood#490', 'flood#491', 'flood#492', 'flood#493', 'flood#494'])
+    // A second later 10 more were missed: the window of the last 100 moved past 495..499.
+    const next = run(queue, 61_000, tight)
+    expect(next.skipped).toEqual([{ operationId: 'flood', fromIndex: 495, toIndex: 500, reason: 'catch-up-limit' }])
+    expect(ids(next)).toEqual(['flood#500', 'flood#501', 'flood#502', 'flood#503', 'flood#504'])
+  })
+
   it('[CU1] skip: an operation whose occurrences all passed while asleep ends with all of them skipped', () => {
     const queue = queueOf([operation('gone', { repeat: { kind: 'every', everyMs: 100 }, times: 5, catchUp: 'skip' })])
     const result = run(queue, 60_000)
-    expect(result.skipped).toEqual([{ operationId: 'gone', fromIndex: 0, toIndex: 5 }])
+    expect(result.skipped).toEqual([{ operationId: 'gone', fromIndex: 0, toIndex: 5, reason: 'catch-up' }])
     expect(result.started).toEqual([])
     expect(queue.size).toBe(0)
   })

@@ -51,6 +51,14 @@ describe('scheduler and operation validation', () => {
     expect(found['budget.maxMsPerTick']).toMatch(/Milliseconds per tick/)
   })
 
+  it('[CAP4] [SCH2] refuses a budget above what a device runs in a tick, naming the field and the most it accepts', () => {
+    expect(validateScheduler({ ...scheduler, budget: { maxOpsPerTick: 1_000, maxMsPerTick: 250 } })).toBeTruthy()
+    const found = problems(() => validateScheduler({ ...scheduler, budget: { maxOpsPerTick: 1_001, maxMsPerTick: 251 } }))
+    expect(Object.keys(found)).toEqual(['budget.maxOpsPerTick', 'budget.maxMsPerTick'])
+    expect(found['budget.maxOpsPerTick']).toMatch(/Operations per tick .*from 1 to 1,000; got 1001/)
+    expect(found['budget.maxMsPerTick']).toMatch(/Milliseconds per tick .*from 1 to 250; got 251/)
+  })
+
   it('[SCH4] gives every space a 1 s and a 1 min scheduler that pass validation', () => {
     expect(DEFAULT_SCHEDULERS.map((defaults) => defaults.everyMs)).toEqual([1000, 60_000])
     for (const defaults of DEFAULT_SCHEDULERS) expect(validateScheduler({ ...defaults, id: 'x' as SchedulerId })).toBeTruthy()

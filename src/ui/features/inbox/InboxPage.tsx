@@ -1,7 +1,11 @@
 import { compareText } from '../../../core/scheduler/compareText.ts'
-import { useEffect, useMemo, useState } from 'react'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import type * as Y from 'yjs'
+import { heldBackNotifications, NOTIFICATION_BURST, SUSTAINED_NOTIFICATIONS, SUSTAINED_WINDOW_MS, type HeldBack } from '../../../core/scheduler/notificationAllowance.ts'
 import { isAddressedTo, readInbox, type InboxEntry } from '../../../core/scheduler/notifyKind.ts'
 import { useAllSpaces, type ListedSpace } from '../../hooks/useAllSpaces.ts'
+import { useDocValue } from '../../hooks/useDocValue.ts'
+import { useNow } from '../../hooks/useNow.ts'
 import { hrefFor } from '../../route.ts'
 import { useServices } from '../../services.ts'
 import '../agenda/agenda.css'
@@ -28,6 +32,7 @@ export function InboxPage() {
     <section className="panel inbox" aria-labelledby="inbox-heading">
       <h2 id="inbox-heading">Inbox</h2>
       <NotificationSetting />
+      <HeldBackNotes spaces={spaces} />
       {messages.length === 0 ? (
         <p className="muted">
           {loading ? 'Loading your spaces…' : 'No messages yet. A space’s notify operations (added in its Schedule tab) write here when they run.'}
@@ -58,6 +63,34 @@ function MessageRow({ message: { entry, space } }: { readonly message: Message }
 }
 
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
+const NOT_HELD_BACK: HeldBack[] = []
+
+/** CAP2: the spaces whose reminders this device stopped showing as notifications because they sent too many. */
+function HeldBackNotes({ spaces }: { readonly spaces: readonly ListedSpace[] }) {
+  const { deviceDoc } = useServices()
+  // A note lasts a day after the last held-back reminder: a coarse clock is enough to let it go.
+  const now = useNow(60_000)
+  const read = useCallback((doc: Y.Doc) => heldBackNotifications(doc, now), [now])
+  const heldBack = useDocValue(deviceDoc, read, NOT_HELD_BACK)
+  // Only spaces still listed here: a space removed from this device has no messages below to point to.
+  const notes = heldBack.flatMap((held) => {
+    const space = spaces.find((listed) => listed.id === held.space)
+    return space ? [{ ...held, name: space.name || 'Unnamed space' }] : []
+  })
+  if (notes.length === 0) return null
+  return (
+    <div aria-label="Reminders not shown as notifications">
+      {notes.map(({ space, name, count, lastAt }) => (
+        <p key={space} className="muted">
+          {count === 1 ? `1 reminder from ${name} (at ${dateTimeFormat.format(lastAt)}) was` : `${count.toLocaleString('en')} reminders from ${name} (the last at ${dateTimeFormat.format(lastAt)}) were`} not
+          shown as notifications because the space sent too many: this device shows {NOTIFICATION_BURST} at once from a space, then {SUSTAINED_NOTIFICATIONS} every{' '}
+          {SUSTAINED_WINDOW_MS / 60_000} minutes. They are all in the list below.
+        </p>
+      ))}
+    </div>
+  )
+}
 
 type Permission = NotificationPermission | 'unsupported'
 

@@ -3,6 +3,7 @@ import { formatDuration } from '../../../core/scheduler/durations.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { OperationStatus, type Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
+import { MAX_CATCH_UP_OCCURRENCES } from '../../../core/scheduler/tick.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
@@ -74,6 +75,8 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
   const [editing, setEditing] = useState(false)
   const readRunCount = useCallback((current: SpaceSchedule) => current.runs.recordsOf(operation.id).length, [operation.id])
   const runCount = useScheduleValue(session, schedule, readRunCount, 0)
+  const readLimitSkips = useCallback((current: SpaceSchedule) => current.skippedByCatchUpLimit(operation.id), [operation.id])
+  const limitSkips = useScheduleValue(session, schedule, readLimitSkips, 0)
   const next = operation.status === OperationStatus.active ? nextOccurrence(operation.id, operation, now, schedule.finishedThrough(operation.id)) : undefined
   return (
     <li className="operation" aria-label={operation.title}>
@@ -83,6 +86,11 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
           {operation.kind} · {describeTiming(operation)} · {operation.status === OperationStatus.active ? (next ? `next ${new Date(next.dueAt).toLocaleString()}` : 'nothing left to run') : operation.status}
           {operation.cancelledAt !== undefined && ` by ${operation.cancelledBy === device.did ? 'this device' : (deviceNames.get(operation.cancelledBy ?? '') ?? operation.cancelledBy)} on ${new Date(operation.cancelledAt).toLocaleString()}`}
         </span>
+        {limitSkips > 0 && (
+          <span className="muted small">
+            {limitSkips.toLocaleString('en')} missed occurrence{limitSkips === 1 ? ' was' : 's were'} skipped: catch-up replays at most {MAX_CATCH_UP_OCCURRENCES} after the devices running it were asleep or busy.
+          </span>
+        )}
       </div>
       <div className="row-actions">
         {operation.status !== OperationStatus.cancelled && (

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react'
-import { BACKUP_FOLDER } from '../../../core/scheduler/backupKind.ts'
+import { BACKUP_FOLDER, KEPT_BACKUPS_PER_OPERATION } from '../../../core/scheduler/backupKind.ts'
 import type { RunRecord } from '../../../core/scheduler/claims.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { parseOccurrenceId } from '../../../core/scheduler/occurrenceIds.ts'
@@ -52,7 +52,11 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
       await downloadBackup(name)
       setProblem(undefined)
     } catch {
-      setProblem(here ? `“${name}” is no longer in this browser’s storage.` : `“${name}” was written on another device; download it there.`)
+      setProblem(
+        here
+          ? `“${name}” is no longer in this browser’s storage: a device keeps only the last ${KEPT_BACKUPS_PER_OPERATION} backups of an operation. Download a newer one.`
+          : `“${name}” was written on another device; download it there.`,
+      )
     }
   }
   if (occurrences.length === 0) return <p className="muted small">No runs yet.</p>
@@ -61,6 +65,11 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
       <p className="muted small">
         {occurrences.length} run{occurrences.length === 1 ? '' : 's'} shown · {failed} failed · {repeated === 0 ? 'none ran twice' : `${repeated} ran on two devices (while they could not reach each other)`}
       </p>
+      {operation.kind === 'backup' && (
+        <p className="muted small">
+          Each device keeps only the last {KEPT_BACKUPS_PER_OPERATION} backups of this operation: older ones are deleted as new ones are written, so download the ones you want to keep.
+        </p>
+      )}
       {problem && (
         <p role="alert" className="error">
           {problem}

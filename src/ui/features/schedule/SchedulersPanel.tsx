@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { formatDuration, parseDuration } from '../../../core/scheduler/durations.ts'
 import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
-import { DEFAULT_BUDGET, type Scheduler, type SchedulerId } from '../../../core/scheduler/schedulers.ts'
+import { DEFAULT_BUDGET, deviceBudget, type Scheduler, type SchedulerId } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { useNow } from '../../hooks/useNow.ts'
@@ -41,21 +41,23 @@ export function SchedulersPanel({ session, schedule, schedulers }: { readonly se
         <tbody>
           {schedulers.map((scheduler) => {
             const stats = host?.stats[scheduler.id]
+            // A budget above this device's caps (saved elsewhere) is saved back as what this device runs, so a rename or a pause is not refused for it (CAP4).
+            const save = (changes: Partial<Scheduler>): Scheduler => schedule.saveScheduler({ ...scheduler, budget: deviceBudget(scheduler.budget), ...changes })
             return (
               <tr key={scheduler.id} aria-label={scheduler.name}>
                 <td>{scheduler.name}</td>
                 <td>
-                  <IntervalField scheduler={scheduler} onSave={(everyMs) => attempt(() => schedule.saveScheduler({ ...scheduler, everyMs }))} />
+                  <IntervalField scheduler={scheduler} onSave={(everyMs) => attempt(() => save({ everyMs }))} />
                 </td>
                 <td>
-                  <BudgetField scheduler={scheduler} onSave={(budget) => attempt(() => schedule.saveScheduler({ ...scheduler, budget }))} />
+                  <BudgetField scheduler={scheduler} onSave={(budget) => attempt(() => save({ budget }))} />
                 </td>
                 <td>{stats?.queueLength ?? '–'}</td>
                 <td>{stats ? formatLag(stats.lagMs) : '–'}</td>
                 <td>{scheduler.paused ? 'paused' : stats?.lastTickAt !== undefined ? `${formatAgo(now - stats.lastTickAt)} ago` : '–'}</td>
                 <td>{stats && stats.tickLate.samples > 0 ? `${stats.tickLate.p99Ms} ms` : '–'}</td>
                 <td className="row-actions">
-                  <button type="button" className="quiet" onClick={() => attempt(() => schedule.saveScheduler({ ...scheduler, paused: !scheduler.paused }))}>
+                  <button type="button" className="quiet" onClick={() => attempt(() => save({ paused: !scheduler.paused }))}>
                     {scheduler.paused ? 'Resume' : 'Pause'}
                   </button>
                   <button type="button" className="quiet" aria-label={`Delete scheduler ${scheduler.name}`} onClick={() => attempt(() => schedule.deleteScheduler(scheduler.id))}>
@@ -98,10 +100,19 @@ function IntervalField({ scheduler, onSave }: { readonly scheduler: Scheduler; r
 
 function BudgetField({ scheduler, onSave }: { readonly scheduler: Scheduler; readonly onSave: (budget: Scheduler['budget']) => void }) {
   const { maxOpsPerTick, maxMsPerTick } = scheduler.budget
+  // What this device runs: the other field of an edit is saved as that, not as a value it would refuse.
+  const applied = deviceBudget(scheduler.budget)
+  const clamped = applied.maxOpsPerTick < maxOpsPerTick || applied.maxMsPerTick < maxMsPerTick
   return (
     <span className="budget">
-      <NumberField label={`Operations per tick of ${scheduler.name}`} value={maxOpsPerTick} onSave={(value) => onSave({ maxOpsPerTick: value, maxMsPerTick })} /> ops /
-      <NumberField label={`Milliseconds per tick of ${scheduler.name}`} value={maxMsPerTick} onSave={(value) => onSave({ maxOpsPerTick, maxMsPerTick: value })} /> ms
+      <NumberField label={`Operations per tick of ${scheduler.name}`} value={maxOpsPerTick} onSave={(value) => onSave({ maxOpsPerTick: value, maxMsPerTick: applied.maxMsPerTick })} /> ops /
+      <NumberField label={`Milliseconds per tick of ${scheduler.name}`} value={maxMsPerTick} onSave={(value) => onSave({ maxOpsPerTick: applied.maxOpsPerTick, maxMsPerTick: value })} /> ms
+      {clamped && (
+        <span className="muted small" role="note">
+          {' '}
+          limited to {applied.maxOpsPerTick.toLocaleString('en')} ops / {applied.maxMsPerTick.toLocaleString('en')} ms on this device, the most a device runs in one tick
+        </span>
+      )}
     </span>
   )
 }
