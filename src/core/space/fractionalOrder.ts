@@ -9,11 +9,24 @@
  * base-62 fraction with no trailing '0'. This follows David Greenspan's
  * "Implementing Fractional Indexing". Two peers inserting at the same place
  * can produce the same key; readers break ties by item id.
+ *
+ * Keys arrive from other peers, so nothing here recurses over a key's length
+ * and readers reject keys over MAX_ORDER_KEY_LENGTH.
  */
 const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const BASE = DIGITS.length
 const INTEGER_ZERO = 'a0'
 const SMALLEST_INTEGER = 'A' + '0'.repeat(26)
+
+/**
+ * Longest key a reader accepts, in characters. Honest keys stay far below it:
+ * n appends cost O(log n) characters, and inserting again and again at one spot
+ * (the fastest honest growth) adds about one character per five inserts, so
+ * ~5,000 inserts at one spot fit. A longer key is a buggy or hostile peer's,
+ * and would make every read of the list and every insert next to it pay for
+ * its length.
+ */
+export const MAX_ORDER_KEY_LENGTH = 1_024
 
 export type OrderKey = string & { readonly __brand: 'OrderKey' }
 
@@ -37,25 +50,40 @@ function integerPart(key: string): string {
 
 const KEY_CHARACTERS = /^[A-Za-z][0-9A-Za-z]*$/
 
-/** Checked for every item on every read, so it avoids allocation and exceptions. */
+/** Checked for every item on every read, so it avoids allocation and exceptions, and tests the length before scanning. */
 export function isOrderKey(key: unknown): key is OrderKey {
-  if (typeof key !== 'string' || !KEY_CHARACTERS.test(key) || key === SMALLEST_INTEGER) return false
+  if (typeof key !== 'string' || key.length > MAX_ORDER_KEY_LENGTH || !KEY_CHARACTERS.test(key) || key === SMALLEST_INTEGER) return false
   const length = integerLength(key[0])
   return key.length >= length && (key.length === length || !key.endsWith('0'))
 }
 
-/** A key strictly between two fractions (a < b), no trailing zeros. */
+/**
+ * A fraction strictly between fractions a < b (b absent: no upper bound), no
+ * trailing zeros, and no longer than needed. A loop, not recursion: a peer's
+ * key can be any length, and a recursion per character overflowed the stack.
+ */
 function midpoint(a: string, b: string | undefined): string {
+  let head = ''
+  let from = 0
   if (b !== undefined) {
     let shared = 0
     while ((a[shared] ?? '0') === b[shared]) shared++
-    if (shared > 0) return b.slice(0, shared) + midpoint(a.slice(shared), b.slice(shared))
+    const digitA = a[shared] === undefined ? 0 : digitValue(a[shared])
+    const digitB = digitValue(b[shared])
+    if (digitB - digitA > 1) return b.slice(0, shared) + middleDigit(digitA, digitB)
+    if (b.length > shared + 1) return b.slice(0, shared + 1)
+    // b ends one digit above a here: keep a's digit, then find room above the rest of a.
+    head = b.slice(0, shared) + DIGITS.charAt(digitA)
+    from = shared + 1
   }
-  const digitA = a ? digitValue(a[0]) : 0
-  const digitB = b !== undefined ? digitValue(b[0]) : BASE
-  if (digitB - digitA > 1) return DIGITS[Math.round((digitA + digitB) / 2)] ?? ''
-  if (b !== undefined && b.length > 1) return b.slice(0, 1)
-  return (DIGITS[digitA] ?? '') + midpoint(a.slice(1), undefined)
+  // No upper bound: no digit sorts above a 'z', so each is kept; the first other digit (or a's end) leaves room.
+  let end = from
+  while (a[end] === 'z') end++
+  return head + a.slice(from, end) + middleDigit(a[end] === undefined ? 0 : digitValue(a[end]), BASE)
+}
+
+function middleDigit(low: number, high: number): string {
+  return DIGITS.charAt(Math.round((low + high) / 2))
 }
 
 function stepInteger(integer: string, direction: 1 | -1): string | undefined {

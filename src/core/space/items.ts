@@ -15,7 +15,8 @@ export interface ItemView {
   readonly title: string
   readonly done: boolean
   readonly hasNotes: boolean
-  readonly order: OrderKey
+  /** Undefined when a peer wrote the key missing, malformed or over-long (see readItems). */
+  readonly order: OrderKey | undefined
 }
 
 export type ItemTextField = 'title' | 'notes'
@@ -32,7 +33,7 @@ class ListedItem implements ItemView {
     private readonly titleText: Y.Text | undefined,
     readonly done: boolean,
     readonly hasNotes: boolean,
-    readonly order: OrderKey,
+    readonly order: OrderKey | undefined,
   ) {}
 
   get title(): string {
@@ -40,7 +41,14 @@ class ListedItem implements ItemView {
   }
 }
 
-/** Items sorted for display; entries a buggy or hostile peer wrote malformed are skipped. */
+/**
+ * Items sorted for display. Entries that are not items at all are skipped. An
+ * item whose order key a buggy or hostile peer wrote missing, malformed or
+ * over-long is still shown, after every valid key, by id: hidden, it would sit
+ * in the space where nobody could see, move or delete it, and every peer
+ * sorting it the same way keeps everyone's list identical. Moving it gives it a
+ * valid key.
+ */
 export function readItems(doc: Y.Doc): ItemView[] {
   const views: ItemView[] = []
   itemsMap(doc).forEach((item, id) => {
@@ -48,15 +56,18 @@ export function readItems(doc: Y.Doc): ItemView[] {
     const order = item.get('order')
     const title = item.get('title')
     const notes = item.get('notes')
-    if (!isOrderKey(order)) return
-    views.push(new ListedItem(id as ItemId, title instanceof Y.Text ? title : undefined, item.get('done') === true, notes instanceof Y.Text && notes.length > 0, order))
+    views.push(new ListedItem(id as ItemId, title instanceof Y.Text ? title : undefined, item.get('done') === true, notes instanceof Y.Text && notes.length > 0, isOrderKey(order) ? order : undefined))
   })
   return views.sort(compareItems)
 }
 
 function compareItems(a: ItemView, b: ItemView): number {
-  if (a.order !== b.order) return a.order < b.order ? -1 : 1
-  // Same key from a concurrent insert at one spot: any fixed tie-break works.
+  if (a.order !== b.order) {
+    if (a.order === undefined) return 1
+    if (b.order === undefined) return -1
+    return a.order < b.order ? -1 : 1
+  }
+  // Same key from a concurrent insert at one spot, or both invalid: any fixed tie-break works.
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
@@ -65,18 +76,16 @@ export function itemCountText(undone: number, total: number): string {
   return total === 0 ? 'Nothing here yet.' : `${undone} of ${total} to do`
 }
 
-/** Adds an item at the end, or right after `afterId`. */
+/** Adds an item at the end, or right after `afterId` (items with invalid keys stay last: see keyNear). */
 export function addItem(doc: Y.Doc, title: string, afterId?: ItemId): ItemId {
   const items = readItems(doc)
-  const index = afterId === undefined ? items.length - 1 : items.findIndex((item) => item.id === afterId)
-  const before = index >= 0 ? items[index]?.order : undefined
-  const after = afterId === undefined ? undefined : items[index + 1]?.order
+  const index = afterId === undefined ? items.length : items.findIndex((item) => item.id === afterId) + 1
   const id = newItemId()
   const item = new Y.Map<unknown>()
   item.set('title', new Y.Text(title.slice(0, MAX_TITLE_LENGTH)))
   item.set('notes', new Y.Text())
   item.set('done', false)
-  item.set('order', orderKeyBetween(before, after))
+  item.set('order', keyNear(validKeys(items), index))
   itemsMap(doc).set(id, item)
   return id
 }
@@ -97,16 +106,40 @@ export function deleteItem(doc: Y.Doc, id: ItemId): void {
 /** Moves an item so it sits at `toIndex` of the current display order. */
 export function moveItem(doc: Y.Doc, id: ItemId, toIndex: number): void {
   const others = readItems(doc).filter((item) => item.id !== id)
-  const index = Math.max(0, Math.min(toIndex, others.length))
-  const before = others[index - 1]?.order
-  const after = others[index]?.order
-  // Equal neighbours (a concurrent-insert tie) leave no key between them;
-  // landing just after the tied group keeps the move valid instead of throwing.
-  const upper = before !== undefined && before === after ? nextDistinctOrder(others, index) : after
-  itemsMap(doc).get(id)?.set('order', orderKeyBetween(before, upper))
+  itemsMap(doc).get(id)?.set('order', keyNear(validKeys(others), toIndex))
 }
 
-function nextDistinctOrder(items: ItemView[], from: number): OrderKey | undefined {
-  const tied = items[from]?.order
-  return items.slice(from).find((item) => item.order !== tied)?.order
+/** The valid keys of a list readItems sorted: they come first, so list positions up to their count are the same. */
+function validKeys(items: readonly ItemView[]): OrderKey[] {
+  return items.flatMap((item) => (item.order === undefined ? [] : [item.order]))
+}
+
+/**
+ * A valid key for slot `slot` of the sorted `keys` (before keys[slot]; past
+ * the end, or among items with invalid keys, means after the last valid key),
+ * or else for the nearest later, then earlier, slot with room. Equal
+ * neighbours (a concurrent-insert tie) leave no room, nor do neighbours a
+ * hostile peer crafted at the length cap. Some slot always has room:
+ * orderKeyBetween only breaks the cap where no shorter key fits (its
+ * fractions are as short as they can be), and no list holds every key.
+ */
+function keyNear(keys: readonly OrderKey[], slot: number): OrderKey {
+  const wanted = Math.max(0, Math.min(slot, keys.length))
+  for (let at = wanted; at <= keys.length; at++) {
+    const key = keyInSlot(keys, at)
+    if (key !== undefined) return key
+  }
+  for (let at = wanted - 1; at >= 0; at--) {
+    const key = keyInSlot(keys, at)
+    if (key !== undefined) return key
+  }
+  throw new Error('No order key fits anywhere in this list.')
+}
+
+function keyInSlot(keys: readonly OrderKey[], at: number): OrderKey | undefined {
+  const before = keys[at - 1]
+  const after = keys[at]
+  if (before !== undefined && before === after) return undefined
+  const key = orderKeyBetween(before, after)
+  return isOrderKey(key) ? key : undefined
 }
