@@ -31,7 +31,13 @@ function storedSize(rows: number[][]): { storedBytes: number; snapshotBytes: num
 const longTitle = (n: number): string => `Item ${n} `.padEnd(200, 'abcdefghij ')
 
 test('stored size stays within a small factor of the compacted snapshot after many edits and reopens', async ({ page }) => {
-  test.setTimeout(120_000)
+  // 200 add-and-delete cycles are ~600 browser actions. Measured on the 2-core
+  // machine: 80-115 s alone, 180 s with both cores also running busy loops (a
+  // full run has a second browser test beside this one); twice the slowest.
+  // The time per 40 cycles stays flat over 600 cycles, so this is the amount of
+  // work, not a slowdown: about half of it is the trace's screencast, recorded
+  // for every test (retain-on-failure).
+  test.setTimeout(360_000)
   await openApp(page)
   await createSpace(page, 'Busy list')
   await addItems(
