@@ -5,6 +5,7 @@
  * compacts only by row count, so a full disk lost typing without a word and
  * a small space could store a hundred times its size in keystroke history.
  */
+import * as idb from 'lib0/indexeddb'
 import * as Y from 'yjs'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { DocStore, StoredDoc } from '../core/space/DocStore.ts'
@@ -89,6 +90,19 @@ export class IndexedDbDocStore implements DocStore {
       request.onsuccess = () => resolve()
       request.onerror = () => reject(request.error ?? new Error(`Could not delete ${name}`))
     })
+  }
+
+  async replace(name: string, update: Uint8Array): Promise<void> {
+    // The stores y-indexeddb makes, should this be the first write of the doc.
+    const db = await idb.openDB(name, (created) => idb.createStores(created, [[UPDATES_STORE, { autoIncrement: true }], ['custom']]))
+    try {
+      await writeInOneTransaction(db, (store) => {
+        store.clear()
+        store.add(update)
+      })
+    } finally {
+      db.close()
+    }
   }
 }
 

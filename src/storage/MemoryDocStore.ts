@@ -39,4 +39,12 @@ export class MemoryDocStore implements DocStore {
     this.docs.delete(name)
     return Promise.resolve()
   }
+
+  replace(name: string, update: Uint8Array): Promise<void> {
+    const rows = this.docs.get(name)
+    // Attached copies hold the same array: they go on appending to the new content.
+    if (rows) rows.splice(0, rows.length, update)
+    else this.docs.set(name, [update])
+    return Promise.resolve()
+  }
 }

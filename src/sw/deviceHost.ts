@@ -135,6 +135,13 @@ function startHosting(deps: DeviceHostDeps): () => void {
     }
   }
   const stopFollowing = observeSpaceList(deps.deviceDoc, follow)
+  // A space whose content was rebuilt is hosted again, from its new copy.
+  const stopReplacing = deps.library.onReplaced((id) => {
+    const space = hosted.get(id)
+    if (!space) return
+    space.stop()
+    hosted.set(id, host(id))
+  })
   follow()
 
   const stats = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(HOST_STATS_CHANNEL)
@@ -148,6 +155,7 @@ function startHosting(deps: DeviceHostDeps): () => void {
     clearInterval(publishing)
     stats?.close()
     stopFollowing()
+    stopReplacing()
     scheduler.stop()
     for (const space of hosted.values()) space.stop()
     hosted.clear()

@@ -83,5 +83,16 @@ export function runDocStoreContract(name: string, makeStore: () => DocStore): vo
       again.getText('t').insert(0, 'not kept ')
       expect(await storedText(store, 'doc-f')).toBe('kept')
     })
+
+    it('[DS6] replacing a doc stores exactly the given update, whatever was there', async () => {
+      const store = makeStore()
+      const stored = store.attach('doc-g', docWith('old content'))
+      await stored.loaded
+      await stored.close()
+      await store.replace('doc-g', Y.encodeStateAsUpdate(docWith('new content')))
+      expect(await storedText(store, 'doc-g')).toBe('new content')
+      await store.replace('doc-h', Y.encodeStateAsUpdate(docWith('a doc never stored before')))
+      expect(await storedText(store, 'doc-h')).toBe('a doc never stored before')
+    })
   })
 }

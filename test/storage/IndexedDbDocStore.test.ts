@@ -9,7 +9,7 @@ let n = 0
 runDocStoreContract('IndexedDbDocStore', () => {
   const prefix = `t${n++}-`
   const store = new IndexedDbDocStore()
-  return { attach: (name, doc) => store.attach(prefix + name, doc), remove: (name) => store.remove(prefix + name) }
+  return { attach: (name, doc) => store.attach(prefix + name, doc), remove: (name) => store.remove(prefix + name), replace: (name, update) => store.replace(prefix + name, update) }
 })
 
 function countRows(name: string): Promise<number> {

@@ -6,6 +6,13 @@ export interface DocStore {
   attach(name: string, doc: Y.Doc): StoredDoc
   /** Deletes everything stored under `name`. Close any attached copy first. */
   remove(name: string): Promise<void>
+  /**
+   * Replaces everything stored under `name` with one update: for a doc that
+   * must lose content (Yjs cannot take structs out of a doc, so it is
+   * rebuilt and its storage rewritten). Close this context's attached copy
+   * first; a copy still attached elsewhere may add rows on top.
+   */
+  replace(name: string, update: Uint8Array): Promise<void>
 }
 
 export interface StoredDoc {

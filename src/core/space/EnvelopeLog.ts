@@ -1,7 +1,7 @@
 /**
  * Which envelopes of a space are authentic, and in what order to apply them.
- * Keeps, per chain (an author's lane), the hash of every envelope accepted
- * since its latest checkpoint.
+ * Keeps, per chain (an author's lane), every envelope accepted since its
+ * latest checkpoint.
  *
  * An envelope is accepted when it extends its chain (seq is the next one,
  * prev is the hash of the accepted envelope before it) and a valid signature
@@ -18,11 +18,20 @@
  * too: every struct section of its update must be under one of its lane's
  * own clientIDs (clientIds.ts). An envelope that writes under another's is
  * refused, and its lane goes no further: its later envelopes chain to it.
+ *
+ * A lane that signs two histories (two envelopes of one seq, an envelope
+ * whose prev is not the hash of the lane's envelope before it, or a
+ * checkpoint that does not carry, byte for byte, an envelope it supersedes)
+ * is void: none of its content is accepted, and the two envelopes are the
+ * proof any peer can check (EQV1). Yjs keeps whichever struct of a name it
+ * applied first, so accepting either history would split the peers that saw
+ * them in different orders; voiding the lane is the one outcome that every
+ * peer, and every newcomer, reaches whatever it saw first.
  */
 import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import type { SpaceId } from './ids.ts'
-import { readUpdateShape, type UpdateShape } from './joinUpdates.ts'
+import { readUpdateShape, UpdateCoverage, type UpdateShape } from './joinUpdates.ts'
 
 export const EnvelopeRejection = {
   /** Not an envelope at all (truncated, garbage, unknown version). */
@@ -33,7 +42,7 @@ export const EnvelopeRejection = {
   badSignature: 'bad-signature',
   /** Its prev is not the hash of the author's envelope before it. */
   brokenChain: 'broken-chain',
-  /** A different envelope than the accepted one at that author and seq. */
+  /** Another envelope than the accepted one at that seq, not signed by its lane: forged or tampered. */
   conflict: 'conflict',
   /** So far past the author's accepted chain that holding it would let anyone fill memory. */
   tooFarAhead: 'too-far-ahead',
@@ -45,6 +54,8 @@ export const EnvelopeRejection = {
   laneStopped: 'lane-stopped',
   /** Waiting for predecessors while more than a peer holds already wait: someone is inventing lanes or gaps. */
   tooManyWaiting: 'too-many-waiting',
+  /** From a lane that signed two histories (EQV1): nothing of it is applied. */
+  laneVoid: 'lane-void',
 } as const
 export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
 
@@ -74,6 +85,17 @@ export interface Rejected {
   readonly wire: Uint8Array
 }
 
+/** A lane that signed two histories, and the proof: two of its envelopes, both validly signed, that no one history holds. */
+export interface Equivocation {
+  /** The lane's chain key (chainKey). */
+  readonly lane: string
+  /** Its author's key (authorKey): the device that signed both. */
+  readonly author: string
+  readonly proof: readonly [Envelope, Envelope]
+  /** Whether this log had accepted any of the lane's content: what was applied of it must now be undone. */
+  readonly hadAccepted: boolean
+}
+
 export interface Admission {
   /** Newly authentic envelopes, in an order that applies each author's chain in sequence. */
   readonly accepted: readonly CheckedEnvelope[]
@@ -84,14 +106,19 @@ export interface Admission {
   /** Envelopes waiting for an earlier one of their author's chain. */
   readonly waiting: number
   readonly rejected: readonly Rejected[]
+  /** Lanes found, in this batch, to have signed two histories. */
+  readonly equivocations: readonly Equivocation[]
 }
 
 interface Chain {
   readonly author: string
-  /** The seq of `hashes[0]`: 0, or that of the latest accepted checkpoint. */
+  /** The seq of `accepted[0]`: 0, or that of the latest accepted checkpoint. */
   base: number
-  hashes: Uint8Array[]
+  /** What was accepted from `base` on: the latest checkpoint (or seq 0) and the tail after it. */
+  accepted: Envelope[]
 }
+
+type Reject = (reason: EnvelopeRejection, envelope: Envelope) => void
 
 function hasCheckpoint(early: ReadonlyMap<number, readonly Envelope[]>): boolean {
   for (const rivals of early.values()) if (rivals.some((envelope) => envelope.kind === EnvelopeKind.checkpoint)) return true
@@ -99,8 +126,11 @@ function hasCheckpoint(early: ReadonlyMap<number, readonly Envelope[]>): boolean
 }
 
 function nextSeqOf(chain: Chain | undefined): number {
-  return chain ? chain.base + chain.hashes.length : 0
+  return chain ? chain.base + chain.accepted.length : 0
 }
+
+/** Thrown inside a lane's admission once it is found void: nothing more of the batch's lane is looked at. */
+class LaneVoid extends Error {}
 
 export class EnvelopeLog {
   private readonly chains = new Map<string, Chain>()
@@ -120,6 +150,8 @@ export class EnvelopeLog {
   private readonly clientOwners = new Map<number, string>()
   /** Lanes stopped by a refusal (see stop), with the seq from which nothing of theirs is accepted. */
   private readonly stopped = new Map<string, number>()
+  /** Lanes that signed two histories, with their proof (EQV1). */
+  private readonly voided = new Map<string, Equivocation>()
 
   constructor(
     readonly space: SpaceId,
@@ -137,7 +169,7 @@ export class EnvelopeLog {
 
   /** The hash of a lane's latest accepted envelope, or the genesis zeros. */
   head(author: Uint8Array, lane: Uint8Array): Uint8Array {
-    return this.chains.get(chainKey(author, lane))?.hashes.at(-1) ?? GENESIS_PREV
+    return this.chains.get(chainKey(author, lane))?.accepted.at(-1)?.hash ?? GENESIS_PREV
   }
 
   /** How many envelopes of this author (all lanes) are accepted: the "seen" count a peer reports. */
@@ -155,12 +187,17 @@ export class EnvelopeLog {
     return seq < (this.chains.get(chainKey(author, lane))?.base ?? 0)
   }
 
+  /** Lanes found to have signed two histories, by chain key. */
+  get equivocations(): ReadonlyMap<string, Equivocation> {
+    return this.voided
+  }
+
   /** Records an envelope this session sealed itself: it extends its own lane, so there is nothing to verify. */
   append(envelope: Envelope): void {
     const key = chainKey(envelope.author, envelope.lane)
-    const chain = this.chains.get(key) ?? { author: authorKey(envelope.author), base: 0, hashes: [] }
+    const chain = this.chains.get(key) ?? { author: authorKey(envelope.author), base: 0, accepted: [] }
     if (envelope.seq !== nextSeqOf(chain)) throw new Error(`Envelope seq ${envelope.seq} does not extend its lane at ${nextSeqOf(chain)}.`)
-    if (chain.hashes.length === 0) for (const client of this.laneClientIds.of(key, envelope.lane)) this.clientOwners.set(client, key)
+    if (chain.accepted.length === 0) for (const client of this.laneClientIds.of(key, envelope.lane)) this.clientOwners.set(client, key)
     this.accept(key, chain, envelope)
   }
 
@@ -174,9 +211,9 @@ export class EnvelopeLog {
     const gained = envelope.seq + 1 - nextSeqOf(chain)
     if (envelope.kind === EnvelopeKind.checkpoint) {
       chain.base = envelope.seq
-      chain.hashes = [envelope.hash]
+      chain.accepted = [envelope]
     } else {
-      chain.hashes.push(envelope.hash)
+      chain.accepted.push(envelope)
     }
     this.chains.set(key, chain)
     this.authored.set(chain.author, this.authoredCount(chain.author) + gained)
@@ -196,7 +233,9 @@ export class EnvelopeLog {
     }
     const duplicates: Envelope[] = []
     const superseded: Envelope[] = []
+    const equivocations: Equivocation[] = []
     const byChain = new Map<string, Envelope[]>()
+    const behind: Envelope[] = []
     const batch = [...wires]
     // Awaited only for a large batch: a live edit's check must start in the task that received it (see authenticRun).
     const hashing = this.platformHashes(batch)
@@ -212,17 +251,22 @@ export class EnvelopeLog {
         continue
       }
       const key = chainKey(envelope.author, envelope.lane)
+      const voided = this.voided.get(key)
+      if (voided) {
+        // The proof stays (every newcomer needs it); a copy of it is a repeat, anything else of the lane is refused.
+        if (voided.proof.some((proof) => sameBytes(proof.hash, envelope.hash))) duplicates.push(envelope)
+        else reject(EnvelopeRejection.laneVoid, envelope)
+        continue
+      }
       const chain = this.chains.get(key)
       if (envelope.seq >= nextSeqOf(chain) + MAX_SEQ_AHEAD) {
         reject(EnvelopeRejection.tooFarAhead, envelope)
         continue
       }
-      if (envelope.seq < nextSeqOf(chain)) {
-        const known = chain?.hashes[envelope.seq - chain.base]
-        // Below the latest checkpoint is history the checkpoint already carries: a harmless repeat.
-        if (!known) superseded.push(envelope)
-        else if (sameBytes(known, envelope.hash)) duplicates.push(envelope)
-        else reject(EnvelopeRejection.conflict, envelope)
+      if (chain && envelope.seq < nextSeqOf(chain)) {
+        const known = chain.accepted[envelope.seq - chain.base]
+        if (known && sameBytes(known.hash, envelope.hash)) duplicates.push(envelope)
+        else behind.push(envelope)
         continue
       }
       const list = byChain.get(key) ?? []
@@ -230,12 +274,58 @@ export class EnvelopeLog {
       byChain.set(key, list)
     }
 
+    const found = (equivocation: Equivocation | undefined): void => {
+      if (equivocation) equivocations.push(equivocation)
+    }
+    // Below what is accepted: a copy a checkpoint carries, a forgery, or the lane's second history.
+    for (const envelope of behind) found(await this.judgeBehind(envelope, superseded, reject))
     // Lanes are independent chains: their signature checks run side by side, not one lane after another.
-    const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject)))
+    const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject, superseded)))
     const accepted: CheckedEnvelope[] = []
-    for (const lane of lanes) for (const envelope of lane.accepted) accepted.push(envelope)
+    for (const lane of lanes) {
+      for (const envelope of lane.accepted) accepted.push(envelope)
+      found(lane.equivocation)
+    }
     const waiting = this.capWaiting(reject)
-    return { accepted, duplicates, superseded, waiting, rejected }
+    // A lane voided by a later lane's batch may have had envelopes accepted earlier in this one: none of it counts.
+    const live = equivocations.length === 0 ? accepted : accepted.filter((envelope) => !this.voided.has(chainKey(envelope.author, envelope.lane)))
+    return { accepted: live, duplicates, superseded, waiting, rejected, equivocations }
+  }
+
+  /**
+   * An envelope of a seq the lane has already accepted (or that its latest
+   * checkpoint supersedes) that is not the accepted one: a harmless copy if
+   * the checkpoint carries it, a refusal if its lane did not sign it, and
+   * otherwise the lane's second history.
+   */
+  private async judgeBehind(envelope: Envelope, superseded: Envelope[], reject: (reason: EnvelopeRejection, envelope: Envelope) => void): Promise<Equivocation | undefined> {
+    const key = chainKey(envelope.author, envelope.lane)
+    const chain = this.chains.get(key)
+    if (!chain || this.voided.has(key)) return undefined
+    const known = chain.accepted[envelope.seq - chain.base]
+    const base = chain.accepted[0]
+    if (!known && base && new UpdateCoverage(base.update).covers(envelope.update) === true) {
+      superseded.push(envelope)
+      return undefined
+    }
+    if (!(await verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes))) {
+      reject(EnvelopeRejection.conflict, envelope)
+      return undefined
+    }
+    const other = known ?? base
+    return other && this.voidLane(key, [other, envelope], reject, true)
+  }
+
+  /** Marks a lane void with its proof: nothing of it waits or is accepted from now on. */
+  private voidLane(key: string, proof: readonly [Envelope, Envelope], reject: Reject, hadAccepted: boolean): Equivocation {
+    const existing = this.voided.get(key)
+    if (existing) return existing
+    const equivocation: Equivocation = { lane: key, author: authorKey(proof[0].author), proof, hadAccepted }
+    this.voided.set(key, equivocation)
+    this.stopped.set(key, 0)
+    for (const rivals of this.early.get(key)?.values() ?? []) for (const rival of rivals) if (!proof.includes(rival)) reject(EnvelopeRejection.laneVoid, rival)
+    this.early.delete(key)
+    return equivocation
   }
 
   /**
@@ -244,7 +334,7 @@ export class EnvelopeLog {
    * seqs first (an honest lane waits briefly, from its earliest seq);
    * returns how many still wait.
    */
-  private capWaiting(reject: (reason: EnvelopeRejection, envelope: Envelope) => void): number {
+  private capWaiting(reject: Reject): number {
     let count = 0
     let bytes = 0
     for (const early of this.early.values()) {
@@ -270,44 +360,87 @@ export class EnvelopeLog {
     return count
   }
 
-  /** One lane's arrivals: what extends its chain authentically, in order, and how many still wait. */
+  /** One lane's arrivals: what extends its chain authentically, in order; or the proof that the lane is void. */
   private async admitLane(
     key: string,
     arrivals: readonly Envelope[],
-    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-  ): Promise<{ readonly accepted: readonly CheckedEnvelope[] }> {
+    reject: Reject,
+    superseded: Envelope[],
+  ): Promise<{ readonly accepted: readonly CheckedEnvelope[]; readonly equivocation?: Equivocation }> {
     const accepted: CheckedEnvelope[] = []
     const stoppedAt = this.stopped.get(key)
     const early = this.early.get(key) ?? new Map<number, Envelope[]>()
     for (const envelope of arrivals) {
       if (stoppedAt !== undefined && envelope.seq >= stoppedAt) {
-        reject(EnvelopeRejection.laneStopped, envelope)
+        reject(this.voided.has(key) ? EnvelopeRejection.laneVoid : EnvelopeRejection.laneStopped, envelope)
         continue
       }
       const rivals = early.get(envelope.seq) ?? []
       if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
       early.set(envelope.seq, rivals)
     }
-    const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, hashes: [] }
-    // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
-    const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(early, reject) : undefined
-    const authentic = checkpoint ? [checkpoint] : []
-    for (const envelope of await this.authenticRun(chain, early, reject, checkpoint)) authentic.push(envelope)
-    for (const [index, envelope] of authentic.entries()) {
-      const shape = this.checkWrites(key, envelope)
-      if (typeof shape === 'string') {
-        // Whatever follows in the lane chains to this: nobody applies any of it.
-        reject(shape, envelope)
-        for (const later of authentic.slice(index + 1)) reject(EnvelopeRejection.laneStopped, later)
-        this.stop(key, envelope.seq, early, reject)
-        break
+    if (early.size === 0) return { accepted }
+    const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, accepted: [] }
+    // Content of the lane applied before this batch: if the lane turns out void, what was applied must be undone.
+    const hadAccepted = chain.accepted.length > 0
+    const forks: Array<readonly [Envelope, Envelope]> = []
+    try {
+      // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
+      const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(chain, early, reject, superseded, forks) : undefined
+      const authentic = checkpoint ? [checkpoint] : []
+      for (const envelope of await this.authenticRun(chain, early, reject, forks, checkpoint)) authentic.push(envelope)
+      for (const [index, envelope] of authentic.entries()) {
+        const shape = this.checkWrites(key, envelope)
+        if (typeof shape === 'string') {
+          // Whatever follows in the lane chains to this: nobody applies any of it.
+          reject(shape, envelope)
+          for (const later of authentic.slice(index + 1)) reject(EnvelopeRejection.laneStopped, later)
+          this.stop(key, envelope.seq, early, reject)
+          break
+        }
+        this.accept(key, chain, envelope, shape)
+        accepted.push({ ...envelope, shape })
       }
-      this.accept(key, chain, envelope, shape)
-      accepted.push({ ...envelope, shape })
+      // A validly signed rival that broke from the chain at an envelope now accepted: a second history.
+      for (const [at, rival] of forks) {
+        const held = chain.accepted.find((envelope) => envelope.seq === at.seq && sameBytes(envelope.hash, at.hash))
+        if (held) throw new LaneVoid(undefined, { cause: [held, rival] })
+        reject(EnvelopeRejection.brokenChain, rival)
+      }
+      // What still waits must not contradict itself either: a newcomer given only the proof decides as the others did.
+      const contradiction = await this.contradictionWaiting(early)
+      if (contradiction) throw new LaneVoid(undefined, { cause: contradiction })
+    } catch (error) {
+      if (!(error instanceof LaneVoid)) throw error
+      for (const envelope of accepted) reject(EnvelopeRejection.laneVoid, envelope)
+      const proof = error.cause as readonly [Envelope, Envelope]
+      return { accepted: [], equivocation: this.voidLane(key, proof, reject, hadAccepted) }
     }
     if (early.size > 0) this.early.set(key, early)
     else this.early.delete(key)
     return { accepted }
+  }
+
+  /**
+   * Two validly signed envelopes waiting in a lane that no one history
+   * holds: two of one seq, or one whose prev is not the hash of the one
+   * before it. Only what waits is looked at (almost always nothing): a
+   * proof kept in the log for newcomers waits there without its lane.
+   */
+  private async contradictionWaiting(early: ReadonlyMap<number, readonly Envelope[]>): Promise<readonly [Envelope, Envelope] | undefined> {
+    const signed = async (envelope: Envelope): Promise<boolean> => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
+    for (const [seq, rivals] of early) {
+      if (rivals.length > 1) {
+        const valid: Envelope[] = []
+        for (const rival of rivals) if (await signed(rival)) valid.push(rival)
+        if (valid.length > 1) return [valid[0]!, valid[1]!]
+      }
+      const next = early.get(seq + 1)
+      const only = rivals.length === 1 ? rivals[0] : undefined
+      const after = next?.length === 1 ? next[0] : undefined
+      if (only && after && !sameBytes(after.prev, only.hash) && (await signed(only)) && (await signed(after))) return [only, after]
+    }
+    return undefined
   }
 
   /**
@@ -328,7 +461,7 @@ export class EnvelopeLog {
   }
 
   /** Stops a lane at `seq`: that envelope was refused, so nothing from it on is applied; what waits of it goes. */
-  private stop(key: string, seq: number, early: Map<number, Envelope[]>, reject: (reason: EnvelopeRejection, envelope: Envelope) => void): void {
+  private stop(key: string, seq: number, early: Map<number, Envelope[]>, reject: Reject): void {
     this.stopped.set(key, Math.min(seq, this.stopped.get(key) ?? seq))
     for (const [waitingSeq, rivals] of early) {
       if (waitingSeq < seq) continue
@@ -359,11 +492,11 @@ export class EnvelopeLog {
    * The highest validly signed checkpoint waiting in a chain, if any; it and
    * everything it supersedes leave the waiting room. Checking from the top
    * down makes a newcomer verify one checkpoint, not every one the lane made.
+   * It must agree with what the lane already has: carry byte for byte
+   * whatever accepted or waiting envelope it supersedes; otherwise the lane
+   * is void (LaneVoid).
    */
-  private async latestCheckpoint(
-    early: Map<number, Envelope[]>,
-    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-  ): Promise<Envelope | undefined> {
+  private async latestCheckpoint(chain: Chain, early: Map<number, Envelope[]>, reject: Reject, superseded: Envelope[], forks: Array<readonly [Envelope, Envelope]>): Promise<Envelope | undefined> {
     const checkpoints = [...early.values()]
       .flat()
       .filter((envelope) => envelope.kind === EnvelopeKind.checkpoint)
@@ -376,9 +509,21 @@ export class EnvelopeLog {
         if (early.get(checkpoint.seq)?.length === 0) early.delete(checkpoint.seq)
         continue
       }
-      for (const seq of [...early.keys()]) if (seq < checkpoint.seq) early.delete(seq)
-      for (const rival of rivals) if (rival !== checkpoint) reject(EnvelopeRejection.conflict, rival)
-      early.delete(checkpoint.seq)
+      // What it supersedes, accepted or waiting, it must carry: else it is another history of the lane. (Its content
+      // decides, not its prev: a newcomer given the checkpoint and one envelope it supersedes can check only that.)
+      const coverage = new UpdateCoverage(checkpoint.update)
+      for (const held of chain.accepted) if (coverage.covers(held.update) !== true) throw new LaneVoid(undefined, { cause: [held, checkpoint] })
+      for (const [seq, below] of early) {
+        if (seq > checkpoint.seq) continue
+        for (const envelope of below) {
+          if (envelope === checkpoint) continue
+          const carried = seq < checkpoint.seq && coverage.covers(envelope.update) === true
+          if (carried) superseded.push(envelope)
+          else if (await verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)) forks.push([checkpoint, envelope])
+          else reject(seq === checkpoint.seq ? EnvelopeRejection.conflict : EnvelopeRejection.badSignature, envelope)
+        }
+        early.delete(seq)
+      }
       return checkpoint
     }
     return undefined
@@ -388,49 +533,53 @@ export class EnvelopeLog {
    * The authentic part of the run of envelopes that continues the author's
    * chain: consecutive seqs, each prev the hash before it. Rivals for one seq
    * (only an attacker or a misbehaving author sends them) are settled by their
-   * signatures; envelopes past the authentic prefix are rejected.
+   * signatures: two valid ones are the lane's two histories (LaneVoid).
+   * Envelopes past the authentic prefix are rejected; one that claims a seq
+   * without following the chain is rejected, unless its lane signed it: then
+   * it is noted in `forks`, a second history if what it broke from is
+   * accepted.
    *
    * Without rivals nothing is awaited before the first signature check, so a
    * live edit's verification reaches WebCrypto in the task that received it,
    * ahead of the work that task queues next (y-webrtc re-encrypting the
    * update for other tabs), and its answer comes back first.
    */
-  private async authenticRun(
-    chain: Chain,
-    early: Map<number, Envelope[]>,
-    reject: (reason: EnvelopeRejection, envelope: Envelope) => void,
-    /** A checkpoint of this batch that the run continues, not yet accepted into the chain. */
-    after?: Envelope,
-  ): Promise<readonly Envelope[]> {
+  private async authenticRun(chain: Chain, early: Map<number, Envelope[]>, reject: Reject, forks: Array<readonly [Envelope, Envelope]>, after?: Envelope): Promise<readonly Envelope[]> {
     const segment: Envelope[] = []
     let seq = after ? after.seq + 1 : nextSeqOf(chain)
-    let prev = after?.hash ?? chain.hashes.at(-1) ?? GENESIS_PREV
+    let previous = after ?? chain.accepted.at(-1)
+    const unlinked: Array<readonly [Envelope, Envelope]> = []
     for (let rivals = early.get(seq); rivals; rivals = early.get(seq)) {
       early.delete(seq)
+      const prev = previous?.hash ?? GENESIS_PREV
       const linked = rivals.filter((rival) => sameBytes(rival.prev, prev))
       // Whatever claims this seq without following the chain is dropped, so a genuine one can take its place.
-      for (const rival of rivals) if (!linked.includes(rival)) reject(EnvelopeRejection.brokenChain, rival)
+      for (const rival of rivals) if (!linked.includes(rival) && previous) unlinked.push([previous, rival])
+      for (const rival of rivals) if (!linked.includes(rival) && !previous) reject(EnvelopeRejection.brokenChain, rival)
       const next = linked.length === 1 ? linked[0] : await this.settleRivals(linked, reject)
       if (!next) break
       segment.push(next)
-      prev = next.hash
+      previous = next
       seq++
+    }
+    for (const [at, rival] of unlinked) {
+      if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) forks.push([at, rival])
+      else reject(EnvelopeRejection.brokenChain, rival)
     }
     const authentic = await this.authenticPrefix(segment)
     for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
     return authentic
   }
 
-  /** Keeps the one validly signed rival; two valid ones are the author equivocating, and neither is applied. */
-  private async settleRivals(rivals: readonly Envelope[], reject: (reason: EnvelopeRejection, envelope: Envelope) => void): Promise<Envelope | undefined> {
+  /** Keeps the one validly signed rival; two valid ones are the author equivocating (LaneVoid). */
+  private async settleRivals(rivals: readonly Envelope[], reject: Reject): Promise<Envelope | undefined> {
     const signed: Envelope[] = []
     for (const rival of rivals) {
       if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) signed.push(rival)
       else reject(EnvelopeRejection.badSignature, rival)
     }
-    if (signed.length === 1) return signed[0]
-    for (const rival of signed) reject(EnvelopeRejection.conflict, rival)
-    return undefined
+    if (signed.length > 1) throw new LaneVoid(undefined, { cause: [signed[0]!, signed[1]!] })
+    return signed[0]
   }
 
   /**

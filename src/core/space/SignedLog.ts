@@ -26,10 +26,10 @@
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { laneClientId, MAX_CLIENTS_PER_LANE, writeAsLane } from './clientIds.ts'
-import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
-import { EnvelopeLog, EnvelopeRejection, type Admission } from './EnvelopeLog.ts'
+import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, wireChainKey, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { EnvelopeLog, EnvelopeRejection, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
-import { combineUpdates } from './joinUpdates.ts'
+import { combineUpdates, joinUpdates, readUpdateShape } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
@@ -141,9 +141,14 @@ export class SignedLog {
   private admitting: Promise<void> | undefined
   /** Entries of the transport doc to remove (by identity): refused envelopes, superseded copies, and anything that is not an envelope. */
   private junk = new Set<unknown>()
-  /** Envelopes (by copyKey) seen more than once in the transport doc: all copies but the first go. */
+  /** Envelopes (by copyKey) seen more than once in the transport doc: all copies but the last go. */
   private repeated = new Set<string>()
   private tidying: Promise<void> | undefined
+  /** The proofs of lanes that signed two histories (EQV1), by copyKey: kept in the transport doc for every newcomer, put back if deleted. */
+  private readonly proofs = new Map<string, Uint8Array>()
+  /** The content clientIDs of void lanes: structs of theirs in the content doc must go (see rebuiltContent). */
+  private readonly voidClients = new Set<number>()
+  private readonly rebuildListeners = new Set<() => void>()
   private readonly listeners = new Set<() => void>()
   private readonly stopWritingAsLane: () => void
   private destroyed = false
@@ -174,6 +179,33 @@ export class SignedLog {
     if (!this.destroyed) await this.certify().catch(() => {})
   }
 
+  /**
+   * Called when the content doc holds what no peer may show: content of a
+   * lane found to have signed two histories (EQV1), applied here before its
+   * second history was known, or brought back from storage or another tab.
+   * Yjs cannot take structs out of a doc: the owner replaces the content
+   * with rebuiltContent().
+   */
+  onRebuildNeeded(listener: () => void): () => void {
+    this.rebuildListeners.add(listener)
+    return () => this.rebuildListeners.delete(listener)
+  }
+
+  /**
+   * The content as the log makes it: every authentic envelope of the lanes
+   * that are not void, plus this session's edits not yet sealed. Resolves
+   * once every queued admission is done.
+   */
+  async rebuiltContent(): Promise<Uint8Array> {
+    await this.settled()
+    return combineUpdates([...[...this.held.values()].map((held) => held.update), ...this.unsigned])
+  }
+
+  /** Lanes found to have signed two histories (EQV1), with the device that signed them. */
+  get equivocations(): readonly Equivocation[] {
+    return [...this.log.equivocations.values()]
+  }
+
   /** Called on every change of counts, rejections or problems. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener)
@@ -202,6 +234,7 @@ export class SignedLog {
     const logState = combineUpdates(updates)
     const content = this.options.content
     Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
+    if (this.holdsVoidContent()) this.needRebuild()
     // Only this lane's own structs: another client's in the content and not in the log is a tab's edit
     // whose envelope is on its way, or an earlier session's, and no lane but its own may sign it.
     const logVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(logState))
@@ -217,6 +250,13 @@ export class SignedLog {
     await this.settled()
   }
 
+  /** Content of a void lane that storage brought back (written before its second history was known): it must go. */
+  private holdsVoidContent(): boolean {
+    if (this.voidClients.size === 0) return false
+    for (const client of this.options.content.store.clients.keys()) if (this.voidClients.has(client)) return true
+    return false
+  }
+
   destroy(): void {
     this.destroyed = true
     this.stopWritingAsLane()
@@ -225,9 +265,19 @@ export class SignedLog {
     this.listeners.clear()
   }
 
-  private readonly onContentUpdate = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
+  private readonly onContentUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     // Only this session's own edits: stored, tab-synced and verified updates arrive through applyUpdate (not local).
     if (transaction.local) this.queueForSigning(update)
+    // From storage or another tab: it may bring back what a rebuild took out.
+    else if (origin !== this && this.voidClients.size > 0 && this.writesVoidClients(update)) this.needRebuild()
+  }
+
+  private writesVoidClients(update: Uint8Array): boolean {
+    return readUpdateShape(update)?.sections.some((section) => this.voidClients.has(section.client)) ?? true
+  }
+
+  private needRebuild(): void {
+    for (const listener of this.rebuildListeners) listener()
   }
 
   private queueForSigning(update: Uint8Array): void {
@@ -289,7 +339,11 @@ export class SignedLog {
     this.compacting = undefined
     if (this.destroyed || !this.lane || !this.checkpointDue()) return
     try {
-      this.seal(EnvelopeKind.checkpoint, combineUpdates(this.laneUpdates), this.lane)
+      // Peers check that a checkpoint carries, byte for byte, what it supersedes (EnvelopeLog, EQV1): Y.mergeUpdates,
+      // which re-encodes, would make an honest lane look like one with two histories. Without a join, no checkpoint.
+      const joined = joinUpdates(this.laneUpdates)
+      if (!joined) throw new Error('this lane’s updates do not join; its tail stays as it is.')
+      this.seal(EnvelopeKind.checkpoint, joined, this.lane)
     } catch (error) {
       this.report('The log could not be compacted', error)
     }
@@ -380,13 +434,43 @@ export class SignedLog {
         if (this.destroyed) return
         this.apply(admission)
         this.noteJunk(admission)
+        const rebuild = this.noteEquivocations(admission)
         this.restore(deleted)
         this.emit()
+        if (rebuild) this.needRebuild()
       } while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed)
       if (this.junk.size > 0 || this.repeated.size > 0) this.tidying ??= this.tidyLater()
     } finally {
       this.admitting = undefined
     }
+  }
+
+  /**
+   * Lanes that signed two histories: their proof stays in the transport doc
+   * (every newcomer must find it), the rest of them goes, nothing of them is
+   * held; true when content of theirs was applied here and must be undone.
+   */
+  private noteEquivocations(admission: Admission): boolean {
+    let rebuild = false
+    for (const equivocation of admission.equivocations) {
+      for (const envelope of equivocation.proof) this.proofs.set(copyKey(envelope.wire), envelope.wire)
+      for (const [key, held] of this.held) if (held.lane === equivocation.lane) this.held.delete(key)
+      const lane = equivocation.proof[0].lane
+      for (let index = 0; index < MAX_CLIENTS_PER_LANE; index++) this.voidClients.add(laneClientId(this.options.space, lane, index))
+      rebuild ||= equivocation.hadAccepted
+    }
+    if (admission.equivocations.length > 0) {
+      this.publishProofs()
+      this.tidying ??= this.tidyLater()
+    }
+    return rebuild
+  }
+
+  /** Puts back a proof no copy of which is in the transport doc (a peer that tidied it as junk before it knew). */
+  private publishProofs(): void {
+    const missing = new Map(this.proofs)
+    for (const value of this.envelopes.toArray() as unknown[]) if (isWire(value)) missing.delete(copyKey(value))
+    if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
   }
 
   /** What of a batch no copy of the transport doc needs: refused envelopes, superseded ones, and repeats beyond the first copy. */
@@ -446,6 +530,11 @@ export class SignedLog {
   private restore(deleted: readonly Uint8Array[]): void {
     const missing = new Map<string, Uint8Array>()
     for (const wire of deleted) {
+      const proof = this.proofs.get(copyKey(wire))
+      if (proof) {
+        missing.set(copyKey(proof), proof)
+        continue
+      }
       const envelope = openEnvelope(wire)
       if (!envelope) continue
       const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
@@ -480,15 +569,21 @@ export class SignedLog {
       const lastCopies = new Set<string>()
       const doomed: number[] = []
       // From the end: of several copies, the last one stays.
+      const voidLanes = new Set(this.log.equivocations.keys())
       for (let index = values.length - 1; index >= 0; index--) {
         const value = values[index]
-        if (junk.has(value) || !isWire(value)) {
+        if (!isWire(value)) {
           doomed.push(index)
           continue
         }
-        if (repeated.size === 0) continue
-        const key = copyKey(value)
-        if (!repeated.has(key)) continue
+        const key = repeated.size > 0 || this.proofs.size > 0 ? copyKey(value) : undefined
+        const proof = key !== undefined && this.proofs.has(key)
+        const ofVoidLane = voidLanes.size > 0 && voidLanes.has(wireChainKey(value) ?? '')
+        if (!proof && (junk.has(value) || ofVoidLane)) {
+          doomed.push(index)
+          continue
+        }
+        if (key === undefined || !(proof || repeated.has(key))) continue
         if (lastCopies.has(key)) doomed.push(index)
         else lastCopies.add(key)
       }

@@ -42,6 +42,8 @@ export interface SpaceSession {
   readonly sync: Promise<SpaceSync>
   /** Applies one user action (add, delete, move, toggle) as its own undo step; typing merges by time instead. */
   edit(change: (doc: Y.Doc) => void): void
+  /** True once the space's content was rebuilt (see SpaceLibrary.onReplaced): this copy is closed; open the space again. */
+  readonly replaced: boolean
   /** Every `open` needs one `release`. */
   release(): void
 }
@@ -71,9 +73,24 @@ export function spaceDocName(id: SpaceId): string {
   return `pii-space-${id}`
 }
 
+/**
+ * Name under which a space's content is kept in step with the device's
+ * other tabs: a copy of an earlier generation (before a rebuild, see
+ * SpaceEntry.contentGeneration) must not hand back what the rebuild took out.
+ */
+function tabChannelName(id: SpaceId, generation: number): string {
+  return generation === 0 ? spaceDocName(id) : `${spaceDocName(id)}#${generation}`
+}
+
 /** Storage name of a space's envelope log (its transport doc). */
 export function spaceLogName(id: SpaceId): string {
   return `pii-log-${id}`
+}
+
+/** The content generation of a stored list entry (SpaceEntry.contentGeneration), 0 when it has none. */
+function generationOf(stored: unknown): number {
+  const generation = (stored as { contentGeneration?: unknown } | undefined)?.contentGeneration
+  return typeof generation === 'number' ? generation : 0
 }
 
 /** Resolves at the doc's next change (from storage, another tab or a peer). */
@@ -88,8 +105,11 @@ class OpenSpace implements SpaceSession {
   readonly loaded: Promise<void>
   readonly sync: Promise<SpaceSync>
   removed = false
+  replaced = false
   isLoaded = false
   references = 1
+  /** The content generation this copy talks to other tabs in (SpaceEntry.contentGeneration). */
+  generation = 0
   private readonly stored: StoredDoc
   private storedLog: StoredDoc | undefined
   private connection: DocConnection | undefined
@@ -105,6 +125,8 @@ class OpenSpace implements SpaceSession {
     readonly id: SpaceId,
     private readonly deps: SpaceLibraryDeps,
     private readonly onRelease: (space: OpenSpace) => void,
+    /** Its log found content that no peer may show in the doc: the library rebuilds it. */
+    private readonly onRebuild: (space: OpenSpace) => void,
     /** A copy of this space still closing in this tab: its room must be gone before this one joins. */
     private readonly previous: Promise<void>,
     /** Resolves once the space's entry in the device's list (its secret) is there to read. */
@@ -118,8 +140,15 @@ class OpenSpace implements SpaceSession {
     this.loaded = Promise.all([this.stored.loaded, this.laneKeyPair]).then(([, lane]) => {
       this.stopWritingAsLane = writeAsLane(this.doc, id, lane.publicKey)
       this.isLoaded = true
-      // Connecting after the load keeps the whole stored history from being re-sent to every other tab.
-      if (!this.removed) this.connection = deps.tabs.connect(spaceDocName(id), this.doc)
+      // Connecting after the load keeps the whole stored history from being re-sent to every other tab;
+      // after the list, which says which generation of the content the other tabs' copies must be.
+      void listed
+        .then(() => {
+          if (this.removed || this.closed) return
+          this.generation = findSpace(deps.deviceDoc, id)?.contentGeneration ?? 0
+          this.connection = deps.tabs.connect(tabChannelName(id, this.generation), this.doc)
+        })
+        .catch(() => undefined)
     })
     this.sync = this.loaded.then(() => this.startSync())
     // A view that never asks for sync must not turn a failure into an unhandled rejection; one that asks sees it.
@@ -157,6 +186,7 @@ class OpenSpace implements SpaceSession {
     }
     const { verify, digest, quietMoment } = this.deps
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    log.onRebuildNeeded(() => this.onRebuild(this))
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
     this.running = { log, room, secret }
@@ -198,7 +228,14 @@ class OpenSpace implements SpaceSession {
     if (entry && name && entry.name !== name) putSpaceEntry(this.deps.deviceDoc, { ...entry, name })
   }
 
+  /** What the doc should hold, as the log makes it (SignedLog.rebuiltContent); undefined before the log is attached. */
+  async rebuiltContent(): Promise<Uint8Array | undefined> {
+    return this.running?.log.rebuiltContent()
+  }
+
   edit(change: (doc: Y.Doc) => void): void {
+    // A closed copy (deleted, or replaced by a rebuild) saves and signs nothing: an edit here would be lost silently.
+    if (this.closed) return
     this.undo.stopCapturing()
     this.doc.transact(() => change(this.doc))
     this.undo.stopCapturing()
@@ -236,15 +273,29 @@ export class SpaceLibrary {
   private readonly open = new Map<SpaceId, OpenSpace>()
   private readonly deviceLoaded: Promise<void>
   private readonly closing = new Map<SpaceId, Promise<void>>()
+  private readonly replacedListeners = new Set<(id: SpaceId) => void>()
 
   constructor(private readonly deps: SpaceLibraryDeps) {
     this.deviceLoaded = deps.deviceLoaded ?? Promise.resolve()
-    // Another tab deleting a space removes its entry; stop saving our copy so it stays deleted.
     observeSpaceList(deps.deviceDoc, (event) => {
-      for (const [id, change] of event.changes.keys) {
-        if (change.action === 'delete') void this.forget(id as SpaceId)
+      for (const [key, change] of event.changes.keys) {
+        const id = key as SpaceId
+        // Another tab deleting a space removes its entry; stop saving our copy so it stays deleted.
+        if (change.action === 'delete') void this.forget(id)
+        // A context rebuilt the space's content: every copy of the earlier generation closes, and its holders open it again.
+        else if (change.action === 'update' && generationOf(change.oldValue) !== (findSpace(deps.deviceDoc, id)?.contentGeneration ?? 0)) void this.reopen(id)
       }
     })
+  }
+
+  /**
+   * Called with a space's id when its content was rebuilt (its log found
+   * content in it that no peer may show): copies held open are closed
+   * (`replaced`), and whoever held one should open the space again.
+   */
+  onReplaced(listener: (id: SpaceId) => void): () => void {
+    this.replacedListeners.add(listener)
+    return () => this.replacedListeners.delete(listener)
   }
 
   has(id: SpaceId): boolean {
@@ -267,7 +318,14 @@ export class SpaceLibrary {
       existing.references++
       return existing
     }
-    const space = new OpenSpace(id, this.deps, (released) => void this.closeSpace(released), this.closing.get(id) ?? Promise.resolve(), listed)
+    const space = new OpenSpace(
+      id,
+      this.deps,
+      (released) => void this.closeSpace(released),
+      (stale) => void this.rebuild(stale),
+      this.closing.get(id) ?? Promise.resolve(),
+      listed,
+    )
     this.open.set(id, space)
     return space
   }
@@ -332,6 +390,34 @@ export class SpaceLibrary {
       await this.closeSpace(space)
     }
     await this.closing.get(id)
+  }
+
+  /**
+   * Rewrites a space's stored content from its log, without what no peer
+   * may show (content of a lane found to have signed two histories, EQV1),
+   * then bumps its content generation: every copy on the device, this one
+   * included, closes and is opened again from the rebuilt content.
+   */
+  private async rebuild(space: OpenSpace): Promise<void> {
+    if (this.open.get(space.id) !== space || space.replaced) return
+    space.replaced = true
+    const content = await space.rebuiltContent()
+    if (!content || this.open.get(space.id) !== space) return
+    await this.closeSpace(space)
+    await this.deps.store.replace(spaceDocName(space.id), content)
+    const entry = findSpace(this.deps.deviceDoc, space.id)
+    if (entry) putSpaceEntry(this.deps.deviceDoc, { ...entry, contentGeneration: (entry.contentGeneration ?? 0) + 1 })
+  }
+
+  /** The space's content has a new generation: an open copy of an earlier one closes, and its holders are told. */
+  private async reopen(id: SpaceId): Promise<void> {
+    const space = this.open.get(id)
+    const generation = findSpace(this.deps.deviceDoc, id)?.contentGeneration ?? 0
+    if (space && space.generation < generation) {
+      space.replaced = true
+      await this.closeSpace(space)
+    }
+    for (const listener of this.replacedListeners) listener(id)
   }
 
   private closeSpace(space: OpenSpace): Promise<void> {

@@ -204,6 +204,20 @@ export async function verifyEnvelopeSignature(envelope: Envelope, verify: Verifi
   return signed && certified
 }
 
+/** Where the author and the lane keys sit in a wire of this version (a space id is 16 bytes, its length one). */
+const AUTHOR_OFFSET = 2 + 1 + ID_BYTES
+const LANE_OFFSET = AUTHOR_OFFSET + ED25519_PUBLIC_KEY_BYTES
+
+/**
+ * The chainKey of a wire, read from its header without hashing or checking
+ * anything: for sorting copies by lane, never for trusting one. Undefined
+ * for bytes that are not an envelope of this version.
+ */
+export function wireChainKey(wire: Uint8Array): string | undefined {
+  if (wire.length < LANE_OFFSET + LANE_BYTES + SIGNATURE_BYTES || wire[0] !== ENVELOPE_VERSION || wire[2] !== ID_BYTES) return undefined
+  return chainKey(wire.subarray(AUTHOR_OFFSET, AUTHOR_OFFSET + ED25519_PUBLIC_KEY_BYTES), wire.subarray(LANE_OFFSET, LANE_OFFSET + LANE_BYTES))
+}
+
 /** A stable map key for an author's public key. */
 export function authorKey(author: Uint8Array): string {
   return toHexString(author)

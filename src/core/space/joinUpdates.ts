@@ -113,20 +113,82 @@ export function joinUpdates(updates: readonly Uint8Array[], shapes?: ReadonlyArr
   return encoding.toUint8Array(encoder)
 }
 
+/**
+ * What one update (a lane's checkpoint) holds, to check other updates
+ * against: whether each writes nothing it does not hold byte for byte. Each
+ * of the inner update's struct sections must appear in the outer one,
+ * starting at the same clock on a struct boundary, and every range it
+ * deletes the outer one must delete too. A lane's checkpoint joins its
+ * updates by copying their bytes (combineUpdates, which sealing a
+ * checkpoint insists on), so it covers every envelope it supersedes; one
+ * that does not is a second history of the lane.
+ */
+export class UpdateCoverage {
+  private readonly shape: UpdateShape | undefined
+  /** Per section of the outer update, where each struct starts: clock → byte offset, read on first need. */
+  private readonly starts = new Map<Section, Map<number, number> | undefined>()
+
+  constructor(outer: Uint8Array) {
+    this.shape = readUpdateShape(outer)
+  }
+
+  /** Undefined when either update is not one this walker reads. */
+  covers(inner: Uint8Array): boolean | undefined {
+    const innerShape = readUpdateShape(inner)
+    if (!this.shape || !innerShape) return undefined
+    for (const section of innerShape.sections) {
+      const around = this.shape.sections.find((candidate) => candidate.client === section.client && candidate.clock <= section.clock && candidate.end >= section.end)
+      const offset = around && this.structStarts(around)?.get(section.clock)
+      if (!around || offset === undefined || offset + section.bytes.length > around.bytes.length) return false
+      for (let index = 0; index < section.bytes.length; index++) if (around.bytes[offset + index] !== section.bytes[index]) return false
+    }
+    for (const [client, flat] of innerShape.deletions) {
+      const covering = sortedRanges(this.shape.deletions.get(client) ?? [])
+      for (let index = 0; index < flat.length; index += 2) {
+        const [clock, length] = [flat[index]!, flat[index + 1]!]
+        if (length > 0 && !covering.some(([from, span]) => from <= clock && clock + length <= from + span)) return false
+      }
+    }
+    return true
+  }
+
+  private structStarts(section: Section): Map<number, number> | undefined {
+    if (this.starts.has(section)) return this.starts.get(section)
+    let starts: Map<number, number> | undefined = new Map()
+    try {
+      const decoder = decoding.createDecoder(section.bytes)
+      for (let clock = section.clock; decoding.hasContent(decoder); ) {
+        starts.set(clock, decoder.pos)
+        clock += skipStruct(decoder)
+      }
+    } catch {
+      starts = undefined
+    }
+    this.starts.set(section, starts)
+    return starts
+  }
+}
+
+/** Clock, length pairs, sorted and merged where they touch or overlap. */
+function sortedRanges(flat: readonly number[]): Array<[number, number]> {
+  const ranges: Array<[number, number]> = []
+  for (let index = 0; index < flat.length; index += 2) ranges.push([flat[index]!, flat[index + 1]!])
+  ranges.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = []
+  for (const range of ranges) {
+    const last = merged.at(-1)
+    if (last && last[0] + last[1] >= range[0]) last[1] = Math.max(last[1], range[0] + range[1] - last[0])
+    else merged.push([...range])
+  }
+  return merged
+}
+
 /** Sorted by clock, overlapping and touching ranges merged (Yjs's sortAndMergeDeleteSet). */
 function writeDeletions(encoder: encoding.Encoder, deletions: Deletions): void {
   const clients = [...deletions].filter(([, flat]) => flat.length > 0).sort((a, b) => b[0] - a[0])
   encoding.writeVarUint(encoder, clients.length)
   for (const [client, flat] of clients) {
-    const ranges: Array<[number, number]> = []
-    for (let index = 0; index < flat.length; index += 2) ranges.push([flat[index]!, flat[index + 1]!])
-    ranges.sort((a, b) => a[0] - b[0])
-    const merged: Array<[number, number]> = []
-    for (const range of ranges) {
-      const last = merged.at(-1)
-      if (last && last[0] + last[1] >= range[0]) last[1] = Math.max(last[1], range[0] + range[1] - last[0])
-      else merged.push(range)
-    }
+    const merged = sortedRanges(flat)
     encoding.writeVarUint(encoder, client)
     encoding.writeVarUint(encoder, merged.length)
     for (const [clock, length] of merged) {

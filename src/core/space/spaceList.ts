@@ -18,6 +18,12 @@ export interface SpaceEntry {
   readonly secret?: ShareSecret
   /** How many of this device's changes another device has confirmed seeing: "not yet seen" survives a reload. */
   readonly seenByOthers?: number
+  /**
+   * How many times this device rebuilt the space's content from its log
+   * (SignedLog.onRebuildNeeded): every tab and the worker reopen the space
+   * when it changes, and only copies of one generation talk to each other.
+   */
+  readonly contentGeneration?: number
 }
 
 function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
@@ -49,6 +55,7 @@ function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
     ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
     ...(Number.isSafeInteger(entry.seenByOthers) ? { seenByOthers: entry.seenByOthers as number } : {}),
+    ...(Number.isSafeInteger(entry.contentGeneration) ? { contentGeneration: entry.contentGeneration as number } : {}),
   }
 }
 

@@ -50,11 +50,19 @@ export function useAllSpaces(): AllSpaces {
 
   useEffect(() => {
     const holding = held.current
+    // A space whose content was rebuilt is held again, from its new copy.
+    const stopFollowing = library.onReplaced((id) => {
+      const release = holding.get(id)
+      if (!release) return
+      holding.set(id, hold(library, id, setLoaded))
+      release()
+    })
     return () => {
+      stopFollowing()
       for (const release of holding.values()) release()
       holding.clear()
     }
-  }, [])
+  }, [library])
 
   const spaces = useMemo(
     () =>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import type { SpaceSession, SpaceSync } from '../../core/space/SpaceLibrary.ts'
-import type { EnvelopeRejection } from '../../core/space/EnvelopeLog.ts'
+import type { EnvelopeRejection, Equivocation } from '../../core/space/EnvelopeLog.ts'
 import type { RoomStatus } from '../../core/space/SpaceRoom.ts'
 
 export interface SpaceSyncView {
@@ -10,6 +10,8 @@ export interface SpaceSyncView {
   readonly rejections: ReadonlyArray<readonly [EnvelopeRejection, number]>
   /** Why this device's changes cannot be signed right now, if they cannot. */
   readonly problem: string | undefined
+  /** Sessions found to have signed two versions of their changes: none of their content is shown. */
+  readonly equivocations: readonly Equivocation[]
 }
 
 /** The space's replication as the UI shows it; re-renders on every status or log change. */
@@ -40,12 +42,13 @@ export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
   )
   // The room replaces its status object only when it changes, and refusal counts only grow: both are cheap to compare.
   const status = useSyncExternalStore(subscribe, () => sync?.room?.status)
-  useSyncExternalStore(subscribe, () => `${refusedTotal(sync)}|${sync?.log.problem ?? ''}`)
+  useSyncExternalStore(subscribe, () => `${refusedTotal(sync)}|${sync?.log.problem ?? ''}|${sync?.log.log.equivocations.size ?? 0}`)
   return {
     sync,
     status,
     rejections: [...(sync?.log.log.rejections ?? [])],
     problem: sync?.log.problem,
+    equivocations: sync?.log.equivocations ?? [],
   }
 }
 

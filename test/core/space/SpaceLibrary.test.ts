@@ -8,7 +8,11 @@ import { readSpaceMeta } from '../../../src/core/space/schema.ts'
 import { newShareSecret } from '../../../src/core/space/shareLink.ts'
 import { createDeviceKey, signWith, verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import type { LogAuthor } from '../../../src/core/space/SignedLog.ts'
-import { SpaceLibrary } from '../../../src/core/space/SpaceLibrary.ts'
+import { SpaceLibrary, spaceDocName } from '../../../src/core/space/SpaceLibrary.ts'
+import { laneClientId } from '../../../src/core/space/clientIds.ts'
+import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, sealEnvelope } from '../../../src/core/space/envelope.ts'
+import { newLaneKey } from '../../../src/core/space/laneKey.ts'
+import { transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import type { RoomConnection, RoomConnector, RoomRequest } from '../../../src/core/space/SpaceRoom.ts'
 import { listSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
@@ -37,7 +41,8 @@ class InstantTransport implements DocTransport {
 
 /** A network where every room's transport docs share every update at once. */
 class InstantRooms implements RoomConnector {
-  private readonly network = new InstantTransport()
+  /** Public so a test can put a rogue member in a room: `connect(secret, doc)`. */
+  readonly network = new InstantTransport()
   join(request: RoomRequest): RoomConnection {
     const connection = this.network.connect(request.secret, request.transport)
     return { status: { state: { kind: 'up-to-date' }, peers: [] }, onStatus: () => () => {}, close: () => connection.close() }
@@ -240,5 +245,47 @@ describe('SpaceLibrary', () => {
     await vi.waitFor(() => expect(readItems(created.doc).map((item) => item.title)).toEqual(['Tickets', 'Passport']), UNTIL_SYNCED)
     created.release()
     joined.release()
+  })
+
+  it('[EQV4] rebuilds a space whose log voids content it already showed: its copy is replaced, the new one and storage lack that content', async () => {
+    const rooms = new InstantRooms()
+    const store = new MemoryDocStore()
+    const deviceDoc = new Y.Doc()
+    const alice = library(store, new InstantTransport(), deviceDoc, rooms)
+    const created = await alice.create('Trip', owner)
+    created.edit((doc) => addItem(doc, 'Tickets'))
+    const { secret } = await created.sync
+    // Mallory, in the room with the link, signs "pay Mallory" as her seq 0, then a second, different seq 0.
+    const mallory = await createDeviceKey(crypto.subtle)
+    const lane = newLaneKey()
+    const certificate = await signWith(mallory, crypto.subtle, laneCertificateMessage(created.id, mallory.publicKey, lane.publicKey))
+    const signed = (title: string): Uint8Array => {
+      const doc = new Y.Doc()
+      doc.clientID = laneClientId(created.id, lane.publicKey, 0)
+      addItem(doc, title)
+      return sealEnvelope({ kind: EnvelopeKind.change, space: created.id, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: Y.encodeStateAsUpdate(doc) }, lane.sign).wire
+    }
+    const rogue = new Y.Doc()
+    rooms.network.connect(secret!, rogue)
+    transportEnvelopes(rogue).push([signed('pay Mallory')])
+    await vi.waitFor(() => expect(readItems(created.doc).map((item) => item.title)).toContain('pay Mallory'), UNTIL_SYNCED)
+    const replaced = vi.fn()
+    alice.onReplaced(replaced)
+    transportEnvelopes(rogue).push([signed('pay Mallory twice')])
+    await vi.waitFor(() => expect(replaced).toHaveBeenCalledWith(created.id), UNTIL_SYNCED)
+    expect(created.replaced).toBe(true)
+    const again = alice.openSpace(created.id)
+    await again.loaded
+    expect(readItems(again.doc).map((item) => item.title)).toEqual(['Tickets'])
+    const { log } = await again.sync
+    await vi.waitFor(() => expect(log.equivocations).toHaveLength(1), UNTIL_SYNCED)
+    // What the device keeps is the rebuilt content: a later session loads no trace of it.
+    again.release()
+    created.release()
+    const later = new Y.Doc()
+    const stored = store.attach(spaceDocName(created.id), later)
+    await stored.loaded
+    expect(readItems(later).map((item) => item.title)).toEqual(['Tickets'])
+    await stored.discard()
   })
 })

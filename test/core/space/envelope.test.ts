@@ -5,6 +5,7 @@ import { createDeviceKey, createNobleKey, signWith, verifySignature, type Device
 import { authorKey, encodeEnvelopeBody, EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, type Envelope, type EnvelopeBody } from '../../../src/core/space/envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, MAX_SEQ_AHEAD } from '../../../src/core/space/EnvelopeLog.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
+import { joinUpdates } from '../../../src/core/space/joinUpdates.ts'
 import { newLaneKey, type LaneKey } from '../../../src/core/space/laneKey.ts'
 
 const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16))
@@ -161,10 +162,11 @@ describe('envelope log', () => {
     expect(second.duplicates).toHaveLength(1)
     expect(second.accepted.map((envelope) => envelope.seq)).toEqual([2])
 
-    // Alice's own key signing a second, different seq 1: a conflict, never applied.
+    // Alice's own key signing a second, different seq 1: her lane's second history, which voids it (EQV1).
     const conflicting = await sealAs(alice, { ...change, author: alice.publicKey, seq: 1, prev: genuine[0]!.hash, update: tinyUpdate(7) })
     const third = await log.admit([conflicting.wire])
-    expect(third.rejected).toMatchObject([{ reason: EnvelopeRejection.conflict, seq: 1 }])
+    expect(third.equivocations).toMatchObject([{ author: authorKey(alice.publicKey), hadAccepted: true }])
+    expect(third.equivocations[0]!.proof.map((envelope) => envelope.seq)).toEqual([1, 1])
   })
 
   it('[E5] holds envelopes that arrive before their predecessors, and breaks off at a broken chain', async () => {
@@ -176,7 +178,9 @@ describe('envelope log', () => {
     const filled = await log.admit([envelopes[0]!.wire, envelopes[1]!.wire])
     expect(filled.accepted.map((envelope) => envelope.seq)).toEqual([0, 1, 2, 3])
 
-    const elsewhere = await chain(key, 1, { seq: 4, prev: new Uint8Array(32).fill(7) })
+    // Claiming seq 4 without following the chain, and not signed by the lane (signed so, it would be a second history).
+    const mallory = await createDeviceKey(crypto.subtle)
+    const elsewhere = [await sealAs(mallory, { ...change, author: key.publicKey, seq: 4, prev: new Uint8Array(32).fill(7), update: tinyUpdate(4) }, key)]
     const broken = await log.admit([elsewhere[0]!.wire])
     expect(broken.rejected).toMatchObject([{ reason: EnvelopeRejection.brokenChain, seq: 4 }])
 
@@ -222,7 +226,8 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const mallory = await createDeviceKey(crypto.subtle)
     const history = await chain(key, 5)
-    const checkpoint = await sealAs(key, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: tinyUpdate(99) })
+    // A checkpoint carries, byte for byte, what it supersedes (as SignedLog seals it).
+    const checkpoint = await sealAs(key, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 5, prev: history[4]!.hash, update: joinUpdates(history.map((envelope) => envelope.update))! })
     const after = await chain(key, 2, { seq: 6, prev: checkpoint.hash })
     const forgedCheckpoint = await sealAs(mallory, { kind: EnvelopeKind.checkpoint, author: key.publicKey, seq: 7, prev: after[0]!.hash, update: tinyUpdate(66) }, key)
     let verifications = 0

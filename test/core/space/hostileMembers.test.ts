@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey } from '../../../src/core/identity/deviceKey.ts'
 import { laneClientId } from '../../../src/core/space/clientIds.ts'
-import { EnvelopeKind, GENESIS_PREV, openEnvelope, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
+import { authorKey, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
 import { EnvelopeRejection, MAX_WAITING_BYTES, MAX_WAITING_ENVELOPES } from '../../../src/core/space/EnvelopeLog.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
@@ -281,5 +281,134 @@ describe('hostile members: junk does not outlive the attacker', () => {
     await mesh.settled()
     expect(wiresOf(bob).map((wire) => openEnvelope(wire)?.kind)).toEqual(wiresOf(alice).map((wire) => openEnvelope(wire)?.kind))
     expect(titles(bob.content)).toEqual(titles(alice.content))
+  })
+})
+
+describe('hostile members: equivocation converges', () => {
+  /** Mallory's lane, signing her own edits under her own clientIDs, from her own device. */
+  async function mallorysLane() {
+    const mallory = await createDeviceKey(crypto.subtle)
+    const { key, certificate } = await certifiedLane(mallory)
+    const doc = new Y.Doc()
+    doc.clientID = laneClientId(SPACE, key.publicKey, 0)
+    const seal = (kind: EnvelopeKind, seq: number, prev: Uint8Array, update: Uint8Array): Envelope =>
+      sealEnvelope({ kind, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq, prev, update }, key.sign)
+    return { mallory, key, doc, seal }
+  }
+
+  /** Her next edit on a copy of her doc (a branch of her history), as a Yjs update. */
+  function branchEdit(base: Y.Doc, title: string): { doc: Y.Doc; update: Uint8Array } {
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(base))
+    // After the load: Yjs gives a doc a new clientID when an update it applies writes under the current one.
+    doc.clientID = base.clientID
+    const before = Y.encodeStateVector(doc)
+    add(doc, title)
+    return { doc, update: Y.encodeStateAsUpdate(doc, before) }
+  }
+
+  /** What a peer's content is once rebuilt from its log (what SpaceLibrary does when asked to rebuild). */
+  async function rebuilt(peer: Peer): Promise<string[]> {
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, await peer.signed.rebuiltContent())
+    return titles(doc)
+  }
+
+  it('[EQV1] a lane that signs two envelopes with one seq is void everywhere: peers that showed either version, and a newcomer, end with the same items, and the device is named', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    const carol = await mesh.join()
+    add(alice.content, 'from alice')
+    await mesh.settled()
+    const lane = await mallorysLane()
+    const hello = branchEdit(lane.doc, 'hello from mallory')
+    const first = lane.seal(EnvelopeKind.change, 0, GENESIS_PREV, hello.update)
+    // Seq 1, twice: "pay Alice" to Bob only, "pay Mallory" to Carol only.
+    const payAlice = lane.seal(EnvelopeKind.change, 1, first.hash, branchEdit(hello.doc, 'pay Alice').update)
+    const payMallory = lane.seal(EnvelopeKind.change, 1, first.hash, branchEdit(hello.doc, 'pay Mallory').update)
+    const rebuilds = { alice: 0, bob: 0, carol: 0 }
+    alice.signed.onRebuildNeeded(() => rebuilds.alice++)
+    bob.signed.onRebuildNeeded(() => rebuilds.bob++)
+    carol.signed.onRebuildNeeded(() => rebuilds.carol++)
+    mesh.disconnect(bob)
+    mesh.disconnect(carol)
+    inject(bob, [first.wire, payAlice.wire])
+    inject(carol, [first.wire, payMallory.wire])
+    await mesh.settled()
+    expect(titles(bob.content)).toContain('pay Alice')
+    expect(titles(carol.content)).toContain('pay Mallory')
+    mesh.reconnect(bob)
+    mesh.reconnect(carol)
+    await mesh.settled()
+    const dave = await mesh.join()
+    await mesh.settled()
+    // Whoever had shown a version (Bob and Carol, and Alice, who heard one from Bob first) is told to rebuild,
+    // and its log makes the same content as everyone's; Dave, joining later, never shows any of it.
+    expect(rebuilds).toEqual({ alice: 1, bob: 1, carol: 1 })
+    for (const peer of [alice, bob, carol, dave]) expect(await rebuilt(peer)).toEqual(['from alice'])
+    expect(titles(dave.content)).toEqual(['from alice'])
+    // Each names the device, and keeps the proof for whoever joins next.
+    for (const peer of [alice, bob, carol, dave]) expect(peer.signed.equivocations.map((equivocation) => equivocation.author)).toEqual([authorKey(lane.mallory.publicKey)])
+    const proofs = wiresOf(dave).map((wire) => openEnvelope(wire)!).filter((envelope) => sameBytes(envelope.author, lane.mallory.publicKey))
+    expect(proofs.map((envelope) => envelope.seq).sort()).toEqual([1, 1])
+  })
+
+  it('[EQV2] a checkpoint that does not carry what its lane signed before is a second history: the lane is void for the peer that holds both, and for a newcomer', async () => {
+    const mesh = new Mesh()
+    const bob = await mesh.join()
+    const carol = await mesh.join()
+    const lane = await mallorysLane()
+    // Her history as Bob sees it: four edits.
+    let doc = lane.doc
+    let prev: Uint8Array = GENESIS_PREV
+    const told: Uint8Array[] = []
+    for (let seq = 0; seq < 4; seq++) {
+      const next = branchEdit(doc, `edit ${seq}`)
+      const envelope = lane.seal(EnvelopeKind.change, seq, prev, next.update)
+      told.push(envelope.wire)
+      doc = next.doc
+      prev = envelope.hash
+    }
+    // Another history, told to Carol as a checkpoint at seq 4 that supersedes "the same" seqs 0-3.
+    const other = branchEdit(lane.doc, 'a different past')
+    const checkpoint = lane.seal(EnvelopeKind.checkpoint, 4, prev, other.update)
+    mesh.disconnect(bob)
+    mesh.disconnect(carol)
+    inject(bob, told)
+    inject(carol, [checkpoint.wire])
+    await mesh.settled()
+    expect(titles(bob.content)).toEqual(['edit 0', 'edit 1', 'edit 2', 'edit 3'])
+    expect(titles(carol.content)).toEqual(['a different past'])
+    mesh.reconnect(bob)
+    mesh.reconnect(carol)
+    await mesh.settled()
+    const dave = await mesh.join()
+    await mesh.settled()
+    for (const peer of [bob, carol, dave]) {
+      expect(peer.signed.equivocations).toHaveLength(1)
+      expect(await rebuilt(peer)).toEqual([])
+    }
+    expect(titles(dave.content)).toEqual([])
+  })
+
+  it('[EQV3] an honest lane is never void: a peer that was offline across several checkpoints takes them, with its own copies of the tail', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join({ checkpointEvery: 4 })
+    const bob = await mesh.join()
+    for (let index = 0; index < 3; index++) add(alice.content, `before ${index}`)
+    await mesh.settled()
+    mesh.disconnect(bob)
+    for (let index = 0; index < 20; index++) add(alice.content, `while away ${index}`)
+    await mesh.settled()
+    mesh.reconnect(bob)
+    await mesh.settled()
+    const carol = await mesh.join()
+    await mesh.settled()
+    for (const peer of [bob, carol]) {
+      expect(peer.signed.equivocations).toEqual([])
+      expect(titles(peer.content)).toEqual(titles(alice.content))
+      expect(peer.signed.log.rejections.size).toBe(0)
+    }
   })
 })

@@ -1,4 +1,5 @@
 import type { PeerConnection, RoomPeer } from '../../../core/space/SpaceRoom.ts'
+import { shortDevice } from './deviceLabel.ts'
 
 const CONNECTION_LABEL: Record<PeerConnection, string> = {
   direct: 'direct',
@@ -18,9 +19,4 @@ export function PresenceList({ peers }: { readonly peers: readonly RoomPeer[] })
       ))}
     </ul>
   )
-}
-
-/** Enough of a did:key to tell two devices apart at a glance; the whole key is in the tooltip. */
-function shortDevice(did: string): string {
-  return did.length > 20 ? `device …${did.slice(-6)}` : did
 }
