@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium, type Browser } from '@playwright/test'
 import { launchOptions } from '../e2e/chromium.ts'
+import { DEFAULT_RELAY_ACCESS } from '../src/server/config.ts'
 import { startPiiServer } from '../src/server/PiiServer.ts'
 import { median, percentile } from './stats.ts'
 import { startBaselineSite } from './sync/baselineSite.ts'
@@ -163,7 +164,8 @@ interface RunOutput {
 }
 
 async function runBenchmark(edits: number): Promise<RunOutput> {
-  const server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0 })
+  // The baseline's pages live on an origin of their own and use this relay too: it must let them in (RLY2).
+  const server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0, relayAccess: { ...DEFAULT_RELAY_ACCESS, allowedOrigins: { allow: 'any' } } })
   const baselineSite = await startBaselineSite().catch(async (error: unknown) => {
     await server.close()
     throw error

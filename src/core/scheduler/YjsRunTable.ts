@@ -108,6 +108,15 @@ export class YjsRunTable implements RunTable {
     return found
   }
 
+  /**
+   * The Yjs clientID that wrote a run record into the doc: the signed log
+   * knows whose lane that is (SignedLog.writerOf), which is who really
+   * recorded the run, whatever its `by` says.
+   */
+  writerClientOf(record: RunRecord): number | undefined {
+    return this.runMap._map.get(peerKey(record.occurrence, record.by))?.id.client
+  }
+
   putClaim(claim: Claim): void {
     this.claimMap.set(peerKey(claim.occurrence, claim.peer), claim)
   }

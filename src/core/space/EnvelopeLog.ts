@@ -172,7 +172,13 @@ export class EnvelopeLog {
     return this.chains.get(chainKey(author, lane))?.accepted.at(-1)?.hash ?? GENESIS_PREV
   }
 
-  /** How many envelopes of this author (all lanes) are accepted: the "seen" count a peer reports. */
+  /** The hash of a lane's accepted envelope at `seq`, if it is at or after the lane's latest checkpoint (earlier ones are not kept). */
+  hashAt(author: Uint8Array, lane: Uint8Array, seq: number): Uint8Array | undefined {
+    const chain = this.chains.get(chainKey(author, lane))
+    return chain && seq >= chain.base ? chain.accepted[seq - chain.base]?.hash : undefined
+  }
+
+  /** How many envelopes of this author (all lanes) are accepted. */
   authoredCount(author: Uint8Array | string): number {
     return this.authored.get(typeof author === 'string' ? author : authorKey(author)) ?? 0
   }
@@ -197,13 +203,19 @@ export class EnvelopeLog {
     const key = chainKey(envelope.author, envelope.lane)
     const chain = this.chains.get(key) ?? { author: authorKey(envelope.author), base: 0, accepted: [] }
     if (envelope.seq !== nextSeqOf(chain)) throw new Error(`Envelope seq ${envelope.seq} does not extend its lane at ${nextSeqOf(chain)}.`)
-    if (chain.accepted.length === 0) for (const client of this.laneClientIds.of(key, envelope.lane)) this.clientOwners.set(client, key)
     this.accept(key, chain, envelope)
   }
 
-  /** The lane that owns a content clientID, as far as this log has seen (an author's key via chainKey), or undefined. */
-  ownerOfClient(client: number): string | undefined {
-    return this.clientOwners.get(client)
+  /** This session's own lane: its clientIDs are its author's from the start, before it seals anything. */
+  ownLane(author: Uint8Array, lane: Uint8Array): void {
+    const key = chainKey(author, lane)
+    for (const client of this.laneClientIds.of(key, lane)) this.clientOwners.set(client, key)
+  }
+
+  /** The device (its public key) whose lane owns a content clientID, as far as this log has seen; undefined if none. */
+  authorOfClient(client: number): Uint8Array | undefined {
+    const owner = this.clientOwners.get(client)
+    return owner === undefined ? undefined : Uint8Array.from(owner.slice(0, owner.indexOf('.')).match(/../g) ?? [], (byte) => parseInt(byte, 16))
   }
 
   private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {

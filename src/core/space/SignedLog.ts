@@ -24,6 +24,7 @@
  *   first, as a plain change: merging and re-sending the lane never delays it.
  */
 import * as encoding from 'lib0/encoding'
+import { didFromPublicKey, type Did } from '../identity/didKey.ts'
 import * as Y from 'yjs'
 import { laneClientId, MAX_CLIENTS_PER_LANE, writeAsLane } from './clientIds.ts'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, wireChainKey, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
@@ -159,6 +160,7 @@ export class SignedLog {
     this.envelopes = transportEnvelopes(options.transport)
     // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
+    this.log.ownLane(options.author.publicKey, options.lane.publicKey)
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present: Uint8Array[] = []
@@ -199,6 +201,16 @@ export class SignedLog {
   async rebuiltContent(): Promise<Uint8Array> {
     await this.settled()
     return combineUpdates([...[...this.held.values()].map((held) => held.update), ...this.unsigned])
+  }
+
+  /**
+   * The device whose lane wrote structs under a content clientID: who
+   * really wrote a record, whatever the record says. Undefined for a client
+   * no verified envelope (nor this session) has written under yet.
+   */
+  writerOf(client: number): Did | undefined {
+    const author = this.log.authorOfClient(client)
+    return author && didFromPublicKey(author)
   }
 
   /** Lanes found to have signed two histories (EQV1), with the device that signed them. */

@@ -7,6 +7,7 @@ import type { Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { saveFile } from '../../components/saveFile.ts'
+import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
 import { useServices } from '../../services.ts'
 import { useScheduleValue } from './useSchedule.ts'
 
@@ -43,7 +44,15 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
   const { device } = useServices()
   const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation), [operation])
   const occurrences = useScheduleValue(session, schedule, read, NO_RUNS)
+  const { sync } = useSpaceSync(session)
   const nameOf = (peer: string): string => (peer === device.did ? 'This device' : (deviceNames.get(peer) ?? `${peer.slice(0, 16)}…${peer.slice(-4)}`))
+  // Who ran it is whose lane wrote the record (verified), not the device the record names (anyone can write that).
+  const ranBy = (record: RunRecord): string => {
+    const client = schedule.runs.writerClientOf(record)
+    const writer = client === undefined ? undefined : sync?.log.writerOf(client)
+    if (writer === undefined) return `${nameOf(record.by)} (not verified yet)`
+    return writer === record.by ? nameOf(writer) : `${nameOf(writer)} (recorded as ${nameOf(record.by)})`
+  }
   const repeated = occurrences.filter((occurrence) => occurrence.records.length > 1).length
   const failed = occurrences.filter((occurrence) => occurrence.records[0]?.outcome === 'failed').length
   const [problem, setProblem] = useState<string | undefined>(undefined)
@@ -90,7 +99,7 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
             <tr key={index} className={records.length > 1 ? 'repeated' : undefined}>
               <td>{index + 1}</td>
               <td>{dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
-              <td>{records.map((record) => nameOf(record.by)).join(' and ')}</td>
+              <td>{records.map(ranBy).join(' and ')}</td>
               <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
               <td>
                 {records.map((record) => (record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`)).join('; ')}
