@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline'
 import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { startCapturingProxy } from '../test/helpers/capturingProxy.ts'
 import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
+import { joinByLink } from './joining.ts'
 
 test.describe.configure({ timeout: 120_000 })
 
@@ -23,7 +24,7 @@ test('the relay receives no title, name or space id, even when it carries the sy
     await createSpace(a.page, 'Secret plans')
     await addItem(a.page, 'Surprise party for Dana')
     const link = await shareLinkOf(a.page)
-    await b.page.goto(link)
+    await joinByLink(b.page, link)
     await expectTitles(b.page, ['Surprise party for Dana'])
     await addItem(b.page, 'Buy a cake for Dana')
     await expectTitles(a.page, ['Surprise party for Dana', 'Buy a cake for Dana'])
@@ -51,7 +52,7 @@ test('a member sending forged, tampered and replayed envelopes, and deleting gen
     await createSpace(a.page, 'Holiday')
     for (const title of titles) await addItem(a.page, title)
     const link = await shareLinkOf(a.page)
-    await b.page.goto(link)
+    await joinByLink(b.page, link)
     await expectTitles(b.page, titles)
 
     const [space, secret] = new URL(link).hash.split('/').slice(2)
@@ -73,7 +74,7 @@ test('a member sending forged, tampered and replayed envelopes, and deleting gen
       // A newcomer gets every genuine change: the honest peers put back what the rogue deleted.
       const c = await launchPeer(baseURL!)
       try {
-        await c.page.goto(link)
+        await joinByLink(c.page, link)
         await expectTitles(c.page, [...titles, 'After the attack'])
       } finally {
         await closePeers([c])

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { LEASE_MS, SETTLE_MS } from '../src/core/scheduler/claims.ts'
 import { closePeers, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { createSpace, expect, openApp, test, waitForOfflineReady } from './fixtures.ts'
+import { joinByLink } from './joining.ts'
 
 test.describe.configure({ timeout: 180_000 })
 
@@ -70,7 +71,7 @@ test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on 
     await openApp(a.page)
     await createSpace(a.page, 'Game')
     const link = await shareLinkOf(a.page)
-    await b.page.goto(link)
+    await joinByLink(b.page, link)
     await expect(b.page.getByLabel('Space name')).toHaveValue('Game', { timeout: 20_000 })
     await expect(a.page.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(1, { timeout: 20_000 })
     // B's scheduler moves to its service worker (which reaches A through the relay); A's stays in its tab.

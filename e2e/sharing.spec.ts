@@ -8,6 +8,7 @@ import { ROW_HEIGHT_PX } from '../src/ui/features/space/ItemRow.tsx'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
 import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
 import { addItem, APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
+import { joinByLink } from './joining.ts'
 
 test.describe.configure({ timeout: 180_000 })
 
@@ -25,7 +26,7 @@ test('A shares a space; B and C join, edit together, work offline, survive a rel
       link = await shareLinkOf(a.page)
       expect(link).toMatch(/\/#\/s\/[1-9A-HJ-NP-Za-km-z]+\/[1-9A-HJ-NP-Za-km-z]+$/)
       for (const peer of [b, c]) {
-        await peer.page.goto(link)
+        await joinByLink(peer.page, link)
         await expect(peer.page.getByLabel('Space name')).toHaveValue('Trip', { timeout: 20_000 })
         await expectTitles(peer.page, ['Tickets'])
         // The secret leaves the address bar once the space is joined.
@@ -89,7 +90,7 @@ test('with WebRTC failing on one peer, sync goes through the relay', async ({ ba
     await openApp(a.page)
     await createSpace(a.page, 'Behind a NAT')
     await addItem(a.page, 'Before B')
-    await b.page.goto(await shareLinkOf(a.page))
+    await joinByLink(b.page, await shareLinkOf(a.page))
     await expectTitles(b.page, ['Before B'])
     await addItem(b.page, 'From B')
     await addItem(a.page, 'From A')
@@ -115,7 +116,7 @@ test('a space bigger than one WebRTC message reaches a newcomer over a direct co
     // Each added item was scrolled into view.
     await expect(a.page.locator(`[aria-posinset="${titles.length}"]`)).toBeInViewport()
     await a.page.locator('.item-scroller').evaluate((element) => (element.scrollTop = 0))
-    await b.page.goto(await shareLinkOf(a.page))
+    await joinByLink(b.page, await shareLinkOf(a.page))
     await expect(b.page.getByRole('list', { name: 'Online now' })).toContainText('direct', { timeout: 20_000 })
     await expect(countLine(b.page)).toHaveText(`${titles.length} of ${titles.length} to do`, { timeout: 30_000 })
     expect((await everyTitle(b.page)).join('\n') === titles.join('\n'), 'B holds every title, in order').toBe(true)

@@ -44,7 +44,7 @@ test('items can be edited, reordered, annotated, deleted, and undone', async ({ 
   await expect(page.getByLabel('Notes', { exact: true })).toHaveValue('Whites separately')
 })
 
-test('spaces can be renamed, and deleting one asks first', async ({ page }) => {
+test('spaces can be renamed, and leaving one asks first', async ({ page }) => {
   await openApp(page)
   await createSpace(page, 'Trip')
   await addItems(page, ['Passport'])
@@ -55,14 +55,14 @@ test('spaces can be renamed, and deleting one asks first', async ({ page }) => {
   const spaces = page.getByRole('list', { name: 'Your spaces' })
   await expect(spaces.getByRole('link', { name: 'Trip to Lisbon' })).toBeVisible()
 
-  await page.getByRole('button', { name: 'Delete Trip to Lisbon' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Delete “Trip to Lisbon”?' })
+  await page.getByRole('button', { name: 'Leave Trip to Lisbon' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Leave “Trip to Lisbon”?' })
   await expect(dialog).toBeVisible()
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   await expect(spaces.getByRole('link', { name: 'Trip to Lisbon' })).toBeVisible()
 
-  await page.getByRole('button', { name: 'Delete Trip to Lisbon' }).click()
-  await dialog.getByRole('button', { name: 'Delete space' }).click()
+  await page.getByRole('button', { name: 'Leave Trip to Lisbon' }).click()
+  await dialog.getByRole('button', { name: 'Leave space' }).click()
   await expect(page.getByText('No spaces yet.')).toBeVisible()
   await page.reload()
   await expect(page.getByText('No spaces yet.')).toBeVisible()

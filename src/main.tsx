@@ -42,8 +42,8 @@ const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 async function boot(): Promise<void> {
   const route = parseRoute(location.hash)
   uiStore.setState({ route })
-  // A share link's content can only come from peers, so their code starts loading now, alongside
-  // the UI's (loadRooms below reports a failure; this early start has nothing to add).
+  // A share link's content can only come from peers, so their code loads while the person reads the join
+  // screen; loading it connects to nothing (loadRooms below reports a failure; this early start has nothing to add).
   if (route.page === 'join') import('./sync/WebrtcRooms.ts').catch(() => {})
 
   const probe = await probeIndexedDb()
@@ -90,8 +90,9 @@ async function boot(): Promise<void> {
         setTimeout(resolve, AFTER_RENDER_FALLBACK_MS)
       }),
   })
-  // The space in the address bar starts loading (and a shared one seeking its peers) now, in parallel, instead of after React mounts.
-  let prefetched = route.page === 'space' ? library.openSpace(route.id) : route.page === 'join' ? library.join(route.id, route.secret) : undefined
+  // The space in the address bar starts loading (and seeking its peers) now, in parallel, instead of after React mounts.
+  // Not a share link's space: it is joined only when the person chooses "Join" (JoinSpace), as any web page can open the link.
+  let prefetched = route.page === 'space' ? library.openSpace(route.id) : undefined
   // React and the UI, most of the script, evaluate now, while IndexedDB reads
   // are in flight, rather than before they start (index.html preloads the chunk).
   const ui = import('./ui/mount.tsx')

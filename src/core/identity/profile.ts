@@ -7,6 +7,14 @@ function profileMap(deviceDoc: Y.Doc): Y.Map<unknown> {
   return deviceDoc.getMap('profile')
 }
 
+/** What a device without a display name is called, in rooms and on screen. */
+export const UNNAMED_DEVICE = 'Unnamed device'
+
+/** The name others see for this device: its display name, or UNNAMED_DEVICE. */
+export function shownName(displayName: string): string {
+  return displayName || UNNAMED_DEVICE
+}
+
 export function readDisplayName(deviceDoc: Y.Doc): string {
   const name = profileMap(deviceDoc).get('displayName')
   return typeof name === 'string' ? name : ''

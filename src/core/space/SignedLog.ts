@@ -32,6 +32,7 @@ import { EnvelopeLog, EnvelopeRejection, type Admission, type Equivocation } fro
 import type { SpaceId } from './ids.ts'
 import { combineUpdates, joinUpdates, readUpdateShape } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
+import type { PresenceSigner } from './presenceStatement.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
 export const ENVELOPES = 'envelopes'
@@ -216,6 +217,21 @@ export class SignedLog {
   /** Lanes found to have signed two histories (EQV1), with the device that signed them. */
   get equivocations(): readonly Equivocation[] {
     return [...this.log.equivocations.values()]
+  }
+
+  /**
+   * What signs this session's presence statements: its lane, certified by
+   * the device (made and certified now if they were not yet). The public
+   * key of the lane is `lanePublicKey`.
+   */
+  async presenceSigner(): Promise<PresenceSigner> {
+    const { key, certificate } = await this.certify()
+    return { space: this.options.space, author: this.author, lane: key.publicKey, certificate, sign: key.sign }
+  }
+
+  /** This session's lane: the public key its envelopes and presence are signed with. */
+  get lanePublicKey(): Uint8Array {
+    return this.options.lane.publicKey
   }
 
   /** Called on every change of counts, rejections or problems. */

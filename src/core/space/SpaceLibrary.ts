@@ -309,10 +309,6 @@ export class SpaceLibrary {
   }
 
   openSpace(id: SpaceId): SpaceSession {
-    return this.openListed(id, this.deviceLoaded)
-  }
-
-  private openListed(id: SpaceId, listed: Promise<void>): SpaceSession {
     const existing = this.open.get(id)
     if (existing) {
       existing.references++
@@ -324,7 +320,7 @@ export class SpaceLibrary {
       (released) => void this.closeSpace(released),
       (stale) => void this.rebuild(stale),
       this.closing.get(id) ?? Promise.resolve(),
-      listed,
+      this.deviceLoaded,
     )
     this.open.set(id, space)
     return space
@@ -352,18 +348,6 @@ export class SpaceLibrary {
     const entry = findSpace(this.deps.deviceDoc, id)
     if (!entry) putSpaceEntry(this.deps.deviceDoc, { id, name: '', createdAt: this.deps.now(), secret })
     else if (!entry.secret) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
-  }
-
-  /**
-   * Adds a shared space (see addShared) and opens it. Its storage starts
-   * loading at once, even before the device's list has loaded; the entry is
-   * written once the list is there, and the space's sync waits for it.
-   */
-  join(id: SpaceId, secret: ShareSecret): SpaceSession {
-    const listed = this.deviceLoaded.then(() => this.addShared(id, secret))
-    // A failure to list surfaces through `sync`, which awaits it.
-    listed.catch(() => undefined)
-    return this.openListed(id, listed)
   }
 
   async rename(id: SpaceId, name: string): Promise<void> {

@@ -1,23 +1,81 @@
 import { useEffect } from 'react'
+import { readDisplayName, shownName } from '../../../core/identity/profile.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import type { ShareSecret } from '../../../core/space/shareLink.ts'
-import { hrefFor } from '../../route.ts'
+import { findSpace } from '../../../core/space/spaceList.ts'
+import { replaceRoute } from '../../components/replaceRoute.ts'
+import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useServices } from '../../services.ts'
-import { uiStore } from '../../store.ts'
+import { shortDevice } from '../../components/deviceLabel.ts'
+import { shortSpaceId } from './joinWording.ts'
 
 /**
- * Opening a share link adds the space to this device, then shows it. The
- * address is replaced by the plain space address, so the secret does not
- * stay in the address bar or the history for someone to copy later.
+ * Opening a share link asks before joining: any web page can send the
+ * browser to one, and joining stores the space, shows this device to the
+ * space's members and runs the space's schedule here. Until "Join" nothing
+ * is stored, no room is joined and nothing is hosted (the device's host
+ * follows the list, which "Join" adds to). A link to a space already on
+ * this device just opens it, keeping the secret it has.
+ *
+ * Whatever the choice, the address is replaced (replaceRoute), so the
+ * secret does not stay in the address bar or the history.
  */
 export function JoinSpace({ id, secret }: { readonly id: SpaceId; readonly secret: ShareSecret }) {
-  const { library } = useServices()
+  const { deviceDoc, library, device } = useServices()
+  const listed = useDocValue(deviceDoc, (doc) => findSpace(doc, id) !== undefined, false)
+  const displayName = useDocValue(deviceDoc, readDisplayName, '')
+
   useEffect(() => {
-    // The space view opens it; opening it here too would open, close and reopen it.
-    library.addShared(id, secret)
-    const route = { page: 'space', id } as const
-    history.replaceState(null, '', hrefFor(route))
-    uiStore.setState({ route })
-  }, [library, id, secret])
-  return <p className="muted">Joining the shared space…</p>
+    // Listed already, just joined, or joined meanwhile in another tab: the space view opens it (and starts its sync).
+    if (listed) replaceRoute({ page: 'space', id })
+  }, [listed, id])
+
+  useEffect(() => {
+    // Only while asking: once listed, the space is opening and Escape must not take the person elsewhere.
+    if (listed) return
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === 'Escape') notNow()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [listed])
+
+  if (listed) return <p className="muted">Opening the shared space…</p>
+
+  return (
+    <section className="panel join-space" aria-labelledby="join-heading">
+      <h2 id="join-heading">Join this shared space?</h2>
+      <p>
+        This link invites this device into the shared space{' '}
+        <code className="space-id" title={id}>
+          {shortSpaceId(id)}
+        </code>
+        . Its name and contents arrive from its members once you join. Nothing has been stored or shown to anyone yet.
+      </p>
+      <p id="join-effects">Joining will:</p>
+      <ul aria-labelledby="join-effects">
+        <li>store the space and everything in it on this device;</li>
+        <li>
+          show this device to the space’s members, as “{shownName(displayName)}” ({shortDevice(device.did)}), whenever it is online;
+        </li>
+        <li>let this device run the space’s scheduled operations, such as reminders and webhooks.</li>
+      </ul>
+      {!displayName && <p>This device has no display name yet. To give it one first, choose Not now, name it under This device on the home screen, and open the link again.</p>}
+      <p className="muted">If you did not mean to open this link, choose Not now: nothing is kept. You can leave a space you joined at any time.</p>
+      <div className="dialog-actions">
+        <button type="button" className="quiet" onClick={notNow}>
+          Not now
+        </button>
+        {/* Listing the space is joining it: the effect above then opens it. */}
+        <button type="button" onClick={() => library.addShared(id, secret)} autoFocus>
+          Join
+        </button>
+      </div>
+    </section>
+  )
+}
+
+/** Home, with the link (and its secret) gone from the address and the history. */
+function notNow(): void {
+  replaceRoute({ page: 'home' })
 }

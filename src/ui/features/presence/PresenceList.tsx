@@ -1,5 +1,5 @@
 import type { PeerConnection, RoomPeer } from '../../../core/space/SpaceRoom.ts'
-import { shortDevice } from './deviceLabel.ts'
+import { shortDevice } from '../../components/deviceLabel.ts'
 
 const CONNECTION_LABEL: Record<PeerConnection, string> = {
   direct: 'direct',

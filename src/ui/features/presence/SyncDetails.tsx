@@ -1,7 +1,7 @@
 import { didFromPublicKey } from '../../../core/identity/didKey.ts'
 import type { EnvelopeRejection, Equivocation } from '../../../core/space/EnvelopeLog.ts'
 import type { SpaceSyncView } from '../../hooks/useSpaceSync.ts'
-import { shortDevice } from './deviceLabel.ts'
+import { shortDevice } from '../../components/deviceLabel.ts'
 
 /** Every reason the log counts, so a new one cannot go unlabelled. */
 const REASONS: Record<EnvelopeRejection, string> = {

@@ -11,6 +11,7 @@ import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
 import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
 import { SyncBar } from '../presence/SyncBar.tsx'
+import { LeaveSpaceButton } from '../spaces/LeaveSpace.tsx'
 import { ItemList } from './ItemList.tsx'
 import { NotesPanel } from './NotesPanel.tsx'
 
@@ -109,6 +110,9 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
       ) : (
         <SpaceItemsTab session={session} newTitle={newTitle} setNewTitle={setNewTitle} add={add} added={added} notesFor={notesFor} setNotesFor={setNotesFor} />
       )}
+      <div className="space-footer">
+        <LeaveSpaceButton space={{ id, name }} />
+      </div>
     </section>
   )
 }

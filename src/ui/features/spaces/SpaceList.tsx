@@ -1,17 +1,18 @@
 import { useState, type FormEvent } from 'react'
 import { listSpaces, type SpaceEntry } from '../../../core/space/spaceList.ts'
 import { MAX_SPACE_NAME_LENGTH } from '../../../core/space/schema.ts'
-import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { hrefFor } from '../../route.ts'
 import { useServices } from '../../services.ts'
+import { LeaveFromList, useLeaveFailure } from './LeaveSpace.tsx'
 
 export function SpaceList() {
   const { deviceDoc, library, device } = useServices()
   const spaces = useDocValue(deviceDoc, listSpaces, [])
   const [newName, setNewName] = useState('')
-  const [toDelete, setToDelete] = useState<SpaceEntry | undefined>(undefined)
+  const [toLeave, setToLeave] = useState<SpaceEntry | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
+  const leaveFailure = useLeaveFailure()
 
   const create = async (event: FormEvent): Promise<void> => {
     event.preventDefault()
@@ -40,32 +41,22 @@ export function SpaceList() {
         <button type="submit">Create space</button>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
+      {leaveFailure && <p role="alert" className="error">{leaveFailure}</p>}
       {spaces.length === 0 ? (
         <p className="muted">No spaces yet. A space holds a list you can keep on this device and, later, share.</p>
       ) : (
         <ul className="space-list" aria-label="Your spaces">
           {spaces.map((space) => (
-            <SpaceRow key={space.id} space={space} onDelete={() => setToDelete(space)} />
+            <SpaceRow key={space.id} space={space} onLeave={() => setToLeave(space)} />
           ))}
         </ul>
       )}
-      {toDelete && (
-        <ConfirmDialog
-          title={`Delete “${toDelete.name}”?`}
-          message="This removes the space and everything in it from this device. It cannot be undone."
-          confirmLabel="Delete space"
-          onCancel={() => setToDelete(undefined)}
-          onConfirm={() => {
-            setToDelete(undefined)
-            library.remove(toDelete.id).catch((cause: unknown) => setError(`Could not delete the space: ${String(cause)}`))
-          }}
-        />
-      )}
+      {toLeave && <LeaveFromList space={toLeave} onDone={() => setToLeave(undefined)} />}
     </section>
   )
 }
 
-function SpaceRow({ space, onDelete }: { readonly space: SpaceEntry; readonly onDelete: () => void }) {
+function SpaceRow({ space, onLeave }: { readonly space: SpaceEntry; readonly onLeave: () => void }) {
   const { library } = useServices()
   const [renaming, setRenaming] = useState(false)
   const [name, setName] = useState(space.name)
@@ -111,8 +102,8 @@ function SpaceRow({ space, onDelete }: { readonly space: SpaceEntry; readonly on
       >
         Rename
       </button>
-      <button type="button" className="quiet danger" onClick={onDelete} aria-label={`Delete ${space.name}`}>
-        Delete
+      <button type="button" className="quiet danger" onClick={onLeave} aria-label={`Leave ${space.name}`}>
+        Leave
       </button>
     </li>
   )
