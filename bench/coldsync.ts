@@ -23,6 +23,12 @@
  *
  * Also reported: the log's size against the raw updates', and envelope
  * signature checks per second in Node with WebCrypto and with noble.
+ *
+ * Then junk (SECURITY JNK1): the same space after a member stuffed its log
+ * with 1,500 forged envelopes and 10 MiB of junk and an honest peer cleaned
+ * it (coldsync/junk.ts). Joins of the cleaned log alternate with joins of
+ * the clean one, each served alone; the newcomer's time and bytes must be
+ * within 10 % of the clean case's.
  * Joins alternate ours/baseline (who goes first swaps each pair) after one
  * warm-up pair; medians. Targets: ours ≤ 3000 ms and ≤ 1.5 × baseline.
  *
@@ -45,6 +51,7 @@ import { readCachedFixture, writeCachedFixture } from './coldsync/fixtureCache.t
 import { nodeChunking } from './coldsync/chunking.ts'
 import { timeJoin, type JoinSample, type JoinTarget } from './coldsync/join.ts'
 import { servePeer, type ServingPeer } from './coldsync/nodePeer.ts'
+import { stuffedAndCleaned, type CleanedLog } from './coldsync/junk.ts'
 import { measureVerifyRates, type VerifyRates } from './coldsync/verifyRate.ts'
 import { wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
@@ -67,6 +74,8 @@ const STOCK_TIMEOUT_MS = 15_000
 const JOIN_TIMEOUT_MS = 60_000
 const TARGET_MS = 3_000
 const TARGET_RATIO = 1.5
+/** A cleaned log may cost a newcomer at most this much more than a clean one, in time and in bytes. */
+const TARGET_JUNK_RATIO = 1.1
 const VARIANTS: readonly Variant[] = ['ours', 'baseline']
 
 
@@ -88,6 +97,8 @@ interface Joins {
   readonly stock: Record<Variant, JoinSample>
   /** The measured joins, with the Node peers framing large messages. */
   readonly samples: Record<Variant, JoinSample[]>
+  /** The app joining the clean log and the cleaned one, alternately, each served alone. */
+  readonly junk: { readonly clean: JoinSample[]; readonly cleaned: JoinSample[] }
   readonly chromiumVersion: string
 }
 
@@ -97,7 +108,7 @@ function describe(sample: JoinSample): string {
   return `${outcome} (first message at ${received.firstMs.toFixed(0)} ms; largest of ${received.messages} messages ${kib(received.largestBytes)} at ${received.largestMs.toFixed(0)} ms)`
 }
 
-async function runJoins(fixture: Fixture, runs: number): Promise<Joins> {
+async function runJoins(fixture: Fixture, cleanedLog: CleanedLog, runs: number): Promise<Joins> {
   const server = await startPiiServer({ appRoot: APP_ROOT, host: '127.0.0.1', port: 0 })
   const peers: ServingPeer[] = []
   let baselineSite: Awaited<ReturnType<typeof startBaselineSite>> | undefined
@@ -131,7 +142,24 @@ async function runJoins(fixture: Fixture, runs: number): Promise<Joins> {
         process.stderr.write(`  ${run === 0 ? 'warm-up' : `run ${run}/${runs}`} ${variant}: ${describe(sample)}\n`)
       }
     }
-    return { stock, samples, chromiumVersion: browser.version() }
+    // The clean log and the cleaned one, alternately, one serving peer at a time (they are the same space and room).
+    peers.shift()?.destroy()
+    const junk = { clean: [] as JoinSample[], cleaned: [] as JoinSample[] }
+    for (let run = 0; run <= runs; run++) {
+      for (const which of run % 2 === 0 ? (['clean', 'cleaned'] as const) : (['cleaned', 'clean'] as const)) {
+        const state = which === 'clean' ? fixture.transportState : cleanedLog.state
+        const peer = await servePeer({ relayUrl: server.relayUrl, room: roomName(fixture.secret), password: roomPassword(fixture.secret), state })
+        try {
+          const sample = await timeJoin(browser, targets.ours, { chunking: false, timeoutMs: JOIN_TIMEOUT_MS })
+          if (Number.isNaN(sample.ms)) throw new Error(`${which} log: a join did not complete within ${JOIN_TIMEOUT_MS / 1000} s: ${describe(sample)}.`)
+          if (run > 0) junk[which].push(sample)
+          process.stderr.write(`  ${run === 0 ? 'warm-up' : `run ${run}/${runs}`} ${which} log: ${describe(sample)}, ${kib(sample.received.totalBytes)} received\n`)
+        } finally {
+          peer.destroy()
+        }
+      }
+    }
+    return { stock, samples, junk, chromiumVersion: browser.version() }
   } finally {
     await browser.close()
     for (const peer of peers) peer.destroy()
@@ -147,21 +175,29 @@ interface Report {
   readonly cached: boolean
   readonly joins: Joins
   readonly rates: VerifyRates
+  readonly cleanedLog: CleanedLog
 }
 
 interface Verdict {
   readonly oursMs: number
   readonly baselineMs: number
   readonly ratio: number
+  /** The cleaned log's join against the clean one's, in time and in bytes received. */
+  readonly junkTimeRatio: number
+  readonly junkBytesRatio: number
   readonly met: boolean
 }
 
 function verdict(joins: Joins): Verdict {
   const oursMs = median(joins.samples.ours.map((s) => s.ms))
   const baselineMs = median(joins.samples.baseline.map((s) => s.ms))
-  // Decided on the printed value, so the RESULT line never shows a ratio that contradicts its verdict.
+  // Decided on the printed values, so the RESULT line never shows a ratio that contradicts its verdict.
   const ratio = Number((oursMs / baselineMs).toFixed(2))
-  return { oursMs, baselineMs, ratio, met: oursMs <= TARGET_MS && ratio <= TARGET_RATIO }
+  const of = (samples: readonly JoinSample[], pick: (sample: JoinSample) => number): number => median(samples.map(pick))
+  const junkTimeRatio = Number((of(joins.junk.cleaned, (s) => s.ms) / of(joins.junk.clean, (s) => s.ms)).toFixed(2))
+  const junkBytesRatio = Number((of(joins.junk.cleaned, (s) => s.received.totalBytes) / of(joins.junk.clean, (s) => s.received.totalBytes)).toFixed(2))
+  const met = oursMs <= TARGET_MS && ratio <= TARGET_RATIO && junkTimeRatio <= TARGET_JUNK_RATIO && junkBytesRatio <= TARGET_JUNK_RATIO
+  return { oursMs, baselineMs, ratio, junkTimeRatio, junkBytesRatio, met }
 }
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
@@ -185,6 +221,12 @@ function table(report: Report, result: Verdict, runs: number): string {
     ...lines,
     `  ratio ${result.ratio.toFixed(2)}   targets: ours ≤ ${TARGET_MS} ms and ≤ ${TARGET_RATIO}× baseline: ${result.met ? 'met' : 'missed'}`,
     '',
+    `After a member stuffed the log with 1,500 forged envelopes and 10 MiB of junk (${kib(report.cleanedLog.stuffedBytes)}) and an honest peer refused ` +
+      `${report.cleanedLog.refused} entries and removed them (${kib(report.cleanedLog.state.length)} left), median of ${runs} alternating pairs:`,
+    `  clean log   ${median(joins.junk.clean.map((s) => s.ms)).toFixed(0).padStart(6)} ms   ${kib(median(joins.junk.clean.map((s) => s.received.totalBytes)))} received`,
+    `  cleaned log ${median(joins.junk.cleaned.map((s) => s.ms)).toFixed(0).padStart(6)} ms   ${kib(median(joins.junk.cleaned.map((s) => s.received.totalBytes)))} received`,
+    `  time ${result.junkTimeRatio.toFixed(2)}×, bytes ${result.junkBytesRatio.toFixed(2)}×   target: ≤ ${TARGET_JUNK_RATIO}× each`,
+    '',
     `Sizes: envelope log ${kib(fixture.transportState.length)} (${fixture.envelopesInLog} envelopes after checkpoints), ` +
       `plain doc ${kib(fixture.contentState.length)}, the ${fixture.updates.toLocaleString('en')} raw updates ${kib(fixture.rawUpdateBytes)}.`,
     `Fixture: ${report.cached ? 'read from the cache' : 'built'} (building took ${(fixture.buildMs / 1000).toFixed(1)} s).`,
@@ -199,6 +241,8 @@ function resultLine(report: Report, result: Verdict): string {
     `ms=${result.oursMs.toFixed(0)}`,
     `baseline_ms=${result.baselineMs.toFixed(0)}`,
     `ratio=${result.ratio.toFixed(2)}`,
+    `junk_time_ratio=${result.junkTimeRatio.toFixed(2)}`,
+    `junk_bytes_ratio=${result.junkBytesRatio.toFixed(2)}`,
     `envelope_bytes=${report.fixture.transportState.length}`,
     `raw_update_bytes=${report.fixture.rawUpdateBytes}`,
     `webcrypto_verify_per_s=${Math.round(report.rates.webcryptoPerS)}`,
@@ -215,7 +259,7 @@ async function writeJson(report: Report, result: Verdict, runs: number): Promise
     chromium: report.joins.chromiumVersion,
     node: process.version,
     measuredRuns: runs,
-    targets: { maxMs: TARGET_MS, maxRatio: TARGET_RATIO },
+    targets: { maxMs: TARGET_MS, maxRatio: TARGET_RATIO, maxJunkRatio: TARGET_JUNK_RATIO },
     met: result.met,
     verdict: result,
     fixture: {
@@ -233,6 +277,7 @@ async function writeJson(report: Report, result: Verdict, runs: number): Promise
     verifyPerSecond: report.rates,
     stockTransport: report.joins.stock,
     chunkedTransport: { frameBytes: FRAME_BYTES, samples: report.joins.samples },
+    junk: { stuffedBytes: report.cleanedLog.stuffedBytes, cleanedBytes: report.cleanedLog.state.length, refused: report.cleanedLog.refused, samples: report.joins.junk },
   }
   await mkdir(dirname(RESULTS_FILE), { recursive: true })
   // Browsers clamp timers to 0.1 ms; one decimal keeps the JSON readable (a join that never completed is null).
@@ -246,9 +291,11 @@ async function main(): Promise<void> {
   // Before any browser starts, so nothing else competes for the CPU.
   process.stderr.write(`Measuring signature checks (${VERIFY_SIGNATURES} envelopes)…\n`)
   const rates = await measureVerifyRates(VERIFY_SIGNATURES)
+  process.stderr.write('Stuffing the log with junk, and cleaning it as an honest peer does…\n')
+  const cleanedLog = await stuffedAndCleaned(fixture)
   process.stderr.write('Joining…\n')
-  const joins = await runJoins(fixture, runs)
-  const report = { fixture, cached, joins, rates }
+  const joins = await runJoins(fixture, cleanedLog, runs)
+  const report = { fixture, cached, joins, rates, cleanedLog }
   const result = verdict(joins)
   await writeJson(report, result, runs)
   console.log(table(report, result, runs))

@@ -83,7 +83,7 @@ async function pairOf(variant: Variant, pages: Pages, titles: string, steps: Pic
 
 /**
  * Ours: A creates a space and opens its Share dialog; B opens the share
- * link, as a person would. Ready once each lists the other as connected
+ * link and joins, as a person would. Ready once each lists the other as connected
  * "direct" (WebRTC, not the relay fallback).
  */
 export async function openOursPair(browserA: Browser, browserB: Browser, appUrl: string): Promise<Pair> {
@@ -96,6 +96,7 @@ export async function openOursPair(browserA: Browser, browserB: Browser, appUrl:
   const link = await a.getByRole('textbox', { name: 'Share link' }).inputValue()
   await a.keyboard.press('Escape')
   await b.goto(link)
+  await b.getByRole('button', { name: 'Join', exact: true }).click()
   await Promise.all([waitForDirectPeer(a), waitForDirectPeer(b)])
   return pairOf('ours', pages, OURS_TITLES, {
     edit: async (title) => {

@@ -63,6 +63,8 @@ export interface ReceiveSummary {
   readonly largestMs: number
   readonly largestBytes: number
   readonly messages: number
+  /** Every message's bytes together: what the page downloaded from its peers. */
+  readonly totalBytes: number
 }
 
 /** This page's receives so far, relative to its navigation start. */
@@ -77,5 +79,6 @@ export function receiveSummary(): ReceiveSummary {
     largestMs: (receives[largest] ?? Number.NaN) - performance.timeOrigin,
     largestBytes: bytes[largest] ?? 0,
     messages: receives.length,
+    totalBytes: bytes.reduce((sum, size) => sum + size, 0),
   }
 }
