@@ -4,11 +4,12 @@
  * transport doc and awareness, end-to-end encrypted, on the room's relay
  * topic; browsers in the room see this peer as one reached "via relay"
  * once their fallback's grace period has passed without a direct
- * connection, which never comes.
+ * connection, which never comes. All rooms share one relay connection.
  */
 import { Awareness } from 'y-protocols/awareness'
 import { relayKeyBytes, relayTopic } from '../core/space/shareLink.ts'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
+import { RelayConnection } from './RelayConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 import { RoomPresence, type Presence } from './roomPresence.ts'
 
@@ -24,10 +25,14 @@ export interface RelayRoomsOptions {
 }
 
 export class RelayRooms implements RoomConnector {
-  constructor(private readonly options: RelayRoomsOptions) {}
+  private readonly connection: RelayConnection
+
+  constructor(private readonly options: RelayRoomsOptions) {
+    this.connection = new RelayConnection({ url: options.url })
+  }
 
   join(request: RoomRequest): RoomConnection {
-    return new RelayRoom(request, this.options)
+    return new RelayRoom(request, this.options.presence, this.connection)
   }
 }
 
@@ -40,13 +45,14 @@ class RelayRoom implements RoomConnection {
 
   constructor(
     private readonly request: RoomRequest,
-    private readonly options: RelayRoomsOptions,
+    presence: Presence,
+    private readonly connection: RelayConnection,
   ) {
     this.awareness = new Awareness(request.transport)
     // No poll: awareness expiry, the fallback's peers and what this device has seen all come as events.
     this.presence = new RoomPresence({
       request,
-      presence: options.presence,
+      presence,
       awareness: this.awareness,
       peerId: () => this.peerId,
       // Only peers the relay connects us with now are "here".
@@ -62,7 +68,7 @@ class RelayRoom implements RoomConnection {
     const key = await importRelayKey(relayKeyBytes(this.request.secret))
     if (this.closed) return
     this.fallback = new RelayFallback({
-      url: this.options.url,
+      connection: this.connection,
       topic: relayTopic(this.request.secret),
       key,
       doc: this.request.transport,

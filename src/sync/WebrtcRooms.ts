@@ -4,7 +4,8 @@
  * awareness carries presence and how much of each device's log a peer has
  * seen. Between tabs the library's own tab transport carries the transport
  * doc; y-webrtc's BroadcastChannel is left for presence (see
- * sendUpdatesOverWebrtcOnly). Status (who is here, how, and the one sync
+ * sendUpdatesOverWebrtcOnly). The rooms' fallbacks share one relay
+ * connection, beside y-webrtc's one signaling connection. Status (who is here, how, and the one sync
  * indicator) is derived from all of those.
  *
  * Everything a peer puts in awareness crosses the network, so it is
@@ -16,6 +17,7 @@ import { writeUpdate } from 'y-protocols/sync'
 import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { framedWebRtc } from './framedPeerConnection.ts'
+import { RelayConnection } from './RelayConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 import { RoomPresence, type Presence } from './roomPresence.ts'
 
@@ -88,10 +90,14 @@ function directConnection(room: Pick<Room, 'bcConns' | 'webrtcConns'>, peer: str
 }
 
 export class WebrtcRooms implements RoomConnector {
-  constructor(private readonly options: WebrtcRoomsOptions) {}
+  private readonly relay: RelayConnection
+
+  constructor(private readonly options: WebrtcRoomsOptions) {
+    this.relay = new RelayConnection({ url: options.signalingUrl })
+  }
 
   join(request: RoomRequest): RoomConnection {
-    return new WebrtcRoom(request, this.options)
+    return new WebrtcRoom(request, this.options, this.relay)
   }
 }
 
@@ -103,13 +109,14 @@ class WebrtcRoom implements RoomConnection {
 
   constructor(
     private readonly request: RoomRequest,
-    private readonly options: WebrtcRoomsOptions,
+    options: WebrtcRoomsOptions,
+    private readonly relay: RelayConnection,
   ) {
     const room = roomName(request.secret)
     this.provider = new WebrtcProvider(room, request.transport, {
       signaling: [options.signalingUrl],
       password: roomPassword(request.secret),
-      // The browser's WebRTC, with data channels that frame messages too large for one SCTP message.
+      // The browser's WebRTC, with data channels that frame messages too large for one SCTP message; one reassembly budget per room.
       peerOpts: { wrtc: framedWebRtc() },
     })
     this.presence = new RoomPresence({
@@ -146,7 +153,7 @@ class WebrtcRoom implements RoomConnection {
     sendUpdatesOverWebrtcOnly(room)
     this.presence.publish()
     this.fallback = new RelayFallback({
-      url: this.options.signalingUrl,
+      connection: this.relay,
       topic: relayTopic(this.request.secret),
       key,
       doc: this.request.transport,

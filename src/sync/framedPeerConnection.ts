@@ -4,41 +4,41 @@
  * simple-peer as its `wrtc` implementation. Frames are invisible above the
  * channel: simple-peer and y-webrtc only ever see whole messages.
  *
+ * Each room gets a class of its own, whose channels share one reassembly
+ * budget: a member cannot multiply what the room buffers by opening more
+ * connections.
+ *
  * Relies on DOM event semantics (stopImmediatePropagation, MessageEvent),
  * which browsers have; Node peers need their own binding.
  */
-import { isFrame, MessageJoiner, splitMessage } from './messageFrames.ts'
+import type { ReassemblyBudget } from './ReassemblyBudget.ts'
+import { isFrame, MessageJoiner, roomJoiningBudget, splitMessage } from './messageFrames.ts'
 
-const framedClasses = new WeakMap<typeof RTCPeerConnection, typeof RTCPeerConnection>()
-
-/** simple-peer's `wrtc` option: the browser's WebRTC classes, with framing data channels. */
+/** simple-peer's `wrtc` option for one room: the browser's WebRTC classes, with framing data channels. */
 export function framedWebRtc(): { RTCPeerConnection: typeof RTCPeerConnection; RTCSessionDescription: typeof RTCSessionDescription; RTCIceCandidate: typeof RTCIceCandidate } | undefined {
   // Read when a room is joined, not at load, so whatever the page has installed by then is what gets wrapped.
   if (typeof RTCPeerConnection === 'undefined') return undefined
-  return { RTCPeerConnection: framedPeerConnection(RTCPeerConnection), RTCSessionDescription, RTCIceCandidate }
+  return { RTCPeerConnection: framedPeerConnection(RTCPeerConnection, roomJoiningBudget()), RTCSessionDescription, RTCIceCandidate }
 }
 
-export function framedPeerConnection(Base: typeof RTCPeerConnection): typeof RTCPeerConnection {
-  const known = framedClasses.get(Base)
-  if (known) return known
-  class FramedPeerConnection extends Base {
+/** `Base` with framing data channels; every channel of every connection it makes draws on `budget`. */
+export function framedPeerConnection(Base: typeof RTCPeerConnection, budget: ReassemblyBudget): typeof RTCPeerConnection {
+  return class FramedPeerConnection extends Base {
     constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
       super(...args)
       // Added before simple-peer sets ondatachannel, so the channel is framed before anyone reads from it.
-      this.addEventListener('datachannel', (event) => frameChannel(event.channel))
+      this.addEventListener('datachannel', (event) => frameChannel(event.channel, budget))
     }
 
     override createDataChannel(...args: Parameters<RTCPeerConnection['createDataChannel']>): RTCDataChannel {
-      return frameChannel(super.createDataChannel(...args))
+      return frameChannel(super.createDataChannel(...args), budget)
     }
   }
-  framedClasses.set(Base, FramedPeerConnection)
-  return FramedPeerConnection
 }
 
 let nextMessageId = 1
 
-function frameChannel(channel: RTCDataChannel): RTCDataChannel {
+function frameChannel(channel: RTCDataChannel, budget: ReassemblyBudget): RTCDataChannel {
   const nativeSend = channel.send.bind(channel) as (data: unknown) => void
   Object.defineProperty(channel, 'send', {
     configurable: true,
@@ -48,7 +48,9 @@ function frameChannel(channel: RTCDataChannel): RTCDataChannel {
       for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
     },
   })
-  const joiner = new MessageJoiner()
+  const joiner = new MessageJoiner(budget)
+  // What it was joining will never complete; the room's budget gets those bytes back now.
+  channel.addEventListener('close', () => joiner.discard())
   const joined = new WeakSet<Event>()
   // The first 'message' listener: it swallows frames and dispatches each whole message in their place.
   channel.addEventListener('message', (event: MessageEvent<unknown>) => {

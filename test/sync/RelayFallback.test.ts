@@ -7,9 +7,12 @@ import { Awareness } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { startPiiServer, type RunningPiiServer } from '../../src/server/PiiServer.ts'
-import { importRelayKey, RelayFallback } from '../../src/sync/RelayFallback.ts'
-import { MessageKind, openFrame, parsePublishFrame, sealFrame } from '../../src/sync/relayFrames.ts'
+import { RelayConnection } from '../../src/sync/RelayConnection.ts'
+import { MAX_ROOM_PART_BYTES } from '../../src/sync/PartAssembler.ts'
+import { importRelayKey, RELAY_SILENT_MS, RelayFallback } from '../../src/sync/RelayFallback.ts'
+import { encodeMessage, MessageKind, openFrame, PART_BYTES, parsePublishFrame, sealFrame } from '../../src/sync/relayFrames.ts'
 import { startCapturingProxy, type CapturingProxy } from '../helpers/capturingProxy.ts'
+import { killableWebSocket } from '../helpers/killableWebSocket.ts'
 import { RelayClient } from '../helpers/relayClient.ts'
 
 const TOPIC = 'pii-relay-test-room'
@@ -52,25 +55,39 @@ async function capture(server: RunningPiiServer): Promise<CapturingProxy> {
 
 const newKey = (): Promise<CryptoKey> => importRelayKey(crypto.getRandomValues(new Uint8Array(32)))
 
-function peer(url: string, key: CryptoKey, isDirect: (peerId: string) => boolean = () => false): TestPeer {
+interface PeerOptions {
+  readonly isDirect?: (peerId: string) => boolean
+  readonly graceMs?: number
+  /** The device's relay connection; by default one of its own, as a separate device has. */
+  readonly connection?: RelayConnection
+}
+
+function peer(url: string, key: CryptoKey, { isDirect = () => false, graceMs = GRACE_MS, connection }: PeerOptions = {}): TestPeer {
   const peerId = randomUUID()
   const doc = new Y.Doc()
   const awareness = new Awareness(doc)
   const fallback = new RelayFallback({
-    url,
+    connection: connection ?? new RelayConnection({ url, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket }),
     topic: TOPIC,
     key,
     doc,
     awareness,
     peerId,
     isDirect,
-    graceMs: GRACE_MS,
-    WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+    graceMs,
   })
   const created = { peerId, doc, awareness, fallback }
   peers.push(created)
   return created
 }
+
+/** A device whose browser the test can close abruptly (see killableWebSocket). */
+function closableDevice(url: string): { connection: RelayConnection; close(): void } {
+  const browser = killableWebSocket()
+  return { connection: new RelayConnection({ url, WebSocketImpl: browser.WebSocketImpl }), close: () => browser.kill() }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 const title = (peer: TestPeer): string => peer.doc.getText('title').toString()
 const type = (frame: string): unknown => (JSON.parse(frame) as { type?: unknown }).type
@@ -238,8 +255,8 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
       checked.set(peerId, (checked.get(peerId) ?? 0) + 1)
       return true
     }
-    const alice = peer(relayView.relayUrl, key, direct)
-    const bob = peer(relayView.relayUrl, key, direct)
+    const alice = peer(relayView.relayUrl, key, { isDirect: direct })
+    const bob = peer(relayView.relayUrl, key, { isDirect: direct })
     await vi.waitFor(() => expect(checked.get(bob.peerId)).toBeGreaterThan(0), WAIT)
     alice.doc.getText('title').insert(0, 'over webrtc only')
     alice.awareness.setLocalState({ name: 'Alice' })
@@ -247,8 +264,8 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     // Several of alice's checks after the edits: had she meant to use the relay for bob, she would have by now.
     const seen = checked.get(bob.peerId) ?? 0
     await vi.waitFor(() => expect(checked.get(bob.peerId)).toBeGreaterThan(seen + 3), WAIT)
-    // A newcomer's hello is answered by both, behind anything they had queued before.
-    const carol = peer(relayView.relayUrl, key, direct)
+    // A newcomer's hello is answered by both.
+    const carol = peer(relayView.relayUrl, key, { isDirect: direct })
     await vi.waitFor(async () => {
       expect(await kindsSent(relayView.frames, key, alice.peerId)).toContain(MessageKind.hello)
       const answers = relayView.frames.map((frame) => parsePublishFrame(JSON.parse(frame), TOPIC)).filter((frame) => frame?.to === carol.peerId)
@@ -265,7 +282,7 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     const server = await relay()
     const key = await newKey()
     let bobDirect = false
-    const alice = peer(server.relayUrl, key, (peerId) => peerId === bob.peerId && bobDirect)
+    const alice = peer(server.relayUrl, key, { isDirect: (peerId) => peerId === bob.peerId && bobDirect })
     const bob = peer(server.relayUrl, key)
     const carol = peer(server.relayUrl, key)
     carol.awareness.setLocalState({ name: 'Carol' })
@@ -308,5 +325,127 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     alice.fallback.destroy()
     await vi.waitFor(() => expect(server.relay.connectionCount).toBe(0), WAIT)
     expect(alice.fallback.connected).toBe(false)
+  })
+  it('[ACK5] a peer whose direct connection ended with its browser (no bye) is never taken on through the relay; one reachable only through the relay is, within its grace period', async () => {
+    const server = await relay()
+    const key = await newKey()
+    const graceMs = 1_000
+    let bobDirect = true
+    const checked = new Map<string, number>()
+    const alice = peer(server.relayUrl, key, {
+      graceMs,
+      isDirect: (peerId) => {
+        checked.set(peerId, (checked.get(peerId) ?? 0) + 1)
+        return peerId === bob.peerId && bobDirect
+      },
+    })
+    const bobsBrowser = closableDevice(server.relayUrl)
+    const bob = peer(server.relayUrl, key, { graceMs, isDirect: (peerId) => peerId === alice.peerId, connection: bobsBrowser.connection })
+    // Alice has heard bob through the relay and reaches him directly.
+    await vi.waitFor(() => expect(checked.get(bob.peerId)).toBeGreaterThan(0), WAIT)
+    const everListed = new Set<string>()
+    alice.fallback.onChange(() => alice.fallback.relayPeers.forEach((id) => everListed.add(id)))
+
+    // Bob's browser closes: its sockets and its WebRTC connection go, with no bye.
+    bobsBrowser.close()
+    bobDirect = false
+    const closedAt = Date.now()
+    const carol = peer(server.relayUrl, key, { graceMs })
+    await vi.waitFor(() => expect(alice.fallback.relayPeers.has(carol.peerId)).toBe(true), WAIT)
+    // Heard, then a grace period without a direct connection, then the check after it (with room for a loaded machine).
+    expect(Date.now() - closedAt).toBeLessThan(3 * graceMs)
+
+    // Long past the grace period after bob's direct connection ended, which is when he used to reappear "through the relay".
+    await sleep(closedAt + 4 * graceMs - Date.now())
+    expect(everListed.has(bob.peerId)).toBe(false)
+    expect([...alice.fallback.relayPeers]).toEqual([carol.peerId])
+  })
+
+  it('[ACK5] a peer whose direct connection drops while it stays online is taken on through the relay once it answers, and sync goes on', async () => {
+    const server = await relay()
+    const key = await newKey()
+    let direct = true
+    const alice = peer(server.relayUrl, key, { isDirect: () => direct })
+    const bob = peer(server.relayUrl, key, { isDirect: () => direct })
+    await vi.waitFor(() => expect(alice.fallback.connected && bob.fallback.connected).toBe(true), WAIT)
+    await sleep(5 * GRACE_MS)
+    expect(alice.fallback.relayPeers.size + bob.fallback.relayPeers.size).toBe(0)
+
+    // WebRTC fails (a network change), both browsers stay.
+    direct = false
+    await vi.waitFor(() => {
+      expect([...alice.fallback.relayPeers]).toEqual([bob.peerId])
+      expect([...bob.fallback.relayPeers]).toEqual([alice.peerId])
+    }, WAIT)
+    bob.doc.getText('title').insert(0, 'after webrtc failed')
+    await vi.waitFor(() => expect(title(alice)).toBe('after webrtc failed'), WAIT)
+  })
+
+  it('[ACK5] a relay peer that stops sending leaves within RELAY_SILENT_MS, with its awareness; one that stays is kept', { timeout: RELAY_SILENT_MS + 20_000 }, async () => {
+    const server = await relay()
+    const key = await newKey()
+    const alice = peer(server.relayUrl, key)
+    const davesBrowser = closableDevice(server.relayUrl)
+    const dave = peer(server.relayUrl, key, { connection: davesBrowser.connection })
+    const erin = peer(server.relayUrl, key)
+    dave.awareness.setLocalState({ name: 'Dave' })
+    await vi.waitFor(() => {
+      expect(alice.fallback.relayPeers).toEqual(new Set([dave.peerId, erin.peerId]))
+      expect(alice.awareness.getStates().get(dave.doc.clientID)).toEqual({ name: 'Dave' })
+    }, WAIT)
+
+    davesBrowser.close()
+    const closedAt = Date.now()
+    await vi.waitFor(() => expect(alice.fallback.relayPeers.has(dave.peerId)).toBe(false), { timeout: RELAY_SILENT_MS + 5_000, interval: 50 })
+    const goneAfterMs = Date.now() - closedAt
+    // Before awareness would have expired it (30 s), and gone from awareness too.
+    expect(goneAfterMs).toBeLessThanOrEqual(RELAY_SILENT_MS + 1_000)
+    expect(alice.awareness.getStates().has(dave.doc.clientID)).toBe(false)
+    // Erin said nothing but keepalives all that time.
+    expect([...alice.fallback.relayPeers]).toEqual([erin.peerId])
+    expect([...erin.fallback.relayPeers]).toEqual([alice.peerId])
+  })
+
+  it('[CAP5] a member inventing 50 peer ids, each starting 4 large messages, cannot make a room hold more than 64 MiB of parts, and an honest large message still arrives', { timeout: 60_000 }, async () => {
+    const server = await relay()
+    const key = await newKey()
+    const alice = peer(server.relayUrl, key)
+    const bob = peer(server.relayUrl, key)
+    await vi.waitFor(() => expect(alice.fallback.relayPeers.has(bob.peerId)).toBe(true), WAIT)
+
+    // Two parts of each of 200 messages announced at 300 parts: 75 MiB, none of it ever completed.
+    const invented = Array.from({ length: 50 }, () => randomUUID())
+    const slice = new Uint8Array(PART_BYTES).fill(7)
+    const part = (id: number, index: number): Uint8Array =>
+      encodeMessage(MessageKind.part, (e) => {
+        for (const value of [id, index, 300]) encoding.writeVarUint(e, value)
+        encoding.writeVarUint8Array(e, slice)
+      })
+    const flood = invented.flatMap((from) => [1, 2, 3, 4].flatMap((id) => [0, 1].map((index) => ({ from, message: part(id, index) }))))
+    // The relay allows a connection 100 frames a second: the member spreads its flood over several.
+    const members = await Promise.all([0, 1, 2, 3].map(() => RelayClient.connect(server.relayUrl)))
+    clients.push(...members)
+    let most = 0
+    for (let at = 0; at < flood.length; at += 10) {
+      const member = members[(at / 10) % members.length]!
+      const frames = await Promise.all(flood.slice(at, at + 10).map(({ from, message }) => sealFrame(key, TOPIC, from, undefined, message)))
+      for (const frame of frames) member.send(frame)
+      // Paced so the relay never holds more than a few MiB for alice (it drops a reader 8 MiB behind).
+      await member.roundTrip()
+      most = Math.max(most, alice.fallback.pendingPartBytes)
+    }
+    // Frames of a room are handled in order: once this arrives, the whole flood has been.
+    members[0]!.send(await sealFrame(key, TOPIC, invented[0]!, undefined, syncUpdateMessage('end of flood')))
+    await vi.waitFor(() => expect(title(alice)).toContain('end of flood'), WAIT)
+    most = Math.max(most, alice.fallback.pendingPartBytes)
+    // Every part was well-formed and taken in (none refused), yet the room held at most its bound, not the 75 MiB sent.
+    expect(alice.fallback.rejected).toBe(0)
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(MAX_ROOM_PART_BYTES)
+
+    const big = 'y'.repeat(1024 * 1024)
+    bob.doc.getText('title').insert(0, big)
+    await vi.waitFor(() => expect(title(alice).startsWith(big)).toBe(true), { timeout: 20_000, interval: 50 })
+    expect(alice.fallback.pendingPartBytes).toBeLessThanOrEqual(MAX_ROOM_PART_BYTES)
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FRAME_BYTES, FRAME_HEADER_BYTES, FRAME_MARK, isFrame, MAX_MESSAGE_BYTES, MessageJoiner, splitMessage, type JoinResult } from '../../src/sync/messageFrames.ts'
+import { ReassemblyBudget } from '../../src/sync/ReassemblyBudget.ts'
 
 /** The message a join completed with, as a Buffer so a mismatch reports briefly. */
 function joinedMessage(result: JoinResult | undefined): Buffer | undefined {
@@ -73,5 +74,44 @@ describe('message frames', () => {
     const results = splitMessage(intact, 10).map((frame) => joiner.push(frame))
     const last = results.at(-1)
     expect(joinedMessage(last)?.equals(intact)).toBe(true)
+  })
+
+  it('[CAP5] channels sharing a room budget hold at most its bytes and messages together; a message dropped for room is refused once, its other frames passed over, and the channel joins the next', () => {
+    const budget = new ReassemblyBudget(8 * FRAME_BYTES, 4)
+    // Six channels (one per invented peer), each five frames into a ten-frame message: 30 frames, far more than the room holds.
+    const hostile = Array.from({ length: 6 }, () => new MessageJoiner(budget))
+    const messages = hostile.map((_, index) => splitMessage(message(10 * FRAME_BYTES, index), index + 1))
+    const kinds = hostile.map((): string[] => [])
+    for (let frame = 0; frame < 5; frame++) {
+      hostile.forEach((joiner, index) => {
+        kinds[index]!.push(joiner.push(messages[index]![frame]!).kind)
+        expect(budget.bytes).toBeLessThanOrEqual(8 * FRAME_BYTES)
+        expect(budget.messages).toBeLessThanOrEqual(4)
+      })
+    }
+    // Channels dropped to make room were told once; the rest of their message is passed over quietly, not refused frame by frame.
+    for (const channel of kinds) expect(channel.filter((kind) => kind === 'refused').length).toBeLessThanOrEqual(1)
+    expect(kinds[0]).toEqual(['partial', 'refused', 'skipped', 'skipped', 'skipped'])
+    const dropped = hostile[0]!
+    for (const frame of messages[0]!.slice(5)) expect(dropped.push(frame).kind).toBe('skipped')
+
+    // An honest message larger than what any one flooder holds still arrives, whole.
+    const honest = new MessageJoiner(budget)
+    const original = message(6 * FRAME_BYTES + 5, 42)
+    const results = splitMessage(original, 99).map((frame) => honest.push(frame))
+    expect(joinedMessage(results.at(-1))?.equals(original)).toBe(true)
+    expect(budget.bytes).toBeLessThanOrEqual(8 * FRAME_BYTES)
+    // The dropped channel carries on with its next message.
+    const next = message(2 * FRAME_BYTES, 7)
+    expect(joinedMessage(splitMessage(next, 100).map((frame) => dropped.push(frame)).at(-1))?.equals(next)).toBe(true)
+  })
+
+  it('[CAP5] a channel that closes mid-message gives its bytes back to the room', () => {
+    const budget = new ReassemblyBudget(8 * FRAME_BYTES, 4)
+    const joiner = new MessageJoiner(budget)
+    joiner.push(splitMessage(message(4 * FRAME_BYTES), 1)[0]!)
+    expect(budget.bytes).toBe(FRAME_BYTES)
+    joiner.discard()
+    expect([budget.bytes, budget.messages]).toEqual([0, 0])
   })
 })
