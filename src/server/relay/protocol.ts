@@ -53,8 +53,14 @@ export type ParsedFrame =
 
 /** y-webrtc room names are short; a long topic is someone probing. */
 export const MAX_TOPIC_LENGTH = 512
-/** Topics one subscribe or unsubscribe may list. */
-export const MAX_TOPICS_PER_MESSAGE = 64
+/**
+ * Topics one subscribe or unsubscribe may list: as many as a connection may
+ * hold (the default maxTopicsPerConnection). Stock y-webrtc subscribes every
+ * room of a page in one frame when it connects, and a tab hosting a
+ * person's schedule has a room per space: a lower bound here would close
+ * that tab's signaling connection on every reconnect, for good.
+ */
+export const MAX_TOPICS_PER_MESSAGE = 256
 /**
  * Nesting a frame may have. Real signaling and relayed sync frames are two or
  * three levels deep; a frame of 100,000 nested brackets costs JSON.parse

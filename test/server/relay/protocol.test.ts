@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_RELAY_LIMITS } from '../../../src/server/config.ts'
 import { deliveryFrame, MAX_JSON_DEPTH, nestsDeeperThan, parseClientFrame } from '../../../src/server/relay/protocol.ts'
 
 describe('relay frame checks', () => {
+  it('[RLY7] takes a subscribe of as many topics as a connection may hold, as stock y-webrtc sends for a tab hosting every space', () => {
+    const topics = (count: number): string[] => Array.from({ length: count }, (_, index) => `pii-room-${index}`)
+    expect(parseClientFrame(JSON.stringify({ type: 'subscribe', topics: topics(DEFAULT_RELAY_LIMITS.maxTopicsPerConnection) }))).toMatchObject({ ok: true })
+    expect(parseClientFrame(JSON.stringify({ type: 'subscribe', topics: topics(DEFAULT_RELAY_LIMITS.maxTopicsPerConnection + 1) }))).toMatchObject({ ok: false })
+  })
+
   it('accepts the four y-webrtc message types and keeps the publish text for forwarding', () => {
     expect(parseClientFrame(' {"type":"subscribe","topics":["a","b"]} ')).toMatchObject({ ok: true, message: { type: 'subscribe', topics: ['a', 'b'] } })
     expect(parseClientFrame('{"type":"unsubscribe","topics":[]}')).toMatchObject({ ok: true })
