@@ -66,11 +66,11 @@ async function boot(): Promise<void> {
   // y-webrtc and simple-peer load when the first space's sync starts (after its content is painted), not while it is built.
   let rooms: Promise<RoomConnector> | undefined
   const loadRooms = (): Promise<RoomConnector> =>
-    (rooms ??= Promise.all([deviceKey, import('./sync/WebrtcRooms.ts'), kinds()]).then(
-      ([key, { WebrtcRooms }, registry]) =>
+    (rooms ??= Promise.all([import('./sync/WebrtcRooms.ts'), kinds()]).then(
+      ([{ WebrtcRooms }, registry]) =>
         new WebrtcRooms({
           signalingUrl: relayUrl(location),
-          presence: devicePresence(deviceDoc, deviceDid(key), registry.runnableOn(HostKind.page)),
+          presence: devicePresence(deviceDoc, registry.runnableOn(HostKind.page)),
           connectivity: browserConnectivity,
         }),
     ))

@@ -6,7 +6,6 @@
  */
 import type * as Y from 'yjs'
 import { signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
-import type { Did } from '../core/identity/didKey.ts'
 import { observeProfile, readDisplayName, shownName } from '../core/identity/profile.ts'
 import type { SpaceLibraryDeps } from '../core/space/SpaceLibrary.ts'
 import type { Presence } from '../sync/roomPresence.ts'
@@ -21,8 +20,8 @@ export function deviceSigning(key: Promise<DeviceKey>): Pick<SpaceLibraryDeps, '
 }
 
 /** The device as a room shows it: its did:key, its display name (kept up to date) and the kinds its host runs. */
-export function devicePresence(deviceDoc: Y.Doc, device: Did, kinds: readonly string[]): Presence {
-  return { device, kinds, name: () => shownName(readDisplayName(deviceDoc)), onNameChange: (listener) => observeProfile(deviceDoc, listener) }
+export function devicePresence(deviceDoc: Y.Doc, kinds: readonly string[]): Presence {
+  return { kinds, name: () => shownName(readDisplayName(deviceDoc)), onNameChange: (listener) => observeProfile(deviceDoc, listener) }
 }
 
 /** The relay serves signaling at the root of the app's own origin. */

@@ -39,7 +39,7 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
   const kinds = browserKinds()
   const device = deviceDid(key)
-  const rooms = new RelayRooms({ url: relayUrl(worker.location), presence: devicePresence(deviceDoc, device, kinds.runnableOn(HostKind.serviceWorker)) })
+  const rooms = new RelayRooms({ url: relayUrl(worker.location), presence: devicePresence(deviceDoc, kinds.runnableOn(HostKind.serviceWorker)) })
   const library = new SpaceLibrary({
     deviceDoc,
     store,

@@ -1,110 +1,57 @@
 /**
- * What a peer says about itself in a room's awareness (presence): its
- * device, name, session peer id, the scheduler kinds it runs, and how much
- * of each device's log it has seen. Every room transport (WebRTC, the
- * relay-only room of the service worker) publishes and reads the same
- * shape; what comes from a peer crosses the network, so it is validated.
+ * What a session says about itself in a room's awareness (presence), and
+ * what it reads there: every room transport (WebRTC, the relay-only room of
+ * the service worker) publishes and reads the same shape. Awareness is open
+ * to anyone in the room, so nothing in it counts unless signed: a session
+ * publishes a presence statement (core/space/presenceStatement.ts) signed by
+ * its lane, and only verified statements name peers, rank them for the
+ * schedule, or acknowledge this device's changes (acknowledgements.ts).
  */
+import { toHexString } from 'lib0/buffer'
 import type { Awareness } from 'y-protocols/awareness'
-import { authorKey } from '../core/space/envelope.ts'
-import type { SignedLog } from '../core/space/SignedLog.ts'
-import { syncState, unseenChanges, type PeerConnection, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
+import { acknowledgedByOthers, acknowledgementsFor, ownProgress } from '../core/space/acknowledgements.ts'
+import { chainKey, sameBytes } from '../core/space/envelope.ts'
+import { openPresence, signPresence, verifyPresence, type PresenceContent, type PresenceSigner, type PresenceStatement } from '../core/space/presenceStatement.ts'
+import { didFromPublicKey } from '../core/identity/didKey.ts'
+import { syncState, type PeerConnection, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
 
-const MAX_NAME_CHARS = 200
-/** A peer advertising more kinds than any build registers is not honest; its list is dropped, not truncated. */
-const MAX_KINDS = 32
-const MAX_KIND_CHARS = 64
+/**
+ * A statement is signed again this often even if nothing in it changed: a
+ * peer drops one that has not been renewed for STALE_MS (a replay of an old
+ * one never counts as renewed, see `fresh`).
+ */
+const RESIGN_MS = 15_000
+/**
+ * The transport says who is gone (connectionOf); this only bounds how long
+ * a copy of a session's last statement can stand for it. Generous: a hidden
+ * tab's timers may run once a minute, and it must not flicker out of lists.
+ */
+const STALE_MS = 3 * 60_000
 
+/** A statement's content as comparable text, its time left out. */
+function contentKey(content: Omit<PresenceContent, 'issuedAt'>): string {
+  const hex = (bytes: Uint8Array): string => toHexString(bytes)
+  return JSON.stringify([content.peer, content.name, content.kinds, content.awaiting.map(hex), content.acks.map((ack) => [hex(ack.lane), ack.seq, hex(ack.hash)])])
+}
+
+/** How this device shows itself in rooms; who it is comes from its signed statements, not from here. */
 export interface Presence {
-  /** This device's did:key. */
-  readonly device: string
   /** The scheduler kinds this device's host can run, advertised so peers rank it for their occurrences (SPEC CL1). */
   readonly kinds: readonly string[]
   name(): string
   onNameChange(listener: () => void): () => void
 }
 
-interface PeerState {
-  readonly name: string
-  readonly device: string
-  readonly peer: string
-  readonly kinds: readonly string[]
-  /** How many of this device's envelopes the peer has seen (its `seen` entry for us). */
-  readonly seenOfMine: number
+/** What the awareness state holds: the statement, base64. */
+interface PublishedState {
+  readonly signed: string
 }
 
-/** This peer's awareness state. */
-function localPresence(presence: Presence, peerId: string, log: SignedLog): Record<string, unknown> {
-  return {
-    name: presence.name(),
-    device: presence.device,
-    peer: peerId,
-    kinds: presence.kinds,
-    seen: Object.fromEntries(log.log.authorCounts()),
-  }
-}
-
-/** A remote awareness state, if it has the shape Pii peers publish; `me` is our key in its `seen` map. */
-export function parsePeerState(value: unknown, me: string): PeerState | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const state = value as Record<string, unknown>
-  const { name, device, peer, seen, kinds } = state
-  if (typeof name !== 'string' || typeof device !== 'string' || typeof peer !== 'string') return undefined
-  if (name.length > MAX_NAME_CHARS || device.length > MAX_NAME_CHARS || peer.length > MAX_NAME_CHARS) return undefined
-  // Only our own entry is read: a peer's map may be as large as it likes without costing us a copy.
-  const count = typeof seen === 'object' && seen !== null && Object.hasOwn(seen, me) ? (seen as Record<string, unknown>)[me] : 0
-  return { name, device, peer, kinds: parseKinds(kinds), seenOfMine: typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : 0 }
-}
-
-/** A peer's advertised kinds; anything else than a short list of short names counts as none. */
-function parseKinds(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length > MAX_KINDS) return []
-  return value.every((kind): kind is string => typeof kind === 'string' && kind.length > 0 && kind.length <= MAX_KIND_CHARS) ? value : []
-}
-
-interface StatusInput {
-  /** Awareness states by client id (this peer's own included: it is skipped). */
-  readonly states: ReadonlyMap<number, unknown>
-  readonly ownClientId: number
-  /** This device's key in peers' `seen` maps (seenKey). */
-  readonly me: string
-  readonly device: string
-  /** How a peer is reached now, or undefined when it is not (a state outlives its connection by up to 30 s). */
-  readonly connectionOf: (peer: string) => PeerConnection | undefined
-  readonly request: RoomRequest
-  readonly online: boolean
-  readonly relayConnected: boolean
-}
-
-/**
- * Who is here and the one sync indicator, from the room's awareness; also
- * keeps the most any other device has seen of this one's changes, so the
- * indicator survives a reload.
- */
-function roomStatus(input: StatusInput): RoomStatus {
-  const peers: RoomPeer[] = []
-  const seenByOthers: number[] = []
-  for (const [clientId, value] of input.states) {
-    if (clientId === input.ownClientId) continue
-    const state = parsePeerState(value, input.me)
-    const connection = state && input.connectionOf(state.peer)
-    if (!state || !connection) continue
-    peers.push({ id: state.peer, name: state.name, device: state.device, kinds: state.kinds, connection })
-    if (state.device !== input.device) seenByOthers.push(state.seenOfMine)
-  }
-  peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-  const { seenByOthers: seen, log } = input.request
-  const seenNow = Math.max(0, ...seenByOthers)
-  if (seenNow > seen.read()) seen.write(seenNow)
-  return {
-    peers,
-    state: syncState({
-      online: input.online,
-      relayConnected: input.relayConnected,
-      peers: peers.length,
-      unseen: unseenChanges(log.log.authoredCount(input.me), [seenNow, seen.read()]),
-    }),
-  }
+/** A statement verified here, and when (by this peer's clock) its lane last renewed it. */
+interface Verified {
+  readonly raw: string
+  readonly statement: PresenceStatement
+  readonly renewedAt: number
 }
 
 export interface RoomPresenceOptions {
@@ -126,8 +73,9 @@ export interface RoomPresenceOptions {
 
 /**
  * A room's presence and status, whatever transport carries the room: it
- * publishes this peer's presence (again when its name or what it has seen
- * changes), derives the status from everyone's, and tells the room's
+ * publishes this session's signed presence (again when its name, what it
+ * has seen or what it awaits changes, and every RESIGN_MS), verifies the
+ * others', derives the status from the verified ones, and tells the room's
  * listeners of a change, not of a repeat.
  */
 export class RoomPresence {
@@ -138,21 +86,31 @@ export class RoomPresence {
   private readonly stops: Array<() => void> = []
   private seenTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
-  /** This device's key as peers' `seen` maps name it. */
-  private readonly me: string
+  private signer: Promise<PresenceSigner> | undefined
+  /** Verified statements by awareness client. */
+  private readonly verified = new Map<number, Verified>()
+  /** Per lane (chainKey): the newest statement time accepted, so a replayed older statement is never taken. */
+  private readonly newestIssued = new Map<string, number>()
+  /** Lane certificates checked in this room: a lane's later statements need only its own signature. */
+  private readonly certifiedLanes = new Set<string>()
+  private readonly checking = new Map<number, string>()
+  /** What the last statement said, but for its time: a change of what others await is answered, a repeat is not. */
+  private lastContent = ''
 
   constructor(private readonly options: RoomPresenceOptions) {
-    this.me = authorKey(options.request.log.author)
-    const refresh = (): void => this.refresh()
-    options.awareness.on('change', refresh)
-    this.stops.push(() => options.awareness.off('change', refresh))
+    const onAwareness = (): void => this.readStates()
+    options.awareness.on('change', onAwareness)
+    this.stops.push(() => options.awareness.off('change', onAwareness))
     this.stops.push(options.request.log.onChange(() => this.scheduleSeen()))
     this.stops.push(options.presence.onNameChange(() => this.publish()))
+    const renew = setInterval(() => this.publish(), RESIGN_MS)
+    this.stops.push(() => clearInterval(renew))
     if (options.refreshEveryMs !== undefined) {
-      const interval = setInterval(refresh, options.refreshEveryMs)
+      const interval = setInterval(() => this.refresh(), options.refreshEveryMs)
       this.stops.push(() => clearInterval(interval))
     }
     this.publish()
+    this.readStates()
   }
 
   onStatus(listener: () => void): () => void {
@@ -165,26 +123,46 @@ export class RoomPresence {
     this.stops.push(stop)
   }
 
-  /** Puts this peer's presence in the awareness (once the room has given it an id). */
+  /** Puts this session's signed presence in the awareness (once the room has given it an id and the lane is certified). */
   publish(): void {
     const peer = this.options.peerId()
     if (this.closed || peer === undefined) return
-    this.options.awareness.setLocalState(localPresence(this.options.presence, peer, this.options.request.log))
+    const { log } = this.options.request
+    this.signer ??= log.presenceSigner()
+    this.signer
+      .then((signer) => {
+        if (this.closed) return
+        const content = this.content(peer)
+        this.lastContent = contentKey(content)
+        const signed = signPresence(signer, { ...content, issuedAt: Date.now() })
+        this.options.awareness.setLocalState({ signed } satisfies PublishedState)
+      })
+      .catch(() => {
+        // The lane could not be certified (the device key is unavailable): asked again at the next publish.
+        this.signer = undefined
+      })
   }
 
   refresh(): void {
     if (this.closed) return
-    const { options } = this
-    const status = roomStatus({
-      states: options.awareness.getStates(),
-      ownClientId: options.awareness.clientID,
-      me: this.me,
-      device: options.presence.device,
-      connectionOf: options.connectionOf,
-      request: options.request,
-      online: options.online(),
-      relayConnected: options.relayConnected(),
-    })
+    const now = Date.now()
+    const peers: RoomPeer[] = []
+    const seenPeers = new Set<string>()
+    for (const [client, { statement, renewedAt }] of this.verified) {
+      if (client === this.options.awareness.clientID || now - renewedAt > STALE_MS) continue
+      const connection = this.options.connectionOf(statement.peer)
+      // One entry per session: a copy of its statement under another awareness client adds nobody.
+      if (!connection || seenPeers.has(statement.peer)) continue
+      seenPeers.add(statement.peer)
+      peers.push({ id: statement.peer, name: statement.name, device: didFromPublicKey(statement.author), kinds: statement.kinds, connection })
+    }
+    peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+    const progress = this.progress(this.othersStatements())
+    for (const [lane, acknowledged] of progress.ledgerWrites) this.options.request.acknowledgements.write(lane, acknowledged)
+    const status: RoomStatus = {
+      peers,
+      state: syncState({ online: this.options.online(), relayConnected: this.options.relayConnected(), peers: peers.length, unseen: progress.unseen }),
+    }
     const statusJson = JSON.stringify(status)
     if (statusJson === this.statusJson) return
     this.status = status
@@ -197,6 +175,85 @@ export class RoomPresence {
     if (this.seenTimer) clearTimeout(this.seenTimer)
     for (const stop of this.stops) stop()
     this.listeners.clear()
+  }
+
+  /** What this session says now: who it is, what it awaits, and its acknowledgements of what the others await. */
+  private content(peer: string): Omit<PresenceContent, 'issuedAt'> {
+    const others = this.othersStatements()
+    return {
+      peer,
+      name: this.options.presence.name(),
+      kinds: this.options.presence.kinds,
+      awaiting: this.progress(others).awaiting,
+      acks: acknowledgementsFor(others, this.options.request.log.log),
+    }
+  }
+
+  /** Verified statements of other devices' sessions, live (renewed within STALE_MS) and still in the awareness. */
+  private othersStatements(): PresenceStatement[] {
+    const now = Date.now()
+    const me = this.options.request.log.author
+    const statements: PresenceStatement[] = []
+    for (const [client, { statement, renewedAt }] of this.verified) {
+      if (client !== this.options.awareness.clientID && now - renewedAt <= STALE_MS && !sameBytes(statement.author, me)) statements.push(statement)
+    }
+    return statements
+  }
+
+  private progress(others: readonly PresenceStatement[]) {
+    const { log, acknowledgements } = this.options.request
+    const acknowledged = acknowledgedByOthers(log.author, others, log.log)
+    return ownProgress({ me: log.author, currentLane: log.lanePublicKey, log: log.log, ledger: acknowledgements.read(), acknowledged })
+  }
+
+  /** Verifies each state that changed; the status is refreshed once they are checked. */
+  private readStates(): void {
+    if (this.closed) return
+    const states = this.options.awareness.getStates()
+    for (const client of this.verified.keys()) if (!states.has(client)) this.verified.delete(client)
+    const checks: Array<Promise<void>> = []
+    for (const [client, state] of states) {
+      if (client === this.options.awareness.clientID) continue
+      const raw = (state as Partial<PublishedState> | null)?.signed
+      if (typeof raw !== 'string') {
+        this.verified.delete(client)
+        continue
+      }
+      if (this.verified.get(client)?.raw === raw || this.checking.get(client) === raw) continue
+      checks.push(this.check(client, raw))
+    }
+    if (checks.length === 0) return this.refresh()
+    void Promise.all(checks).then(() => {
+      this.refresh()
+      // Someone awaits something new (or holds more of what this device awaits): answer, once.
+      const peer = this.options.peerId()
+      if (peer !== undefined && !this.closed && contentKey(this.content(peer)) !== this.lastContent) this.scheduleSeen()
+    })
+  }
+
+  private async check(client: number, raw: string): Promise<void> {
+    this.checking.set(client, raw)
+    try {
+      const statement = openPresence(raw, this.options.request.space)
+      const valid = statement !== undefined && (await verifyPresence(statement, this.options.request.log.verifier, this.certifiedLanes))
+      if (this.closed || this.checking.get(client) !== raw) return
+      if (!valid || !this.fresh(statement)) {
+        this.verified.delete(client)
+        return
+      }
+      this.verified.set(client, { raw, statement, renewedAt: Date.now() })
+    } finally {
+      if (this.checking.get(client) === raw) this.checking.delete(client)
+    }
+  }
+
+  /** Whether a statement is its lane's newest yet (equal counts: the same statement arriving again). */
+  private fresh(statement: PresenceStatement): boolean {
+    const lane = chainKey(statement.author, statement.lane)
+    const newest = this.newestIssued.get(lane)
+    if (newest !== undefined && statement.issuedAt < newest) return false
+    this.newestIssued.set(lane, statement.issuedAt)
+    return true
   }
 
   private scheduleSeen(): void {

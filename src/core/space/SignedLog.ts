@@ -229,6 +229,11 @@ export class SignedLog {
     return { space: this.options.space, author: this.author, lane: key.publicKey, certificate, sign: key.sign }
   }
 
+  /** How this space checks signatures (WebCrypto where there is one): presence statements use it too. */
+  get verifier(): Verifier {
+    return this.options.verify
+  }
+
   /** This session's lane: the public key its envelopes and presence are signed with. */
   get lanePublicKey(): Uint8Array {
     return this.options.lane.publicKey

@@ -13,6 +13,7 @@ import type { Digest, Verifier } from './envelope.ts'
 import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
 import { newSpaceId, type SpaceId } from './ids.ts'
+import { deviceAckLedger, forgetAckLedger } from './acknowledgements.ts'
 import { writeAsLane } from './clientIds.ts'
 import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
@@ -188,7 +189,7 @@ class OpenSpace implements SpaceSession {
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     log.onRebuildNeeded(() => this.onRebuild(this))
     const secret = this.removed ? undefined : this.ensureSecret()
-    const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, seenByOthers: this.seenByOthers })
+    const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) })
     this.running = { log, room, secret }
     if (this.removed) return this.running
     // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs
@@ -202,14 +203,6 @@ class OpenSpace implements SpaceSession {
       await log.reconcile()
     })
     return this.running
-  }
-
-  private readonly seenByOthers = {
-    read: (): number => findSpace(this.deps.deviceDoc, this.id)?.seenByOthers ?? 0,
-    write: (count: number): void => {
-      const entry = findSpace(this.deps.deviceDoc, this.id)
-      if (entry && count > (entry.seenByOthers ?? 0)) putSpaceEntry(this.deps.deviceDoc, { ...entry, seenByOthers: count })
-    },
   }
 
   /** Spaces made before sharing existed get their secret the first time they open. */
@@ -363,6 +356,7 @@ export class SpaceLibrary {
   /** Deletes the space from this device: its list entry, its open copies in every tab, its stored data. */
   async remove(id: SpaceId): Promise<void> {
     removeSpaceEntry(this.deps.deviceDoc, id)
+    forgetAckLedger(this.deps.deviceDoc, id)
     await this.forget(id)
     await Promise.all([this.deps.store.remove(spaceDocName(id)), this.deps.store.remove(spaceLogName(id))])
   }

@@ -7,6 +7,7 @@
 import type * as Y from 'yjs'
 import type { SpaceId } from './ids.ts'
 import type { ShareSecret } from './shareLink.ts'
+import type { AckLedger } from './acknowledgements.ts'
 import type { SignedLog } from './SignedLog.ts'
 
 /** How this tab reaches a peer: WebRTC, the relay's encrypted topic, or another tab of this browser. */
@@ -47,23 +48,12 @@ export interface RoomRequest {
   readonly secret: ShareSecret
   readonly transport: Y.Doc
   readonly log: SignedLog
-  /** The most of this device's changes any other device has confirmed, kept across sessions. */
-  readonly seenByOthers: { read(): number; write(count: number): void }
+  /** This device's lanes still awaiting acknowledgement in this space, kept across sessions (acknowledgements.ts). */
+  readonly acknowledgements: AckLedger
 }
 
 export interface RoomConnector {
   join(request: RoomRequest): RoomConnection
-}
-
-/**
- * Changes of this device that no other device has acknowledged: what this
- * device has authored (every lane, every session) minus the most that any
- * other device reports having seen of it.
- */
-export function unseenChanges(authored: number, seenByOtherDevices: Iterable<number>): number {
-  let best = 0
-  for (const seen of seenByOtherDevices) best = Math.max(best, seen)
-  return Math.max(0, authored - best)
 }
 
 export function syncState(input: { readonly online: boolean; readonly relayConnected: boolean; readonly peers: number; readonly unseen: number }): SyncState {

@@ -16,8 +16,6 @@ export interface SpaceEntry {
   readonly createdAt: number
   /** The room secret of its share link; kept on this device only (the device doc is never shared). */
   readonly secret?: ShareSecret
-  /** How many of this device's changes another device has confirmed seeing: "not yet seen" survives a reload. */
-  readonly seenByOthers?: number
   /**
    * How many times this device rebuilt the space's content from its log
    * (SignedLog.onRebuildNeeded): every tab and the worker reopen the space
@@ -54,7 +52,6 @@ function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     name: typeof entry.name === 'string' ? entry.name : '',
     createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
     ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
-    ...(Number.isSafeInteger(entry.seenByOthers) ? { seenByOthers: entry.seenByOthers as number } : {}),
     ...(Number.isSafeInteger(entry.contentGeneration) ? { contentGeneration: entry.contentGeneration as number } : {}),
   }
 }

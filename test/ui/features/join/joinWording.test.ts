@@ -15,7 +15,7 @@ const device = didFromPublicKey(new Uint8Array(32).fill(7))
 describe('what the join screen says', () => {
   it('[LNK1] names this device exactly as a room will show it to the members, named or not', () => {
     const deviceDoc = new Y.Doc()
-    const inRoom = devicePresence(deviceDoc, device, [])
+    const inRoom = devicePresence(deviceDoc, [])
     expect(shownName(readDisplayName(deviceDoc))).toBe(inRoom.name())
     setDisplayName(deviceDoc, '  Bea’s laptop ')
     expect(shownName(readDisplayName(deviceDoc))).toBe(inRoom.name())
