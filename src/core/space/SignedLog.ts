@@ -100,8 +100,22 @@ interface Held {
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
 /** Only byte entries can be envelopes; anything else a peer puts in the array is junk, stored or live. */
 const isWire = (value: unknown): value is Uint8Array => value instanceof Uint8Array
-/** Tells copies of one envelope apart from other envelopes without hashing: its signature, which covers its hash. */
+/**
+ * Finds the copies of an envelope without hashing: its signature. Only a
+ * first sort: a forger can put a genuine signature on other bytes, so two
+ * wires are copies only if their bytes are the same (sameBytes).
+ */
 const copyKey = (wire: Uint8Array): string => String.fromCharCode(...wire.subarray(Math.max(0, wire.length - SIGNATURE_BYTES)))
+
+/** Takes out of `wanted` (by copyKey) every wire of which `present` holds an exact copy. */
+function removePresent(wanted: Map<string, Uint8Array>, present: readonly unknown[]): void {
+  for (const value of present) {
+    if (!isWire(value)) continue
+    const key = copyKey(value)
+    const wire = wanted.get(key)
+    if (wire && sameBytes(wire, value)) wanted.delete(key)
+  }
+}
 
 /** A state vector in Yjs's encoding, from a map of client → clock. */
 function encodeStateVector(vector: ReadonlyMap<number, number>): Uint8Array {
@@ -502,7 +516,7 @@ export class SignedLog {
   /** Puts back a proof no copy of which is in the transport doc (a peer that tidied it as junk before it knew). */
   private publishProofs(): void {
     const missing = new Map(this.proofs)
-    for (const value of this.envelopes.toArray() as unknown[]) if (isWire(value)) missing.delete(copyKey(value))
+    removePresent(missing, this.envelopes.toArray())
     if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
   }
 
@@ -564,7 +578,7 @@ export class SignedLog {
     const missing = new Map<string, Uint8Array>()
     for (const wire of deleted) {
       const proof = this.proofs.get(copyKey(wire))
-      if (proof) {
+      if (proof && sameBytes(proof, wire)) {
         missing.set(copyKey(proof), proof)
         continue
       }
@@ -574,7 +588,8 @@ export class SignedLog {
       if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
     }
     if (missing.size === 0) return
-    for (const value of this.envelopes.toArray() as unknown[]) if (isWire(value)) missing.delete(copyKey(value))
+    // A copy still there (a peer tidying away a repeat) is enough; a wire that only shares a signature is not a copy.
+    removePresent(missing, this.envelopes.toArray())
     if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
   }
 
@@ -599,7 +614,7 @@ export class SignedLog {
       this.junk = new Set()
       this.repeated = new Set()
       const values = this.envelopes.toArray() as unknown[]
-      const lastCopies = new Set<string>()
+      const lastCopies = new Map<string, Uint8Array>()
       const doomed: number[] = []
       // From the end: of several copies, the last one stays.
       const voidLanes = new Set(this.log.equivocations.keys())
@@ -610,15 +625,17 @@ export class SignedLog {
           continue
         }
         const key = repeated.size > 0 || this.proofs.size > 0 ? copyKey(value) : undefined
-        const proof = key !== undefined && this.proofs.has(key)
+        const proofWire = key === undefined ? undefined : this.proofs.get(key)
+        const proof = proofWire !== undefined && sameBytes(proofWire, value)
         const ofVoidLane = voidLanes.size > 0 && voidLanes.has(wireChainKey(value) ?? '')
         if (!proof && (junk.has(value) || ofVoidLane)) {
           doomed.push(index)
           continue
         }
         if (key === undefined || !(proof || repeated.has(key))) continue
-        if (lastCopies.has(key)) doomed.push(index)
-        else lastCopies.add(key)
+        const kept = lastCopies.get(key)
+        if (kept && sameBytes(kept, value)) doomed.push(index)
+        else if (!kept) lastCopies.set(key, value)
       }
       doomed.reverse()
       if (doomed.length === 0) return

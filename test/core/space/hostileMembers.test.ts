@@ -264,6 +264,32 @@ describe('hostile members: junk does not outlive the attacker', () => {
     expect(titles(newcomer.content)).toEqual(['keep me'])
   })
 
+  it('[JNK3] a forgery carrying a genuine envelope’s signature is no copy of it: when the genuine one is deleted, honest peers still put it back', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    const bob = await mesh.join()
+    add(alice.content, 'first')
+    add(alice.content, 'last')
+    await mesh.settled()
+    const genuine = wiresOf(alice)
+    // Mallory deletes every genuine envelope and pushes the last one's signature on a changed body.
+    const tampered = Uint8Array.from(genuine.at(-1)!)
+    tampered[tampered.length - 70]! ^= 0xff
+    for (const peer of [alice, bob]) {
+      const vandal = new Y.Doc()
+      Y.applyUpdate(vandal, Y.encodeStateAsUpdate(peer.transport))
+      const before = Y.encodeStateVector(vandal)
+      transportEnvelopes(vandal).delete(0, transportEnvelopes(vandal).length)
+      transportEnvelopes(vandal).push([tampered])
+      Y.applyUpdate(peer.transport, Y.diffUpdate(Y.encodeStateAsUpdate(vandal), before), 'net')
+    }
+    await mesh.settled()
+    const carol = await mesh.join()
+    await mesh.settled()
+    expect(titles(carol.content)).toEqual(['first', 'last'])
+    expect(wiresOf(carol).some((wire) => sameBytes(wire, tampered))).toBe(false)
+  })
+
   it('[JNK4] copies a checkpoint supersedes are removed by any peer, not only by their author', async () => {
     const mesh = new Mesh()
     const alice = await mesh.join({ checkpointEvery: 4 })
