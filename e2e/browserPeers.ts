@@ -1,5 +1,5 @@
 /** Peers for multi-browser specs: each in its own Chromium process, as separate devices are. */
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test'
 import { launchOptions } from './chromium.ts'
 import { expect, itemTitles, watchProblems } from './fixtures.ts'
 
@@ -11,9 +11,9 @@ export interface Peer {
 }
 
 /** A peer in its own browser process, failing the test on any page error. */
-export async function launchPeer(baseURL: string, initScript?: () => void): Promise<Peer> {
+export async function launchPeer(baseURL: string, initScript?: () => void, contextOptions: BrowserContextOptions = {}): Promise<Peer> {
   const browser = await chromium.launch(launchOptions())
-  const context = await browser.newContext({ baseURL })
+  const context = await browser.newContext({ ...contextOptions, baseURL })
   if (initScript) await context.addInitScript(initScript)
   const peer: Peer = { browser, context, page: await context.newPage(), problems: [] }
   watch(peer)
@@ -56,4 +56,32 @@ export function breakWebRtc(): void {
       super({ ...config, iceServers: [], iceTransportPolicy: 'relay' })
     }
   }
+}
+
+/**
+ * An init script that lets a test cut the page off the network mid-session
+ * (`window.piiCutNetwork()`): it closes every WebRTC connection and WebSocket
+ * the page opened. Together with context.setOffline(true), which keeps new
+ * ones from opening, the page is offline without a reload, so its session
+ * (and its Yjs clientID) goes on, as a laptop's does when its Wi-Fi drops.
+ */
+export function cuttableNetwork(): void {
+  const open: Array<{ close(): void }> = []
+  const NativePeerConnection = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      open.push(this)
+    }
+  }
+  const NativeWebSocket = window.WebSocket
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols)
+      open.push(this)
+    }
+  }
+  Reflect.set(window, 'piiCutNetwork', () => {
+    for (const connection of open.splice(0)) connection.close()
+  })
 }

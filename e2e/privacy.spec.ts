@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
+import { breakWebRtc, closePeers, cuttableNetwork, expectTitles, launchPeer, shareLinkOf, syncStatus } from './browserPeers.ts'
 import { startCapturingProxy } from '../test/helpers/capturingProxy.ts'
 import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
@@ -85,5 +85,59 @@ test('a member sending forged, tampered and replayed envelopes, and deleting gen
     }
   } finally {
     await closePeers([a, b])
+  }
+})
+
+test('[CID1] a rogue peer squats an honest peer’s clientID while it is offline; after reconnect all three browsers show the honest peer’s offline edits', async ({ piiServer, baseURL }) => {
+  test.setTimeout(180_000)
+  const a = await launchPeer(baseURL!)
+  // B's service worker would carry B's edits to the room while the page is cut off: here B is one page, offline as a whole.
+  const b = await launchPeer(baseURL!, cuttableNetwork, { serviceWorkers: 'block' })
+  const c = await launchPeer(baseURL!)
+  let rogue: ReturnType<typeof spawn> | undefined
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Team')
+    await addItem(a.page, 'From A')
+    const link = await shareLinkOf(a.page)
+    await openApp(b.page)
+    const victim = (await b.page.getByTestId('device-did').textContent()) ?? ''
+    await joinByLink(b.page, link)
+    await joinByLink(c.page, link)
+    await addItem(b.page, 'B online')
+    for (const peer of [a, b, c]) await expectTitles(peer.page, ['From A', 'B online'])
+
+    // Mallory joins with the link and learns B's clientID and its clock from B's envelopes.
+    const [space, secret] = new URL(link).hash.split('/').slice(2)
+    const squatter = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/squattingPeer.ts'), piiServer.relayUrl, space!, secret!, victim], { stdio: ['pipe', 'pipe', 'inherit'] })
+    rogue = squatter
+    const lines = createInterface({ input: squatter.stdout })
+    const said = (word: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        lines.on('line', (line) => line.includes(word) && resolve())
+        squatter.on('exit', (code) => reject(new Error(`The squatting peer exited (code ${code}) before saying "${word}".`)))
+      })
+    await said('ready')
+
+    // B's Wi-Fi drops: same session, same clientID. B edits offline.
+    await b.context.setOffline(true)
+    await b.page.evaluate(() => (window as unknown as { piiCutNetwork(): void }).piiCutNetwork())
+    await expect(syncStatus(b.page)).toContainText('Offline')
+    await addItem(b.page, 'B offline 1')
+    await addItem(b.page, 'B offline 2')
+
+    // Mallory signs garbage under B's clientID from the clock A and C last saw, then B comes back.
+    squatter.stdin?.write('squat\n')
+    await said('squatted')
+    await b.context.setOffline(false)
+    const all = ['From A', 'B online', 'B offline 1', 'B offline 2']
+    for (const peer of [a, b, c]) await expectTitles(peer.page, all)
+    await expect(syncStatus(b.page)).toHaveText('Up to date', { timeout: 30_000 })
+    // Both saw Mallory's envelope, and refused it.
+    for (const peer of [a, c]) await expect(peer.page.getByText(/changes? from peers refused/)).toBeVisible()
+  } finally {
+    rogue?.stdin?.end()
+    rogue?.kill()
+    await closePeers([a, b, c])
   }
 })

@@ -23,7 +23,7 @@ test('two tabs of one browser see each other’s edits without a reload', async 
   await expect(page.getByLabel('Space name')).toHaveValue('Renamed list')
 })
 
-test('deleting a space in one tab closes it in the other', async ({ page, context }) => {
+test('leaving a space in one tab closes it in the other', async ({ page, context }) => {
   await openApp(page)
   await createSpace(page, 'Short-lived')
   const spaceUrl = page.url()
@@ -32,7 +32,7 @@ test('deleting a space in one tab closes it in the other', async ({ page, contex
   await expect(second.getByLabel('Space name')).toHaveValue('Short-lived')
 
   await page.getByRole('link', { name: 'Back to your spaces' }).click()
-  await page.getByRole('button', { name: 'Delete Short-lived' }).click()
-  await page.getByRole('button', { name: 'Delete space' }).click()
+  await page.getByRole('button', { name: 'Leave Short-lived' }).click()
+  await page.getByRole('button', { name: 'Leave space' }).click()
   await expect(second.getByRole('heading', { name: 'Space not found' })).toBeVisible()
 })
