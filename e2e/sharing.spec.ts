@@ -154,3 +154,29 @@ async function everyTitle(page: Page): Promise<string[]> {
   }
   return [...titles.entries()].sort(([a], [b]) => a - b).map(([, title]) => title)
 }
+
+test('[ACK5] a browser that closes leaves "Online now" and never reappears there as reached through the relay', async ({ baseURL }) => {
+  const a = await launchPeer(baseURL!)
+  // Only B's page: its service worker, a session of its own that reaches rooms through the relay, would be listed too.
+  const b = await launchPeer(baseURL!, undefined, { serviceWorkers: 'block' })
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Who is here')
+    await joinByLink(b.page, await shareLinkOf(a.page))
+    const online = a.page.getByRole('list', { name: 'Online now' })
+    await expect(online).toContainText('direct', { timeout: 20_000 })
+    await b.browser.close()
+    // Listed "direct" until WebRTC notices the connection is gone (~15 s for a killed browser), then not at all.
+    // Before, it came back as reached "through the relay" from then until 30-35 s after closing.
+    let gone = false
+    for (const end = Date.now() + 35_000; Date.now() < end; await a.page.waitForTimeout(500)) {
+      const listed = (await online.count()) > 0 ? ((await online.textContent()) ?? '') : ''
+      expect(listed).not.toContain('through the relay')
+      if (gone) expect(listed).toBe('')
+      gone ||= listed === ''
+    }
+    expect(gone).toBe(true)
+  } finally {
+    await closePeers([a, b])
+  }
+})
