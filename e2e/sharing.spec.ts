@@ -44,6 +44,8 @@ test('A shares a space; B and C join, edit together, work offline, survive a rel
     })
 
     await test.step('B edits offline, reconnects, and everything merges', async () => {
+      // Once B has heard that another device holds "From B": going offline before that, B would rightly count it unseen.
+      await expect(syncStatus(b.page)).toHaveText('Up to date', { timeout: 20_000 })
       await b.context.setOffline(true)
       await b.page.reload()
       await expect(syncStatus(b.page)).toContainText('Offline')
