@@ -292,7 +292,7 @@ export class EnvelopeLog {
     // Below what is accepted: a copy a checkpoint carries, a forgery, or the lane's second history.
     for (const envelope of behind) found(await this.judgeBehind(envelope, superseded, reject))
     // Lanes are independent chains: their signature checks run side by side, not one lane after another.
-    const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject, superseded)))
+    const lanes = await Promise.all([...byChain].map(([key, arrivals]) => this.admitLane(key, arrivals, reject, superseded, duplicates)))
     const accepted: CheckedEnvelope[] = []
     for (const lane of lanes) {
       for (const envelope of lane.accepted) accepted.push(envelope)
@@ -378,6 +378,7 @@ export class EnvelopeLog {
     arrivals: readonly Envelope[],
     reject: Reject,
     superseded: Envelope[],
+    duplicates: Envelope[],
   ): Promise<{ readonly accepted: readonly CheckedEnvelope[]; readonly equivocation?: Equivocation }> {
     const accepted: CheckedEnvelope[] = []
     const stoppedAt = this.stopped.get(key)
@@ -388,7 +389,10 @@ export class EnvelopeLog {
         continue
       }
       const rivals = early.get(envelope.seq) ?? []
-      if (!rivals.some((rival) => sameBytes(rival.hash, envelope.hash))) rivals.push(envelope)
+      // The same bytes twice is a repeat; the same body under another signature is a rival (a forgery, usually),
+      // which the signatures settle: dropping it unseen could drop the genuine one, if the forgery came first.
+      if (rivals.some((rival) => sameBytes(rival.wire, envelope.wire))) duplicates.push(envelope)
+      else rivals.push(envelope)
       early.set(envelope.seq, rivals)
     }
     if (early.size === 0) return { accepted }
@@ -445,7 +449,8 @@ export class EnvelopeLog {
       if (rivals.length > 1) {
         const valid: Envelope[] = []
         for (const rival of rivals) if (await signed(rival)) valid.push(rival)
-        if (valid.length > 1) return [valid[0]!, valid[1]!]
+        const other = valid.find((rival) => !sameBytes(rival.hash, valid[0]!.hash))
+        if (other) return [valid[0]!, other]
       }
       const next = early.get(seq + 1)
       const only = rivals.length === 1 ? rivals[0] : undefined
@@ -583,14 +588,19 @@ export class EnvelopeLog {
     return authentic
   }
 
-  /** Keeps the one validly signed rival; two valid ones are the author equivocating (LaneVoid). */
+  /**
+   * Keeps the validly signed rival; two valid ones of different bodies are
+   * the author equivocating (LaneVoid). Two valid signatures of one body
+   * are one envelope, signed twice by its own lane: the first is kept.
+   */
   private async settleRivals(rivals: readonly Envelope[], reject: Reject): Promise<Envelope | undefined> {
     const signed: Envelope[] = []
     for (const rival of rivals) {
       if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) signed.push(rival)
       else reject(EnvelopeRejection.badSignature, rival)
     }
-    if (signed.length > 1) throw new LaneVoid(undefined, { cause: [signed[0]!, signed[1]!] })
+    const second = signed.find((rival) => !sameBytes(rival.hash, signed[0]!.hash))
+    if (second) throw new LaneVoid(undefined, { cause: [signed[0]!, second] })
     return signed[0]
   }
 

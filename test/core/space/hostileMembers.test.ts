@@ -60,6 +60,17 @@ async function observe(wires: readonly Uint8Array[]): Promise<{ content: Y.Doc; 
 
 const wiresOf = (peer: Peer): Uint8Array[] => transportEnvelopes(peer.transport).toArray()
 
+/** A newcomer's log, fed `wires` as one batch (a first sync brings the whole log at once). */
+async function observeBatch(wires: readonly Uint8Array[]): Promise<{ content: Y.Doc; signed: SignedLog }> {
+  const content = new Y.Doc()
+  const transport = new Y.Doc()
+  transportEnvelopes(transport).push([...wires])
+  const key = await createDeviceKey(crypto.subtle)
+  const signed = new SignedLog({ space: SPACE, content, transport, verify, lane: laneOf(), author: { publicKey: key.publicKey, sign: () => Promise.reject(new Error('observers do not write')) } })
+  await signed.settled()
+  return { content, signed }
+}
+
 describe('hostile members: what a signed envelope may touch', () => {
   it('[CID1] a member who signs structs under another member’s clientID is refused everywhere, and the victim’s offline edits reach every peer', async () => {
     const mesh = new Mesh()
@@ -201,6 +212,20 @@ describe('hostile members: junk does not outlive the attacker', () => {
     expect(reopened.signed.log.rejections.size).toBe(0)
     expect(titles(reopened.content)).toEqual(titles(alice.content))
     expect(titles(bob.content)).toEqual(titles(alice.content))
+  })
+
+  it('[JNK1] a genuine envelope’s body under a broken signature, ahead of it in one batch, neither stays nor keeps the genuine one out', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join()
+    add(alice.content, 'genuine')
+    await mesh.settled()
+    const genuine = wiresOf(alice)[0]!
+    const forged = Uint8Array.from(genuine)
+    forged[forged.length - 1]! ^= 0xff
+    // A newcomer's first batch, the forgery first: on code before this rule the genuine one was dropped as "the same".
+    const { content, signed } = await observeBatch([forged, genuine])
+    expect(titles(content)).toEqual(['genuine'])
+    expect(signed.log.rejections.get(EnvelopeRejection.badSignature)).toBe(1)
   })
 
   it('[JNK2] envelopes of invented lanes waiting for predecessors that never come are capped in count and bytes, and removed', async () => {
