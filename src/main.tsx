@@ -42,9 +42,6 @@ const UPDATE_CHECK_INTERVAL_MS = 60 * 60_000
 async function boot(): Promise<void> {
   const route = parseRoute(location.hash)
   uiStore.setState({ route })
-  // A share link's content can only come from peers, so their code loads while the person reads the join
-  // screen; loading it connects to nothing (loadRooms below reports a failure; this early start has nothing to add).
-  if (route.page === 'join') import('./sync/WebrtcRooms.ts').catch(() => {})
 
   const probe = await probeIndexedDb()
   if (!probe.available) uiStore.setState({ storageUnavailable: probe.reason })
@@ -74,6 +71,9 @@ async function boot(): Promise<void> {
           connectivity: browserConnectivity,
         }),
     ))
+  // A share link's content can only come from peers: their code (and the scheduler's kinds, which the rooms advertise)
+  // loads while the person reads the join screen. Making the connector joins no room (loadRooms reports a failure).
+  if (route.page === 'join') loadRooms().catch(() => {})
   const library = new SpaceLibrary({
     deviceDoc,
     deviceLoaded: deviceStored.loaded,

@@ -5,6 +5,11 @@
  * verified, applied and rendered. A MutationObserver callback runs right
  * after the DOM change, so no polling interval is added to the time. Stands
  * alone, like every page function (see bench/sync/probe.ts).
+ *
+ * The app asks before joining a link (its join screen, SECURITY LNK1): its
+ * join starts when the person clicks Join, with the page booted while they
+ * read the screen, as the baseline's starts at navigation. Both moments are
+ * recorded (watchJoinScreen).
  */
 type ColdWindow = Window & { coldSyncDone?: Promise<number>; joinWait?: { shownAt?: number; clickedAt?: number } }
 
@@ -19,32 +24,46 @@ export function watchCountLine([selector, expected]: readonly [string, string]):
   })
 }
 
-/**
- * The app asks before joining a link (its join screen): the time between
- * the Join button appearing and the bench's click on it is the bench's own
- * round trip, which a person's instant click would not add. Recorded here
- * and taken off the join's time by coldSyncDone.
- */
+/** When the Join button appeared and when it was clicked, ms since navigation start. */
 export function watchJoinScreen(): void {
   const wait: NonNullable<ColdWindow['joinWait']> = {}
   ;(window as ColdWindow).joinWait = wait
-  const isJoin = (element: Element | null): boolean => element instanceof HTMLButtonElement && element.textContent?.trim() === 'Join'
+  // No named functions in here: tsx would wrap them in a naming helper the page does not have.
   const observer = new MutationObserver(() => {
-    if (wait.shownAt !== undefined || ![...document.querySelectorAll('button')].some(isJoin)) return
-    wait.shownAt = performance.now()
-    observer.disconnect()
+    if (wait.shownAt !== undefined) return
+    for (const button of document.querySelectorAll('button')) {
+      if (button.textContent?.trim() !== 'Join') continue
+      wait.shownAt = performance.now()
+      observer.disconnect()
+      return
+    }
   })
   observer.observe(document, { childList: true, subtree: true })
-  document.addEventListener('click', (event) => {
-    if (wait.clickedAt === undefined && isJoin(event.target as Element | null)) wait.clickedAt = performance.now()
-  }, true)
+  document.addEventListener(
+    'click',
+    (event) => {
+      const target = event.target
+      if (wait.clickedAt === undefined && target instanceof HTMLButtonElement && target.textContent?.trim() === 'Join') wait.clickedAt = performance.now()
+    },
+    true,
+  )
 }
 
-export async function coldSyncDone(): Promise<number> {
+export interface ColdSyncTimes {
+  /** When the join started, ms since navigation start: the click on Join (ours), or navigation itself (baseline). */
+  readonly startedAt: number
+  /** When every item was counted, ms since navigation start. */
+  readonly doneAt: number
+  /** Navigation → every item, less the bench's own wait between the Join button showing and its click. */
+  readonly withBootMs: number
+}
+
+export async function coldSyncDone(): Promise<ColdSyncTimes> {
   const coldWindow = window as ColdWindow
   const done = coldWindow.coldSyncDone
   if (!done) throw new Error('The count watcher was not installed.')
-  const at = await done
+  const doneAt = await done
   const { shownAt, clickedAt } = coldWindow.joinWait ?? {}
-  return shownAt !== undefined && clickedAt !== undefined ? at - (clickedAt - shownAt) : at
+  const clicked = shownAt !== undefined && clickedAt !== undefined
+  return { startedAt: clicked ? clickedAt : 0, doneAt, withBootMs: clicked ? doneAt - (clickedAt - shownAt) : doneAt }
 }

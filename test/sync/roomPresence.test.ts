@@ -27,6 +27,8 @@ interface Session {
 
 /** A session's room presence, every other peer reachable directly. */
 function join(peer: Peer, name: string, kinds: readonly string[]): Session {
+  // As a space's session does once its content is painted: presence is signed from then on.
+  void peer.signed.prepareToSign()
   const awareness = new Awareness(peer.transport)
   const presence = new RoomPresence({
     request: { space: SPACE, secret: newShareSecret(), transport: peer.transport, log: peer.signed, acknowledgements: memoryLedger() },

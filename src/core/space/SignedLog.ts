@@ -15,8 +15,15 @@
  * - Verifying: envelopes that other peers add are admitted in batches (hash
  *   chain plus one signature per lane) and their updates merged into one
  *   apply, never replayed one by one.
- * - Keeping the log whole: an authentic envelope someone deletes from the
- *   transport doc is put back, unless a checkpoint of its lane superseded it.
+ * - Keeping the log whole and clean (TransportUpkeep): an authentic envelope
+ *   someone deletes from the transport doc is put back, unless a checkpoint
+ *   of its lane superseded it; refused envelopes, repeats and anything that
+ *   is no envelope are removed.
+ * - Checking what an envelope touches: every struct it writes must be under
+ *   its lane's own clientIDs (clientIds.ts, EnvelopeLog), and this session
+ *   writes only under its own. A lane found to have signed two histories is
+ *   void; content of it this doc already shows is reported (onRebuildNeeded),
+ *   since Yjs cannot take it back out.
  * - Compacting: once a lane's tail reaches CHECKPOINT_EVERY envelopes, a
  *   checkpoint (the lane's updates merged) follows right after the edit that
  *   filled it, and what it supersedes is deleted, so a newcomer syncs a few
@@ -27,12 +34,13 @@ import * as encoding from 'lib0/encoding'
 import { didFromPublicKey, type Did } from '../identity/didKey.ts'
 import * as Y from 'yjs'
 import { laneClientId, MAX_CLIENTS_PER_LANE, writeAsLane } from './clientIds.ts'
-import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, wireChainKey, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
 import { combineUpdates, joinUpdates, readUpdateShape } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
 import type { PresenceSigner } from './presenceStatement.ts'
+import { isWire, TransportUpkeep } from './TransportUpkeep.ts'
 
 /** Name of the envelope array in a transport doc: part of the format. */
 export const ENVELOPES = 'envelopes'
@@ -98,25 +106,6 @@ interface Held {
 }
 
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
-/** Only byte entries can be envelopes; anything else a peer puts in the array is junk, stored or live. */
-const isWire = (value: unknown): value is Uint8Array => value instanceof Uint8Array
-/**
- * Finds the copies of an envelope without hashing: its signature. Only a
- * first sort: a forger can put a genuine signature on other bytes, so two
- * wires are copies only if their bytes are the same (sameBytes).
- */
-const copyKey = (wire: Uint8Array): string => String.fromCharCode(...wire.subarray(Math.max(0, wire.length - SIGNATURE_BYTES)))
-
-/** Takes out of `wanted` (by copyKey) every wire of which `present` holds an exact copy. */
-function removePresent(wanted: Map<string, Uint8Array>, present: readonly unknown[]): void {
-  for (const value of present) {
-    if (!isWire(value)) continue
-    const key = copyKey(value)
-    const wire = wanted.get(key)
-    if (wire && sameBytes(wire, value)) wanted.delete(key)
-  }
-}
-
 /** A state vector in Yjs's encoding, from a map of client → clock. */
 function encodeStateVector(vector: ReadonlyMap<number, number>): Uint8Array {
   const encoder = encoding.createEncoder()
@@ -155,13 +144,10 @@ export class SignedLog {
   private incoming: Uint8Array[] = []
   private deleted: Uint8Array[] = []
   private admitting: Promise<void> | undefined
-  /** Entries of the transport doc to remove (by identity): refused envelopes, superseded copies, and anything that is not an envelope. */
-  private junk = new Set<unknown>()
-  /** Envelopes (by copyKey) seen more than once in the transport doc: all copies but the last go. */
-  private repeated = new Set<string>()
-  private tidying: Promise<void> | undefined
-  /** The proofs of lanes that signed two histories (EQV1), by copyKey: kept in the transport doc for every newcomer, put back if deleted. */
-  private readonly proofs = new Map<string, Uint8Array>()
+  private readonly upkeep: TransportUpkeep
+  /** Resolves once something needs the lane's signer (see presenceSigner). */
+  private readonly signingWanted: Promise<void>
+  private askedToSign: () => void = () => {}
   /** The content clientIDs of void lanes: structs of theirs in the content doc must go (see rebuiltContent). */
   private readonly voidClients = new Set<number>()
   private readonly rebuildListeners = new Set<() => void>()
@@ -173,6 +159,16 @@ export class SignedLog {
     this.log = new EnvelopeLog(options.space, options.verify, options.digest)
     this.author = options.author.publicKey
     this.envelopes = transportEnvelopes(options.transport)
+    this.signingWanted = new Promise((resolve) => (this.askedToSign = resolve))
+    this.upkeep = new TransportUpkeep({
+      transport: options.transport,
+      envelopes: this.envelopes,
+      origin: this,
+      ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
+      held: (envelope) => this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq)),
+      voidLanes: () => new Set(this.log.equivocations.keys()),
+      open: openEnvelope,
+    })
     // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
     this.log.ownLane(options.author.publicKey, options.lane.publicKey)
@@ -181,9 +177,9 @@ export class SignedLog {
     const present: Uint8Array[] = []
     for (const value of this.envelopes.toArray() as unknown[]) {
       if (isWire(value)) present.push(value)
-      else this.junk.add(value)
+      else this.upkeep.noteJunk(value)
     }
-    if (present.length > 0 || this.junk.size > 0) this.receive(present, [])
+    if (present.length > 0 || this.envelopes.length > 0) this.receive(present, [])
   }
 
   /**
@@ -193,6 +189,7 @@ export class SignedLog {
    * the key, which asks again.
    */
   async prepareToSign(): Promise<void> {
+    this.askedToSign()
     if (!this.destroyed) await this.certify().catch(() => {})
   }
 
@@ -239,6 +236,9 @@ export class SignedLog {
    * key of the lane is `lanePublicKey`.
    */
   async presenceSigner(): Promise<PresenceSigner> {
+    // Not before the lane's signer is wanted anyway (prepareToSign, or an edit): noble's first signature costs tens
+    // of ms of main thread, which must not land in a joining space's WebRTC handshake for the sake of presence.
+    await this.signingWanted
     const { key, certificate } = await this.certify()
     return { space: this.options.space, author: this.author, lane: key.publicKey, certificate, sign: key.sign }
   }
@@ -265,7 +265,7 @@ export class SignedLog {
   }
 
   private busy(): Promise<void> | undefined {
-    return this.signing ?? this.compacting ?? this.admitting ?? this.tidying
+    return this.signing ?? this.compacting ?? this.admitting ?? this.upkeep.busy
   }
 
   /**
@@ -306,6 +306,7 @@ export class SignedLog {
 
   destroy(): void {
     this.destroyed = true
+    this.upkeep.stop()
     this.stopWritingAsLane()
     this.options.content.off('update', this.onContentUpdate)
     this.envelopes.unobserve(this.onTransportChange)
@@ -334,6 +335,7 @@ export class SignedLog {
   }
 
   private certify(): Promise<CertifiedLane> {
+    this.askedToSign()
     const { author, space, lane } = this.options
     this.certifying ??= lane
       .key()
@@ -456,7 +458,7 @@ export class SignedLog {
     for (const item of event.changes.added) {
       for (const value of item.content.getContent() as unknown[]) {
         if (isWire(value)) added.push(value)
-        else this.junk.add(value)
+        else this.upkeep.noteJunk(value)
       }
     }
     for (const item of event.changes.deleted) for (const value of item.content.getContent() as unknown[]) if (isWire(value)) deleted.push(value)
@@ -480,13 +482,13 @@ export class SignedLog {
         const admission = await this.log.admit(wires)
         if (this.destroyed) return
         this.apply(admission)
-        this.noteJunk(admission)
+        this.upkeep.noteAdmission(admission)
         const rebuild = this.noteEquivocations(admission)
-        this.restore(deleted)
+        this.upkeep.restore(deleted)
         this.emit()
         if (rebuild) this.needRebuild()
       } while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed)
-      if (this.junk.size > 0 || this.repeated.size > 0) this.tidying ??= this.tidyLater()
+      if (!this.destroyed) this.upkeep.scheduleTidy()
     } finally {
       this.admitting = undefined
     }
@@ -500,36 +502,13 @@ export class SignedLog {
   private noteEquivocations(admission: Admission): boolean {
     let rebuild = false
     for (const equivocation of admission.equivocations) {
-      for (const envelope of equivocation.proof) this.proofs.set(copyKey(envelope.wire), envelope.wire)
       for (const [key, held] of this.held) if (held.lane === equivocation.lane) this.held.delete(key)
       const lane = equivocation.proof[0].lane
       for (let index = 0; index < MAX_CLIENTS_PER_LANE; index++) this.voidClients.add(laneClientId(this.options.space, lane, index))
+      this.upkeep.keepProof(equivocation.proof)
       rebuild ||= equivocation.hadAccepted
     }
-    if (admission.equivocations.length > 0) {
-      this.publishProofs()
-      this.tidying ??= this.tidyLater()
-    }
     return rebuild
-  }
-
-  /** Puts back a proof no copy of which is in the transport doc (a peer that tidied it as junk before it knew). */
-  private publishProofs(): void {
-    const missing = new Map(this.proofs)
-    removePresent(missing, this.envelopes.toArray())
-    if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
-  }
-
-  /** What of a batch no copy of the transport doc needs: refused envelopes, superseded ones, and repeats beyond the first copy. */
-  private noteJunk(admission: Admission): void {
-    for (const { wire } of admission.rejected) this.junk.add(wire)
-    for (const { wire } of admission.superseded) this.junk.add(wire)
-    for (const envelope of admission.duplicates) {
-      const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
-      // The same body under another signature is no copy: a forger reusing an accepted envelope's body.
-      if (held && sameBytes(held.wire, envelope.wire)) this.repeated.add(copyKey(envelope.wire))
-      else if (held) this.junk.add(envelope.wire)
-    }
   }
 
   private apply(admission: Admission): void {
@@ -566,91 +545,6 @@ export class SignedLog {
   private dropSuperseded(checkpoint: Envelope): void {
     const lane = chainKey(checkpoint.author, checkpoint.lane)
     for (const [key, held] of this.held) if (held.lane === lane && held.seq < checkpoint.seq) this.held.delete(key)
-  }
-
-  /**
-   * Puts back authentic envelopes that another peer deleted, unless a copy
-   * is still there (a peer tidying away a repeat). What a checkpoint
-   * superseded is no longer held, so the author's own compaction
-   * (checkpoint and deletions in one transaction) is never undone.
-   */
-  private restore(deleted: readonly Uint8Array[]): void {
-    const missing = new Map<string, Uint8Array>()
-    for (const wire of deleted) {
-      const proof = this.proofs.get(copyKey(wire))
-      if (proof && sameBytes(proof, wire)) {
-        missing.set(copyKey(proof), proof)
-        continue
-      }
-      const envelope = openEnvelope(wire)
-      if (!envelope) continue
-      const held = this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
-      if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
-    }
-    if (missing.size === 0) return
-    // A copy still there (a peer tidying away a repeat) is enough; a wire that only shares a signature is not a copy.
-    removePresent(missing, this.envelopes.toArray())
-    if (missing.size > 0) this.options.transport.transact(() => this.envelopes.push([...missing.values()]), this)
-  }
-
-  /**
-   * Removes junk and repeats from the transport doc, at a quiet moment (one
-   * pass over the array): honest peers all do it, so what a rogue member
-   * stuffed in is gone from every replica, its storage and what a newcomer
-   * downloads. Of several copies of one envelope, every peer keeps the
-   * last in the array's order (the same on every replica), so the copy
-   * that is last overall is never removed. The last, not the first: a peer
-   * whose first copy was deleted where another peer has not heard of it
-   * yet restores the envelope with a new copy, which lands last; keeping
-   * the first there would delete that copy, and the two would go on
-   * restoring and deleting it for as long as their views differ.
-   */
-  private async tidyLater(): Promise<void> {
-    try {
-      await (this.options.quietMoment?.() ?? Promise.resolve())
-      if (this.destroyed) return
-      const junk = this.junk
-      const repeated = this.repeated
-      this.junk = new Set()
-      this.repeated = new Set()
-      const values = this.envelopes.toArray() as unknown[]
-      const lastCopies = new Map<string, Uint8Array>()
-      const doomed: number[] = []
-      // From the end: of several copies, the last one stays.
-      const voidLanes = new Set(this.log.equivocations.keys())
-      for (let index = values.length - 1; index >= 0; index--) {
-        const value = values[index]
-        if (!isWire(value)) {
-          doomed.push(index)
-          continue
-        }
-        const key = repeated.size > 0 || this.proofs.size > 0 ? copyKey(value) : undefined
-        const proofWire = key === undefined ? undefined : this.proofs.get(key)
-        const proof = proofWire !== undefined && sameBytes(proofWire, value)
-        const ofVoidLane = voidLanes.size > 0 && voidLanes.has(wireChainKey(value) ?? '')
-        if (!proof && (junk.has(value) || ofVoidLane)) {
-          doomed.push(index)
-          continue
-        }
-        if (key === undefined || !(proof || repeated.has(key))) continue
-        const kept = lastCopies.get(key)
-        if (kept && sameBytes(kept, value)) doomed.push(index)
-        else if (!kept) lastCopies.set(key, value)
-      }
-      doomed.reverse()
-      if (doomed.length === 0) return
-      this.options.transport.transact(() => {
-        // Runs of neighbours at once, from the end, so earlier indexes stay valid while deleting.
-        for (let end = doomed.length; end > 0; ) {
-          let start = end - 1
-          while (start > 0 && doomed[start - 1] === doomed[start]! - 1) start--
-          this.envelopes.delete(doomed[start]!, end - start)
-          end = start
-        }
-      }, this)
-    } finally {
-      this.tidying = undefined
-    }
   }
 
   private emit(): void {
