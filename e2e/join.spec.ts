@@ -136,3 +136,28 @@ test('[LNK1] the join screen says what joining does; "Not now" and Escape leave 
     await other.close()
   }
 })
+
+test('a space shared the moment it is made arrives with its name, and a rename from the space list reaches who joined', async ({ baseURL }) => {
+  const a = await launchPeer(baseURL!)
+  const b = await launchPeer(baseURL!)
+  try {
+    // Nothing but the name: the list hands the new space to its view, and only the session that wrote the name may sign it.
+    await openApp(a.page)
+    await a.page.getByLabel('New space name').fill('Draft')
+    await a.page.getByRole('button', { name: 'Create space' }).click()
+    await joinByLink(b.page, await shareLinkOf(a.page))
+    await expect(b.page.getByLabel('Space name')).toHaveValue('Draft', { timeout: 20_000 })
+
+    // From the list, A's tab opens the space just to rename it and closes it again at once.
+    await openApp(a.page)
+    await a.page.getByRole('button', { name: 'Rename Draft' }).click()
+    await a.page.getByLabel('New name for Draft').fill('Final')
+    await a.page.getByLabel('New name for Draft').press('Enter')
+    await expect(a.page.getByRole('link', { name: 'Final' })).toBeVisible()
+    // B hears of it from A's device once A opens the space again (the rename itself left no room open).
+    await a.page.getByRole('link', { name: 'Final' }).click()
+    await expect(b.page.getByLabel('Space name')).toHaveValue('Final', { timeout: 20_000 })
+  } finally {
+    await closePeers([a, b])
+  }
+})

@@ -33,7 +33,7 @@
 import * as encoding from 'lib0/encoding'
 import { didFromPublicKey, type Did } from '../identity/didKey.ts'
 import * as Y from 'yjs'
-import { laneClientId, MAX_CLIENTS_PER_LANE, writeAsLane } from './clientIds.ts'
+import { clientIdsOfLane, writeAsLane } from './clientIds.ts'
 import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, EnvelopeRejection, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
@@ -282,18 +282,33 @@ export class SignedLog {
     const content = this.options.content
     Y.applyUpdate(content, Y.diffUpdate(logState, Y.encodeStateVector(content)), this)
     if (this.holdsVoidContent()) this.needRebuild()
+    await this.sealOwnEdits()
+  }
+
+  /**
+   * Seals what this lane wrote into the content that is neither sealed nor
+   * queued: edits made before the log started (the doc writes under the
+   * lane's clientID from when it loads). Resolves once they and everything
+   * queued are sealed. The owner calls it before closing, as an edit left
+   * unsigned then is never signed: no other lane may sign it.
+   */
+  async sealOwnEdits(): Promise<void> {
+    if (this.destroyed) return
     // Only this lane's own structs: another client's in the content and not in the log is a tab's edit
     // whose envelope is on its way, or an earlier session's, and no lane but its own may sign it.
-    const logVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(logState))
-    const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
+    const content = this.options.content
     const { space, lane } = this.options
-    const own = new Set(Array.from({ length: MAX_CLIENTS_PER_LANE }, (_, index) => laneClientId(space, lane.publicKey, index)))
-    const lacking = [...contentVector].some(([client, clock]) => own.has(client) && clock > (logVector.get(client) ?? 0))
-    if (!lacking) return
-    // What the log has of own clients, and everything of every other client: the diff is this lane's unsigned structs.
-    const target = new Map(contentVector)
-    for (const client of own) target.set(client, logVector.get(client) ?? 0)
-    this.queueForSigning(Y.encodeStateAsUpdate(content, encodeStateVector(target)))
+    const own = clientIdsOfLane(space, lane.publicKey)
+    const contentVector = Y.decodeStateVector(Y.encodeStateVector(content))
+    if (!own.some((client) => contentVector.has(client))) return this.settled()
+    // This lane is this session's: what it sealed is laneUpdates, and what it will seal is queued.
+    const covered = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(combineUpdates([...this.laneUpdates, ...this.unsigned])))
+    if (own.some((client) => (contentVector.get(client) ?? 0) > (covered.get(client) ?? 0))) {
+      // What is covered of own clients, and everything of every other client: the diff is this lane's unsealed structs.
+      const target = new Map(contentVector)
+      for (const client of own) target.set(client, covered.get(client) ?? 0)
+      this.queueForSigning(Y.encodeStateAsUpdate(content, encodeStateVector(target)))
+    }
     await this.settled()
   }
 
@@ -504,7 +519,7 @@ export class SignedLog {
     for (const equivocation of admission.equivocations) {
       for (const [key, held] of this.held) if (held.lane === equivocation.lane) this.held.delete(key)
       const lane = equivocation.proof[0].lane
-      for (let index = 0; index < MAX_CLIENTS_PER_LANE; index++) this.voidClients.add(laneClientId(this.options.space, lane, index))
+      for (const client of clientIdsOfLane(this.options.space, lane)) this.voidClients.add(client)
       this.upkeep.keepProof(equivocation.proof)
       rebuild ||= equivocation.hadAccepted
     }

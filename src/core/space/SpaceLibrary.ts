@@ -14,7 +14,7 @@ import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
 import { newSpaceId, type SpaceId } from './ids.ts'
 import { deviceAckLedger, forgetAckLedger } from './acknowledgements.ts'
-import { writeAsLane } from './clientIds.ts'
+import { holdsLaneWrites, writeAsLane } from './clientIds.ts'
 import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
 import { newShareSecret, type ShareSecret } from './shareLink.ts'
@@ -170,11 +170,14 @@ class OpenSpace implements SpaceSession {
     // With nothing stored (a space just joined) there is nothing to paint: its content can only come from peers, so they are sought at once.
     const nothingStored = this.doc.store.clients.size === 0
     await Promise.all([this.previous, this.listed, nothingStored ? undefined : this.deps.afterRender?.()])
-    // A space opened only to be released (a rename from the list) fetches no sync code.
-    if (this.closed) throw new Error('The space was closed before its sync started.')
-    const [author, rooms] = await Promise.all([this.deps.author, this.deps.rooms?.()])
-    if (this.closed) throw new Error('The space was closed before its sync started.')
     const pair = await this.laneKeyPair
+    // A space opened only to be looked at and released fetches no sync code. One written to (created, renamed from
+    // the list, edited and left at once) still starts its log, without a room: only this session's lane may sign
+    // what it wrote, and closing has it sealed (see close).
+    const startsLog = (): boolean => !this.closed || (!this.removed && holdsLaneWrites(this.doc, this.id, pair.publicKey))
+    if (!startsLog()) throw new Error('The space was closed before its sync started.')
+    const [author, rooms] = await Promise.all([this.deps.author, this.closed ? undefined : this.deps.rooms?.()])
+    if (!startsLog()) throw new Error('The space was closed before its sync started.')
     const lane = {
       publicKey: pair.publicKey,
       key: async () => {
@@ -189,7 +192,7 @@ class OpenSpace implements SpaceSession {
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     log.onRebuildNeeded(() => this.onRebuild(this))
     const secret = this.removed ? undefined : this.ensureSecret()
-    const room = secret && rooms?.join({ space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) })
+    const room = secret && !this.closed ? rooms?.join({ space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
     this.running = { log, room, secret }
     if (this.removed) return this.running
     // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs
@@ -198,9 +201,10 @@ class OpenSpace implements SpaceSession {
     void Promise.resolve(quiet).then(() => log.prepareToSign())
     this.storedLog = this.deps.store.attach(spaceLogName(this.id), this.transport)
     void this.storedLog.loaded.then(async () => {
-      if (this.removed || this.closed) return
+      if (this.removed) return
       this.logConnection = this.deps.tabs.connect(spaceLogName(this.id), this.transport)
-      await log.reconcile()
+      // A copy closing already seals its edits as it closes.
+      if (!this.closed) await log.reconcile()
     })
     return this.running
   }
@@ -249,6 +253,13 @@ class OpenSpace implements SpaceSession {
     // A started log may still be attaching; closing waits for it, so nothing it holds is dropped unsaved.
     // A space closed before it loaded never starts one (and may never finish loading).
     if (this.isLoaded) await this.sync.catch(() => undefined)
+    if (this.storedLog && !this.removed) {
+      // Once loaded, the stored log saves what is sealed and is connected to the other tabs (see startSync).
+      await this.storedLog.loaded.catch(() => undefined)
+      // This session's lane is the only one that may sign its edits, and it ends here: whatever it has not sealed
+      // yet (an edit made while its key was being made, or before its log started) is sealed now, or never.
+      await this.running?.log.sealOwnEdits().catch(() => undefined)
+    }
     this.running?.room?.close()
     this.running?.log.destroy()
     if (this.storedLog) await (this.removed ? this.storedLog.discard() : this.storedLog.close())

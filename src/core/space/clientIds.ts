@@ -52,6 +52,16 @@ export function laneClientId(space: SpaceId, lane: Uint8Array, index: number): n
   return (hash[0]! & 0x1f) * TWO_TO_THE_48 + low
 }
 
+/** Every clientID a lane may write, in order. */
+export function clientIdsOfLane(space: SpaceId, lane: Uint8Array): number[] {
+  return Array.from({ length: MAX_CLIENTS_PER_LANE }, (_, index) => laneClientId(space, lane, index))
+}
+
+/** Whether `doc` holds anything written under one of the lane's clientIDs. */
+export function holdsLaneWrites(doc: Y.Doc, space: SpaceId, lane: Uint8Array): boolean {
+  return clientIdsOfLane(space, lane).some((client) => doc.store.clients.has(client))
+}
+
 /** Every clientID a lane may write, in order; computed once per lane and kept (a peer meets each lane many times). */
 export class LaneClientIds {
   private readonly byLane = new Map<string, readonly number[]>()
@@ -62,7 +72,7 @@ export class LaneClientIds {
   of(laneId: string, lane: Uint8Array): readonly number[] {
     let ids = this.byLane.get(laneId)
     if (!ids) {
-      ids = Array.from({ length: MAX_CLIENTS_PER_LANE }, (_, index) => laneClientId(this.space, lane, index))
+      ids = clientIdsOfLane(this.space, lane)
       this.byLane.set(laneId, ids)
     }
     return ids
@@ -76,7 +86,7 @@ export class LaneClientIds {
  * Returns the function that stops watching.
  */
 export function writeAsLane(doc: Y.Doc, space: SpaceId, lane: Uint8Array): () => void {
-  const ids = Array.from({ length: MAX_CLIENTS_PER_LANE }, (_, index) => laneClientId(space, lane, index))
+  const ids = clientIdsOfLane(space, lane)
   let current = ids.indexOf(doc.clientID)
   if (current < 0) {
     current = 0

@@ -228,6 +228,26 @@ describe('SpaceLibrary', () => {
     joined.release()
   })
 
+  it('a space released the moment it is created (the list hands it to the space view) still shares its name and what was added before its log started', async () => {
+    const rooms = new InstantRooms()
+    const aliceDevice = new Y.Doc()
+    const alice = library(new MemoryDocStore(), new InstantTransport(), aliceDevice, rooms)
+    const created = await alice.create('Trip', owner)
+    created.edit((doc) => addItem(doc, 'Tickets'))
+    const { id } = created
+    const { secret } = listSpaces(aliceDevice)[0]!
+    // Released before its sync started: that session's lane is the only one that may sign the name and the item.
+    created.release()
+    const reopened = alice.openSpace(id)
+    await reopened.sync
+    const bob = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const joined = joinShared(bob, id, secret!)
+    await vi.waitFor(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets']), UNTIL_SYNCED)
+    expect(readSpaceMeta(joined.doc).name).toBe('Trip')
+    reopened.release()
+    joined.release()
+  })
+
   it('[EQV4] rebuilds a space whose log voids content it already showed: its copy is replaced, the new one and storage lack that content', async () => {
     const rooms = new InstantRooms()
     const store = new MemoryDocStore()

@@ -6,6 +6,9 @@ import { hrefFor } from '../../route.ts'
 import { useServices } from '../../services.ts'
 import { LeaveFromList, useLeaveFailure } from './LeaveSpace.tsx'
 
+/** Ample for the route to change and the space view to mount and open the space, even on a busy machine. */
+const HANDOVER_MS = 2000
+
 export function SpaceList() {
   const { deviceDoc, library, device } = useServices()
   const spaces = useDocValue(deviceDoc, listSpaces, [])
@@ -20,8 +23,9 @@ export function SpaceList() {
       const session = await library.create(newName, device.did)
       setNewName('')
       location.hash = hrefFor({ page: 'space', id: session.id })
-      // The space view opens its own reference; this one only bridged the navigation.
-      queueMicrotask(() => session.release())
+      // The space view opens its own reference once the route changes and it mounts; until then this one keeps the
+      // space open, so it is not closed and opened again on the way (closing would be safe, only slower).
+      setTimeout(() => session.release(), HANDOVER_MS)
     } catch (cause) {
       setError(`Could not create the space: ${cause instanceof Error ? cause.message : String(cause)}`)
     }
