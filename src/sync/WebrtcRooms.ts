@@ -48,9 +48,43 @@ interface SignalingConnection {
 /** y-webrtc's message type for y-protocols sync messages. */
 const MESSAGE_SYNC = 0
 
-/** What this module uses of a y-webrtc connection's simple-peer instance (untyped there). */
+/** What this module uses of a y-webrtc connection's simple-peer instance (untyped there): a Node-style stream. */
 interface PeerChannel {
   send(message: Uint8Array): void
+  prependListener?(event: 'data', listener: () => void): void
+}
+
+/** What this module uses of a y-webrtc connection. */
+interface PeerConnectionParts {
+  readonly peer: unknown
+}
+
+/**
+ * Which WebRTC connection y-webrtc is reading a message from, while it
+ * does (synchronously, in its 'data' listener): an update that message
+ * brings is not sent back to the peer that sent it.
+ */
+export class MessageSenders {
+  private current: PeerConnectionParts | undefined
+  private readonly watched = new WeakSet<PeerConnectionParts>()
+
+  /** Starts telling when `connection` delivers; y-webrtc's own listener is registered by then, so this one goes in front. */
+  watch(connection: PeerConnectionParts): void {
+    if (this.watched.has(connection)) return
+    this.watched.add(connection)
+    ;(connection.peer as PeerChannel).prependListener?.('data', () => {
+      this.current = connection
+      // Over once y-webrtc's synchronous read of the message is.
+      queueMicrotask(() => {
+        if (this.current === connection) this.current = undefined
+      })
+    })
+  }
+
+  /** The connection whose message is being read now, if any. */
+  get delivering(): PeerConnectionParts | undefined {
+    return this.current
+  }
 }
 
 /**
@@ -60,19 +94,25 @@ interface PeerChannel {
  * between tabs, so that is an AES-GCM round trip, a BroadcastChannel post
  * (at times milliseconds long) and a redundant apply per envelope, queued on
  * both sides of every live edit: ahead of the receiving peer's verification.
- * Replaced by a handler that sends to WebRTC peers only; y-webrtc registers
- * whatever `_docUpdateHandler` holds whenever the room (re)connects.
+ * It also sends every update a peer brought straight back to that peer.
+ * Replaced by a handler that sends to WebRTC peers only, and not to the one
+ * the update came from (other peers still get it: one whose own connection
+ * to that peer is down hears it from here); y-webrtc registers whatever
+ * `_docUpdateHandler` holds whenever the room (re)connects.
  */
-export function sendUpdatesOverWebrtcOnly(room: Pick<Room, 'doc' | 'webrtcConns' | '_docUpdateHandler' | 'bcconnected'>): void {
+export function sendUpdatesOverWebrtcOnly(room: Pick<Room, 'doc' | 'webrtcConns' | '_docUpdateHandler' | 'bcconnected'>, senders?: MessageSenders): void {
   // y-webrtc sets bcconnected exactly while the room is connected, which is while its handler is registered.
   const connected = room.bcconnected
   room.doc.off('update', room._docUpdateHandler)
-  room._docUpdateHandler = (update: Uint8Array) => {
+  room._docUpdateHandler = (update: Uint8Array, origin: unknown) => {
+    // y-webrtc applies what a peer sends with the room as origin.
+    const from = origin === room ? senders?.delivering : undefined
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     writeUpdate(encoder, update)
     const message = encoding.toUint8Array(encoder)
     for (const connection of room.webrtcConns.values()) {
+      if (connection === from) continue
       try {
         ;(connection.peer as PeerChannel).send(message)
       } catch {
@@ -105,6 +145,7 @@ class WebrtcRoom implements RoomConnection {
   private readonly provider: WebrtcProvider
   private readonly presence: RoomPresence
   private fallback: RelayFallback | undefined
+  private readonly senders = new MessageSenders()
   private closed = false
 
   constructor(
@@ -136,6 +177,10 @@ class WebrtcRoom implements RoomConnection {
     })
     const refresh = (): void => this.presence.refresh()
     this.provider.on('peers', refresh)
+    // y-webrtc announces each connection it makes as a peer change.
+    this.provider.on('peers', () => {
+      for (const connection of this.provider.room?.webrtcConns.values() ?? []) this.senders.watch(connection)
+    })
     this.presence.onClose(options.connectivity.onChange(refresh))
     for (const signaling of this.signalingConnections()) {
       signaling.on('connect', refresh)
@@ -150,7 +195,7 @@ class WebrtcRoom implements RoomConnection {
     const [key] = await Promise.all([importRelayKey(relayKeyBytes(this.request.secret)), this.provider.key])
     const room = this.provider.room
     if (this.closed || !room) return
-    sendUpdatesOverWebrtcOnly(room)
+    sendUpdatesOverWebrtcOnly(room, this.senders)
     this.presence.publish()
     this.fallback = new RelayFallback({
       connection: this.relay,

@@ -27,6 +27,13 @@ const RESIGN_MS = 15_000
  * tab's timers may run once a minute, and it must not flicker out of lists.
  */
 const STALE_MS = 3 * 60_000
+/**
+ * A change of the log is reflected in the status this long after it, once
+ * for a whole burst: the edit (or the envelope that arrived) reaches the
+ * screen and the wire first, and reading everyone's progress is not done
+ * once per envelope.
+ */
+const STATUS_AFTER_LOG_CHANGE_MS = 50
 
 /** A statement's content as comparable text, its time left out. */
 function contentKey(content: Omit<PresenceContent, 'issuedAt'>): string {
@@ -85,6 +92,7 @@ export class RoomPresence {
   private readonly listeners = new Set<() => void>()
   private readonly stops: Array<() => void> = []
   private seenTimer: ReturnType<typeof setTimeout> | undefined
+  private statusTimer: ReturnType<typeof setTimeout> | undefined
   private closed = false
   private signer: Promise<PresenceSigner> | undefined
   /** Verified statements by awareness client. */
@@ -101,7 +109,15 @@ export class RoomPresence {
     const onAwareness = (): void => this.readStates()
     options.awareness.on('change', onAwareness)
     this.stops.push(() => options.awareness.off('change', onAwareness))
-    this.stops.push(options.request.log.onChange(() => this.scheduleSeen()))
+    this.stops.push(
+      options.request.log.onChange(() => {
+        this.statusTimer ??= setTimeout(() => {
+          this.statusTimer = undefined
+          this.refresh()
+        }, STATUS_AFTER_LOG_CHANGE_MS)
+        this.scheduleSeen()
+      }),
+    )
     this.stops.push(options.presence.onNameChange(() => this.publish()))
     const renew = setInterval(() => this.publish(), RESIGN_MS)
     this.stops.push(() => clearInterval(renew))
@@ -173,6 +189,7 @@ export class RoomPresence {
   close(): void {
     this.closed = true
     if (this.seenTimer) clearTimeout(this.seenTimer)
+    if (this.statusTimer) clearTimeout(this.statusTimer)
     for (const stop of this.stops) stop()
     this.listeners.clear()
   }
@@ -257,7 +274,6 @@ export class RoomPresence {
   }
 
   private scheduleSeen(): void {
-    this.refresh()
     this.seenTimer ??= setTimeout(() => {
       this.seenTimer = undefined
       this.publish()

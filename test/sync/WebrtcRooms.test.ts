@@ -1,7 +1,8 @@
+import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
-import { sendUpdatesOverWebrtcOnly } from '../../src/sync/WebrtcRooms.ts'
+import { MessageSenders, sendUpdatesOverWebrtcOnly } from '../../src/sync/WebrtcRooms.ts'
 
 type RoomParts = Parameters<typeof sendUpdatesOverWebrtcOnly>[0]
 
@@ -56,5 +57,34 @@ describe('sendUpdatesOverWebrtcOnly', () => {
     sendUpdatesOverWebrtcOnly(room as unknown as RoomParts)
     doc.getArray('envelopes').push([Uint8Array.of(1)])
     expect(sentToPeer).toHaveLength(0)
+  })
+
+  it('sends an update a peer brought to the other peers, not back to that peer', async () => {
+    const doc = new Y.Doc()
+    const sent = new Map<string, Uint8Array[]>([['alice', []], ['bob', []]])
+    const room = { doc, bcconnected: true, webrtcConns: new Map<string, { peer: EventEmitter & { send(message: Uint8Array): void } }>(), _docUpdateHandler: (_update: Uint8Array) => {} }
+    for (const name of ['alice', 'bob']) {
+      // A simple-peer stand-in (a Node-style stream): y-webrtc reads each message in its 'data' listener, applying updates with the room as origin.
+      const peer = Object.assign(new EventEmitter(), { send: (message: Uint8Array) => sent.get(name)!.push(message) })
+      peer.on('data', (update: Uint8Array) => Y.applyUpdate(doc, update, room))
+      room.webrtcConns.set(name, { peer })
+    }
+    doc.on('update', room._docUpdateHandler)
+    const senders = new MessageSenders()
+    for (const connection of room.webrtcConns.values()) senders.watch(connection)
+    sendUpdatesOverWebrtcOnly(room as unknown as RoomParts, senders)
+
+    const elsewhere = new Y.Doc()
+    elsewhere.getArray('envelopes').push([Uint8Array.of(7)])
+    room.webrtcConns.get('alice')!.peer.emit('data', Y.encodeStateAsUpdate(elsewhere))
+    expect(doc.getArray('envelopes').toJSON()).toEqual([Uint8Array.of(7)])
+    expect(sent.get('alice')).toHaveLength(0)
+    expect(sent.get('bob')!.map(updateOf)).toHaveLength(1)
+
+    // Once that read is over, this peer's own edits go to everyone, the peer that just sent included.
+    await Promise.resolve()
+    doc.getArray('envelopes').push([Uint8Array.of(8)])
+    expect(sent.get('alice')).toHaveLength(1)
+    expect(sent.get('bob')).toHaveLength(2)
   })
 })
