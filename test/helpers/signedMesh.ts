@@ -128,9 +128,14 @@ export async function certifiedLane(author: DeviceKey): Promise<{ key: LaneKey; 
 
 /** Puts wires into a peer's transport as another peer of the room would (a rogue one, here). */
 export function inject(peer: Peer, wires: readonly Uint8Array[]): void {
-  const sender = new Y.Doc()
-  Y.applyUpdate(sender, Y.encodeStateAsUpdate(peer.transport))
-  const before = Y.encodeStateVector(sender)
-  transportEnvelopes(sender).push([...wires])
-  Y.applyUpdate(peer.transport, Y.diffUpdate(Y.encodeStateAsUpdate(sender), before), 'net')
+  tamper(peer, (envelopes) => envelopes.push([...wires]))
+}
+
+/** Changes a peer's envelope array as another peer of the room would (a vandal, here): on a copy, sent as its diff. */
+export function tamper(peer: Pick<Peer, 'transport'>, change: (envelopes: ReturnType<typeof transportEnvelopes>) => void): void {
+  const vandal = new Y.Doc()
+  Y.applyUpdate(vandal, Y.encodeStateAsUpdate(peer.transport))
+  const before = Y.encodeStateVector(vandal)
+  change(transportEnvelopes(vandal))
+  Y.applyUpdate(peer.transport, Y.diffUpdate(Y.encodeStateAsUpdate(vandal), before), 'net')
 }

@@ -30,34 +30,11 @@
  */
 import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
+import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { SpaceId } from './ids.ts'
 import { readUpdateShape, UpdateCoverage, type UpdateShape } from './joinUpdates.ts'
+import { hasCheckpoint, LaneJudge, LaneVoid, nextSeqOf, type Chain, type Reject } from './laneJudge.ts'
 
-export const EnvelopeRejection = {
-  /** Not an envelope at all (truncated, garbage, unknown version). */
-  malformed: 'malformed',
-  /** An envelope of another space. */
-  wrongSpace: 'wrong-space',
-  /** No valid signature of its author covers it: forged or tampered. */
-  badSignature: 'bad-signature',
-  /** Its prev is not the hash of the author's envelope before it. */
-  brokenChain: 'broken-chain',
-  /** Another envelope than the accepted one at that seq, not signed by its lane: forged or tampered. */
-  conflict: 'conflict',
-  /** So far past the author's accepted chain that holding it would let anyone fill memory. */
-  tooFarAhead: 'too-far-ahead',
-  /** Authentic, but its update is not a Yjs update: a member's buggy or hostile client wrote it. */
-  unreadableUpdate: 'unreadable-update',
-  /** Authentic, but it writes structs under a Yjs clientID its lane does not own (another member's). */
-  foreignClient: 'foreign-client',
-  /** From a lane that an earlier refusal stopped: it chains to what no peer applies. */
-  laneStopped: 'lane-stopped',
-  /** Waiting for predecessors while more than a peer holds already wait: someone is inventing lanes or gaps. */
-  tooManyWaiting: 'too-many-waiting',
-  /** From a lane that signed two histories (EQV1): nothing of it is applied. */
-  laneVoid: 'lane-void',
-} as const
-export type EnvelopeRejection = (typeof EnvelopeRejection)[keyof typeof EnvelopeRejection]
 
 /** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
 export const MAX_SEQ_AHEAD = 100_000
@@ -110,27 +87,6 @@ export interface Admission {
   readonly equivocations: readonly Equivocation[]
 }
 
-interface Chain {
-  readonly author: string
-  /** The seq of `accepted[0]`: 0, or that of the latest accepted checkpoint. */
-  base: number
-  /** What was accepted from `base` on: the latest checkpoint (or seq 0) and the tail after it. */
-  accepted: Envelope[]
-}
-
-type Reject = (reason: EnvelopeRejection, envelope: Envelope) => void
-
-function hasCheckpoint(early: ReadonlyMap<number, readonly Envelope[]>): boolean {
-  for (const rivals of early.values()) if (rivals.some((envelope) => envelope.kind === EnvelopeKind.checkpoint)) return true
-  return false
-}
-
-function nextSeqOf(chain: Chain | undefined): number {
-  return chain ? chain.base + chain.accepted.length : 0
-}
-
-/** Thrown inside a lane's admission once it is found void: nothing more of the batch's lane is looked at. */
-class LaneVoid extends Error {}
 
 export class EnvelopeLog {
   private readonly chains = new Map<string, Chain>()
@@ -142,6 +98,7 @@ export class EnvelopeLog {
   /** Lanes whose author certificate has been checked: a lane's later envelopes need only the lane's signature. */
   private readonly certifiedLanes = new Set<string>()
   private readonly laneClientIds: LaneClientIds
+  private readonly judge: LaneJudge
   /**
    * Which lane each clientID seen so far belongs to. Derivation already
    * gives every id one lane; this keeps the first one should two lane keys
@@ -160,6 +117,7 @@ export class EnvelopeLog {
     private readonly digest?: Digest,
   ) {
     this.laneClientIds = new LaneClientIds(space)
+    this.judge = new LaneJudge((envelope) => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes))
   }
 
   /** The next seq expected in an author's lane (0 for one never seen). */
@@ -402,9 +360,9 @@ export class EnvelopeLog {
     const forks: Array<readonly [Envelope, Envelope]> = []
     try {
       // No await unless there is a checkpoint: a live edit's signature check must start in this task (see authenticRun).
-      const checkpoint = hasCheckpoint(early) ? await this.latestCheckpoint(chain, early, reject, superseded, forks) : undefined
+      const checkpoint = hasCheckpoint(early) ? await this.judge.latestCheckpoint(chain, early, reject, superseded, forks) : undefined
       const authentic = checkpoint ? [checkpoint] : []
-      for (const envelope of await this.authenticRun(chain, early, reject, forks, checkpoint)) authentic.push(envelope)
+      for (const envelope of await this.judge.authenticRun(chain, early, reject, forks, checkpoint)) authentic.push(envelope)
       for (const [index, envelope] of authentic.entries()) {
         const shape = this.checkWrites(key, envelope)
         if (typeof shape === 'string') {
@@ -424,7 +382,7 @@ export class EnvelopeLog {
         reject(EnvelopeRejection.brokenChain, rival)
       }
       // What still waits must not contradict itself either: a newcomer given only the proof decides as the others did.
-      const contradiction = await this.contradictionWaiting(early)
+      const contradiction = await this.judge.contradictionWaiting(early)
       if (contradiction) throw new LaneVoid(undefined, { cause: contradiction })
     } catch (error) {
       if (!(error instanceof LaneVoid)) throw error
@@ -435,29 +393,6 @@ export class EnvelopeLog {
     if (early.size > 0) this.early.set(key, early)
     else this.early.delete(key)
     return { accepted }
-  }
-
-  /**
-   * Two validly signed envelopes waiting in a lane that no one history
-   * holds: two of one seq, or one whose prev is not the hash of the one
-   * before it. Only what waits is looked at (almost always nothing): a
-   * proof kept in the log for newcomers waits there without its lane.
-   */
-  private async contradictionWaiting(early: ReadonlyMap<number, readonly Envelope[]>): Promise<readonly [Envelope, Envelope] | undefined> {
-    const signed = async (envelope: Envelope): Promise<boolean> => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
-    for (const [seq, rivals] of early) {
-      if (rivals.length > 1) {
-        const valid: Envelope[] = []
-        for (const rival of rivals) if (await signed(rival)) valid.push(rival)
-        const other = valid.find((rival) => !sameBytes(rival.hash, valid[0]!.hash))
-        if (other) return [valid[0]!, other]
-      }
-      const next = early.get(seq + 1)
-      const only = rivals.length === 1 ? rivals[0] : undefined
-      const after = next?.length === 1 ? next[0] : undefined
-      if (only && after && !sameBytes(after.prev, only.hash) && (await signed(only)) && (await signed(after))) return [only, after]
-    }
-    return undefined
   }
 
   /**
@@ -503,133 +438,5 @@ export class EnvelopeLog {
         return body ? digest(body).catch(() => undefined) : Promise.resolve(undefined)
       }),
     )
-  }
-
-  /**
-   * The highest validly signed checkpoint waiting in a chain, if any; it and
-   * everything it supersedes leave the waiting room. Checking from the top
-   * down makes a newcomer verify one checkpoint, not every one the lane made.
-   * It must agree with what the lane already has: carry byte for byte
-   * whatever accepted or waiting envelope it supersedes; otherwise the lane
-   * is void (LaneVoid).
-   */
-  private async latestCheckpoint(chain: Chain, early: Map<number, Envelope[]>, reject: Reject, superseded: Envelope[], forks: Array<readonly [Envelope, Envelope]>): Promise<Envelope | undefined> {
-    const checkpoints = [...early.values()]
-      .flat()
-      .filter((envelope) => envelope.kind === EnvelopeKind.checkpoint)
-      .sort((a, b) => b.seq - a.seq)
-    for (const checkpoint of checkpoints) {
-      const rivals = early.get(checkpoint.seq) ?? []
-      if (!(await verifyEnvelopeSignature(checkpoint, this.verify, this.certifiedLanes))) {
-        reject(EnvelopeRejection.badSignature, checkpoint)
-        early.set(checkpoint.seq, rivals.filter((rival) => rival !== checkpoint))
-        if (early.get(checkpoint.seq)?.length === 0) early.delete(checkpoint.seq)
-        continue
-      }
-      // What it supersedes, accepted or waiting, it must carry: else it is another history of the lane. (Its content
-      // decides, not its prev: a newcomer given the checkpoint and one envelope it supersedes can check only that.)
-      const coverage = new UpdateCoverage(checkpoint.update)
-      for (const held of chain.accepted) if (coverage.covers(held.update) !== true) throw new LaneVoid(undefined, { cause: [held, checkpoint] })
-      for (const [seq, below] of early) {
-        if (seq > checkpoint.seq) continue
-        for (const envelope of below) {
-          if (envelope === checkpoint) continue
-          const carried = seq < checkpoint.seq && coverage.covers(envelope.update) === true
-          if (carried) superseded.push(envelope)
-          else if (await verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)) forks.push([checkpoint, envelope])
-          else reject(seq === checkpoint.seq ? EnvelopeRejection.conflict : EnvelopeRejection.badSignature, envelope)
-        }
-        early.delete(seq)
-      }
-      return checkpoint
-    }
-    return undefined
-  }
-
-  /**
-   * The authentic part of the run of envelopes that continues the author's
-   * chain: consecutive seqs, each prev the hash before it. Rivals for one seq
-   * (only an attacker or a misbehaving author sends them) are settled by their
-   * signatures: two valid ones are the lane's two histories (LaneVoid).
-   * Envelopes past the authentic prefix are rejected; one that claims a seq
-   * without following the chain is rejected, unless its lane signed it: then
-   * it is noted in `forks`, a second history if what it broke from is
-   * accepted.
-   *
-   * Without rivals nothing is awaited before the first signature check, so a
-   * live edit's verification reaches WebCrypto in the task that received it,
-   * ahead of the work that task queues next (y-webrtc re-encrypting the
-   * update for other tabs), and its answer comes back first.
-   */
-  private async authenticRun(chain: Chain, early: Map<number, Envelope[]>, reject: Reject, forks: Array<readonly [Envelope, Envelope]>, after?: Envelope): Promise<readonly Envelope[]> {
-    const segment: Envelope[] = []
-    let seq = after ? after.seq + 1 : nextSeqOf(chain)
-    let previous = after ?? chain.accepted.at(-1)
-    const unlinked: Array<readonly [Envelope, Envelope]> = []
-    for (let rivals = early.get(seq); rivals; rivals = early.get(seq)) {
-      early.delete(seq)
-      const prev = previous?.hash ?? GENESIS_PREV
-      const linked = rivals.filter((rival) => sameBytes(rival.prev, prev))
-      // Whatever claims this seq without following the chain is dropped, so a genuine one can take its place.
-      for (const rival of rivals) if (!linked.includes(rival) && previous) unlinked.push([previous, rival])
-      for (const rival of rivals) if (!linked.includes(rival) && !previous) reject(EnvelopeRejection.brokenChain, rival)
-      const next = linked.length === 1 ? linked[0] : await this.settleRivals(linked, reject)
-      if (!next) break
-      segment.push(next)
-      previous = next
-      seq++
-    }
-    for (const [at, rival] of unlinked) {
-      if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) forks.push([at, rival])
-      else reject(EnvelopeRejection.brokenChain, rival)
-    }
-    const authentic = await this.authenticPrefix(segment)
-    for (const envelope of segment.slice(authentic.length)) reject(EnvelopeRejection.badSignature, envelope)
-    return authentic
-  }
-
-  /**
-   * Keeps the validly signed rival; two valid ones of different bodies are
-   * the author equivocating (LaneVoid). Two valid signatures of one body
-   * are one envelope, signed twice by its own lane: the first is kept.
-   */
-  private async settleRivals(rivals: readonly Envelope[], reject: Reject): Promise<Envelope | undefined> {
-    const signed: Envelope[] = []
-    for (const rival of rivals) {
-      if (await verifyEnvelopeSignature(rival, this.verify, this.certifiedLanes)) signed.push(rival)
-      else reject(EnvelopeRejection.badSignature, rival)
-    }
-    const second = signed.find((rival) => !sameBytes(rival.hash, signed[0]!.hash))
-    if (second) throw new LaneVoid(undefined, { cause: [signed[0]!, second] })
-    return signed[0]
-  }
-
-  /**
-   * The longest prefix of a chained segment that a valid signature in it
-   * covers. Honest authors sign every envelope, so in a segment that is an
-   * honest prefix followed by forgeries the valid signatures come first: a
-   * binary search finds the boundary in log(n) verifications, where trying
-   * each from the head would let a run of forgeries cost one each.
-   */
-  private async authenticPrefix(segment: readonly Envelope[]): Promise<readonly Envelope[]> {
-    const valid = async (index: number): Promise<boolean> => {
-      const envelope = segment[index]
-      return envelope !== undefined && verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
-    }
-    if (segment.length === 0) return []
-    if (await valid(segment.length - 1)) return segment
-    let lastValid = -1
-    let low = 0
-    let high = segment.length - 2
-    while (low <= high) {
-      const middle = (low + high) >>> 1
-      if (await valid(middle)) {
-        lastValid = middle
-        low = middle + 1
-      } else {
-        high = middle - 1
-      }
-    }
-    return segment.slice(0, lastValid + 1)
   }
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import type { SpaceSession, SpaceSync } from '../../core/space/SpaceLibrary.ts'
-import type { EnvelopeRejection, Equivocation } from '../../core/space/EnvelopeLog.ts'
+import type { Equivocation } from '../../core/space/EnvelopeLog.ts'
+import type { EnvelopeRejection } from '../../core/space/envelopeRejection.ts'
 import type { RoomStatus } from '../../core/space/SpaceRoom.ts'
 
 export interface SpaceSyncView {

@@ -1,5 +1,6 @@
 import { didFromPublicKey } from '../../../core/identity/didKey.ts'
-import type { EnvelopeRejection, Equivocation } from '../../../core/space/EnvelopeLog.ts'
+import type { Equivocation } from '../../../core/space/EnvelopeLog.ts'
+import type { EnvelopeRejection } from '../../../core/space/envelopeRejection.ts'
 import type { SpaceSyncView } from '../../hooks/useSpaceSync.ts'
 import { shortDevice } from '../../components/deviceLabel.ts'
 
