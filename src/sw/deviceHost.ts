@@ -6,7 +6,7 @@
  * so their schedules run even when no view shows them.
  */
 import type * as Y from 'yjs'
-import { DeviceScheduler, type PresentPeer } from '../core/scheduler/DeviceScheduler.ts'
+import { DeviceScheduler, type PresentPeer, type Timers } from '../core/scheduler/DeviceScheduler.ts'
 import type { HostKind, KindRegistry } from '../core/scheduler/kinds.ts'
 import { HOST_STATS_CHANNEL, type HostStatsMessage } from '../core/scheduler/hostStats.ts'
 import type { QuietMoments } from '../core/scheduler/quietMoments.ts'
@@ -79,12 +79,13 @@ interface HostedSession {
 
 /** Runs the device's scheduler over every listed space until the returned function is called. */
 function startHosting(deps: DeviceHostDeps): () => void {
+  const timers: Timers = { after: (ms, callback) => cancellable(setTimeout(callback, ms)) }
   const scheduler = new DeviceScheduler({
     device: deps.device,
     host: deps.host,
     kinds: deps.kinds,
     clock: Date.now,
-    timers: { after: (ms, callback) => cancellable(setTimeout(callback, ms)) },
+    timers,
     newId: () => crypto.randomUUID(),
     onError: (error) => console.error('Pii scheduler:', error),
     ...(deps.onTick ? { onTick: deps.onTick } : {}),
@@ -108,7 +109,7 @@ function startHosting(deps: DeviceHostDeps): () => void {
     const start = (): void => {
       if (stopped || session.removed) return
       scheduler.add({ id, doc: session.doc, peers: () => peers })
-      stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification }))
+      stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification, timers }))
     }
     session.sync
       .then(({ room }) => {

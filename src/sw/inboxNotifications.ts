@@ -18,6 +18,7 @@ import {
   forgetQuietAllowances,
   NOTIFICATION_BURST,
   readAllowance,
+  SHOW_WITHIN_MS,
   spendAllowance,
   summaryDueAt,
   SUSTAINED_NOTIFICATIONS,
@@ -31,13 +32,6 @@ import type { SpaceId } from '../core/space/ids.ts'
 import { findSpace } from '../core/space/spaceList.ts'
 import type { NotificationRequest } from './notificationData.ts'
 
-/**
- * An entry older than this when this device first sees it is history, not
- * news: it stays in the inbox, silently. One dated further ahead (a wrong
- * clock) is not news either: once its tag was forgotten, it would be shown
- * again at every start.
- */
-const SHOW_WITHIN_MS = 24 * 60 * 60_000
 /** The device doc's map of what this device has shown: `<space>\n<occurrence>` → when. */
 const SHOWN = 'notified'
 /** The tag of a space's summary notification: a newer summary replaces the one still in the tray. Never an occurrence (those hold a `#`). */
@@ -53,18 +47,11 @@ export interface InboxWatch {
   readonly device: string
   readonly show: ShowNotification
   readonly now?: () => number
-  /** What wakes the watch when a summary of held-back entries falls due; the context's own timers by default. */
-  readonly timers?: Timers
+  /** What wakes the watch when a summary of held-back entries falls due: the host's timers. */
+  readonly timers: Timers
 }
 
 const tagOf = (space: string, occurrence: string): string => `${space}\n${occurrence}`
-
-const contextTimers: Timers = {
-  after: (ms, callback) => {
-    const timer = setTimeout(callback, ms)
-    return () => clearTimeout(timer)
-  },
-}
 
 /**
  * What was shown more than twice the showing window ago can be forgotten:
@@ -91,7 +78,7 @@ export function watchInbox(watch: InboxWatch): () => void {
   const inbox = watch.doc.getMap(INBOX)
   const shown = watch.deviceDoc.getMap<number>(SHOWN)
   const now = watch.now ?? Date.now
-  const timers = watch.timers ?? contextTimers
+  const { timers } = watch
   let cancelSummary: (() => void) | undefined
 
   const show = (request: NotificationRequest): void => {
@@ -106,6 +93,8 @@ export function watchInbox(watch: InboxWatch): () => void {
   const check = (): void => {
     const at = now()
     const fresh = readInbox(watch.doc)
+      // News only (SHOW_WITHIN_MS): one dated further ahead (a wrong clock) is not news either, since once its tag
+      // was forgotten it would be shown again at every start.
       .filter((entry) => isAddressedTo(entry, watch.device) && Math.abs(at - entry.createdAt) <= SHOW_WITHIN_MS && !shown.has(tagOf(watch.space, entry.occurrence)))
       // Oldest first: the allowance goes to entries in the order they were written.
       .sort((a, b) => a.createdAt - b.createdAt || compareText(a.occurrence, b.occurrence))

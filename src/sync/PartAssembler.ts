@@ -14,7 +14,7 @@ const MAX_PARTS = Math.ceil(MAX_MESSAGE_BYTES / PART_BYTES)
 /** Unfinished messages one room may hold, in bytes: one message at the largest size. */
 export const MAX_ROOM_PART_BYTES = MAX_MESSAGE_BYTES
 /** Unfinished messages one room may hold: a cold sync from each of a busy room's relay peers at once. */
-export const MAX_ROOM_PART_MESSAGES = 32
+const MAX_ROOM_PART_MESSAGES = 32
 /**
  * A message no part of which arrived for this long is dropped. Long enough
  * for an honest sender whose parts wait their turn behind every other room
@@ -49,11 +49,6 @@ export class PartAssembler {
   /** Bytes of unfinished messages held now. */
   get bufferedBytes(): number {
     return this.budget.bytes
-  }
-
-  /** Unfinished messages held now. */
-  get bufferedMessages(): number {
-    return this.budget.messages
   }
 
   /** Takes one part: the whole message once its last part is in. */

@@ -69,7 +69,7 @@ const MIN_CHECK_MS = 10 // a graceMs of 0 must not become a busy loop
  * hear from us through the relay, so a device's idle spaces cost the relay
  * nothing but one ping per connection.
  */
-export const RELAY_KEEPALIVE_MS = 8_000
+const RELAY_KEEPALIVE_MS = 8_000
 /**
  * A relay peer not heard for this long has gone, with its presence. A live
  * one broadcasts at least every keepalive plus one check (at most 11 s in

@@ -9,10 +9,10 @@
  */
 import { toHexString } from 'lib0/buffer'
 import type { Awareness } from 'y-protocols/awareness'
-import { acknowledgedByOthers, acknowledgementsFor, ownProgress } from '../core/space/acknowledgements.ts'
+import { acknowledgedByOthers, acknowledgementsFor, ownProgress, type OwnProgress } from '../core/space/acknowledgements.ts'
 import { chainKey, sameBytes } from '../core/space/envelope.ts'
 import { openPresence, signPresence, verifyPresence, type PresenceContent, type PresenceSigner, type PresenceStatement } from '../core/space/presenceStatement.ts'
-import { didFromPublicKey } from '../core/identity/didKey.ts'
+import { didFromPublicKey, type Did } from '../core/identity/didKey.ts'
 import { syncState, type PeerConnection, type RoomPeer, type RoomRequest, type RoomStatus } from '../core/space/SpaceRoom.ts'
 
 /**
@@ -58,6 +58,8 @@ interface PublishedState {
 interface Verified {
   readonly raw: string
   readonly statement: PresenceStatement
+  /** The statement's device as the UI names it, worked out once. */
+  readonly device: Did
   readonly renewedAt: number
 }
 
@@ -160,30 +162,37 @@ export class RoomPresence {
   }
 
   refresh(): void {
-    if (this.closed) return
+    this.refreshWith(this.othersStatements())
+  }
+
+  /** Refreshes the status from `others` (othersStatements); returns where this device stands, unless closed. */
+  private refreshWith(others: readonly PresenceStatement[]): OwnProgress | undefined {
+    if (this.closed) return undefined
     const now = Date.now()
     const peers: RoomPeer[] = []
     const seenPeers = new Set<string>()
-    for (const [client, { statement, renewedAt }] of this.verified) {
+    for (const [client, { statement, device, renewedAt }] of this.verified) {
       if (client === this.options.awareness.clientID || now - renewedAt > STALE_MS) continue
       const connection = this.options.connectionOf(statement.peer)
       // One entry per session: a copy of its statement under another awareness client adds nobody.
       if (!connection || seenPeers.has(statement.peer)) continue
       seenPeers.add(statement.peer)
-      peers.push({ id: statement.peer, name: statement.name, device: didFromPublicKey(statement.author), kinds: statement.kinds, connection })
+      peers.push({ id: statement.peer, name: statement.name, device, kinds: statement.kinds, connection })
     }
     peers.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-    const progress = this.progress(this.othersStatements())
+    const progress = this.progress(others)
     for (const [lane, acknowledged] of progress.ledgerWrites) this.options.request.acknowledgements.write(lane, acknowledged)
     const status: RoomStatus = {
       peers,
       state: syncState({ online: this.options.online(), relayConnected: this.options.relayConnected(), peers: peers.length, unseen: progress.unseen }),
     }
     const statusJson = JSON.stringify(status)
-    if (statusJson === this.statusJson) return
-    this.status = status
-    this.statusJson = statusJson
-    for (const listener of this.listeners) listener()
+    if (statusJson !== this.statusJson) {
+      this.status = status
+      this.statusJson = statusJson
+      for (const listener of this.listeners) listener()
+    }
+    return progress
   }
 
   close(): void {
@@ -195,13 +204,12 @@ export class RoomPresence {
   }
 
   /** What this session says now: who it is, what it awaits, and its acknowledgements of what the others await. */
-  private content(peer: string): Omit<PresenceContent, 'issuedAt'> {
-    const others = this.othersStatements()
+  private content(peer: string, others = this.othersStatements(), progress = this.progress(others)): Omit<PresenceContent, 'issuedAt'> {
     return {
       peer,
       name: this.options.presence.name(),
       kinds: this.options.presence.kinds,
-      awaiting: this.progress(others).awaiting,
+      awaiting: progress.awaiting,
       acks: acknowledgementsFor(others, this.options.request.log.log),
     }
   }
@@ -217,7 +225,7 @@ export class RoomPresence {
     return statements
   }
 
-  private progress(others: readonly PresenceStatement[]) {
+  private progress(others: readonly PresenceStatement[]): OwnProgress {
     const { log, acknowledgements } = this.options.request
     const acknowledged = acknowledgedByOthers(log.author, others, log.log)
     return ownProgress({ me: log.author, currentLane: log.lanePublicKey, log: log.log, ledger: acknowledgements.read(), acknowledged })
@@ -241,10 +249,11 @@ export class RoomPresence {
     }
     if (checks.length === 0) return this.refresh()
     void Promise.all(checks).then(() => {
-      this.refresh()
+      const others = this.othersStatements()
+      const progress = this.refreshWith(others)
       // Someone awaits something new (or holds more of what this device awaits): answer, once.
       const peer = this.options.peerId()
-      if (peer !== undefined && !this.closed && contentKey(this.content(peer)) !== this.lastContent) this.scheduleSeen()
+      if (peer !== undefined && progress && contentKey(this.content(peer, others, progress)) !== this.lastContent) this.scheduleSeen()
     })
   }
 
@@ -258,7 +267,7 @@ export class RoomPresence {
         this.verified.delete(client)
         return
       }
-      this.verified.set(client, { raw, statement, renewedAt: Date.now() })
+      this.verified.set(client, { raw, statement, device: didFromPublicKey(statement.author), renewedAt: Date.now() })
     } finally {
       if (this.checking.get(client) === raw) this.checking.delete(client)
     }

@@ -23,6 +23,8 @@ export interface UiState {
   readonly storageEstimate: StorageEstimate | undefined
   /** Docs whose latest changes are only in memory, with the reason. */
   readonly saveProblems: readonly SaveProblem[]
+  /** Why the last space left could not be deleted from storage: leaving from its view ends on the list, which tells it. */
+  readonly leaveProblem: string | undefined
 }
 
 export const uiStore = createStore<UiState>()(() => ({
@@ -31,6 +33,7 @@ export const uiStore = createStore<UiState>()(() => ({
   storageUnavailable: undefined,
   storageEstimate: undefined,
   saveProblems: [],
+  leaveProblem: undefined,
 }))
 
 /** Storage reports only changes (saving failed, saving works again), so each call updates the list. */

@@ -8,7 +8,7 @@ function profileMap(deviceDoc: Y.Doc): Y.Map<unknown> {
 }
 
 /** What a device without a display name is called, in rooms and on screen. */
-export const UNNAMED_DEVICE = 'Unnamed device'
+const UNNAMED_DEVICE = 'Unnamed device'
 
 /** The name others see for this device: its display name, or UNNAMED_DEVICE. */
 export function shownName(displayName: string): string {

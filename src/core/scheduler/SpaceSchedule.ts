@@ -280,7 +280,12 @@ export class SpaceSchedule {
 
   /** The skipped ranges of an operation, as [from, to) pairs. */
   skippedRanges(id: OperationId): Array<readonly [number, number]> {
-    return [...(this.skipsOf.get(id)?.values() ?? [])].map(({ from, to }) => [from, to] as const)
+    return this.skipsFor(id).map(({ from, to }) => [from, to] as const)
+  }
+
+  /** Every skipped range recorded for the operation, by any peer. */
+  private skipsFor(id: OperationId): SkippedOccurrences[] {
+    return [...(this.skipsOf.get(id)?.values() ?? [])]
   }
 
   /**
@@ -289,7 +294,7 @@ export class SpaceSchedule {
    * peers recorded a range that covers it.
    */
   skippedByCatchUpLimit(id: OperationId): number {
-    const ranges = [...(this.skipsOf.get(id)?.values() ?? [])].filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
+    const ranges = this.skipsFor(id).filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
     let counted = 0
     let end = 0
     for (const { from, to } of ranges) {
@@ -335,7 +340,7 @@ export class SpaceSchedule {
 
   /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
   firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
-    const skipped = [...(this.skipsOf.get(operation.id)?.values() ?? [])]
+    const skipped = this.skipsFor(operation.id)
     let next = nextOccurrence(operation.id, operation, -Infinity, fromIndex)
     while (next) {
       const index = next.index

@@ -20,14 +20,15 @@ export const SUSTAINED_WINDOW_MS = 10 * 60_000
 /** One notification's worth of allowance comes back every this many ms. */
 const REFILL_MS = SUSTAINED_WINDOW_MS / SUSTAINED_NOTIFICATIONS
 /**
- * How long the inbox page says a space's reminders were held back, ms: as
- * long as a held-back entry could still have been shown (inboxNotifications'
- * SHOW_WITHIN_MS), so the note does not outlive the news it is about.
+ * An inbox entry older than this when a device first sees it is history,
+ * not news: it stays in the inbox, silently (inboxNotifications). The inbox
+ * page says a space's reminders were held back for as long, so the note does
+ * not outlive the news it is about.
  */
-const HELD_BACK_NOTED_MS = 24 * 60 * 60_000
+export const SHOW_WITHIN_MS = 24 * 60 * 60_000
 
 /** The device doc's map of each space's allowance: space id → Allowance. */
-export const NOTIFICATION_ALLOWANCES = 'notificationAllowances'
+const NOTIFICATION_ALLOWANCES = 'notificationAllowances'
 
 export interface Allowance {
   /** Notifications the space may still show now; fractional while the next comes back. */
@@ -44,8 +45,8 @@ export interface Allowance {
   readonly heldBackAt?: number
 }
 
-const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+/** A time (ms since the epoch) or a count, as stored: a whole number from 0. */
+const isWhole = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 
 /** The space's allowance as stored, refilled up to `now`; a full one for a space with none (or junk an older build left). */
 export function readAllowance(deviceDoc: Y.Doc, space: string, now: number): Allowance {
@@ -59,8 +60,8 @@ export function writeAllowance(deviceDoc: Y.Doc, space: string, allowance: Allow
 function parseAllowance(value: unknown): Allowance | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const { tokens, countedAt, unsummarised, summarisedAt, heldBack, heldBackAt } = value as Record<string, unknown>
-  if (typeof tokens !== 'number' || !(tokens >= 0 && tokens <= NOTIFICATION_BURST) || !isTime(countedAt) || !isCount(unsummarised) || !isCount(heldBack)) return undefined
-  if ((summarisedAt !== undefined && !isTime(summarisedAt)) || (heldBackAt !== undefined && !isTime(heldBackAt))) return undefined
+  if (typeof tokens !== 'number' || !(tokens >= 0 && tokens <= NOTIFICATION_BURST) || !isWhole(countedAt) || !isWhole(unsummarised) || !isWhole(heldBack)) return undefined
+  if ((summarisedAt !== undefined && !isWhole(summarisedAt)) || (heldBackAt !== undefined && !isWhole(heldBackAt))) return undefined
   return { tokens, countedAt, unsummarised, heldBack, ...(summarisedAt === undefined ? {} : { summarisedAt }), ...(heldBackAt === undefined ? {} : { heldBackAt }) }
 }
 
@@ -79,7 +80,7 @@ function refill(allowance: Allowance, now: number): Allowance {
 export function spendAllowance(allowance: Allowance, now: number): { readonly allowance: Allowance; readonly shown: boolean } {
   const current = refill(allowance, now)
   if (current.tokens >= 1) return { allowance: { ...current, tokens: current.tokens - 1 }, shown: true }
-  const episodeOver = current.heldBackAt === undefined || now - current.heldBackAt > HELD_BACK_NOTED_MS
+  const episodeOver = current.heldBackAt === undefined || now - current.heldBackAt > SHOW_WITHIN_MS
   return { allowance: { ...current, unsummarised: current.unsummarised + 1, heldBack: (episodeOver ? 0 : current.heldBack) + 1, heldBackAt: now }, shown: false }
 }
 
@@ -108,7 +109,7 @@ export function forgetQuietAllowances(deviceDoc: Y.Doc, now: number): void {
     const allowance = parseAllowance(value)
     if (allowance === undefined) return true
     const { tokens, unsummarised, heldBackAt } = refill(allowance, now)
-    return tokens >= NOTIFICATION_BURST && unsummarised === 0 && (heldBackAt === undefined || now - heldBackAt > HELD_BACK_NOTED_MS)
+    return tokens >= NOTIFICATION_BURST && unsummarised === 0 && (heldBackAt === undefined || now - heldBackAt > SHOW_WITHIN_MS)
   })
   if (quiet.length > 0) deviceDoc.transact(() => quiet.forEach(([space]) => allowances.delete(space)))
 }
@@ -126,7 +127,7 @@ export function heldBackNotifications(deviceDoc: Y.Doc, now: number): HeldBack[]
   const found: HeldBack[] = []
   deviceDoc.getMap(NOTIFICATION_ALLOWANCES).forEach((value, space) => {
     const allowance = parseAllowance(value)
-    if (allowance?.heldBackAt !== undefined && allowance.heldBack > 0 && now - allowance.heldBackAt <= HELD_BACK_NOTED_MS) {
+    if (allowance?.heldBackAt !== undefined && allowance.heldBack > 0 && now - allowance.heldBackAt <= SHOW_WITHIN_MS) {
       found.push({ space, count: allowance.heldBack, lastAt: allowance.heldBackAt })
     }
   })

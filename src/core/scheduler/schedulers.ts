@@ -35,14 +35,14 @@ export const MAX_EVERY_MS = 10 * 365.25 * 24 * 60 * 60 * 1000
  * every member's devices replicate, and a member's budget must not make
  * another's phone write thousands of them per tick.
  */
-export const DEVICE_MAX_OPS_PER_TICK = 1_000
+const DEVICE_MAX_OPS_PER_TICK = 1_000
 /**
  * The most time, in ms, this device spends starting occurrences in one tick
  * (CAP4): the host's thread also serves the service worker's events and the
  * other spaces' ticks, and a quarter second is where a page hosting the
  * scheduler starts to stutter visibly.
  */
-export const DEVICE_MAX_MS_PER_TICK = 250
+const DEVICE_MAX_MS_PER_TICK = 250
 const MAX_NAME_CHARS = 200
 
 /** The budget a new scheduler gets: room for bursts, and a tick stays well inside a 100 ms frame of work. */

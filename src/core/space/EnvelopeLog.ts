@@ -28,6 +28,7 @@
  * them in different orders; voiding the lane is the one outcome that every
  * peer, and every newcomer, reaches whatever it saw first.
  */
+import { fromHexString } from 'lib0/buffer'
 import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
@@ -117,8 +118,11 @@ export class EnvelopeLog {
     private readonly digest?: Digest,
   ) {
     this.laneClientIds = new LaneClientIds(space)
-    this.judge = new LaneJudge((envelope) => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes))
+    this.judge = new LaneJudge(this.signed)
   }
+
+  /** Whether a valid signature of its lane covers the envelope; each lane's certificate is checked once. */
+  private readonly signed = (envelope: Envelope): Promise<boolean> => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
 
   /** The next seq expected in an author's lane (0 for one never seen). */
   nextSeq(author: Uint8Array, lane: Uint8Array): number {
@@ -173,7 +177,8 @@ export class EnvelopeLog {
   /** The device (its public key) whose lane owns a content clientID, as far as this log has seen; undefined if none. */
   authorOfClient(client: number): Uint8Array | undefined {
     const owner = this.clientOwners.get(client)
-    return owner === undefined ? undefined : Uint8Array.from(owner.slice(0, owner.indexOf('.')).match(/../g) ?? [], (byte) => parseInt(byte, 16))
+    // A chain key is the author's hex, then the lane's (chainKey).
+    return owner === undefined ? undefined : fromHexString(owner.slice(0, owner.indexOf('.')))
   }
 
   private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {
@@ -268,7 +273,7 @@ export class EnvelopeLog {
    * the checkpoint carries it, a refusal if its lane did not sign it, and
    * otherwise the lane's second history.
    */
-  private async judgeBehind(envelope: Envelope, superseded: Envelope[], reject: (reason: EnvelopeRejection, envelope: Envelope) => void): Promise<Equivocation | undefined> {
+  private async judgeBehind(envelope: Envelope, superseded: Envelope[], reject: Reject): Promise<Equivocation | undefined> {
     const key = chainKey(envelope.author, envelope.lane)
     const chain = this.chains.get(key)
     if (!chain || this.voided.has(key)) return undefined
@@ -278,7 +283,7 @@ export class EnvelopeLog {
       superseded.push(envelope)
       return undefined
     }
-    if (!(await verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes))) {
+    if (!(await this.signed(envelope))) {
       reject(EnvelopeRejection.conflict, envelope)
       return undefined
     }

@@ -30,11 +30,10 @@
  *   checkpoints and short tails, not every edit. The edit itself goes out
  *   first, as a plain change: merging and re-sending the lane never delays it.
  */
-import * as encoding from 'lib0/encoding'
 import { didFromPublicKey, type Did } from '../identity/didKey.ts'
 import * as Y from 'yjs'
 import { clientIdsOfLane, writeAsLane } from './clientIds.ts'
-import { chainKey, EnvelopeKind, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import { chainKey, EnvelopeKind, laneCertificateMessage, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { SpaceId } from './ids.ts'
@@ -107,17 +106,6 @@ interface Held {
 }
 
 const heldKey = (lane: string, seq: number): string => `${lane}/${seq}`
-/** A state vector in Yjs's encoding, from a map of client → clock. */
-function encodeStateVector(vector: ReadonlyMap<number, number>): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, vector.size)
-  for (const [client, clock] of vector) {
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, clock)
-  }
-  return encoding.toUint8Array(encoder)
-}
-
 export function transportEnvelopes(transport: Y.Doc): Y.Array<Uint8Array> {
   return transport.getArray<Uint8Array>(ENVELOPES)
 }
@@ -168,7 +156,6 @@ export class SignedLog {
       ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
       held: (envelope) => this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq)),
       voidLanes: () => new Set(this.log.equivocations.keys()),
-      open: openEnvelope,
     })
     // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
@@ -308,7 +295,7 @@ export class SignedLog {
       // What is covered of own clients, and everything of every other client: the diff is this lane's unsealed structs.
       const target = new Map(contentVector)
       for (const client of own) target.set(client, covered.get(client) ?? 0)
-      this.queueForSigning(Y.encodeStateAsUpdate(content, encodeStateVector(target)))
+      this.queueForSigning(Y.encodeStateAsUpdate(content, Y.encodeStateVector(target)))
     }
     await this.settled()
   }

@@ -19,7 +19,7 @@ import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
 import { newShareSecret, type ShareSecret } from './shareLink.ts'
 import { SignedLog, type LogAuthor } from './SignedLog.ts'
-import { findSpace, observeSpaceList, putSpaceEntry, removeSpaceEntry } from './spaceList.ts'
+import { contentGeneration, findSpace, observeSpaceList, putSpaceEntry, readEntry, removeSpaceEntry } from './spaceList.ts'
 import type { RoomConnection, RoomConnector } from './SpaceRoom.ts'
 
 /** A space's replication once it is running: its signed log, and its room when the space has a secret. */
@@ -88,12 +88,6 @@ export function spaceLogName(id: SpaceId): string {
   return `pii-log-${id}`
 }
 
-/** The content generation of a stored list entry (SpaceEntry.contentGeneration), 0 when it has none. */
-function generationOf(stored: unknown): number {
-  const generation = (stored as { contentGeneration?: unknown } | undefined)?.contentGeneration
-  return typeof generation === 'number' ? generation : 0
-}
-
 /** Resolves at the doc's next change (from storage, another tab or a peer). */
 function firstUpdate(doc: Y.Doc): Promise<void> {
   return new Promise((resolve) => doc.once('update', () => resolve()))
@@ -146,7 +140,7 @@ class OpenSpace implements SpaceSession {
       void listed
         .then(() => {
           if (this.removed || this.closed) return
-          this.generation = findSpace(deps.deviceDoc, id)?.contentGeneration ?? 0
+          this.generation = contentGeneration(deps.deviceDoc, id)
           this.connection = deps.tabs.connect(tabChannelName(id, this.generation), this.doc)
         })
         .catch(() => undefined)
@@ -287,7 +281,7 @@ export class SpaceLibrary {
         // Another tab deleting a space removes its entry; stop saving our copy so it stays deleted.
         if (change.action === 'delete') void this.forget(id)
         // A context rebuilt the space's content: every copy of the earlier generation closes, and its holders open it again.
-        else if (change.action === 'update' && generationOf(change.oldValue) !== (findSpace(deps.deviceDoc, id)?.contentGeneration ?? 0)) void this.reopen(id)
+        else if (change.action === 'update' && (readEntry(id, change.oldValue)?.contentGeneration ?? 0) !== contentGeneration(deps.deviceDoc, id)) void this.reopen(id)
       }
     })
   }
@@ -401,8 +395,7 @@ export class SpaceLibrary {
   /** The space's content has a new generation: an open copy of an earlier one closes, and its holders are told. */
   private async reopen(id: SpaceId): Promise<void> {
     const space = this.open.get(id)
-    const generation = findSpace(this.deps.deviceDoc, id)?.contentGeneration ?? 0
-    if (space && space.generation < generation) {
+    if (space && space.generation < contentGeneration(this.deps.deviceDoc, id)) {
       space.replaced = true
       await this.closeSpace(space)
     }

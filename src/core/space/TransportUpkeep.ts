@@ -13,7 +13,7 @@
  * be kept as one.
  */
 import type * as Y from 'yjs'
-import { sameBytes, SIGNATURE_BYTES, wireChainKey, type Envelope } from './envelope.ts'
+import { openEnvelope, sameBytes, SIGNATURE_BYTES, wireChainKey, type Envelope } from './envelope.ts'
 import type { Admission } from './EnvelopeLog.ts'
 
 /** Only byte entries can be envelopes; anything else a peer puts in the array is junk, stored or live. */
@@ -43,8 +43,6 @@ export interface TransportUpkeepOptions {
   held(envelope: Envelope): { readonly hash: Uint8Array; readonly wire: Uint8Array } | undefined
   /** Lanes (chainKey) that signed two histories: their envelopes go, but for their proofs. */
   voidLanes(): ReadonlySet<string>
-  /** Reads the structure of a wire (openEnvelope), or undefined for one that is no envelope. */
-  open(wire: Uint8Array): Envelope | undefined
 }
 
 export class TransportUpkeep {
@@ -109,7 +107,7 @@ export class TransportUpkeep {
         missing.set(copyKey(proof), proof)
         continue
       }
-      const envelope = this.options.open(wire)
+      const envelope = openEnvelope(wire)
       const held = envelope && this.options.held(envelope)
       if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
     }

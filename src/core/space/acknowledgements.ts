@@ -13,8 +13,9 @@
  * session that is not in the ledger is one whose every envelope was
  * acknowledged.
  */
-import { toHexString } from 'lib0/buffer'
+import { fromHexString, toHexString } from 'lib0/buffer'
 import type * as Y from 'yjs'
+import { sameBytes } from './envelope.ts'
 import type { EnvelopeLog } from './EnvelopeLog.ts'
 import type { SpaceId } from './ids.ts'
 import { MAX_ACKS, MAX_AWAITING, type Ack, type PresenceStatement } from './presenceStatement.ts'
@@ -57,18 +58,12 @@ export function acknowledgedByOthers(me: Uint8Array, others: readonly PresenceSt
   for (const statement of others) {
     for (const ack of statement.acks) {
       const own = log.hashAt(me, ack.lane, ack.seq)
-      if (!own || !sameHash(own, ack.hash)) continue
+      if (!own || !sameBytes(own, ack.hash)) continue
       const lane = laneHex(ack.lane)
       acknowledged.set(lane, Math.max(acknowledged.get(lane) ?? 0, ack.seq + 1))
     }
   }
   return acknowledged
-}
-
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
-  return true
 }
 
 export interface OwnProgress {
@@ -94,7 +89,7 @@ export function ownProgress(input: {
 }): OwnProgress {
   const { me, currentLane, log, ledger, acknowledged } = input
   const lanes = new Map<string, Uint8Array>([[laneHex(currentLane), currentLane]])
-  for (const lane of ledger.keys()) if (!lanes.has(lane)) lanes.set(lane, fromHex(lane))
+  for (const lane of ledger.keys()) if (!lanes.has(lane)) lanes.set(lane, fromHexString(lane))
   let unseen = 0
   const awaiting: Uint8Array[] = []
   const ledgerWrites = new Map<string, number | undefined>()
@@ -114,10 +109,6 @@ export function ownProgress(input: {
     else if ((missing > 0 || current) && recorded !== seen) ledgerWrites.set(hex, seen)
   }
   return { unseen, awaiting, ledgerWrites }
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16))
 }
 
 /** The map in the device doc that holds every space's ledger: `<space id>/<lane hex>` → acknowledged count. */

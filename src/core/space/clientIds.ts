@@ -30,7 +30,7 @@ import { decodeBase58 } from '../identity/base58.ts'
 import type { SpaceId } from './ids.ts'
 
 /** Fresh ids a lane can move to after collisions; one is all an honest session ever needs. */
-export const MAX_CLIENTS_PER_LANE = 16
+const MAX_CLIENTS_PER_LANE = 16
 const CONTEXT = new TextEncoder().encode('pii client v1\0')
 /** 2^53: a clientID stays an exact JavaScript integer. */
 const TWO_TO_THE_48 = 2 ** 48
@@ -79,14 +79,21 @@ export class LaneClientIds {
   }
 }
 
+/** Docs kept writing as a lane, with that lane's ids: a second writeAsLane for the same lane adds no second watch. */
+const watched = new WeakMap<Y.Doc, readonly number[]>()
+
 /**
  * Makes `doc` write under the lane's clientID, and keeps it so: when Yjs
  * switches a doc to a random id after seeing its own id in a remote update,
  * the doc moves to the lane's next id instead, which the lane can sign.
- * Returns the function that stops watching.
+ * Returns the function that stops watching. The doc's owner (SpaceLibrary,
+ * from load on) and its SignedLog both ask; whoever asked first owns the
+ * watch, and a later ask for the same lane changes nothing.
  */
 export function writeAsLane(doc: Y.Doc, space: SpaceId, lane: Uint8Array): () => void {
   const ids = clientIdsOfLane(space, lane)
+  const already = watched.get(doc)
+  if (already && already[0] === ids[0]) return () => {}
   let current = ids.indexOf(doc.clientID)
   if (current < 0) {
     current = 0
@@ -103,5 +110,9 @@ export function writeAsLane(doc: Y.Doc, space: SpaceId, lane: Uint8Array): () =>
     doc.clientID = ids[current]!
   }
   doc.on('afterTransactionCleanup', keepLaneId)
-  return () => doc.off('afterTransactionCleanup', keepLaneId)
+  watched.set(doc, ids)
+  return () => {
+    doc.off('afterTransactionCleanup', keepLaneId)
+    if (watched.get(doc) === ids) watched.delete(doc)
+  }
 }

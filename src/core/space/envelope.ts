@@ -194,11 +194,29 @@ export function openEnvelope(wire: Uint8Array, bodyHash?: Uint8Array): Envelope 
  * A lane found certified is added to it, whatever the envelope's own
  * signature: the certificate alone proves the author made the lane key.
  */
-export async function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier, certifiedLanes?: Set<string>): Promise<boolean> {
-  const lane = chainKey(envelope.author, envelope.lane)
+export function verifyEnvelopeSignature(envelope: Envelope, verify: Verifier, certifiedLanes?: Set<string>): Promise<boolean> {
+  return verifyLaneSigned(envelope, envelope.signature, signingMessage(envelope.hash), verify, certifiedLanes)
+}
+
+/** What a lane signs under: its device's certificate of it, in a space. */
+export interface CertifiedSigner {
+  readonly space: SpaceId
+  readonly author: Uint8Array
+  readonly lane: Uint8Array
+  readonly certificate: Uint8Array
+}
+
+/**
+ * Whether the lane signed `message` and its device certified the lane: the
+ * check behind envelopes and presence statements alike. The certificate is
+ * checked once per lane (`certifiedLanes`, by chainKey), in parallel with
+ * the signature.
+ */
+export async function verifyLaneSigned(signer: CertifiedSigner, signature: Uint8Array, message: Uint8Array, verify: Verifier, certifiedLanes?: Set<string>): Promise<boolean> {
+  const lane = chainKey(signer.author, signer.lane)
   const [signed, certified] = await Promise.all([
-    verify(envelope.lane, envelope.signature, signingMessage(envelope.hash)),
-    certifiedLanes?.has(lane) === true || verify(envelope.author, envelope.certificate, laneCertificateMessage(envelope.space, envelope.author, envelope.lane)),
+    verify(signer.lane, signature, message),
+    certifiedLanes?.has(lane) === true || verify(signer.author, signer.certificate, laneCertificateMessage(signer.space, signer.author, signer.lane)),
   ])
   if (certified) certifiedLanes?.add(lane)
   return signed && certified

@@ -25,10 +25,9 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { fromBase64, toBase64 } from 'lib0/buffer'
-import { decodeBase58 } from '../identity/base58.ts'
+import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { ED25519_PUBLIC_KEY_BYTES } from '../identity/didKey.ts'
-import { authorKey, chainKey, HASH_BYTES, LANE_BYTES, laneCertificateMessage, SIGNATURE_BYTES, type LaneSigner, type Verifier } from './envelope.ts'
-import { encodeBase58 } from '../identity/base58.ts'
+import { HASH_BYTES, LANE_BYTES, SIGNATURE_BYTES, verifyLaneSigned, type LaneSigner, type Verifier } from './envelope.ts'
 import { ID_BYTES, type SpaceId } from './ids.ts'
 
 const VERSION = 1
@@ -43,7 +42,7 @@ export const MAX_AWAITING = 8
 /** Acknowledgements one statement carries: the awaiting lanes of the peers present, within reason. */
 export const MAX_ACKS = 64
 /** A whole statement: far more than an honest one needs, little enough to decode at every awareness change. */
-export const MAX_STATEMENT_BYTES = 8 * 1024
+const MAX_STATEMENT_BYTES = 8 * 1024
 
 export interface Ack {
   readonly lane: Uint8Array
@@ -162,17 +161,6 @@ function readList<T>(decoder: decoding.Decoder, max: number, read: () => T): T[]
  * (once per lane: `certifiedLanes`, keyed by chainKey, as the envelope log
  * keeps it).
  */
-export async function verifyPresence(statement: PresenceStatement, verify: Verifier, certifiedLanes: Set<string>): Promise<boolean> {
-  const lane = chainKey(statement.author, statement.lane)
-  const [signed, certified] = await Promise.all([
-    verify(statement.lane, statement.signature, signingMessage(statement.body)),
-    certifiedLanes.has(lane) || verify(statement.author, statement.certificate, laneCertificateMessage(statement.space, statement.author, statement.lane)),
-  ])
-  if (certified) certifiedLanes.add(lane)
-  return signed && certified
-}
-
-/** The statement's device, as acknowledgement maps key authors (authorKey). */
-export function statementAuthor(statement: PresenceStatement): string {
-  return authorKey(statement.author)
+export function verifyPresence(statement: PresenceStatement, verify: Verifier, certifiedLanes: Set<string>): Promise<boolean> {
+  return verifyLaneSigned(statement, statement.signature, signingMessage(statement.body), verify, certifiedLanes)
 }

@@ -44,7 +44,13 @@ export function findSpace(deviceDoc: Y.Doc, id: SpaceId): SpaceEntry | undefined
 }
 
 /** An entry as stored; undefined for a malformed one (the device doc is local, but older builds wrote it too). */
-function readEntry(id: string, value: unknown): SpaceEntry | undefined {
+/** A space's content generation (SpaceEntry.contentGeneration), 0 when it has none. */
+export function contentGeneration(deviceDoc: Y.Doc, id: SpaceId): number {
+  return findSpace(deviceDoc, id)?.contentGeneration ?? 0
+}
+
+/** An entry as the list stores it (or held it: a change's oldValue), checked; undefined for anything else. */
+export function readEntry(id: string, value: unknown): SpaceEntry | undefined {
   const entry = value as Partial<Record<keyof SpaceEntry, unknown>> | null | undefined
   if (!isSpaceId(id) || typeof entry !== 'object' || entry === null) return undefined
   return {

@@ -15,8 +15,8 @@ export interface SpaceSyncView {
   readonly equivocations: readonly Equivocation[]
 }
 
-/** The space's replication as the UI shows it; re-renders on every status or log change. */
-export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
+/** The space's sync once it is attached; re-renders only then. */
+export function useAttachedSync(session: SpaceSession | undefined): SpaceSync | undefined {
   const [sync, setSync] = useState<SpaceSync | undefined>(undefined)
   useEffect(() => {
     let current = true
@@ -28,6 +28,12 @@ export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
       current = false
     }
   }, [session])
+  return sync
+}
+
+/** The space's replication as the UI shows it; re-renders on every status or log change. */
+export function useSpaceSync(session: SpaceSession | undefined): SpaceSyncView {
+  const sync = useAttachedSync(session)
   // Stable per sync: a new function each render would make React unsubscribe and subscribe again every time.
   const subscribe = useCallback(
     (onChange: () => void) => {

@@ -1,4 +1,5 @@
-import { useEffect } from 'react'
+import { useCallback, useEffect } from 'react'
+import type * as Y from 'yjs'
 import { readDisplayName, shownName } from '../../../core/identity/profile.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import type { ShareSecret } from '../../../core/space/shareLink.ts'
@@ -22,7 +23,8 @@ import { shortSpaceId } from './joinWording.ts'
  */
 export function JoinSpace({ id, secret }: { readonly id: SpaceId; readonly secret: ShareSecret }) {
   const { deviceDoc, library, device } = useServices()
-  const listed = useDocValue(deviceDoc, (doc) => findSpace(doc, id) !== undefined, false)
+  const isListed = useCallback((doc: Y.Doc) => findSpace(doc, id) !== undefined, [id])
+  const listed = useDocValue(deviceDoc, isListed, false)
   const displayName = useDocValue(deviceDoc, readDisplayName, '')
 
   useEffect(() => {

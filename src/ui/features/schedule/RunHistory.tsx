@@ -7,7 +7,7 @@ import type { Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { saveFile } from '../../components/saveFile.ts'
-import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
+import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
 import { useServices } from '../../services.ts'
 import { useScheduleValue } from './useSchedule.ts'
 
@@ -44,7 +44,8 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
   const { device } = useServices()
   const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation), [operation])
   const occurrences = useScheduleValue(session, schedule, read, NO_RUNS)
-  const { sync } = useSpaceSync(session)
+  // Only the log, to ask who wrote a record: the records themselves re-render this, not every change of sync status.
+  const sync = useAttachedSync(session)
   const nameOf = (peer: string): string => (peer === device.did ? 'This device' : (deviceNames.get(peer) ?? `${peer.slice(0, 16)}…${peer.slice(-4)}`))
   // Who ran it is whose lane wrote the record (verified), not the device the record names (anyone can write that).
   const ranBy = (record: RunRecord): string => {

@@ -9,13 +9,13 @@
  * notifications; then its stored copy is deleted.
  */
 import { useEffect, useState } from 'react'
-import { useStore } from 'zustand'
-import { createStore } from 'zustand/vanilla'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import type { SpaceLibrary } from '../../../core/space/SpaceLibrary.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
 import { replaceRoute } from '../../components/replaceRoute.ts'
+import { useUi } from '../../hooks/useUi.ts'
 import { useServices } from '../../services.ts'
+import { uiStore } from '../../store.ts'
 
 interface LeavingSpace {
   readonly id: SpaceId
@@ -23,23 +23,20 @@ interface LeavingSpace {
   readonly name: string
 }
 
-/** Leaving from the space's view ends on the home screen, after the view is gone: a failure is kept here for the list to tell. */
-const leaveFailure = createStore<{ readonly message: string | undefined }>()(() => ({ message: undefined }))
-
 function leaveSpace(library: SpaceLibrary, space: LeavingSpace): void {
-  leaveFailure.setState({ message: undefined })
+  uiStore.setState({ leaveProblem: undefined })
   library.remove(space.id).catch((cause: unknown) => {
     const reason = cause instanceof Error ? cause.message : String(cause)
-    leaveFailure.setState({
-      message: `${spaceTitle(space.name)} is off this device’s list and no longer syncs or runs here, but its stored copy could not be deleted (${reason}). It stays in this browser’s storage until Pii’s site data is cleared.`,
+    uiStore.setState({
+      leaveProblem: `${spaceTitle(space.name)} is off this device’s list and no longer syncs or runs here, but its stored copy could not be deleted (${reason}). It stays in this browser’s storage until Pii’s site data is cleared.`,
     })
   })
 }
 
 /** What went wrong the last time a space was left, until the list that shows it goes away. */
 export function useLeaveFailure(): string | undefined {
-  const message = useStore(leaveFailure, (state) => state.message)
-  useEffect(() => () => leaveFailure.setState({ message: undefined }), [])
+  const message = useUi((state) => state.leaveProblem)
+  useEffect(() => () => uiStore.setState({ leaveProblem: undefined }), [])
   return message
 }
 
