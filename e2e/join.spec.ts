@@ -41,6 +41,7 @@ test('[LNK3] a page on another origin navigates to a share link; nothing is join
     // Before the click: nobody shows up on A (no room joined over WebRTC or the relay), and B stores nothing of the space.
     await expectNobodyOnlineFor(a.page, WATCH_FOR_PRESENCE_MS)
     expect(await storedMentionsOf(b.page, space)).toEqual([])
+    expect(await hostedSpacesOf(b.page)).not.toContain(space)
 
     await joinButton(b.page).click()
     await expect(b.page.getByLabel('Space name')).toHaveValue('Plans', { timeout: 20_000 })

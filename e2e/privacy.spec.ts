@@ -129,12 +129,12 @@ test('[CID1] a rogue peer squats an honest peer’s clientID while it is offline
     // Mallory signs garbage under B's clientID from the clock A and C last saw, then B comes back.
     squatter.stdin?.write('squat\n')
     await said('squatted')
+    // A and C hold Mallory's envelope, and refused it, before B is back: the attack is not outrun.
+    for (const peer of [a, c]) await expect(peer.page.getByText(/changes? from peers refused/)).toBeVisible({ timeout: 20_000 })
     await b.context.setOffline(false)
     const all = ['From A', 'B online', 'B offline 1', 'B offline 2']
     for (const peer of [a, b, c]) await expectTitles(peer.page, all)
     await expect(syncStatus(b.page)).toHaveText('Up to date', { timeout: 30_000 })
-    // Both saw Mallory's envelope, and refused it.
-    for (const peer of [a, c]) await expect(peer.page.getByText(/changes? from peers refused/)).toBeVisible()
   } finally {
     rogue?.stdin?.end()
     rogue?.kill()

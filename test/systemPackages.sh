@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run by `npm test` before the build: the system packages the tests drive for
+# Run first by `npm test`, before npm install and the build: the system packages the tests drive for
 # real must be on this machine. Debian's Chromium (unless PII_CHROMIUM names
 # another) and redis-server for the relay's scale-out tests (unless REDIS_URL
 # names a running Redis). As root it apt-installs what is missing; otherwise it
@@ -30,7 +30,7 @@ missing=${missing# }
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "The tests need these Debian packages, which are not installed: $missing. Install them with:" >&2
-  echo "  sudo apt-get install -y $missing" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y $missing" >&2
   echo "or set${instead%,}." >&2
   exit 1
 fi

@@ -4,6 +4,9 @@ import * as Y from 'yjs'
 import { IndexedDbDocStore, type SaveStatus } from '../../src/storage/IndexedDbDocStore.ts'
 import { runDocStoreContract } from '../helpers/docStoreContract.ts'
 
+/** Saves are asynchronous: ample for a busy machine (a wait ends once its condition holds). */
+const BUSY_MACHINE = { timeout: 15_000 }
+
 let n = 0
 // Each store gets its own database names: fake-indexeddb is one global per test file.
 runDocStoreContract('IndexedDbDocStore', () => {
@@ -60,7 +63,7 @@ describe('IndexedDbDocStore', () => {
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
       })
       doc.getText('t').insert(0, 'typed while full')
-      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(false))
+      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(false), BUSY_MACHINE)
       expect(statuses.at(-1)?.error?.reason).toBe('quota')
 
       // Closing while the disk is full must wait for the retry, not drop the change.
@@ -71,7 +74,7 @@ describe('IndexedDbDocStore', () => {
 
       add.mockRestore()
       await vi.advanceTimersByTimeAsync(10_000)
-      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(true))
+      await vi.waitFor(() => expect(statuses.at(-1)?.saved).toBe(true), BUSY_MACHINE)
       await closing
 
       const again = new Y.Doc()
@@ -123,7 +126,7 @@ describe('IndexedDbDocStore', () => {
     mine.getArray('list').push(['mine'])
     theirs.getArray('list').push(['theirs'])
     // Both rows are written (each after its task) before the compaction reads them.
-    await vi.waitFor(async () => expect(await countRows('shared')).toBe(rowsAtLoad + 2))
+    await vi.waitFor(async () => expect(await countRows('shared')).toBe(rowsAtLoad + 2), BUSY_MACHINE)
     await (here as unknown as { compact(): Promise<void> }).compact()
     // The other tab's row, which this doc never saw, is in the snapshot that replaced the rows.
     expect(mine.getArray('list').toArray().sort()).toEqual(['mine', 'theirs'])
@@ -145,7 +148,7 @@ describe('IndexedDbDocStore', () => {
     for (let i = 0; i < 20; i++) doc.getText('t').insert(i, 'k')
     // Nothing touched IndexedDB while the edits ran: listeners after storage (peers, the UI) are not kept waiting.
     expect(transactions).not.toHaveBeenCalled()
-    await vi.waitFor(async () => expect(await countRows('burst')).toBe(rowsBefore + 20))
+    await vi.waitFor(async () => expect(await countRows('burst')).toBe(rowsBefore + 20), BUSY_MACHINE)
     expect(transactions.mock.calls.filter(([, mode]) => mode === 'readwrite')).toHaveLength(1)
     transactions.mockRestore()
 

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../../src/core/identity/deviceKey.ts'
-import { writeAsLane } from '../../../src/core/space/clientIds.ts'
+import { clientIdsOfLane, writeAsLane } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { EnvelopeRejection } from '../../../src/core/space/envelopeRejection.ts'
+import { readUpdateShape } from '../../../src/core/space/joinUpdates.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import { add, certifiedLane, edit, inject, laneOf, Mesh, SPACE, tamper, titles, verify } from '../../helpers/signedMesh.ts'
@@ -161,7 +162,7 @@ describe('signed log', () => {
     const { mesh, alice, kinds } = await tailOneShort(() => new Promise((resolve) => (quiet = resolve)))
     add(alice.content, 'fills the tail')
     // The checkpoint is due and has asked for its moment; until it comes, nothing is sealed.
-    await vi.waitFor(() => expect(quiet).toBeDefined())
+    await vi.waitFor(() => expect(quiet).toBeDefined(), { timeout: 15_000 })
     expect(kinds()).not.toContain(EnvelopeKind.checkpoint)
     quiet!()
     await mesh.settled()
@@ -244,10 +245,21 @@ describe('signed log', () => {
     writeAsLane(tab, SPACE, tabLane.publicKey)
     add(tab, 'a tab’s edit')
     Y.applyUpdate(workerContent, Y.encodeStateAsUpdate(tab), 'tabs')
-    const worker = await mesh.join({ key, content: workerContent })
+    // The worker's own session wrote too, before its log attached: that one it signs.
+    const workerLane = newLaneKey()
+    writeAsLane(workerContent, SPACE, workerLane.publicKey)
+    // Not after the tab's item: an edit that follows it cannot show on a peer before the tab's envelope arrives.
+    workerContent.getMap('worker').set('note', 'the worker’s own edit')
+    const observer = await mesh.join()
+    const worker = await mesh.join({ key, content: workerContent, lane: workerLane })
     await worker.signed.reconcile()
     await mesh.settled()
-    expect(worker.signed.log.authoredCount(worker.signed.author)).toBe(0)
+    expect(worker.signed.log.authoredCount(worker.signed.author)).toBe(1)
+    const [sealed] = transportEnvelopes(worker.transport).toArray().map((wire) => openEnvelope(wire))
+    const ownIds = clientIdsOfLane(SPACE, workerLane.publicKey)
+    expect(readUpdateShape(sealed!.update)!.sections.every((section) => ownIds.includes(section.client))).toBe(true)
+    expect(observer.content.getMap('worker').get('note')).toBe('the worker’s own edit')
+    expect(titles(observer.content)).toEqual([])
   })
 
   it('[SL6] lets two sessions of one device write at once without conflict', async () => {

@@ -18,6 +18,7 @@ describe('what the join screen says', () => {
     const inRoom = devicePresence(deviceDoc, [])
     expect(shownName(readDisplayName(deviceDoc))).toBe(inRoom.name())
     setDisplayName(deviceDoc, '  Bea’s laptop ')
+    expect(inRoom.name()).toBe('Bea’s laptop')
     expect(shownName(readDisplayName(deviceDoc))).toBe(inRoom.name())
   })
 
