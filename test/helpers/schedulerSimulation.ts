@@ -3,7 +3,8 @@
  * style of Yjs's TestConnector: N peers, each with its own Y.Doc replica of
  * the space (claims and runs in a YjsRunTable), its own queue, tick,
  * OccurrenceRunner and skewed hybrid logical clock; a fake clock; messages
- * (Yjs updates) delivered after seeded random delays; and seeded crashes,
+ * (Yjs updates) delivered after seeded random delays, in order on each
+ * link; and seeded crashes,
  * restarts and partitions. Everything that happened is returned for the
  * tests to judge against SPEC G1 and G2.
  */
@@ -13,7 +14,7 @@ import { HlcClock } from '../../src/core/scheduler/hlc.ts'
 import { nextOccurrence } from '../../src/core/scheduler/occurrences.ts'
 import type { OccurrenceId } from '../../src/core/scheduler/occurrenceIds.ts'
 import { OccurrenceQueue, type QueueEntry } from '../../src/core/scheduler/OccurrenceQueue.ts'
-import { OccurrenceRunner } from '../../src/core/scheduler/OccurrenceRunner.ts'
+import { OccurrenceRunner, type RunnerOptions } from '../../src/core/scheduler/OccurrenceRunner.ts'
 import type { Operation } from '../../src/core/scheduler/operations.ts'
 import type { Scheduler } from '../../src/core/scheduler/schedulers.ts'
 import { tick } from '../../src/core/scheduler/tick.ts'
@@ -42,6 +43,14 @@ export interface SimulationOptions {
   readonly maxSkewMs?: number
   /** How long one run takes; by default mostly 0.1–2 s, and 5% longer than a lease (so it must be renewed). */
   readonly runMs?: (random: Random) => number
+  /** Another claim protocol to run instead of OccurrenceRunner, with how far ahead its occurrences are offered (bench:scheduler's comparison). */
+  readonly protocol?: { readonly createRunner: (options: RunnerOptions) => SimulatedRunner; readonly claimLeadMs: number }
+}
+
+/** What the simulation asks of a peer's runner. */
+export interface SimulatedRunner {
+  offer(entry: QueueEntry): void
+  advance(): void
 }
 
 const defaultRunMs = (random: Random): number => (random() < 0.05 ? 40_000 : 100 + Math.floor(random() * 2_000))
@@ -64,7 +73,7 @@ export interface SimulationReport {
   readonly mostStartedInATick: number
   /** Per peer's final replica: the occurrence ids with a run record. */
   readonly recorded: ReadonlyArray<ReadonlySet<string>>
-  /** Whether no partition separated two peers at any time from `from` to `to`. */
+  /** Whether both peers were up, and no partition separated them, at every moment from `from` to `to`. */
   connectedThroughout(a: string, b: string, from: number, to: number): boolean
 }
 
@@ -90,7 +99,7 @@ interface Peer {
   up: boolean
   /** The run table of the peer's current life; a restart replaces it (and stops the old one's observers). */
   table?: YjsRunTable
-  runner: OccurrenceRunner
+  runner: SimulatedRunner
   queue: OccurrenceQueue
 }
 
@@ -116,7 +125,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let messages: Message[] = []
   /** Partition group per peer; peers in different groups cannot reach each other. */
   const group = new Map<string, number>()
-  const history: Array<{ at: number; groups: Map<string, number> }> = [{ at: -Infinity, groups: new Map() }]
+  /** Each moment who could reach whom changed: the partition groups, and who was down. */
+  const history: Array<{ at: number; groups: Map<string, number>; down: Set<string> }> = [{ at: -Infinity, groups: new Map(), down: new Set() }]
+  const noteReach = (): void => {
+    history.push({ at: now, groups: new Map(group), down: new Set(peers.filter((peer) => !peer.up).map((peer) => peer.id)) })
+  }
 
   const peers: Peer[] = Array.from({ length: options.peers }, (_, index) => {
     const doc = new Y.Doc()
@@ -128,9 +141,16 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     return peer
   })
   const reachable = (a: Peer, b: Peer): boolean => a.up && b.up && (group.get(a.id) ?? 0) === (group.get(b.id) ?? 0)
+  /** When the last message on each link (from → to) arrives. */
+  const linkClear = new Map<string, number>()
   const send = (from: Peer, to: Peer, update: Uint8Array): void => {
     if (!reachable(from, to)) return
-    messages.push({ at: now + STEP_MS + Math.floor(random() * (options.maxDelayMs - STEP_MS)), from, to, update })
+    // Each link delivers in order, as a WebRTC data channel, the relay's socket and a lane's signed log all do: a
+    // peer's later write never arrives before an earlier one (Yjs would apply its deletions ahead of it).
+    const link = `${from.id}>${to.id}`
+    const at = Math.max(now + STEP_MS + Math.floor(random() * (options.maxDelayMs - STEP_MS)), linkClear.get(link) ?? 0)
+    linkClear.set(link, at)
+    messages.push({ at, from, to, update })
   }
   const resync = (): void => {
     for (const a of peers) for (const b of peers) if (a !== b && reachable(a, b)) send(a, b, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)))
@@ -142,7 +162,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const table = new YjsRunTable(peer.doc, clock)
     peer.table = table
     const runMs = options.runMs ?? defaultRunMs
-    peer.runner = new OccurrenceRunner({
+    const createRunner = options.protocol?.createRunner ?? ((runnerOptions: RunnerOptions) => new OccurrenceRunner(runnerOptions))
+    peer.runner = createRunner({
       peer: peer.id,
       table,
       hlc: new HlcClock(peer.id, clock),
@@ -186,6 +207,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const crash = (peer: Peer): void => {
     if (!peer.up) return
     peer.up = false
+    noteReach()
     for (const pending of finishing) if (pending.peer === peer && pending.execution.finishedAt === undefined) pending.execution.crashedAt = now
     // Its unfinished runs never finish; its replica survives, as stored data does.
     finishing.splice(0, finishing.length, ...finishing.filter((pending) => pending.peer !== peer))
@@ -193,13 +215,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const restart = (peer: Peer): void => {
     if (peer.up) return
     peer.up = true
+    noteReach()
     start(peer)
     resync()
   }
   const partition = (sides: Map<string, number>): void => {
     group.clear()
     for (const [id, side] of sides) group.set(id, side)
-    history.push({ at: now, groups: new Map(group) })
+    noteReach()
     // Peers that can reach each other again exchange what they missed, as y-webrtc's sync step does on connecting.
     resync()
   }
@@ -221,7 +244,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const peer of peers) {
       if (!peer.up) continue
       if ((now - options.operation.dueAt) % options.scheduler.everyMs === 0) {
-        const { started } = tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
+        const { started } = tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: options.protocol?.claimLeadMs ?? CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
         mostStartedInATick = Math.max(mostStartedInATick, started.length)
       }
       peer.runner.advance()
@@ -238,7 +261,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     connectedThroughout: (a, b, from, to) => {
       // The state in effect at `from`, and every change until `to`.
       const states = history.filter((entry, index) => entry.at <= to && (history[index + 1]?.at ?? Infinity) > from)
-      return states.every((state) => (state.groups.get(a) ?? 0) === (state.groups.get(b) ?? 0))
+      return states.every((state) => !state.down.has(a) && !state.down.has(b) && (state.groups.get(a) ?? 0) === (state.groups.get(b) ?? 0))
     },
   }
 }

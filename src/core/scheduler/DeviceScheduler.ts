@@ -18,7 +18,7 @@ import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
 import type { SchedulerId } from './schedulers.ts'
 import type { QuietMoments } from './quietMoments.ts'
 import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
-import { CLAIMS, RUNS } from './YjsRunTable.ts'
+import { ACKNOWLEDGEMENTS, CLAIMS, RUNS } from './YjsRunTable.ts'
 
 /** A host's sleep is capped, so a clock that jumps (a laptop waking, a changed time zone) is noticed within this. */
 const MAX_SLEEP_MS = 60_000
@@ -96,10 +96,10 @@ export class DeviceScheduler {
     })
     const onTick = this.options.onTick
     const schedulerHost = new SchedulerHost({ schedule, runner, clock, ...(onTick ? { onTick: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => onTick(space.id, scheduler, plannedAt, ranAt) } : {}) })
-    // A change to the schedule (an operation added, a scheduler resumed, a peer's claim or record) may move the
-    // next wake-up earlier; the rest of the space (items typed, notes) cannot.
+    // A change to the schedule (an operation added, a scheduler resumed, a peer's claim, acknowledgement or record) may
+    // move the next wake-up earlier; the rest of the space (items typed, notes) cannot.
     const onChange = (): void => this.wakeWithin(0)
-    const watched = [SCHEDULERS, OPERATIONS, CLAIMS, RUNS].map((name) => space.doc.getMap(name))
+    const watched = [SCHEDULERS, OPERATIONS, CLAIMS, ACKNOWLEDGEMENTS, RUNS].map((name) => space.doc.getMap(name))
     for (const map of watched) map.observe(onChange)
     const stopWatching = (): void => {
       for (const map of watched) map.unobserve(onChange)

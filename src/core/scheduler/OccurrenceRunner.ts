@@ -1,23 +1,28 @@
 /**
  * One peer's part in running occurrences (SPEC CL2–CL6): for each
  * occurrence its scheduler's tick offered, wait for its turn in the
- * rendezvous ranking, claim, let the claim settle, run it only if the claim
- * still wins, renew the lease while running, and record the outcome. If the
- * winner's lease runs out with no record, the next peer in rank takes over.
+ * rendezvous ranking, claim, wait until every present peer that could claim
+ * it has acknowledged the claim (CL4), run it only if the claim still wins,
+ * renew the lease while running, and record the outcome. If the winner's
+ * lease runs out with no record, the next peer in rank takes over.
+ *
+ * No step waits on a guess of how long messages take: a claim runs once
+ * the peers that could rival it have said they hold it, and so have shown
+ * their own earlier claims (claims.ts ClaimAcknowledgement).
  *
  * It keeps no timers: the host calls `advance()` at every tick and at the
  * time `nextWakeAt()` names, so the same code runs in a service worker, a
  * tab, the personal node and the deterministic simulation
  * (test/helpers/schedulerSimulation.ts).
  */
-import { CLAIM_LEAD_MS, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, SETTLE_MS, STAGGER_MS, winningClaim } from './claims.ts'
+import { ACKNOWLEDGEMENT_WAIT_MS, CLAIM_LEAD_MS, type ClaimWrite, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrenceIds.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { rankPeers } from './rendezvous.ts'
 import type { RunTable } from './YjsRunTable.ts'
 
-interface RunnerOptions {
+export interface RunnerOptions {
   /** This peer's id, as presence and claims name it. */
   readonly peer: string
   readonly table: RunTable
@@ -46,7 +51,7 @@ const RECHECK_MS = 250
 
 type Job =
   | { readonly phase: 'waiting'; readonly entry: QueueEntry; wakeAt?: number }
-  | { readonly phase: 'settling'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly until: number; readonly claimedAt: number }
+  | { readonly phase: 'confirming'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly written: ClaimWrite; readonly claimedAt: number; wakeAt: number; renewal: number; renewedAt: number }
   | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; renewal: number; renewedAt: number }
 
 export class OccurrenceRunner {
@@ -71,7 +76,7 @@ export class OccurrenceRunner {
     for (const job of this.jobs.values()) {
       // A job offered since the last advance has not been looked at: at once.
       const at =
-        job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'settling' ? job.until : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
+        job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'confirming' ? Math.min(job.wakeAt, job.renewedAt + LEASE_MS / 2) : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
       if (wakeAt === undefined || at < wakeAt) wakeAt = at
     }
     return wakeAt
@@ -85,9 +90,10 @@ export class OccurrenceRunner {
     this.jobs.set(entry.occurrence.id, { phase: 'waiting', entry })
   }
 
-  /** Moves every pending occurrence along as far as the time allows. */
+  /** Moves every pending occurrence along as far as the time allows, after acknowledging the claims that arrived (CL4). */
   advance(): void {
     const now = this.options.clock()
+    this.options.table.acknowledgeClaims(this.options.peer)
     for (const [id, job] of this.jobs) {
       if (job.phase === 'running') {
         this.renew(job, now)
@@ -108,11 +114,23 @@ export class OccurrenceRunner {
         else this.claimInTurn(job, now, lastExpiry(claims, now))
         continue
       }
-      if (now < job.until) continue
-      // CL4: act only if this claim still wins once the settle window has passed.
-      if (winner?.peer === this.options.peer && compareHlc(winner.hlc, job.hlc) === 0) this.start(job, now)
-      else this.jobs.set(id, { phase: 'waiting', entry: job.entry })
+      // CL4: run only while this claim wins, once each present peer that could rival it holds it, and never before it is due.
+      if (winner?.peer !== this.options.peer || compareHlc(winner.hlc, job.hlc) !== 0) {
+        this.jobs.set(id, { phase: 'waiting', entry: job.entry })
+        continue
+      }
+      this.renewLease(job, now)
+      const unconfirmed = this.rivals(job.entry).filter((peer) => !this.options.table.acknowledged(peer, job.written))
+      const waitedLongEnough = now - job.claimedAt >= ACKNOWLEDGEMENT_WAIT_MS
+      if ((unconfirmed.length === 0 || waitedLongEnough) && now >= job.entry.occurrence.dueAt) this.start(job, now)
+      // An acknowledgement arriving wakes the host (a change to the space); otherwise, the due time or the end of the wait.
+      else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? job.entry.occurrence.dueAt : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
     }
+  }
+
+  /** The other present peers that could claim this occurrence: those whose acknowledgement a claim waits for. */
+  private rivals(entry: QueueEntry): string[] {
+    return this.options.capablePeers(entry.operation.kind).filter((peer) => peer !== this.options.peer)
   }
 
   /**
@@ -134,13 +152,13 @@ export class OccurrenceRunner {
       return
     }
     const hlc = this.options.hlc.now()
-    this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, renewal: 0 })
-    // Never started before it is due, however early the claim settled.
-    this.jobs.set(entry.occurrence.id, { phase: 'settling', entry, hlc, until: Math.max(now + SETTLE_MS, entry.occurrence.dueAt), claimedAt: now })
+    const written = this.options.table.putClaim({ occurrence: entry.occurrence.id, peer: this.options.peer, hlc, renewal: 0 })
+    // Looked at again at once: with no rival present, it is confirmed already.
+    this.jobs.set(entry.occurrence.id, { phase: 'confirming', entry, hlc, written, claimedAt: now, wakeAt: now, renewal: 0, renewedAt: now })
   }
 
-  private start(job: Job & { readonly phase: 'settling' }, now: number): void {
-    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, renewal: 0, renewedAt: job.claimedAt }
+  private start(job: Job & { readonly phase: 'confirming' }, now: number): void {
+    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, renewal: job.renewal, renewedAt: job.renewedAt }
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
     const finish = (outcome: RunOutcome, note: string | void): void => {
@@ -159,15 +177,24 @@ export class OccurrenceRunner {
     )
   }
 
-  /** CL5: with half the lease gone, renew it (a new renewal restarts it on every reader); the claim keeps its HLC, so it keeps its place. */
+  /** CL5a: a run that has not finished within its timeout is recorded as failed, and its lease let go; otherwise its lease is renewed (CL5). */
   private renew(job: Job & { readonly phase: 'running' }, now: number): void {
     const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
     if (now - job.startedAt >= timeoutMs) {
-      // CL5a: stop renewing and record the failure; if the run settles later, that is ignored.
+      // If the run settles later, that is ignored.
       this.jobs.delete(job.entry.occurrence.id)
       this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAt, doneAt: now, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
       return
     }
+    this.renewLease(job, now)
+  }
+
+  /**
+   * CL5: with half the lease gone, renew it (a new renewal restarts it on
+   * every reader), while the claim waits for acknowledgements and while it
+   * runs; the claim keeps its HLC, so it keeps its place.
+   */
+  private renewLease(job: Job & { readonly phase: 'confirming' | 'running' }, now: number): void {
     if (now - job.renewedAt < LEASE_MS / 2) return
     job.renewal++
     job.renewedAt = now

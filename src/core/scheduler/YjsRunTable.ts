@@ -6,13 +6,18 @@
  * occurrence's record is the one that started first (CL6), on every peer.
  * Entries that fail their checks (isClaim, isRunRecord, or a key that does
  * not match its value) are ignored, as a peer's junk must be.
+ *
+ * Acknowledgements (CL4) are one entry per peer, `acknowledgements[peer]`,
+ * rewritten when claims arrive: how far the peer has taken in each claim
+ * writer's writes (claims.ts ClaimAcknowledgement).
  */
-import type * as Y from 'yjs'
-import { isClaim, isRunRecord, type Claim, type HeldClaim, type RunRecord } from './claims.ts'
+import * as Y from 'yjs'
+import { isClaim, isRunRecord, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const CLAIMS = 'claims'
 export const RUNS = 'runs'
+export const ACKNOWLEDGEMENTS = 'claimAcks'
 
 const peerKey = (occurrence: string, peer: string): string => `${occurrence}\n${peer}`
 
@@ -32,13 +37,23 @@ export interface RunTable {
   /** Each with when this peer first saw its current renewal (its lease's start here). */
   claims(occurrence: OccurrenceId): readonly HeldClaim[]
   run(occurrence: OccurrenceId): RunRecord | undefined
-  putClaim(claim: Claim): void
+  /** Writes this peer's claim; returns where, for acknowledgements to be checked against. */
+  putClaim(claim: Claim): ClaimWrite
   putRun(record: RunRecord): void
+  /** Whether `by` has acknowledged a claim written here: it holds it, and so shows every claim it made before (CL4). */
+  acknowledged(by: string, write: ClaimWrite): boolean
+  /** Writes `peer`'s acknowledgement of every claim this replica holds, if claims from others arrived since the last. */
+  acknowledgeClaims(peer: string): void
 }
 
 export class YjsRunTable implements RunTable {
   private readonly claimMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
+  private readonly acknowledgementMap: Y.Map<unknown>
+  /** The Yjs clients that wrote the claims held here, oldest first (a Map keeps insertion order): what an acknowledgement covers. */
+  private readonly claimWriters = new Map<number, true>()
+  /** Claims changed since this replica last acknowledged. */
+  private unacknowledged = false
   /** Valid claims and run records by occurrence, then peer, kept in step with the maps, so a lookup never scans them. */
   private readonly claimsOf = new Map<string, Map<string, HeldClaim>>()
   private readonly runsOf = new Map<string, Map<string, RunRecord>>()
@@ -52,7 +67,9 @@ export class YjsRunTable implements RunTable {
   ) {
     this.claimMap = doc.getMap(CLAIMS)
     this.runMap = doc.getMap(RUNS)
+    this.acknowledgementMap = doc.getMap(ACKNOWLEDGEMENTS)
     for (const key of this.claimMap.keys()) this.indexClaim(key)
+    this.unacknowledged = this.claimMap.size > 0
     for (const key of this.runMap.keys()) this.indexRun(key)
     this.claimMap.observe(this.onClaims)
     this.runMap.observe(this.onRuns)
@@ -66,6 +83,7 @@ export class YjsRunTable implements RunTable {
 
   private readonly onClaims = (event: Y.YMapEvent<unknown>): void => {
     for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
+    if (!event.transaction.local) this.unacknowledged = true
   }
 
   private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
@@ -117,14 +135,41 @@ export class YjsRunTable implements RunTable {
     return this.runMap._map.get(peerKey(record.occurrence, record.by))?.id.client
   }
 
-  putClaim(claim: Claim): void {
-    this.claimMap.set(peerKey(claim.occurrence, claim.peer), claim)
+  putClaim(claim: Claim): ClaimWrite {
+    const key = peerKey(claim.occurrence, claim.peer)
+    this.claimMap.set(key, claim)
+    const { client, clock } = this.claimMap._map.get(key)!.id
+    return { client, clock }
   }
 
   putRun(record: RunRecord): void {
     const key = peerKey(record.occurrence, record.by)
     // A peer records a run once; a later write of its own would rewrite what happened.
     if (!this.runMap.has(key)) this.runMap.set(key, record)
+  }
+
+  acknowledged(by: string, write: ClaimWrite): boolean {
+    return (readAcknowledgement(this.acknowledgementMap.get(by))?.get(write.client) ?? 0) > write.clock
+  }
+
+  acknowledgeClaims(peer: string): void {
+    if (!this.unacknowledged) return
+    this.unacknowledged = false
+    const doc = this.claimMap.doc!
+    const taken: Record<string, number> = {}
+    // This replica's own writes need no acknowledgement from itself; naming its client would make each acknowledgement stale as it is written.
+    for (const client of this.claimWriters.keys()) if (client !== doc.clientID) taken[client] = Y.getState(doc.store, client)
+    const before = this.acknowledgementMap.get(peer)
+    if (JSON.stringify(before) !== JSON.stringify(taken)) this.acknowledgementMap.set(peer, taken)
+  }
+
+  /** Remembers who wrote a claim, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */
+  private noteWriter(key: string): void {
+    const client = this.claimMap._map.get(key)?.id.client
+    if (client === undefined) return
+    this.claimWriters.delete(client)
+    this.claimWriters.set(client, true)
+    if (this.claimWriters.size > MAX_ACKNOWLEDGED_WRITERS) this.claimWriters.delete(this.claimWriters.keys().next().value!)
   }
 
   /** A claim's lease starts here when its current renewal is first seen; a repeat of the same renewal does not restart it. */
@@ -135,6 +180,7 @@ export class YjsRunTable implements RunTable {
     const same = before && isClaim(value) && value.renewal === before.renewal && value.hlc.wallMs === before.hlc.wallMs && value.hlc.counter === before.hlc.counter
     const held = isClaim(value) && !same ? { ...value, seenAt: this.clock() } : same ? before : value
     index(this.claimsOf, key, held, isClaim, (claim) => claim.peer)
+    if (isClaim(value)) this.noteWriter(key)
   }
 }
 

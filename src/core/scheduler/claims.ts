@@ -16,19 +16,28 @@ import type { OccurrenceId } from './occurrenceIds.ts'
 /** Between ranks: long enough for the better-ranked peer's claim to reach the others first. */
 export const STAGGER_MS = 500
 /**
- * Between writing a claim and acting on it. Twice the longest delay between
- * connected peers: then each of two peers that claimed at once sees the
- * other's claim before deciding, and both pick the same winner (G1).
- */
-export const SETTLE_MS = 1_000
-/**
  * How long before its due time an occurrence is offered to the runners
- * (see tick's lookAheadMs): the settle window, so the first-ranked peer's
- * claim has settled by the due time and its run starts on time.
+ * (see tick's lookAheadMs), so the first-ranked peer's claim is
+ * acknowledged (CL4) by the due time and its run starts on time. Two trips
+ * between peers: tens of ms on a LAN or through the relay. A slower link
+ * makes the run late, never twice.
  */
-export const CLAIM_LEAD_MS = SETTLE_MS
+export const CLAIM_LEAD_MS = 250
 /** A run's lease; renewed when half is left, so one late renewal does not lose it. */
 export const LEASE_MS = 30_000
+/**
+ * How long a claimer waits for a present peer's acknowledgement (CL4)
+ * before it counts that peer as gone: a peer silent for a lease is treated
+ * as a crashed claimer is. A connected peer answers within two trips; the
+ * claim's lease is renewed while it waits, so it stays the claimer's.
+ */
+export const ACKNOWLEDGEMENT_WAIT_MS = LEASE_MS
+/**
+ * The most claim writers (Yjs clients) one acknowledgement names. A space's
+ * hosts write claims under one client each per session; a member inventing
+ * writers cannot make every peer's acknowledgement grow without bound.
+ */
+export const MAX_ACKNOWLEDGED_WRITERS = 256
 const MAX_PEER_CHARS = 200
 
 export interface Claim {
@@ -91,6 +100,36 @@ export function isRunRecord(value: unknown): value is RunRecord {
     (error === undefined || typeof error === 'string') &&
     (detail === undefined || typeof detail === 'string')
   )
+}
+
+/**
+ * A peer's acknowledgement of the claims it holds (CL4): for each Yjs client
+ * that wrote claims, how far (its clock, exclusive) this peer has taken in
+ * that client's writes. A claim written at (client, clock) is acknowledged
+ * once the number for its client is above its clock. Yjs takes in a
+ * client's writes in order, so the acknowledger's own earlier claims reach
+ * the claimer no later than its acknowledgement does.
+ */
+export type ClaimAcknowledgement = ReadonlyMap<number, number>
+
+/** Where a claim was written in the doc: the Yjs client and clock of its first write (a renewal is a later write of the same claim). */
+export interface ClaimWrite {
+  readonly client: number
+  readonly clock: number
+}
+
+/** Reads a stored acknowledgement (`{ "<client>": clock }`); undefined for anything else. */
+export function readAcknowledgement(value: unknown): ClaimAcknowledgement | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const entries = Object.entries(value as Record<string, unknown>)
+  if (entries.length > MAX_ACKNOWLEDGED_WRITERS) return undefined
+  const acknowledged = new Map<number, number>()
+  for (const [client, clock] of entries) {
+    const id = Number(client)
+    if (!Number.isSafeInteger(id) || id < 0 || !isTime(clock)) return undefined
+    acknowledged.set(id, clock)
+  }
+  return acknowledged
 }
 
 /** When this peer lets the claim's lease run out, by its own clock. */

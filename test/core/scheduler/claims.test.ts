@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim, type HeldClaim } from '../../../src/core/scheduler/claims.ts'
+import { ACKNOWLEDGEMENT_WAIT_MS, CLAIM_LEAD_MS, isClaim, LEASE_MS, STAGGER_MS, winningClaim, type Claim, type HeldClaim } from '../../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
 import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
@@ -28,6 +28,28 @@ const ENTRY: QueueEntry = { operation: OP, occurrence: nextOccurrence(OP.id, OP,
 const ID = ENTRY.occurrence.id
 const claim = (peer: string, wallMs: number, renewal = 0): Claim => ({ occurrence: ID, peer, hlc: { wallMs, counter: 0, peer }, renewal })
 const held = (peer: string, wallMs: number, seenAt: number): HeldClaim => ({ ...claim(peer, wallMs), seenAt })
+
+/** Replicas whose updates wait in flight until `deliver()`, in order on each link, as a slow network would hold them. */
+class Network {
+  readonly docs: Y.Doc[]
+  private inFlight: Array<{ readonly to: Y.Doc; readonly update: Uint8Array }> = []
+
+  constructor(size: number) {
+    this.docs = Array.from({ length: size }, () => new Y.Doc())
+    for (const from of this.docs) {
+      from.on('update', (update: Uint8Array, origin: unknown) => {
+        if (origin === this) return
+        for (const to of this.docs) if (to !== from) this.inFlight.push({ to, update })
+      })
+    }
+  }
+
+  deliver(): void {
+    const now = this.inFlight
+    this.inFlight = []
+    for (const { to, update } of now) Y.applyUpdate(to, update, this)
+  }
+}
 
 describe('claims', () => {
   it('[CL3] the earliest live claim wins; one whose lease ran out here no longer counts', () => {
@@ -82,36 +104,90 @@ describe('claims', () => {
     expect(squattedTable.claims(ID).map((written) => written.peer).sort()).toEqual(['p2', 'squatter'])
   })
 
-  it('[CL2] [CL2a] [CL4] [CL6] claims in rank order a settle window ahead, runs on time once the claim has settled, and records the outcome', async () => {
+  it('[CL2] [CL2a] [CL4] [CL6] claims in rank order a lead ahead, runs on time once each rival acknowledged the claim, and records the outcome', async () => {
     const peers = ['p1', 'p2', 'p3']
     const ranked = rankPeers(ID, peers)
     let now = OP.dueAt - CLAIM_LEAD_MS
-    const doc = new Y.Doc()
-    const table = new YjsRunTable(doc, () => now)
+    const network = new Network(peers.length)
     const ran: string[] = []
     const runners = peers.map(
-      (peer) =>
-        new OccurrenceRunner({ peer, table, hlc: new HlcClock(peer, () => now), clock: () => now, capablePeers: () => peers, execute: () => (ran.push(peer), Promise.resolve()) }),
+      (peer, index) =>
+        new OccurrenceRunner({ peer, table: new YjsRunTable(network.docs[index]!, () => now), hlc: new HlcClock(peer, () => now), clock: () => now, capablePeers: () => peers, execute: () => (ran.push(peer), Promise.resolve()) }),
     )
+    const table = new YjsRunTable(network.docs[0]!, () => now)
+    const advanceAll = (): void => {
+      for (const runner of runners) {
+        runner.advance()
+        network.deliver()
+      }
+    }
     for (const runner of runners) runner.offer(ENTRY)
-    // Only the first-ranked peer claims as its turn opens; the others wait their stagger and then see its claim.
-    for (const runner of runners) runner.advance()
+    // Only the first-ranked peer claims as its turn opens; its rivals acknowledge the claim, and it waits for its due time.
+    advanceAll()
     expect(table.claims(ID).map((written) => written.peer)).toEqual([ranked[0]])
-    now += STAGGER_MS * 2
-    for (const runner of runners) runner.advance()
-    expect(table.claims(ID)).toHaveLength(1)
-    expect(ran).toEqual([])
     now = OP.dueAt - 1
-    for (const runner of runners) runner.advance()
+    advanceAll()
     expect(ran).toEqual([])
     now = OP.dueAt
-    for (const runner of runners) runner.advance()
-    // The run starts, finishes and is recorded in microtasks.
-    await vi.waitFor(() => expect(table.run(ID)).toBeDefined())
+    advanceAll()
+    // The run starts, finishes and is recorded in microtasks, and its record travels.
+    await vi.waitFor(() => {
+      network.deliver()
+      expect(table.run(ID)).toBeDefined()
+    })
     expect(ran).toEqual([ranked[0]])
     expect(table.run(ID)).toMatchObject({ occurrence: ID, by: ranked[0], outcome: 'ok', startedAt: OP.dueAt })
-    for (const runner of runners) runner.advance()
+    // The others' turns come and go: they see the record, and claim nothing.
+    now = OP.dueAt - CLAIM_LEAD_MS + STAGGER_MS * 2
+    advanceAll()
+    expect(table.claims(ID)).toHaveLength(1)
+    advanceAll()
     expect(runners.map((runner) => runner.pending)).toEqual([0, 0, 0])
+  })
+
+  it('[CL4] [G1] a claim waits, past its due time, for a present rival’s acknowledgement however late it is; a rival that stays silent for a lease is counted as gone', async () => {
+    const [first, second] = rankPeers(ID, ['p1', 'p2'])
+    let now = OP.dueAt - CLAIM_LEAD_MS
+    const network = new Network(2)
+    const ran: string[] = []
+    const runnerOn = (peer: string, index: number): OccurrenceRunner =>
+      new OccurrenceRunner({ peer, table: new YjsRunTable(network.docs[index]!, () => now), hlc: new HlcClock(peer, () => now), clock: () => now, capablePeers: () => ['p1', 'p2'], execute: () => (ran.push(peer), Promise.resolve()) })
+    const claimer = runnerOn(first!, 0)
+    const rival = runnerOn(second!, 1)
+    claimer.offer(ENTRY)
+    rival.offer(ENTRY)
+    // The link is slow: 20 s pass with the claim on its way and no acknowledgement back. The rival, not having heard, claims too.
+    for (; now < OP.dueAt + 20_000; now += 100) {
+      claimer.advance()
+      rival.advance()
+    }
+    expect(ran).toEqual([])
+    // Both claims, and each side's acknowledgement, arrive at last: exactly one of them runs, the earlier claim's peer.
+    network.deliver()
+    for (let round = 0; round < 4; round++) {
+      claimer.advance()
+      rival.advance()
+      network.deliver()
+    }
+    await vi.waitFor(() => expect(ran).toHaveLength(1))
+    expect(ran).toEqual([first])
+
+    // A rival that is present but never answers holds a claim back for one lease (ACKNOWLEDGEMENT_WAIT_MS), no more.
+    const lonely = new Network(1)
+    const silentRan: string[] = []
+    now = OP.dueAt - CLAIM_LEAD_MS
+    const waiting = new OccurrenceRunner({ peer: 'p1', table: new YjsRunTable(lonely.docs[0]!, () => now), hlc: new HlcClock('p1', () => now), clock: () => now, capablePeers: () => ['p1', 'silent'], execute: () => (silentRan.push('p1'), Promise.resolve()) })
+    const silentFirst = rankPeers(ID, ['p1', 'silent'])[0] === 'silent'
+    waiting.offer(ENTRY)
+    const claimedBy = OP.dueAt - CLAIM_LEAD_MS + (silentFirst ? STAGGER_MS : 0)
+    for (; now < claimedBy + ACKNOWLEDGEMENT_WAIT_MS - 100; now += 100) waiting.advance()
+    expect(silentRan).toEqual([])
+    await Promise.resolve()
+    expect(silentRan).toEqual([])
+    now = claimedBy + ACKNOWLEDGEMENT_WAIT_MS
+    waiting.advance()
+    // Started in a microtask.
+    await vi.waitFor(() => expect(silentRan).toEqual(['p1']))
   })
 
   it('[CL5] a run whose lease ran out without a record is taken over by the next peer in rank', () => {

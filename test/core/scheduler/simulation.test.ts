@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { SETTLE_MS } from '../../../src/core/scheduler/claims.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { Scheduler, SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { executionsByOccurrence, simulate, type Execution, type SimulationReport } from '../../helpers/schedulerSimulation.ts'
@@ -21,8 +20,14 @@ const OPERATION: Operation = {
   createdBy: 'did:key:z6Mk',
   createdAt: START,
 }
-/** Connected peers hear each other within this: under half the settle window, as SPEC CL4 requires. */
-const MAX_DELAY_MS = SETTLE_MS / 2 - 100
+/**
+ * Connected peers hear each other within this. Nothing in the claim protocol
+ * assumes a bound (CL4): 10 s is a link far slower than any a host keeps
+ * (a trip over the relay takes tens of ms), well past a stagger and a claim's lead.
+ */
+const MAX_DELAY_MS = 10_000
+/** The tests of budgets and catch-up, which are about ticks and not claims, use a LAN's delays. */
+const LAN_DELAY_MS = 400
 
 /** Clocks as far apart as a badly set phone's: leases are timed by each reader's clock, so this must not matter (CL5). */
 const MAX_SKEW_MS = 20_000
@@ -59,7 +64,7 @@ function expectEveryOccurrenceDone(report: SimulationReport, seed: number): void
 }
 
 describe('scheduler simulation', () => {
-  it('[G1] [CL4] never runs an occurrence twice among connected peers with clocks up to 20 s off, over 100 seeds', async () => {
+  it('[G1] [CL4] never runs an occurrence twice among connected peers with messages up to 10 s late and clocks up to 20 s off, over 100 seeds', async () => {
     for (let seed = 1; seed <= 100; seed++) {
       const report = await run(seed, { crashes: false, partitions: false })
       expect(duplicates(report.executions), `seed ${seed}`).toEqual([])
@@ -75,8 +80,8 @@ describe('scheduler simulation', () => {
       for (const [first, second] of duplicates(report.executions)) {
         repeats++
         const crashedFirst = first.crashedAt !== undefined && first.crashedAt <= second.startedAt
-        // A claim is written a settle window before its run starts; a partition anywhere from there on can hide it.
-        const cutOff = !report.connectedThroughout(first.peer, second.peer, first.startedAt - SETTLE_MS - MAX_DELAY_MS, second.startedAt)
+        // A partition, or either peer being down, from the moment the first claim was sent can hide it.
+        const cutOff = !report.connectedThroughout(first.peer, second.peer, first.claimedAt - MAX_DELAY_MS, second.startedAt)
         expect(crashedFirst || cutOff, `seed ${seed}: ${first.occurrence} ran on ${first.peer} and ${second.peer} with neither a crash nor a partition between them`).toBe(true)
       }
     }
@@ -89,7 +94,7 @@ describe('scheduler simulation', () => {
     // 30 operations due at the same instants: each burst takes several ticks.
     const burst = Array.from({ length: 30 }, (_, index): Operation => ({ ...OPERATION, id: `op${index}` as OperationId, repeat: { kind: 'every', everyMs: 20_000 }, times: 3 }))
     for (let seed = 1; seed <= 50; seed++) {
-      const report = await simulate({ seed, peers: 3, scheduler: { ...SCHEDULER, budget }, operation: burst[0]!, moreOperations: burst.slice(1), chaosUntil: START, endAt: START + 90_000, maxDelayMs: MAX_DELAY_MS, crashes: false, partitions: false })
+      const report = await simulate({ seed, peers: 3, scheduler: { ...SCHEDULER, budget }, operation: burst[0]!, moreOperations: burst.slice(1), chaosUntil: START, endAt: START + 90_000, maxDelayMs: LAN_DELAY_MS, crashes: false, partitions: false })
       expect(report.mostStartedInATick, `seed ${seed}`).toBeLessThanOrEqual(budget.maxOpsPerTick)
       expect(report.mostStartedInATick, `seed ${seed}`).toBe(budget.maxOpsPerTick)
       const done = new Set(report.executions.filter((execution) => execution.finishedAt !== undefined).map((execution) => execution.occurrence))
@@ -103,7 +108,7 @@ describe('scheduler simulation', () => {
     const timed = (catchUp: Operation['catchUp']): Operation => ({ ...OPERATION, id: catchUp as OperationId, dueAt: START + 500, catchUp, times: 80 })
     const missed = (execution: Execution): boolean => execution.dueAt < asleep.until - SCHEDULER.everyMs && execution.startedAt >= asleep.until
     for (let seed = 1; seed <= 25; seed++) {
-      const report = await simulate({ seed, peers: 3, scheduler: SCHEDULER, operation: OPERATION, moreOperations: [timed('skip'), timed('latest'), timed('all')], asleep, chaosUntil: asleep.until, endAt: START + 100_000, maxDelayMs: MAX_DELAY_MS, maxSkewMs: 20, crashes: false, partitions: false })
+      const report = await simulate({ seed, peers: 3, scheduler: SCHEDULER, operation: OPERATION, moreOperations: [timed('skip'), timed('latest'), timed('all')], asleep, chaosUntil: asleep.until, endAt: START + 100_000, maxDelayMs: LAN_DELAY_MS, maxSkewMs: 20, crashes: false, partitions: false })
       const woken = (catchUp: string): Execution[] => report.executions.filter((execution) => execution.occurrence.startsWith(`${catchUp}#`) && missed(execution))
       expect(woken('skip'), `seed ${seed}`).toEqual([])
       // The last one due before the wake-up's tick window: at until − 1.5 s.
