@@ -5,17 +5,23 @@
  * derived from them and kept in step with every change (Q1), local or
  * remote, without rescanning the tables.
  *
- * Progress: `progress[operation] = { through: n }` says every occurrence
+ * Progress: `progress[series] = { through: n }` says every occurrence of
+ * the operation's current plan (its series, occurrenceIds.ts seriesOf)
  * below n is finished, so a queue (re)built after a restart starts there
  * and not at occurrence 0. It only ever grows; two peers writing it at once
  * can leave the smaller value, which costs a short walk past run records,
  * never a lost occurrence.
+ *
+ * Plans (OP4): editing an operation's timing starts a new plan, numbered
+ * afresh from the first occurrence due after the edit. Its progress, skips
+ * and occurrence ids are its own, so nothing recorded under the old timing
+ * counts for the new one; the old runs stay in the run history.
  */
 import type * as Y from 'yjs'
 import { InvalidFields } from './InvalidFields.ts'
 import type { KindRegistry } from './kinds.ts'
 import { nextOccurrence, type Occurrence } from './occurrences.ts'
-import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
+import { occurrenceId, parseOccurrenceId, seriesOf, type OccurrenceId } from './occurrenceIds.ts'
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
@@ -27,7 +33,7 @@ export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
 /**
- * Occurrences catch-up skipped (CU1, CU2, CAP3): `<operation>\n<from>` →
+ * Occurrences catch-up skipped (CU1, CU2, CAP3): `<series>\n<from>` →
  * `{ to, reason }` (to exclusive; a reason from SkipReason, absent in what
  * older builds wrote, which skipped only by policy).
  */
@@ -65,6 +71,8 @@ export class SpaceSchedule {
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Each stored operation value's check: the operation, or null for one that fails. */
   private readonly checked = new WeakMap<object, Operation | null>()
+  /** Each operation value's first occurrence of its plan (planFrom), worked out once: an RRULE walks to it. */
+  private readonly planStarts = new WeakMap<Operation, number>()
   /**
    * Per operation, the last occurrence a tick here took (and handed to the
    * runner). The queue never goes back below it while the operation's plan
@@ -77,7 +85,7 @@ export class SpaceSchedule {
   private readonly plans = new Map<OperationId, string>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
-  /** Valid skipped ranges by operation, then by key, kept in step with the skips map: every lookup of an unfinished occurrence reads them. */
+  /** Valid skipped ranges by series, then by key, kept in step with the skips map: every lookup of an unfinished occurrence reads them. */
   private readonly skipsOf = new Map<string, Map<string, SkippedOccurrences>>()
 
   constructor(private readonly options: SpaceScheduleOptions) {
@@ -127,20 +135,20 @@ export class SpaceSchedule {
     }
   }
 
-  /** Files a skips entry (`<operation>\n<from>` → `{ to, reason }`) under its operation if it is a valid range; drops it otherwise. */
+  /** Files a skips entry (`<series>\n<from>` → `{ to, reason }`) under its series if it is a valid range; drops it otherwise. */
   private indexSkip(key: string): void {
     const separator = key.lastIndexOf('\n')
     if (separator <= 0) return
-    const operationId = key.slice(0, separator)
+    const series = key.slice(0, separator)
     const from = Number(key.slice(separator + 1))
     const value = this.skipMap.get(key)
     const { to, reason } = typeof value === 'object' && value !== null ? (value as { to?: unknown; reason?: unknown }) : {}
-    const ranges = this.skipsOf.get(operationId) ?? new Map<string, SkippedOccurrences>()
+    const ranges = this.skipsOf.get(series) ?? new Map<string, SkippedOccurrences>()
     if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) {
       ranges.set(key, { from, to, reason: reason === SkipReason.catchUpLimit ? SkipReason.catchUpLimit : SkipReason.catchUp })
     } else ranges.delete(key)
-    if (ranges.size > 0) this.skipsOf.set(operationId, ranges)
-    else this.skipsOf.delete(operationId)
+    if (ranges.size > 0) this.skipsOf.set(series, ranges)
+    else this.skipsOf.delete(series)
   }
 
   /** A scheduler appearing, going or pausing moves its operations (and only its) in or out of the queues. */
@@ -221,16 +229,20 @@ export class SpaceSchedule {
   }
 
   /**
-   * OP3, OP4: an edit is checked whole; a timing change applies to
-   * occurrences not yet started, and replaces the old timing whole: a new
-   * `dueAt` or `repeat` comes with its own `times` and `until`, or none.
+   * OP3, OP4: an edit is checked whole. A timing change starts a new plan
+   * from now (its occurrences due before the edit are not part of it), and
+   * replaces the old timing whole: a new `dueAt` or `repeat` comes with its
+   * own `times` and `until`, or none.
    */
   editOperation(id: OperationId, changes: Partial<NewOperation>): Operation {
     const existing = this.existing(id)
-    if (!('dueAt' in changes || 'repeat' in changes)) return this.save({ ...existing, ...changes })
-    const untimed: Operation = { ...existing }
-    delete (untimed as { times?: number }).times
-    delete (untimed as { until?: number }).until
+    const retimed = TIMING_FIELDS.some((field) => field in changes && JSON.stringify(changes[field]) !== JSON.stringify(existing[field]))
+    if (!retimed) return this.save({ ...existing, ...changes })
+    const untimed: Operation = { ...existing, plan: (existing.plan ?? 0) + 1, planFrom: this.options.now() }
+    if ('dueAt' in changes || 'repeat' in changes) {
+      delete (untimed as { times?: number }).times
+      delete (untimed as { until?: number }).until
+    }
     return this.save({ ...untimed, ...changes })
   }
 
@@ -243,8 +255,14 @@ export class SpaceSchedule {
     return this.save({ ...this.existing(id), status: OperationStatus.cancelled, cancelledAt: this.options.now(), cancelledBy: this.options.actor })
   }
 
+  /** Removes the operation with what its plans left: progress, skipped ranges, claims, acknowledged runs and run records. */
   deleteOperation(id: OperationId): void {
-    this.operationMap.delete(id)
+    this.options.doc.transact(() => {
+      this.operationMap.delete(id)
+      for (const key of [...this.progressMap.keys()]) if (parseOccurrenceId(`${key}#0`).operationId === id) this.progressMap.delete(key)
+      for (const key of [...this.skipMap.keys()]) if (parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId === id) this.skipMap.delete(key)
+      this.runs.forgetOperation(id)
+    })
   }
 
   /** The scheduler's queue (Q1): the next unfinished occurrence of each of its active operations. */
@@ -257,35 +275,57 @@ export class SpaceSchedule {
     return queue
   }
 
-  /** Whether an occurrence taken from a queue is still to run: its operation active and its due time unchanged (Q2). */
+  /** Whether an occurrence taken from a queue is still to run: its operation active, its plan the same and its due time unchanged (Q2). */
   isCurrent(occurrence: Occurrence, operationId: OperationId): boolean {
     const operation = this.operation(operationId)
     if (!operation || operation.status !== OperationStatus.active) return false
-    return nextOccurrence(operationId, operation, -Infinity, occurrence.index)?.dueAt === occurrence.dueAt
+    const now = nextOccurrence(seriesOf(operation), operation, -Infinity, occurrence.index)
+    return now?.id === occurrence.id && now.dueAt === occurrence.dueAt
   }
 
-  /** Every occurrence of the operation below this is finished. */
+  /** Every occurrence of the operation's current plan below this is finished, or was due before the plan began. */
   finishedThrough(id: OperationId): number {
-    const value = this.progressMap.get(id)
+    const operation = this.operation(id)
+    const series = operation ? seriesOf(operation) : id
+    const value = this.progressMap.get(series)
     const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
-    return typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
+    const marked = typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
+    return operation ? Math.max(marked, this.planStart(operation)) : marked
   }
 
-  /** CU1, CU2, CAP3: records occurrences `from` to `to` (exclusive) as skipped: finished, never run. */
+  /** The index of the plan's first occurrence due at or after planFrom (OP4); past its last one, beyond every index. */
+  private planStart(operation: Operation): number {
+    if (operation.planFrom === undefined) return 0
+    let start = this.planStarts.get(operation)
+    if (start === undefined) {
+      start = nextOccurrence(seriesOf(operation), operation, operation.planFrom)?.index ?? Number.MAX_SAFE_INTEGER
+      this.planStarts.set(operation, start)
+    }
+    return start
+  }
+
+  /** CU1, CU2, CAP3: records occurrences `from` to `to` (exclusive) of the operation's current plan as skipped: finished, never run. */
   recordSkipped(id: OperationId, from: number, to: number, reason: SkipReason): void {
-    if (to <= from) return
-    this.skipMap.set(`${id}\n${from}`, { to, reason })
-    this.recordProgress(occurrenceId(id, from))
+    const operation = this.operation(id)
+    if (to <= from || !operation) return
+    const series = seriesOf(operation)
+    this.skipMap.set(`${series}\n${from}`, { to, reason })
+    this.recordProgress(occurrenceId(series, from))
   }
 
-  /** The skipped ranges of an operation, as [from, to) pairs. */
+  /** The skipped ranges of the operation's current plan, as [from, to) pairs. */
   skippedRanges(id: OperationId): Array<readonly [number, number]> {
-    return this.skipsFor(id).map(({ from, to }) => [from, to] as const)
+    return this.skipsFor(this.seriesOfId(id)).map(({ from, to }) => [from, to] as const)
   }
 
-  /** Every skipped range recorded for the operation, by any peer. */
-  private skipsFor(id: OperationId): SkippedOccurrences[] {
-    return [...(this.skipsOf.get(id)?.values() ?? [])]
+  private seriesOfId(id: OperationId): string {
+    const operation = this.operation(id)
+    return operation ? seriesOf(operation) : id
+  }
+
+  /** Every skipped range recorded for a plan's series, by any peer. */
+  private skipsFor(series: string): SkippedOccurrences[] {
+    return [...(this.skipsOf.get(series)?.values() ?? [])]
   }
 
   /**
@@ -294,7 +334,7 @@ export class SpaceSchedule {
    * peers recorded a range that covers it.
    */
   skippedByCatchUpLimit(id: OperationId): number {
-    const ranges = this.skipsFor(id).filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
+    const ranges = this.skipsFor(this.seriesOfId(id)).filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
     let counted = 0
     let end = 0
     for (const { from, to } of ranges) {
@@ -338,15 +378,16 @@ export class SpaceSchedule {
     if (index > (this.taken.get(operationId) ?? -1)) this.taken.set(operationId, index)
   }
 
-  /** The first occurrence from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
+  /** The first occurrence of the current plan from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
   firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
-    const skipped = this.skipsFor(operation.id)
-    let next = nextOccurrence(operation.id, operation, -Infinity, fromIndex)
+    const series = seriesOf(operation)
+    const skipped = this.skipsFor(series)
+    let next = nextOccurrence(series, operation, -Infinity, Math.max(fromIndex, this.planStart(operation)))
     while (next) {
       const index = next.index
       const range = skipped.find(({ from, to }) => index >= from && index < to)
-      if (range) next = nextOccurrence(operation.id, operation, -Infinity, range.to)
-      else if (this.runs.run(next.id)) next = nextOccurrence(operation.id, operation, -Infinity, index + 1)
+      if (range) next = nextOccurrence(series, operation, -Infinity, range.to)
+      else if (this.runs.run(next.id)) next = nextOccurrence(series, operation, -Infinity, index + 1)
       else return next
     }
     return undefined
@@ -358,16 +399,17 @@ export class SpaceSchedule {
    * progress mark, the mark moves past every finished one.
    */
   private recordProgress(occurrence: OccurrenceId): void {
-    const { operationId, index } = parseOccurrenceId(occurrence)
+    const { operationId, series, index } = parseOccurrenceId(occurrence)
     const id = operationId as OperationId
     const operation = this.operation(id)
-    if (!operation) return
+    // A record of an earlier plan is history: it moves nothing of the current one.
+    if (!operation || series !== seriesOf(operation)) return
     if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id, operation)
     const through = this.finishedThrough(id)
     if (index !== through) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
     const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
-    if (mark > through && this.options.recordsProgress !== false) this.progressMap.set(id, { through: mark })
+    if (mark > through && this.options.recordsProgress !== false) this.progressMap.set(series, { through: mark })
   }
 }
 
@@ -378,9 +420,12 @@ interface SkippedOccurrences {
   readonly reason: SkipReason
 }
 
-/** What makes a new plan of an operation: its timing and status (a new title is not one). */
+/** The fields that say when an operation runs: editing one of them starts a new plan (OP4). */
+const TIMING_FIELDS = ['dueAt', 'repeat', 'times', 'until'] as const
+
+/** What restarts an operation's queue: its plan, timing and status (a new title does not). */
 function planOf(operation: Operation): string {
-  return JSON.stringify([operation.status, operation.dueAt, operation.repeat, operation.times, operation.until])
+  return JSON.stringify([operation.status, operation.plan ?? 0, operation.dueAt, operation.repeat, operation.times, operation.until])
 }
 
 function readScheduler(value: unknown, id: string): Scheduler | undefined {

@@ -135,6 +135,16 @@ export class YjsRunTable implements RunTable {
     return this.runMap._map.get(peerKey(record.occurrence, record.by))?.id.client
   }
 
+  /** Deletes every claim and run record of an operation's occurrences, of all its plans: the operation is gone. */
+  forgetOperation(operationId: string): void {
+    for (const map of [this.claimMap, this.runMap]) {
+      for (const key of [...map.keys()]) {
+        const occurrence = occurrenceOfKey(key)
+        if (occurrence !== undefined && parseOccurrenceId(occurrence).operationId === operationId) map.delete(key)
+      }
+    }
+  }
+
   putClaim(claim: Claim): ClaimWrite {
     const key = peerKey(claim.occurrence, claim.peer)
     this.claimMap.set(key, claim)

@@ -10,7 +10,7 @@
  */
 import type { AgendaEvent } from './icalendar.ts'
 import { nextOccurrence, type Occurrence } from './occurrences.ts'
-import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
+import { parseOccurrenceId, seriesOf, type OccurrenceId } from './occurrenceIds.ts'
 import { OperationStatus, type Operation, type OperationId } from './operations.ts'
 import type { SpaceSchedule } from './SpaceSchedule.ts'
 import { compareText } from './compareText.ts'
@@ -64,7 +64,7 @@ export function upcomingOccurrences(spaces: readonly AgendaSpace[], range: { rea
 function unfinishedBetween(schedule: SpaceSchedule, operation: Operation, from: number, to: number, limit: number): Occurrence[] {
   const found: Occurrence[] = []
   // From the progress mark: what is below it is finished, and only counted on the way, not placed in the zone.
-  const start = nextOccurrence(operation.id, operation, from, schedule.finishedThrough(operation.id))
+  const start = nextOccurrence(seriesOf(operation), operation, from, schedule.finishedThrough(operation.id))
   let next = start && schedule.firstUnfinished(operation, start.index)
   while (next && next.dueAt < to && found.length < limit) {
     found.push(next)

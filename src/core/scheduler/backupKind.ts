@@ -76,8 +76,9 @@ const operationPart = (operationId: string): string => operationId.replace(/[^A-
 
 /** `pii-backup-<label>.<operation>-<n>.yjs`: the same occurrence always gives the same name, and different ones never do. */
 export function backupFileName(occurrence: string, label?: string): string {
-  const { operationId, index } = parseOccurrenceId(occurrence)
-  const occurrencePart = Number.isSafeInteger(index) ? `${operationPart(operationId)}-${index}` : operationPart(occurrence)
+  // By series, not operation: a later plan's occurrence n is another backup than the first plan's (OP4).
+  const { series, index } = parseOccurrenceId(occurrence)
+  const occurrencePart = Number.isSafeInteger(index) ? `${operationPart(series)}-${index}` : operationPart(occurrence)
   return `pii-backup-${labelPart(label)}.${occurrencePart}.yjs`
 }
 
@@ -89,14 +90,22 @@ export function backupFileName(occurrence: string, label?: string): string {
  */
 const BACKUP_NAME = /^pii-backup-[A-Za-z0-9-]+\.([A-Za-z0-9_-]+)-(\d+)\.yjs$/
 
-/** Deletes the operation's backups beyond its newest KEPT_BACKUPS_PER_OPERATION, newest by occurrence (CAP1). */
+/** The plan a backup's operation part names, if it is one of this operation's: `<operation>` is its first plan, `<operation>_40_<plan>` (`@` escaped) a later one. */
+function planOfPart(part: string, operation: string): number | undefined {
+  if (part === operation) return 0
+  const plan = part.startsWith(`${operation}_40_`) ? part.slice(operation.length + 4) : ''
+  return /^[1-9]\d*$/u.test(plan) ? Number(plan) : undefined
+}
+
+/** Deletes the operation's backups beyond its newest KEPT_BACKUPS_PER_OPERATION, newest by plan and occurrence, over all its plans (CAP1). */
 async function deleteOlderBackups(port: BackupPort, operationId: string): Promise<void> {
   const operation = operationPart(operationId)
   const backups = (await port.list()).flatMap((name) => {
     const match = BACKUP_NAME.exec(name)
-    return match?.[1] === operation ? [{ name, index: Number(match[2]) }] : []
+    const plan = match ? planOfPart(match[1]!, operation) : undefined
+    return plan === undefined ? [] : [{ name, plan, index: Number(match![2]) }]
   })
-  const older = backups.sort((a, b) => b.index - a.index).slice(KEPT_BACKUPS_PER_OPERATION)
+  const older = backups.sort((a, b) => b.plan - a.plan || b.index - a.index).slice(KEPT_BACKUPS_PER_OPERATION)
   for (const backup of older) await port.remove(backup.name)
 }
 

@@ -84,10 +84,10 @@ export function readCounter(doc: Y.Doc, counter: string): number {
   return total
 }
 
-/** A log's entries in occurrence order (`<operation>#<n>` by operation, then n). */
+/** A log's entries in occurrence order (`<operation>@<plan>#<n>` by operation, then plan, then n). */
 export function readLog(doc: Y.Doc, log: string): Array<{ readonly occurrence: string; readonly value: unknown }> {
   return entriesOf(doc, LOGS, log)
     .map(([occurrence, value]) => ({ occurrence, value, ...parseOccurrenceId(occurrence) }))
-    .sort((a, b) => (a.operationId === b.operationId ? a.index - b.index : a.operationId < b.operationId ? -1 : 1))
+    .sort((a, b) => (a.operationId === b.operationId ? a.plan - b.plan || a.index - b.index : a.operationId < b.operationId ? -1 : 1))
     .map(({ occurrence, value }) => ({ occurrence, value }))
 }

@@ -32,9 +32,20 @@ export interface Operation extends Timing {
   readonly createdAt: number
   readonly cancelledAt?: number
   readonly cancelledBy?: string
+  /**
+   * Which plan the timing is (OP4): absent or 0 for the first, one more at
+   * each edit of the timing. Its occurrences are numbered afresh, under ids
+   * that carry it (occurrenceIds.ts seriesOf).
+   */
+  readonly plan?: number
+  /** When the plan began (the edit): its occurrences due before this are not part of it. */
+  readonly planFrom?: number
 }
 
 const MAX_TITLE_CHARS = 500
+const MAX_ID_CHARS = 200
+/** An id with these would be read back wrongly from an occurrence id (`<id>@<plan>#<n>`) or a table key (`<occurrence>\n<peer>`). */
+const ID_SEPARATORS = /[@#\n]/u
 /** A rule finer than an hour would be expanded occurrence by occurrence from its start; `every` covers that, in O(1). */
 const FINEST_RULE_FREQUENCY = RRule.HOURLY
 
@@ -74,6 +85,11 @@ function checkRepeat(checks: FieldChecks, repeat: Repeat | undefined, dueAt: unk
  */
 export function validateOperation(input: Operation, knownKinds: ReadonlySet<string>, checkInput?: (kind: string, input: unknown) => readonly FieldProblem[]): Operation {
   const checks = new FieldChecks('operation')
+  if (typeof input.id !== 'string' || input.id.length === 0 || input.id.length > MAX_ID_CHARS || ID_SEPARATORS.test(input.id)) {
+    checks.fail('id', `An operation id is 1 to ${MAX_ID_CHARS} characters without @, # or line breaks.`)
+  }
+  if (input.plan !== undefined) checks.wholeNumber('plan', input.plan, 0, Number.MAX_SAFE_INTEGER, 'The plan number')
+  if (input.planFrom !== undefined) checks.wholeNumber('planFrom', input.planFrom, 0, LATEST_TIME, 'When the plan began (ms since 1970)')
   for (const problem of checkInput?.(input.kind, input.input) ?? []) checks.fail(problem.field, problem.message)
   checks.text('title', input.title, MAX_TITLE_CHARS, 'The title')
   if (typeof input.schedulerId !== 'string' || input.schedulerId.length === 0) checks.fail('schedulerId', 'Choose the scheduler that runs it.')

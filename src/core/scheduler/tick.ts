@@ -7,6 +7,7 @@
  * running it) is the caller's: `start` is told of each, in order.
  */
 import { latestOccurrence, nextOccurrence, type Occurrence } from './occurrences.ts'
+import { seriesOf } from './occurrenceIds.ts'
 import type { OccurrenceQueue, QueueEntry } from './OccurrenceQueue.ts'
 import { CatchUp, type OperationId } from './operations.ts'
 import { deviceBudget, type Scheduler } from './schedulers.ts'
@@ -68,21 +69,21 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
     if (occurrence.dueAt < missedBefore && operation.catchUp === CatchUp.all) {
       let from = replayFrom.get(operation.id)
       if (from === undefined) {
-        const lastMissed = latestOccurrence(operation.id, operation, missedBefore - 1, occurrence.index)?.index ?? occurrence.index
+        const lastMissed = latestOccurrence(seriesOf(operation), operation, missedBefore - 1, occurrence.index)?.index ?? occurrence.index
         from = lastMissed - MAX_CATCH_UP_OCCURRENCES + 1
         replayFrom.set(operation.id, from)
       }
       if (occurrence.index < from) {
         // CAP3: the older missed ones are skipped; the loop takes the first within the bound next.
         skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: from, reason: SkipReason.catchUpLimit })
-        queue.set(operation, nextOccurrence(operation.id, operation, -Infinity, from))
+        queue.set(operation, nextOccurrence(seriesOf(operation), operation, -Infinity, from))
         continue
       }
     } else if (occurrence.dueAt < missedBefore) {
       // skip: resume at the first one not missed; latest: at the last one missed (those due since run as usual).
-      const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(operation.id, operation, missedBefore, occurrence.index) : latestOccurrence(operation.id, operation, missedBefore - 1, occurrence.index)
+      const resume = operation.catchUp === CatchUp.skip ? nextOccurrence(seriesOf(operation), operation, missedBefore, occurrence.index) : latestOccurrence(seriesOf(operation), operation, missedBefore - 1, occurrence.index)
       // With nothing to resume at, the operation ends: every occurrence left up to now was missed.
-      const skippedTo = resume?.index ?? (latestOccurrence(operation.id, operation, now, occurrence.index)?.index ?? occurrence.index) + 1
+      const skippedTo = resume?.index ?? (latestOccurrence(seriesOf(operation), operation, now, occurrence.index)?.index ?? occurrence.index) + 1
       if (skippedTo > occurrence.index) skipped.push({ operationId: operation.id, fromIndex: occurrence.index, toIndex: skippedTo, reason: SkipReason.catchUp })
       if (!resume || resume.dueAt > horizon) {
         // Skip: the next one is not due yet (or there is none); it waits in the queue.
@@ -94,7 +95,7 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
     const taken = runNow === occurrence ? entry : { operation, occurrence: runNow }
     started.push(taken)
     // The next by index, whatever its time: a wall time moved forward out of a DST gap can fall before this one's.
-    queue.set(operation, nextOccurrence(operation.id, operation, -Infinity, runNow.index + 1))
+    queue.set(operation, nextOccurrence(seriesOf(operation), operation, -Infinity, runNow.index + 1))
     start(taken)
   }
   const oldest = queue.peek()

@@ -134,7 +134,8 @@ describe('device scheduler', () => {
     await runFor(5_000)
     expect(schedule.runs.run(`${operation.id}#0` as never)).toBeUndefined()
     await runFor(60_000)
-    expect(schedule.runs.run(`${operation.id}#0` as never)?.startedAt).toBe(START + 60_000)
+    // The new timing is a new plan, with ids of its own (OP4).
+    expect(schedule.runs.run(`${operation.id}@1#0` as never)?.startedAt).toBe(START + 60_000)
     device.stop()
   })
 

@@ -7,13 +7,15 @@ import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.t
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
+import { occurrencesBetween } from '../../../src/core/scheduler/occurrences.ts'
+import { occurrenceId, parseOccurrenceId, seriesOf } from '../../../src/core/scheduler/occurrenceIds.ts'
 
 const kinds = new KindRegistry([docKind])
 const SECOND = 'every-second' as SchedulerId
 const START = 1_000_000
 
 /** One peer hosting a space's schedule with a fake clock; `runFor` advances it the way a host's timer would. */
-function hostedSpace(now = START) {
+function hostedSpace(now = START, maxStepMs = 100) {
   const clock = { now }
   const doc = new Y.Doc()
   let ids = 0
@@ -25,6 +27,8 @@ function hostedSpace(now = START) {
     hlc: new HlcClock('alice', () => clock.now),
     clock: () => clock.now,
     capablePeers: () => ['alice'],
+    // As DeviceScheduler does: an occurrence offered ahead of its time is dropped if its operation changed meanwhile.
+    isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
     execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now }),
   })
   const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
@@ -33,7 +37,7 @@ function hostedSpace(now = START) {
     while (clock.now < end) {
       const sleep = host.advance() - clock.now
       await new Promise((resolve) => setTimeout(resolve, 0))
-      clock.now = Math.min(end, clock.now + Math.min(sleep, 100))
+      clock.now = Math.min(end, clock.now + Math.min(sleep, maxStepMs))
     }
   }
   return { clock, doc, schedule, host, runFor }
@@ -98,6 +102,79 @@ describe('scheduler host', () => {
     expect(readCounter(doc, 'n')).toBeGreaterThanOrEqual(100)
     expect(schedule.skippedRanges(skip.id)).toEqual([[0, 197]])
     expect(schedule.skippedByCatchUpLimit(skip.id)).toBe(0)
+  })
+
+  it('[OP4] editing a running operation’s timing starts a new plan: the next run is the preview’s first, none is skipped or repeated, and the old runs stay as history', async () => {
+    // Steps of up to a minute: the host sleeps until its next occurrence, as it would between hourly runs.
+    const { clock, doc, schedule, runFor } = hostedSpace(START, 60_000)
+    const op = schedule.createOperation(counting({ times: undefined }))
+    await runFor(101_500)
+    // Due every second from START + 2 s: occurrences 0 to 99 have run.
+    expect(readCounter(doc, 'n')).toBe(100)
+    expect(schedule.finishedThrough(op.id)).toBe(100)
+    // Hourly from the next whole hour after now; what the editor previews is what will run.
+    const hourly = { dueAt: START + 3_600_000, repeat: { kind: 'every', everyMs: 3_600_000 } } as const
+    const edited = schedule.editOperation(op.id, hourly)
+    expect(edited).toMatchObject({ plan: 1, planFrom: clock.now })
+    const preview = occurrencesBetween(seriesOf(edited), edited, clock.now, Number.POSITIVE_INFINITY, 3)
+    expect(preview.map((occurrence) => occurrence.id)).toEqual([`${op.id}@1#0`, `${op.id}@1#1`, `${op.id}@1#2`])
+    expect(schedule.queue(SECOND).peek()?.occurrence).toEqual(preview[0])
+    // Three hours later: exactly the three previewed occurrences ran, each once, at its time; nothing was skipped.
+    await runFor(3 * 3_600_000 + 5_000 - (clock.now - START))
+    expect(readCounter(doc, 'n')).toBe(103)
+    for (const occurrence of preview) expect(schedule.runs.run(occurrence.id)?.startedAt).toBe(occurrence.dueAt)
+    expect(schedule.skippedRanges(op.id)).toEqual([])
+    // The first plan's 100 runs are still there, under their own ids.
+    const history = schedule.runs.recordsOf(op.id)
+    expect(history).toHaveLength(103)
+    expect(history.filter((record) => parseOccurrenceId(record.occurrence).plan === 0)).toHaveLength(100)
+  })
+
+  it('[OP4] a run of the earlier plan recorded after the edit (by a peer that was still on it) moves nothing in the new plan', () => {
+    const { clock, schedule } = hostedSpace()
+    const op = schedule.createOperation(counting({ times: undefined }))
+    schedule.editOperation(op.id, { dueAt: START + 2_000, repeat: { kind: 'every', everyMs: 2_000 } })
+    clock.now += 10_000
+    const late = { occurrence: occurrenceId(op.id, 0), by: 'bob', startedAt: START + 2_000, doneAt: START + 2_100, outcome: 'ok' as const }
+    schedule.runs.putRun(late)
+    expect(schedule.finishedThrough(op.id)).toBe(0)
+    expect(schedule.queue(SECOND).peek()?.occurrence.id).toBe(`${op.id}@1#0`)
+    // Nor is it taken for the same-numbered occurrence of the new plan.
+    expect(schedule.runs.run(occurrenceId(`${op.id}@1`, 0))).toBeUndefined()
+  })
+
+  it('[OP4] an edit that keeps a start in the past begins at the first occurrence due after the edit, not with a catch-up of the ones before', async () => {
+    const { clock, doc, schedule, runFor } = hostedSpace()
+    const op = schedule.createOperation(counting({ times: undefined, catchUp: 'all' }))
+    await runFor(10_500)
+    const ran = readCounter(doc, 'n')
+    // Every 2 s from the same start: under `all`, the plan's occurrences before the edit would otherwise all be "missed".
+    schedule.editOperation(op.id, { repeat: { kind: 'every', everyMs: 2_000 } })
+    const from = clock.now
+    await runFor(4_100)
+    expect(readCounter(doc, 'n') - ran).toBe(2)
+    const started = schedule.runs.recordsOf(op.id).filter((record) => parseOccurrenceId(record.occurrence).plan === 1)
+    for (const record of started) expect(record.startedAt).toBeGreaterThanOrEqual(from)
+  })
+
+  it('[OP4] deleting an operation removes its progress, skips, claims and runs, of every plan', async () => {
+    const { doc, schedule, runFor } = hostedSpace(START + 60_000)
+    const op = schedule.createOperation(counting({ times: 100, catchUp: 'skip' }))
+    await runFor(3_000)
+    schedule.editOperation(op.id, { dueAt: START + 64_000, repeat: { kind: 'every', everyMs: 1_000 }, times: 100 })
+    await runFor(3_000)
+    expect(schedule.runs.recordsOf(op.id).length).toBeGreaterThan(0)
+    const other = schedule.createOperation(counting({ input: { action: 'increment', counter: 'other', by: 1 } }))
+    await runFor(1_000)
+    schedule.deleteOperation(op.id)
+    for (const name of ['progress', 'skips', 'claims', 'runs']) {
+      const left = [...doc.getMap(name).keys()].filter((key) => key.startsWith(op.id))
+      expect(left, name).toEqual([])
+    }
+    expect(schedule.runs.recordsOf(op.id)).toEqual([])
+    // Another operation's records stay.
+    expect(doc.getMap('claims').size).toBeGreaterThan(0)
+    expect([...doc.getMap('claims').keys()].every((key) => key.startsWith(other.id))).toBe(true)
   })
 
   it('[H4] ticks keep to a grid, so lateness never adds up; a pause is not counted as lateness', () => {

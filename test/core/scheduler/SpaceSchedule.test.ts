@@ -92,7 +92,8 @@ describe('a space’s schedule', () => {
     remote.editOperation(op.id, { schedulerId: 'every-minute' as SchedulerId, dueAt: 5_000 })
     Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
     expect(queued(local)).toEqual([])
-    expect(local.queue('every-minute' as SchedulerId).peek()?.occurrence).toMatchObject({ id: `${op.id}#0`, dueAt: 5_000 })
+    // A new due time is a new plan (OP4): its occurrences are numbered afresh, under ids that name it.
+    expect(local.queue('every-minute' as SchedulerId).peek()?.occurrence).toMatchObject({ id: `${op.id}@1#0`, dueAt: 5_000 })
     // A peer's junk in the table is not an operation.
     there.getMap('ops').set('junk', { id: 'junk', title: 42 })
     Y.applyUpdate(here, Y.encodeStateAsUpdate(there))

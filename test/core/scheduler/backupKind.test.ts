@@ -123,6 +123,20 @@ describe('backup kind', () => {
     expect(files.has('pii-backup-Other.weekly-0.yjs')).toBe(true)
   })
 
+  it('[CAP1] [OP4] each plan of an operation gets its own file names, and the last 10 are kept over all its plans', async () => {
+    const { port, files } = memoryFolder()
+    const kind = backupKind(port)
+    const doc = spaceDoc()
+    for (let index = 0; index < 8; index++) await kind.execute({}, contextFor(doc, index))
+    // Retimed: the new plan's occurrences 0 to 5 do not overwrite the first plan's 0 to 5.
+    for (let index = 0; index < 6; index++) await kind.execute({}, contextFor(doc, index, 'nightly@1'))
+    const kept = [...files.keys()].sort()
+    expect(kept).toHaveLength(10)
+    expect(kept.filter((name) => name.includes('.nightly_40_1-'))).toHaveLength(6)
+    // The first plan's newest four stay; its older ones went first.
+    expect(kept.filter((name) => name.includes('.nightly-'))).toEqual([4, 5, 6, 7].map((index) => `pii-backup-space.nightly-${index}.yjs`))
+  })
+
   it('[CAP1] an operation id that ends like another one’s index does not share its backups', async () => {
     const { port, files } = memoryFolder()
     const kind = backupKind(port)

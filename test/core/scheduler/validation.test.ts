@@ -99,6 +99,12 @@ describe('scheduler and operation validation', () => {
     expect(tooFast['repeat.everyMs']).toMatch(/100 ms to 10 years/)
   })
 
+  it('[OP4] refuses an operation id that an occurrence id could not be read back from, and a plan that is not a whole number', () => {
+    for (const id of ['a@1', 'a#1', 'a\nb', '', 'x'.repeat(201)]) expect(Object.keys(problems(() => validateOperation({ ...operation, id: id as OperationId }, KINDS))), id).toEqual(['id'])
+    expect(Object.keys(problems(() => validateOperation({ ...operation, plan: 1.5, planFrom: -1 }, KINDS))).sort()).toEqual(['plan', 'planFrom'])
+    expect(validateOperation({ ...operation, plan: 3, planFrom: 5 }, KINDS)).toBeTruthy()
+  })
+
   // Before, each such rule scanned to the year 9999 (seconds for an hourly one) on every read, on every host: the test timed out.
   it('[OP3] refuses a rule that never happens, instead of scanning to the year 9999', () => {
     const rrule = (rule: string): Operation => ({ ...operation, repeat: { kind: 'rrule', rrule: rule, timeZone: 'Europe/Paris' } })

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react'
 import { formatDuration } from '../../../core/scheduler/durations.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
+import { seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
 import { OperationStatus, type Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { MAX_CATCH_UP_OCCURRENCES } from '../../../core/scheduler/tick.ts'
@@ -77,7 +78,7 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
   const runCount = useScheduleValue(session, schedule, readRunCount, 0)
   const readLimitSkips = useCallback((current: SpaceSchedule) => current.skippedByCatchUpLimit(operation.id), [operation.id])
   const limitSkips = useScheduleValue(session, schedule, readLimitSkips, 0)
-  const next = operation.status === OperationStatus.active ? nextOccurrence(operation.id, operation, now, schedule.finishedThrough(operation.id)) : undefined
+  const next = operation.status === OperationStatus.active ? nextOccurrence(seriesOf(operation), operation, now, schedule.finishedThrough(operation.id)) : undefined
   return (
     <li className="operation" aria-label={operation.title}>
       <div className="operation-summary">

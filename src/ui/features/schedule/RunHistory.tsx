@@ -2,7 +2,7 @@ import { useCallback, useState } from 'react'
 import { BACKUP_FOLDER, KEPT_BACKUPS_PER_OPERATION } from '../../../core/scheduler/backupKind.ts'
 import type { RunRecord } from '../../../core/scheduler/claims.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
-import { parseOccurrenceId } from '../../../core/scheduler/occurrenceIds.ts'
+import { parseOccurrenceId, seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
 import type { Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
@@ -18,24 +18,28 @@ const SHOWN_RUNS = 100
 const NO_RUNS: OccurrenceRuns[] = []
 
 interface OccurrenceRuns {
+  readonly id: string
   readonly index: number
+  /** Whether it belongs to a plan the operation had before its timing was last edited (OP4). */
+  readonly earlierPlan: boolean
   readonly dueAt: number | undefined
   /** Every peer's record: more than one means the occurrence ran twice (only possible across a partition, G2). */
   readonly records: readonly RunRecord[]
 }
 
 function groupRuns(records: readonly RunRecord[], operation: Operation): OccurrenceRuns[] {
-  const byIndex = new Map<number, RunRecord[]>()
-  for (const record of records) {
-    const { index } = parseOccurrenceId(record.occurrence)
-    byIndex.set(index, [...(byIndex.get(index) ?? []), record])
-  }
-  return [...byIndex.entries()]
-    .sort(([a], [b]) => b - a)
+  const byOccurrence = new Map<string, RunRecord[]>()
+  for (const record of records) byOccurrence.set(record.occurrence, [...(byOccurrence.get(record.occurrence) ?? []), record])
+  const current = seriesOf(operation)
+  return [...byOccurrence.entries()]
+    .map(([id, runs]) => ({ id, ...parseOccurrenceId(id), runs }))
+    // The current plan's newest first, then earlier plans', newest first.
+    .sort((a, b) => b.plan - a.plan || b.index - a.index)
     .slice(0, SHOWN_RUNS)
-    .map(([index, runs]) => {
-      const occurrence = nextOccurrence(operation.id, operation, Number.NEGATIVE_INFINITY, index)
-      return { index, dueAt: occurrence?.index === index ? occurrence.dueAt : undefined, records: runs.sort((a, b) => a.startedAt - b.startedAt) }
+    .map(({ id, series, index, runs }) => {
+      // An earlier plan's due times went with its timing; the current plan's are worked out again.
+      const occurrence = series === current ? nextOccurrence(series, operation, Number.NEGATIVE_INFINITY, index) : undefined
+      return { id, index, earlierPlan: series !== current, dueAt: occurrence?.index === index ? occurrence.dueAt : undefined, records: runs.sort((a, b) => a.startedAt - b.startedAt) }
     })
 }
 
@@ -96,10 +100,10 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
           </tr>
         </thead>
         <tbody>
-          {occurrences.map(({ index, dueAt, records }) => (
-            <tr key={index} className={records.length > 1 ? 'repeated' : undefined}>
+          {occurrences.map(({ id, index, earlierPlan, dueAt, records }) => (
+            <tr key={id} className={records.length > 1 ? 'repeated' : undefined}>
               <td>{index + 1}</td>
-              <td>{dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
+              <td>{earlierPlan ? 'earlier plan' : dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
               <td>{records.map(ranBy).join(' and ')}</td>
               <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
               <td>
