@@ -37,6 +37,8 @@ async function planCounter(page: Page, title: string, when: string): Promise<voi
 
 interface HistoryRow {
   readonly index: number
+  /** The due time as shown, or "earlier plan" for an occurrence of the timing before the last edit. */
+  readonly due: string
   readonly ranBy: string
   readonly late: string
   readonly outcome: string
@@ -48,7 +50,7 @@ async function historyOf(page: Page, title: string): Promise<HistoryRow[]> {
   return table.locator('tbody tr').evaluateAll((rows) =>
     rows.map((row) => {
       const cells = [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')
-      return { index: Number(cells[0]), ranBy: cells[2] ?? '', late: cells[3] ?? '', outcome: cells[4] ?? '' }
+      return { index: Number(cells[0]), due: cells[1] ?? '', ranBy: cells[2] ?? '', late: cells[3] ?? '', outcome: cells[4] ?? '' }
     }),
   )
 }
@@ -111,6 +113,55 @@ test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on 
     expect(Date.now() - closedAt).toBeLessThan(OCCURRENCES * 1_000 + LEASE_MS)
   } finally {
     // B is closed already on the way through; closing it again does nothing, and covers a failure before that.
+    await closePeers([a, b])
+  }
+})
+
+test('[OP4] [G1] an operation retimed in one browser while the other hosts it: no occurrence skipped or repeated, and the new plan runs its four occurrences, each on time', async ({ piiServer }) => {
+  const [a, b] = await Promise.all([launchPeer(piiServer.url), launchPeer(piiServer.url)])
+  try {
+    await openApp(a.page)
+    await createSpace(a.page, 'Game')
+    await joinByLink(b.page, await shareLinkOf(a.page))
+    await expect(b.page.getByLabel('Space name')).toHaveValue('Game', { timeout: 20_000 })
+    await expect(a.page.getByRole('list', { name: 'Online now' }).getByRole('listitem')).toHaveCount(1, { timeout: 20_000 })
+    await openSchedule(a.page)
+    await planCounter(a.page, 'Tick', 'every 1 second')
+    await openSchedule(b.page)
+    await expect(operation(b.page, 'Tick')).toBeVisible()
+    await operation(a.page, 'Tick').getByRole('button', { name: /^History/ }).click()
+    await expect.poll(async () => (await historyOf(a.page, 'Tick')).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(5)
+
+    // B retimes it while both devices are running it.
+    await operation(b.page, 'Tick').getByRole('button', { name: 'Edit' }).click()
+    const edit = b.page.getByRole('form', { name: 'Edit Tick' })
+    await edit.getByLabel('When').fill('every 2 seconds 4 times')
+    const preview = edit.getByRole('list', { name: 'Next occurrences' }).getByRole('listitem')
+    await expect(preview).toHaveCount(4)
+    await edit.getByRole('button', { name: 'Save changes' }).click()
+    await expect(operation(b.page, 'Tick')).toContainText('4 times')
+
+    const current = (rows: readonly HistoryRow[]): HistoryRow[] => rows.filter((row) => row.due !== 'earlier plan')
+    await expect.poll(async () => current(await historyOf(a.page, 'Tick')).length, { timeout: 30_000 }).toBe(4)
+    // Long enough for a repeat, or a stray occurrence of the old plan, to show.
+    await a.page.waitForTimeout(3_000)
+    for (const page of [a.page, b.page]) {
+      if (page === b.page) await operation(b.page, 'Tick').getByRole('button', { name: /^History/ }).click()
+      await expect.poll(async () => current(await historyOf(page, 'Tick')).length, { timeout: 20_000 }).toBe(4)
+      const rows = await historyOf(page, 'Tick')
+      const earlier = rows.filter((row) => row.due === 'earlier plan')
+      // The old plan's runs: one per occurrence, none missing up to the edit; the new plan's: exactly its four.
+      expect(earlier.map((row) => row.index).sort((x, y) => x - y)).toEqual(Array.from({ length: earlier.length }, (_, index) => index + 1))
+      expect(earlier.length).toBeGreaterThanOrEqual(5)
+      expect(current(rows).map((row) => row.index).sort((x, y) => x - y)).toEqual([1, 2, 3, 4])
+      for (const row of rows) {
+        expect(row.ranBy, `occurrence ${row.index} (${row.due})`).not.toContain(' and ')
+        expect(row.outcome, `occurrence ${row.index} (${row.due})`).toBe('ok')
+      }
+      // Each of the new plan's runs started within a second of the time the preview promised.
+      for (const row of current(rows)) expect(lateMs(row.late), `occurrence ${row.index}`).toBeLessThan(1_000)
+    }
+  } finally {
     await closePeers([a, b])
   }
 })

@@ -55,6 +55,13 @@ const counting = (fields: Partial<NewOperation> = {}): NewOperation => ({
   ...fields,
 })
 
+/** counting() with no limit on how many times. */
+function countingForever(fields: Partial<NewOperation> = {}): NewOperation {
+  const forever = { ...counting(fields) } as { times?: number } & Omit<NewOperation, 'times'>
+  delete forever.times
+  return forever
+}
+
 describe('scheduler host', () => {
   it('[Q2] [CL2a] runs each occurrence once, on time, and keeps the panel’s figures', async () => {
     const { doc, schedule, host, runFor } = hostedSpace()
@@ -107,7 +114,7 @@ describe('scheduler host', () => {
   it('[OP4] editing a running operation’s timing starts a new plan: the next run is the preview’s first, none is skipped or repeated, and the old runs stay as history', async () => {
     // Steps of up to a minute: the host sleeps until its next occurrence, as it would between hourly runs.
     const { clock, doc, schedule, runFor } = hostedSpace(START, 60_000)
-    const op = schedule.createOperation(counting({ times: undefined }))
+    const op = schedule.createOperation(countingForever())
     await runFor(101_500)
     // Due every second from START + 2 s: occurrences 0 to 99 have run.
     expect(readCounter(doc, 'n')).toBe(100)
@@ -132,7 +139,7 @@ describe('scheduler host', () => {
 
   it('[OP4] a run of the earlier plan recorded after the edit (by a peer that was still on it) moves nothing in the new plan', () => {
     const { clock, schedule } = hostedSpace()
-    const op = schedule.createOperation(counting({ times: undefined }))
+    const op = schedule.createOperation(countingForever())
     schedule.editOperation(op.id, { dueAt: START + 2_000, repeat: { kind: 'every', everyMs: 2_000 } })
     clock.now += 10_000
     const late = { occurrence: occurrenceId(op.id, 0), by: 'bob', startedAt: START + 2_000, doneAt: START + 2_100, outcome: 'ok' as const }
@@ -145,7 +152,7 @@ describe('scheduler host', () => {
 
   it('[OP4] an edit that keeps a start in the past begins at the first occurrence due after the edit, not with a catch-up of the ones before', async () => {
     const { clock, doc, schedule, runFor } = hostedSpace()
-    const op = schedule.createOperation(counting({ times: undefined, catchUp: 'all' }))
+    const op = schedule.createOperation(countingForever({ catchUp: 'all' }))
     await runFor(10_500)
     const ran = readCounter(doc, 'n')
     // Every 2 s from the same start: under `all`, the plan's occurrences before the edit would otherwise all be "missed".
