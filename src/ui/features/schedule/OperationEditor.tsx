@@ -1,11 +1,12 @@
 import { useMemo, useState, type FormEvent } from 'react'
 import { InvalidFields, type FieldProblem } from '../../../core/scheduler/InvalidFields.ts'
 import { parseSchedule } from '../../../core/scheduler/naturalLanguage.ts'
-import { occurrencesBetween } from '../../../core/scheduler/occurrences.ts'
+import { occurrencesBetween, type Occurrence } from '../../../core/scheduler/occurrences.ts'
 import { CatchUp, type Operation } from '../../../core/scheduler/operations.ts'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { useNow } from '../../hooks/useNow.ts'
+import { readAdvancedRule, type AdvancedRuleInput, type AdvancedTiming } from './advancedRule.ts'
 
 const PREVIEW_COUNT = 5
 /** A reminder's title is its notification's title (notifyKind's limit). */
@@ -38,8 +39,9 @@ interface OperationEditorProps {
 
 /**
  * Plans a new operation, or changes one: what it does (its kind and input)
- * and when, in words ("every 2 weeks on Tuesday at 10am", "in 20 minutes"),
- * with the next occurrences shown in local time before it is saved.
+ * and when, in words ("every 2 weeks on Tuesday at 10am", "in 20 minutes")
+ * or, under "Advanced", as a raw RRULE and its first run, with the next
+ * occurrences shown in local time before it is saved.
  */
 export function OperationEditor({ schedule, schedulers, editing, onDone }: OperationEditorProps) {
   const now = useNow(30_000)
@@ -51,9 +53,13 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
   const [catchUp, setCatchUp] = useState<CatchUp>(editing?.catchUp ?? CatchUp.latest)
   const [problems, setProblems] = useState<readonly FieldProblem[]>([])
   const [saved, setSaved] = useState<string | undefined>(undefined)
+  const [advanced, setAdvanced] = useState<AdvancedRuleInput>({ rrule: '', start: '' })
 
   const parsed = useMemo(() => (when.trim() ? parseSchedule(when, { now, timeZone: localZone() }) : undefined), [when, now])
   const preview = useMemo(() => (parsed?.ok ? occurrencesBetween('preview', parsed.timing, now, Number.POSITIVE_INFINITY, PREVIEW_COUNT) : []), [parsed, now])
+  // A raw rule, once typed, is the timing: "When" is set aside until it is cleared.
+  const rawRule = useMemo(() => (advanced.rrule.trim() ? readAdvancedRule(advanced, localZone(), now) : undefined), [advanced, now])
+  const rawPreview = useMemo(() => (rawRule?.ok ? occurrencesBetween('preview', rawRule.timing, now, Number.POSITIVE_INFINITY, PREVIEW_COUNT) : []), [rawRule, now])
   const field = (name: string): string => fields[name] ?? ''
   const setField = (name: string, value: string): void => setFields((current) => ({ ...current, [name]: value }))
   const chosenScheduler = schedulerId || schedulers[0]?.id || ''
@@ -62,8 +68,9 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
   const submit = (event: FormEvent): void => {
     event.preventDefault()
     setSaved(undefined)
+    if (rawRule?.ok === false) return setProblems(rawRule.problems)
     // Read again at this moment: the preview's clock may be half a minute old, and "in 10 seconds" must not be saved in the past.
-    const timing = when.trim() ? parseSchedule(when, { now: Date.now(), timeZone: localZone() }) : undefined
+    const timing = rawRule ?? (when.trim() ? parseSchedule(when, { now: Date.now(), timeZone: localZone() }) : undefined)
     // An edit with "When" left empty keeps its timing.
     if (timing?.ok === false || (!timing && !editing)) {
       return setProblems([{ field: 'when', message: timing?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
@@ -82,6 +89,7 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
       setSaved(`Planned “${title.trim()}”: ${timing.summary}.`)
       setTitle('')
       setWhen('')
+      setAdvanced({ rrule: '', start: '' })
     } catch (cause) {
       setProblems(cause instanceof InvalidFields ? cause.problems : [{ field: 'operation', message: String(cause) }])
     }
@@ -100,18 +108,11 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
           <input value={when} onChange={(event) => setWhen(event.target.value)} placeholder={editing ? 'leave empty to keep its timing' : 'every 2 weeks on Tuesday at 10am'} aria-describedby={`${headingId}-preview`} />
         </label>
         <div id={`${headingId}-preview`} aria-live="polite" className="when-preview">
-          {parsed && !parsed.ok && <p className="error">{parsed.error}</p>}
-          {parsed?.ok && (
-            <>
-              <p className="muted small">{parsed.summary}</p>
-              <ol aria-label="Next occurrences">
-                {preview.map((occurrence) => (
-                  <li key={occurrence.index}>{new Date(occurrence.dueAt).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: occurrence.dueAt % 60_000 === 0 ? undefined : '2-digit' })}</li>
-                ))}
-              </ol>
-            </>
-          )}
+          {rawRule && when.trim() && <p className="muted small">The advanced RRULE below is used instead.</p>}
+          {!rawRule && parsed && !parsed.ok && <p className="error">{parsed.error}</p>}
+          {!rawRule && parsed?.ok && <OccurrencePreview summary={parsed.summary} occurrences={preview} />}
         </div>
+        <AdvancedRuleField headingId={headingId} value={advanced} onChange={setAdvanced} timeZone={localZone()} reading={rawRule} preview={rawPreview} />
         <label className="field">
           Does
           <select value={kind} onChange={(event) => setKind(event.target.value as KindName)} disabled={editing !== undefined}>
@@ -169,6 +170,58 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
         )}
       </form>
     </section>
+  )
+}
+
+function OccurrencePreview({ summary, occurrences }: { readonly summary: string; readonly occurrences: readonly Occurrence[] }) {
+  return (
+    <>
+      <p className="muted small">{summary}</p>
+      <ol aria-label="Next occurrences">
+        {occurrences.map((occurrence) => (
+          <li key={occurrence.index}>{new Date(occurrence.dueAt).toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: occurrence.dueAt % 60_000 === 0 ? undefined : '2-digit' })}</li>
+        ))}
+      </ol>
+    </>
+  )
+}
+
+interface AdvancedRuleFieldProps {
+  readonly headingId: string
+  readonly value: AdvancedRuleInput
+  readonly onChange: (value: AdvancedRuleInput) => void
+  readonly timeZone: string
+  readonly reading: AdvancedTiming | undefined
+  readonly preview: readonly Occurrence[]
+}
+
+/** "Advanced: RRULE": a raw rule and its first run, checked as a save would check them, with its next occurrences. */
+function AdvancedRuleField({ headingId, value, onChange, timeZone, reading, preview }: AdvancedRuleFieldProps) {
+  const messagesId = `${headingId}-rrule-messages`
+  return (
+    <details className="advanced-rule" open={value.rrule.trim() !== ''}>
+      <summary>Advanced: RRULE</summary>
+      <label className="field">
+        RRULE
+        <input value={value.rrule} onChange={(event) => onChange({ ...value, rrule: event.target.value })} placeholder="FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1" spellCheck={false} aria-describedby={messagesId} />
+      </label>
+      <label className="field">
+        First run ({timeZone})
+        <input type="datetime-local" value={value.start} onChange={(event) => onChange({ ...value, start: event.target.value })} aria-describedby={messagesId} />
+      </label>
+      <div id={messagesId} aria-live="polite" className="when-preview">
+        {reading && !reading.ok && (
+          <ul className="error problems">
+            {reading.problems.map((problem) => (
+              <li key={`${problem.field}:${problem.message}`}>
+                <strong>{problem.field}</strong>: {problem.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {reading?.ok && <OccurrencePreview summary={reading.summary} occurrences={preview} />}
+      </div>
+    </details>
   )
 }
 
