@@ -148,8 +148,12 @@ function startHosting(deps: DeviceHostDeps): () => void {
   const stats = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(HOST_STATS_CHANNEL)
   const publish = (): void => {
     const spaces: HostStatsMessage['spaces'] = {}
-    for (const id of hosted.keys()) spaces[id] = Object.fromEntries(scheduler.statsOf(id))
-    stats?.postMessage({ type: 'scheduler-stats', host: deps.host, spaces } satisfies HostStatsMessage)
+    const clockCorrections: Record<string, number> = {}
+    for (const id of hosted.keys()) {
+      spaces[id] = Object.fromEntries(scheduler.statsOf(id))
+      clockCorrections[id] = scheduler.clockCorrectionOf(id)
+    }
+    stats?.postMessage({ type: 'scheduler-stats', host: deps.host, spaces, clockCorrections } satisfies HostStatsMessage)
   }
   const publishing = setInterval(publish, STATS_EVERY_MS)
   return () => {

@@ -15,6 +15,7 @@ import { nextOccurrence } from '../../src/core/scheduler/occurrences.ts'
 import type { OccurrenceId } from '../../src/core/scheduler/occurrenceIds.ts'
 import { OccurrenceQueue, type QueueEntry } from '../../src/core/scheduler/OccurrenceQueue.ts'
 import { OccurrenceRunner, type RunnerOptions } from '../../src/core/scheduler/OccurrenceRunner.ts'
+import { RoomClock } from '../../src/core/scheduler/roomClock.ts'
 import type { Operation } from '../../src/core/scheduler/operations.ts'
 import type { Scheduler } from '../../src/core/scheduler/schedulers.ts'
 import { tick } from '../../src/core/scheduler/tick.ts'
@@ -41,8 +42,12 @@ export interface SimulationOptions {
   readonly maxDelayMs: number
   /** Peers' clocks are off by up to this either way, ms (200 by default). */
   readonly maxSkewMs?: number
+  /** Each peer's clock offset, ms, instead of drawing them (maxSkewMs is then unused). */
+  readonly skewsMs?: readonly number[]
   /** How long one run takes; by default mostly 0.1–2 s, and 5% longer than a lease (so it must be renewed). */
   readonly runMs?: (random: Random) => number
+  /** Whether peers schedule on room time (roomClock.ts, CL7), as hosts do; true by default. */
+  readonly roomTime?: boolean
   /** Another claim protocol to run instead of OccurrenceRunner, with how far ahead its occurrences are offered (bench:scheduler's comparison). */
   readonly protocol?: { readonly createRunner: (options: RunnerOptions) => SimulatedRunner; readonly claimLeadMs: number }
 }
@@ -99,6 +104,8 @@ interface Peer {
   up: boolean
   /** The run table of the peer's current life; a restart replaces it (and stops the old one's observers). */
   table?: YjsRunTable
+  /** The clock its scheduler runs on: room time, or its own clock. */
+  clock: () => number
   runner: SimulatedRunner
   queue: OccurrenceQueue
 }
@@ -133,7 +140,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const peers: Peer[] = Array.from({ length: options.peers }, (_, index) => {
     const doc = new Y.Doc()
-    const peer = { id: `peer${index}`, doc, skewMs: Math.round((random() * 2 - 1) * (options.maxSkewMs ?? 200)), up: true } as Peer
+    const peer = { id: `peer${index}`, doc, skewMs: options.skewsMs?.[index] ?? Math.round((random() * 2 - 1) * (options.maxSkewMs ?? 200)), up: true } as Peer
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === FROM_NET) return
       for (const to of peers) if (to !== peer) send(peer, to, update)
@@ -156,10 +163,15 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const a of peers) for (const b of peers) if (a !== b && reachable(a, b)) send(a, b, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)))
   }
 
+  const presentTo = (peer: Peer): Peer[] => peers.filter((other) => other !== peer && reachable(peer, other))
   const start = (peer: Peer): void => {
-    const clock = (): number => now + peer.skewMs
+    const physical = (): number => now + peer.skewMs
+    // A restart forgets what it measured of the others' clocks, as a host's does.
+    const room = new RoomClock(physical, () => presentTo(peer).map((other) => other.id))
+    const clock = options.roomTime === false ? physical : room.now
+    peer.clock = clock
     peer.table?.destroy()
-    const table = new YjsRunTable(peer.doc, clock)
+    const table = new YjsRunTable(peer.doc, physical, { physical, onPeerClock: room.observe })
     peer.table = table
     const runMs = options.runMs ?? defaultRunMs
     const createRunner = options.protocol?.createRunner ?? ((runnerOptions: RunnerOptions) => new OccurrenceRunner(runnerOptions))
@@ -167,12 +179,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       peer: peer.id,
       table,
       hlc: new HlcClock(peer.id, clock),
-      clock,
-      capablePeers: () => peers.filter((other) => other === peer || reachable(peer, other)).map((other) => other.id),
+      clock: physical,
+      ...(options.roomTime === false ? {} : { roomCorrection: () => room.correction() }),
+      capablePeers: () => [peer, ...presentTo(peer)].map((other) => other.id),
       execute: (entry: QueueEntry) =>
         new Promise<void>((resolve) => {
           const own = table.claims(entry.occurrence.id).find((claim) => claim.peer === peer.id)
-          const claimedAt = own ? own.hlc.wallMs - peer.skewMs : now
+          const claimedAt = own?.at === undefined ? now : own.at - peer.skewMs
           const execution: Execution = { occurrence: entry.occurrence.id, peer: peer.id, dueAt: entry.occurrence.dueAt, claimedAt, startedAt: now }
           executions.push(execution)
           finishing.push({ at: now + runMs(random), peer, execution, resolve })
@@ -244,7 +257,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const peer of peers) {
       if (!peer.up) continue
       if ((now - options.operation.dueAt) % options.scheduler.everyMs === 0) {
-        const { started } = tick(options.scheduler, peer.queue, { now: now + peer.skewMs, lookAheadMs: options.protocol?.claimLeadMs ?? CLAIM_LEAD_MS, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
+        const { started } = tick(options.scheduler, peer.queue, { now: peer.clock(), lookAheadMs: (options.protocol?.claimLeadMs ?? CLAIM_LEAD_MS) + options.scheduler.everyMs, elapsed: () => 0, start: (entry) => peer.runner.offer(entry) })
         mostStartedInATick = Math.max(mostStartedInATick, started.length)
       }
       peer.runner.advance()

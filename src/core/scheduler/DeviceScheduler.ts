@@ -17,6 +17,7 @@ import type { QueueEntry } from './OccurrenceQueue.ts'
 import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
 import type { SchedulerId } from './schedulers.ts'
 import type { QuietMoments } from './quietMoments.ts'
+import { RoomClock } from './roomClock.ts'
 import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
 import { ACKNOWLEDGEMENTS, CLAIMS, RUNS } from './YjsRunTable.ts'
 
@@ -60,6 +61,7 @@ export interface DeviceSchedulerOptions {
 
 interface Hosted {
   readonly space: ScheduledSpace
+  readonly room: RoomClock
   readonly schedule: SpaceSchedule
   readonly host: SchedulerHost
   readonly stopWatching: () => void
@@ -82,14 +84,19 @@ export class DeviceScheduler {
   /** Starts running the space's schedule on this device. */
   add(space: ScheduledSpace): void {
     if (this.spaces.has(space.id) || this.stopped) return
-    const { device, kinds, clock } = this.options
-    const schedule = new SpaceSchedule({ doc: space.doc, kinds, now: clock, actor: device, newId: this.options.newId })
+    const { device, kinds } = this.options
+    // The space's schedule runs on room time (CL7): this device's clock, moved to the median of its peers'.
+    const room = new RoomClock(this.options.clock, () => space.peers().map((peer) => peer.device))
+    const clock = room.now
+    const roomCorrection = (): number => room.correction()
+    const schedule = new SpaceSchedule({ doc: space.doc, kinds, now: clock, actor: device, newId: this.options.newId, clocks: { physical: this.options.clock, onPeerClock: room.observe } })
     const runnable = this.runnable
     const runner = new OccurrenceRunner({
       peer: device,
       table: schedule.runs,
       hlc: new HlcClock(device, clock),
-      clock,
+      clock: this.options.clock,
+      roomCorrection,
       capablePeers: (kind) => capablePeers(device, runnable.has(kind), space.peers(), kind),
       execute: (entry) => this.execute(space, entry),
       isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
@@ -105,7 +112,7 @@ export class DeviceScheduler {
       for (const map of watched) map.unobserve(onChange)
       schedule.destroy()
     }
-    this.spaces.set(space.id, { space, schedule, host: schedulerHost, stopWatching })
+    this.spaces.set(space.id, { space, room, schedule, host: schedulerHost, stopWatching })
     this.wakeWithin(0)
   }
 
@@ -127,6 +134,11 @@ export class DeviceScheduler {
     const stats = new Map<SchedulerId, SchedulerStats>()
     for (const scheduler of hosted?.schedule.schedulers() ?? []) stats.set(scheduler.id, hosted!.host.statsOf(scheduler.id))
     return stats
+  }
+
+  /** How far the room time a space's schedule runs on is from this device's clock, ms (CL7); 0 for a space not hosted here. */
+  clockCorrectionOf(id: string): number {
+    return this.spaces.get(id)?.room.correction() ?? 0
   }
 
   stop(): void {
@@ -154,9 +166,10 @@ export class DeviceScheduler {
     let wakeAt = this.options.clock() + MAX_SLEEP_MS
     this.advancing = true
     try {
-      for (const { host } of this.spaces.values()) {
+      for (const { host, room } of this.spaces.values()) {
         try {
-          wakeAt = Math.min(wakeAt, host.advance())
+          // The host answers in its space's room time; the timer runs on this device's clock.
+          wakeAt = Math.min(wakeAt, host.advance() - room.correction())
         } catch (error) {
           this.options.onError?.(error)
         }

@@ -10,6 +10,13 @@
  * the peers that could rival it have said they hold it, and so have shown
  * their own earlier claims (claims.ts ClaimAcknowledgement).
  *
+ * Two clocks: leases, renewals and waits are timed by this peer's own
+ * clock, which a correction never moves (a lease that jumped 20 s would
+ * let a second peer take over a run in progress); due times and claim
+ * turns are the space's room time (CL7), the own clock plus
+ * `roomCorrection`. What the runner is given and answers (entries'
+ * due times, nextWakeAt, run records) is in room time.
+ *
  * It keeps no timers: the host calls `advance()` at every tick and at the
  * time `nextWakeAt()` names, so the same code runs in a service worker, a
  * tab, the personal node and the deterministic simulation
@@ -27,8 +34,10 @@ export interface RunnerOptions {
   readonly peer: string
   readonly table: RunTable
   readonly hlc: HlcClock
-  /** ms since the epoch. */
+  /** This peer's own clock, ms since the epoch: what the run table times leases by. */
   readonly clock: () => number
+  /** Room time minus `clock` (roomClock.ts, CL7); 0 by default. */
+  readonly roomCorrection?: () => number
   /** The live peers (this one included, if it can) that can run a kind, from presence. */
   readonly capablePeers: (kind: string) => readonly string[]
   /** Performs the occurrence; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
@@ -52,7 +61,7 @@ const RECHECK_MS = 250
 type Job =
   | { readonly phase: 'waiting'; readonly entry: QueueEntry; wakeAt?: number }
   | { readonly phase: 'confirming'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly written: ClaimWrite; readonly claimedAt: number; wakeAt: number; renewal: number; renewedAt: number }
-  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; renewal: number; renewedAt: number }
+  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; readonly startedAtRoom: number; renewal: number; renewedAt: number }
 
 export class OccurrenceRunner {
   private readonly jobs = new Map<OccurrenceId, Job>()
@@ -71,6 +80,16 @@ export class OccurrenceRunner {
    * pending.
    */
   nextWakeAt(): number | undefined {
+    const wakeAt = this.nextOwnWakeAt()
+    return wakeAt === undefined ? undefined : wakeAt + this.correction()
+  }
+
+  private correction(): number {
+    return this.options.roomCorrection?.() ?? 0
+  }
+
+  /** nextWakeAt by this peer's own clock. */
+  private nextOwnWakeAt(): number | undefined {
     let wakeAt: number | undefined
     const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
     for (const job of this.jobs.values()) {
@@ -93,6 +112,7 @@ export class OccurrenceRunner {
   /** Moves every pending occurrence along as far as the time allows, after acknowledging the claims that arrived (CL4). */
   advance(): void {
     const now = this.options.clock()
+    const correction = this.correction()
     this.options.table.acknowledgeClaims(this.options.peer)
     for (const [id, job] of this.jobs) {
       if (job.phase === 'running') {
@@ -111,7 +131,7 @@ export class OccurrenceRunner {
       const winner = winningClaim(claims, now)
       if (job.phase === 'waiting') {
         if (winner) job.wakeAt = leaseEnd(winner)
-        else this.claimInTurn(job, now, lastExpiry(claims, now))
+        else this.claimInTurn(job, now, correction, lastExpiry(claims, now))
         continue
       }
       // CL4: run only while this claim wins, once each present peer that could rival it holds it, and never before it is due.
@@ -122,9 +142,10 @@ export class OccurrenceRunner {
       this.renewLease(job, now)
       const unconfirmed = this.rivals(job.entry).filter((peer) => !this.options.table.acknowledged(peer, job.written))
       const waitedLongEnough = now - job.claimedAt >= ACKNOWLEDGEMENT_WAIT_MS
-      if ((unconfirmed.length === 0 || waitedLongEnough) && now >= job.entry.occurrence.dueAt) this.start(job, now)
+      const dueAt = job.entry.occurrence.dueAt - correction
+      if ((unconfirmed.length === 0 || waitedLongEnough) && now >= dueAt) this.start(job, now, correction)
       // An acknowledgement arriving wakes the host (a change to the space); otherwise, the due time or the end of the wait.
-      else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? job.entry.occurrence.dueAt : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
+      else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? dueAt : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
     }
   }
 
@@ -139,14 +160,14 @@ export class OccurrenceRunner {
    * offers occurrences that early, CLAIM_LEAD_MS), or when the last lease
    * ran out.
    */
-  private claimInTurn(job: Job & { readonly phase: 'waiting' }, now: number, expiredAt: number | undefined): void {
+  private claimInTurn(job: Job & { readonly phase: 'waiting' }, now: number, correction: number, expiredAt: number | undefined): void {
     const { entry } = job
     const rank = rankPeers(entry.occurrence.id, this.options.capablePeers(entry.operation.kind)).indexOf(this.options.peer)
     if (rank < 0) {
       job.wakeAt = now + RECHECK_MS
       return
     }
-    const from = Math.max(entry.occurrence.dueAt - CLAIM_LEAD_MS, expiredAt ?? 0)
+    const from = Math.max(entry.occurrence.dueAt - CLAIM_LEAD_MS - correction, expiredAt ?? 0)
     if (now < from + rank * STAGGER_MS) {
       job.wakeAt = from + rank * STAGGER_MS
       return
@@ -157,14 +178,14 @@ export class OccurrenceRunner {
     this.jobs.set(entry.occurrence.id, { phase: 'confirming', entry, hlc, written, claimedAt: now, wakeAt: now, renewal: 0, renewedAt: now })
   }
 
-  private start(job: Job & { readonly phase: 'confirming' }, now: number): void {
-    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, renewal: job.renewal, renewedAt: job.renewedAt }
+  private start(job: Job & { readonly phase: 'confirming' }, now: number, correction: number): void {
+    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, startedAtRoom: now + correction, renewal: job.renewal, renewedAt: job.renewedAt }
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
     const finish = (outcome: RunOutcome, note: string | void): void => {
       if (this.jobs.get(id) !== running) return
       this.jobs.delete(id)
-      const record = { occurrence: id, by: this.options.peer, startedAt: running.startedAt, doneAt: this.options.clock(), outcome }
+      const record = { occurrence: id, by: this.options.peer, startedAt: running.startedAtRoom, doneAt: this.options.clock() + this.correction(), outcome }
       const text = note === undefined || note === '' ? undefined : note.slice(0, MAX_DETAIL_CHARS)
       this.options.table.putRun(text === undefined ? record : outcome === RunOutcome.ok ? { ...record, detail: text } : { ...record, error: text })
     }
@@ -183,7 +204,8 @@ export class OccurrenceRunner {
     if (now - job.startedAt >= timeoutMs) {
       // If the run settles later, that is ignored.
       this.jobs.delete(job.entry.occurrence.id)
-      this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAt, doneAt: now, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
+      const doneAt = now + this.correction()
+      this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAtRoom, doneAt, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
       return
     }
     this.renewLease(job, now)

@@ -26,7 +26,7 @@ import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
 import { SkipReason } from './tick.ts'
-import { occurrenceOfKey, RUNS, YjsRunTable } from './YjsRunTable.ts'
+import { occurrenceOfKey, RUNS, YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
@@ -59,6 +59,8 @@ export interface SpaceScheduleOptions {
    * mark again would be one more signed, replicated write per occurrence.
    */
   readonly recordsProgress?: boolean
+  /** For a host on room time (roomClock.ts, then `now`): its own clock for leases and what it writes, and who is told of peers' clock readings. */
+  readonly clocks?: RunTableClocks
 }
 
 export class SpaceSchedule {
@@ -90,7 +92,8 @@ export class SpaceSchedule {
 
   constructor(private readonly options: SpaceScheduleOptions) {
     const { doc } = options
-    this.runs = new YjsRunTable(doc, options.now)
+    // Leases are timed by the device's own clock, which no correction moves (OccurrenceRunner).
+    this.runs = new YjsRunTable(doc, options.clocks?.physical ?? options.now, options.clocks)
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)

@@ -10,9 +10,13 @@
  * Acknowledgements (CL4) are one entry per peer, `acknowledgements[peer]`,
  * rewritten when claims arrive: how far the peer has taken in each claim
  * writer's writes (claims.ts ClaimAcknowledgement).
+ *
+ * Claims and acknowledgements carry their writer's own clock reading
+ * (`at`), and each one that arrives from a peer is passed to `onPeerClock`
+ * (roomClock.ts, CL7).
  */
 import * as Y from 'yjs'
-import { isClaim, isRunRecord, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
+import { acknowledgementValue, isClaim, isRunRecord, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const CLAIMS = 'claims'
@@ -46,6 +50,13 @@ export interface RunTable {
   acknowledgeClaims(peer: string): void
 }
 
+export interface RunTableClocks {
+  /** This peer's own clock, for the `at` of what it writes; `clock` by default. */
+  readonly physical?: () => number
+  /** Told of each peer's clock reading as its claim or acknowledgement arrives. */
+  readonly onPeerClock?: (peer: string, at: number) => void
+}
+
 export class YjsRunTable implements RunTable {
   private readonly claimMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
@@ -64,6 +75,7 @@ export class YjsRunTable implements RunTable {
     doc: Y.Doc,
     /** This peer's clock, ms: a claim's lease runs from when it is seen here. */
     private readonly clock: () => number,
+    private readonly clocks: RunTableClocks = {},
   ) {
     this.claimMap = doc.getMap(CLAIMS)
     this.runMap = doc.getMap(RUNS)
@@ -73,17 +85,31 @@ export class YjsRunTable implements RunTable {
     for (const key of this.runMap.keys()) this.indexRun(key)
     this.claimMap.observe(this.onClaims)
     this.runMap.observe(this.onRuns)
+    this.acknowledgementMap.observe(this.onAcknowledgements)
   }
 
   /** Stops following the doc (a view that read it has gone). */
   destroy(): void {
     this.claimMap.unobserve(this.onClaims)
     this.runMap.unobserve(this.onRuns)
+    this.acknowledgementMap.unobserve(this.onAcknowledgements)
   }
 
   private readonly onClaims = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
+    for (const key of event.keysChanged as Set<string>) {
+      this.indexClaim(key)
+      const claim = event.transaction.local ? undefined : this.claimMap.get(key)
+      if (isClaim(claim) && claim.at !== undefined) this.clocks.onPeerClock?.(claim.peer, claim.at)
+    }
     if (!event.transaction.local) this.unacknowledged = true
+  }
+
+  private readonly onAcknowledgements = (event: Y.YMapEvent<unknown>): void => {
+    if (event.transaction.local) return
+    for (const peer of event.keysChanged as Set<string>) {
+      const acknowledgement = readAcknowledgement(this.acknowledgementMap.get(peer))
+      if (acknowledgement) this.clocks.onPeerClock?.(peer, acknowledgement.at)
+    }
   }
 
   private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
@@ -147,7 +173,7 @@ export class YjsRunTable implements RunTable {
 
   putClaim(claim: Claim): ClaimWrite {
     const key = peerKey(claim.occurrence, claim.peer)
-    this.claimMap.set(key, claim)
+    this.claimMap.set(key, { ...claim, at: (this.clocks.physical ?? this.clock)() })
     const { client, clock } = this.claimMap._map.get(key)!.id
     return { client, clock }
   }
@@ -159,18 +185,20 @@ export class YjsRunTable implements RunTable {
   }
 
   acknowledged(by: string, write: ClaimWrite): boolean {
-    return (readAcknowledgement(this.acknowledgementMap.get(by))?.get(write.client) ?? 0) > write.clock
+    return (readAcknowledgement(this.acknowledgementMap.get(by))?.taken.get(write.client) ?? 0) > write.clock
   }
 
   acknowledgeClaims(peer: string): void {
     if (!this.unacknowledged) return
     this.unacknowledged = false
     const doc = this.claimMap.doc!
-    const taken: Record<string, number> = {}
+    const taken = new Map<number, number>()
     // This replica's own writes need no acknowledgement from itself; naming its client would make each acknowledgement stale as it is written.
-    for (const client of this.claimWriters.keys()) if (client !== doc.clientID) taken[client] = Y.getState(doc.store, client)
-    const before = this.acknowledgementMap.get(peer)
-    if (JSON.stringify(before) !== JSON.stringify(taken)) this.acknowledgementMap.set(peer, taken)
+    for (const client of this.claimWriters.keys()) if (client !== doc.clientID) taken.set(client, Y.getState(doc.store, client))
+    const before = readAcknowledgement(this.acknowledgementMap.get(peer))?.taken
+    if (!before || before.size !== taken.size || [...taken].some(([client, clock]) => before.get(client) !== clock)) {
+      this.acknowledgementMap.set(peer, acknowledgementValue(taken, (this.clocks.physical ?? this.clock)()))
+    }
   }
 
   /** Remembers who wrote a claim, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */

@@ -46,6 +46,8 @@ export interface Claim {
   readonly hlc: Hlc
   /** Bumped by each lease renewal: a new renewal is what restarts the lease on every reader. */
   readonly renewal: number
+  /** The claimer's own clock when it wrote this renewal (not its HLC, which follows others'): readers measure clock offsets with it (CL7). */
+  readonly at?: number
 }
 
 /** A claim as this peer holds it: with when it first saw this renewal, by its own clock. */
@@ -83,8 +85,8 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
 
 export function isClaim(value: unknown): value is Claim {
   if (typeof value !== 'object' || value === null) return false
-  const { occurrence, peer, hlc, renewal } = value as Record<string, unknown>
-  return isText(occurrence, 1000) && isText(peer, MAX_PEER_CHARS) && isHlc(hlc) && hlc.peer === peer && isTime(renewal)
+  const { occurrence, peer, hlc, renewal, at } = value as Record<string, unknown>
+  return isText(occurrence, 1000) && isText(peer, MAX_PEER_CHARS) && isHlc(hlc) && hlc.peer === peer && isTime(renewal) && (at === undefined || isTime(at))
 }
 
 export function isRunRecord(value: unknown): value is RunRecord {
@@ -110,7 +112,11 @@ export function isRunRecord(value: unknown): value is RunRecord {
  * client's writes in order, so the acknowledger's own earlier claims reach
  * the claimer no later than its acknowledgement does.
  */
-export type ClaimAcknowledgement = ReadonlyMap<number, number>
+export interface ClaimAcknowledgement {
+  readonly taken: ReadonlyMap<number, number>
+  /** The acknowledger's own clock when it wrote this (CL7). */
+  readonly at: number
+}
 
 /** Where a claim was written in the doc: the Yjs client and clock of its first write (a renewal is a later write of the same claim). */
 export interface ClaimWrite {
@@ -118,18 +124,25 @@ export interface ClaimWrite {
   readonly clock: number
 }
 
-/** Reads a stored acknowledgement (`{ "<client>": clock }`); undefined for anything else. */
+/** An acknowledgement as stored: `{ at, taken: { "<client>": clock } }`. */
+export function acknowledgementValue(taken: ReadonlyMap<number, number>, at: number): { readonly at: number; readonly taken: Record<string, number> } {
+  return { at, taken: Object.fromEntries(taken) }
+}
+
+/** Reads a stored acknowledgement; undefined for anything else. */
 export function readAcknowledgement(value: unknown): ClaimAcknowledgement | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  const entries = Object.entries(value as Record<string, unknown>)
+  if (typeof value !== 'object' || value === null) return undefined
+  const { at, taken } = value as Record<string, unknown>
+  if (!isTime(at) || typeof taken !== 'object' || taken === null || Array.isArray(taken)) return undefined
+  const entries = Object.entries(taken as Record<string, unknown>)
   if (entries.length > MAX_ACKNOWLEDGED_WRITERS) return undefined
-  const acknowledged = new Map<number, number>()
+  const clocks = new Map<number, number>()
   for (const [client, clock] of entries) {
     const id = Number(client)
     if (!Number.isSafeInteger(id) || id < 0 || !isTime(clock)) return undefined
-    acknowledged.set(id, clock)
+    clocks.set(id, clock)
   }
-  return acknowledged
+  return { taken: clocks, at }
 }
 
 /** When this peer lets the claim's lease run out, by its own clock. */

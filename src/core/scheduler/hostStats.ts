@@ -15,6 +15,8 @@ export interface HostStatsMessage {
   readonly host: string
   /** By space id, then scheduler id. */
   readonly spaces: Record<string, Record<string, SchedulerStats>>
+  /** By space id: how far the room time its schedule runs on is from this device's clock, ms (roomClock.ts, CL7). */
+  readonly clockCorrections?: Record<string, number>
 }
 
 const isCount = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0
@@ -42,5 +44,7 @@ export function isHostStatsMessage(data: unknown): data is HostStatsMessage {
   if (typeof data !== 'object' || data === null) return false
   const message = data as Record<string, unknown>
   if (message.type !== 'scheduler-stats' || typeof message.host !== 'string' || typeof message.spaces !== 'object' || message.spaces === null) return false
+  const corrections = message.clockCorrections
+  if (corrections !== undefined && (typeof corrections !== 'object' || corrections === null || !Object.values(corrections).every((value) => typeof value === 'number' && Number.isFinite(value)))) return false
   return Object.values(message.spaces as Record<string, unknown>).every((schedulers) => typeof schedulers === 'object' && schedulers !== null && Object.values(schedulers as Record<string, unknown>).every(isStats))
 }

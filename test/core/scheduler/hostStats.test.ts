@@ -8,10 +8,11 @@ describe('host figures', () => {
   it('[H1] accepts the figures a host publishes for the schedulers panel', () => {
     expect(isHostStatsMessage(message())).toBe(true)
     expect(isHostStatsMessage(message({ spaces: {} }))).toBe(true)
+    expect(isHostStatsMessage(message({ clockCorrections: { space: -20_000 } }))).toBe(true)
   })
 
   it('[H1] refuses a message from another context that is not one, before the panel shows it', () => {
-    for (const bad of [null, 'scheduler-stats', message({ type: 'other' }), message({ host: 3 }), message({ spaces: null }), message({ spaces: { space: { s: { ...stats, lagMs: -1 } } } }), message({ spaces: { space: { s: { ...stats, tickLate: undefined } } } })]) {
+    for (const bad of [null, 'scheduler-stats', message({ type: 'other' }), message({ host: 3 }), message({ spaces: null }), message({ spaces: { space: { s: { ...stats, lagMs: -1 } } } }), message({ spaces: { space: { s: { ...stats, tickLate: undefined } } } }), message({ clockCorrections: { space: 'soon' } }), message({ clockCorrections: { space: Number.NaN } })]) {
       expect(isHostStatsMessage(bad)).toBe(false)
     }
   })

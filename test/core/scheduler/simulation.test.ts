@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { Scheduler, SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { CLOCK_TOLERANCE_MS } from '../../../src/core/scheduler/roomClock.ts'
+import { seededRandom } from '../../helpers/seededRandom.ts'
 import { executionsByOccurrence, simulate, type Execution, type SimulationReport } from '../../helpers/schedulerSimulation.ts'
 
 const START = Date.UTC(2026, 10, 23, 9)
@@ -119,6 +121,29 @@ describe('scheduler simulation', () => {
       for (const catchUp of ['skip', 'latest']) {
         const after = new Set(report.executions.filter((execution) => execution.occurrence.startsWith(`${catchUp}#`) && execution.dueAt >= asleep.until).map((execution) => execution.occurrence))
         expect(after.size, `seed ${seed} ${catchUp}`).toBe(80 - Math.ceil((asleep.until - START - 500) / 1_000))
+      }
+    }
+  }, SIMULATION_TIMEOUT_MS)
+
+  it('[CL7] [G1] a minority of peers with clocks up to 20 s off neither run early nor take the work, and nothing runs twice, over 25 seeds', async () => {
+    const occurrences = 120
+    const steady = START + 40_000
+    for (let seed = 1; seed <= 25; seed++) {
+      const random = seededRandom(seed * 7919)
+      const peers = 3 + (seed % 3)
+      // Fewer than half the clocks are wrong, by up to 20 s either way; the others agree within 200 ms.
+      const wrong = Math.floor((peers - 1) / 2)
+      const skewsMs = Array.from({ length: peers }, (_, index) => Math.round((random() * 2 - 1) * (index < wrong ? MAX_SKEW_MS : 200)))
+      const report = await simulate({ seed, peers, scheduler: SCHEDULER, operation: { ...OPERATION, times: occurrences }, chaosUntil: START, endAt: START + occurrences * 1_000 + 20_000, maxDelayMs: LAN_DELAY_MS, skewsMs, crashes: false, partitions: false })
+      expect(duplicates(report.executions), `seed ${seed}`).toEqual([])
+      const earliest = Math.min(...report.executions.map((execution) => execution.startedAt - execution.dueAt))
+      expect(earliest, `seed ${seed}: skews ${skewsMs.join(', ')}`).toBeGreaterThanOrEqual(-CLOCK_TOLERANCE_MS)
+      // Once the peers have heard each other's clocks, the ranking spreads the work: nobody takes double its share, or under half.
+      const settled = report.executions.filter((execution) => execution.dueAt >= steady)
+      for (let index = 0; index < peers; index++) {
+        const share = settled.filter((execution) => execution.peer === `peer${index}`).length / settled.length
+        expect(share, `seed ${seed}: peer${index} (clock ${skewsMs[index]} ms off) ran ${(share * 100).toFixed(0)}%`).toBeGreaterThanOrEqual(0.5 / peers)
+        expect(share, `seed ${seed}: peer${index} (clock ${skewsMs[index]} ms off) ran ${(share * 100).toFixed(0)}%`).toBeLessThanOrEqual(2 / peers)
       }
     }
   }, SIMULATION_TIMEOUT_MS)

@@ -5,6 +5,7 @@ import { DEFAULT_BUDGET, deviceBudget, type Scheduler, type SchedulerId } from '
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { useNow } from '../../hooks/useNow.ts'
+import { clockWarning } from './clockWarning.ts'
 import { useHostStats } from './useSchedule.ts'
 
 /** Every scheduler of the space: how often it ticks, its budget, and how its queue is keeping up. */
@@ -12,6 +13,7 @@ export function SchedulersPanel({ session, schedule, schedulers }: { readonly se
   const host = useHostStats(session.id)
   const now = useNow(1_000)
   const [error, setError] = useState<string | undefined>(undefined)
+  const wrongClock = host && clockWarning(host.clockCorrectionMs)
   const attempt = (change: () => void): void => {
     try {
       change()
@@ -25,6 +27,7 @@ export function SchedulersPanel({ session, schedule, schedulers }: { readonly se
     <section className="panel" aria-labelledby="schedulers-heading">
       <h3 id="schedulers-heading">Schedulers</h3>
       <p className="muted small">{host ? `Run by this device’s ${host.host === 'service-worker' ? 'service worker' : host.host === 'page' ? 'open tab' : host.host}.` : 'Waiting for this device’s scheduler host…'}</p>
+      {wrongClock && <p className="notice warning">{wrongClock}</p>}
       <table className="schedule-table" aria-label="Schedulers">
         <thead>
           <tr>

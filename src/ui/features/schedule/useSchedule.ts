@@ -41,10 +41,10 @@ export function useScheduleValue<T>(session: SpaceSession, schedule: SpaceSchedu
   return useDocValue(session.doc, readDoc, fallback)
 }
 
-/** The device host's figures for one scheduler of this space, as last published. */
-export function useHostStats(space: string): { readonly host: string; readonly stats: Record<string, SchedulerStats> } | undefined {
+/** The device host's figures for this space's schedulers, and how far its room time is from this device's clock (CL7), as last published. */
+export function useHostStats(space: string): { readonly host: string; readonly stats: Record<string, SchedulerStats>; readonly clockCorrectionMs: number } | undefined {
   const { hostStats } = useServices()
   const message = useSyncExternalStore(hostStats.subscribe, hostStats.current)
   const stats = message?.spaces[space]
-  return message && stats ? { host: message.host, stats } : undefined
+  return message && stats ? { host: message.host, stats, clockCorrectionMs: message.clockCorrections?.[space] ?? 0 } : undefined
 }
