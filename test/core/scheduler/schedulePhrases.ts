@@ -472,9 +472,9 @@ export function wallClock(instant: number, timeZone: string): string {
 export type PhraseOutcome = { readonly ok: true; readonly timing: Timing; readonly summary: string; readonly firstThree: readonly string[] } | { readonly ok: false; readonly error: string }
 
 /** What the schedule box makes of a phrase: its first three occurrences from `now`, on the writer's wall clock. */
-export function readPhraseOf(phrase: SchedulePhrase): PhraseOutcome {
+export function readPhraseOf(phrase: SchedulePhrase, parse: typeof parseSchedule = parseSchedule): PhraseOutcome {
   const now = Date.parse(phrase.now)
-  const parsed = parseSchedule(phrase.text, { now, timeZone: phrase.timeZone })
+  const parsed = parse(phrase.text, { now, timeZone: phrase.timeZone })
   if (!parsed.ok) return parsed
   const firstThree = occurrencesBetween('phrase', parsed.timing, now, Number.POSITIVE_INFINITY, 3).map((occurrence) => wallClock(occurrence.dueAt, phrase.timeZone))
   return { ok: true, timing: parsed.timing, summary: parsed.summary, firstThree }
