@@ -8,6 +8,8 @@
  */
 import type { Locator, Page } from '@playwright/test'
 import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { LEASE_MS } from '../src/core/scheduler/claims.ts'
 import { closePeers, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { createSpace, expect, openApp, test, waitForOfflineReady } from './fixtures.ts'
@@ -225,6 +227,56 @@ test('[OP4] an operation is planned in words, edited, and shows in the agenda an
   const text = await readFile(await file.path(), 'utf8')
   expect(text).toMatch(/^BEGIN:VCALENDAR\r\n/)
   expect(text.match(/SUMMARY:Dentist\r\n/g)).toHaveLength(3)
+})
+
+test('[K5] an http operation whose server fails twice, then answers, succeeds once after two retries, and the run history shows the backoff', async ({ piiServer }) => {
+  const peer = await launchPeer(piiServer.url)
+  const page = peer.page
+  // A webhook on another origin: it allows the app's cross-origin POST, fails the first two requests with 503, then answers 200.
+  const keys: string[] = []
+  const hook = createServer((request, response) => {
+    response.setHeader('Access-Control-Allow-Origin', '*')
+    response.setHeader('Access-Control-Allow-Headers', 'Idempotency-Key, Content-Type')
+    response.setHeader('Access-Control-Allow-Methods', 'POST')
+    if (request.method === 'OPTIONS') return void response.writeHead(204).end()
+    keys.push(String(request.headers['idempotency-key']))
+    response.writeHead(keys.length <= 2 ? 503 : 200).end()
+  })
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve))
+  try {
+    await openApp(page)
+    await createSpace(page, 'Hooks')
+    await openSchedule(page)
+    const form = page.getByRole('form', { name: 'New operation' })
+    await form.getByLabel('Title').fill('Ping')
+    await form.getByLabel('When').fill('in 2 seconds')
+    await form.getByLabel('Does').selectOption('http')
+    await form.getByLabel('URL').fill(`http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`)
+    await form.getByRole('button', { name: 'Plan it' }).click()
+    await expect(form.getByRole('status')).toContainText('Planned “Ping”')
+    await operation(page, 'Ping').getByRole('button', { name: /^History/ }).click()
+    // Retried 2 s, then 8 s, after the failures: about 12 s after it was due.
+    const history = page.getByRole('table', { name: 'Run history of Ping' })
+    await expect(history).toContainText(/HTTP 200 on attempt 3, \d+\.\d s and \d+\.\d s apart \(before: The server answered HTTP 503/, { timeout: 40_000 })
+    const rows = await historyOf(page, 'Ping')
+    expect(rows).toHaveLength(1)
+    const gaps = /attempt 3, (\d+\.\d) s and (\d+\.\d) s apart/.exec(rows[0]!.outcome)!.slice(1).map(Number)
+    // The backoff grows: 2 s, then 8 s (give or take the time each attempt took).
+    expect(gaps[0]).toBeGreaterThanOrEqual(2)
+    expect(gaps[0]).toBeLessThan(4)
+    expect(gaps[1]).toBeGreaterThanOrEqual(8)
+    expect(gaps[1]).toBeLessThan(11)
+    // Three requests, each with the occurrence id as its Idempotency-Key (G3).
+    expect(keys).toHaveLength(3)
+    expect(new Set(keys).size).toBe(1)
+    expect(keys[0]).toMatch(/#0$/)
+  } finally {
+    hook.close()
+    // The browser logs each 503 it fetched as a console error: here that is the failure under test, not the app's.
+    const expected = (problem: string): boolean => problem === 'console error: Failed to load resource: the server responded with a status of 503 (Service Unavailable)'
+    peer.problems.splice(0, peer.problems.length, ...peer.problems.filter((problem) => !expected(problem)))
+    await closePeers([peer])
+  }
 })
 
 test('[K2] a backup operation writes a snapshot file that run history offers for download', async ({ page }) => {

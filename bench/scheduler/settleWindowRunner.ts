@@ -132,7 +132,7 @@ export class SettleWindowRunner {
     }
     // Started in a microtask, so an executor that throws at once fails the run instead of this loop.
     Promise.resolve()
-      .then(() => this.options.execute(job.entry))
+      .then(() => this.options.execute(job.entry, new AbortController().signal))
       .then(
       (detail) => finish(RunOutcome.ok, detail),
       (error: unknown) => finish(RunOutcome.failed, error instanceof Error ? error.message : String(error)),

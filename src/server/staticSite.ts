@@ -29,9 +29,16 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmani
 const IMMUTABLE_PREFIX = '/assets/'
 const CACHE_IMMUTABLE = 'public, max-age=31536000, immutable'
 const CACHE_REVALIDATE = 'no-cache'
-/** The app talks only to its own origin (and, for sync, its WebSocket). */
+/**
+ * The app loads only from its own origin. It connects to its own origin, its
+ * WebSocket for sync, and, for the `http` kind (a webhook a member planned,
+ * SPEC K2), to any http(s) URL: with `connect-src 'self'` alone, the page and
+ * the service worker could not send one webhook, and every http run failed
+ * as "could not reach". Scripts stay 'self' only, which is what keeps an
+ * injected script out.
+ */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss: http: https:; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 interface StaticFile {
   readonly body: Buffer

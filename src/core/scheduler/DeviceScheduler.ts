@@ -12,6 +12,7 @@
 import type * as Y from 'yjs'
 import { HlcClock } from './hlc.ts'
 import type { HostKind, KindRegistry } from './kinds.ts'
+import { postFailureNotice } from './notifyKind.ts'
 import { OccurrenceRunner } from './OccurrenceRunner.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
@@ -98,7 +99,10 @@ export class DeviceScheduler {
       clock: this.options.clock,
       roomCorrection,
       capablePeers: (kind) => capablePeers(device, runnable.has(kind), space.peers(), kind),
-      execute: (entry) => this.execute(space, entry),
+      execute: (entry, signal) => this.execute(space, entry, signal),
+      retryPolicy: (entry) => kinds.get(entry.operation.kind)?.retry,
+      onFinalFailure: (entry, record) => postFailureNotice(space.doc, entry.operation, record),
+      onChange: () => this.wakeWithin(0),
       isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
     })
     const onTick = this.options.onTick
@@ -181,7 +185,7 @@ export class DeviceScheduler {
     this.wakeWithin(Math.max(0, wakeAt - this.options.clock()))
   }
 
-  private execute(space: ScheduledSpace, entry: QueueEntry): Promise<string | void> {
+  private execute(space: ScheduledSpace, entry: QueueEntry, signal: AbortSignal): Promise<string | void> {
     const kind = this.options.kinds.get(entry.operation.kind)
     if (!kind) return Promise.reject(new Error(`This device cannot run "${entry.operation.kind}" operations; update Pii here or let another device run it.`))
     return kind.execute(entry.operation.input, {
@@ -191,6 +195,7 @@ export class DeviceScheduler {
       doc: space.doc,
       peer: this.options.device,
       now: this.options.clock,
+      signal,
     })
   }
 }

@@ -22,9 +22,10 @@
  * tab, the personal node and the deterministic simulation
  * (test/helpers/schedulerSimulation.ts).
  */
-import { ACKNOWLEDGEMENT_WAIT_MS, CLAIM_LEAD_MS, type ClaimWrite, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, STAGGER_MS, winningClaim } from './claims.ts'
+import { ACKNOWLEDGEMENT_WAIT_MS, CLAIM_LEAD_MS, MAX_RECORDED_ATTEMPTS, type ClaimWrite, type FailedAttempt, type RunRecord, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrenceIds.ts'
+import { retryDelay, type RetryPolicy } from './kinds.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { rankPeers } from './rendezvous.ts'
 import type { RunTable } from './YjsRunTable.ts'
@@ -40,8 +41,14 @@ export interface RunnerOptions {
   readonly roomCorrection?: () => number
   /** The live peers (this one included, if it can) that can run a kind, from presence. */
   readonly capablePeers: (kind: string) => readonly string[]
-  /** Performs the occurrence; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
-  readonly execute: (entry: QueueEntry) => Promise<string | void>
+  /** Performs the occurrence, stopping when `signal` aborts; every side effect carries `entry.occurrence.id` as its idempotency key (G3). */
+  readonly execute: (entry: QueueEntry, signal: AbortSignal) => Promise<string | void>
+  /** How an occurrence's failures are tried again (its kind's, K5); none by default. */
+  readonly retryPolicy?: (entry: QueueEntry) => RetryPolicy | undefined
+  /** Told of a run that failed for good (after its retries): the host tells the operation's creator (K6). */
+  readonly onFinalFailure?: (entry: QueueEntry, record: RunRecord) => void
+  /** Told when a job changed outside advance() (a failed attempt waits for its retry): the host wakes to look at nextWakeAt again. */
+  readonly onChange?: () => void
   /**
    * Whether an offered occurrence is still wanted (its operation active, its
    * timing unchanged): a tick offers occurrences ahead of their due time
@@ -61,7 +68,23 @@ const RECHECK_MS = 250
 type Job =
   | { readonly phase: 'waiting'; readonly entry: QueueEntry; wakeAt?: number }
   | { readonly phase: 'confirming'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly written: ClaimWrite; readonly claimedAt: number; wakeAt: number; renewal: number; renewedAt: number }
-  | { readonly phase: 'running'; readonly entry: QueueEntry; readonly hlc: Hlc; readonly startedAt: number; readonly startedAtRoom: number; renewal: number; renewedAt: number }
+  | ({ readonly phase: 'running'; readonly startedAt: number; readonly controller: AbortController } & Attempts)
+  | ({ readonly phase: 'retrying'; readonly retryAt: number } & Attempts)
+
+/** A claimed occurrence past its acknowledgements: its attempts so far, and its lease. */
+interface Attempts {
+  readonly entry: QueueEntry
+  readonly hlc: Hlc
+  /** This attempt's number, from 1. */
+  readonly attempt: number
+  /** When the first attempt started, in room time: the run record's startedAt. */
+  readonly firstStartedAt: number
+  /** When this attempt started, in room time. */
+  readonly attemptStartedAt: number
+  readonly failures: readonly FailedAttempt[]
+  renewal: number
+  renewedAt: number
+}
 
 export class OccurrenceRunner {
   private readonly jobs = new Map<OccurrenceId, Job>()
@@ -95,7 +118,11 @@ export class OccurrenceRunner {
     for (const job of this.jobs.values()) {
       // A job offered since the last advance has not been looked at: at once.
       const at =
-        job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'confirming' ? Math.min(job.wakeAt, job.renewedAt + LEASE_MS / 2) : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
+        job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'confirming'
+            ? Math.min(job.wakeAt, job.renewedAt + LEASE_MS / 2)
+            : job.phase === 'retrying'
+              ? Math.min(job.retryAt, job.renewedAt + LEASE_MS / 2)
+              : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
       if (wakeAt === undefined || at < wakeAt) wakeAt = at
     }
     return wakeAt
@@ -117,6 +144,12 @@ export class OccurrenceRunner {
     for (const [id, job] of this.jobs) {
       if (job.phase === 'running') {
         this.renew(job, now)
+        continue
+      }
+      if (job.phase === 'retrying') {
+        // K5: the claim is held through the wait, and the next attempt starts when it is over.
+        this.renewLease(job, now)
+        if (now >= job.retryAt) this.start(job, now, correction)
         continue
       }
       // Recorded already, by whoever ran it; or no longer wanted (Q2).
@@ -155,10 +188,10 @@ export class OccurrenceRunner {
   }
 
   /**
-   * CL2: rank r claims r staggers after its turn opens: a settle window
-   * before the due time, so the first-ranked peer starts on time (the tick
-   * offers occurrences that early, CLAIM_LEAD_MS), or when the last lease
-   * ran out.
+   * CL2: rank r claims r staggers after its turn opens: a claim lead
+   * before the due time, so the first-ranked peer's claim is acknowledged
+   * by then and it starts on time (the tick offers occurrences that early,
+   * CLAIM_LEAD_MS), or when the last lease ran out.
    */
   private claimInTurn(job: Job & { readonly phase: 'waiting' }, now: number, correction: number, expiredAt: number | undefined): void {
     const { entry } = job
@@ -178,34 +211,77 @@ export class OccurrenceRunner {
     this.jobs.set(entry.occurrence.id, { phase: 'confirming', entry, hlc, written, claimedAt: now, wakeAt: now, renewal: 0, renewedAt: now })
   }
 
-  private start(job: Job & { readonly phase: 'confirming' }, now: number, correction: number): void {
-    const running: Job = { phase: 'running', entry: job.entry, hlc: job.hlc, startedAt: now, startedAtRoom: now + correction, renewal: job.renewal, renewedAt: job.renewedAt }
+  /** Starts the first attempt of a confirmed claim, or the next of one waiting to retry (K5). */
+  private start(job: Job & { readonly phase: 'confirming' | 'retrying' }, now: number, correction: number): void {
+    const attemptStartedAt = now + correction
+    const previous = job.phase === 'retrying' ? job : undefined
+    const running: Job & { readonly phase: 'running' } = {
+      phase: 'running',
+      entry: job.entry,
+      hlc: job.hlc,
+      startedAt: now,
+      controller: new AbortController(),
+      attempt: (previous?.attempt ?? 0) + 1,
+      firstStartedAt: previous?.firstStartedAt ?? attemptStartedAt,
+      attemptStartedAt,
+      failures: previous?.failures ?? [],
+      renewal: job.renewal,
+      renewedAt: job.renewedAt,
+    }
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
-    const finish = (outcome: RunOutcome, note: string | void): void => {
-      if (this.jobs.get(id) !== running) return
-      this.jobs.delete(id)
-      const record = { occurrence: id, by: this.options.peer, startedAt: running.startedAtRoom, doneAt: this.options.clock() + this.correction(), outcome }
-      const text = note === undefined || note === '' ? undefined : note.slice(0, MAX_DETAIL_CHARS)
-      this.options.table.putRun(text === undefined ? record : outcome === RunOutcome.ok ? { ...record, detail: text } : { ...record, error: text })
-    }
     // Started in a microtask, so an executor that throws at once fails the run instead of this loop.
     Promise.resolve()
-      .then(() => this.options.execute(job.entry))
+      .then(() => this.options.execute(job.entry, running.controller.signal))
       .then(
-      (detail) => finish(RunOutcome.ok, detail),
-      (error: unknown) => finish(RunOutcome.failed, error instanceof Error ? error.message : String(error)),
-    )
+        (detail) => this.finish(running, RunOutcome.ok, detail),
+        (error: unknown) => this.finish(running, RunOutcome.failed, error instanceof Error ? error.message : String(error), error),
+      )
+  }
+
+  /** An attempt settled: the occurrence is recorded, or, for a failure its kind tries again, waits for its retry (K5). */
+  private finish(running: Job & { readonly phase: 'running' }, outcome: RunOutcome, note: string | void, error?: unknown): void {
+    const id = running.entry.occurrence.id
+    // Timed out (and recorded) meanwhile, or dropped: what it settled with no longer counts.
+    if (this.jobs.get(id) !== running) return
+    const now = this.options.clock()
+    const text = note === undefined || note === '' ? undefined : note.slice(0, MAX_DETAIL_CHARS)
+    const policy = outcome === RunOutcome.failed ? this.options.retryPolicy?.(running.entry) : undefined
+    if (policy && running.attempt < policy.maxAttempts && policy.retryable(error)) {
+      const failure: FailedAttempt = { startedAt: running.attemptStartedAt, error: text ?? 'It failed without a reason.' }
+      const { entry, hlc, attempt, firstStartedAt, attemptStartedAt, renewal, renewedAt } = running
+      const failures = [...running.failures, failure].slice(-MAX_RECORDED_ATTEMPTS)
+      this.jobs.set(id, { phase: 'retrying', retryAt: now + retryDelay(policy, attempt), entry, hlc, attempt, firstStartedAt, attemptStartedAt, failures, renewal, renewedAt })
+      this.options.onChange?.()
+      return
+    }
+    this.jobs.delete(id)
+    this.record(running, outcome, now + this.correction(), text)
+  }
+
+  /** Writes the occurrence's run record (CL6), with its earlier failed attempts; a final failure is told to the host (K6). */
+  private record(job: Attempts, outcome: RunOutcome, doneAt: number, text: string | undefined): void {
+    const record: RunRecord = {
+      occurrence: job.entry.occurrence.id,
+      by: this.options.peer,
+      startedAt: job.firstStartedAt,
+      doneAt,
+      outcome,
+      ...(text === undefined ? {} : outcome === RunOutcome.ok ? { detail: text } : { error: text }),
+      ...(job.failures.length === 0 ? {} : { failedAttempts: job.failures, lastAttemptAt: job.attemptStartedAt }),
+    }
+    this.options.table.putRun(record)
+    if (outcome === RunOutcome.failed) this.options.onFinalFailure?.(job.entry, record)
   }
 
   /** CL5a: a run that has not finished within its timeout is recorded as failed, and its lease let go; otherwise its lease is renewed (CL5). */
   private renew(job: Job & { readonly phase: 'running' }, now: number): void {
     const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
     if (now - job.startedAt >= timeoutMs) {
-      // If the run settles later, that is ignored.
+      // The kind is told to stop; if the run settles later, that is ignored.
       this.jobs.delete(job.entry.occurrence.id)
-      const doneAt = now + this.correction()
-      this.options.table.putRun({ occurrence: job.entry.occurrence.id, by: this.options.peer, startedAt: job.startedAtRoom, doneAt, outcome: RunOutcome.failed, error: `It did not finish within ${Math.round(timeoutMs / 1000)} s.` })
+      job.controller.abort(new Error('The run timed out.'))
+      this.record(job, RunOutcome.failed, now + this.correction(), `It did not finish within ${Math.round(timeoutMs / 1000)} s.`)
       return
     }
     this.renewLease(job, now)
@@ -216,7 +292,7 @@ export class OccurrenceRunner {
    * every reader), while the claim waits for acknowledgements and while it
    * runs; the claim keeps its HLC, so it keeps its place.
    */
-  private renewLease(job: Job & { readonly phase: 'confirming' | 'running' }, now: number): void {
+  private renewLease(job: Job & { readonly phase: 'confirming' | 'running' | 'retrying' }, now: number): void {
     if (now - job.renewedAt < LEASE_MS / 2) return
     job.renewal++
     job.renewedAt = now

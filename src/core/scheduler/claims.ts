@@ -65,6 +65,15 @@ export const MAX_CLOCK_SKEW_MS = 60_000
 export const RunOutcome = { ok: 'ok', failed: 'failed' } as const
 export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome]
 
+/** An attempt of a run that failed and was tried again (K5). */
+export interface FailedAttempt {
+  readonly startedAt: number
+  readonly error: string
+}
+
+/** The most failed attempts a run record lists: more than any kind's retries. */
+export const MAX_RECORDED_ATTEMPTS = 10
+
 /** What became of an occurrence (CL6); written once, by the peer that ran it. */
 export interface RunRecord {
   readonly occurrence: OccurrenceId
@@ -75,6 +84,19 @@ export interface RunRecord {
   readonly error?: string
   /** What the kind reported of a run that succeeded (an HTTP status, a file name): written at most MAX_DETAIL_CHARS long. */
   readonly detail?: string
+  /** The attempts before the last, which failed and were tried again (K5), oldest first; `startedAt` is the first's. */
+  readonly failedAttempts?: readonly FailedAttempt[]
+  /** When the attempt this record's outcome is from started, with failedAttempts: the gaps between attempts show the backoff. */
+  readonly lastAttemptAt?: number
+}
+
+/** A record's failed attempts that are well formed (a peer's record is read whatever else it holds: dropped, its occurrence would look unrun). */
+export function failedAttemptsOf(record: RunRecord): FailedAttempt[] {
+  const attempts: unknown = record.failedAttempts
+  if (!Array.isArray(attempts)) return []
+  return attempts
+    .slice(0, MAX_RECORDED_ATTEMPTS)
+    .filter((attempt): attempt is FailedAttempt => typeof attempt === 'object' && attempt !== null && isTime((attempt as FailedAttempt).startedAt) && typeof (attempt as FailedAttempt).error === 'string')
 }
 
 /** A run's error or detail is a line for a person, not a log dump. */

@@ -14,7 +14,7 @@
  * token in `headers` is visible to the whole space.
  */
 import type { FieldProblem } from './InvalidFields.ts'
-import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
+import { HostKind, inputError, type Kind, type KindContext, type RetryPolicy } from './kinds.ts'
 
 export interface HttpPort {
   /** Sends one request; resolves with the response's status once its headers are in, rejects when it cannot be sent or `signal` aborts it. `fetch` itself will do. */
@@ -166,6 +166,21 @@ class HttpRequestFailed extends Error {
   }
 }
 
+/**
+ * K5: a request that could not be sent, timed out, or met a server error
+ * (5xx) is sent again, 5 times in all, after 2 s, 8 s, 32 s and 2 min: a
+ * server restarting or briefly down is waited for, one that refused the
+ * request (4xx) is not asked again. Every attempt carries the same
+ * Idempotency-Key (G3).
+ */
+export const HTTP_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  firstDelayMs: 2_000,
+  growth: 4,
+  maxDelayMs: 120_000,
+  retryable: (error) => error instanceof HttpRequestFailed && (error.reason !== HttpFailure.status || (error.status ?? 0) >= 500),
+}
+
 /** The occurrence id as a header value: as is when it can be, else percent-encoded, which is as repeatable (G3) and cannot make `fetch` throw. */
 const headerValueOf = (key: string): string => (/^[!-~]+$/.test(key) ? key : encodeURIComponent(key))
 
@@ -201,8 +216,9 @@ const formatMs = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000
  * timers is about `setTimeout`); it ends the wait even when the port ignores
  * the signal, so a stuck request cannot hold the run until its own timeout.
  */
-function send(port: HttpPort, timeoutMs: number, host: string, url: string, init: Omit<Parameters<HttpPort['fetch']>[1], 'signal'>): Promise<{ status: number; statusText?: string }> {
-  const signal = AbortSignal.timeout(timeoutMs)
+function send(port: HttpPort, timeoutMs: number, runSignal: AbortSignal, host: string, url: string, init: Omit<Parameters<HttpPort['fetch']>[1], 'signal'>): Promise<{ status: number; statusText?: string }> {
+  // The request's own timeout, or the run's (CL5a), whichever comes first.
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), runSignal])
   // Sent is not the same as not received: the server may act on a request whose answer never came back (G3 covers the repeat).
   const timedOut = (): HttpRequestFailed => new HttpRequestFailed(HttpFailure.timeout, `${host} did not answer within ${formatMs(timeoutMs)}; it may still have received the request.`)
   const unreachable = (error: unknown): HttpRequestFailed =>
@@ -234,12 +250,13 @@ export function httpKind(port: HttpPort, options: { readonly timeoutMs?: number 
     name: 'http',
     runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
     checkInput: checkHttpInput,
+    retry: HTTP_RETRY,
     async execute(input: unknown, context: KindContext): Promise<string> {
       const invalid = inputError(checkHttpInput(input))
       if (invalid) throw invalid
       const request = input as HttpInput
       const host = new URL(request.url).host
-      const response = await send(port, timeoutMs, host, request.url, {
+      const response = await send(port, timeoutMs, context.signal, host, request.url, {
         method: request.method ?? HttpMethod.post,
         headers: { ...request.headers, [IDEMPOTENCY_KEY_HEADER]: headerValueOf(context.idempotencyKey) },
         ...(request.body === undefined ? {} : { body: request.body }),

@@ -24,6 +24,28 @@ export interface KindContext {
   /** This peer's id, for records of who did what. */
   readonly peer: string
   readonly now: () => number
+  /** Aborted when the run's timeout passes (CL5a): a kind stops its work, and its result no longer counts. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * How a kind's failed runs are tried again (SPEC K5): the same peer, holding
+ * its claim, tries `maxAttempts` times in all, waiting `firstDelayMs`, then
+ * `growth` times longer each time, at most `maxDelayMs`; only a failure
+ * `retryable` says may pass (a request the server refused will be refused
+ * again).
+ */
+export interface RetryPolicy {
+  readonly maxAttempts: number
+  readonly firstDelayMs: number
+  readonly growth: number
+  readonly maxDelayMs: number
+  readonly retryable: (error: unknown) => boolean
+}
+
+/** The wait before attempt `attempt` + 1 (1 for the first retry), by a policy. */
+export function retryDelay(policy: RetryPolicy, attempt: number): number {
+  return Math.min(policy.maxDelayMs, Math.round(policy.firstDelayMs * policy.growth ** (attempt - 1)))
 }
 
 export interface Kind {
@@ -38,6 +60,8 @@ export interface Kind {
    * person can read when it fails.
    */
   execute(input: unknown, context: KindContext): Promise<string | void>
+  /** How its failures are tried again; absent: a failure is final. */
+  readonly retry?: RetryPolicy
 }
 
 /**

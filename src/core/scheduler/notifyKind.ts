@@ -15,7 +15,9 @@ import type * as Y from 'yjs'
 import { isDid } from '../identity/didKey.ts'
 import type { FieldProblem } from './InvalidFields.ts'
 import { LATEST_TIME } from './schedulers.ts'
+import { failedAttemptsOf, type RunRecord } from './claims.ts'
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
+import type { Operation } from './operations.ts'
 
 /** Top-level name in a space's doc (SpaceRoot.inbox): part of its stored format. */
 export const INBOX = 'inbox'
@@ -96,6 +98,28 @@ export const notifyKind: Kind = {
     inbox.set(context.idempotencyKey, entry)
     return Promise.resolve()
   },
+}
+
+/** The inbox key of the notice that an occurrence failed for good: its own, beside a notify occurrence's entry (never the same key). */
+export function failureNoticeKey(occurrence: string): string {
+  return `${occurrence}!failed`
+}
+
+/**
+ * K6: tells the operation's creator that an occurrence failed for good
+ * (after its retries): an inbox entry for them alone, which each of their
+ * devices shows once as a system notification (K4). Keyed by the
+ * occurrence, so two peers that both gave up write one notice.
+ */
+export function postFailureNotice(doc: Y.Doc, operation: Operation, record: RunRecord): void {
+  const inbox = doc.getMap<unknown>(INBOX)
+  const key = failureNoticeKey(record.occurrence)
+  if (parseEntry(key, inbox.get(key)) !== undefined || !isDid(operation.createdBy)) return
+  const tries = failedAttemptsOf(record).length + 1
+  const title = `“${operation.title}” failed`.slice(0, MAX_TITLE_CHARS)
+  const body = `${record.error ?? 'It failed without a reason.'}${tries > 1 ? ` (${tries} attempts)` : ''} See the operation’s run history.`.slice(0, MAX_BODY_CHARS)
+  const entry: InboxEntry = { occurrence: key, title, body, to: [operation.createdBy], createdAt: record.doneAt, by: record.by }
+  inbox.set(key, entry)
 }
 
 /** The inbox's well-formed entries, newest first; anything else a peer wrote there is skipped. */

@@ -29,7 +29,7 @@ function hostedSpace(now = START, maxStepMs = 100) {
     capablePeers: () => ['alice'],
     // As DeviceScheduler does: an occurrence offered ahead of its time is dropped if its operation changed meanwhile.
     isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
-    execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now }),
+    execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now, signal: new AbortController().signal }),
   })
   const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
   const runFor = async (ms: number): Promise<void> => {

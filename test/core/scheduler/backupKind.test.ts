@@ -22,7 +22,7 @@ const OP: Operation = {
 
 const contextFor = (doc: Y.Doc, index: number, operationId: string = OP.id): KindContext => {
   const id = occurrenceId(operationId, index)
-  return { operation: OP, occurrence: { id, index, dueAt: index * 86_400_000 }, idempotencyKey: id, doc, peer: 'p', now: () => 0 }
+  return { operation: OP, occurrence: { id, index, dueAt: index * 86_400_000 }, idempotencyKey: id, doc, peer: 'p', now: () => 0, signal: new AbortController().signal }
 }
 
 /** A folder in memory: a save replaces the file of the same name. */

@@ -25,7 +25,7 @@ const OP: Operation = {
 
 const contextFor = (index: number, operationId: string = OP.id): KindContext => {
   const id = occurrenceId(operationId, index)
-  return { operation: OP, occurrence: { id, index, dueAt: index * 60_000 }, idempotencyKey: id, doc: new Y.Doc(), peer: 'p', now: () => 0 }
+  return { operation: OP, occurrence: { id, index, dueAt: index * 60_000 }, idempotencyKey: id, doc: new Y.Doc(), peer: 'p', now: () => 0, signal: new AbortController().signal }
 }
 
 type Sent = { url: string } & Parameters<HttpPort['fetch']>[1]

@@ -22,7 +22,7 @@ const OP: Operation = {
 
 const contextFor = (doc: Y.Doc, index: number): KindContext => {
   const id = occurrenceId(OP.id, index)
-  return { operation: OP, occurrence: { id, index, dueAt: index * 1000 }, idempotencyKey: id, doc, peer: 'p', now: () => 0 }
+  return { operation: OP, occurrence: { id, index, dueAt: index * 1000 }, idempotencyKey: id, doc, peer: 'p', now: () => 0, signal: new AbortController().signal }
 }
 
 describe('kinds', () => {

@@ -25,7 +25,7 @@ const OP: Operation = {
 
 const contextFor = (doc: Y.Doc, index: number, peer = 'p', now = index * 1000): KindContext => {
   const id = occurrenceId(OP.id, index)
-  return { operation: OP, occurrence: { id, index, dueAt: index * 1000 }, idempotencyKey: id, doc, peer, now: () => now }
+  return { operation: OP, occurrence: { id, index, dueAt: index * 1000 }, idempotencyKey: id, doc, peer, now: () => now, signal: new AbortController().signal }
 }
 
 describe('notify kind', () => {

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react'
 import { BACKUP_FOLDER, KEPT_BACKUPS_PER_OPERATION } from '../../../core/scheduler/backupKind.ts'
-import type { RunRecord } from '../../../core/scheduler/claims.ts'
+import { failedAttemptsOf, type RunRecord } from '../../../core/scheduler/claims.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { parseOccurrenceId, seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
 import type { Operation } from '../../../core/scheduler/operations.ts'
@@ -61,6 +61,8 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
   const repeated = occurrences.filter((occurrence) => occurrence.records.length > 1).length
   const failed = occurrences.filter((occurrence) => occurrence.records[0]?.outcome === 'failed').length
   const [problem, setProblem] = useState<string | undefined>(undefined)
+  const [failuresOnly, setFailuresOnly] = useState(false)
+  const shown = failuresOnly ? occurrences.filter((occurrence) => occurrence.records.some((record) => record.outcome === 'failed' || failedAttemptsOf(record).length > 0)) : occurrences
   const download = async (name: string, here: boolean): Promise<void> => {
     try {
       await downloadBackup(name)
@@ -78,6 +80,11 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
     <div className="run-history">
       <p className="muted small">
         {occurrences.length} run{occurrences.length === 1 ? '' : 's'} shown · {failed} failed · {repeated === 0 ? 'none ran twice' : `${repeated} ran on two devices (while they could not reach each other)`}
+      </p>
+      <p className="small">
+        <label>
+          <input type="checkbox" checked={failuresOnly} onChange={(event) => setFailuresOnly(event.target.checked)} /> Only failures and retries
+        </label>
       </p>
       {operation.kind === 'backup' && (
         <p className="muted small">
@@ -100,14 +107,14 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
           </tr>
         </thead>
         <tbody>
-          {occurrences.map(({ id, index, earlierPlan, dueAt, records }) => (
+          {shown.map(({ id, index, earlierPlan, dueAt, records }) => (
             <tr key={id} className={records.length > 1 ? 'repeated' : undefined}>
               <td>{index + 1}</td>
               <td>{earlierPlan ? 'earlier plan' : dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
               <td>{records.map(ranBy).join(' and ')}</td>
               <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
               <td>
-                {records.map((record) => (record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`)).join('; ')}
+                {records.map(describeOutcome).join('; ')}
                 {operation.kind === 'backup' && records[0]?.outcome === 'ok' && records[0].detail && (
                   <button type="button" className="quiet" onClick={() => void download(records[0]!.detail!, records[0]!.by === device.did)}>
                     Download
@@ -126,6 +133,27 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
 async function downloadBackup(name: string): Promise<void> {
   const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(BACKUP_FOLDER)
   saveFile(await (await folder.getFileHandle(name)).getFile(), name)
+}
+
+/**
+ * What a run came to and, after retries (K5), on which attempt, how far
+ * apart the attempts started (the backoff) and why the earlier ones failed:
+ * "HTTP 200 on attempt 3, 2.0 s and 8.0 s apart (before: The server answered HTTP 503.)".
+ */
+export function describeOutcome(record: RunRecord): string {
+  const outcome = record.outcome === 'ok' ? (record.detail ?? 'ok') : `failed: ${record.error ?? 'no reason given'}`
+  const failures = failedAttemptsOf(record)
+  if (failures.length === 0) return outcome
+  const last = typeof record.lastAttemptAt === 'number' && Number.isFinite(record.lastAttemptAt) ? [record.lastAttemptAt] : []
+  const starts = [...failures.map((failure) => failure.startedAt), ...last]
+  const gaps = starts.slice(1).map((start, index) => formatGap(start - starts[index]!))
+  const apart = gaps.length === 0 ? '' : `, ${gaps.length === 1 ? gaps[0] : `${gaps.slice(0, -1).join(', ')} and ${gaps.at(-1)}`} apart`
+  const reasons = [...new Set(failures.map((failure) => failure.error))].join(' ')
+  return `${outcome} on attempt ${failures.length + 1}${apart} (before: ${reasons})`
+}
+
+function formatGap(ms: number): string {
+  return ms < 120_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`
 }
 
 function formatLate(ms: number): string {
