@@ -103,12 +103,14 @@ function startHosting(deps: DeviceHostDeps): () => void {
   }
   const host = (id: SpaceId): HostedSession => {
     const session = deps.library.openSpace(id)
+    // Occurrences due from now, while the space opens and its room is heard, are late when the schedule starts, not missed (CU0).
+    const startingSince = Date.now()
     let peers: readonly PresentPeer[] = []
     let stopped = false
     const stops: Array<() => void> = []
     const start = (): void => {
       if (stopped || session.removed) return
-      scheduler.add({ id, doc: session.doc, peers: () => peers })
+      scheduler.add({ id, doc: session.doc, peers: () => peers, startingSince })
       stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification, timers }))
     }
     session.sync

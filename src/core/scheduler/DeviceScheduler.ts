@@ -36,6 +36,8 @@ export interface ScheduledSpace {
   readonly doc: Y.Doc
   /** The devices reachable in the space's room right now (not this one). */
   readonly peers: () => readonly PresentPeer[]
+  /** When this device began starting to host the space (opened it, joined its room), by its own clock; when it is added, by default (CU0). */
+  readonly startingSince?: number
 }
 
 /** The one timer a host needs. */
@@ -106,7 +108,8 @@ export class DeviceScheduler {
       isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
     })
     const onTick = this.options.onTick
-    const schedulerHost = new SchedulerHost({ schedule, runner, clock, ...(onTick ? { onTick: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => onTick(space.id, scheduler, plannedAt, ranAt) } : {}) })
+    const hostingSince = (space.startingSince ?? this.options.clock()) + room.correction()
+    const schedulerHost = new SchedulerHost({ schedule, runner, clock, hostingSince, ...(onTick ? { onTick: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => onTick(space.id, scheduler, plannedAt, ranAt) } : {}) })
     // A change to the schedule (an operation added, a scheduler resumed, a peer's claim, acknowledgement or record) may
     // move the next wake-up earlier; the rest of the space (items typed, notes) cannot.
     const onChange = (): void => this.wakeWithin(0)

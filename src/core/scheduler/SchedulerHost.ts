@@ -29,6 +29,12 @@ export interface SchedulerHostOptions {
   readonly runner: OccurrenceRunner
   /** ms since the epoch. */
   readonly clock: () => number
+  /**
+   * When this host began starting the space (woke, opened it, joined its
+   * room): what falls due from then until a scheduler's first tick here is
+   * not missed (CU0). Its construction time by default.
+   */
+  readonly hostingSince?: number
   /** Called after each tick with when it was planned and when it ran (the lateness benchmark reads these). */
   readonly onTick?: (scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
 }
@@ -53,8 +59,11 @@ interface TickState extends Omit<SchedulerStats, 'queueLength' | 'tickLate'> {
 
 export class SchedulerHost {
   private readonly stats = new Map<SchedulerId, TickState>()
+  private readonly hostingSince: number
 
-  constructor(private readonly options: SchedulerHostOptions) {}
+  constructor(private readonly options: SchedulerHostOptions) {
+    this.hostingSince = options.hostingSince ?? options.clock()
+  }
 
   /**
    * Does what is due now; returns when to call again (ms since the epoch, or
@@ -81,6 +90,8 @@ export class SchedulerHost {
       const result = tick(scheduler, schedule.queue(scheduler.id), {
         now,
         lookAheadMs: CLAIM_LEAD_MS + Math.min(scheduler.everyMs, MAX_TICK_LOOKAHEAD_MS),
+        // A scheduler's first tick here: what fell due while this host was starting is late, not missed.
+        ...(previous === undefined ? { notMissedFrom: this.hostingSince } : {}),
         elapsed: () => clock() - tickStart,
         start: (entry) => {
           schedule.markTaken(entry.operation.id, entry.occurrence.index)

@@ -9,7 +9,7 @@
 import { latestOccurrence, nextOccurrence, type Occurrence } from './occurrences.ts'
 import { seriesOf } from './occurrenceIds.ts'
 import type { OccurrenceQueue, QueueEntry } from './OccurrenceQueue.ts'
-import { CatchUp, type OperationId } from './operations.ts'
+import { CatchUp, type Operation, type OperationId } from './operations.ts'
 import { deviceBudget, type Scheduler } from './schedulers.ts'
 
 /**
@@ -19,6 +19,13 @@ import { deviceBudget, type Scheduler } from './schedulers.ts'
  * would make each member's device replay 864,000 runs after a day asleep.
  */
 export const MAX_CATCH_UP_OCCURRENCES = 100
+
+/**
+ * The longest an occurrence may wait before catch-up counts it missed
+ * (CU0): an hour. A daily reminder an hour late is still worth its "skip"
+ * policy's decision; one a few seconds late is not missed at all.
+ */
+export const MAX_CATCH_UP_GRACE_MS = 60 * 60_000
 
 /** Why occurrences were skipped: the operation's catch-up policy (CU1, CU2), or the bound on what `all` replays (CAP3). */
 export const SkipReason = { catchUp: 'catch-up', catchUpLimit: 'catch-up-limit' } as const
@@ -47,16 +54,20 @@ interface TickOptions {
    * Catch-up and lag still count from `now`.
    */
   readonly lookAheadMs?: number
+  /**
+   * When this host began starting (woke, opened the space, joined its
+   * room): an occurrence due since then fell due while it was starting,
+   * and is not missed (CU0). Only for a scheduler's first tick here.
+   */
+  readonly notMissedFrom?: number
   /** Milliseconds since the tick began, read before each start: what maxMsPerTick is measured with. */
   readonly elapsed: () => number
   readonly start: (entry: QueueEntry) => void
 }
 
-export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapsed, start, lookAheadMs = 0 }: TickOptions): TickResult {
+export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapsed, start, lookAheadMs = 0, notMissedFrom }: TickOptions): TickResult {
   const started: QueueEntry[] = []
   const skipped: SkippedRange[] = []
-  // Due before this, nobody ran it in time: a scheduler that was running would have taken it a tick ago.
-  const missedBefore = now - scheduler.everyMs
   const horizon = now + lookAheadMs
   // A budget in the doc may be any size a member wrote; this device spends at most its own caps (CAP4).
   const budget = deviceBudget(scheduler.budget)
@@ -65,6 +76,10 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
   for (let entry = queue.peek(); entry && entry.occurrence.dueAt <= horizon; entry = queue.peek()) {
     if (started.length >= budget.maxOpsPerTick || elapsed() >= budget.maxMsPerTick) break
     const { operation, occurrence } = entry
+    // Due before this, nobody ran it in time (CU0). Worked out only for an occurrence a tick late: the grace is at least a tick.
+    const startedBy = notMissedFrom ?? Number.POSITIVE_INFINITY
+    const overdue = occurrence.dueAt < Math.min(now - scheduler.everyMs, startedBy)
+    const missedBefore = overdue ? Math.min(now - graceOf(scheduler, operation, occurrence), startedBy) : Number.NEGATIVE_INFINITY
     let runNow: Occurrence = occurrence
     if (occurrence.dueAt < missedBefore && operation.catchUp === CatchUp.all) {
       let from = replayFrom.get(operation.id)
@@ -100,4 +115,18 @@ export function tick(scheduler: Scheduler, queue: OccurrenceQueue, { now, elapse
   }
   const oldest = queue.peek()
   return { started, skipped, lagMs: oldest && oldest.occurrence.dueAt <= now ? now - oldest.occurrence.dueAt : 0 }
+}
+
+/**
+ * CU0: how late an occurrence may run before it counts as missed: the time
+ * to its operation's next occurrence (its cadence), at least one tick of
+ * its scheduler (a scheduler that was running would have taken it a tick
+ * ago), at most MAX_CATCH_UP_GRACE_MS. Measured against the operation, so a
+ * daily reminder due a few seconds before a host's first tick runs, and an
+ * every-second one that a host slept through for a minute is missed.
+ */
+function graceOf(scheduler: Scheduler, operation: Operation, occurrence: Occurrence): number {
+  const next = operation.repeat.kind === 'none' ? undefined : nextOccurrence(seriesOf(operation), operation, -Infinity, occurrence.index + 1)
+  const cadence = next === undefined ? MAX_CATCH_UP_GRACE_MS : next.dueAt - occurrence.dueAt
+  return Math.max(scheduler.everyMs, Math.min(cadence, MAX_CATCH_UP_GRACE_MS))
 }

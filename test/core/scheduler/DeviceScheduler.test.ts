@@ -139,6 +139,19 @@ describe('device scheduler', () => {
     device.stop()
   })
 
+  it('[CU0] [H5] an operation planned while the host is starting (its 5 s wait for the room) loses none of its first occurrences, under "latest"', async () => {
+    const { time, timers, runFor } = fakeTime()
+    const device = new DeviceScheduler({ device: ALICE, host: HostKind.page, kinds, clock: () => time.now, timers, newId: () => 'x' })
+    // The space opened at START; its operation is planned at once, every second from START + 1 s; the host starts 5 s after opening.
+    const { doc, schedule, operation } = spaceWithOperation({ dueAt: START + 1_000, catchUp: 'latest', times: 8 })
+    time.now = START + 5_000
+    device.add({ id: 'space', doc, peers: () => [], startingSince: START })
+    await runFor(5_000)
+    expect(schedule.skippedRanges(operation.id)).toEqual([])
+    expect(readCounter(doc, 'n')).toBe(8)
+    device.stop()
+  })
+
   it('[H6] upkeep asked for while a wake-up is due runs right after it, in the gap before the next', async () => {
     const { time, timers, runFor } = fakeTime()
     const quiet = new QuietMoments(() => time.now)

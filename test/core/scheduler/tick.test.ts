@@ -3,7 +3,7 @@ import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
 import { OccurrenceQueue } from '../../../src/core/scheduler/OccurrenceQueue.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { Scheduler, SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
-import { tick, type TickResult } from '../../../src/core/scheduler/tick.ts'
+import { MAX_CATCH_UP_GRACE_MS, tick, type TickResult } from '../../../src/core/scheduler/tick.ts'
 import { seededRandom } from '../../helpers/seededRandom.ts'
 
 const SECOND: Scheduler = { id: 's1' as SchedulerId, name: 'Every second', everyMs: 1000, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false }
@@ -101,14 +101,38 @@ describe('queue and ticks', () => {
     expect(ids(result)).toEqual(Array.from({ length: 11 }, (_, index) => `skip#${90 + index}`))
   })
 
-  it('[CU2] latest: runs only the most recent missed occurrence and records the earlier ones as skipped', () => {
+  it('[CU2] [CU0] latest: runs only the most recent missed occurrence and records the earlier ones as skipped; one late by less than its cadence is not missed', () => {
     const op = operation('latest', { dueAt: 0, repeat: { kind: 'rrule', rrule: 'FREQ=HOURLY', timeZone: 'UTC' }, catchUp: 'latest' })
     const queue = queueOf([op])
     const now = 5.5 * 3600_000
     const result = run(queue, now)
-    expect(result.skipped).toEqual([{ operationId: 'latest', fromIndex: 0, toIndex: 5, reason: 'catch-up' }])
-    expect(ids(result)).toEqual(['latest#5'])
+    // Hourly: #0–#4 are over an hour late, missed; #5 (half an hour late) is within its cadence, and runs as usual.
+    expect(result.skipped).toEqual([{ operationId: 'latest', fromIndex: 0, toIndex: 4, reason: 'catch-up' }])
+    expect(ids(result)).toEqual(['latest#4', 'latest#5'])
     expect(queue.peek()?.occurrence.id).toBe('latest#6')
+  })
+
+  it('[CU0] a daily reminder due seconds before a host’s first tick runs, under skip; one that a host slept through for over an hour is skipped', () => {
+    const daily = operation('daily', { dueAt: 0, repeat: { kind: 'every', everyMs: 86_400_000 }, catchUp: 'skip' })
+    const fresh = queueOf([daily])
+    expect(ids(run(fresh, 3_000))).toEqual(['daily#0'])
+    const stale = queueOf([daily])
+    const late = run(stale, MAX_CATCH_UP_GRACE_MS + 1)
+    expect(ids(late)).toEqual([])
+    expect(late.skipped).toEqual([{ operationId: 'daily', fromIndex: 0, toIndex: 1, reason: 'catch-up' }])
+    // An every-second operation slept through for a minute: missed but for the last second's.
+    const fast = queueOf([operation('fast', { dueAt: 0, repeat: { kind: 'every', everyMs: 1_000 }, catchUp: 'skip' })])
+    expect(run(fast, 60_000).skipped).toEqual([{ operationId: 'fast', fromIndex: 0, toIndex: 59, reason: 'catch-up' }])
+  })
+
+  it('[CU0] what fell due while the host was starting is not missed: the first tick runs it, under every policy', () => {
+    for (const catchUp of ['skip', 'latest', 'all'] as const) {
+      // The host began starting at 10,000 (space opened, room joined); an every-second operation was planned at 11,000; the first tick comes 5 s later.
+      const queue = queueOf([operation('early', { dueAt: 11_000, repeat: { kind: 'every', everyMs: 1_000 }, catchUp })])
+      const result = tick(SECOND, queue, { now: 15_000, notMissedFrom: 10_000, elapsed: () => 0, start: () => {} })
+      expect(result.skipped, catchUp).toEqual([])
+      expect(ids(result), catchUp).toEqual(['early#0', 'early#1', 'early#2', 'early#3', 'early#4'])
+    }
   })
 
   it('[CU2] latest: runs the last occurrence nobody ran in time, then those due within the last tick as usual', () => {
