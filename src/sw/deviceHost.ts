@@ -85,6 +85,7 @@ function startHosting(deps: DeviceHostDeps): () => void {
     host: deps.host,
     kinds: deps.kinds,
     clock: Date.now,
+    measure: () => performance.now(),
     timers,
     newId: () => crypto.randomUUID(),
     onError: (error) => console.error('Pii scheduler:', error),

@@ -11,7 +11,7 @@
  */
 import type * as Y from 'yjs'
 import { HlcClock } from './hlc.ts'
-import type { HostKind, KindRegistry } from './kinds.ts'
+import { DEFAULT_MAX_CONCURRENT_RUNS, type HostKind, type KindRegistry } from './kinds.ts'
 import { postFailureNotice } from './notifyKind.ts'
 import { OccurrenceRunner } from './OccurrenceRunner.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
@@ -60,6 +60,8 @@ export interface DeviceSchedulerOptions {
   readonly onTick?: (space: string, scheduler: SchedulerId, plannedAt: number, ranAt: number) => void
   /** Told of every planned wake-up, so upkeep in this context waits for a gap instead of delaying a tick. */
   readonly quiet?: QuietMoments
+  /** A clock for how long work takes (performance.now): the synchronous work of runs counts against their scheduler's ticks (SCH2). */
+  readonly measure?: () => number
 }
 
 interface Hosted {
@@ -105,6 +107,9 @@ export class DeviceScheduler {
       retryPolicy: (entry) => kinds.get(entry.operation.kind)?.retry,
       onFinalFailure: (entry, record) => postFailureNotice(space.doc, entry.operation, record),
       onChange: () => this.wakeWithin(0),
+      maxConcurrent: (entry) => kinds.get(entry.operation.kind)?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_RUNS,
+      onRunWork: (entry, ms) => schedulerHost.noteRunWork(entry.operation.id, ms),
+      ...(this.options.measure ? { measure: this.options.measure } : {}),
       isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
     })
     const onTick = this.options.onTick

@@ -25,7 +25,7 @@
 import { ACKNOWLEDGEMENT_WAIT_MS, CLAIM_LEAD_MS, MAX_RECORDED_ATTEMPTS, type ClaimWrite, type FailedAttempt, type RunRecord, lastExpiry, leaseEnd, LEASE_MS, MAX_CLOCK_SKEW_MS, MAX_DETAIL_CHARS, RunOutcome, STAGGER_MS, winningClaim } from './claims.ts'
 import { compareHlc, type Hlc, type HlcClock } from './hlc.ts'
 import type { OccurrenceId } from './occurrenceIds.ts'
-import { retryDelay, type RetryPolicy } from './kinds.ts'
+import { DEFAULT_MAX_CONCURRENT_RUNS, retryDelay, type RetryPolicy } from './kinds.ts'
 import type { QueueEntry } from './OccurrenceQueue.ts'
 import { rankPeers } from './rendezvous.ts'
 import type { RunTable } from './YjsRunTable.ts'
@@ -49,6 +49,12 @@ export interface RunnerOptions {
   readonly onFinalFailure?: (entry: QueueEntry, record: RunRecord) => void
   /** Told when a job changed outside advance() (a failed attempt waits for its retry): the host wakes to look at nextWakeAt again. */
   readonly onChange?: () => void
+  /** The most runs of an occurrence's kind in progress at once here (SCH5); DEFAULT_MAX_CONCURRENT_RUNS by default. */
+  readonly maxConcurrent?: (entry: QueueEntry) => number
+  /** Told how long each attempt's synchronous part took, by `measure`: a tick counts it for the operation's next occurrences (SCH2). */
+  readonly onRunWork?: (entry: QueueEntry, ms: number) => void
+  /** A clock for how long work takes (performance.now in a host); `clock` by default. */
+  readonly measure?: () => number
   /**
    * Whether an offered occurrence is still wanted (its operation active, its
    * timing unchanged): a tick offers occurrences ahead of their due time
@@ -147,9 +153,9 @@ export class OccurrenceRunner {
         continue
       }
       if (job.phase === 'retrying') {
-        // K5: the claim is held through the wait, and the next attempt starts when it is over.
+        // K5: the claim is held through the wait, and the next attempt starts when it is over and a slot is free (SCH5).
         this.renewLease(job, now)
-        if (now >= job.retryAt) this.start(job, now, correction)
+        if (now >= job.retryAt && this.hasSlot(job.entry)) this.start(job, now, correction)
         continue
       }
       // Recorded already, by whoever ran it; or no longer wanted (Q2).
@@ -176,10 +182,19 @@ export class OccurrenceRunner {
       const unconfirmed = this.rivals(job.entry).filter((peer) => !this.options.table.acknowledged(peer, job.written))
       const waitedLongEnough = now - job.claimedAt >= ACKNOWLEDGEMENT_WAIT_MS
       const dueAt = job.entry.occurrence.dueAt - correction
-      if ((unconfirmed.length === 0 || waitedLongEnough) && now >= dueAt) this.start(job, now, correction)
+      // SCH5: with its kind's runs all in progress, it waits, holding its claim, until one ends (a run record wakes the host).
+      if ((unconfirmed.length === 0 || waitedLongEnough) && now >= dueAt && this.hasSlot(job.entry)) this.start(job, now, correction)
       // An acknowledgement arriving wakes the host (a change to the space); otherwise, the due time or the end of the wait.
       else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? dueAt : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
     }
+  }
+
+  /** Whether another run of the entry's kind may start here now (SCH5). */
+  private hasSlot(entry: QueueEntry): boolean {
+    const limit = this.options.maxConcurrent?.(entry) ?? DEFAULT_MAX_CONCURRENT_RUNS
+    let running = 0
+    for (const job of this.jobs.values()) if (job.phase === 'running' && job.entry.operation.kind === entry.operation.kind) running++
+    return running < limit
   }
 
   /** The other present peers that could claim this occurrence: those whose acknowledgement a claim waits for. */
@@ -231,8 +246,16 @@ export class OccurrenceRunner {
     const id = job.entry.occurrence.id
     this.jobs.set(id, running)
     // Started in a microtask, so an executor that throws at once fails the run instead of this loop.
+    const measure = this.options.measure ?? this.options.clock
     Promise.resolve()
-      .then(() => this.options.execute(job.entry, running.controller.signal))
+      .then(() => {
+        const began = measure()
+        try {
+          return this.options.execute(job.entry, running.controller.signal)
+        } finally {
+          this.options.onRunWork?.(job.entry, measure() - began)
+        }
+      })
       .then(
         (detail) => this.finish(running, RunOutcome.ok, detail),
         (error: unknown) => this.finish(running, RunOutcome.failed, error instanceof Error ? error.message : String(error), error),

@@ -8,6 +8,7 @@
  */
 import { CLAIM_LEAD_MS } from './claims.ts'
 import type { OccurrenceRunner } from './OccurrenceRunner.ts'
+import type { OperationId } from './operations.ts'
 import type { SchedulerId } from './schedulers.ts'
 import type { SpaceSchedule } from './SpaceSchedule.ts'
 import { tick } from './tick.ts'
@@ -60,6 +61,8 @@ interface TickState extends Omit<SchedulerStats, 'queueLength' | 'tickLate'> {
 export class SchedulerHost {
   private readonly stats = new Map<SchedulerId, TickState>()
   private readonly hostingSince: number
+  /** Per operation, how long the synchronous part of its runs takes here (a running average): a tick counts it for each occurrence it starts (SCH2). */
+  private readonly runCost = new Map<OperationId, number>()
 
   constructor(private readonly options: SchedulerHostOptions) {
     this.hostingSince = options.hostingSince ?? options.clock()
@@ -87,13 +90,15 @@ export class SchedulerHost {
         continue
       }
       const tickStart = clock()
+      let runsCost = 0
       const result = tick(scheduler, schedule.queue(scheduler.id), {
         now,
         lookAheadMs: CLAIM_LEAD_MS + Math.min(scheduler.everyMs, MAX_TICK_LOOKAHEAD_MS),
         // A scheduler's first tick here: what fell due while this host was starting is late, not missed.
         ...(previous === undefined ? { notMissedFrom: this.hostingSince } : {}),
-        elapsed: () => clock() - tickStart,
+        elapsed: () => runsCost + clock() - tickStart,
         start: (entry) => {
+          runsCost += this.runCost.get(entry.operation.id) ?? 0
           schedule.markTaken(entry.operation.id, entry.occurrence.index)
           runner.offer(entry)
         },
@@ -117,6 +122,13 @@ export class SchedulerHost {
     }
     runner.advance()
     return Math.min(wakeAt, runner.nextWakeAt() ?? Number.POSITIVE_INFINITY)
+  }
+
+  /** A run of the operation took `ms` of synchronous work here: what a tick expects its next runs to cost (SCH2). */
+  noteRunWork(operation: OperationId, ms: number): void {
+    const before = this.runCost.get(operation)
+    // Half the last run, half those before: a cost that changes is followed within a few runs, one slow run does not stop an operation.
+    this.runCost.set(operation, before === undefined ? ms : (before + ms) / 2)
   }
 
   /** The schedulers panel's figures for one scheduler. */

@@ -114,6 +114,8 @@ export function backupKind(port: BackupPort): Kind {
     name: 'backup',
     runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
     checkInput: checkBackupInput,
+    // Each run encodes the whole space and writes it to disk: one at a time.
+    maxConcurrent: 1,
     async execute(input: unknown, context: KindContext): Promise<string> {
       const invalid = inputError(checkBackupInput(input))
       if (invalid) throw invalid

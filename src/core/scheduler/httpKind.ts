@@ -251,6 +251,8 @@ export function httpKind(port: HttpPort, options: { readonly timeoutMs?: number 
     runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
     checkInput: checkHttpInput,
     retry: HTTP_RETRY,
+    // A browser keeps 6 connections per server; a few more in flight cover several servers without a hundred sockets.
+    maxConcurrent: 8,
     async execute(input: unknown, context: KindContext): Promise<string> {
       const invalid = inputError(checkHttpInput(input))
       if (invalid) throw invalid

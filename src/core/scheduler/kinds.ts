@@ -62,7 +62,12 @@ export interface Kind {
   execute(input: unknown, context: KindContext): Promise<string | void>
   /** How its failures are tried again; absent: a failure is final. */
   readonly retry?: RetryPolicy
+  /** The most of its runs a host has in progress at once (SCH5); DEFAULT_MAX_CONCURRENT_RUNS when absent. */
+  readonly maxConcurrent?: number
 }
+
+/** A kind's runs in progress at once on a host, unless it says otherwise: more would only queue in the browser's or the OS's own limits. */
+export const DEFAULT_MAX_CONCURRENT_RUNS = 16
 
 /**
  * The error a run fails with when its input does not pass its kind's check

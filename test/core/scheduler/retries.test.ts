@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { CLAIM_LEAD_MS, failedAttemptsOf, LEASE_MS, winningClaim, type RunRecord } from '../../../src/core/scheduler/claims.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { HTTP_RETRY, HttpFailure, httpKind, type HttpPort } from '../../../src/core/scheduler/httpKind.ts'
-import type { RetryPolicy } from '../../../src/core/scheduler/kinds.ts'
+import { HostKind, KindRegistry, type RetryPolicy } from '../../../src/core/scheduler/kinds.ts'
 import { failureNoticeKey, postFailureNotice, readInbox } from '../../../src/core/scheduler/notifyKind.ts'
 import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
 import type { QueueEntry } from '../../../src/core/scheduler/OccurrenceQueue.ts'
@@ -11,6 +11,8 @@ import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.t
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
+import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
+import { SpaceSchedule } from '../../../src/core/scheduler/SpaceSchedule.ts'
 
 const CREATOR = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp'
 const OP: Operation = {
@@ -152,3 +154,79 @@ describe('retries', () => {
   })
 })
 
+
+describe('what runs cost a host', () => {
+  it('[SCH5] a host has at most its kind’s limit of runs in progress at once; the rest wait, holding their claims, and start as runs end', async () => {
+    const time = { now: OP.dueAt - CLAIM_LEAD_MS - 50 }
+    const table = new YjsRunTable(new Y.Doc(), () => time.now)
+    const release: Array<() => void> = []
+    let inProgress = 0
+    let most = 0
+    const runner = new OccurrenceRunner({
+      peer: 'p1',
+      table,
+      hlc: new HlcClock('p1', () => time.now),
+      clock: () => time.now,
+      capablePeers: () => ['p1'],
+      maxConcurrent: () => 2,
+      execute: () => {
+        most = Math.max(most, ++inProgress)
+        return new Promise<void>((resolve) => release.push(() => (inProgress--, resolve())))
+      },
+    })
+    const entries = Array.from({ length: 5 }, (_, index): QueueEntry => ({ operation: { ...OP, id: `op${index}` as OperationId }, occurrence: { ...ENTRY.occurrence, id: `op${index}#0` as never } }))
+    for (const entry of entries) runner.offer(entry)
+    const step = async (): Promise<void> => {
+      time.now += 100
+      runner.advance()
+      for (let turn = 0; turn < 5; turn++) await Promise.resolve()
+    }
+    for (let turn = 0; turn < 10; turn++) await step()
+    expect(release).toHaveLength(2)
+    // Two end: two more start at the next look, never more than two at once.
+    release[0]!()
+    release[1]!()
+    for (let turn = 0; turn < 3; turn++) await step()
+    expect(release).toHaveLength(4)
+    release[2]!()
+    for (let turn = 0; turn < 3; turn++) await step()
+    expect(release).toHaveLength(5)
+    expect(most).toBe(2)
+    // Every waiting claim is still held: none has been given up while it waited for a slot.
+    for (const entry of entries) expect(winningClaim(table.claims(entry.occurrence.id), time.now)?.peer).toBe('p1')
+  })
+
+  it('[SCH2] a tick counts, for each occurrence it starts, the synchronous work its operation’s runs take: a 50 ms budget starts two 30 ms runs, not ten', async () => {
+    const clock = { now: OP.dueAt - 60_000, cpu: 0 }
+    const doc = new Y.Doc()
+    const kinds = new KindRegistry([{ name: 'heavy', runsOn: [HostKind.page], checkInput: () => [], execute: () => ((clock.cpu += 30), Promise.resolve()) }])
+    const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: CREATOR, newId: (() => { let id = 0; return () => `op${++id}` })() })
+    schedule.saveScheduler({ id: 'tick' as SchedulerId, name: 'Tick', everyMs: 1_000, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false })
+    // Ten operations due every second: each run costs 30 ms of synchronous work.
+    for (let index = 0; index < 10; index++) schedule.createOperation({ schedulerId: 'tick' as SchedulerId, title: `heavy ${index}`, kind: 'heavy', input: null, dueAt: OP.dueAt, repeat: { kind: 'every', everyMs: 1_000 }, catchUp: 'skip' })
+    // The runner reports run work to the host, which is built from the runner: a holder breaks the circle.
+    const hosting: { host?: SchedulerHost } = {}
+    const runner = new OccurrenceRunner({
+      peer: 'p1',
+      table: schedule.runs,
+      hlc: new HlcClock('p1', () => clock.now),
+      clock: () => clock.now,
+      capablePeers: () => ['p1'],
+      measure: () => clock.cpu,
+      onRunWork: (entry, ms) => hosting.host!.noteRunWork(entry.operation.id, ms),
+      execute: (entry) => kinds.get(entry.operation.kind)!.execute(null, {} as never),
+    })
+    const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
+    hosting.host = host
+    const runsSoFar = (): number => schedule.operations().reduce((sum, operation) => sum + schedule.runs.recordsOf(operation.id).length, 0)
+    for (clock.now = OP.dueAt - 1_500; clock.now < OP.dueAt + 5_000; clock.now += 50) {
+      host.advance()
+      for (let turn = 0; turn < 5; turn++) await Promise.resolve()
+    }
+    // Five seconds of ten operations: 50 occurrences. Without the count every tick starts all ten (300 ms of work for a 50 ms budget).
+    // With it, the first tick (no cost known yet) starts ten, and each later one two (0 + 30 < 50, 30 + 30 ≥ 50); the rest are missed (CU0).
+    const ran = runsSoFar()
+    expect(ran).toBeGreaterThanOrEqual(14)
+    expect(ran).toBeLessThanOrEqual(24)
+  })
+})
