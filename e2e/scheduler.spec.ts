@@ -113,6 +113,11 @@ test('[G1] [CL5] two browsers run a 1 s doc operation: each occurrence once, on 
       expect(lateMs(row.late), `occurrence ${row.index}`).toBeLessThanOrEqual(LEASE_MS + 2_000)
     }
     expect(Date.now() - closedAt).toBeLessThan(OCCURRENCES * 1_000 + LEASE_MS)
+    // K7: the counter the operation kept shows in the space, each increment with the device that added it.
+    const counter = a.page.getByRole('group', { name: 'Counter ticks' })
+    await expect(counter).toContainText(`ticks: ${OCCURRENCES} (${OCCURRENCES} increments)`)
+    await expect(counter.getByRole('listitem')).toHaveCount(5)
+    await expect(counter.getByRole('listitem').last()).toContainText(`+1 by this device, occurrence #${OCCURRENCES}`)
   } finally {
     // B is closed already on the way through; closing it again does nothing, and covers a failure before that.
     await closePeers([a, b])

@@ -9,16 +9,13 @@
  *               log reads in occurrence order.
  * Entries sit flat in one top-level map per action (`<name>\n<occurrence>`):
  * a nested map per name would be made by two peers at once now and then,
- * and one of the two would be lost with everything written into it.
+ * and one of the two would be lost with everything written into it. What
+ * they add up to is read through docResults.ts.
  */
-import type * as Y from 'yjs'
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 import type { FieldProblem } from './InvalidFields.ts'
-import { parseOccurrenceId } from './occurrenceIds.ts'
+import { COUNTERS, LOGS } from './docResults.ts'
 
-/** Top-level names in a space's doc: part of its stored format. */
-export const COUNTERS = 'counters'
-export const LOGS = 'logs'
 const MAX_NAME_CHARS = 100
 /** A log entry's value, as JSON, at most this long: a log is for small facts, not files. */
 const MAX_VALUE_CHARS = 10_000
@@ -53,16 +50,6 @@ function checkDocInput(input: unknown): FieldProblem[] {
 
 const entryKey = (name: string, occurrence: string): string => `${name}\n${occurrence}`
 
-/** A named counter's or log's entries, by occurrence id. */
-function entriesOf(doc: Y.Doc, root: string, name: string): Array<[string, unknown]> {
-  const prefix = `${name}\n`
-  const found: Array<[string, unknown]> = []
-  doc.getMap<unknown>(root).forEach((value, key) => {
-    if (key.startsWith(prefix)) found.push([key.slice(prefix.length), value])
-  })
-  return found
-}
-
 export const docKind: Kind = {
   name: 'doc',
   runsOn: [HostKind.page, HostKind.serviceWorker, HostKind.node],
@@ -75,19 +62,4 @@ export const docKind: Kind = {
     else context.doc.getMap(LOGS).set(entryKey(change.log, context.idempotencyKey), change.value)
     return Promise.resolve()
   },
-}
-
-/** A counter's value: the sum of what each occurrence added. */
-export function readCounter(doc: Y.Doc, counter: string): number {
-  let total = 0
-  for (const [, amount] of entriesOf(doc, COUNTERS, counter)) total += typeof amount === 'number' && Number.isSafeInteger(amount) ? amount : 0
-  return total
-}
-
-/** A log's entries in occurrence order (`<operation>@<plan>#<n>` by operation, then plan, then n). */
-export function readLog(doc: Y.Doc, log: string): Array<{ readonly occurrence: string; readonly value: unknown }> {
-  return entriesOf(doc, LOGS, log)
-    .map(([occurrence, value]) => ({ occurrence, value, ...parseOccurrenceId(occurrence) }))
-    .sort((a, b) => (a.operationId === b.operationId ? a.plan - b.plan || a.index - b.index : a.operationId < b.operationId ? -1 : 1))
-    .map(({ occurrence, value }) => ({ occurrence, value }))
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { docKind, readCounter } from '../../../src/core/scheduler/docKind.ts'
+import { docKind } from '../../../src/core/scheduler/docKind.ts'
+import { readCounter } from '../../../src/core/scheduler/docResults.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { docKind, readCounter, readLog } from '../../../src/core/scheduler/docKind.ts'
+import { docKind } from '../../../src/core/scheduler/docKind.ts'
+import { readCounter, readLog } from '../../../src/core/scheduler/docResults.ts'
 import { HostKind, KindRegistry, type Kind, type KindContext } from '../../../src/core/scheduler/kinds.ts'
 import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'

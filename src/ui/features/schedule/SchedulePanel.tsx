@@ -5,6 +5,7 @@ import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { useSpaceSync } from '../../hooks/useSpaceSync.ts'
 import { OperationEditor } from './OperationEditor.tsx'
 import { OperationList } from './OperationList.tsx'
+import { ResultsPanel } from './ResultsPanel.tsx'
 import { SchedulersPanel } from './SchedulersPanel.tsx'
 import { useScheduleValue, useSpaceSchedule } from './useSchedule.ts'
 import './schedule.css'
@@ -27,6 +28,7 @@ export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
     <div className="schedule">
       <OperationEditor schedule={schedule} schedulers={schedulers} />
       <OperationList session={session} schedule={schedule} schedulers={schedulers} deviceNames={deviceNames} />
+      <ResultsPanel session={session} deviceNames={deviceNames} />
       <SchedulersPanel session={session} schedule={schedule} schedulers={schedulers} />
     </div>
   )
