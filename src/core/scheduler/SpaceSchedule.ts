@@ -16,15 +16,22 @@
  * afresh from the first occurrence due after the edit. Its progress, skips
  * and occurrence ids are its own, so nothing recorded under the old timing
  * counts for the new one; the old runs stay in the run history.
+ *
+ * Exceptions (OP8–OP10): skipping or moving one occurrence, or ending the
+ * series at one, changes the operation but not its plan, so ids, progress
+ * and runs stay; the checks are occurrenceEdits.ts's.
  */
 import type * as Y from 'yjs'
 import { InvalidFields } from './InvalidFields.ts'
 import type { KindRegistry } from './kinds.ts'
-import { nextOccurrence, type Occurrence } from './occurrences.ts'
+import { continuation, endBefore, moveOccurrence, restoreOccurrence, runNowCopy, skipOccurrence, type PlanFacts } from './occurrenceEdits.ts'
+import { firstReinstated, type Exceptions } from './occurrenceExceptions.ts'
+import { nextOccurrence, type Occurrence, type Timing } from './occurrences.ts'
 import { occurrenceId, parseOccurrenceId, seriesOf, type OccurrenceId } from './occurrenceIds.ts'
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
-import { OperationStatus, validateOperation, type Operation, type OperationId } from './operations.ts'
+import { OperationStatus, validateOperation, type NewOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { SkippedRanges } from './SkippedRanges.ts'
 import { SkipReason } from './tick.ts'
 import { occurrenceOfKey, RUNS, YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
 
@@ -32,17 +39,13 @@ import { occurrenceOfKey, RUNS, YjsRunTable, type RunTableClocks } from './YjsRu
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
-/**
- * Occurrences catch-up skipped (CU1, CU2, CAP3): `<series>\n<from>` →
- * `{ to, reason }` (to exclusive; a reason from SkipReason, absent in what
- * older builds wrote, which skipped only by policy).
- */
+/** Occurrences catch-up skipped (CU1, CU2, CAP3), as SkippedRanges.ts stores them. */
 export const SKIPS = 'skips'
 
 /** The default schedulers' ids are fixed, so two peers creating them at once make the same two, not four. */
 const DEFAULT_IDS = ['every-second', 'every-minute'] as const
 
-export type NewOperation = Omit<Operation, 'id' | 'status' | 'createdBy' | 'createdAt' | 'cancelledAt' | 'cancelledBy'>
+export type { NewOperation } from './operations.ts'
 
 export interface SpaceScheduleOptions {
   readonly doc: Y.Doc
@@ -68,7 +71,7 @@ export class SpaceSchedule {
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
   private readonly progressMap: Y.Map<unknown>
-  private readonly skipMap: Y.Map<unknown>
+  private readonly skips: SkippedRanges
   private readonly runMap: Y.Map<unknown>
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Each stored operation value's check: the operation, or null for one that fails. */
@@ -85,10 +88,10 @@ export class SpaceSchedule {
   private readonly taken = new Map<OperationId, number>()
   /** Each operation's timing and status as last seen (planOf), to tell a new plan from another edit. */
   private readonly plans = new Map<OperationId, string>()
+  /** Each operation's exceptions as last seen, to tell which occurrence a change of them puts back in the queue. */
+  private readonly exceptionsSeen = new Map<OperationId, Exceptions | undefined>()
   /** Which queue holds each operation, to move it when its scheduler changes. */
   private readonly queuedIn = new Map<OperationId, SchedulerId>()
-  /** Valid skipped ranges by series, then by key, kept in step with the skips map: every lookup of an unfinished occurrence reads them. */
-  private readonly skipsOf = new Map<string, Map<string, SkippedOccurrences>>()
 
   constructor(private readonly options: SpaceScheduleOptions) {
     const { doc } = options
@@ -97,9 +100,8 @@ export class SpaceSchedule {
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)
-    this.skipMap = doc.getMap(SKIPS)
+    this.skips = new SkippedRanges(doc.getMap(SKIPS))
     this.runMap = doc.getMap(RUNS)
-    for (const key of this.skipMap.keys()) this.indexSkip(key)
     for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
     this.schedulerMap.observe(this.onSchedulers)
@@ -127,31 +129,18 @@ export class SpaceSchedule {
     const operation = this.operation(id)
     const plan = operation && planOf(operation)
     if (plan !== this.plans.get(id)) this.taken.delete(id)
+    else if (operation) this.untake(id, firstReinstated(this.exceptionsSeen.get(id), operation.exceptions))
     if (plan === undefined) this.plans.delete(id)
     else this.plans.set(id, plan)
+    if (operation) this.exceptionsSeen.set(id, operation.exceptions)
+    else this.exceptionsSeen.delete(id)
     this.refresh(id, operation)
   }
 
   private readonly onTransaction = (transaction: Y.Transaction): void => {
     for (const [type, keys] of transaction.changed) {
-      if ((type as unknown) === this.skipMap) for (const key of keys) if (key !== null) this.indexSkip(key)
+      if ((type as unknown) === this.skips.map) for (const key of keys) if (key !== null) this.skips.index(key)
     }
-  }
-
-  /** Files a skips entry (`<series>\n<from>` → `{ to, reason }`) under its series if it is a valid range; drops it otherwise. */
-  private indexSkip(key: string): void {
-    const separator = key.lastIndexOf('\n')
-    if (separator <= 0) return
-    const series = key.slice(0, separator)
-    const from = Number(key.slice(separator + 1))
-    const value = this.skipMap.get(key)
-    const { to, reason } = typeof value === 'object' && value !== null ? (value as { to?: unknown; reason?: unknown }) : {}
-    const ranges = this.skipsOf.get(series) ?? new Map<string, SkippedOccurrences>()
-    if (Number.isSafeInteger(from) && typeof to === 'number' && Number.isSafeInteger(to) && to > from) {
-      ranges.set(key, { from, to, reason: reason === SkipReason.catchUpLimit ? SkipReason.catchUpLimit : SkipReason.catchUp })
-    } else ranges.delete(key)
-    if (ranges.size > 0) this.skipsOf.set(series, ranges)
-    else this.skipsOf.delete(series)
   }
 
   /** A scheduler appearing, going or pausing moves its operations (and only its) in or out of the queues. */
@@ -227,8 +216,29 @@ export class SpaceSchedule {
     return verdict ?? undefined
   }
 
-  createOperation(fields: NewOperation): Operation {
-    return this.save({ ...fields, id: this.options.newId() as OperationId, status: OperationStatus.active, createdBy: this.options.actor, createdAt: this.options.now() })
+  /**
+   * A new operation, under a fresh id or the one given (an import's, made
+   * from the event's UID so that importing it again is seen: icsImport.ts);
+   * an id in use is refused.
+   */
+  createOperation(fields: NewOperation, id = this.options.newId() as OperationId): Operation {
+    if (this.operationMap.has(id)) throw new InvalidFields('operation', [{ field: 'id', message: 'This space has an operation with this id already (imported before?); it was left as it is.' }])
+    return this.save({ ...fields, id, status: OperationStatus.active, createdBy: this.options.actor, createdAt: this.options.now() })
+  }
+
+  /** Several new operations in one change of the doc (an import: one signed write, not hundreds); each refused one is returned as its InvalidFields. */
+  createOperations(entries: ReadonlyArray<{ readonly fields: NewOperation; readonly id?: OperationId }>): Array<Operation | InvalidFields> {
+    const results: Array<Operation | InvalidFields> = []
+    const attempt = (fields: NewOperation, id?: OperationId): Operation | InvalidFields => {
+      try {
+        return this.createOperation(fields, id)
+      } catch (error) {
+        if (error instanceof InvalidFields) return error
+        throw error
+      }
+    }
+    this.options.doc.transact(() => entries.forEach(({ fields, id }) => results.push(attempt(fields, id))))
+    return results
   }
 
   /**
@@ -242,6 +252,8 @@ export class SpaceSchedule {
     const retimed = TIMING_FIELDS.some((field) => field in changes && JSON.stringify(changes[field]) !== JSON.stringify(existing[field]))
     if (!retimed) return this.save({ ...existing, ...changes })
     const untimed: Operation = { ...existing, plan: (existing.plan ?? 0) + 1, planFrom: this.options.now() }
+    // The exceptions name the old plan's occurrences: the new plan starts without them.
+    delete (untimed as { exceptions?: Exceptions }).exceptions
     if ('dueAt' in changes || 'repeat' in changes) {
       delete (untimed as { times?: number }).times
       delete (untimed as { until?: number }).until
@@ -258,12 +270,66 @@ export class SpaceSchedule {
     return this.save({ ...this.existing(id), status: OperationStatus.cancelled, cancelledAt: this.options.now(), cancelledBy: this.options.actor })
   }
 
+  /** OP8: occurrence `index` of the current plan does not happen; its id, and every other occurrence, stay. Throws InvalidFields. */
+  skipOccurrence(id: OperationId, index: number): Operation {
+    return this.changeOccurrences(id, (operation, facts) => skipOccurrence(operation, index, facts))
+  }
+
+  /** OP8: a skipped occurrence still to come happens again. */
+  restoreOccurrence(id: OperationId, index: number): Operation {
+    return this.changeOccurrences(id, (operation, facts) => restoreOccurrence(operation, index, facts))
+  }
+
+  /** OP8 "this one only": occurrence `index` is due at `dueAt` instead, under the same id, between its neighbours (occurrenceEdits.ts moveWindow). */
+  moveOccurrence(id: OperationId, index: number, dueAt: number): Operation {
+    return this.changeOccurrences(id, (operation, facts) => moveOccurrence(operation, index, dueAt, facts))
+  }
+
+  /** OP9 "cancel this and all following": the plan ends before occurrence `index`; with none of it before, the operation is cancelled. */
+  endSeriesAt(id: OperationId, index: number): Operation {
+    return this.changeOccurrences(id, (operation, facts) => endBefore(operation, index, facts)) ?? this.cancelOperation(id)
+  }
+
+  /**
+   * OP9 "this and all following": the plan ends before occurrence `index` and a new operation (returned) does
+   * its work with `timing`. From the plan's first occurrence, that is an edit of the timing (a new plan, OP4).
+   */
+  changeFollowing(id: OperationId, index: number, timing: Timing): Operation {
+    const operation = this.existing(id)
+    const facts = this.planFacts(operation)
+    const ended = endBefore(operation, index, facts)
+    const { dueAt, repeat, times, until } = timing
+    if (!ended) return this.editOperation(id, { dueAt, repeat, ...(times === undefined ? {} : { times }), ...(until === undefined ? {} : { until }) })
+    const next = continuation(operation, index, timing, facts)
+    let created: Operation | undefined
+    this.options.doc.transact(() => void ((created = this.createOperation(next)), this.save(ended)))
+    return created!
+  }
+
+  /** OP10: a one-off copy of the operation, due now on `schedulerId`, that runs once through the usual claims. */
+  runNow(id: OperationId, schedulerId: SchedulerId): Operation {
+    return this.createOperation(runNowCopy(this.existing(id), this.options.now(), schedulerId))
+  }
+
+  /** What an occurrence edit is checked against: the plan's series, start and progress, and its runs. */
+  planFacts(operation: Operation): PlanFacts {
+    const series = seriesOf(operation)
+    const hasRun = (index: number): boolean => this.runs.run(occurrenceId(series, index)) !== undefined
+    return { series, now: this.options.now(), planStart: this.planStart(operation), finishedThrough: this.finishedThrough(operation.id), hasRun }
+  }
+
+  private changeOccurrences<T extends Operation | undefined>(id: OperationId, edit: (operation: Operation, facts: PlanFacts) => T): T {
+    const operation = this.existing(id)
+    const changed = edit(operation, this.planFacts(operation))
+    return (changed && this.save(changed)) as T
+  }
+
   /** Removes the operation with what its plans left: progress, skipped ranges, claims, acknowledged runs and run records. */
   deleteOperation(id: OperationId): void {
     this.options.doc.transact(() => {
       this.operationMap.delete(id)
       for (const key of [...this.progressMap.keys()]) if (parseOccurrenceId(`${key}#0`).operationId === id) this.progressMap.delete(key)
-      for (const key of [...this.skipMap.keys()]) if (parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId === id) this.skipMap.delete(key)
+      this.skips.forget(id)
       this.runs.forgetOperation(id)
     })
   }
@@ -312,23 +378,18 @@ export class SpaceSchedule {
     const operation = this.operation(id)
     if (to <= from || !operation) return
     const series = seriesOf(operation)
-    this.skipMap.set(`${series}\n${from}`, { to, reason })
+    this.skips.record(series, from, to, reason)
     this.recordProgress(occurrenceId(series, from))
   }
 
   /** The skipped ranges of the operation's current plan, as [from, to) pairs. */
   skippedRanges(id: OperationId): Array<readonly [number, number]> {
-    return this.skipsFor(this.seriesOfId(id)).map(({ from, to }) => [from, to] as const)
+    return this.skips.of(this.seriesOfId(id)).map(({ from, to }) => [from, to] as const)
   }
 
   private seriesOfId(id: OperationId): string {
     const operation = this.operation(id)
     return operation ? seriesOf(operation) : id
-  }
-
-  /** Every skipped range recorded for a plan's series, by any peer. */
-  private skipsFor(series: string): SkippedOccurrences[] {
-    return [...(this.skipsOf.get(series)?.values() ?? [])]
   }
 
   /**
@@ -337,15 +398,7 @@ export class SpaceSchedule {
    * peers recorded a range that covers it.
    */
   skippedByCatchUpLimit(id: OperationId): number {
-    const ranges = this.skipsFor(this.seriesOfId(id)).filter((range) => range.reason === SkipReason.catchUpLimit).sort((a, b) => a.from - b.from)
-    let counted = 0
-    let end = 0
-    for (const { from, to } of ranges) {
-      if (to <= end) continue
-      counted += to - Math.max(from, end)
-      end = to
-    }
-    return counted
+    return this.skips.count(this.seriesOfId(id), SkipReason.catchUpLimit)
   }
 
   private existing(id: OperationId): Operation {
@@ -376,6 +429,16 @@ export class SpaceSchedule {
     this.queuedIn.set(id, scheduler.id)
   }
 
+  /**
+   * An exceptions change put occurrence `index` back at a time of its own
+   * (OCC5): a tick here that took it at its old time has seen it dropped
+   * (isCurrent), so the queue goes back to it.
+   */
+  private untake(id: OperationId, index: number | undefined): void {
+    const taken = this.taken.get(id)
+    if (index !== undefined && taken !== undefined && index <= taken) this.taken.set(id, index - 1)
+  }
+
   /** A tick here took this occurrence (Q2): the queue moves past it for good, whatever records arrive. */
   markTaken(operationId: OperationId, index: number): void {
     if (index > (this.taken.get(operationId) ?? -1)) this.taken.set(operationId, index)
@@ -384,7 +447,7 @@ export class SpaceSchedule {
   /** The first occurrence of the current plan from `fromIndex` on that was neither run nor skipped (a skipped range is jumped, not walked). */
   firstUnfinished(operation: Operation, fromIndex: number): Occurrence | undefined {
     const series = seriesOf(operation)
-    const skipped = this.skipsFor(series)
+    const skipped = this.skips.of(series)
     let next = nextOccurrence(series, operation, -Infinity, Math.max(fromIndex, this.planStart(operation)))
     while (next) {
       const index = next.index
@@ -409,18 +472,12 @@ export class SpaceSchedule {
     if (!operation || series !== seriesOf(operation)) return
     if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id, operation)
     const through = this.finishedThrough(id)
-    if (index !== through) return
+    // The mark is held by the first occurrence of the plan from it on: a skipped one (OP8) at the mark never gets a record.
+    if (index !== through && nextOccurrence(series, operation, -Infinity, through)?.index !== index) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
     const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
     if (mark > through && this.options.recordsProgress !== false) this.progressMap.set(series, { through: mark })
   }
-}
-
-/** Occurrences `from` to `to` (exclusive) of an operation that were skipped, and why. */
-interface SkippedOccurrences {
-  readonly from: number
-  readonly to: number
-  readonly reason: SkipReason
 }
 
 /** The fields that say when an operation runs: editing one of them starts a new plan (OP4). */

@@ -47,7 +47,7 @@ export function upcomingOccurrences(spaces: readonly AgendaSpace[], range: { rea
   for (const { spaceId, spaceName, schedule } of spaces) {
     for (const operation of schedule.operations()) {
       if (operation.status !== OperationStatus.active) continue
-      for (const occurrence of unfinishedBetween(schedule, operation, range.from, to, limit)) {
+      for (const occurrence of unfinishedOccurrences(schedule, operation, range.from, to, limit)) {
         items.push({ spaceId, spaceName, operationId: operation.id, title: operation.title, kind: operation.kind, occurrenceId: occurrence.id, dueAt: occurrence.dueAt })
       }
       if (items.length >= limit) {
@@ -60,8 +60,12 @@ export function upcomingOccurrences(spaces: readonly AgendaSpace[], range: { rea
   return items.sort(byDueTime).slice(0, limit)
 }
 
-/** The operation's first `limit` unfinished occurrences in [from, to), as the schedule's queue would take them. */
-function unfinishedBetween(schedule: SpaceSchedule, operation: Operation, from: number, to: number, limit: number): Occurrence[] {
+/**
+ * The operation's first `limit` unfinished occurrences in [from, to), as the
+ * schedule's queue would take them: a skipped one (OP8) left out, a moved
+ * one at its new time (OCC5). The operation list's upcoming occurrences too.
+ */
+export function unfinishedOccurrences(schedule: SpaceSchedule, operation: Operation, from: number, to: number, limit: number): Occurrence[] {
   const found: Occurrence[] = []
   // From the progress mark: what is below it is finished, and only counted on the way, not placed in the zone.
   const start = nextOccurrence(seriesOf(operation), operation, from, schedule.finishedThrough(operation.id))
@@ -78,8 +82,10 @@ function byDueTime(a: AgendaItem, b: AgendaItem): number {
 }
 
 /**
- * The agenda as calendar events. The uid names the occurrence and its space,
- * so re-importing a later export updates the events instead of doubling them.
+ * The agenda as calendar events (OCC6). The uid names the occurrence and its
+ * space, so re-importing a later export updates the events instead of
+ * doubling them: a moved occurrence (OCC5) keeps its uid and carries its new
+ * time; a skipped one is not in the agenda, so not in the file.
  */
 export function agendaEvents(items: readonly AgendaItem[]): AgendaEvent[] {
   return items.map((item) => ({

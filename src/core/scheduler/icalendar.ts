@@ -3,7 +3,9 @@
  * spaces plan to run in any calendar app. One VEVENT per occurrence: the
  * caller expands repeats (agenda.ts). Exporting the RRULE instead would ask
  * every calendar app to expand it exactly as occurrences.ts does, DST gaps
- * included, and they do not all agree.
+ * included, and they do not all agree. Exceptions (OCC5, OCC6) need no
+ * EXDATE or RECURRENCE-ID either: a skipped occurrence is not in the list,
+ * and a moved one is its own event at its new time, under its usual uid.
  */
 
 /** One occurrence, as a calendar event. */

@@ -6,6 +6,7 @@
  * placed in the operation's zone by zonedTime.ts: rrule's own zone handling
  * would have to be trusted with DST, this keeps the rule there.
  */
+import { hasExceptions, isExcepted, isSkipped, movedDueAt, type Exceptions } from './occurrenceExceptions.ts'
 import { occurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 import { RRule, type RRuleOptions } from './rrule.ts'
 import { instantOf, wallAsUtc, wallTimeFromUtcFields, wallTimeOf } from './zonedTime.ts'
@@ -24,6 +25,12 @@ export interface Timing {
   readonly times?: number
   /** No occurrence after this instant; absent: none. */
   readonly until?: number
+  /**
+   * Occurrences of the current plan skipped or moved one by one (OCC5): not
+   * a timing edit (OP4), so ids stay. `times` and `until` count the rule's
+   * own times: a moved occurrence exists if its rule time is within them.
+   */
+  readonly exceptions?: Exceptions
 }
 
 export interface Occurrence {
@@ -194,15 +201,21 @@ function withinLimits(timing: Timing, index: number, dueAt: number): boolean {
  * occurrence skipped for an RRULE, and nothing for `every`.
  */
 export function nextOccurrence(operationId: string, timing: Timing, from: number, fromIndex = 0): Occurrence | undefined {
-  const { repeat } = timing
+  const { repeat, exceptions } = timing
   if (repeat.kind === 'none') {
-    return fromIndex === 0 && timing.dueAt >= from && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt: timing.dueAt } : undefined
+    const dueAt = movedDueAt(exceptions, 0) ?? timing.dueAt
+    return fromIndex === 0 && dueAt >= from && !isSkipped(exceptions, 0) && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt } : undefined
   }
   if (repeat.kind === 'every') {
-    const index = Math.max(fromIndex, Math.ceil((from - timing.dueAt) / repeat.everyMs), 0)
-    const dueAt = timing.dueAt + index * repeat.everyMs
+    let index = Math.max(fromIndex, Math.ceil((from - timing.dueAt) / repeat.everyMs), 0)
     // From +Infinity (or NaN) there is no next one, not an occurrence "#Infinity".
-    return Number.isSafeInteger(index) && withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
+    if (!Number.isSafeInteger(index)) return undefined
+    if (!hasExceptions(exceptions)) return everyOccurrence(operationId, timing, repeat.everyMs, index)
+    // The first at its own time from there (a step per exception, at most), or a moved one before it that is due from `from` on.
+    while (isExcepted(exceptions, index)) index++
+    const unmoved = everyOccurrence(operationId, timing, repeat.everyMs, index)
+    const moved = exceptions.moved?.find((entry) => entry.index >= fromIndex && entry.dueAt >= from && !isSkipped(exceptions, entry.index) && withinLimits(timing, entry.index, timing.dueAt + entry.index * repeat.everyMs))
+    return moved && (!unmoved || moved.index < unmoved.index) ? { id: occurrenceId(operationId, moved.index), index: moved.index, dueAt: moved.dueAt } : unmoved
   }
   let found: Occurrence | undefined
   walkRule(operationId, { ...timing, repeat }, fromIndex, (occurrence) => {
@@ -211,6 +224,12 @@ export function nextOccurrence(operationId: string, timing: Timing, from: number
     return false
   })
   return found
+}
+
+/** Occurrence `index` of an `every` repeat at its own time, if within the limits. */
+function everyOccurrence(operationId: string, timing: Timing, everyMs: number, index: number): Occurrence | undefined {
+  const dueAt = timing.dueAt + index * everyMs
+  return withinLimits(timing, index, dueAt) ? { id: occurrenceId(operationId, index), index, dueAt } : undefined
 }
 
 /**
@@ -227,21 +246,31 @@ function walkRule(operationId: string, timing: Timing & { readonly repeat: { rea
     const index = offset + position
     if (index % CHECKPOINT_EVERY === 0 && index > (floating.checkpoints.at(-1)?.index ?? 0)) floating.checkpoints.push({ index, date })
     if (index < fromIndex) return timing.times === undefined || index < timing.times
-    const dueAt = instantOf(wallTimeFromUtcFields(date), timing.repeat.timeZone)
-    return withinLimits(timing, index, dueAt) && visit({ id: occurrenceId(operationId, index), index, dueAt })
+    const ruleDueAt = instantOf(wallTimeFromUtcFields(date), timing.repeat.timeZone)
+    if (!withinLimits(timing, index, ruleDueAt)) return false
+    if (isSkipped(timing.exceptions, index)) return true
+    return visit({ id: occurrenceId(operationId, index), index, dueAt: movedDueAt(timing.exceptions, index) ?? ruleDueAt })
   })
 }
 
 /** The last occurrence due at or before `at` whose index is at least `fromIndex`: what the `latest` catch-up runs (SPEC CU2). */
 export function latestOccurrence(operationId: string, timing: Timing, at: number, fromIndex = 0): Occurrence | undefined {
-  const { repeat } = timing
+  const { repeat, exceptions } = timing
   if (repeat.kind === 'every') {
     let index = Math.floor((at - timing.dueAt) / repeat.everyMs)
     if (timing.times !== undefined) index = Math.min(index, timing.times - 1)
     if (timing.until !== undefined) index = Math.min(index, Math.floor((timing.until - timing.dueAt) / repeat.everyMs))
-    return index >= fromIndex && index >= 0 ? { id: occurrenceId(operationId, index), index, dueAt: timing.dueAt + index * repeat.everyMs } : undefined
+    if (!hasExceptions(exceptions)) return index >= fromIndex && index >= 0 ? { id: occurrenceId(operationId, index), index, dueAt: timing.dueAt + index * repeat.everyMs } : undefined
+    // The last at its own time up to there, or a moved one after it that is due by `at`.
+    while (index >= fromIndex && index >= 0 && isExcepted(exceptions, index)) index--
+    const unmoved = index >= fromIndex && index >= 0 ? { id: occurrenceId(operationId, index), index, dueAt: timing.dueAt + index * repeat.everyMs } : undefined
+    const moved = exceptions.moved?.findLast((entry) => entry.index >= fromIndex && entry.dueAt <= at && !isSkipped(exceptions, entry.index) && withinLimits(timing, entry.index, timing.dueAt + entry.index * repeat.everyMs))
+    return moved && (!unmoved || moved.index > unmoved.index) ? { id: occurrenceId(operationId, moved.index), index: moved.index, dueAt: moved.dueAt } : unmoved
   }
-  if (repeat.kind === 'none') return fromIndex === 0 && timing.dueAt <= at && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt: timing.dueAt } : undefined
+  if (repeat.kind === 'none') {
+    const dueAt = movedDueAt(exceptions, 0) ?? timing.dueAt
+    return fromIndex === 0 && dueAt <= at && !isSkipped(exceptions, 0) && withinLimits(timing, 0, timing.dueAt) ? { id: occurrenceId(operationId, 0), index: 0, dueAt } : undefined
+  }
   let latest: Occurrence | undefined
   walkRule(operationId, { ...timing, repeat }, fromIndex, (occurrence) => {
     if (occurrence.dueAt > at) return false
@@ -249,6 +278,12 @@ export function latestOccurrence(operationId: string, timing: Timing, at: number
     return true
   })
   return latest
+}
+
+/** Occurrence `index` as the plan has it (moved, or undefined when skipped or beyond its limits). */
+export function occurrenceAt(operationId: string, timing: Timing, index: number): Occurrence | undefined {
+  const found = nextOccurrence(operationId, timing, Number.NEGATIVE_INFINITY, index)
+  return found?.index === index ? found : undefined
 }
 
 /** Occurrences `from` (inclusive) to `to` (exclusive) in due order, at most `limit` of them: previews and the agenda. */

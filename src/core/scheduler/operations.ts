@@ -5,6 +5,7 @@
  */
 import { RRule } from './rrule.ts'
 import { FieldChecks, type FieldProblem } from './InvalidFields.ts'
+import { checkExceptions } from './occurrenceExceptions.ts'
 import { hasDayFilter, parseRule, ruleOccurs, type Repeat, type Timing } from './occurrences.ts'
 import { LATEST_TIME, MAX_EVERY_MS, MIN_EVERY_MS, type SchedulerId } from './schedulers.ts'
 import { isTimeZone } from './zonedTime.ts'
@@ -42,7 +43,11 @@ export interface Operation extends Timing {
   readonly planFrom?: number
 }
 
-const MAX_TITLE_CHARS = 500
+/** What a person or an import gives to plan an operation; the schedule adds the rest (SpaceSchedule.createOperation). */
+export type NewOperation = Omit<Operation, 'id' | 'status' | 'createdBy' | 'createdAt' | 'cancelledAt' | 'cancelledBy'>
+
+/** An operation's title, at most (a notification's title is shorter still: notifyKind). */
+export const MAX_TITLE_CHARS = 500
 const MAX_ID_CHARS = 200
 /** An id with these would be read back wrongly from an occurrence id (`<id>@<plan>#<n>`) or a table key (`<occurrence>\n<peer>`). */
 const ID_SEPARATORS = /[@#\n]/u
@@ -100,6 +105,7 @@ export function validateOperation(input: Operation, knownKinds: ReadonlySet<stri
   if (input.until !== undefined && checks.wholeNumber('until', input.until, 0, LATEST_TIME, 'Until (ms since 1970)') && input.until < input.dueAt) {
     checks.fail('until', 'Until is before the first due time, so it would never run; move it later or remove it.')
   }
+  checkExceptions(checks, input.exceptions)
   if (!Object.values(CatchUp).includes(input.catchUp)) checks.fail('catchUp', 'Catch-up must be skip, latest or all.')
   if (!Object.values(OperationStatus).includes(input.status)) checks.fail('status', 'Status must be active, paused or cancelled.')
   if (input.status === OperationStatus.cancelled && (input.cancelledAt === undefined || input.cancelledBy === undefined)) {

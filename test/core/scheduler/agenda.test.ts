@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { agendaEvents, upcomingOccurrences, type AgendaSpace } from '../../../src/core/scheduler/agenda.ts'
 import { docKind } from '../../../src/core/scheduler/docKind.ts'
+import { agendaToICalendar } from '../../../src/core/scheduler/icalendar.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { OperationId } from '../../../src/core/scheduler/operations.ts'
@@ -108,5 +109,21 @@ describe('the agenda', () => {
     expect(event).toMatchObject({ uid: 'op1#3@home.pii', title: 'Water the plants', start: 1_000 })
     expect(event?.description).toContain('Home')
     expect(event?.description).toContain('notify')
+  })
+
+  it('[OCC6] leaves a skipped occurrence out of the agenda and its .ics export, and exports a moved one at its new time under the same uid', () => {
+    const home = space('home', 'Home')
+    const daily = home.schedule.createOperation(op({ title: 'Daily', dueAt: DAY, repeat: { kind: 'every', everyMs: DAY } }))
+    home.schedule.skipOccurrence(daily.id, 1)
+    home.schedule.moveOccurrence(daily.id, 2, 3 * DAY + 5 * HOUR)
+    const items = upcomingOccurrences([home], { from: 0, to: 5 * DAY }, 10)
+    expect(items.map((item) => [item.occurrenceId, item.dueAt])).toEqual([
+      [`${daily.id}#0`, DAY],
+      [`${daily.id}#2`, 3 * DAY + 5 * HOUR],
+      [`${daily.id}#3`, 4 * DAY],
+    ])
+    const ics = agendaToICalendar(agendaEvents(items), { now: 0 })
+    expect(ics).not.toContain(`UID:${daily.id}#1@home.pii`)
+    expect(ics).toContain(`UID:${daily.id}#2@home.pii\r\nDTSTAMP:19700101T000000Z\r\nDTSTART:19700104T050000Z\r\n`)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextOccurrence, occurrencesBetween, type Timing } from '../../../src/core/scheduler/occurrences.ts'
+import { latestOccurrence, nextOccurrence, occurrenceAt, occurrencesBetween, type Timing } from '../../../src/core/scheduler/occurrences.ts'
 import { instantOf, wallTimeOf } from '../../../src/core/scheduler/zonedTime.ts'
 
 const PARIS = 'Europe/Paris'
@@ -71,5 +71,56 @@ describe('occurrences', () => {
     expect(occurrencesBetween('c', weekly, 0, Infinity, 10)).toHaveLength(3)
     expect(occurrencesBetween('d', { dueAt: weekly.dueAt, repeat: weekly.repeat, times: 2 }, 0, Infinity, 10)).toHaveLength(2)
     expect(nextOccurrence('e', { dueAt: 0, repeat: { kind: 'none' }, until: -1 }, 0)).toBeUndefined()
+  })
+})
+
+describe('exceptions to a plan', () => {
+  const every: Timing = { dueAt: 1_000, repeat: { kind: 'every', everyMs: 100 } }
+  const weekly: Timing = { dueAt: at('2026-10-13T08:00:00Z'), repeat: { kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=TU', timeZone: PARIS } }
+  const ids = (timing: Timing): string[] => occurrencesBetween('op', timing, 0, Infinity, 5).map((occurrence) => `${occurrence.id} ${occurrence.dueAt}`)
+
+  it('[OCC5] leaves out skipped occurrences and keeps every other id, for every kind of repeat', () => {
+    expect(ids({ ...every, exceptions: { skipped: [1, 2] } })).toEqual(['op#0 1000', 'op#3 1300', 'op#4 1400', 'op#5 1500', 'op#6 1600'])
+    const rule = occurrencesBetween('op', weekly, 0, Infinity, 4)
+    const skipped = occurrencesBetween('op', { ...weekly, exceptions: { skipped: [1] } }, 0, Infinity, 3)
+    expect(skipped).toEqual([rule[0], rule[2], rule[3]])
+    expect(nextOccurrence('once', { dueAt: 5, repeat: { kind: 'none' }, exceptions: { skipped: [0] } }, 0)).toBeUndefined()
+    // From the time a skipped one was due, the next is the one after it.
+    expect(nextOccurrence('op', { ...every, exceptions: { skipped: [3] } }, 1_250)).toEqual({ id: 'op#4', index: 4, dueAt: 1_400 })
+    expect(latestOccurrence('op', { ...every, exceptions: { skipped: [3] } }, 1_350)).toEqual({ id: 'op#2', index: 2, dueAt: 1_200 })
+  })
+
+  it('[OCC5] gives a moved occurrence its new time under its own id, in due order from any starting time', () => {
+    const moved: Timing = { ...every, exceptions: { moved: [{ index: 2, dueAt: 1_250 }] } }
+    expect(ids(moved)).toEqual(['op#0 1000', 'op#1 1100', 'op#2 1250', 'op#3 1300', 'op#4 1400'])
+    // Asked from after its rule time but before its new one, it is the next.
+    expect(nextOccurrence('op', moved, 1_210)).toEqual({ id: 'op#2', index: 2, dueAt: 1_250 })
+    expect(nextOccurrence('op', moved, 1_251)).toEqual({ id: 'op#3', index: 3, dueAt: 1_300 })
+    expect(latestOccurrence('op', moved, 1_240)).toEqual({ id: 'op#1', index: 1, dueAt: 1_100 })
+    expect(latestOccurrence('op', moved, 1_260)).toEqual({ id: 'op#2', index: 2, dueAt: 1_250 })
+    expect(occurrenceAt('op', moved, 2)?.dueAt).toBe(1_250)
+    const earlier: Timing = { ...every, exceptions: { moved: [{ index: 2, dueAt: 1_150 }] } }
+    expect(nextOccurrence('op', earlier, 1_120)).toEqual({ id: 'op#2', index: 2, dueAt: 1_150 })
+    expect(nextOccurrence('op', earlier, 1_160)).toEqual({ id: 'op#3', index: 3, dueAt: 1_300 })
+    // A rule's occurrence moves the same way; a one-off too.
+    const rule = occurrencesBetween('op', weekly, 0, Infinity, 3)
+    const movedRule = occurrencesBetween('op', { ...weekly, exceptions: { moved: [{ index: 1, dueAt: rule[1]!.dueAt + 3_600_000 }] } }, 0, Infinity, 3)
+    expect(movedRule.map((occurrence) => occurrence.id)).toEqual(['op#0', 'op#1', 'op#2'])
+    expect(movedRule[1]!.dueAt).toBe(rule[1]!.dueAt + 3_600_000)
+    expect(nextOccurrence('once', { dueAt: 5, repeat: { kind: 'none' }, exceptions: { moved: [{ index: 0, dueAt: 9 }] } }, 6)?.dueAt).toBe(9)
+  })
+
+  it('[OCC5] counts `times` and `until` by the rule’s own times: a moved occurrence stays, one past the end does not appear', () => {
+    const limited: Timing = { ...every, times: 3, exceptions: { moved: [{ index: 2, dueAt: 5_000 }, { index: 3, dueAt: 6_000 }] } }
+    expect(occurrencesBetween('op', limited, 0, Infinity, 10).map((occurrence) => occurrence.dueAt)).toEqual([1_000, 1_100, 5_000])
+    expect(latestOccurrence('op', limited, 10_000)?.index).toBe(2)
+  })
+
+  it('[OCC5] jumps to an `every` occurrence however far ahead, stepping only over the exceptions', () => {
+    // Three billion occurrences in: a walk from the start would not finish.
+    const timing: Timing = { ...every, exceptions: { skipped: Array.from({ length: 1_000 }, (_, index) => 3_000_000_000 + index), moved: [{ index: 3_000_001_000, dueAt: 300_000_101_050 }] } }
+    expect(nextOccurrence('op', timing, 1_000 + 300_000_000_000)).toEqual({ id: 'op#3000001000', index: 3_000_001_000, dueAt: 300_000_101_050 })
+    expect(nextOccurrence('op', timing, 300_000_101_051)).toEqual({ id: 'op#3000001001', index: 3_000_001_001, dueAt: 300_000_101_100 })
+    expect(latestOccurrence('op', timing, 300_000_100_999)?.index).toBe(2_999_999_999)
   })
 })

@@ -3,10 +3,12 @@ import { InvalidFields, type FieldProblem } from '../../../core/scheduler/Invali
 import { parseSchedule } from '../../../core/scheduler/naturalLanguage.ts'
 import { occurrencesBetween, type Occurrence } from '../../../core/scheduler/occurrences.ts'
 import { CatchUp, type Operation } from '../../../core/scheduler/operations.ts'
+import { defaultScheduler, formatLateness, precisionOf, schedulerWarning, worstLateness } from '../../../core/scheduler/schedulerChoice.ts'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { useNow } from '../../hooks/useNow.ts'
 import { readAdvancedRule, type AdvancedRuleInput, type AdvancedTiming } from './advancedRule.ts'
+import { deviceZone, timeZoneOptions, zoneOf } from './timeZones.ts'
 
 const PREVIEW_COUNT = 5
 /** A reminder's title is its notification's title (notifyKind's limit). */
@@ -25,9 +27,6 @@ const CATCH_UP_LABELS: Record<CatchUp, string> = {
   [CatchUp.all]: 'Run every missed one',
 }
 
-/** The zone this device's wall clock is in: "at 10am" means 10:00 here, and rules stay on it across DST. */
-const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone
-
 interface OperationEditorProps {
   readonly schedule: SpaceSchedule
   readonly schedulers: readonly Scheduler[]
@@ -40,8 +39,11 @@ interface OperationEditorProps {
 /**
  * Plans a new operation, or changes one: what it does (its kind and input)
  * and when, in words ("every 2 weeks on Tuesday at 10am", "in 20 minutes")
- * or, under "Advanced", as a raw RRULE and its first run, with the next
- * occurrences shown in local time before it is saved.
+ * or, under "Advanced", as a raw RRULE and its first run, read in the
+ * operation's time zone (OP11; the device's by default), with the next
+ * occurrences shown in local time before it is saved. The scheduler is the
+ * one that keeps the timing on time (OP6) until the person picks another,
+ * and a coarser pick says how late it can run (OP7).
  */
 export function OperationEditor({ schedule, schedulers, editing, onDone }: OperationEditorProps) {
   const now = useNow(30_000)
@@ -49,20 +51,29 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
   const [kind, setKind] = useState<KindName>(isKindName(editing?.kind) ? editing.kind : 'notify')
   const [when, setWhen] = useState('')
   const [fields, setFields] = useState<Record<string, string>>(() => ({ action: 'increment', by: '1', method: 'POST', ...fieldsOf(editing?.input) }))
+  // Empty until the person picks one: then the scheduler follows the timing (OP6).
   const [schedulerId, setSchedulerId] = useState<string>(editing?.schedulerId ?? '')
+  const [timeZone, setTimeZone] = useState<string>(editing ? zoneOf(editing) : deviceZone)
   const [catchUp, setCatchUp] = useState<CatchUp>(editing?.catchUp ?? CatchUp.latest)
   const [problems, setProblems] = useState<readonly FieldProblem[]>([])
   const [saved, setSaved] = useState<string | undefined>(undefined)
   const [advanced, setAdvanced] = useState<AdvancedRuleInput>({ rrule: '', start: '' })
 
-  const parsed = useMemo(() => (when.trim() ? parseSchedule(when, { now, timeZone: localZone() }) : undefined), [when, now])
+  const parsed = useMemo(() => (when.trim() ? parseSchedule(when, { now, timeZone }) : undefined), [when, now, timeZone])
   const preview = useMemo(() => (parsed?.ok ? occurrencesBetween('preview', parsed.timing, now, Number.POSITIVE_INFINITY, PREVIEW_COUNT) : []), [parsed, now])
   // A raw rule, once typed, is the timing: "When" is set aside until it is cleared.
-  const rawRule = useMemo(() => (advanced.rrule.trim() ? readAdvancedRule(advanced, localZone(), now) : undefined), [advanced, now])
+  const rawRule = useMemo(() => (advanced.rrule.trim() ? readAdvancedRule(advanced, timeZone, now) : undefined), [advanced, now, timeZone])
   const rawPreview = useMemo(() => (rawRule?.ok ? occurrencesBetween('preview', rawRule.timing, now, Number.POSITIVE_INFINITY, PREVIEW_COUNT) : []), [rawRule, now])
   const field = (name: string): string => fields[name] ?? ''
   const setField = (name: string, value: string): void => setFields((current) => ({ ...current, [name]: value }))
-  const chosenScheduler = schedulerId || schedulers[0]?.id || ''
+  // What would run: the raw rule, the words, or (an edit with "When" left empty) the operation's own timing.
+  const timing = rawRule?.ok ? rawRule.timing : rawRule ? undefined : parsed?.ok ? parsed.timing : editing
+  const recommended = useMemo(() => (timing ? defaultScheduler(schedulers, timing, now) : undefined), [schedulers, timing, now])
+  const chosenScheduler = schedulerId || recommended?.id || schedulers[0]?.id || ''
+  const picked = schedulers.find((scheduler) => scheduler.id === chosenScheduler)
+  const warning = useMemo(() => (picked && timing ? schedulerWarning(picked, schedulers, timing, now) : undefined), [picked, schedulers, timing, now])
+  const lateness = !schedulerId && recommended && timing ? worstLateness(recommended, timing, now) : 0
+  const onTime = !timing || lateness <= precisionOf(timing, now)
   const headingId = editing ? `edit-${editing.id}` : 'new-operation'
 
   const submit = (event: FormEvent): void => {
@@ -70,26 +81,28 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
     setSaved(undefined)
     if (rawRule?.ok === false) return setProblems(rawRule.problems)
     // Read again at this moment: the preview's clock may be half a minute old, and "in 10 seconds" must not be saved in the past.
-    const timing = rawRule ?? (when.trim() ? parseSchedule(when, { now: Date.now(), timeZone: localZone() }) : undefined)
+    const reading = rawRule ?? (when.trim() ? parseSchedule(when, { now: Date.now(), timeZone }) : undefined)
     // An edit with "When" left empty keeps its timing.
-    if (timing?.ok === false || (!timing && !editing)) {
-      return setProblems([{ field: 'when', message: timing?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
+    if (reading?.ok === false || (!reading && !editing)) {
+      return setProblems([{ field: 'when', message: reading?.error ?? 'Say when it runs, e.g. “every 2 weeks on Tuesday at 10am” or “in 20 minutes”.' }])
     }
     const changes = { title: title.trim(), kind, input: inputFor(kind, title.trim(), field), schedulerId: chosenScheduler as Scheduler['id'], catchUp }
     try {
       if (editing) {
-        schedule.editOperation(editing.id, timing?.ok ? { ...changes, ...timing.timing } : changes)
+        schedule.editOperation(editing.id, reading?.ok ? { ...changes, ...reading.timing } : changes)
         setProblems([])
         onDone?.()
         return
       }
-      if (!timing?.ok) return
-      schedule.createOperation({ ...changes, ...timing.timing })
+      if (!reading?.ok) return
+      schedule.createOperation({ ...changes, ...reading.timing })
       setProblems([])
-      setSaved(`Planned “${title.trim()}”: ${timing.summary}.`)
+      setSaved(`Planned “${title.trim()}”: ${reading.summary}.`)
       setTitle('')
       setWhen('')
       setAdvanced({ rrule: '', start: '' })
+      // The next operation's scheduler follows its own timing again.
+      setSchedulerId('')
     } catch (cause) {
       setProblems(cause instanceof InvalidFields ? cause.problems : [{ field: 'operation', message: String(cause) }])
     }
@@ -112,7 +125,15 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
           {!rawRule && parsed && !parsed.ok && <p className="error">{parsed.error}</p>}
           {!rawRule && parsed?.ok && <OccurrencePreview summary={parsed.summary} occurrences={preview} />}
         </div>
-        <AdvancedRuleField headingId={headingId} value={advanced} onChange={setAdvanced} timeZone={localZone()} reading={rawRule} preview={rawPreview} />
+        <label className="field">
+          Time zone
+          <select value={timeZone} onChange={(event) => setTimeZone(event.target.value)}>
+            {timeZoneOptions(timeZone).map((zone) => (
+              <option key={zone}>{zone}</option>
+            ))}
+          </select>
+        </label>
+        <AdvancedRuleField headingId={headingId} value={advanced} onChange={setAdvanced} timeZone={timeZone} reading={rawRule} preview={rawPreview} />
         <label className="field">
           Does
           <select value={kind} onChange={(event) => setKind(event.target.value as KindName)} disabled={editing !== undefined}>
@@ -127,7 +148,7 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
         <div className="field-row">
           <label className="field">
             Scheduler
-            <select value={chosenScheduler} onChange={(event) => setSchedulerId(event.target.value)}>
+            <select value={chosenScheduler} onChange={(event) => setSchedulerId(event.target.value)} aria-describedby={`${headingId}-scheduler-note`}>
               {schedulers.map((scheduler) => (
                 <option key={scheduler.id} value={scheduler.id}>
                   {scheduler.name}
@@ -145,6 +166,14 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
               ))}
             </select>
           </label>
+        </div>
+        <div id={`${headingId}-scheduler-note`} aria-live="polite">
+          {warning && <p className="error small">{warning}</p>}
+          {!warning && !schedulerId && recommended && (
+            <p className={onTime ? 'muted small' : 'error small'}>
+              {onTime ? 'The scheduler is chosen to run it on time; pick another if you like.' : `No scheduler here runs it on time: on “${recommended.name}” it can be up to ${formatLateness(lateness)} late. Add a faster scheduler below.`}
+            </p>
+          )}
         </div>
         <div className="row-actions">
           <button type="submit">{editing ? 'Save changes' : 'Plan it'}</button>

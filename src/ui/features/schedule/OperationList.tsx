@@ -1,5 +1,7 @@
 import { useCallback, useState } from 'react'
+import { unfinishedOccurrences } from '../../../core/scheduler/agenda.ts'
 import { formatDuration } from '../../../core/scheduler/durations.ts'
+import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
 import { OperationStatus, type Operation } from '../../../core/scheduler/operations.ts'
@@ -7,11 +9,14 @@ import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { MAX_CATCH_UP_OCCURRENCES } from '../../../core/scheduler/tick.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import { defaultScheduler } from '../../../core/scheduler/schedulerChoice.ts'
 import type { Scheduler } from '../../../core/scheduler/schedulers.ts'
 import { useServices } from '../../services.ts'
+import { IcsImport } from './IcsImport.tsx'
 import { OperationEditor } from './OperationEditor.tsx'
 import { RunHistory } from './RunHistory.tsx'
 import { useNow } from '../../hooks/useNow.ts'
+import { UpcomingOccurrences, type OccurrenceNotice } from './UpcomingOccurrences.tsx'
 import { useScheduleValue } from './useSchedule.ts'
 
 const NO_OPERATIONS: Operation[] = []
@@ -19,7 +24,12 @@ const STATUS_ORDER: Record<OperationStatus, number> = { active: 0, paused: 1, ca
 const readOperations = (schedule: SpaceSchedule): Operation[] =>
   schedule.operations().sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.dueAt - b.dueAt || a.title.localeCompare(b.title))
 
-/** The space's operations: what each does and when, with pause, cancel, delete and its run history. */
+/**
+ * The space's operations: what each does and when, with pause, cancel,
+ * delete, its run history, and calendar-grade edits (skip the next one, run
+ * it now, change one occurrence or all following: SPEC OP8–OP10); and a
+ * calendar file's events imported as reminders (ICS1).
+ */
 interface OperationListProps {
   readonly session: SpaceSession
   readonly schedule: SpaceSchedule
@@ -33,7 +43,10 @@ export function OperationList({ session, schedule, schedulers, deviceNames }: Op
   const [toDelete, setToDelete] = useState<Operation | undefined>(undefined)
   return (
     <section className="panel" aria-labelledby="operations-heading">
-      <h3 id="operations-heading">Operations</h3>
+      <div className="operations-header">
+        <h3 id="operations-heading">Operations</h3>
+        <IcsImport schedule={schedule} schedulers={schedulers} />
+      </div>
       {operations.length === 0 ? (
         <p className="muted">Nothing planned yet. Plan a reminder, a webhook, a backup or a change to this space above.</p>
       ) : (
@@ -74,11 +87,41 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
   const { device } = useServices()
   const [showHistory, setShowHistory] = useState(false)
   const [editing, setEditing] = useState(false)
+  const [showUpcoming, setShowUpcoming] = useState(false)
+  const [notice, setNotice] = useState<OccurrenceNotice | undefined>(undefined)
+  const [problem, setProblem] = useState<string | undefined>(undefined)
   const readRunCount = useCallback((current: SpaceSchedule) => current.runs.recordsOf(operation.id).length, [operation.id])
   const runCount = useScheduleValue(session, schedule, readRunCount, 0)
   const readLimitSkips = useCallback((current: SpaceSchedule) => current.skippedByCatchUpLimit(operation.id), [operation.id])
   const limitSkips = useScheduleValue(session, schedule, readLimitSkips, 0)
   const next = operation.status === OperationStatus.active ? nextOccurrence(seriesOf(operation), operation, now, schedule.finishedThrough(operation.id)) : undefined
+  const live = operation.status !== OperationStatus.cancelled
+  const repeats = operation.repeat.kind !== 'none'
+  const act = (action: () => OccurrenceNotice): void => {
+    try {
+      setNotice(action())
+      setProblem(undefined)
+    } catch (cause) {
+      setNotice(undefined)
+      setProblem(cause instanceof InvalidFields ? cause.problems.map((entry) => entry.message).join(' ') : String(cause))
+    }
+  }
+  const skipNext = (): void =>
+    act(() => {
+      // The next one not started yet: one due now is already being claimed (Q2).
+      const [coming] = unfinishedOccurrences(schedule, operation, Date.now() + 1, Number.POSITIVE_INFINITY, 1)
+      if (!coming) throw new InvalidFields('occurrence', [{ field: 'index', message: 'It has no occurrence left to skip.' }])
+      schedule.skipOccurrence(operation.id, coming.index)
+      return { text: `Skipped the one of ${new Date(coming.dueAt).toLocaleString()}.`, undo: () => schedule.restoreOccurrence(operation.id, coming.index) }
+    })
+  const runNow = (): void =>
+    act(() => {
+      // The scheduler that starts it soonest: OP6 for a one-off due now.
+      const scheduler = defaultScheduler(schedulers, { dueAt: Date.now(), repeat: { kind: 'none' } }, Date.now())
+      if (!scheduler) throw new InvalidFields('operation', [{ field: 'schedulerId', message: 'This space has no scheduler; add one below.' }])
+      const copy = schedule.runNow(operation.id, scheduler.id)
+      return { text: `“${copy.title}” starts now, once; it is listed with the operations.` }
+    })
   return (
     <li className="operation" aria-label={operation.title}>
       <div className="operation-summary">
@@ -104,11 +147,24 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
             Cancel
           </button>
         )}
-        {operation.status !== OperationStatus.cancelled && (
+        {live && (
           <button type="button" className="quiet" aria-expanded={editing} onClick={() => setEditing(!editing)}>
             Edit
           </button>
         )}
+        {live && repeats && (
+          <button type="button" className="quiet" onClick={skipNext} disabled={operation.status !== OperationStatus.active || !next}>
+            Skip next
+          </button>
+        )}
+        {live && repeats && (
+          <button type="button" className="quiet" aria-expanded={showUpcoming} onClick={() => setShowUpcoming(!showUpcoming)}>
+            Occurrences
+          </button>
+        )}
+        <button type="button" className="quiet" onClick={runNow}>
+          Run now
+        </button>
         <button type="button" className="quiet" onClick={onDelete}>
           Delete
         </button>
@@ -116,6 +172,22 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
           History ({runCount})
         </button>
       </div>
+      {notice && (
+        <p role="status" className="muted small operation-notice">
+          {notice.text}{' '}
+          {notice.undo && (
+            <button type="button" className="quiet" onClick={() => act(() => (notice.undo?.(), { text: 'Undone.' }))}>
+              Undo
+            </button>
+          )}
+        </p>
+      )}
+      {problem && (
+        <p role="alert" className="error small operation-notice">
+          {problem}
+        </p>
+      )}
+      {showUpcoming && live && <UpcomingOccurrences schedule={schedule} operation={operation} now={now} onNotice={setNotice} />}
       {editing && <OperationEditor schedule={schedule} schedulers={schedulers} editing={operation} onDone={() => setEditing(false)} />}
       {showHistory && <RunHistory session={session} schedule={schedule} operation={operation} deviceNames={deviceNames} />}
     </li>
@@ -125,7 +197,15 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
 function describeTiming(operation: Operation): string {
   const { repeat } = operation
   const first = new Date(operation.dueAt).toLocaleString()
-  const limits = [operation.times === undefined ? '' : `${operation.times} times`, operation.until === undefined ? '' : `until ${new Date(operation.until).toLocaleDateString()}`].filter(Boolean).join(', ')
+  const { skipped = [], moved = [] } = operation.exceptions ?? {}
+  const limits = [
+    operation.times === undefined ? '' : `${operation.times} times`,
+    operation.until === undefined ? '' : `until ${new Date(operation.until).toLocaleDateString()}`,
+    skipped.length === 0 ? '' : `${skipped.length} skipped`,
+    moved.length === 0 ? '' : `${moved.length} moved`,
+  ]
+    .filter(Boolean)
+    .join(', ')
   const described = repeat.kind === 'none' ? `once at ${first}` : repeat.kind === 'every' ? `every ${formatDuration(repeat.everyMs)} from ${first}` : `${repeat.rrule} (${repeat.timeZone}) from ${first}`
   return limits ? `${described}, ${limits}` : described
 }
