@@ -32,6 +32,13 @@
  * from a winning claim to its run's start (target ≤ 300 ms median at
  * loopback) and from due time to start.
  *
+ * Part (d): growth, bench/scheduler/growth.ts: what a 100 ms `doc`
+ * operation leaves in its space after GROWTH_OCCURRENCES occurrences
+ * (default 6,000: ten minutes), beside a fresh space with the same
+ * operation: the content state, the log's bytes, the time to open, each
+ * extrapolated to a day. Targets: ≤ 2 MB a day after compaction, open ≤
+ * 1.2× the fresh space's.
+ *
  * Part (e): the schedule box, bench/scheduleBox.ts: the share of a table
  * of everyday phrases read to the first three occurrences meant, beside the
  * box before it. Target ≥ 95 %.
@@ -59,6 +66,7 @@ import { tick } from '../src/core/scheduler/tick.ts'
 import { executionsByOccurrence, simulate, type SimulationOptions } from '../test/helpers/schedulerSimulation.ts'
 import { SETTLE_WINDOW_CLAIM_LEAD_MS, SettleWindowRunner } from './scheduler/settleWindowRunner.ts'
 import { scheduleBoxBench } from './scheduleBox.ts'
+import { measureGrowth, perDay } from './scheduler/growth.ts'
 import { seededRandom } from '../test/helpers/seededRandom.ts'
 import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { median, percentile } from './stats.ts'
@@ -186,6 +194,9 @@ const FAST: Scheduler = { id: 'fast' as SchedulerId, name: 'Game tick', everyMs:
 const NETWORKS = { slow: 5_000, loopback: 100 } as const
 /** (c): a winning claim starts its run within this at loopback (median); the settle window took 1,050 ms. */
 const TARGET_CLAIM_TO_START_MS = 300
+/** (d): what a day of a 100 ms operation may leave in its space, and how much slower it may open than a fresh one. */
+const TARGET_DAY_BYTES = 2_000_000
+const TARGET_OPEN_RATIO = 1.2
 /** (e): the share of everyday phrases the schedule box reads as meant. */
 const TARGET_BOX_SHARE = 0.95
 const SETTLE_WINDOW: SimulationOptions['protocol'] = { createRunner: (options) => new SettleWindowRunner(options), claimLeadMs: SETTLE_WINDOW_CLAIM_LEAD_MS }
@@ -256,6 +267,13 @@ async function main(): Promise<void> {
     slow: await contention(contentionOccurrences, NETWORKS.slow, SETTLE_WINDOW),
     loopback: await contention(contentionOccurrences, NETWORKS.loopback, SETTLE_WINDOW),
   }
+  const growthOccurrences = wholeNumberFromEnv('GROWTH_OCCURRENCES', 6_000)
+  process.stderr.write(`Running a 100 ms doc operation for ${growthOccurrences.toLocaleString('en')} occurrences on one host…\n`)
+  const growth = await measureGrowth(growthOccurrences)
+  const stateADay = perDay(growth.stateBytes, growth.freshStateBytes, growth.occurrences)
+  const logADay = perDay(growth.logBytes, growth.freshStateBytes, growth.occurrences)
+  const openRatio = growth.openMs / growth.freshOpenMs
+  const growthMet = stateADay <= TARGET_DAY_BYTES && logADay <= TARGET_DAY_BYTES && openRatio <= TARGET_OPEN_RATIO
   const box = scheduleBoxBench()
   const boxMet = box.share >= TARGET_BOX_SHARE
   const latenessSeconds = wholeNumberFromEnv('LATENESS_SECONDS', 60)
@@ -269,7 +287,7 @@ async function main(): Promise<void> {
   const claimToStartMs = median(contended.loopback.claimToStartMs)
   const contentionMet =
     Object.values(contended).every((run) => run.duplicates === 0 && run.completed === run.occurrences) && claimToStartMs <= TARGET_CLAIM_TO_START_MS
-  const met = tickMet && contentionMet && latenessMet && boxMet
+  const met = tickMet && contentionMet && latenessMet && boxMet && growthMet
   const row = (name: string, values: number[]): string[] => [name, median(values).toFixed(3), percentile(values, 99).toFixed(3), Math.max(...values).toFixed(3)]
   console.log(`One tick of a 1 s scheduler with ${size.toLocaleString('en')} queued operations (${ticks} ticks, ${result.started.toLocaleString('en')} occurrences started, same on both sides):\n`)
   console.log(textTable(['', 'median ms', 'p99 ms', 'max ms'], [row('queue', result.oursMs), row('naive scan', result.naiveMs)], { labelColumns: 1 }))
@@ -300,6 +318,20 @@ async function main(): Promise<void> {
   )
   const claimRatio = median(settled.loopback.claimToStartMs) / claimToStartMs
   console.log(`target: no duplicates on either network, claim → start ≤ ${TARGET_CLAIM_TO_START_MS} ms at loopback (${claimRatio.toFixed(1)}× sooner than the settle window): ${contentionMet ? 'met' : 'missed'}`)
+  const mb = (bytes: number): string => (bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 2 : 0)
+  console.log(`\n(d) A 100 ms doc operation, ${growth.occurrences.toLocaleString('en')} occurrences on one host, beside a fresh space with the same operation:\n`)
+  console.log(
+    textTable(
+      ['', 'after the run', 'fresh', 'a day (extrapolated)'],
+      [
+        ['content state, MB', mb(growth.stateBytes), mb(growth.freshStateBytes), mb(stateADay)],
+        ['log (a checkpoint), MB', mb(growth.logBytes), mb(growth.freshStateBytes), mb(logADay)],
+        ['open, ms', growth.openMs.toFixed(1), growth.freshOpenMs.toFixed(2), `${openRatio.toFixed(0)}× fresh after ${growth.occurrences.toLocaleString('en')}`],
+      ],
+      { labelColumns: 1 },
+    ),
+  )
+  console.log(`target: ≤ ${mb(TARGET_DAY_BYTES)} MB a day and open ≤ ${TARGET_OPEN_RATIO}× fresh: ${growthMet ? 'met' : 'missed'}`)
   console.log(
     `\n(e) The schedule box: ${box.parsed} of ${box.phrases} everyday phrases read to the first three occurrences meant (${(box.share * 100).toFixed(1)} %, target ≥ ${TARGET_BOX_SHARE * 100} %: ${boxMet ? 'met' : 'missed'}); the box before: ${box.previousParsed} (${((box.previousParsed / box.phrases) * 100).toFixed(1)} %); issue 14's own phrases ${box.issueParsed} of ${box.issuePhrases}, before ${box.previousIssueParsed}.`,
   )
@@ -322,6 +354,7 @@ async function main(): Promise<void> {
         node: process.version,
         tick: { operations: size, ticks, started: result.started, oursMedianMs: oursMedian, oursP99Ms: percentile(result.oursMs, 99), naiveMedianMs: naiveMedian, naiveP99Ms: percentile(result.naiveMs, 99), ratio, buildMs: result.buildMs, queueBytes: result.queueBytes, met: tickMet },
         lateness: { seconds: latenessSeconds, runs: lateness, met: latenessMet },
+        growth: { ...growth, stateADayBytes: stateADay, logADayBytes: logADay, openRatio, met: growthMet },
         scheduleBox: { phrases: box.phrases, parsed: box.parsed, share: box.share, previousParsed: box.previousParsed, issuePhrases: box.issuePhrases, issueParsed: box.issueParsed, met: boxMet },
         contention: {
           peers: CONTENTION_PEERS,
@@ -345,6 +378,7 @@ async function main(): Promise<void> {
   console.log(
     `RESULT scheduler tick_ms=${tickMs} tick_p99_ms=${percentile(result.oursMs, 99).toFixed(3)} scan_ms=${naiveMedian.toFixed(1)} ratio=${ratio} queue_mib=${(result.queueBytes / 1024 / 1024).toFixed(1)} ` +
       `duplicates_slow=${contended.slow.duplicates} settle_window_duplicates_slow=${settled.slow.duplicates} duplicates_loopback=${contended.loopback.duplicates} claim_start_p50_ms=${claimToStartMs.toFixed(0)} settle_window_claim_start_p50_ms=${median(settled.loopback.claimToStartMs).toFixed(0)} claim_start_ratio=${claimRatio.toFixed(1)} due_start_p99_ms=${percentile(contended.loopback.dueToStartMs, 99).toFixed(0)} ` +
+      `day_state_mb=${mb(stateADay)} day_log_mb=${mb(logADay)} open_ratio=${openRatio.toFixed(0)} ` +
       `phrases_share=${(box.share * 100).toFixed(1)} phrases_previous_share=${((box.previousParsed / box.phrases) * 100).toFixed(1)} ` +
       `late_sw_p99_ms=${lateness.find((run) => run.host === 'service-worker')!.ours.p99Ms} late_page_p99_ms=${lateness.find((run) => run.host === 'page')!.ours.p99Ms} setinterval_p99_ms=${Math.max(...lateness.map((run) => run.baseline.p99Ms))} target=${met ? 'met' : 'missed'}`,
   )
