@@ -1,7 +1,7 @@
 /**
  * bench:scheduler (d): what a 100 ms operation leaves in its space. One host
- * (SpaceSchedule, OccurrenceRunner, SchedulerHost and the `doc` kind, as a
- * device runs them) runs a `doc` increment every 100 ms on a fake clock for
+ * (SpaceSchedule, OccurrenceRunner, SchedulerHost, RecordRetention and the
+ * `doc` kind, as a device runs them) runs a `doc` increment every 100 ms on a fake clock for
  * a number of occurrences; every update it writes is kept, as the space's
  * signed log keeps its lane's updates. Reported, side by side with a fresh
  * space holding the same operation:
@@ -18,6 +18,7 @@ import { docKind } from '../../src/core/scheduler/docKind.ts'
 import { KindRegistry } from '../../src/core/scheduler/kinds.ts'
 import { OccurrenceRunner } from '../../src/core/scheduler/OccurrenceRunner.ts'
 import type { SchedulerId } from '../../src/core/scheduler/schedulers.ts'
+import { RecordRetention } from '../../src/core/scheduler/recordRetention.ts'
 import { SchedulerHost } from '../../src/core/scheduler/SchedulerHost.ts'
 import { SpaceSchedule } from '../../src/core/scheduler/SpaceSchedule.ts'
 import { median } from '../stats.ts'
@@ -66,6 +67,8 @@ async function runFor(occurrences: number): Promise<{ doc: Y.Doc; log: Y.Doc }> 
     execute: (entry, signal) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: PEER, now: () => clock.now, signal }),
   })
   const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
+  // As a device's host keeps them (RET1).
+  const retention = new RecordRetention(doc, schedule, () => clock.now)
   const end = START + 1_000 + occurrences * 100
   while (clock.now < end) {
     const wakeAt = host.advance()
@@ -73,6 +76,7 @@ async function runFor(occurrences: number): Promise<{ doc: Y.Doc; log: Y.Doc }> 
     for (let turn = 0; turn < 4; turn++) await Promise.resolve()
     clock.now = Math.min(end, Math.max(clock.now + 1, Math.min(wakeAt, clock.now + 100)))
   }
+  retention.destroy()
   schedule.destroy()
   return { doc, log }
 }

@@ -18,6 +18,7 @@ import type { QueueEntry } from './OccurrenceQueue.ts'
 import { SchedulerHost, type SchedulerStats } from './SchedulerHost.ts'
 import type { SchedulerId } from './schedulers.ts'
 import type { QuietMoments } from './quietMoments.ts'
+import { RecordRetention } from './recordRetention.ts'
 import { RoomClock } from './roomClock.ts'
 import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
 import { ACKNOWLEDGEMENTS, CLAIMS, RUNS } from './YjsRunTable.ts'
@@ -120,8 +121,11 @@ export class DeviceScheduler {
     const onChange = (): void => this.wakeWithin(0)
     const watched = [SCHEDULERS, OPERATIONS, CLAIMS, ACKNOWLEDGEMENTS, RUNS].map((name) => space.doc.getMap(name))
     for (const map of watched) map.observe(onChange)
+    // RET1: this host moves the progress marks, so it keeps the records they leave behind bounded.
+    const retention = new RecordRetention(space.doc, schedule, clock)
     const stopWatching = (): void => {
       for (const map of watched) map.unobserve(onChange)
+      retention.destroy()
       schedule.destroy()
     }
     this.spaces.set(space.id, { space, room, schedule, host: schedulerHost, stopWatching })

@@ -70,6 +70,8 @@ export class YjsRunTable implements RunTable {
   private readonly runsOf = new Map<string, Map<string, RunRecord>>()
   /** The occurrences with run records, by operation: run history reads one operation's without scanning all. */
   private readonly occurrencesOf = new Map<string, Set<string>>()
+  /** The occurrences with claims, by operation: retention prunes one operation's without scanning all. */
+  private readonly claimedOf = new Map<string, Set<string>>()
 
   constructor(
     doc: Y.Doc,
@@ -119,13 +121,7 @@ export class YjsRunTable implements RunTable {
   private indexRun(key: string): void {
     index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
     const occurrence = occurrenceOfKey(key)
-    if (!occurrence) return
-    const { operationId } = parseOccurrenceId(occurrence)
-    const occurrences = this.occurrencesOf.get(operationId) ?? new Set<string>()
-    if (this.runsOf.has(occurrence)) occurrences.add(occurrence)
-    else occurrences.delete(occurrence)
-    if (occurrences.size > 0) this.occurrencesOf.set(operationId, occurrences)
-    else this.occurrencesOf.delete(operationId)
+    if (occurrence) fileByOperation(this.occurrencesOf, occurrence, this.runsOf.has(occurrence))
   }
 
   claims(occurrence: OccurrenceId): readonly HeldClaim[] {
@@ -159,6 +155,38 @@ export class YjsRunTable implements RunTable {
    */
   writerClientOf(record: RunRecord): number | undefined {
     return this.runMap._map.get(peerKey(record.occurrence, record.by))?.id.client
+  }
+
+  /**
+   * SPEC RET1: drops what an operation's occurrences no longer need. Run
+   * records beyond the newest `keepRuns` (by plan, then occurrence) that
+   * are below the current plan's progress mark or of an earlier plan,
+   * except failures that ended since `keepFailuresSince`; claims of occurrences
+   * that have a record, are below `finishedBelow` in the current plan
+   * (`series`), or belong to an earlier plan. Each peer's entries for an
+   * occurrence go together. Amortised: it acts only once an operation has
+   * `slack` more than it keeps, so each occurrence costs O(1) on average.
+   */
+  prune(operationId: string, policy: { readonly keepRuns: number; readonly keepFailuresSince: number; readonly series: string; readonly finishedBelow: number; readonly slack: number }): void {
+    const recorded = this.occurrencesOf.get(operationId)
+    if (recorded && recorded.size > policy.keepRuns + policy.slack) {
+      const newestFirst = [...recorded].map((occurrence) => ({ occurrence, ...parseOccurrenceId(occurrence) })).sort((a, b) => b.plan - a.plan || b.index - a.index)
+      for (const { occurrence, series, index } of newestFirst.slice(policy.keepRuns)) {
+        // Above the progress mark a record is what keeps its occurrence from running again: it stays until the mark passes it.
+        if (series === policy.series && index >= policy.finishedBelow) continue
+        const records = [...(this.runsOf.get(occurrence)?.values() ?? [])]
+        if (records.some((record) => record.outcome === 'failed' && record.doneAt >= policy.keepFailuresSince)) continue
+        for (const record of records) this.runMap.delete(peerKey(occurrence, record.by))
+      }
+    }
+    const claimed = this.claimedOf.get(operationId)
+    if (claimed && claimed.size > policy.slack) {
+      for (const occurrence of [...claimed]) {
+        const { series, index } = parseOccurrenceId(occurrence)
+        if (series === policy.series && index >= policy.finishedBelow && !this.runsOf.has(occurrence)) continue
+        for (const claim of this.claims(occurrence as OccurrenceId)) this.claimMap.delete(peerKey(occurrence, claim.peer))
+      }
+    }
   }
 
   /** Deletes every claim and run record of an operation's occurrences, of all its plans: the operation is gone. */
@@ -219,7 +247,18 @@ export class YjsRunTable implements RunTable {
     const held = isClaim(value) && !same ? { ...value, seenAt: this.clock() } : same ? before : value
     index(this.claimsOf, key, held, isClaim, (claim) => claim.peer)
     if (isClaim(value)) this.noteWriter(key)
+    if (named) fileByOperation(this.claimedOf, named.occurrence, this.claimsOf.has(named.occurrence))
   }
+}
+
+/** Adds or removes an occurrence in its operation's set, and drops the set once empty. */
+function fileByOperation(byOperation: Map<string, Set<string>>, occurrence: string, present: boolean): void {
+  const { operationId } = parseOccurrenceId(occurrence)
+  const occurrences = byOperation.get(operationId) ?? new Set<string>()
+  if (present) occurrences.add(occurrence)
+  else occurrences.delete(occurrence)
+  if (occurrences.size > 0) byOperation.set(operationId, occurrences)
+  else byOperation.delete(operationId)
 }
 
 /** Files a claims or runs entry under its occurrence and peer if it is valid and its key names what it says; drops it otherwise. */

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react'
 import { BACKUP_FOLDER, KEPT_BACKUPS_PER_OPERATION } from '../../../core/scheduler/backupKind.ts'
 import { failedAttemptsOf, type RunRecord } from '../../../core/scheduler/claims.ts'
+import { KEPT_FAILURES_MS, KEPT_RUNS_PER_OPERATION } from '../../../core/scheduler/recordRetention.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { parseOccurrenceId, seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
 import type { Operation } from '../../../core/scheduler/operations.ts'
@@ -80,6 +81,9 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
     <div className="run-history">
       <p className="muted small">
         {occurrences.length} run{occurrences.length === 1 ? '' : 's'} shown · {failed} failed · {repeated === 0 ? 'none ran twice' : `${repeated} ran on two devices (while they could not reach each other)`}
+      </p>
+      <p className="muted small">
+        The space keeps the last {KEPT_RUNS_PER_OPERATION} runs of each operation, and failures for {Math.round(KEPT_FAILURES_MS / 86_400_000)} days.
       </p>
       <p className="small">
         <label>

@@ -1,0 +1,54 @@
+/**
+ * Keeps a space's schedule records bounded (SPEC RET1): as the host moves
+ * an operation's progress mark, what the operation's occurrences no longer
+ * need is deleted (YjsRunTable.prune): run records beyond the last
+ * KEPT_RUNS_PER_OPERATION, failures once KEPT_FAILURES_MS old, and claims
+ * once their occurrence is recorded or passed. Only the host that writes
+ * progress prunes, so peers do not all delete the same entries at once.
+ */
+import type * as Y from 'yjs'
+import { parseOccurrenceId, seriesOf } from './occurrenceIds.ts'
+import type { OperationId } from './operations.ts'
+import { PROGRESS, type SpaceSchedule } from './SpaceSchedule.ts'
+
+/** Runs kept per operation for its run history: an hourly job's last four days, a game tick's last ten seconds. */
+export const KEPT_RUNS_PER_OPERATION = 100
+/** Failures are kept longer than other runs: a person back from a trip still finds why last week's backup failed. */
+export const KEPT_FAILURES_MS = 30 * 24 * 60 * 60_000
+/** Pruning waits until this many more are there than are kept: a batch of deletions now and then, not one per occurrence. */
+const PRUNE_SLACK = 20
+
+export class RecordRetention {
+  private readonly progressMap: Y.Map<unknown>
+
+  constructor(
+    doc: Y.Doc,
+    private readonly schedule: SpaceSchedule,
+    private readonly now: () => number,
+  ) {
+    this.progressMap = doc.getMap(PROGRESS)
+    this.progressMap.observe(this.onProgress)
+  }
+
+  destroy(): void {
+    this.progressMap.unobserve(this.onProgress)
+  }
+
+  /** This host moved a mark (a peer's marks are its own to prune after). */
+  private readonly onProgress = (event: Y.YMapEvent<unknown>): void => {
+    if (!event.transaction.local) return
+    for (const series of event.keysChanged as Set<string>) this.prune(parseOccurrenceId(`${series}#0`).operationId as OperationId)
+  }
+
+  prune(operationId: OperationId): void {
+    const operation = this.schedule.operation(operationId)
+    if (!operation) return
+    this.schedule.runs.prune(operationId, {
+      keepRuns: KEPT_RUNS_PER_OPERATION,
+      keepFailuresSince: this.now() - KEPT_FAILURES_MS,
+      series: seriesOf(operation),
+      finishedBelow: this.schedule.finishedThrough(operationId),
+      slack: PRUNE_SLACK,
+    })
+  }
+}

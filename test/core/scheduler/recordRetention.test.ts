@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { docKind } from '../../../src/core/scheduler/docKind.ts'
+import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
+import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
+import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
+import { KEPT_FAILURES_MS, KEPT_RUNS_PER_OPERATION, RecordRetention } from '../../../src/core/scheduler/recordRetention.ts'
+import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
+import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
+import { SpaceSchedule } from '../../../src/core/scheduler/SpaceSchedule.ts'
+import { YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
+
+const START = Date.UTC(2026, 10, 23, 8)
+const kinds = new KindRegistry([docKind])
+
+describe('record retention', () => {
+  it('[RET1] a host keeps an operation’s last 100 runs (and a few more between prunings) and no claims of finished occurrences, however long it runs', async () => {
+    const clock = { now: START }
+    const doc = new Y.Doc()
+    const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => 'tick' })
+    schedule.saveScheduler({ id: 'fast' as SchedulerId, name: 'Game tick', everyMs: 100, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false })
+    const op = schedule.createOperation({ schedulerId: 'fast' as SchedulerId, title: 'tick', kind: 'doc', input: { action: 'increment', counter: 'n', by: 1 }, dueAt: START + 1_000, repeat: { kind: 'every', everyMs: 100 }, catchUp: 'all' })
+    const runner = new OccurrenceRunner({
+      peer: 'alice',
+      table: schedule.runs,
+      hlc: new HlcClock('alice', () => clock.now),
+      clock: () => clock.now,
+      capablePeers: () => ['alice'],
+      execute: (entry, signal) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now, signal }),
+    })
+    const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
+    const retention = new RecordRetention(doc, schedule, () => clock.now)
+    for (; clock.now < START + 1_000 + 500 * 100; clock.now += 50) {
+      host.advance()
+      for (let turn = 0; turn < 4; turn++) await Promise.resolve()
+    }
+    expect(schedule.finishedThrough(op.id)).toBeGreaterThan(450)
+    const kept = schedule.runs.recordsOf(op.id)
+    expect(kept.length).toBeGreaterThanOrEqual(KEPT_RUNS_PER_OPERATION)
+    expect(kept.length).toBeLessThanOrEqual(KEPT_RUNS_PER_OPERATION + 21)
+    // The newest are the ones kept.
+    expect(schedule.runs.run(occurrenceId(op.id, schedule.finishedThrough(op.id) - 1))).toBeDefined()
+    expect(schedule.runs.run(occurrenceId(op.id, 0))).toBeUndefined()
+    expect(doc.getMap('claims').size).toBeLessThanOrEqual(21)
+    retention.destroy()
+  })
+
+  it('[RET1] keeps failures for 30 days, and every record above the progress mark, whatever their number', () => {
+    const now = START + 40 * 24 * 60 * 60_000
+    const table = new YjsRunTable(new Y.Doc(), () => now)
+    const record = (index: number, outcome: 'ok' | 'failed', doneAt = now) => table.putRun({ occurrence: occurrenceId('op', index), by: 'alice', startedAt: doneAt, doneAt, outcome })
+    // 0–199 recorded, one failed 10 days ago (kept) and one 35 days ago (pruned); the progress mark is stuck at 150 (150 never finished).
+    for (let index = 0; index < 200; index++) if (index !== 150) record(index, index === 5 ? 'failed' : index === 6 ? 'failed' : 'ok', index === 5 ? now - 10 * 86_400_000 : index === 6 ? now - 35 * 86_400_000 : now)
+    table.prune('op', { keepRuns: 100, keepFailuresSince: now - KEPT_FAILURES_MS, series: 'op', finishedBelow: 150, slack: 20 })
+    const kept = table.recordsOf('op').map((kept) => Number(kept.occurrence.split('#')[1])).sort((a, b) => a - b)
+    // Above the mark (151–199) all stay, whatever the count; below it, the newest to make up 100, and the recent failure.
+    expect(kept.filter((index) => index > 150)).toHaveLength(49)
+    expect(kept).toContain(5)
+    expect(kept).not.toContain(6)
+    expect(kept).not.toContain(0)
+    expect(kept.filter((index) => index < 150 && index !== 5)).toHaveLength(100 - 49)
+  })
+})
