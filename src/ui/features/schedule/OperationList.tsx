@@ -4,6 +4,7 @@ import { formatDuration } from '../../../core/scheduler/durations.ts'
 import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
+import { sleepNotice } from './sleepNotice.ts'
 import { OperationStatus, type Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
 import { MAX_CATCH_UP_OCCURRENCES } from '../../../core/scheduler/tick.ts'
@@ -20,6 +21,8 @@ import { UpcomingOccurrences, type OccurrenceNotice } from './UpcomingOccurrence
 import { useScheduleValue } from './useSchedule.ts'
 
 const NO_OPERATIONS: Operation[] = []
+/** A fallback that stays the same object, so the reader's cache holds between renders. */
+const NOT_ASLEEP: { readonly overdueSince: number | undefined; readonly lastRunAt: number | undefined } = { overdueSince: undefined, lastRunAt: undefined }
 const STATUS_ORDER: Record<OperationStatus, number> = { active: 0, paused: 1, cancelled: 2 }
 const readOperations = (schedule: SpaceSchedule): Operation[] =>
   schedule.operations().sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.dueAt - b.dueAt || a.title.localeCompare(b.title))
@@ -35,9 +38,11 @@ interface OperationListProps {
   readonly schedule: SpaceSchedule
   readonly schedulers: readonly Scheduler[]
   readonly deviceNames: ReadonlyMap<string, string>
+  /** The kinds the devices awake now can run: this device's host's and the room's peers' (H7). */
+  readonly awakeKinds: ReadonlySet<string>
 }
 
-export function OperationList({ session, schedule, schedulers, deviceNames }: OperationListProps) {
+export function OperationList({ session, schedule, schedulers, deviceNames, awakeKinds }: OperationListProps) {
   const operations = useScheduleValue(session, schedule, readOperations, NO_OPERATIONS)
   const now = useNow(1_000)
   const [toDelete, setToDelete] = useState<Operation | undefined>(undefined)
@@ -52,7 +57,7 @@ export function OperationList({ session, schedule, schedulers, deviceNames }: Op
       ) : (
         <ul className="operation-list" aria-label="Operations">
           {operations.map((operation) => (
-            <OperationRow key={operation.id} now={now} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} onDelete={() => setToDelete(operation)} />
+            <OperationRow key={operation.id} now={now} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} awakeKinds={awakeKinds} onDelete={() => setToDelete(operation)} />
           ))}
         </ul>
       )}
@@ -80,10 +85,11 @@ interface OperationRowProps {
   readonly schedulers: readonly Scheduler[]
   readonly operation: Operation
   readonly deviceNames: ReadonlyMap<string, string>
+  readonly awakeKinds: ReadonlySet<string>
   readonly onDelete: () => void
 }
 
-function OperationRow({ now, session, schedule, schedulers, operation, deviceNames, onDelete }: OperationRowProps) {
+function OperationRow({ now, session, schedule, schedulers, operation, deviceNames, awakeKinds, onDelete }: OperationRowProps) {
   const { device } = useServices()
   const [showHistory, setShowHistory] = useState(false)
   const [editing, setEditing] = useState(false)
@@ -95,6 +101,16 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
   const readLimitSkips = useCallback((current: SpaceSchedule) => current.skippedByCatchUpLimit(operation.id), [operation.id])
   const limitSkips = useScheduleValue(session, schedule, readLimitSkips, 0)
   const next = operation.status === OperationStatus.active ? nextOccurrence(seriesOf(operation), operation, now, schedule.finishedThrough(operation.id)) : undefined
+  const readSleep = useCallback(
+    (current: SpaceSchedule) => {
+      const overdue = operation.status === OperationStatus.active ? current.firstUnfinished(operation, current.finishedThrough(operation.id)) : undefined
+      const lastRunAt = current.runs.recordsOf(operation.id).reduce<number | undefined>((latest, record) => (latest === undefined || record.doneAt > latest ? record.doneAt : latest), undefined)
+      return { overdueSince: overdue?.dueAt, lastRunAt }
+    },
+    [operation],
+  )
+  const sleep = useScheduleValue(session, schedule, readSleep, NOT_ASLEEP)
+  const waitingForWake = sleepNotice({ now, kind: operation.kind, awakeKinds, ...sleep })
   const live = operation.status !== OperationStatus.cancelled
   const repeats = operation.repeat.kind !== 'none'
   const act = (action: () => OccurrenceNotice): void => {
@@ -130,6 +146,11 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
           {operation.kind} · {describeTiming(operation)} · {operation.status === OperationStatus.active ? (next ? `next ${new Date(next.dueAt).toLocaleString()}` : 'nothing left to run') : operation.status}
           {operation.cancelledAt !== undefined && ` by ${operation.cancelledBy === device.did ? 'this device' : (deviceNames.get(operation.cancelledBy ?? '') ?? operation.cancelledBy)} on ${new Date(operation.cancelledAt).toLocaleString()}`}
         </span>
+        {waitingForWake && (
+          <span className="notice warning small" role="status">
+            {waitingForWake}
+          </span>
+        )}
         {limitSkips > 0 && (
           <span className="muted small">
             {limitSkips.toLocaleString('en')} missed occurrence{limitSkips === 1 ? ' was' : 's were'} skipped: catch-up replays at most {MAX_CATCH_UP_OCCURRENCES} after the devices running it were asleep or busy.

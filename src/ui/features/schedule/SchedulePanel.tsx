@@ -7,7 +7,9 @@ import { OperationEditor } from './OperationEditor.tsx'
 import { OperationList } from './OperationList.tsx'
 import { ResultsPanel } from './ResultsPanel.tsx'
 import { SchedulersPanel } from './SchedulersPanel.tsx'
-import { useScheduleValue, useSpaceSchedule } from './useSchedule.ts'
+import { useHostStats, useScheduleValue, useSpaceSchedule } from './useSchedule.ts'
+import { useKinds } from '../../hooks/useKinds.ts'
+import type { HostKind } from '../../../core/scheduler/kinds.ts'
 import './schedule.css'
 
 const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
@@ -19,6 +21,14 @@ export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
   const schedulers = useScheduleValue(session, schedule, readSchedulers, NO_SCHEDULERS)
   const { status } = useSpaceSync(session)
   const deviceNames = useMemo(() => new Map(status?.peers.map((peer) => [peer.device, peer.name]) ?? []), [status])
+  const host = useHostStats(session.id)
+  const kinds = useKinds()
+  // H7: what the devices awake now can run: this device's host (when it runs) and every peer in the room.
+  const awakeKinds = useMemo(() => {
+    const awake = new Set<string>(host && kinds ? kinds.runnableOn(host.host as HostKind) : [])
+    for (const peer of status?.peers ?? []) for (const kind of peer.kinds) awake.add(kind)
+    return awake
+  }, [host, kinds, status])
 
   // SCH4: a space gets its default schedulers the first time its schedule is looked at (fixed ids: two devices doing it at once agree).
   useEffect(() => schedule?.ensureDefaultSchedulers(), [schedule])
@@ -27,7 +37,7 @@ export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
   return (
     <div className="schedule">
       <OperationEditor schedule={schedule} schedulers={schedulers} />
-      <OperationList session={session} schedule={schedule} schedulers={schedulers} deviceNames={deviceNames} />
+      <OperationList session={session} schedule={schedule} schedulers={schedulers} deviceNames={deviceNames} awakeKinds={awakeKinds} />
       <ResultsPanel session={session} deviceNames={deviceNames} />
       <SchedulersPanel session={session} schedule={schedule} schedulers={schedulers} />
     </div>
