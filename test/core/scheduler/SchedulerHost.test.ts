@@ -7,6 +7,7 @@ import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
+import { hostedSchedule } from '../../helpers/hostedSchedule.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import { occurrencesBetween } from '../../../src/core/scheduler/occurrences.ts'
 import { occurrenceId, parseOccurrenceId, seriesOf } from '../../../src/core/scheduler/occurrenceIds.ts'
@@ -15,33 +16,9 @@ const kinds = new KindRegistry([docKind])
 const SECOND = 'every-second' as SchedulerId
 const START = 1_000_000
 
-/** One peer hosting a space's schedule with a fake clock; `runFor` advances it the way a host's timer would. */
+/** One peer hosting a space's schedule with a fake clock (test/helpers/hostedSchedule.ts). */
 function hostedSpace(now = START, maxStepMs = 100) {
-  const clock = { now }
-  const doc = new Y.Doc()
-  let ids = 0
-  const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => `op${++ids}` })
-  schedule.ensureDefaultSchedulers()
-  const runner = new OccurrenceRunner({
-    peer: 'alice',
-    table: schedule.runs,
-    hlc: new HlcClock('alice', () => clock.now),
-    clock: () => clock.now,
-    capablePeers: () => ['alice'],
-    // As DeviceScheduler does: an occurrence offered ahead of its time is dropped if its operation changed meanwhile.
-    isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
-    execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now, signal: new AbortController().signal }),
-  })
-  const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
-  const runFor = async (ms: number): Promise<void> => {
-    const end = clock.now + ms
-    while (clock.now < end) {
-      const sleep = host.advance() - clock.now
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      clock.now = Math.min(end, clock.now + Math.min(sleep, maxStepMs))
-    }
-  }
-  return { clock, doc, schedule, host, runFor }
+  return hostedSchedule({ now, maxStepMs })
 }
 
 const counting = (fields: Partial<NewOperation> = {}): NewOperation => ({

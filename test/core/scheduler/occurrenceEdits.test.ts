@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { docKind } from '../../../src/core/scheduler/docKind.ts'
 import { readCounter } from '../../../src/core/scheduler/docResults.ts'
-import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { movedFrom, moveWindow } from '../../../src/core/scheduler/occurrenceEdits.ts'
 import { occurrenceId, seriesOf, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
-import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
 import type { OperationId } from '../../../src/core/scheduler/operations.ts'
-import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
+import { hostedSchedule } from '../../helpers/hostedSchedule.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 
@@ -17,30 +15,9 @@ const kinds = new KindRegistry([docKind])
 const SECOND = 'every-second' as SchedulerId
 const START = 1_000_000
 
-/** One peer hosting a space's schedule on a fake clock (as in SchedulerHost.test.ts); `runFor` advances it as a host's timer would. */
+/** One peer hosting a space's schedule on a fake clock (test/helpers/hostedSchedule.ts). */
 function hostedSpace(doc = new Y.Doc()) {
-  const clock = { now: START }
-  let ids = 0
-  const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => `op${++ids}` })
-  schedule.ensureDefaultSchedulers()
-  const runner = new OccurrenceRunner({
-    peer: 'alice',
-    table: schedule.runs,
-    hlc: new HlcClock('alice', () => clock.now),
-    clock: () => clock.now,
-    capablePeers: () => ['alice'],
-    isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
-    execute: (entry) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now, signal: new AbortController().signal }),
-  })
-  const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
-  const runFor = async (ms: number): Promise<void> => {
-    const end = clock.now + ms
-    while (clock.now < end) {
-      const sleep = host.advance() - clock.now
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      clock.now = Math.min(end, clock.now + Math.min(sleep, 100))
-    }
-  }
+  const { clock, schedule, runFor } = hostedSchedule({ now: START, doc })
   /** Which occurrences ran, and when each started. */
   const ran = (id: OperationId, count: number): Array<[string, number | undefined]> => {
     const series = seriesOf(schedule.operation(id)!)

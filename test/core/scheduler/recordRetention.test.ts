@@ -1,40 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { docKind } from '../../../src/core/scheduler/docKind.ts'
-import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
-import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
-import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
 import { KEPT_FAILURES_MS, KEPT_RUNS_PER_OPERATION, RecordRetention } from '../../../src/core/scheduler/recordRetention.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
-import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
-import { SpaceSchedule } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import { YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
+import { hostedSchedule } from '../../helpers/hostedSchedule.ts'
 
 const START = Date.UTC(2026, 10, 23, 8)
-const kinds = new KindRegistry([docKind])
 
 describe('record retention', () => {
   it('[RET1] a host keeps an operation’s last 100 runs (and a few more between prunings) and no claims of finished occurrences, however long it runs', async () => {
-    const clock = { now: START }
-    const doc = new Y.Doc()
-    const schedule = new SpaceSchedule({ doc, kinds, now: () => clock.now, actor: 'did:key:z6MkAlice', newId: () => 'tick' })
+    const { clock, doc, schedule, runFor } = hostedSchedule({ now: START })
     schedule.saveScheduler({ id: 'fast' as SchedulerId, name: 'Game tick', everyMs: 100, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false })
     const op = schedule.createOperation({ schedulerId: 'fast' as SchedulerId, title: 'tick', kind: 'doc', input: { action: 'increment', counter: 'n', by: 1 }, dueAt: START + 1_000, repeat: { kind: 'every', everyMs: 100 }, catchUp: 'all' })
-    const runner = new OccurrenceRunner({
-      peer: 'alice',
-      table: schedule.runs,
-      hlc: new HlcClock('alice', () => clock.now),
-      clock: () => clock.now,
-      capablePeers: () => ['alice'],
-      execute: (entry, signal) => docKind.execute(entry.operation.input, { operation: entry.operation, occurrence: entry.occurrence, idempotencyKey: entry.occurrence.id, doc, peer: 'alice', now: () => clock.now, signal }),
-    })
-    const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
     const retention = new RecordRetention(doc, schedule, () => clock.now)
-    for (; clock.now < START + 1_000 + 500 * 100; clock.now += 50) {
-      host.advance()
-      for (let turn = 0; turn < 4; turn++) await Promise.resolve()
-    }
+    await runFor(1_000 + 500 * 100)
     expect(schedule.finishedThrough(op.id)).toBeGreaterThan(450)
     const kept = schedule.runs.recordsOf(op.id)
     expect(kept.length).toBeGreaterThanOrEqual(KEPT_RUNS_PER_OPERATION)
