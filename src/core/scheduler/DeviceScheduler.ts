@@ -68,6 +68,7 @@ export interface DeviceSchedulerOptions {
 interface Hosted {
   readonly space: ScheduledSpace
   readonly room: RoomClock
+  readonly runner: OccurrenceRunner
   readonly schedule: SpaceSchedule
   readonly host: SchedulerHost
   readonly stopWatching: () => void
@@ -109,6 +110,8 @@ export class DeviceScheduler {
       onFinalFailure: (entry, record) => postFailureNotice(space.doc, entry.operation, record),
       onChange: () => this.wakeWithin(0),
       maxConcurrent: (entry) => kinds.get(entry.operation.kind)?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_RUNS,
+      // SCH5 holds per device: ten spaces do not make ten backups at once.
+      runningOnDevice: (kind) => this.runningOf(kind),
       onRunWork: (entry, ms) => schedulerHost.noteRunWork(entry.operation.id, ms),
       ...(this.options.measure ? { measure: this.options.measure } : {}),
       isCurrent: (entry) => schedule.isCurrent(entry.occurrence, entry.operation.id),
@@ -128,7 +131,7 @@ export class DeviceScheduler {
       retention.destroy()
       schedule.destroy()
     }
-    this.spaces.set(space.id, { space, room, schedule, host: schedulerHost, stopWatching })
+    this.spaces.set(space.id, { space, room, runner, schedule, host: schedulerHost, stopWatching })
     this.wakeWithin(0)
   }
 
@@ -150,6 +153,13 @@ export class DeviceScheduler {
     const stats = new Map<SchedulerId, SchedulerStats>()
     for (const scheduler of hosted?.schedule.schedulers() ?? []) stats.set(scheduler.id, hosted!.host.statsOf(scheduler.id))
     return stats
+  }
+
+  /** The device's runs of a kind in progress, over every space (SCH5). */
+  private runningOf(kind: string): number {
+    let running = 0
+    for (const { runner } of this.spaces.values()) running += runner.runningOf(kind)
+    return running
   }
 
   /** How far the room time a space's schedule runs on is from this device's clock, ms (CL7); 0 for a space not hosted here. */

@@ -49,8 +49,10 @@ export interface RunnerOptions {
   readonly onFinalFailure?: (entry: QueueEntry, record: RunRecord) => void
   /** Told when a job changed outside advance() (a failed attempt waits for its retry): the host wakes to look at nextWakeAt again. */
   readonly onChange?: () => void
-  /** The most runs of an occurrence's kind in progress at once here (SCH5); DEFAULT_MAX_CONCURRENT_RUNS by default. */
+  /** The most runs of an occurrence's kind in progress at once on the device (SCH5); DEFAULT_MAX_CONCURRENT_RUNS by default. */
   readonly maxConcurrent?: (entry: QueueEntry) => number
+  /** The device's runs of a kind in progress, over all its spaces' runners; this runner's own by default. */
+  readonly runningOnDevice?: (kind: string) => number
   /** Told how long each attempt's synchronous part took, by `measure`: a tick counts it for the operation's next occurrences (SCH2). */
   readonly onRunWork?: (entry: QueueEntry, ms: number) => void
   /** A clock for how long work takes (performance.now in a host); `clock` by default. */
@@ -119,6 +121,7 @@ export class OccurrenceRunner {
 
   /** nextWakeAt by this peer's own clock. */
   private nextOwnWakeAt(): number | undefined {
+    const now = this.options.clock()
     let wakeAt: number | undefined
     const timeoutMs = this.options.runTimeoutMs ?? RUN_TIMEOUT_MS
     for (const job of this.jobs.values()) {
@@ -127,7 +130,8 @@ export class OccurrenceRunner {
         job.phase === 'waiting' ? (job.wakeAt ?? this.options.clock()) : job.phase === 'confirming'
             ? Math.min(job.wakeAt, job.renewedAt + LEASE_MS / 2)
             : job.phase === 'retrying'
-              ? Math.min(job.retryAt, job.renewedAt + LEASE_MS / 2)
+              ? // Waiting for a slot (retryAt passed): the run that ends frees it and its record wakes the host; until then, the renewal.
+                now >= job.retryAt ? job.renewedAt + LEASE_MS / 2 : Math.min(job.retryAt, job.renewedAt + LEASE_MS / 2)
               : Math.min(job.renewedAt + LEASE_MS / 2, job.startedAt + timeoutMs)
       if (wakeAt === undefined || at < wakeAt) wakeAt = at
     }
@@ -152,15 +156,21 @@ export class OccurrenceRunner {
         this.renew(job, now)
         continue
       }
-      if (job.phase === 'retrying') {
-        // K5: the claim is held through the wait, and the next attempt starts when it is over and a slot is free (SCH5).
-        this.renewLease(job, now)
-        if (now >= job.retryAt && this.hasSlot(job.entry)) this.start(job, now, correction)
-        continue
-      }
-      // Recorded already, by whoever ran it; or no longer wanted (Q2).
+      // Recorded already, by whoever ran it; or no longer wanted (Q2): a retry of a cancelled webhook is not sent.
       if (this.options.table.run(id) || this.options.isCurrent?.(job.entry) === false) {
         this.jobs.delete(id)
+        continue
+      }
+      if (job.phase === 'retrying') {
+        // K5: the claim is held through the wait, and the next attempt starts when it is over and a slot is free (SCH5),
+        // as long as the claim still wins (a partition that healed meanwhile may show an earlier one).
+        const holder = winningClaim(this.options.table.claims(id), now)
+        if (holder && (holder.peer !== this.options.peer || compareHlc(holder.hlc, job.hlc) !== 0)) {
+          this.jobs.set(id, { phase: 'waiting', entry: job.entry })
+          continue
+        }
+        this.renewLease(job, now)
+        if (now >= job.retryAt && this.hasSlot(job.entry)) this.start(job, now, correction)
         continue
       }
       // A claim stamped long before this occurrence's claim window opened is not honest: it would win every time.
@@ -185,16 +195,23 @@ export class OccurrenceRunner {
       // SCH5: with its kind's runs all in progress, it waits, holding its claim, until one ends (a run record wakes the host).
       if ((unconfirmed.length === 0 || waitedLongEnough) && now >= dueAt && this.hasSlot(job.entry)) this.start(job, now, correction)
       // An acknowledgement arriving wakes the host (a change to the space); otherwise, the due time or the end of the wait.
-      else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? dueAt : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
+      // Ready but with no slot: a run ending frees one, and its record wakes the host; until then only the renewal.
+      else job.wakeAt = unconfirmed.length === 0 || waitedLongEnough ? (now >= dueAt ? job.renewedAt + LEASE_MS / 2 : dueAt) : job.claimedAt + ACKNOWLEDGEMENT_WAIT_MS
     }
   }
 
-  /** Whether another run of the entry's kind may start here now (SCH5). */
+  /** Whether another run of the entry's kind may start on this device now (SCH5). */
   private hasSlot(entry: QueueEntry): boolean {
     const limit = this.options.maxConcurrent?.(entry) ?? DEFAULT_MAX_CONCURRENT_RUNS
-    let running = 0
-    for (const job of this.jobs.values()) if (job.phase === 'running' && job.entry.operation.kind === entry.operation.kind) running++
+    const running = this.options.runningOnDevice?.(entry.operation.kind) ?? this.runningOf(entry.operation.kind)
     return running < limit
+  }
+
+  /** This runner's runs of a kind in progress. */
+  runningOf(kind: string): number {
+    let running = 0
+    for (const job of this.jobs.values()) if (job.phase === 'running' && job.entry.operation.kind === kind) running++
+    return running
   }
 
   /** The other present peers that could claim this occurrence: those whose acknowledgement a claim waits for. */

@@ -16,7 +16,7 @@
  * (roomClock.ts, CL7).
  */
 import * as Y from 'yjs'
-import { acknowledgementValue, isClaim, isRunRecord, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
+import { acknowledgementValue, isClaim, isRunRecord, leaseEnd, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const CLAIMS = 'claims'
@@ -161,7 +161,8 @@ export class YjsRunTable implements RunTable {
    * SPEC RET1: drops what an operation's occurrences no longer need. Run
    * records beyond the newest `keepRuns` (by plan, then occurrence) that
    * are below the current plan's progress mark or of an earlier plan,
-   * except failures that ended since `keepFailuresSince`; claims of occurrences
+   * except failures that ended since `keepFailuresSince`; claims (none with
+   * a live lease and no record: a run in progress) of occurrences
    * that have a record, are below `finishedBelow` in the current plan
    * (`series`), or belong to an earlier plan. Each peer's entries for an
    * occurrence go together. Amortised: it acts only once an operation has
@@ -184,7 +185,10 @@ export class YjsRunTable implements RunTable {
       for (const occurrence of [...claimed]) {
         const { series, index } = parseOccurrenceId(occurrence)
         if (series === policy.series && index >= policy.finishedBelow && !this.runsOf.has(occurrence)) continue
-        for (const claim of this.claims(occurrence as OccurrenceId)) this.claimMap.delete(peerKey(occurrence, claim.peer))
+        const claims = this.claims(occurrence as OccurrenceId)
+        // A live claim with no record is a run in progress (catch-up may have passed its occurrence on another peer): deleted, it would be run again.
+        if (!this.runsOf.has(occurrence) && claims.some((claim) => leaseEnd(claim) > this.clock())) continue
+        for (const claim of claims) this.claimMap.delete(peerKey(occurrence, claim.peer))
       }
     }
   }

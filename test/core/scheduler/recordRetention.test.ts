@@ -41,4 +41,16 @@ describe('record retention', () => {
     expect(kept).not.toContain(0)
     expect(kept.filter((index) => index < 150 && index !== 5)).toHaveLength(100 - 49)
   })
+
+  it('[RET1] keeps a live claim with no record, though catch-up passed its occurrence: deleted, a run in progress would be run again', () => {
+    const clock = { now: START }
+    const table = new YjsRunTable(new Y.Doc(), () => clock.now)
+    // Occurrences 0–29 were passed (catch-up skipped them on another peer); bob still runs #5, carol's claim on #7 ran out long ago.
+    table.putClaim({ occurrence: occurrenceId('op', 7), peer: 'carol', hlc: { wallMs: START, counter: 0, peer: 'carol' }, renewal: 0 })
+    clock.now += 60_000
+    table.putClaim({ occurrence: occurrenceId('op', 5), peer: 'bob', hlc: { wallMs: clock.now, counter: 0, peer: 'bob' }, renewal: 0 })
+    table.prune('op', { keepRuns: 100, keepFailuresSince: 0, series: 'op', finishedBelow: 30, slack: 1 })
+    expect(table.claims(occurrenceId('op', 5)).map((claim) => claim.peer)).toEqual(['bob'])
+    expect(table.claims(occurrenceId('op', 7))).toEqual([])
+  })
 })

@@ -37,7 +37,7 @@ class Flaky extends Error {
 const POLICY: RetryPolicy = { maxAttempts: 4, firstDelayMs: 2_000, growth: 4, maxDelayMs: 60_000, retryable: (error) => error instanceof Flaky }
 
 /** One peer alone, on a fake clock, whose attempts settle as `outcomes` say, in turn. */
-function peerWith(outcomes: Array<'ok' | 'flaky' | 'refused' | 'hang'>, runTimeoutMs?: number) {
+function peerWith(outcomes: Array<'ok' | 'flaky' | 'refused' | 'hang'>, runTimeoutMs?: number, isCurrent: () => boolean = () => true) {
   // On a 100 ms grid through the due time, so attempts fall on it exactly.
   const time = { now: OP.dueAt - CLAIM_LEAD_MS - 50 }
   const table = new YjsRunTable(new Y.Doc(), () => time.now)
@@ -51,6 +51,7 @@ function peerWith(outcomes: Array<'ok' | 'flaky' | 'refused' | 'hang'>, runTimeo
     clock: () => time.now,
     capablePeers: () => ['p1'],
     retryPolicy: () => POLICY,
+    isCurrent,
     onFinalFailure: (_entry, record) => finalFailures.push(record),
     ...(runTimeoutMs === undefined ? {} : { runTimeoutMs }),
     execute: (_entry, signal) => {
@@ -98,6 +99,18 @@ describe('retries', () => {
     await runFor(5_000)
     expect(attempts).toHaveLength(4)
     expect(table.run(ID)).toMatchObject({ outcome: 'ok' })
+  })
+
+  it('[K5] [Q2] a retry is not sent once its operation was cancelled or retimed, and the claim is let go', async () => {
+    const current = { value: true }
+    const { table, attempts, runFor, runner } = peerWith(['flaky', 'ok'], undefined, () => current.value)
+    await runFor(1_000)
+    expect(attempts).toHaveLength(1)
+    current.value = false
+    await runFor(10_000)
+    expect(attempts).toHaveLength(1)
+    expect(runner.pending).toBe(0)
+    expect(table.run(ID)).toBeUndefined()
   })
 
   it('[K5] [K6] a failure its kind does not retry is final at once, and told to the host once', async () => {
@@ -183,6 +196,7 @@ describe('what runs cost a host', () => {
     }
     for (let turn = 0; turn < 10; turn++) await step()
     expect(release).toHaveLength(2)
+    expect(runner.nextWakeAt()).toBeGreaterThan(time.now)
     // Two end: two more start at the next look, never more than two at once.
     release[0]!()
     release[1]!()
@@ -192,8 +206,38 @@ describe('what runs cost a host', () => {
     for (let turn = 0; turn < 3; turn++) await step()
     expect(release).toHaveLength(5)
     expect(most).toBe(2)
+    // Waiting for a slot, the runner does not ask to be woken in the past (a host would spin until a run ends).
+    expect(runner.nextWakeAt()).toBeGreaterThan(time.now)
     // Every waiting claim is still held: none has been given up while it waited for a slot.
     for (const entry of entries) expect(winningClaim(table.claims(entry.occurrence.id), time.now)?.peer).toBe('p1')
+  })
+
+  it('[SCH5] the limit holds per device: runners of two spaces share it', async () => {
+    const time = { now: OP.dueAt - CLAIM_LEAD_MS - 50 }
+    const runners: OccurrenceRunner[] = []
+    let inProgress = 0
+    let most = 0
+    for (const space of ['a', 'b']) {
+      runners.push(
+        new OccurrenceRunner({
+          peer: 'p1',
+          table: new YjsRunTable(new Y.Doc(), () => time.now),
+          hlc: new HlcClock('p1', () => time.now),
+          clock: () => time.now,
+          capablePeers: () => ['p1'],
+          maxConcurrent: () => 1,
+          runningOnDevice: (kind) => runners.reduce((sum, runner) => sum + runner.runningOf(kind), 0),
+          execute: () => ((most = Math.max(most, ++inProgress)), new Promise<void>(() => {})),
+        }),
+      )
+      runners.at(-1)!.offer({ operation: { ...OP, id: `${space}-op` as OperationId }, occurrence: { ...ENTRY.occurrence, id: `${space}-op#0` as never } })
+    }
+    for (let turn = 0; turn < 10; turn++) {
+      time.now += 100
+      for (const runner of runners) runner.advance()
+      for (let tick = 0; tick < 5; tick++) await Promise.resolve()
+    }
+    expect(most).toBe(1)
   })
 
   it('[SCH2] a tick counts, for each occurrence it starts, the synchronous work its operation’s runs take: a 50 ms budget starts two 30 ms runs, not ten', async () => {

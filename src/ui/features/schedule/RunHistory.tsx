@@ -28,7 +28,10 @@ interface OccurrenceRuns {
   readonly records: readonly RunRecord[]
 }
 
-function groupRuns(records: readonly RunRecord[], operation: Operation): OccurrenceRuns[] {
+/** How far past the progress mark a recorded occurrence's due time is still worked out: more than any catch-up or look-ahead runs ahead. */
+const MAX_INDEX_PAST_PROGRESS = 10_000
+
+function groupRuns(records: readonly RunRecord[], operation: Operation, finishedThrough: number): OccurrenceRuns[] {
   const byOccurrence = new Map<string, RunRecord[]>()
   for (const record of records) byOccurrence.set(record.occurrence, [...(byOccurrence.get(record.occurrence) ?? []), record])
   const current = seriesOf(operation)
@@ -38,8 +41,10 @@ function groupRuns(records: readonly RunRecord[], operation: Operation): Occurre
     .sort((a, b) => b.plan - a.plan || b.index - a.index)
     .slice(0, SHOWN_RUNS)
     .map(({ id, series, index, runs }) => {
-      // An earlier plan's due times went with its timing; the current plan's are worked out again.
-      const occurrence = series === current ? nextOccurrence(series, operation, Number.NEGATIVE_INFINITY, index) : undefined
+      // An earlier plan's due times went with its timing; the current plan's are worked out again, but not for an index far past
+      // the progress mark (a peer's junk record "#70000000" would have an RRULE walked for minutes).
+      const plausible = series === current && index <= finishedThrough + MAX_INDEX_PAST_PROGRESS
+      const occurrence = plausible ? nextOccurrence(series, operation, Number.NEGATIVE_INFINITY, index) : undefined
       return { id, index, earlierPlan: series !== current, dueAt: occurrence?.index === index ? occurrence.dueAt : undefined, records: runs.sort((a, b) => a.startedAt - b.startedAt) }
     })
 }
@@ -47,7 +52,7 @@ function groupRuns(records: readonly RunRecord[], operation: Operation): Occurre
 /** Who ran each occurrence, when, how late, and how it went. */
 export function RunHistory({ session, schedule, operation, deviceNames }: { readonly session: SpaceSession; readonly schedule: SpaceSchedule; readonly operation: Operation; readonly deviceNames: ReadonlyMap<string, string> }) {
   const { device } = useServices()
-  const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation), [operation])
+  const read = useCallback((current: SpaceSchedule) => groupRuns(current.runs.recordsOf(operation.id), operation, current.finishedThrough(operation.id)), [operation])
   const occurrences = useScheduleValue(session, schedule, read, NO_RUNS)
   // Only the log, to ask who wrote a record: the records themselves re-render this, not every change of sync status.
   const sync = useAttachedSync(session)
