@@ -251,7 +251,10 @@ export class SpaceSchedule {
     const existing = this.existing(id)
     const retimed = TIMING_FIELDS.some((field) => field in changes && JSON.stringify(changes[field]) !== JSON.stringify(existing[field]))
     if (!retimed) return this.save({ ...existing, ...changes })
-    const untimed: Operation = { ...existing, plan: (existing.plan ?? 0) + 1, planFrom: this.options.now() }
+    // The plan is numbered by the edit's time, not by counting: two devices retiming one operation at once (one offline) make
+    // two plans of two numbers, so the runs of the timing that loses the merge never mark the winner's occurrences done.
+    const planFrom = this.options.now()
+    const untimed: Operation = { ...existing, plan: Math.max((existing.plan ?? 0) + 1, planFrom), planFrom }
     // The exceptions name the old plan's occurrences: the new plan starts without them.
     delete (untimed as { exceptions?: Exceptions }).exceptions
     if ('dueAt' in changes || 'repeat' in changes) {

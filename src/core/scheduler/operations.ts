@@ -34,9 +34,11 @@ export interface Operation extends Timing {
   readonly cancelledAt?: number
   readonly cancelledBy?: string
   /**
-   * Which plan the timing is (OP4): absent or 0 for the first, one more at
-   * each edit of the timing. Its occurrences are numbered afresh, under ids
-   * that carry it (occurrenceIds.ts seriesOf).
+   * Which plan the timing is (OP4): absent or 0 for the first; at each edit
+   * of the timing, the edit's time in ms (or one more than the plan before,
+   * if that is later), so concurrent edits make distinct plans. Its
+   * occurrences are numbered afresh, under ids that carry it
+   * (occurrenceIds.ts seriesOf).
    */
   readonly plan?: number
   /** When the plan began (the edit): its occurrences due before this are not part of it. */

@@ -7,6 +7,7 @@ import { HostKind, KindRegistry, type Kind } from '../../../src/core/scheduler/k
 import { MIN_GAP_MS, QuietMoments } from '../../../src/core/scheduler/quietMoments.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
+import { seriesOf } from '../../../src/core/scheduler/occurrenceIds.ts'
 
 const START = 1_000_000
 const SECOND = 'every-second' as SchedulerId
@@ -131,12 +132,12 @@ describe('device scheduler', () => {
     const { doc, schedule, operation } = spaceWithOperation({ dueAt: START + 1_800, times: 1 })
     device.add({ id: 'space', doc, peers: () => [] })
     await runFor(1_000)
-    schedule.editOperation(operation.id, { dueAt: START + 60_000 })
+    const edited = schedule.editOperation(operation.id, { dueAt: START + 60_000 })
     await runFor(5_000)
     expect(schedule.runs.run(`${operation.id}#0` as never)).toBeUndefined()
     await runFor(60_000)
     // The new timing is a new plan, with ids of its own (OP4).
-    expect(schedule.runs.run(`${operation.id}@1#0` as never)?.startedAt).toBe(START + 60_000)
+    expect(schedule.runs.run(`${seriesOf(edited)}#0` as never)?.startedAt).toBe(START + 60_000)
     device.stop()
   })
 

@@ -4,7 +4,7 @@ import { docKind } from '../../../src/core/scheduler/docKind.ts'
 import { InvalidFields } from '../../../src/core/scheduler/InvalidFields.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { nextOccurrence } from '../../../src/core/scheduler/occurrences.ts'
-import { occurrenceId, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+import { occurrenceId, seriesOf, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import { deviceBudget, type SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 
@@ -79,6 +79,27 @@ describe('a space’s schedule', () => {
     expect(space.editOperation(op.id, { dueAt: 3_000, repeat: { kind: 'none' }, times: 1 }).times).toBe(1)
   })
 
+  it('[OP4] two devices retiming one operation at once (one offline) make two distinct plans: the runs of the timing that loses the merge mark nothing of the winner’s', () => {
+    const [phone, laptop] = [new Y.Doc(), new Y.Doc()]
+    const onPhone = schedule(phone, 1_000)
+    onPhone.ensureDefaultSchedulers()
+    const op = onPhone.createOperation(tickOp())
+    Y.applyUpdate(laptop, Y.encodeStateAsUpdate(phone))
+    const onLaptop = schedule(laptop, 2_000)
+    const minutely = onPhone.editOperation(op.id, { dueAt: 60_000, repeat: { kind: 'every', everyMs: 60_000 } })
+    const daily = onLaptop.editOperation(op.id, { dueAt: 86_400_000, repeat: { kind: 'every', everyMs: 86_400_000 } })
+    expect(seriesOf(minutely)).not.toBe(seriesOf(daily))
+    // The phone ran the first of its plan before the two met.
+    onPhone.runs.putRun({ occurrence: occurrenceId(seriesOf(minutely), 0), by: 'phone', startedAt: 60_000, doneAt: 60_001, outcome: 'ok' })
+    Y.applyUpdate(laptop, Y.encodeStateAsUpdate(phone))
+    Y.applyUpdate(phone, Y.encodeStateAsUpdate(laptop))
+    const winner = onPhone.operation(op.id)!
+    expect(onLaptop.operation(op.id)).toEqual(winner)
+    // Whichever timing won, its first occurrence is still to run.
+    expect(onPhone.runs.run(occurrenceId(seriesOf(winner), 0))?.by === 'phone').toBe(seriesOf(winner) === seriesOf(minutely))
+    if (seriesOf(winner) === seriesOf(daily)) expect(onPhone.firstUnfinished(winner, 0)?.index).toBe(0)
+  })
+
   it('[Q1] keeps each scheduler’s queue in step with local and remote edits, without a rebuild', () => {
     const [here, there] = [new Y.Doc(), new Y.Doc()]
     const local = schedule(here)
@@ -89,11 +110,11 @@ describe('a space’s schedule', () => {
     Y.applyUpdate(there, Y.encodeStateAsUpdate(here))
     expect(queued(remote)).toEqual([`${op.id}#0`])
     // Moved to the other scheduler, on the other peer: it leaves one queue and joins the other.
-    remote.editOperation(op.id, { schedulerId: 'every-minute' as SchedulerId, dueAt: 5_000 })
+    const edited = remote.editOperation(op.id, { schedulerId: 'every-minute' as SchedulerId, dueAt: 5_000 })
     Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
     expect(queued(local)).toEqual([])
     // A new due time is a new plan (OP4): its occurrences are numbered afresh, under ids that name it.
-    expect(local.queue('every-minute' as SchedulerId).peek()?.occurrence).toMatchObject({ id: `${op.id}@1#0`, dueAt: 5_000 })
+    expect(local.queue('every-minute' as SchedulerId).peek()?.occurrence).toMatchObject({ id: `${op.id}@${edited.plan}#0`, dueAt: 5_000 })
     // A peer's junk in the table is not an operation.
     there.getMap('ops').set('junk', { id: 'junk', title: 42 })
     Y.applyUpdate(here, Y.encodeStateAsUpdate(there))

@@ -87,8 +87,8 @@ function formatValue(value: unknown): string {
   return text.length > MAX_SHOWN_VALUE_CHARS ? `${text.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…` : text
 }
 
-/** "#3", or "#3 of plan 2" after the operation's timing was edited (OP4). */
+/** "#3", or "#3 after an edit" once the operation's timing was edited (OP4: a plan is numbered by the edit's time, not a count). */
 function occurrenceLabel(occurrence: string): string {
   const { index, plan } = parseOccurrenceId(occurrence)
-  return plan > 0 ? `#${index + 1} of plan ${plan + 1}` : `#${index + 1}`
+  return plan > 0 ? `#${index + 1} after an edit` : `#${index + 1}`
 }
