@@ -12,8 +12,11 @@
  * writer's writes (claims.ts ClaimAcknowledgement).
  *
  * Claims and acknowledgements carry their writer's own clock reading
- * (`at`), and each one that arrives from a peer is passed to `onPeerClock`
- * (roomClock.ts, CL7).
+ * (`at`). A peer's acknowledgement that covers a claim or acknowledgement
+ * this peer wrote within MAX_CLOCK_ROUND_TRIP_MS is passed to `onPeerClock`
+ * (roomClock.ts, CL7): its reading was taken between the two, so it is
+ * fresh. A reading from anything else may be hours old (a peer's backlog
+ * after a day offline) and would look like a clock hours slow.
  */
 import * as Y from 'yjs'
 import { acknowledgementValue, isClaim, isRunRecord, leaseEnd, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
@@ -50,6 +53,11 @@ export interface RunTable {
   acknowledgeClaims(peer: string): void
 }
 
+/** The longest round trip (this peer's claim out, a peer's acknowledgement back) whose reading measures that peer's clock: at most this wrong. */
+const MAX_CLOCK_ROUND_TRIP_MS = 10_000
+/** Own writes remembered for that: a round trip's worth of a busy host's claims and acknowledgements. */
+const MAX_OWN_WRITES_REMEMBERED = 256
+
 export interface RunTableClocks {
   /** This peer's own clock, for the `at` of what it writes; `clock` by default. */
   readonly physical?: () => number
@@ -61,10 +69,18 @@ export class YjsRunTable implements RunTable {
   private readonly claimMap: Y.Map<unknown>
   private readonly runMap: Y.Map<unknown>
   private readonly acknowledgementMap: Y.Map<unknown>
-  /** The Yjs clients that wrote the claims held here, oldest first (a Map keeps insertion order): what an acknowledgement covers. */
+  /**
+   * The Yjs clients that wrote the claims (and acknowledgements) held here,
+   * least recently heard first (a Map keeps insertion order): what an
+   * acknowledgement covers. Covering acknowledgers too is what lets a peer
+   * that never wins a claim measure the others' clocks (CL7): its own
+   * acknowledgements come back covered, within a round trip.
+   */
   private readonly claimWriters = new Map<number, true>()
   /** Claims changed since this replica last acknowledged. */
   private unacknowledged = false
+  /** This peer's recent claim and acknowledgement writes, oldest first: each one's Yjs clock, and when it was written by this peer's own clock (CL7). */
+  private readonly ownWrites: Array<{ readonly clock: number; readonly at: number }> = []
   /** Valid claims and run records by occurrence, then peer, kept in step with the maps, so a lookup never scans them. */
   private readonly claimsOf = new Map<string, Map<string, HeldClaim>>()
   private readonly runsOf = new Map<string, Map<string, RunRecord>>()
@@ -98,19 +114,22 @@ export class YjsRunTable implements RunTable {
   }
 
   private readonly onClaims = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) {
-      this.indexClaim(key)
-      const claim = event.transaction.local ? undefined : this.claimMap.get(key)
-      if (isClaim(claim) && claim.at !== undefined) this.clocks.onPeerClock?.(claim.peer, claim.at)
-    }
+    for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
     if (!event.transaction.local) this.unacknowledged = true
   }
 
   private readonly onAcknowledgements = (event: Y.YMapEvent<unknown>): void => {
-    if (event.transaction.local) return
+    const client = this.claimMap.doc?.clientID
+    if (event.transaction.local || client === undefined) return
+    for (const peer of event.keysChanged as Set<string>) this.noteWriter(this.acknowledgementMap, peer)
+    const now = (this.clocks.physical ?? this.clock)()
+    while (this.ownWrites[0] && now - this.ownWrites[0].at > MAX_CLOCK_ROUND_TRIP_MS) this.ownWrites.shift()
+    if (this.ownWrites.length === 0) return
+    const oldest = this.ownWrites[0]!
     for (const peer of event.keysChanged as Set<string>) {
       const acknowledgement = readAcknowledgement(this.acknowledgementMap.get(peer))
-      if (acknowledgement) this.clocks.onPeerClock?.(peer, acknowledgement.at)
+      // It holds a write this peer made within a round trip: its reading was taken since then.
+      if (acknowledgement && (acknowledgement.taken.get(client) ?? 0) > oldest.clock) this.clocks.onPeerClock?.(peer, acknowledgement.at)
     }
   }
 
@@ -205,8 +224,10 @@ export class YjsRunTable implements RunTable {
 
   putClaim(claim: Claim): ClaimWrite {
     const key = peerKey(claim.occurrence, claim.peer)
-    this.claimMap.set(key, { ...claim, at: (this.clocks.physical ?? this.clock)() })
+    const at = (this.clocks.physical ?? this.clock)()
+    this.claimMap.set(key, { ...claim, at })
     const { client, clock } = this.claimMap._map.get(key)!.id
+    this.rememberOwnWrite(clock, at)
     return { client, clock }
   }
 
@@ -229,13 +250,20 @@ export class YjsRunTable implements RunTable {
     for (const client of this.claimWriters.keys()) if (client !== doc.clientID) taken.set(client, Y.getState(doc.store, client))
     const before = readAcknowledgement(this.acknowledgementMap.get(peer))?.taken
     if (!before || before.size !== taken.size || [...taken].some(([client, clock]) => before.get(client) !== clock)) {
-      this.acknowledgementMap.set(peer, acknowledgementValue(taken, (this.clocks.physical ?? this.clock)()))
+      const at = (this.clocks.physical ?? this.clock)()
+      this.acknowledgementMap.set(peer, acknowledgementValue(taken, at))
+      this.rememberOwnWrite(this.acknowledgementMap._map.get(peer)!.id.clock, at)
     }
   }
 
-  /** Remembers who wrote a claim, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */
-  private noteWriter(key: string): void {
-    const client = this.claimMap._map.get(key)?.id.client
+  private rememberOwnWrite(clock: number, at: number): void {
+    this.ownWrites.push({ clock, at })
+    if (this.ownWrites.length > MAX_OWN_WRITES_REMEMBERED) this.ownWrites.shift()
+  }
+
+  /** Remembers who wrote a claim or an acknowledgement, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */
+  private noteWriter(map: Y.Map<unknown>, key: string): void {
+    const client = map._map.get(key)?.id.client
     if (client === undefined) return
     this.claimWriters.delete(client)
     this.claimWriters.set(client, true)
@@ -250,7 +278,7 @@ export class YjsRunTable implements RunTable {
     const same = before && isClaim(value) && value.renewal === before.renewal && value.hlc.wallMs === before.hlc.wallMs && value.hlc.counter === before.hlc.counter
     const held = isClaim(value) && !same ? { ...value, seenAt: this.clock() } : same ? before : value
     index(this.claimsOf, key, held, isClaim, (claim) => claim.peer)
-    if (isClaim(value)) this.noteWriter(key)
+    if (isClaim(value)) this.noteWriter(this.claimMap, key)
     if (named) fileByOperation(this.claimedOf, named.occurrence, this.claimsOf.has(named.occurrence))
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Room time (SPEC CL7): the clock a host schedules a space by, its own
  * clock moved to the median of the clocks of the peers present in the
- * space's room. A claim and an acknowledgement carry their writer's own
- * clock reading (`at`); a reader that sees one compares it with its own
- * clock, and the largest difference among a peer's recent writes (the one
- * least delayed in transit) is that peer's offset.
+ * space's room. An acknowledgement carries its writer's own clock reading
+ * (`at`); one of this peer's own latest claim, back within a round trip
+ * (YjsRunTable), is compared with this peer's clock, and the largest
+ * difference among a peer's recent readings (the one least delayed in
+ * transit) is that peer's offset.
  *
  * Without it, a peer whose clock is 20 s fast reached every claim turn and
  * due time 20 s before the others: it ran occurrences 20 s early in real

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { RoomClock } from '../../../src/core/scheduler/roomClock.ts'
+import { YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
+import { readAcknowledgement } from '../../../src/core/scheduler/claims.ts'
 
 /** A device whose own clock reads `now`, with these peers present. */
 function device(present: string[]) {
@@ -53,5 +57,35 @@ describe('room time', () => {
     expect(clock.room.correction()).toBe(0)
     clock.hear('liar', 10_000)
     expect(clock.room.correction()).toBe(3_000)
+  })
+})
+
+describe('clock readings', () => {
+  it('[CL7] only a reading taken within a round trip of this peer’s own write counts: a backlog written hours ago does not look like a slow clock', () => {
+    const time = { here: 1_000_000, there: 1_000_000 - 3 * 3_600_000 }
+    const heard: Array<[string, number]> = []
+    const [here, there] = [new Y.Doc(), new Y.Doc()]
+    const mine = new YjsRunTable(here, () => time.here, { onPeerClock: (peer, at) => heard.push([peer, at - time.here]) })
+    const theirs = new YjsRunTable(there, () => time.there)
+    // Hours ago, offline, the other peer claimed and acknowledged; its backlog arrives now: no reading.
+    theirs.putClaim({ occurrence: 'op#0' as OccurrenceId, peer: 'bob', hlc: { wallMs: time.there, counter: 0, peer: 'bob' }, renewal: 0 })
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
+    expect(heard).toEqual([])
+    // This peer claims; the other, its clock 2 s fast now, acknowledges within the round trip: that reading counts.
+    time.there = time.here + 2_000
+    mine.putClaim({ occurrence: 'op#1' as OccurrenceId, peer: 'alice', hlc: { wallMs: time.here, counter: 0, peer: 'alice' }, renewal: 0 })
+    Y.applyUpdate(there, Y.encodeStateAsUpdate(here))
+    theirs.acknowledgeClaims('bob')
+    time.here += 300
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
+    expect(heard).toEqual([['bob', 2_000 - 300]])
+    // An acknowledgement that comes back after more than the round trip (10 s) counts no more.
+    mine.putClaim({ occurrence: 'op#2' as OccurrenceId, peer: 'alice', hlc: { wallMs: time.here, counter: 0, peer: 'alice' }, renewal: 0 })
+    Y.applyUpdate(there, Y.encodeStateAsUpdate(here))
+    theirs.acknowledgeClaims('bob')
+    time.here += 20_000
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(there))
+    expect(readAcknowledgement(here.getMap('claimAcks').get('bob'))?.taken.get(here.clientID)).toBeGreaterThan(1)
+    expect(heard).toHaveLength(1)
   })
 })
