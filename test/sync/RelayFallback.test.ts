@@ -405,7 +405,7 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     expect([...erin.fallback.relayPeers]).toEqual([alice.peerId])
   })
 
-  it('[CAP5] a member inventing 50 peer ids, each starting 4 large messages, cannot make a room hold more than 64 MiB of parts, and an honest large message still arrives', { timeout: 120_000 }, async () => {
+  it('[CAP5] a member inventing 50 peer ids, each starting 4 large messages, cannot make a room hold more than 64 MiB of parts, and an honest large message still arrives', { timeout: 60_000 }, async () => {
     const server = await relay()
     const key = await newKey()
     const alice = peer(server.relayUrl, key)
@@ -443,18 +443,10 @@ describe('RelayFallback', { timeout: 20_000 }, () => {
     expect(most).toBeLessThanOrEqual(MAX_ROOM_PART_BYTES)
 
     const big = 'y'.repeat(1024 * 1024)
-    // On a busy machine, a peer that falls 8 MiB behind the flood is dropped by the relay (RELAY_MAX_BUFFERED_BYTES) and
-    // reconnects (up to 10 s of backoff) before the 1 MiB travels again: that is slow, not lost, and the wait allows for it.
-    const dropped: string[] = []
-    const watch = setInterval(() => {
-      for (const [name, peer] of [['alice', alice], ['bob', bob]] as const) if (!peer.fallback.connected && !dropped.includes(name)) dropped.push(name)
-    }, 20)
+    // Bob may not have taken in the member's "end of flood" yet: his insert and it are then concurrent at the start of the
+    // title, and Yjs may put either first. What matters is that the whole of it arrives.
     bob.doc.getText('title').insert(0, big)
-    try {
-      await vi.waitFor(() => expect(title(alice).startsWith(big), `the large message has not arrived; dropped by the relay meanwhile: ${dropped.join(', ') || 'nobody'}`).toBe(true), { timeout: 60_000, interval: 50 })
-    } finally {
-      clearInterval(watch)
-    }
+    await vi.waitFor(() => expect(title(alice).includes(big), `alice's title has ${title(alice).length} characters`).toBe(true), { timeout: 20_000, interval: 50 })
     expect(alice.fallback.pendingPartBytes).toBeLessThanOrEqual(MAX_ROOM_PART_BYTES)
   })
 })
