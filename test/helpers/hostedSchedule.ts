@@ -11,10 +11,20 @@ import { HlcClock } from '../../src/core/scheduler/hlc.ts'
 import { KindRegistry } from '../../src/core/scheduler/kinds.ts'
 import { OccurrenceRunner } from '../../src/core/scheduler/OccurrenceRunner.ts'
 import { SchedulerHost } from '../../src/core/scheduler/SchedulerHost.ts'
-import { SpaceSchedule } from '../../src/core/scheduler/SpaceSchedule.ts'
+import type { SchedulerId } from '../../src/core/scheduler/schedulers.ts'
+import { SpaceSchedule, type NewOperation } from '../../src/core/scheduler/SpaceSchedule.ts'
 
 export const HOST_PEER = 'alice'
+/** The default 1 s scheduler every space gets (SCH4). */
+export const SECOND = 'every-second' as SchedulerId
+/** A fake clock's start, ms. */
+export const START = 1_000_000
 const kinds = new KindRegistry([docKind])
+
+/** A `doc` operation adding 1 to counter `n` every second from START + 2 s, 5 times, unless `fields` say otherwise. */
+export function counting(fields: Partial<NewOperation> = {}): NewOperation {
+  return { schedulerId: SECOND, title: 'Count', kind: 'doc', input: { action: 'increment', counter: 'n', by: 1 }, dueAt: START + 2_000, repeat: { kind: 'every', everyMs: 1_000 }, times: 5, catchUp: 'all', ...fields }
+}
 
 export function hostedSchedule({ now, maxStepMs = 100, doc = new Y.Doc() }: { readonly now: number; readonly maxStepMs?: number; readonly doc?: Y.Doc }) {
   const clock = { now }

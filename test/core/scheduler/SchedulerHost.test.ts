@@ -5,33 +5,19 @@ import { readCounter } from '../../../src/core/scheduler/docResults.ts'
 import { HlcClock } from '../../../src/core/scheduler/hlc.ts'
 import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.ts'
-import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { SchedulerHost } from '../../../src/core/scheduler/SchedulerHost.ts'
-import { hostedSchedule } from '../../helpers/hostedSchedule.ts'
+import { counting, hostedSchedule, SECOND, START } from '../../helpers/hostedSchedule.ts'
 import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
 import { occurrencesBetween } from '../../../src/core/scheduler/occurrences.ts'
 import { occurrenceId, parseOccurrenceId, seriesOf } from '../../../src/core/scheduler/occurrenceIds.ts'
 
 const kinds = new KindRegistry([docKind])
-const SECOND = 'every-second' as SchedulerId
-const START = 1_000_000
 
 /** One peer hosting a space's schedule with a fake clock (test/helpers/hostedSchedule.ts). */
 function hostedSpace(now = START, maxStepMs = 100) {
   return hostedSchedule({ now, maxStepMs })
 }
 
-const counting = (fields: Partial<NewOperation> = {}): NewOperation => ({
-  schedulerId: SECOND,
-  title: 'Count',
-  kind: 'doc',
-  input: { action: 'increment', counter: 'n', by: 1 },
-  dueAt: START + 2_000,
-  repeat: { kind: 'every', everyMs: 1_000 },
-  times: 5,
-  catchUp: 'all',
-  ...fields,
-})
 
 /** counting() with no limit on how many times. */
 function countingForever(fields: Partial<NewOperation> = {}): NewOperation {

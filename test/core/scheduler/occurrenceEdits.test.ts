@@ -7,13 +7,10 @@ import { KindRegistry } from '../../../src/core/scheduler/kinds.ts'
 import { movedFrom, moveWindow } from '../../../src/core/scheduler/occurrenceEdits.ts'
 import { occurrenceId, seriesOf, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import type { OperationId } from '../../../src/core/scheduler/operations.ts'
-import { hostedSchedule } from '../../helpers/hostedSchedule.ts'
-import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
-import { SpaceSchedule, type NewOperation } from '../../../src/core/scheduler/SpaceSchedule.ts'
+import { counting, hostedSchedule, SECOND, START } from '../../helpers/hostedSchedule.ts'
+import { SpaceSchedule } from '../../../src/core/scheduler/SpaceSchedule.ts'
 
 const kinds = new KindRegistry([docKind])
-const SECOND = 'every-second' as SchedulerId
-const START = 1_000_000
 
 /** One peer hosting a space's schedule on a fake clock (test/helpers/hostedSchedule.ts). */
 function hostedSpace(doc = new Y.Doc()) {
@@ -26,17 +23,6 @@ function hostedSpace(doc = new Y.Doc()) {
   return { clock, doc, schedule, runFor, ran }
 }
 
-const counting = (fields: Partial<NewOperation> = {}): NewOperation => ({
-  schedulerId: SECOND,
-  title: 'Count',
-  kind: 'doc',
-  input: { action: 'increment', counter: 'n', by: 1 },
-  dueAt: START + 2_000,
-  repeat: { kind: 'every', everyMs: 1_000 },
-  times: 5,
-  catchUp: 'all',
-  ...fields,
-})
 
 describe('editing single occurrences', () => {
   it('[OP8] a skipped occurrence does not run, and every other keeps its id and time: no new plan', async () => {
