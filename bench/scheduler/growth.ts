@@ -54,7 +54,7 @@ function plannedSpace(clock: { now: number }): { doc: Y.Doc; schedule: SpaceSche
   return { doc, schedule, log }
 }
 
-async function runFor(occurrences: number): Promise<{ doc: Y.Doc; log: Y.Doc }> {
+export async function runFor(occurrences: number): Promise<{ doc: Y.Doc; log: Y.Doc }> {
   const clock = { now: START }
   const { doc, schedule, log } = plannedSpace(clock)
   const runner = new OccurrenceRunner({
@@ -68,7 +68,7 @@ async function runFor(occurrences: number): Promise<{ doc: Y.Doc; log: Y.Doc }> 
   })
   const host = new SchedulerHost({ schedule, runner, clock: () => clock.now })
   // As a device's host keeps them (RET1).
-  const retention = new RecordRetention(doc, schedule, () => clock.now)
+  const retention = new RecordRetention(doc, schedule, () => clock.now, PEER)
   const end = START + 1_000 + occurrences * 100
   while (clock.now < end) {
     const wakeAt = host.advance()

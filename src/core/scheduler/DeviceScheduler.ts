@@ -123,11 +123,12 @@ export class DeviceScheduler {
     // move the next wake-up earlier; the rest of the space (items typed, notes) cannot.
     const onChange = (): void => this.wakeWithin(0)
     const watched = [SCHEDULERS, OPERATIONS, CLAIMS, ACKNOWLEDGEMENTS, RUNS].map((name) => space.doc.getMap(name))
-    for (const map of watched) map.observe(onChange)
+    // Deep: claims and records sit in nested chunks (RET2).
+    for (const map of watched) map.observeDeep(onChange)
     // RET1: this host moves the progress marks, so it keeps the records they leave behind bounded.
-    const retention = new RecordRetention(space.doc, schedule, clock)
+    const retention = new RecordRetention(space.doc, schedule, clock, device)
     const stopWatching = (): void => {
-      for (const map of watched) map.unobserve(onChange)
+      for (const map of watched) map.unobserveDeep(onChange)
       retention.destroy()
       schedule.destroy()
     }

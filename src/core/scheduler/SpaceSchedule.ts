@@ -5,12 +5,16 @@
  * derived from them and kept in step with every change (Q1), local or
  * remote, without rescanning the tables.
  *
- * Progress: `progress[series] = { through: n }` says every occurrence of
- * the operation's current plan (its series, occurrenceIds.ts seriesOf)
- * below n is finished, so a queue (re)built after a restart starts there
- * and not at occurrence 0. It only ever grows; two peers writing it at once
- * can leave the smaller value, which costs a short walk past run records,
- * never a lost occurrence.
+ * Progress: `progress[<series>\n<peer>] = { through: n }` says, as that
+ * peer saw it, every occurrence of the operation's current plan (its
+ * series, occurrenceIds.ts seriesOf) below n is finished, so a queue
+ * (re)built after a restart starts there and not at occurrence 0. The mark
+ * is the largest any peer wrote, so it only ever grows, even when two peers
+ * write at once (RET3). A host writes its mark once it has moved
+ * PROGRESS_WRITE_STEP occurrences, or when the next occurrence is a minute
+ * or more away: a fast operation's mark is written now and then, not once
+ * per occurrence, and in between it is known here from the run records
+ * (which retention keeps above the written mark, so a restart walks them).
  *
  * Plans (OP4): editing an operation's timing starts a new plan, numbered
  * afresh from the first occurrence due after the edit. Its progress, skips
@@ -33,12 +37,16 @@ import { OperationStatus, validateOperation, type NewOperation, type Operation, 
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
 import { SkippedRanges } from './SkippedRanges.ts'
 import { SkipReason } from './tick.ts'
-import { occurrenceOfKey, RUNS, YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
+import { YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
 
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
+/** A fast operation's progress mark is written when it has moved this far (RET3). */
+export const PROGRESS_WRITE_STEP = 64
+/** ...and a slow one's at every move: its next occurrence is at least this far away. */
+const PROGRESS_WRITE_AHEAD_MS = 60_000
 /** Occurrences catch-up skipped (CU1, CU2, CAP3), as SkippedRanges.ts stores them. */
 export const SKIPS = 'skips'
 
@@ -71,8 +79,11 @@ export class SpaceSchedule {
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
   private readonly progressMap: Y.Map<unknown>
+  /** The written marks by series, then writer: the mark is their largest. */
+  private readonly writtenMarks = new Map<string, Map<string, number>>()
+  /** The marks this instance has worked out since, by series: ahead of the written one between writes. */
+  private readonly knownMarks = new Map<string, number>()
   private readonly skips: SkippedRanges
-  private readonly runMap: Y.Map<unknown>
   private readonly queues = new Map<SchedulerId, OccurrenceQueue>()
   /** Each stored operation value's check: the operation, or null for one that fails. */
   private readonly checked = new WeakMap<object, Operation | null>()
@@ -101,11 +112,12 @@ export class SpaceSchedule {
     this.operationMap = doc.getMap(OPERATIONS)
     this.progressMap = doc.getMap(PROGRESS)
     this.skips = new SkippedRanges(doc.getMap(SKIPS))
-    this.runMap = doc.getMap(RUNS)
+    for (const key of this.progressMap.keys()) this.indexMark(key)
+    this.progressMap.observe(this.onProgress)
+    this.runs.onRunChanged = (occurrence) => this.recordProgress(occurrence)
     for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
     this.schedulerMap.observe(this.onSchedulers)
-    this.runMap.observe(this.onRuns)
     // Before any observer runs, so a run record arriving with a skip (one peer's transaction) already sees it.
     doc.on('beforeObserverCalls', this.onTransaction)
   }
@@ -114,7 +126,7 @@ export class SpaceSchedule {
   destroy(): void {
     this.operationMap.unobserve(this.onOperations)
     this.schedulerMap.unobserve(this.onSchedulers)
-    this.runMap.unobserve(this.onRuns)
+    this.progressMap.unobserve(this.onProgress)
     this.options.doc.off('beforeObserverCalls', this.onTransaction)
     this.runs.destroy()
   }
@@ -149,11 +161,22 @@ export class SpaceSchedule {
     for (const operation of this.operations()) if (changed.has(operation.schedulerId)) this.refresh(operation.id, operation)
   }
 
-  private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) {
-      const occurrence = occurrenceOfKey(key)
-      if (occurrence) this.recordProgress(occurrence)
-    }
+  private readonly onProgress = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexMark(key)
+  }
+
+  /** Files one writer's mark (`<series>\n<writer>`), or its absence. */
+  private indexMark(key: string): void {
+    const separator = key.lastIndexOf('\n')
+    if (separator <= 0) return
+    const [series, writer] = [key.slice(0, separator), key.slice(separator + 1)]
+    const value = this.progressMap.get(key)
+    const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
+    const marks = this.writtenMarks.get(series) ?? new Map<string, number>()
+    if (typeof through === 'number' && Number.isSafeInteger(through) && through >= 0) marks.set(writer, through)
+    else marks.delete(writer)
+    if (marks.size > 0) this.writtenMarks.set(series, marks)
+    else this.writtenMarks.delete(series)
   }
 
   schedulers(): Scheduler[] {
@@ -331,7 +354,7 @@ export class SpaceSchedule {
   deleteOperation(id: OperationId): void {
     this.options.doc.transact(() => {
       this.operationMap.delete(id)
-      for (const key of [...this.progressMap.keys()]) if (parseOccurrenceId(`${key}#0`).operationId === id) this.progressMap.delete(key)
+      for (const key of [...this.progressMap.keys()]) if (parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId === id) this.progressMap.delete(key)
       this.skips.forget(id)
       this.runs.forgetOperation(id)
     })
@@ -358,10 +381,19 @@ export class SpaceSchedule {
   /** Every occurrence of the operation's current plan below this is finished, or was due before the plan began. */
   finishedThrough(id: OperationId): number {
     const operation = this.operation(id)
-    const series = operation ? seriesOf(operation) : id
-    const value = this.progressMap.get(series)
-    const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
-    const marked = typeof through === 'number' && Number.isSafeInteger(through) && through >= 0 ? through : 0
+    return Math.max(this.markedThrough(id), this.knownMarks.get(operation ? seriesOf(operation) : id) ?? 0)
+  }
+
+  /**
+   * The mark as written in the doc (the largest any peer wrote): what a
+   * restart, or another peer, starts from. Retention keeps every record at
+   * or above it (RET1), so the occurrences between it and this instance's
+   * own mark are not run again.
+   */
+  markedThrough(id: OperationId): number {
+    const operation = this.operation(id)
+    let marked = 0
+    for (const through of this.writtenMarks.get(operation ? seriesOf(operation) : id)?.values() ?? []) marked = Math.max(marked, through)
     return operation ? Math.max(marked, this.planStart(operation)) : marked
   }
 
@@ -478,8 +510,15 @@ export class SpaceSchedule {
     // The mark is held by the first occurrence of the plan from it on: a skipped one (OP8) at the mark never gets a record.
     if (index !== through && nextOccurrence(series, operation, -Infinity, through)?.index !== index) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
-    const mark = this.firstUnfinished(operation, through)?.index ?? Number.MAX_SAFE_INTEGER
-    if (mark > through && this.options.recordsProgress !== false) this.progressMap.set(series, { through: mark })
+    const next = this.firstUnfinished(operation, through)
+    const mark = next?.index ?? Number.MAX_SAFE_INTEGER
+    if (mark <= through) return
+    this.knownMarks.set(series, mark)
+    if (this.options.recordsProgress === false) return
+    const written = this.markedThrough(id)
+    if (mark - written >= PROGRESS_WRITE_STEP || !next || next.dueAt - this.options.now() >= PROGRESS_WRITE_AHEAD_MS) {
+      this.progressMap.set(`${series}\n${this.options.actor}`, { through: mark })
+    }
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Claims and run records kept in a space's content doc, so they replicate
- * with the space (through its signed log). Each peer writes only its own
- * keys (`<occurrence>\n<peer>`), so concurrent claims, or the records of a
- * run repeated during a partition, never overwrite each other; an
- * occurrence's record is the one that started first (CL6), on every peer.
- * Entries that fail their checks (isClaim, isRunRecord, or a key that does
- * not match its value) are ignored, as a peer's junk must be.
+ * with the space (through its signed log). Each peer writes only into its
+ * own chunks (occurrenceChunks.ts, RET2: one nested map per peer, client
+ * and CHUNK_SPAN occurrences, dropped whole once retention is done with
+ * it), so concurrent claims, or the records of a run repeated during a
+ * partition, never overwrite each other; an occurrence's record is the one
+ * that started first (CL6), on every peer. Entries that fail their checks
+ * (isClaim, isRunRecord, or a value that does not match where it sits) are
+ * ignored, as a peer's junk must be.
  *
  * Acknowledgements (CL4) are one entry per peer, `acknowledgements[peer]`,
  * rewritten when claims arrive: how far the peer has taken in each claim
@@ -19,25 +21,14 @@
  * after a day offline) and would look like a clock hours slow.
  */
 import * as Y from 'yjs'
+import { compareHlc } from './hlc.ts'
 import { acknowledgementValue, isClaim, isRunRecord, leaseEnd, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
+import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const CLAIMS = 'claims'
 export const RUNS = 'runs'
 export const ACKNOWLEDGEMENTS = 'claimAcks'
-
-const peerKey = (occurrence: string, peer: string): string => `${occurrence}\n${peer}`
-
-/** The occurrence and peer a key names, or undefined for a key no peer of ours writes. */
-function splitKey(key: string): { readonly occurrence: string; readonly peer: string } | undefined {
-  const separator = key.lastIndexOf('\n')
-  return separator > 0 ? { occurrence: key.slice(0, separator), peer: key.slice(separator + 1) } : undefined
-}
-
-/** The occurrence a claims or runs key is about (for observers of either map). */
-export function occurrenceOfKey(key: string): OccurrenceId | undefined {
-  return splitKey(key)?.occurrence as OccurrenceId | undefined
-}
 
 /** What a runner reads and writes; see YjsRunTable. */
 export interface RunTable {
@@ -66,8 +57,8 @@ export interface RunTableClocks {
 }
 
 export class YjsRunTable implements RunTable {
-  private readonly claimMap: Y.Map<unknown>
-  private readonly runMap: Y.Map<unknown>
+  private readonly claimChunks: OccurrenceChunks
+  private readonly runChunks: OccurrenceChunks
   private readonly acknowledgementMap: Y.Map<unknown>
   /**
    * The Yjs clients that wrote the claims (and acknowledgements) held here,
@@ -95,33 +86,35 @@ export class YjsRunTable implements RunTable {
     private readonly clock: () => number,
     private readonly clocks: RunTableClocks = {},
   ) {
-    this.claimMap = doc.getMap(CLAIMS)
-    this.runMap = doc.getMap(RUNS)
+    this.claimChunks = new OccurrenceChunks(doc.getMap(CLAIMS), this.onClaim)
+    this.runChunks = new OccurrenceChunks(doc.getMap(RUNS), this.onRun)
     this.acknowledgementMap = doc.getMap(ACKNOWLEDGEMENTS)
-    for (const key of this.claimMap.keys()) this.indexClaim(key)
-    this.unacknowledged = this.claimMap.size > 0
-    for (const key of this.runMap.keys()) this.indexRun(key)
-    this.claimMap.observe(this.onClaims)
-    this.runMap.observe(this.onRuns)
+    for (const { occurrence, owner } of this.claimChunks.entries()) this.indexClaim(occurrence, owner)
+    this.unacknowledged = this.claimsOf.size > 0
+    for (const { occurrence, owner } of this.runChunks.entries()) this.indexRun(occurrence, owner)
     this.acknowledgementMap.observe(this.onAcknowledgements)
   }
 
   /** Stops following the doc (a view that read it has gone). */
   destroy(): void {
-    this.claimMap.unobserve(this.onClaims)
-    this.runMap.unobserve(this.onRuns)
+    this.claimChunks.destroy()
+    this.runChunks.destroy()
     this.acknowledgementMap.unobserve(this.onAcknowledgements)
   }
 
-  private readonly onClaims = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexClaim(key)
-    if (!event.transaction.local) this.unacknowledged = true
+  /** Called after a transaction for each claim it may have changed. */
+  private readonly onClaim = (occurrence: OccurrenceId, peer: string, local: boolean): void => {
+    this.indexClaim(occurrence, peer)
+    if (!local) this.unacknowledged = true
   }
 
+  /** Told of each run record a transaction changed, after this table has indexed it (SpaceSchedule moves progress). */
+  onRunChanged: ((occurrence: OccurrenceId) => void) | undefined
+
   private readonly onAcknowledgements = (event: Y.YMapEvent<unknown>): void => {
-    const client = this.claimMap.doc?.clientID
+    const client = this.acknowledgementMap.doc?.clientID
     if (event.transaction.local || client === undefined) return
-    for (const peer of event.keysChanged as Set<string>) this.noteWriter(this.acknowledgementMap, peer)
+    for (const peer of event.keysChanged as Set<string>) this.noteWriter(this.acknowledgementMap._map.get(peer)?.id.client)
     const now = (this.clocks.physical ?? this.clock)()
     while (this.ownWrites[0] && now - this.ownWrites[0].at > MAX_CLOCK_ROUND_TRIP_MS) this.ownWrites.shift()
     if (this.ownWrites.length === 0) return
@@ -133,14 +126,19 @@ export class YjsRunTable implements RunTable {
     }
   }
 
-  private readonly onRuns = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexRun(key)
+  private readonly onRun = (occurrence: OccurrenceId, peer: string): void => {
+    this.indexRun(occurrence, peer)
+    this.onRunChanged?.(occurrence)
   }
 
-  private indexRun(key: string): void {
-    index(this.runsOf, key, this.runMap.get(key), isRunRecord, (record) => record.by)
-    const occurrence = occurrenceOfKey(key)
-    if (occurrence) fileByOperation(this.occurrencesOf, occurrence, this.runsOf.has(occurrence))
+  /** A peer's record of an occurrence: the run that started first, if its replicas (one per client) hold more than one. */
+  private indexRun(occurrence: OccurrenceId, peer: string): void {
+    let first: RunRecord | undefined
+    for (const { value } of this.runChunks.values(occurrence, peer)) {
+      if (isRunRecord(value) && value.occurrence === occurrence && value.by === peer && (!first || value.startedAt < first.startedAt)) first = value
+    }
+    file(this.runsOf, occurrence, peer, first)
+    fileByOperation(this.occurrencesOf, occurrence, this.runsOf.has(occurrence))
   }
 
   claims(occurrence: OccurrenceId): readonly HeldClaim[] {
@@ -173,7 +171,7 @@ export class YjsRunTable implements RunTable {
    * recorded the run, whatever its `by` says.
    */
   writerClientOf(record: RunRecord): number | undefined {
-    return this.runMap._map.get(peerKey(record.occurrence, record.by))?.id.client
+    return this.runChunks.values(record.occurrence, record.by).find(({ value }) => value === record)?.writer
   }
 
   /**
@@ -184,8 +182,10 @@ export class YjsRunTable implements RunTable {
    * a live lease and no record: a run in progress) of occurrences
    * that have a record, are below `finishedBelow` in the current plan
    * (`series`), or belong to an earlier plan. Each peer's entries for an
-   * occurrence go together. Amortised: it acts only once an operation has
-   * `slack` more than it keeps, so each occurrence costs O(1) on average.
+   * occurrence go together. Then every chunk of a span that holds nothing
+   * any more, and is wholly below the mark or of an earlier plan, is
+   * dropped (RET2). Amortised: it acts only once an operation has `slack`
+   * more than it keeps, so each occurrence costs O(1) on average.
    */
   prune(operationId: string, policy: { readonly keepRuns: number; readonly keepFailuresSince: number; readonly series: string; readonly finishedBelow: number; readonly slack: number }): void {
     const recorded = this.occurrencesOf.get(operationId)
@@ -196,7 +196,7 @@ export class YjsRunTable implements RunTable {
         if (series === policy.series && index >= policy.finishedBelow) continue
         const records = [...(this.runsOf.get(occurrence)?.values() ?? [])]
         if (records.some((record) => record.outcome === 'failed' && record.doneAt >= policy.keepFailuresSince)) continue
-        for (const record of records) this.runMap.delete(peerKey(occurrence, record.by))
+        for (const record of records) this.runChunks.delete(occurrence as OccurrenceId, record.by)
       }
     }
     const claimed = this.claimedOf.get(operationId)
@@ -207,34 +207,34 @@ export class YjsRunTable implements RunTable {
         const claims = this.claims(occurrence as OccurrenceId)
         // A live claim with no record is a run in progress (catch-up may have passed its occurrence on another peer): deleted, it would be run again.
         if (!this.runsOf.has(occurrence) && claims.some((claim) => leaseEnd(claim) > this.clock())) continue
-        for (const claim of claims) this.claimMap.delete(peerKey(occurrence, claim.peer))
+        for (const claim of claims) this.claimChunks.delete(occurrence as OccurrenceId, claim.peer)
+      }
+    }
+    for (const chunks of [this.claimChunks, this.runChunks]) {
+      for (const series of chunks.seriesOf(operationId)) {
+        const below = series === policy.series ? spanOf(policy.finishedBelow) : Number.POSITIVE_INFINITY
+        for (const span of chunks.spans(series)) if (span < below && !chunks.spanHoldsEntries(series, span)) chunks.dropSpan(series, span)
       }
     }
   }
 
   /** Deletes every claim and run record of an operation's occurrences, of all its plans: the operation is gone. */
   forgetOperation(operationId: string): void {
-    for (const map of [this.claimMap, this.runMap]) {
-      for (const key of [...map.keys()]) {
-        const occurrence = occurrenceOfKey(key)
-        if (occurrence !== undefined && parseOccurrenceId(occurrence).operationId === operationId) map.delete(key)
-      }
+    for (const chunks of [this.claimChunks, this.runChunks]) {
+      for (const series of chunks.seriesOf(operationId)) for (const span of chunks.spans(series)) chunks.dropSpan(series, span)
     }
   }
 
   putClaim(claim: Claim): ClaimWrite {
-    const key = peerKey(claim.occurrence, claim.peer)
     const at = (this.clocks.physical ?? this.clock)()
-    this.claimMap.set(key, { ...claim, at })
-    const { client, clock } = this.claimMap._map.get(key)!.id
+    const { client, clock } = this.claimChunks.set(claim.occurrence, claim.peer, { ...claim, at })
     this.rememberOwnWrite(clock, at)
     return { client, clock }
   }
 
   putRun(record: RunRecord): void {
-    const key = peerKey(record.occurrence, record.by)
     // A peer records a run once; a later write of its own would rewrite what happened.
-    if (!this.runMap.has(key)) this.runMap.set(key, record)
+    if (!this.runChunks.hasOwn(record.occurrence, record.by)) this.runChunks.set(record.occurrence, record.by, record)
   }
 
   acknowledged(by: string, write: ClaimWrite): boolean {
@@ -244,7 +244,7 @@ export class YjsRunTable implements RunTable {
   acknowledgeClaims(peer: string): void {
     if (!this.unacknowledged) return
     this.unacknowledged = false
-    const doc = this.claimMap.doc!
+    const doc = this.acknowledgementMap.doc!
     const taken = new Map<number, number>()
     // This replica's own writes need no acknowledgement from itself; naming its client would make each acknowledgement stale as it is written.
     for (const client of this.claimWriters.keys()) if (client !== doc.clientID) taken.set(client, Y.getState(doc.store, client))
@@ -262,24 +262,29 @@ export class YjsRunTable implements RunTable {
   }
 
   /** Remembers who wrote a claim or an acknowledgement, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */
-  private noteWriter(map: Y.Map<unknown>, key: string): void {
-    const client = map._map.get(key)?.id.client
+  private noteWriter(client: number | undefined): void {
     if (client === undefined) return
     this.claimWriters.delete(client)
     this.claimWriters.set(client, true)
     if (this.claimWriters.size > MAX_ACKNOWLEDGED_WRITERS) this.claimWriters.delete(this.claimWriters.keys().next().value!)
   }
 
-  /** A claim's lease starts here when its current renewal is first seen; a repeat of the same renewal does not restart it. */
-  private indexClaim(key: string): void {
-    const named = splitKey(key)
-    const before = named && this.claimsOf.get(named.occurrence)?.get(named.peer)
-    const value = this.claimMap.get(key)
-    const same = before && isClaim(value) && value.renewal === before.renewal && value.hlc.wallMs === before.hlc.wallMs && value.hlc.counter === before.hlc.counter
-    const held = isClaim(value) && !same ? { ...value, seenAt: this.clock() } : same ? before : value
-    index(this.claimsOf, key, held, isClaim, (claim) => claim.peer)
-    if (isClaim(value)) this.noteWriter(this.claimMap, key)
-    if (named) fileByOperation(this.claimedOf, named.occurrence, this.claimsOf.has(named.occurrence))
+  /**
+   * A peer's claim of an occurrence: its latest renewal, if its replicas
+   * (one per client) hold more than one. Its lease starts here when that
+   * renewal is first seen; a repeat of the same renewal does not restart it.
+   */
+  private indexClaim(occurrence: OccurrenceId, peer: string): void {
+    const before = this.claimsOf.get(occurrence)?.get(peer)
+    let latest: { readonly claim: Claim; readonly writer: number } | undefined
+    for (const { value, writer } of this.claimChunks.values(occurrence, peer)) {
+      if (!isClaim(value) || value.occurrence !== occurrence || value.peer !== peer) continue
+      if (!latest || value.renewal > latest.claim.renewal || (value.renewal === latest.claim.renewal && compareHlc(value.hlc, latest.claim.hlc) > 0)) latest = { claim: value, writer }
+    }
+    const same = before && latest && latest.claim.renewal === before.renewal && latest.claim.hlc.wallMs === before.hlc.wallMs && latest.claim.hlc.counter === before.hlc.counter
+    file(this.claimsOf, occurrence, peer, same ? before : latest && { ...latest.claim, seenAt: this.clock() })
+    if (latest) this.noteWriter(latest.writer)
+    fileByOperation(this.claimedOf, occurrence, this.claimsOf.has(occurrence))
   }
 }
 
@@ -293,19 +298,11 @@ function fileByOperation(byOperation: Map<string, Set<string>>, occurrence: stri
   else byOperation.delete(operationId)
 }
 
-/** Files a claims or runs entry under its occurrence and peer if it is valid and its key names what it says; drops it otherwise. */
-function index<T extends { readonly occurrence: string }>(
-  byOccurrence: Map<string, Map<string, T>>,
-  key: string,
-  value: unknown,
-  isValid: (value: unknown) => value is T,
-  peerOf: (value: T) => string,
-): void {
-  const named = splitKey(key)
-  if (!named) return
-  const entries = byOccurrence.get(named.occurrence) ?? new Map<string, T>()
-  if (isValid(value) && value.occurrence === named.occurrence && peerOf(value) === named.peer) entries.set(named.peer, value)
-  else entries.delete(named.peer)
-  if (entries.size > 0) byOccurrence.set(named.occurrence, entries)
-  else byOccurrence.delete(named.occurrence)
+/** Files a peer's valid entry for an occurrence, or drops what was filed when there is none. */
+function file<T>(byOccurrence: Map<string, Map<string, T>>, occurrence: string, peer: string, value: T | undefined): void {
+  const entries = byOccurrence.get(occurrence) ?? new Map<string, T>()
+  if (value === undefined) entries.delete(peer)
+  else entries.set(peer, value)
+  if (entries.size > 0) byOccurrence.set(occurrence, entries)
+  else byOccurrence.delete(occurrence)
 }

@@ -7,14 +7,16 @@
  *               the counter's value is their sum;
  *   append    — adds `value` to a named log under the occurrence id; the
  *               log reads in occurrence order.
- * Entries sit flat in one top-level map per action (`<name>\n<occurrence>`):
- * a nested map per name would be made by two peers at once now and then,
- * and one of the two would be lost with everything written into it. What
- * they add up to is read through docResults.ts.
+ * Increments sit in chunks that retention folds into totals, log entries
+ * flat in one top-level map (`<name>\n<occurrence>`): a nested map per name
+ * would be made by two peers at once now and then, and one of the two would
+ * be lost with everything written into it. Both are written and read
+ * through docResults.ts.
  */
 import { HostKind, inputError, type Kind, type KindContext } from './kinds.ts'
 import type { FieldProblem } from './InvalidFields.ts'
-import { COUNTERS, LOGS } from './docResults.ts'
+import { docResultsOf, LOGS } from './docResults.ts'
+import type { OccurrenceId } from './occurrenceIds.ts'
 
 const MAX_NAME_CHARS = 100
 /** A log entry's value, as JSON, at most this long: a log is for small facts, not files. */
@@ -23,7 +25,8 @@ const MAX_VALUE_CHARS = 10_000
 export type DocInput = { readonly action: 'increment'; readonly counter: string; readonly by: number } | { readonly action: 'append'; readonly log: string; readonly value: unknown }
 
 function checkName(problems: FieldProblem[], field: string, value: unknown): void {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_CHARS) problems.push({ field, message: `The name must be text of 1 to ${MAX_NAME_CHARS} characters.` })
+  // One line: a line break separates the name from the occurrence where entries are kept.
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_CHARS || value.includes('\n')) problems.push({ field, message: `The name must be one line of 1 to ${MAX_NAME_CHARS} characters.` })
 }
 
 function checkDocInput(input: unknown): FieldProblem[] {
@@ -58,7 +61,7 @@ export const docKind: Kind = {
     const invalid = inputError(checkDocInput(input))
     if (invalid) return Promise.reject(invalid)
     const change = input as DocInput
-    if (change.action === 'increment') context.doc.getMap(COUNTERS).set(entryKey(change.counter, context.idempotencyKey), change.by)
+    if (change.action === 'increment') docResultsOf(context.doc).increment(change.counter, context.idempotencyKey as OccurrenceId, change.by)
     else context.doc.getMap(LOGS).set(entryKey(change.log, context.idempotencyKey), change.value)
     return Promise.resolve()
   },

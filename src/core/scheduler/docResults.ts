@@ -2,14 +2,28 @@
  * What `doc` operations have written, as the space shows it (SPEC K7): each
  * counter's value and each log's entries, with the Yjs client that wrote
  * each entry (the signed log knows whose lane that is, so the view can say
- * which device added it). Kept in step with the two maps from each change,
- * so reading a counter costs nothing however long it has been counting.
+ * which device added it). Kept in step with the maps from each change, so
+ * reading a counter costs nothing however long it has been counting.
+ *
+ * A counter's increments sit in chunks (occurrenceChunks.ts: one nested map
+ * per CHUNK_SPAN occurrences of an operation's plan, the counter's name as
+ * owner), one entry per occurrence, so a repeat (G2) adds nothing (G3).
+ * Retention folds a plan's old spans into one total (RET4):
+ * `counterFolds[<name>\n<series>\n<peer>] = { through, total, count }`
+ * says the spans below `through` added `total` in `count` increments, and
+ * the chunks of those spans are dropped. The fold with the highest
+ * `through` counts (ties: the greater peer id), and entries below it are
+ * ignored, so an increment arriving after its span was folded (a peer back
+ * from a partition) is not counted twice. Logs are kept whole, flat, one
+ * entry per occurrence: a log is what a person asked to keep.
  */
 import type * as Y from 'yjs'
-import { parseOccurrenceId } from './occurrenceIds.ts'
+import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
+import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 /** Top-level names in a space's doc, written by the `doc` kind (docKind.ts): part of its stored format. */
 export const COUNTERS = 'counters'
+export const COUNTER_FOLDS = 'counterFolds'
 export const LOGS = 'logs'
 
 export interface ResultEntry {
@@ -20,83 +34,222 @@ export interface ResultEntry {
   readonly writer: number | undefined
 }
 
-interface NamedResults {
-  /** By occurrence. */
+interface CounterFold {
+  readonly through: number
+  readonly total: number
+  readonly count: number
+  readonly peer: string
+}
+
+/** One counter's part from one plan of one operation: its fold and its entries not yet folded. */
+interface SeriesCount {
+  readonly entries: Map<number, ResultEntry>
+  /** Each peer's fold; the best one counts. */
+  readonly folds: Map<string, CounterFold>
+  best: CounterFold | undefined
+  /** The sum of the entries at or above the best fold. */
+  live: number
+}
+
+interface LogResults {
   readonly entries: Map<string, ResultEntry>
-  /** For a counter: the sum of its whole-number entries. */
-  total: number
 }
 
 /** A counter's increments are whole numbers; anything else a peer wrote there adds nothing. */
 const amountOf = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) ? value : 0)
 
-/** `<name>\n<occurrence>`, as docKind writes it. */
+/** `<name>\n<occurrence>`, as docKind writes a log entry. */
 function splitEntryKey(key: string): { readonly name: string; readonly occurrence: string } | undefined {
   const separator = key.indexOf('\n')
   return separator > 0 ? { name: key.slice(0, separator), occurrence: key.slice(separator + 1) } : undefined
 }
 
+/** `<name>\n<series>\n<peer>`: neither a series nor a peer id holds a line break. */
+function splitFoldKey(key: string): { readonly name: string; readonly series: string; readonly peer: string } | undefined {
+  const last = key.lastIndexOf('\n')
+  const middle = key.lastIndexOf('\n', last - 1)
+  return middle > 0 ? { name: key.slice(0, middle), series: key.slice(middle + 1, last), peer: key.slice(last + 1) } : undefined
+}
+
+function readFold(value: unknown, peer: string): CounterFold | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { through, total, count } = value as Record<string, unknown>
+  if (!Number.isSafeInteger(through) || (through as number) < 0 || !Number.isSafeInteger(total) || !Number.isSafeInteger(count) || (count as number) < 0) return undefined
+  return { through: through as number, total: total as number, count: count as number, peer }
+}
+
+const better = (a: CounterFold, b: CounterFold | undefined): boolean => !b || a.through > b.through || (a.through === b.through && a.peer > b.peer)
+
 export class DocResults {
-  private readonly counters = new Map<string, NamedResults>()
-  private readonly logs = new Map<string, NamedResults>()
-  private readonly counterMap: Y.Map<unknown>
+  /** By counter name, then series. */
+  private readonly counters = new Map<string, Map<string, SeriesCount>>()
+  private readonly logs = new Map<string, LogResults>()
+  private readonly counterChunks: OccurrenceChunks
+  private readonly foldMap: Y.Map<unknown>
   private readonly logMap: Y.Map<unknown>
 
   constructor(doc: Y.Doc) {
-    this.counterMap = doc.getMap(COUNTERS)
+    this.counterChunks = new OccurrenceChunks(doc.getMap(COUNTERS), (occurrence, name) => this.indexIncrement(occurrence, name))
+    this.foldMap = doc.getMap(COUNTER_FOLDS)
     this.logMap = doc.getMap(LOGS)
-    for (const key of this.counterMap.keys()) this.index(this.counterMap, this.counters, key)
-    for (const key of this.logMap.keys()) this.index(this.logMap, this.logs, key)
-    this.counterMap.observe(this.onCounters)
+    for (const { occurrence, owner } of this.counterChunks.entries()) this.indexIncrement(occurrence, owner)
+    for (const key of this.foldMap.keys()) this.indexFold(key)
+    for (const key of this.logMap.keys()) this.indexLog(key)
+    this.foldMap.observe(this.onFolds)
     this.logMap.observe(this.onLogs)
   }
 
   destroy(): void {
-    this.counterMap.unobserve(this.onCounters)
+    this.counterChunks.destroy()
+    this.foldMap.unobserve(this.onFolds)
     this.logMap.unobserve(this.onLogs)
   }
 
-  private readonly onCounters = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.index(this.counterMap, this.counters, key)
+  private readonly onFolds = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexFold(key)
   }
 
   private readonly onLogs = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.index(this.logMap, this.logs, key)
+    for (const key of event.keysChanged as Set<string>) this.indexLog(key)
   }
 
-  /** Files one entry under its name, replacing what was there (and its part of the total). */
-  private index(map: Y.Map<unknown>, byName: Map<string, NamedResults>, key: string): void {
+  private seriesCount(name: string, series: string): SeriesCount {
+    const ofName = this.counters.get(name) ?? new Map<string, SeriesCount>()
+    this.counters.set(name, ofName)
+    let count = ofName.get(series)
+    if (!count) {
+      count = { entries: new Map(), folds: new Map(), best: undefined, live: 0 }
+      ofName.set(series, count)
+    }
+    return count
+  }
+
+  /** Files one occurrence's increment (the one written by the smallest client, if a repeat wrote two), replacing what was there. */
+  private indexIncrement(occurrence: OccurrenceId, name: string): void {
+    const { series, index } = parseOccurrenceId(occurrence)
+    const count = this.seriesCount(name, series)
+    const counted = (at: number): boolean => spanOf(at) >= (count.best?.through ?? 0)
+    const before = count.entries.get(index)
+    if (before && counted(index)) count.live -= amountOf(before.value)
+    const values = this.counterChunks.values(occurrence, name).sort((a, b) => a.writer - b.writer)
+    const first = values[0]
+    if (first) {
+      count.entries.set(index, { occurrence, value: first.value, writer: first.writer })
+      if (counted(index)) count.live += amountOf(first.value)
+    } else count.entries.delete(index)
+  }
+
+  private indexFold(key: string): void {
+    const named = splitFoldKey(key)
+    if (!named) return
+    const count = this.seriesCount(named.name, named.series)
+    const fold = readFold(this.foldMap.get(key), named.peer)
+    if (fold) count.folds.set(named.peer, fold)
+    else count.folds.delete(named.peer)
+    let best: CounterFold | undefined
+    for (const candidate of count.folds.values()) if (better(candidate, best)) best = candidate
+    if (best === count.best) return
+    count.best = best
+    count.live = 0
+    for (const [index, entry] of count.entries) if (spanOf(index) >= (best?.through ?? 0)) count.live += amountOf(entry.value)
+  }
+
+  private indexLog(key: string): void {
     const named = splitEntryKey(key)
     if (!named) return
-    const results = byName.get(named.name) ?? { entries: new Map<string, ResultEntry>(), total: 0 }
-    const before = results.entries.get(named.occurrence)
-    if (before) results.total -= amountOf(before.value)
-    if (map.has(key)) {
-      const value = map.get(key)
-      results.entries.set(named.occurrence, { occurrence: named.occurrence, value, writer: map._map.get(key)?.id.client })
-      results.total += amountOf(value)
-    } else results.entries.delete(named.occurrence)
-    if (results.entries.size > 0) byName.set(named.name, results)
-    else byName.delete(named.name)
+    const results = this.logs.get(named.name) ?? { entries: new Map<string, ResultEntry>() }
+    if (this.logMap.has(key)) results.entries.set(named.occurrence, { occurrence: named.occurrence, value: this.logMap.get(key), writer: this.logMap._map.get(key)?.id.client })
+    else results.entries.delete(named.occurrence)
+    if (results.entries.size > 0) this.logs.set(named.name, results)
+    else this.logs.delete(named.name)
   }
 
-  /** A counter's value: the sum of what each occurrence added. */
+  /** Writes an occurrence's increment of a counter (docKind); a repeat of the occurrence writes the same entry again. */
+  increment(name: string, occurrence: OccurrenceId, by: number): void {
+    if (!Number.isSafeInteger(parseOccurrenceId(occurrence).index)) throw new Error(`"${occurrence}" is not an occurrence id: a counter is kept per occurrence.`)
+    this.counterChunks.set(occurrence, name, by)
+  }
+
+  /** RET4 for an operation: its current plan's spans below `throughSpan`, and its earlier plans' whole. */
+  foldOperation(operationId: string, currentSeries: string, throughSpan: number, peer: string): void {
+    for (const series of this.counterChunks.seriesOf(operationId)) {
+      this.fold(series, series === currentSeries ? throughSpan : Math.max(...this.counterChunks.spans(series)) + 1, peer)
+    }
+  }
+
+  /**
+   * RET4: folds every counter's increments from a plan's spans below
+   * `throughSpan` into `peer`'s fold, and drops those spans' chunks. Call it
+   * only for spans whose occurrences are all finished.
+   */
+  fold(series: string, throughSpan: number, peer: string): void {
+    const doc = this.foldMap.doc!
+    doc.transact(() => {
+      for (const [name, ofName] of this.counters) {
+        const count = ofName.get(series)
+        const from = count?.best?.through ?? 0
+        if (!count || from >= throughSpan) continue
+        let total = count.best?.total ?? 0
+        let increments = count.best?.count ?? 0
+        for (const [index, entry] of count.entries) {
+          const span = spanOf(index)
+          if (span < from || span >= throughSpan) continue
+          total += amountOf(entry.value)
+          increments++
+        }
+        if (increments === (count.best?.count ?? 0)) continue
+        this.foldMap.set(`${name}\n${series}\n${peer}`, { through: throughSpan, total, count: increments })
+      }
+      for (const span of this.counterChunks.spans(series)) if (span < throughSpan && this.foldedThrough(series, span)) this.counterChunks.dropSpan(series, span)
+    })
+  }
+
+  /** Whether every counter with entries in the span has folded it (its chunks may go). */
+  private foldedThrough(series: string, span: number): boolean {
+    for (const ofName of this.counters.values()) {
+      const count = ofName.get(series)
+      if (!count) continue
+      const pending = (count.best?.through ?? 0) <= span && [...count.entries.keys()].some((index) => spanOf(index) === span)
+      if (pending) return false
+    }
+    return true
+  }
+
+  /** A counter's value: its folds' totals, and what each occurrence above them added. */
   counter(name: string): number {
-    return this.counters.get(name)?.total ?? 0
+    let total = 0
+    for (const count of this.counters.get(name)?.values() ?? []) total += (count.best?.total ?? 0) + count.live
+    return total
   }
 
   /** Every counter, by name, with its value and how many occurrences added to it. */
   counterNames(): Array<{ readonly name: string; readonly value: number; readonly entries: number }> {
-    return [...this.counters].map(([name, results]) => ({ name, value: results.total, entries: results.entries.size })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const names: Array<{ readonly name: string; readonly value: number; readonly entries: number }> = []
+    for (const [name, ofName] of this.counters) {
+      let entries = 0
+      for (const count of ofName.values()) {
+        const folded = count.best?.through ?? 0
+        entries += count.best?.count ?? 0
+        for (const index of count.entries.keys()) if (spanOf(index) >= folded) entries++
+      }
+      if (entries > 0) names.push({ name, value: this.counter(name), entries })
+    }
+    return names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   logNames(): string[] {
     return [...this.logs.keys()].sort()
   }
 
-  /** A counter's or log's entries in occurrence order (operation, plan, then n), the last `limit` of them. */
+  /** A counter's (not yet folded) or log's entries in occurrence order (operation, plan, then n), the last `limit` of them. */
   entries(kind: 'counter' | 'log', name: string, limit = Number.POSITIVE_INFINITY): ResultEntry[] {
-    const found = [...((kind === 'counter' ? this.counters : this.logs).get(name)?.entries.values() ?? [])]
+    const found: ResultEntry[] = []
+    if (kind === 'log') found.push(...(this.logs.get(name)?.entries.values() ?? []))
+    else {
+      for (const count of this.counters.get(name)?.values() ?? []) {
+        for (const [index, entry] of count.entries) if (spanOf(index) >= (count.best?.through ?? 0)) found.push(entry)
+      }
+    }
     const ordered = found
       .map((entry) => ({ entry, ...parseOccurrenceId(entry.occurrence) }))
       .sort((a, b) => (a.operationId === b.operationId ? a.plan - b.plan || a.index - b.index : a.operationId < b.operationId ? -1 : 1))

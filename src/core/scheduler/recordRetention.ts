@@ -3,10 +3,14 @@
  * an operation's progress mark, what the operation's occurrences no longer
  * need is deleted (YjsRunTable.prune): run records beyond the last
  * KEPT_RUNS_PER_OPERATION, failures once KEPT_FAILURES_MS old, and claims
- * once their occurrence is recorded or passed. Only the host that writes
- * progress prunes, so peers do not all delete the same entries at once.
+ * once their occurrence is recorded or passed; chunks left empty go whole
+ * (RET2), and counters' increments of spans before the last are folded
+ * into totals (RET4). Only the host that writes progress prunes, so peers
+ * do not all delete the same entries at once.
  */
 import type * as Y from 'yjs'
+import { docResultsOf } from './docResults.ts'
+import { spanOf } from './occurrenceChunks.ts'
 import { parseOccurrenceId, seriesOf } from './occurrenceIds.ts'
 import type { OperationId } from './operations.ts'
 import { PROGRESS, type SpaceSchedule } from './SpaceSchedule.ts'
@@ -22,9 +26,11 @@ export class RecordRetention {
   private readonly progressMap: Y.Map<unknown>
 
   constructor(
-    doc: Y.Doc,
+    private readonly doc: Y.Doc,
     private readonly schedule: SpaceSchedule,
     private readonly now: () => number,
+    /** Whose counter folds this host writes. */
+    private readonly peer: string,
   ) {
     this.progressMap = doc.getMap(PROGRESS)
     this.progressMap.observe(this.onProgress)
@@ -37,17 +43,21 @@ export class RecordRetention {
   /** This host moved a mark (a peer's marks are its own to prune after). */
   private readonly onProgress = (event: Y.YMapEvent<unknown>): void => {
     if (!event.transaction.local) return
-    for (const series of event.keysChanged as Set<string>) this.prune(parseOccurrenceId(`${series}#0`).operationId as OperationId)
+    for (const key of event.keysChanged as Set<string>) this.prune(parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId as OperationId)
   }
 
   prune(operationId: OperationId): void {
     const operation = this.schedule.operation(operationId)
     if (!operation) return
+    const marked = this.schedule.markedThrough(operationId)
+    // The span before the mark's keeps its increments, so the results show who added the latest ones.
+    docResultsOf(this.doc).foldOperation(operationId, seriesOf(operation), spanOf(marked) - 1, this.peer)
     this.schedule.runs.prune(operationId, {
       keepRuns: KEPT_RUNS_PER_OPERATION,
       keepFailuresSince: this.now() - KEPT_FAILURES_MS,
       series: seriesOf(operation),
-      finishedBelow: this.schedule.finishedThrough(operationId),
+      // The written mark, not this host's own: a restart, or a peer, starts from it and must find the records above it.
+      finishedBelow: marked,
       slack: PRUNE_SLACK,
     })
   }

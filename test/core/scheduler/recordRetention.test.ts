@@ -13,7 +13,7 @@ describe('record retention', () => {
     const { clock, doc, schedule, runFor } = hostedSchedule({ now: START })
     schedule.saveScheduler({ id: 'fast' as SchedulerId, name: 'Game tick', everyMs: 100, budget: { maxOpsPerTick: 100, maxMsPerTick: 50 }, paused: false })
     const op = schedule.createOperation({ schedulerId: 'fast' as SchedulerId, title: 'tick', kind: 'doc', input: { action: 'increment', counter: 'n', by: 1 }, dueAt: START + 1_000, repeat: { kind: 'every', everyMs: 100 }, catchUp: 'all' })
-    const retention = new RecordRetention(doc, schedule, () => clock.now)
+    const retention = new RecordRetention(doc, schedule, () => clock.now, HOST_PEER)
     await runFor(1_000 + 500 * 100)
     expect(schedule.finishedThrough(op.id)).toBeGreaterThan(450)
     const kept = schedule.runs.recordsOf(op.id)
