@@ -508,12 +508,13 @@ export class SpaceSchedule {
     if (this.queues.get(operation.schedulerId)?.get(id)?.occurrence.id === occurrence) this.refresh(id, operation)
     const through = this.finishedThrough(id)
     // The mark is held by the first occurrence of the plan from it on: a skipped one (OP8) at the mark never gets a record.
-    if (index !== through && nextOccurrence(series, operation, -Infinity, through)?.index !== index) return
+    // Until this instance has worked the mark out once, the written one may lag (RET3): the walk below catches up.
+    if (this.knownMarks.has(series) && index !== through && nextOccurrence(series, operation, -Infinity, through)?.index !== index) return
     // Past the last occurrence there is nothing left: the mark goes beyond every index.
     const next = this.firstUnfinished(operation, through)
     const mark = next?.index ?? Number.MAX_SAFE_INTEGER
+    this.knownMarks.set(series, Math.max(mark, through))
     if (mark <= through) return
-    this.knownMarks.set(series, mark)
     if (this.options.recordsProgress === false) return
     const written = this.markedThrough(id)
     if (mark - written >= PROGRESS_WRITE_STEP || !next || next.dueAt - this.options.now() >= PROGRESS_WRITE_AHEAD_MS) {

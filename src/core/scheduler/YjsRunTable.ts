@@ -114,7 +114,11 @@ export class YjsRunTable implements RunTable {
   private readonly onAcknowledgements = (event: Y.YMapEvent<unknown>): void => {
     const client = this.acknowledgementMap.doc?.clientID
     if (event.transaction.local || client === undefined) return
-    for (const peer of event.keysChanged as Set<string>) this.noteWriter(this.acknowledgementMap._map.get(peer)?.id.client)
+    for (const peer of event.keysChanged as Set<string>) {
+      // A writer heard of for the first time is acknowledged at once, even with no claim of its own: its clock reading
+      // comes back covered, and a peer that never wins a claim still measures the others' clocks (CL7).
+      if (this.noteWriter(this.acknowledgementMap._map.get(peer)?.id.client)) this.unacknowledged = true
+    }
     const now = (this.clocks.physical ?? this.clock)()
     while (this.ownWrites[0] && now - this.ownWrites[0].at > MAX_CLOCK_ROUND_TRIP_MS) this.ownWrites.shift()
     if (this.ownWrites.length === 0) return
@@ -261,12 +265,13 @@ export class YjsRunTable implements RunTable {
     if (this.ownWrites.length > MAX_OWN_WRITES_REMEMBERED) this.ownWrites.shift()
   }
 
-  /** Remembers who wrote a claim or an acknowledgement, the most recent MAX_ACKNOWLEDGED_WRITERS writers only. */
-  private noteWriter(client: number | undefined): void {
-    if (client === undefined) return
-    this.claimWriters.delete(client)
+  /** Remembers who wrote a claim or an acknowledgement, the most recent MAX_ACKNOWLEDGED_WRITERS writers only; true for one not remembered before. */
+  private noteWriter(client: number | undefined): boolean {
+    if (client === undefined) return false
+    const known = this.claimWriters.delete(client)
     this.claimWriters.set(client, true)
     if (this.claimWriters.size > MAX_ACKNOWLEDGED_WRITERS) this.claimWriters.delete(this.claimWriters.keys().next().value!)
+    return !known
   }
 
   /**

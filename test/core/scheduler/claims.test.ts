@@ -26,6 +26,13 @@ const OP: Operation = {
 }
 const ENTRY: QueueEntry = { operation: OP, occurrence: nextOccurrence(OP.id, OP, 0)! }
 const ID = ENTRY.occurrence.id
+
+/** Writes a chunk of the claims map by hand (occurrenceChunks.ts), as a peer's junk would: `<series>#<span>\n<owner>\n<client>`. */
+function writeChunk(doc: Y.Doc, ownerAndClient: string, value: unknown): void {
+  const chunk = new Y.Map<unknown>()
+  doc.getMap(CLAIMS).set(`${OP.id}#0\n${ownerAndClient}`, chunk)
+  chunk.set(ID.slice(ID.lastIndexOf('#') + 1), value)
+}
 const claim = (peer: string, wallMs: number, renewal = 0): Claim => ({ occurrence: ID, peer, hlc: { wallMs, counter: 0, peer }, renewal })
 const held = (peer: string, wallMs: number, seenAt: number): HeldClaim => ({ ...claim(peer, wallMs), seenAt })
 
@@ -87,14 +94,14 @@ describe('claims', () => {
     const doc = new Y.Doc()
     const table = new YjsRunTable(doc, () => now)
     // Mallory's claims: one from the distant past (it would win every time), one that just sits.
-    doc.getMap(CLAIMS).set(`${ID}\nancient`, claim('ancient', 0))
+    table.putClaim(claim('ancient', 0))
     const runner = new OccurrenceRunner({ peer: 'p1', table, hlc: new HlcClock('p1', () => now), clock: () => now, capablePeers: () => ['p1'], execute: () => Promise.resolve() })
     runner.offer(ENTRY)
     runner.advance()
     expect(table.claims(ID).map((written) => written.peer).sort()).toEqual(['ancient', 'p1'])
     const squatted = new Y.Doc()
     const squattedTable = new YjsRunTable(squatted, () => now)
-    squatted.getMap(CLAIMS).set(`${ID}\nsquatter`, claim('squatter', OP.dueAt - 1))
+    squattedTable.putClaim(claim('squatter', OP.dueAt - 1))
     const waiting = new OccurrenceRunner({ peer: 'p2', table: squattedTable, hlc: new HlcClock('p2', () => now), clock: () => now, capablePeers: () => ['p2'], execute: () => Promise.resolve() })
     waiting.offer(ENTRY)
     waiting.advance()
@@ -227,8 +234,10 @@ describe('claims', () => {
     Y.applyUpdate(other, Y.encodeStateAsUpdate(doc))
     expect(table.run(ID)).toEqual(record)
     expect(new YjsRunTable(other, () => 0).run(ID)).toEqual(record)
-    doc.getMap(CLAIMS).set(`${ID}\nvictim`, claim('mallory', 1))
-    doc.getMap(CLAIMS).set(`${ID as string}\nbroken`, { occurrence: ID, peer: 'broken' })
+    // In the victim's place: a claim naming another peer, one with no clock, and one in a chunk whose key names another client.
+    writeChunk(doc, `victim\n${doc.clientID}`, claim('mallory', 1))
+    writeChunk(doc, `broken\n${doc.clientID}`, { occurrence: ID, peer: 'broken' })
+    writeChunk(doc, `forged\n${doc.clientID + 1}`, claim('forged', 1))
     expect(table.claims(ID)).toEqual([])
     expect(table.claims('other#0' as OccurrenceId)).toEqual([])
   })

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { COUNTERS, DocResults, LOGS, readCounter, readLog } from '../../../src/core/scheduler/docResults.ts'
+import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+
+const occurrence = (id: string): OccurrenceId => id as OccurrenceId
 
 describe('what doc operations wrote', () => {
   it('[K7] keeps each counter’s value and each log’s entries in step with every change, local or a peer’s, and knows who wrote each entry', () => {
     const here = new Y.Doc()
     const there = new Y.Doc()
     const results = new DocResults(here)
-    here.getMap(COUNTERS).set('ticks\nop#0', 1)
-    here.getMap(COUNTERS).set('ticks\nop#1', 1)
-    there.getMap(COUNTERS).set('ticks\nop#2', 5)
+    const thereResults = new DocResults(there)
+    results.increment('ticks', occurrence('op#0'), 1)
+    results.increment('ticks', occurrence('op#1'), 1)
+    thereResults.increment('ticks', occurrence('op#2'), 5)
     there.getMap(LOGS).set('moves\nop#1', 'e4')
     there.getMap(LOGS).set('moves\nop@1#0', 'd4')
     there.getMap(LOGS).set('moves\nop#0', 'e2')
@@ -20,16 +24,21 @@ describe('what doc operations wrote', () => {
     expect(results.entries('log', 'moves').map((entry) => entry.value)).toEqual(['e2', 'e4', 'd4'])
     expect(results.entries('counter', 'ticks').map((entry) => entry.writer)).toEqual([here.clientID, here.clientID, there.clientID])
     // A repeat that rewrites an entry (G3) and a removal change the value once, not by adding up.
-    here.getMap(COUNTERS).set('ticks\nop#2', 5)
-    here.getMap(COUNTERS).delete('ticks\nop#0')
-    expect(results.counter('ticks')).toBe(6)
-    // A peer's junk adds nothing.
-    here.getMap(COUNTERS).set('ticks\nop#9', 'lots')
+    results.increment('ticks', occurrence('op#2'), 5)
+    expect(results.counter('ticks')).toBe(7)
+    // A peer's junk adds nothing: a value that is no whole number, a key that names no chunk, a field outside its chunk's span.
+    results.increment('ticks', occurrence('op#9'), 'lots' as unknown as number)
     here.getMap(COUNTERS).set('no separator', 100)
-    expect(results.counter('ticks')).toBe(6)
-    expect(readCounter(here, 'ticks')).toBe(6)
+    const stray = new Y.Map<unknown>()
+    here.getMap(COUNTERS).set(`op#0\nticks\n${here.clientID}x`, stray)
+    const outside = new Y.Map<unknown>()
+    here.getMap(COUNTERS).set(`op#5\nticks\n${here.clientID}`, outside)
+    outside.set('3', 100)
+    expect(results.counter('ticks')).toBe(7)
+    expect(readCounter(here, 'ticks')).toBe(7)
     expect(readLog(here, 'moves')).toEqual([{ occurrence: 'op#0', value: 'e2' }, { occurrence: 'op#1', value: 'e4' }, { occurrence: 'op@1#0', value: 'd4' }])
     expect(results.entries('log', 'moves', 1).map((entry) => entry.value)).toEqual(['d4'])
     results.destroy()
+    thereResults.destroy()
   })
 })
