@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DocResults } from '../../../src/core/scheduler/docResults.ts'
 import { CHUNK_SPAN } from '../../../src/core/scheduler/occurrenceChunks.ts'
-import { occurrenceId, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { RecordRetention } from '../../../src/core/scheduler/recordRetention.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { PROGRESS_WRITE_STEP } from '../../../src/core/scheduler/SpaceSchedule.ts'
@@ -114,7 +114,7 @@ describe('records in chunks', () => {
     const finished = schedule.finishedThrough(op.id)
     const marked = schedule.markedThrough(op.id)
     expect(finished - marked).toBeLessThan(PROGRESS_WRITE_STEP)
-    for (let index = marked; index < finished; index++) expect(schedule.runs.run(occurrenceId(op.id, index) as OccurrenceId)).toBeDefined()
+    for (let index = marked; index < finished; index++) expect(schedule.runs.run(occurrenceId(op.id, index))).toBeDefined()
     // A restart reads the written mark and walks the records above it to the same place.
     const restarted = hostedSchedule({ now: START, doc })
     expect(restarted.schedule.queue('fast' as SchedulerId).peek()?.occurrence.index).toBe(finished)
