@@ -267,11 +267,11 @@ async function main(): Promise<void> {
     slow: await contention(contentionOccurrences, NETWORKS.slow, SETTLE_WINDOW),
     loopback: await contention(contentionOccurrences, NETWORKS.loopback, SETTLE_WINDOW),
   }
-  const growthOccurrences = wholeNumberFromEnv('GROWTH_OCCURRENCES', 6_000)
+  const growthOccurrences = wholeNumberFromEnv('GROWTH_OCCURRENCES', 36_000)
   process.stderr.write(`Running a 100 ms doc operation for ${growthOccurrences.toLocaleString('en')} occurrences on one host…\n`)
   const growth = await measureGrowth(growthOccurrences)
-  const stateADay = perDay(growth.stateBytes, growth.freshStateBytes, growth.occurrences)
-  const logADay = perDay(growth.logBytes, growth.freshStateBytes, growth.occurrences)
+  const stateADay = perDay(growth.halfwayStateBytes, growth.stateBytes, growth.occurrences)
+  const logADay = perDay(growth.halfwayLogBytes, growth.logBytes, growth.occurrences)
   const openRatio = growth.openMs / growth.freshOpenMs
   const growthMet = stateADay <= TARGET_DAY_BYTES && logADay <= TARGET_DAY_BYTES && openRatio <= TARGET_OPEN_RATIO
   const box = scheduleBoxBench()

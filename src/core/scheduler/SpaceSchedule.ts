@@ -5,12 +5,14 @@
  * derived from them and kept in step with every change (Q1), local or
  * remote, without rescanning the tables.
  *
- * Progress: `progress[<series>\n<peer>] = { through: n }` says, as that
- * peer saw it, every occurrence of the operation's current plan (its
- * series, occurrenceIds.ts seriesOf) below n is finished, so a queue
- * (re)built after a restart starts there and not at occurrence 0. The mark
- * is the largest any peer wrote, so it only ever grows, even when two peers
- * write at once (RET3). A host writes its mark once it has moved
+ * Progress: a peer's mark n says, as that peer saw it, every occurrence of
+ * the operation's current plan (its series, occurrenceIds.ts seriesOf)
+ * below n is finished, so a queue (re)built after a restart starts there
+ * and not at occurrence 0. It is kept as an entry for occurrence n in the
+ * peer's chunk of the progress map (occurrenceChunks.ts), the one before
+ * deleted as it is written, so the marks a day of a fast operation leaves
+ * are collected with their chunks (RET2). The mark is the largest any peer
+ * wrote, so it only ever grows, even when two peers write at once (RET3). A host writes its mark once it has moved
  * PROGRESS_WRITE_STEP occurrences, or when the next occurrence is a minute
  * or more away: a fast operation's mark is written now and then, not once
  * per occurrence, and in between it is known here from the run records
@@ -35,6 +37,7 @@ import { occurrenceId, parseOccurrenceId, seriesOf, type OccurrenceId } from './
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type NewOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
 import { SkippedRanges } from './SkippedRanges.ts'
 import { SkipReason } from './tick.ts'
 import { YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
@@ -44,7 +47,7 @@ export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
 export const PROGRESS = 'progress'
 /** A fast operation's progress mark is written when it has moved this far (RET3). */
-export const PROGRESS_WRITE_STEP = 64
+export const PROGRESS_WRITE_STEP = 16
 /** ...and a slow one's at every move: its next occurrence is at least this far away. */
 const PROGRESS_WRITE_AHEAD_MS = 60_000
 /** Occurrences catch-up skipped (CU1, CU2, CAP3), as SkippedRanges.ts stores them. */
@@ -78,7 +81,16 @@ export class SpaceSchedule {
   readonly runs: YjsRunTable
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
-  private readonly progressMap: Y.Map<unknown>
+  private readonly progressChunks: OccurrenceChunks
+  /** The progress marks' chunks (RET2), for retention to drop the spans the mark has left. */
+  dropPassedMarks(id: OperationId): void {
+    const operation = this.operation(id)
+    for (const series of this.progressChunks.seriesOf(id)) {
+      const below = operation && series === seriesOf(operation) ? spanOf(this.markedThrough(id)) : Number.POSITIVE_INFINITY
+      this.progressChunks.dropBelow(series, below)
+    }
+  }
+
   /** The written marks by series, then writer: the mark is their largest. */
   private readonly writtenMarks = new Map<string, Map<string, number>>()
   /** The marks this instance has worked out since, by series: ahead of the written one between writes. */
@@ -110,10 +122,9 @@ export class SpaceSchedule {
     this.runs = new YjsRunTable(doc, options.clocks?.physical ?? options.now, options.clocks)
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
-    this.progressMap = doc.getMap(PROGRESS)
+    this.progressChunks = new OccurrenceChunks(doc.getMap(PROGRESS), (occurrence, writer) => this.indexMark(occurrence, writer))
     this.skips = new SkippedRanges(doc.getMap(SKIPS))
-    for (const key of this.progressMap.keys()) this.indexMark(key)
-    this.progressMap.observe(this.onProgress)
+    for (const { occurrence, owner } of this.progressChunks.entries()) this.indexMark(occurrence, owner)
     this.runs.onRunChanged = (occurrence) => this.recordProgress(occurrence)
     for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
@@ -126,7 +137,7 @@ export class SpaceSchedule {
   destroy(): void {
     this.operationMap.unobserve(this.onOperations)
     this.schedulerMap.unobserve(this.onSchedulers)
-    this.progressMap.unobserve(this.onProgress)
+    this.progressChunks.destroy()
     this.options.doc.off('beforeObserverCalls', this.onTransaction)
     this.runs.destroy()
   }
@@ -161,19 +172,12 @@ export class SpaceSchedule {
     for (const operation of this.operations()) if (changed.has(operation.schedulerId)) this.refresh(operation.id, operation)
   }
 
-  private readonly onProgress = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexMark(key)
-  }
-
-  /** Files one writer's mark (`<series>\n<writer>`), or its absence. */
-  private indexMark(key: string): void {
-    const separator = key.lastIndexOf('\n')
-    if (separator <= 0) return
-    const [series, writer] = [key.slice(0, separator), key.slice(separator + 1)]
-    const value = this.progressMap.get(key)
-    const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
+  /** Files a writer's mark in a series: its largest entry (the one before is deleted as a mark is written, but may arrive later). */
+  private indexMark(occurrence: OccurrenceId, writer: string): void {
+    const { series } = parseOccurrenceId(occurrence)
     const marks = this.writtenMarks.get(series) ?? new Map<string, number>()
-    if (typeof through === 'number' && Number.isSafeInteger(through) && through >= 0) marks.set(writer, through)
+    const indexes = this.progressChunks.indexes(series, writer)
+    if (indexes.length > 0) marks.set(writer, Math.max(...indexes))
     else marks.delete(writer)
     if (marks.size > 0) this.writtenMarks.set(series, marks)
     else this.writtenMarks.delete(series)
@@ -354,7 +358,7 @@ export class SpaceSchedule {
   deleteOperation(id: OperationId): void {
     this.options.doc.transact(() => {
       this.operationMap.delete(id)
-      for (const key of [...this.progressMap.keys()]) if (parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId === id) this.progressMap.delete(key)
+      for (const series of this.progressChunks.seriesOf(id)) this.progressChunks.dropSeries(series)
       this.skips.forget(id)
       this.runs.forgetOperation(id)
     })
@@ -518,7 +522,11 @@ export class SpaceSchedule {
     if (this.options.recordsProgress === false) return
     const written = this.markedThrough(id)
     if (mark - written >= PROGRESS_WRITE_STEP || !next || next.dueAt - this.options.now() >= PROGRESS_WRITE_AHEAD_MS) {
-      this.progressMap.set(`${series}\n${this.options.actor}`, { through: mark })
+      const before = this.writtenMarks.get(series)?.get(this.options.actor)
+      this.options.doc.transact(() => {
+        this.progressChunks.set(occurrenceId(series, mark), this.options.actor, true)
+        if (before !== undefined) this.progressChunks.delete(occurrenceId(series, before), this.options.actor)
+      })
     }
   }
 }

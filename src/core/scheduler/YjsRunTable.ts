@@ -217,7 +217,7 @@ export class YjsRunTable implements RunTable {
     for (const chunks of [this.claimChunks, this.runChunks]) {
       for (const series of chunks.seriesOf(operationId)) {
         const below = series === policy.series ? spanOf(policy.finishedBelow) : Number.POSITIVE_INFINITY
-        for (const span of chunks.spans(series)) if (span < below && !chunks.spanHoldsEntries(series, span)) chunks.dropSpan(series, span)
+        chunks.dropBelow(series, below)
       }
     }
   }
@@ -225,7 +225,7 @@ export class YjsRunTable implements RunTable {
   /** Deletes every claim and run record of an operation's occurrences, of all its plans: the operation is gone. */
   forgetOperation(operationId: string): void {
     for (const chunks of [this.claimChunks, this.runChunks]) {
-      for (const series of chunks.seriesOf(operationId)) for (const span of chunks.spans(series)) chunks.dropSpan(series, span)
+      for (const series of chunks.seriesOf(operationId)) chunks.dropSeries(series)
     }
   }
 
@@ -238,7 +238,12 @@ export class YjsRunTable implements RunTable {
 
   putRun(record: RunRecord): void {
     // A peer records a run once; a later write of its own would rewrite what happened.
-    if (!this.runChunks.hasOwn(record.occurrence, record.by)) this.runChunks.set(record.occurrence, record.by, record)
+    if (this.runChunks.hasOwn(record.occurrence, record.by)) return
+    this.acknowledgementMap.doc!.transact(() => {
+      this.runChunks.set(record.occurrence, record.by, record)
+      // The record is what keeps the occurrence from running again now (CL6): the claim has done its work (RET1).
+      if (this.claimChunks.hasOwn(record.occurrence, record.by)) this.claimChunks.delete(record.occurrence, record.by)
+    })
   }
 
   acknowledged(by: string, write: ClaimWrite): boolean {

@@ -8,18 +8,20 @@
  * A counter's increments sit in chunks (occurrenceChunks.ts: one nested map
  * per CHUNK_SPAN occurrences of an operation's plan, the counter's name as
  * owner), one entry per occurrence, so a repeat (G2) adds nothing (G3).
- * Retention folds a plan's old spans into one total (RET4):
- * `counterFolds[<name>\n<series>\n<peer>] = { through, total, count }`
- * says the spans below `through` added `total` in `count` increments, and
- * the chunks of those spans are dropped. The fold with the highest
- * `through` counts (ties: the greater peer id), and entries below it are
- * ignored, so an increment arriving after its span was folded (a peer back
- * from a partition) is not counted twice. Logs are kept whole, flat, one
+ * Retention folds a plan's old spans into one total (RET4): a peer's fold
+ * `{ total, count }`, kept as the entry for occurrence `through ×
+ * CHUNK_SPAN` in its chunk of the folds map (owner `<peer>\n<name>`, the
+ * fold before deleted as it is written, so folds are collected too), says
+ * the spans below `through` added `total` in `count` increments, and the
+ * chunks of those spans are dropped. The fold with the highest `through`
+ * counts (ties: the greater peer id), and entries below it are ignored, so
+ * an increment arriving after its span was folded (a peer back from a
+ * partition) is not counted twice. Logs are kept whole, flat, one
  * entry per occurrence: a log is what a person asked to keep.
  */
 import type * as Y from 'yjs'
-import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
-import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
+import { CHUNK_SPAN, OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
+import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 /** Top-level names in a space's doc, written by the `doc` kind (docKind.ts): part of its stored format. */
 export const COUNTERS = 'counters'
@@ -64,19 +66,15 @@ function splitEntryKey(key: string): { readonly name: string; readonly occurrenc
   return separator > 0 ? { name: key.slice(0, separator), occurrence: key.slice(separator + 1) } : undefined
 }
 
-/** `<name>\n<series>\n<peer>`: neither a series nor a peer id holds a line break. */
-function splitFoldKey(key: string): { readonly name: string; readonly series: string; readonly peer: string } | undefined {
-  const last = key.lastIndexOf('\n')
-  const middle = key.lastIndexOf('\n', last - 1)
-  return middle > 0 ? { name: key.slice(0, middle), series: key.slice(middle + 1, last), peer: key.slice(last + 1) } : undefined
+function readFold(value: unknown, through: number, peer: string): CounterFold | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { total, count } = value as Record<string, unknown>
+  if (!Number.isSafeInteger(total) || !Number.isSafeInteger(count) || (count as number) < 0) return undefined
+  return { through, total: total as number, count: count as number, peer }
 }
 
-function readFold(value: unknown, peer: string): CounterFold | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const { through, total, count } = value as Record<string, unknown>
-  if (!Number.isSafeInteger(through) || (through as number) < 0 || !Number.isSafeInteger(total) || !Number.isSafeInteger(count) || (count as number) < 0) return undefined
-  return { through: through as number, total: total as number, count: count as number, peer }
-}
+/** A fold's owner in the folds map: the peer first, which holds no line break, then the counter's name. */
+const foldOwner = (peer: string, name: string): string => `${peer}\n${name}`
 
 const better = (a: CounterFold, b: CounterFold | undefined): boolean => !b || a.through > b.through || (a.through === b.through && a.peer > b.peer)
 
@@ -85,28 +83,23 @@ export class DocResults {
   private readonly counters = new Map<string, Map<string, SeriesCount>>()
   private readonly logs = new Map<string, LogResults>()
   private readonly counterChunks: OccurrenceChunks
-  private readonly foldMap: Y.Map<unknown>
+  private readonly foldChunks: OccurrenceChunks
   private readonly logMap: Y.Map<unknown>
 
   constructor(doc: Y.Doc) {
     this.counterChunks = new OccurrenceChunks(doc.getMap(COUNTERS), (occurrence, name) => this.indexIncrement(occurrence, name))
-    this.foldMap = doc.getMap(COUNTER_FOLDS)
+    this.foldChunks = new OccurrenceChunks(doc.getMap(COUNTER_FOLDS), (occurrence, owner) => this.indexFold(occurrence, owner))
     this.logMap = doc.getMap(LOGS)
     for (const { occurrence, owner } of this.counterChunks.entries()) this.indexIncrement(occurrence, owner)
-    for (const key of this.foldMap.keys()) this.indexFold(key)
+    for (const { occurrence, owner } of this.foldChunks.entries()) this.indexFold(occurrence, owner)
     for (const key of this.logMap.keys()) this.indexLog(key)
-    this.foldMap.observe(this.onFolds)
     this.logMap.observe(this.onLogs)
   }
 
   destroy(): void {
     this.counterChunks.destroy()
-    this.foldMap.unobserve(this.onFolds)
+    this.foldChunks.destroy()
     this.logMap.unobserve(this.onLogs)
-  }
-
-  private readonly onFolds = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexFold(key)
   }
 
   private readonly onLogs = (event: Y.YMapEvent<unknown>): void => {
@@ -139,13 +132,21 @@ export class DocResults {
     } else count.entries.delete(index)
   }
 
-  private indexFold(key: string): void {
-    const named = splitFoldKey(key)
-    if (!named) return
-    const count = this.seriesCount(named.name, named.series)
-    const fold = readFold(this.foldMap.get(key), named.peer)
-    if (fold) count.folds.set(named.peer, fold)
-    else count.folds.delete(named.peer)
+  /** Files a peer's fold of a counter in a series: its entry with the highest `through`. */
+  private indexFold(occurrence: OccurrenceId, owner: string): void {
+    const separator = owner.indexOf('\n')
+    if (separator <= 0) return
+    const [peer, name] = [owner.slice(0, separator), owner.slice(separator + 1)]
+    const { series } = parseOccurrenceId(occurrence)
+    const count = this.seriesCount(name, series)
+    let fold: CounterFold | undefined
+    for (const index of this.foldChunks.indexes(series, owner)) {
+      if (index % CHUNK_SPAN !== 0 || (fold && index / CHUNK_SPAN <= fold.through)) continue
+      const value = this.foldChunks.values(occurrenceId(series, index), owner)[0]?.value
+      fold = readFold(value, index / CHUNK_SPAN, peer) ?? fold
+    }
+    if (fold) count.folds.set(peer, fold)
+    else count.folds.delete(peer)
     let best: CounterFold | undefined
     for (const candidate of count.folds.values()) if (better(candidate, best)) best = candidate
     if (best === count.best) return
@@ -183,7 +184,7 @@ export class DocResults {
    * only for spans whose occurrences are all finished.
    */
   fold(series: string, throughSpan: number, peer: string): void {
-    const doc = this.foldMap.doc!
+    const doc = this.foldChunks.root.doc!
     doc.transact(() => {
       for (const [name, ofName] of this.counters) {
         const count = ofName.get(series)
@@ -198,9 +199,13 @@ export class DocResults {
           increments++
         }
         if (increments === (count.best?.count ?? 0)) continue
-        this.foldMap.set(`${name}\n${series}\n${peer}`, { through: throughSpan, total, count: increments })
+        const before = count.folds.get(peer)
+        this.foldChunks.set(occurrenceId(series, throughSpan * CHUNK_SPAN), foldOwner(peer, name), { total, count: increments })
+        if (before && before.through !== throughSpan) this.foldChunks.delete(occurrenceId(series, before.through * CHUNK_SPAN), foldOwner(peer, name))
       }
-      for (const span of this.counterChunks.spans(series)) if (span < throughSpan && this.foldedThrough(series, span)) this.counterChunks.dropSpan(series, span)
+      this.counterChunks.dropBelow(series, throughSpan, ({ span }) => this.foldedThrough(series, span))
+      // The chunks of superseded folds are empty now (each fold deletes the one before it).
+      this.foldChunks.dropBelow(series, throughSpan)
     })
   }
 

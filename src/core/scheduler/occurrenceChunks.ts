@@ -1,29 +1,47 @@
 /**
  * Per-occurrence records kept in chunks, so that dropping them frees them
- * (SPEC RET2). A deleted entry of a top-level Yjs map stays in the doc for
- * good as a tombstone that names its key (about 60 bytes here), so a
- * record per occurrence, even deleted, grew a space by ~100 MB a day at
- * 100 ms. Entries of a nested map whose map is deleted are garbage-
- * collected instead: a run of them shrinks to one (client, clock, length)
- * range. So each occurrence's record sits in a chunk, one nested map per
- * CHUNK_SPAN occurrences of a series, and a chunk is deleted whole once
- * nothing in it is needed: one tombstone per chunk, not per occurrence.
+ * (SPEC RET2). A deleted entry of a Yjs map stays in the doc for good, as
+ * a tombstone that names its key (about 60 bytes here), as long as the map
+ * itself lives: a record per occurrence, even deleted, grew a space by
+ * ~100 MB a day at 100 ms, and every tombstone is read again at each open.
+ * Entries of a map that is itself deleted are garbage-collected instead: a
+ * run of them shrinks to one (client, clock, length) range. So records sit
+ * two levels down, and each level is dropped whole once nothing in it is
+ * needed:
  *
- * A chunk's key is `<series>#<span>\n<owner>\n<client>`, its fields the
- * occurrences' indexes. The owner is whose records they are (a peer, or a
- * counter's name); the client is the Yjs client that made the chunk, and
- * only it writes there. Two writers making the same nested map at once
- * would lose one of them with everything written into it (Yjs keeps one
- * value per key), which a key per client rules out: two contexts of one
- * device hosting in turn each have their own. A chunk whose key names
- * another client than the one that wrote it is ignored: a peer cannot
- * stand in for someone else's chunk.
+ *   root[`<series>#<epoch>\n<client>`]         a book: SPANS_PER_BOOK spans,
+ *     book[`<span>\n<owner>`]                  a chunk: CHUNK_SPAN occurrences,
+ *       chunk[`<index>`] = the record          one entry per occurrence.
+ *
+ * A dropped chunk leaves a short tombstone in its book until the book goes;
+ * a dropped book leaves one in the root: a day of a 100 ms operation leaves
+ * 87 of them per map, and an open reads the live book's at most.
+ *
+ * The owner is whose records they are (a peer, a counter's name, a mark's
+ * writer); the client is the Yjs client that made the book, and only it
+ * writes there. Two writers making the same nested map at once would lose
+ * one of them with everything written into it (Yjs keeps one value per
+ * key), which a book per client rules out: two contexts of one device
+ * hosting in turn each have their own. A book or chunk that another client
+ * wrote, or that sits where its key says it does not, is ignored: a peer
+ * cannot stand in for someone else's records.
  */
 import * as Y from 'yjs'
 import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
-/** Occurrences per chunk: a chunk's tombstone is shared by this many, and a day of a 100 ms operation leaves 864 of them per map. */
-export const CHUNK_SPAN = 1000
+/** Occurrences per chunk: the most records (and tombstones) an open reads of a live chunk. */
+export const CHUNK_SPAN = 50
+/** Chunks per book: the most chunk tombstones an open reads of a live book. */
+export const SPANS_PER_BOOK = 100
+
+export const spanOf = (index: number): number => Math.floor(index / CHUNK_SPAN)
+const epochOf = (span: number): number => Math.floor(span / SPANS_PER_BOOK)
+
+interface BookName {
+  readonly series: string
+  readonly epoch: number
+  readonly client: number
+}
 
 interface ChunkName {
   readonly series: string
@@ -32,29 +50,46 @@ interface ChunkName {
   readonly client: number
 }
 
-/** The chunk a place's records sit in, as this peer knows them: its map by writing client. */
-type ClientChunks = Map<number, Y.Map<unknown>>
+interface HeldChunk {
+  readonly name: ChunkName
+  readonly map: Y.Map<unknown>
+  /** The book that holds it, under `key`. */
+  readonly book: Y.Map<unknown>
+  readonly key: string
+  /** The fields it held when last read: a chunk dropped whole reports each of them gone. */
+  readonly fields: Set<string>
+}
 
-export const spanOf = (index: number): number => Math.floor(index / CHUNK_SPAN)
+interface HeldBook {
+  readonly name: BookName
+  readonly map: Y.Map<unknown>
+  /** Its valid chunks, by their key in the book. */
+  readonly chunks: Map<string, HeldChunk>
+}
+
+const wholeNumber = (text: string): number | undefined => {
+  const value = Number(text)
+  return Number.isSafeInteger(value) && value >= 0 && String(value) === text ? value : undefined
+}
+
+function parseBookKey(key: string): BookName | undefined {
+  const [where, clientText, ...rest] = key.split('\n')
+  const hash = where?.lastIndexOf('#') ?? -1
+  const epoch = where === undefined ? undefined : wholeNumber(where.slice(hash + 1))
+  const client = clientText === undefined ? undefined : wholeNumber(clientText)
+  if (where === undefined || hash <= 0 || epoch === undefined || client === undefined || rest.length > 0) return undefined
+  return { series: where.slice(0, hash), epoch, client }
+}
+
+function parseChunkKey(key: string, book: BookName): ChunkName | undefined {
+  const separator = key.indexOf('\n')
+  const span = wholeNumber(key.slice(0, separator))
+  const owner = key.slice(separator + 1)
+  if (separator <= 0 || span === undefined || owner === '' || epochOf(span) !== book.epoch) return undefined
+  return { series: book.series, span, owner, client: book.client }
+}
 
 const placeKey = (series: string, span: number, owner: string): string => `${series}#${span}\n${owner}`
-
-function parseChunkKey(key: string): ChunkName | undefined {
-  const [where, owner, clientText, ...rest] = key.split('\n')
-  if (where === undefined || !owner || clientText === undefined || rest.length > 0) return undefined
-  const hash = where.lastIndexOf('#')
-  const span = Number(where.slice(hash + 1))
-  const client = Number(clientText)
-  if (hash <= 0 || !Number.isSafeInteger(span) || span < 0 || String(span) !== where.slice(hash + 1)) return undefined
-  if (!Number.isSafeInteger(client) || client < 0 || String(client) !== clientText) return undefined
-  return { series: where.slice(0, hash), span, owner, client }
-}
-
-/** A field is an occurrence index written as Yjs and this module write it; anything else is a peer's junk. */
-function indexOfField(field: string): number | undefined {
-  const index = Number(field)
-  return Number.isSafeInteger(index) && index >= 0 && String(index) === field ? index : undefined
-}
 
 /** One client's value of an entry, with the Yjs client that really wrote it (for the signed log to name). */
 export interface ChunkValue {
@@ -63,19 +98,19 @@ export interface ChunkValue {
 }
 
 export class OccurrenceChunks {
-  /** Valid chunks by key, and the fields each held when last read: a chunk deleted whole reports each of them gone. */
-  private readonly chunks = new Map<string, { readonly name: ChunkName; readonly map: Y.Map<unknown>; readonly fields: Set<string> }>()
-  /** The same chunks by place (series, span, owner), then client. */
-  private readonly byPlace = new Map<string, ClientChunks>()
-  /** Spans with chunks, by series: what retention drops and an operation's deletion clears. */
-  private readonly spansOfSeries = new Map<string, Map<number, Set<string>>>()
+  /** Valid books by key. */
+  private readonly books = new Map<string, HeldBook>()
+  /** Valid chunks by place (series, span, owner), then client. */
+  private readonly byPlace = new Map<string, Map<number, HeldChunk>>()
+  /** Spans with chunks, by series, then the chunks of each. */
+  private readonly spansOfSeries = new Map<string, Map<number, Set<HeldChunk>>>()
 
   constructor(
     readonly root: Y.Map<unknown>,
     /** Told, after each transaction, of every (occurrence, owner) whose values may have changed, and whether this replica made the change. */
     private readonly onChange: (occurrence: OccurrenceId, owner: string, local: boolean) => void,
   ) {
-    for (const key of root.keys()) this.reindex(key, undefined)
+    for (const key of root.keys()) this.reindexBook(key, undefined)
     root.observeDeep(this.onEvents)
   }
 
@@ -85,71 +120,100 @@ export class OccurrenceChunks {
 
   private readonly onEvents = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>): void => {
     for (const event of events) {
+      const local = event.transaction.local
+      const keys = (event as Y.YMapEvent<unknown>).keysChanged as Set<string>
       if (event.target === this.root) {
-        for (const key of (event as Y.YMapEvent<unknown>).keysChanged as Set<string>) this.reindex(key, event.transaction.local)
+        for (const key of keys) this.reindexBook(key, local)
         continue
       }
+      const parent = event.target._item?.parent
       const key = event.target._item?.parentSub
-      const chunk = key ? this.chunks.get(key) : undefined
-      if (!key || !chunk || chunk.map !== event.target) continue
-      for (const field of (event as Y.YMapEvent<unknown>).keysChanged as Set<string>) {
+      if (!key) continue
+      if (parent === this.root) {
+        const book = this.books.get(key)
+        if (book?.map === event.target) for (const chunkKey of keys) this.reindexChunk(book, chunkKey, local)
+        continue
+      }
+      const bookKey = (parent as Y.AbstractType<unknown> | null)?._item?.parentSub
+      const chunk = bookKey ? this.books.get(bookKey)?.chunks.get(key) : undefined
+      if (!chunk || chunk.map !== event.target) continue
+      for (const field of keys) {
         if (chunk.map.has(field)) chunk.fields.add(field)
         else chunk.fields.delete(field)
-        this.report(chunk.name, field, event.transaction.local)
+        this.report(chunk.name, field, local)
       }
     }
   }
 
-  /** Files the chunk now under `key` (or its absence), and reports what it held and holds (not when first read: `local` undefined). */
-  private reindex(key: string, local: boolean | undefined): void {
-    const before = this.chunks.get(key)
-    if (before) this.unfile(key, before.name)
-    const name = parseChunkKey(key)
+  /** Files the book now under `key` (or its absence) with its chunks, and reports what they held and hold (not when first read: `local` undefined). */
+  private reindexBook(key: string, local: boolean | undefined): void {
+    const before = this.books.get(key)
+    if (before) {
+      this.books.delete(key)
+      for (const chunkKey of [...before.chunks.keys()]) this.reindexChunk(before, chunkKey, local, true)
+    }
+    const name = parseBookKey(key)
     const value = this.root.get(key)
-    const map = name && value instanceof Y.Map && this.root._map.get(key)?.id.client === name.client ? value : undefined
+    if (!name || !(value instanceof Y.Map) || this.root._map.get(key)?.id.client !== name.client) return
+    const book: HeldBook = { name, map: value, chunks: new Map() }
+    this.books.set(key, book)
+    for (const chunkKey of value.keys()) this.reindexChunk(book, chunkKey, local)
+  }
+
+  /** Files a book's chunk now under `key` (or its absence, or the book's: `gone`), and reports what it held and holds. */
+  private reindexChunk(book: HeldBook, key: string, local: boolean | undefined, gone = false): void {
+    const before = book.chunks.get(key)
+    if (before) this.unfile(book, key, before)
+    const name = parseChunkKey(key, book.name)
+    const value = gone ? undefined : book.map.get(key)
+    const map = name && value instanceof Y.Map && book.map._map.get(key)?.id.client === name.client ? value : undefined
     const fields = new Set<string>(map ? map.keys() : [])
-    if (name && map) this.file(key, name, map, fields)
+    if (name && map) this.file(book, key, { name, map, book: book.map, key, fields })
     if (local === undefined) return
     for (const field of before?.fields ?? []) if (!fields.has(field)) this.report(before!.name, field, local)
     if (name) for (const field of fields) this.report(name, field, local)
   }
 
-  private file(key: string, name: ChunkName, map: Y.Map<unknown>, fields: Set<string>): void {
-    this.chunks.set(key, { name, map, fields })
-    const place = placeKey(name.series, name.span, name.owner)
-    const clients = this.byPlace.get(place) ?? new Map<number, Y.Map<unknown>>()
-    clients.set(name.client, map)
+  private file(book: HeldBook, key: string, chunk: HeldChunk): void {
+    const { series, span, owner, client } = chunk.name
+    book.chunks.set(key, chunk)
+    const place = placeKey(series, span, owner)
+    const clients = this.byPlace.get(place) ?? new Map<number, HeldChunk>()
+    clients.set(client, chunk)
     this.byPlace.set(place, clients)
-    const spans = this.spansOfSeries.get(name.series) ?? new Map<number, Set<string>>()
-    spans.set(name.span, (spans.get(name.span) ?? new Set<string>()).add(key))
-    this.spansOfSeries.set(name.series, spans)
+    const spans = this.spansOfSeries.get(series) ?? new Map<number, Set<HeldChunk>>()
+    spans.set(span, (spans.get(span) ?? new Set<HeldChunk>()).add(chunk))
+    this.spansOfSeries.set(series, spans)
   }
 
-  private unfile(key: string, name: ChunkName): void {
-    this.chunks.delete(key)
-    const place = placeKey(name.series, name.span, name.owner)
+  private unfile(book: HeldBook, key: string, chunk: HeldChunk): void {
+    const { series, span, owner, client } = chunk.name
+    book.chunks.delete(key)
+    const place = placeKey(series, span, owner)
     const clients = this.byPlace.get(place)
-    clients?.delete(name.client)
+    if (clients?.get(client) === chunk) clients.delete(client)
     if (clients?.size === 0) this.byPlace.delete(place)
-    const spans = this.spansOfSeries.get(name.series)
-    const keys = spans?.get(name.span)
-    keys?.delete(key)
-    if (keys?.size === 0) spans!.delete(name.span)
-    if (spans?.size === 0) this.spansOfSeries.delete(name.series)
+    const spans = this.spansOfSeries.get(series)
+    const chunks = spans?.get(span)
+    chunks?.delete(chunk)
+    if (chunks?.size === 0) spans!.delete(span)
+    if (spans?.size === 0) this.spansOfSeries.delete(series)
   }
 
   private report(name: ChunkName, field: string, local: boolean): void {
-    const index = indexOfField(field)
+    const index = wholeNumber(field)
     // A field outside its chunk's span would let one chunk hold any occurrence: ignored, as junk.
     if (index !== undefined && spanOf(index) === name.span) this.onChange(occurrenceId(name.series, index), name.owner, local)
   }
 
   /** Every occurrence and owner with an entry, for a reader indexing what was there before it started following. */
   *entries(): Generator<{ readonly occurrence: OccurrenceId; readonly owner: string }> {
-    for (const { name, fields } of this.chunks.values()) {
-      for (const field of fields) {
-        const index = indexOfField(field)
-        if (index !== undefined && spanOf(index) === name.span) yield { occurrence: occurrenceId(name.series, index), owner: name.owner }
+    for (const book of this.books.values()) {
+      for (const { name, fields } of book.chunks.values()) {
+        for (const field of fields) {
+          const index = wholeNumber(field)
+          if (index !== undefined && spanOf(index) === name.span) yield { occurrence: occurrenceId(name.series, index), owner: name.owner }
+        }
       }
     }
   }
@@ -158,9 +222,24 @@ export class OccurrenceChunks {
   values(occurrence: OccurrenceId, owner: string): ChunkValue[] {
     const { series, index } = parseOccurrenceId(occurrence)
     const found: ChunkValue[] = []
-    for (const map of this.byPlace.get(placeKey(series, spanOf(index), owner))?.values() ?? []) {
+    for (const { map } of this.byPlace.get(placeKey(series, spanOf(index), owner))?.values() ?? []) {
       const item = map._map.get(String(index))
       if (item && !item.deleted) found.push({ value: map.get(String(index)), writer: item.id.client })
+    }
+    return found
+  }
+
+  /** The indexes an owner has entries for in a series, over all its chunks. */
+  indexes(series: string, owner: string): number[] {
+    const found: number[] = []
+    for (const chunks of this.spansOfSeries.get(series)?.values() ?? []) {
+      for (const { name, fields } of chunks) {
+        if (name.owner !== owner) continue
+        for (const field of fields) {
+          const index = wholeNumber(field)
+          if (index !== undefined && spanOf(index) === name.span) found.push(index)
+        }
+      }
     }
     return found
   }
@@ -173,15 +252,18 @@ export class OccurrenceChunks {
   /** Writes an entry into this replica's own chunk (made if need be); returns the write's Yjs id. */
   set(occurrence: OccurrenceId, owner: string, value: unknown): Y.ID {
     const field = String(parseOccurrenceId(occurrence).index)
-    const chunk = this.ownChunk(occurrence, owner, true)!
-    chunk.set(field, value)
-    return chunk._map.get(field)!.id
+    // One transaction: the observers that file what ownChunk made run after it, not halfway through (see ownChunk).
+    return this.root.doc!.transact(() => {
+      const chunk = this.ownChunk(occurrence, owner, true)!
+      chunk.set(field, value)
+      return chunk._map.get(field)!.id
+    })
   }
 
   /** Deletes every client's entry of an occurrence for `owner`. */
   delete(occurrence: OccurrenceId, owner: string): void {
     const { series, index } = parseOccurrenceId(occurrence)
-    for (const map of this.byPlace.get(placeKey(series, spanOf(index), owner))?.values() ?? []) if (map.has(String(index))) map.delete(String(index))
+    for (const { map } of this.byPlace.get(placeKey(series, spanOf(index), owner))?.values() ?? []) if (map.has(String(index))) map.delete(String(index))
   }
 
   /** The spans of a series that have chunks. */
@@ -189,34 +271,56 @@ export class OccurrenceChunks {
     return [...(this.spansOfSeries.get(series)?.keys() ?? [])]
   }
 
-  /** Whether any chunk of the span still holds an entry. */
-  spanHoldsEntries(series: string, span: number): boolean {
-    for (const key of this.spansOfSeries.get(series)?.get(span) ?? []) if ((this.chunks.get(key)?.map.size ?? 0) > 0) return true
-    return false
-  }
-
-  /** Deletes every chunk of a span, whoever made it: its entries are garbage-collected. */
-  dropSpan(series: string, span: number): void {
-    for (const key of [...(this.spansOfSeries.get(series)?.get(span) ?? [])]) this.root.delete(key)
-  }
-
   /** The series with chunks of an operation (its plans). */
   seriesOf(operationId: string): string[] {
     return [...this.spansOfSeries.keys()].filter((series) => parseOccurrenceId(`${series}#0`).operationId === operationId)
   }
 
+  /**
+   * Drops, whoever made them, the chunks of a series's spans below `below`
+   * that `droppable` allows (by default, those that hold no entry any
+   * more); then every book of the series whose spans all lie below and
+   * that holds no chunk, so its chunks' tombstones go with it. Dropped, an
+   * entry is gone for every peer: only what no one needs is dropped.
+   */
+  dropBelow(series: string, below: number, droppable: (chunk: { readonly span: number; readonly entries: number }) => boolean = (chunk) => chunk.entries === 0): void {
+    for (const [span, chunks] of [...(this.spansOfSeries.get(series) ?? [])]) {
+      if (span >= below) continue
+      for (const chunk of [...chunks]) if (droppable({ span, entries: chunk.map.size })) chunk.book.delete(chunk.key)
+    }
+    for (const [key, book] of this.books) {
+      // Map sizes count this transaction's deletions already; the observers that refile the chunks run after it.
+      if (book.name.series === series && (book.name.epoch + 1) * SPANS_PER_BOOK <= below && book.map.size === 0) this.root.delete(key)
+    }
+  }
+
+  /** Drops every book of a series, whoever made it: its operation is gone. */
+  dropSeries(series: string): void {
+    for (const [key, book] of this.books) if (book.name.series === series) this.root.delete(key)
+  }
+
+  /** This replica's chunk for an occurrence and owner; when `make`, made (with its book) if need be, inside the caller's transaction. */
   private ownChunk(occurrence: OccurrenceId, owner: string, make: boolean): Y.Map<unknown> | undefined {
     const { series, index } = parseOccurrenceId(occurrence)
     const client = this.root.doc!.clientID
     const span = spanOf(index)
-    const existing = this.byPlace.get(placeKey(series, span, owner))?.get(client)
+    const held = this.byPlace.get(placeKey(series, span, owner))?.get(client)
+    const existing = held?.map
     // Dropped earlier in this transaction (its observers have not run yet): writing there would be lost with it.
-    if ((existing && !existing._item?.deleted) || !make) return existing
-    const key = `${series}#${span}\n${owner}\n${client}`
+    if ((existing && !existing._item?.deleted && !held.book._item?.deleted) || !make) return existing
+    const bookKey = `${series}#${epochOf(span)}\n${client}`
+    let book = this.books.get(bookKey)
+    if (!book || book.map._item?.deleted) {
+      const map = new Y.Map<unknown>()
+      this.root.set(bookKey, map)
+      // Filed at once: a second write in the same transaction, before the observers run, must find it.
+      book = { name: { series, epoch: epochOf(span), client }, map, chunks: new Map() }
+      this.books.set(bookKey, book)
+    }
+    const chunkKey = `${span}\n${owner}`
     const made = new Y.Map<unknown>()
-    this.root.set(key, made)
-    // Filed at once: a second write in the same transaction, before the observers run, must find it.
-    this.file(key, { series, span, owner, client }, made, new Set())
+    book.map.set(chunkKey, made)
+    this.file(book, chunkKey, { name: { series, span, owner, client }, map: made, book: book.map, key: chunkKey, fields: new Set() })
     return made
   }
 }

@@ -20,7 +20,7 @@ export const KEPT_RUNS_PER_OPERATION = 100
 /** Failures are kept longer than other runs: a person back from a trip still finds why last week's backup failed. */
 export const KEPT_FAILURES_MS = 30 * 24 * 60 * 60_000
 /** Pruning waits until this many more are there than are kept: a batch of deletions now and then, not one per occurrence. */
-const PRUNE_SLACK = 20
+const PRUNE_SLACK = 10
 
 export class RecordRetention {
   private readonly progressMap: Y.Map<unknown>
@@ -33,17 +33,29 @@ export class RecordRetention {
     private readonly peer: string,
   ) {
     this.progressMap = doc.getMap(PROGRESS)
-    this.progressMap.observe(this.onProgress)
+    this.progressMap.observeDeep(this.onProgress)
   }
 
   destroy(): void {
-    this.progressMap.unobserve(this.onProgress)
+    this.progressMap.unobserveDeep(this.onProgress)
   }
 
-  /** This host moved a mark (a peer's marks are its own to prune after). */
-  private readonly onProgress = (event: Y.YMapEvent<unknown>): void => {
-    if (!event.transaction.local) return
-    for (const key of event.keysChanged as Set<string>) this.prune(parseOccurrenceId(`${key.slice(0, key.lastIndexOf('\n'))}#0`).operationId as OperationId)
+  /** The key of the book (occurrenceChunks.ts) a nested type of the progress map sits in. */
+  private bookKeyOf(type: Y.AbstractType<unknown>): string | null | undefined {
+    let inBook = type
+    while (inBook._item && inBook._item.parent !== this.progressMap) inBook = inBook._item.parent as Y.AbstractType<unknown>
+    return inBook._item?.parentSub
+  }
+
+  /** This host moved a mark (a peer's marks are its own to prune after): its book's key says whose operation. */
+  private readonly onProgress = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
+    if (!transaction.local) return
+    const operations = new Set<OperationId>()
+    for (const event of events) {
+      const keys: Array<string | null | undefined> = event.target === this.progressMap ? [...((event as Y.YMapEvent<unknown>).keysChanged as Set<string>)] : [this.bookKeyOf(event.target)]
+      for (const key of keys) if (key) operations.add(parseOccurrenceId(key.slice(0, key.indexOf('\n'))).operationId as OperationId)
+    }
+    for (const operation of operations) this.prune(operation)
   }
 
   prune(operationId: OperationId): void {
@@ -52,6 +64,7 @@ export class RecordRetention {
     const marked = this.schedule.markedThrough(operationId)
     // The span before the mark's keeps its increments, so the results show who added the latest ones.
     docResultsOf(this.doc).foldOperation(operationId, seriesOf(operation), spanOf(marked) - 1, this.peer)
+    this.schedule.dropPassedMarks(operationId)
     this.schedule.runs.prune(operationId, {
       keepRuns: KEPT_RUNS_PER_OPERATION,
       keepFailuresSince: this.now() - KEPT_FAILURES_MS,

@@ -33,7 +33,8 @@ import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { SpaceId } from './ids.ts'
-import { readUpdateShape, UpdateCoverage, type UpdateShape } from './joinUpdates.ts'
+import { UpdateCoverage } from './checkpointCoverage.ts'
+import { readUpdateShape, type UpdateShape } from './joinUpdates.ts'
 import { hasCheckpoint, LaneJudge, LaneVoid, nextSeqOf, type Chain, type Reject } from './laneJudge.ts'
 
 

@@ -25,7 +25,8 @@
  *   void; content of it this doc already shows is reported (onRebuildNeeded),
  *   since Yjs cannot take it back out.
  * - Compacting: once a lane's tail reaches CHECKPOINT_EVERY envelopes, a
- *   checkpoint (the lane's updates merged) follows right after the edit that
+ *   checkpoint (the lane's updates merged, what Yjs collected of them as
+ *   collected ranges: checkpointCoverage.ts) follows right after the edit that
  *   filled it, and what it supersedes is deleted, so a newcomer syncs a few
  *   checkpoints and short tails, not every edit. The edit itself goes out
  *   first, as a plain change: merging and re-sending the lane never delays it.
@@ -37,7 +38,8 @@ import { chainKey, EnvelopeKind, laneCertificateMessage, sameBytes, sealEnvelope
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { SpaceId } from './ids.ts'
-import { combineUpdates, joinUpdates, readUpdateShape } from './joinUpdates.ts'
+import { collectCheckpoint } from './checkpointCoverage.ts'
+import { combineUpdates, joinUpdates, readUpdateShape, RepeatFilter } from './joinUpdates.ts'
 import type { LaneKey } from './laneKey.ts'
 import type { PresenceSigner } from './presenceStatement.ts'
 import { isWire, TransportUpkeep } from './TransportUpkeep.ts'
@@ -123,6 +125,8 @@ export class SignedLog {
   private laneUpdates: Uint8Array[] = []
   private laneWires: Uint8Array[] = []
   private unsigned: Uint8Array[] = []
+  /** This session's updates without the structs already queued (SL11): sealed twice, they kept the lane from ever checkpointing again. */
+  private readonly repeats = new RepeatFilter()
   /** The lane key and the device key's signature of it, once both are there. */
   private lane: CertifiedLane | undefined
   private certifying: Promise<CertifiedLane> | undefined
@@ -331,7 +335,9 @@ export class SignedLog {
     for (const listener of this.rebuildListeners) listener()
   }
 
-  private queueForSigning(update: Uint8Array): void {
+  private queueForSigning(written: Uint8Array): void {
+    const update = this.repeats.withoutRepeats(written)
+    if (!update) return
     this.unsigned.push(update)
     if (this.lane && !this.signing && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
     else this.signing ??= this.sealLater()
@@ -391,11 +397,12 @@ export class SignedLog {
     this.compacting = undefined
     if (this.destroyed || !this.lane || !this.checkpointDue()) return
     try {
-      // Peers check that a checkpoint carries, byte for byte, what it supersedes (EnvelopeLog, EQV1): Y.mergeUpdates,
-      // which re-encodes, would make an honest lane look like one with two histories. Without a join, no checkpoint.
+      // Peers check that a checkpoint carries, byte for byte, what it supersedes, or what Yjs collected of it as a collected
+      // range with its reason (checkpointCoverage.ts, EQV2, EQV5): Y.mergeUpdates, which re-encodes, would make an honest
+      // lane look like one with two histories. Without a join, no checkpoint.
       const joined = joinUpdates(this.laneUpdates)
       if (!joined) throw new Error('this lane’s updates do not join; its tail stays as it is.')
-      this.seal(EnvelopeKind.checkpoint, joined, this.lane)
+      this.seal(EnvelopeKind.checkpoint, collectCheckpoint(joined, this.options.content) ?? joined, this.lane)
     } catch (error) {
       this.report('The log could not be compacted', error)
     }

@@ -25,7 +25,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 
-interface Section {
+export interface Section {
   readonly client: number
   readonly clock: number
   /** The clock after its last struct. */
@@ -35,7 +35,7 @@ interface Section {
 }
 
 /** Per client, its deleted ranges as clock, length, clock, length… */
-type Deletions = Map<number, number[]>
+export type Deletions = Map<number, number[]>
 
 /**
  * An update read once: its struct sections (which clients it writes, and
@@ -46,6 +46,31 @@ type Deletions = Map<number, number[]>
 export interface UpdateShape {
   readonly sections: readonly Section[]
   readonly deletions: Deletions
+}
+
+/**
+ * A session's own updates, each without the structs an earlier one already
+ * held. Yjs's update for a transaction holds everything written since it
+ * began, so it also holds what its observers wrote meanwhile, which their
+ * own updates hold again (a host moves its progress mark from an observer
+ * as a run is recorded). Updates that overlap do not join.
+ */
+export class RepeatFilter {
+  /** Per clientID, the clock up to which structs were let through. */
+  private readonly through = new Map<number, number>()
+
+  /** The update without what was let through before; undefined if nothing is left. */
+  withoutRepeats(update: Uint8Array): Uint8Array | undefined {
+    let shape = readUpdateShape(update)
+    const repeats = shape?.sections.some((section) => section.clock < (this.through.get(section.client) ?? 0))
+    const trimmed = repeats ? Y.diffUpdate(update, Y.encodeStateVector(this.through)) : update
+    if (repeats) shape = readUpdateShape(trimmed)
+    if (shape) {
+      if (shape.sections.length === 0 && shape.deletions.size === 0) return undefined
+      for (const section of shape.sections) this.through.set(section.client, Math.max(section.end, this.through.get(section.client) ?? 0))
+    }
+    return trimmed
+  }
 }
 
 /** Not a shape this walker can join: the caller falls back to Y.mergeUpdates. */
@@ -113,64 +138,8 @@ export function joinUpdates(updates: readonly Uint8Array[], shapes?: ReadonlyArr
   return encoding.toUint8Array(encoder)
 }
 
-/**
- * What one update (a lane's checkpoint) holds, to check other updates
- * against: whether each writes nothing it does not hold byte for byte. Each
- * of the inner update's struct sections must appear in the outer one,
- * starting at the same clock on a struct boundary, and every range it
- * deletes the outer one must delete too. A lane's checkpoint joins its
- * updates by copying their bytes (combineUpdates, which sealing a
- * checkpoint insists on), so it covers every envelope it supersedes; one
- * that does not is a second history of the lane.
- */
-export class UpdateCoverage {
-  private readonly shape: UpdateShape | undefined
-  /** Per section of the outer update, where each struct starts: clock → byte offset, read on first need. */
-  private readonly starts = new Map<Section, Map<number, number> | undefined>()
-
-  constructor(outer: Uint8Array) {
-    this.shape = readUpdateShape(outer)
-  }
-
-  /** Undefined when either update is not one this walker reads. */
-  covers(inner: Uint8Array): boolean | undefined {
-    const innerShape = readUpdateShape(inner)
-    if (!this.shape || !innerShape) return undefined
-    for (const section of innerShape.sections) {
-      const around = this.shape.sections.find((candidate) => candidate.client === section.client && candidate.clock <= section.clock && candidate.end >= section.end)
-      const offset = around && this.structStarts(around)?.get(section.clock)
-      if (!around || offset === undefined || offset + section.bytes.length > around.bytes.length) return false
-      for (let index = 0; index < section.bytes.length; index++) if (around.bytes[offset + index] !== section.bytes[index]) return false
-    }
-    for (const [client, flat] of innerShape.deletions) {
-      const covering = sortedRanges(this.shape.deletions.get(client) ?? [])
-      for (let index = 0; index < flat.length; index += 2) {
-        const [clock, length] = [flat[index]!, flat[index + 1]!]
-        if (length > 0 && !covering.some(([from, span]) => from <= clock && clock + length <= from + span)) return false
-      }
-    }
-    return true
-  }
-
-  private structStarts(section: Section): Map<number, number> | undefined {
-    if (this.starts.has(section)) return this.starts.get(section)
-    let starts: Map<number, number> | undefined = new Map()
-    try {
-      const decoder = decoding.createDecoder(section.bytes)
-      for (let clock = section.clock; decoding.hasContent(decoder); ) {
-        starts.set(clock, decoder.pos)
-        clock += skipStruct(decoder)
-      }
-    } catch {
-      starts = undefined
-    }
-    this.starts.set(section, starts)
-    return starts
-  }
-}
-
 /** Clock, length pairs, sorted and merged where they touch or overlap. */
-function sortedRanges(flat: readonly number[]): Array<[number, number]> {
+export function sortedRanges(flat: readonly number[]): Array<[number, number]> {
   const ranges: Array<[number, number]> = []
   for (let index = 0; index < flat.length; index += 2) ranges.push([flat[index]!, flat[index + 1]!])
   ranges.sort((a, b) => a[0] - b[0])
@@ -184,7 +153,7 @@ function sortedRanges(flat: readonly number[]): Array<[number, number]> {
 }
 
 /** Sorted by clock, overlapping and touching ranges merged (Yjs's sortAndMergeDeleteSet). */
-function writeDeletions(encoder: encoding.Encoder, deletions: Deletions): void {
+export function writeDeletions(encoder: encoding.Encoder, deletions: Deletions): void {
   const clients = [...deletions].filter(([, flat]) => flat.length > 0).sort((a, b) => b[0] - a[0])
   encoding.writeVarUint(encoder, clients.length)
   for (const [client, flat] of clients) {
@@ -225,6 +194,41 @@ function readUpdate(update: Uint8Array, sections: Section[], deletions: Deletion
     deletions.set(client, flat)
   }
   if (decoder.pos !== update.length) throw new CannotJoin('Bytes after the delete set.')
+}
+
+/** What a struct says about where it sits (v1), read past its content. */
+export interface StructHead {
+  /** Yjs's content ref: 0 for a collected (GC) range. */
+  readonly kind: number
+  /** Clocks it spans. */
+  readonly length: number
+  readonly origin?: Id
+  readonly rightOrigin?: Id
+  /** Named only when neither origin is: a root type's name, or the id of the item whose type holds it. */
+  readonly parent?: { readonly root: string } | { readonly item: Id }
+}
+
+/** A Yjs id: client, clock. */
+export type Id = readonly [number, number]
+
+/** Reads one struct, as skipStruct moves past it. */
+export function readStructHead(decoder: decoding.Decoder): StructHead {
+  const info = decoding.readUint8(decoder)
+  const kind = info & 0x1f
+  if (kind === 0 || kind === 10) return { kind, length: decoding.readVarUint(decoder) }
+  const origin = info & ORIGIN ? readId(decoder) : undefined
+  const rightOrigin = info & RIGHT_ORIGIN ? readId(decoder) : undefined
+  let parent: StructHead['parent']
+  if (!origin && !rightOrigin) {
+    parent = decoding.readVarUint(decoder) === 1 ? { root: decoding.readVarString(decoder) } : { item: readId(decoder) }
+    if (info & PARENT_SUB) skipString(decoder)
+  }
+  const length = skipContent(decoder, kind)
+  return { kind, length, ...(origin ? { origin } : {}), ...(rightOrigin ? { rightOrigin } : {}), ...(parent ? { parent } : {}) }
+}
+
+function readId(decoder: decoding.Decoder): Id {
+  return [decoding.readVarUint(decoder), decoding.readVarUint(decoder)]
 }
 
 const ORIGIN = 0x80

@@ -11,7 +11,7 @@
  */
 import { EnvelopeKind, GENESIS_PREV, sameBytes, type Envelope } from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
-import { UpdateCoverage } from './joinUpdates.ts'
+import { UpdateCoverage } from './checkpointCoverage.ts'
 
 export interface Chain {
   readonly author: string

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DocResults } from '../../../src/core/scheduler/docResults.ts'
-import { CHUNK_SPAN } from '../../../src/core/scheduler/occurrenceChunks.ts'
-import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
+import { CHUNK_SPAN, OccurrenceChunks, SPANS_PER_BOOK } from '../../../src/core/scheduler/occurrenceChunks.ts'
+import { occurrenceId, type OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { RecordRetention } from '../../../src/core/scheduler/recordRetention.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
 import { PROGRESS_WRITE_STEP } from '../../../src/core/scheduler/SpaceSchedule.ts'
@@ -31,15 +31,17 @@ describe('records in chunks', () => {
   it('[RET2] [RET4] a 100 ms operation grows its space by a few bytes an occurrence, and its counter keeps every increment', async () => {
     const { doc, op, schedule, runOccurrences, retention } = gameTick()
     const results = new DocResults(doc)
-    await runOccurrences(3 * CHUNK_SPAN)
+    // A book of chunks, then another: the second adds what a book leaves behind once dropped.
+    const book = CHUNK_SPAN * SPANS_PER_BOOK
+    await runOccurrences(book)
     const before = Y.encodeStateAsUpdate(doc).length
     const finishedBefore = schedule.finishedThrough(op.id)
-    await runOccurrences(3 * CHUNK_SPAN)
+    await runOccurrences(book)
     const grown = Y.encodeStateAsUpdate(doc).length - before
     const finished = schedule.finishedThrough(op.id) - finishedBefore
-    expect(finished).toBeGreaterThanOrEqual(3 * CHUNK_SPAN - 10)
-    // Each occurrence left a claim, a run record and an increment; flat, their tombstones cost ~116 bytes an occurrence.
-    expect(grown / finished).toBeLessThan(4)
+    expect(finished).toBeGreaterThanOrEqual(book - 10)
+    // Each occurrence left a claim, a run record, an increment and a mark; flat, their tombstones cost ~116 bytes an occurrence.
+    expect(grown / finished).toBeLessThan(2)
     // Folded (RET4) or not, the counter is every occurrence's increment, once.
     const counted = new Set(Array.from({ length: schedule.finishedThrough(op.id) }, (_, index) => index))
     expect(results.counter('ticks')).toBe(counted.size)
@@ -120,4 +122,23 @@ describe('records in chunks', () => {
     expect(restarted.schedule.queue('fast' as SchedulerId).peek()?.occurrence.index).toBe(finished)
     retention.destroy()
   }, 60_000)
+
+  it('[RET2] sees each entry the moment it is written and forgets each chunk once dropped, over books of occurrences', () => {
+    const doc = new Y.Doc()
+    const changed: OccurrenceId[] = []
+    const chunks = new OccurrenceChunks(doc.getMap('claims'), (occurrence) => changed.push(occurrence))
+    const occurrences = 2 * CHUNK_SPAN * SPANS_PER_BOOK + 10
+    for (let index = 0; index < occurrences; index++) {
+      const occurrence = occurrenceId('op', index)
+      // Outside any transaction, as a runner writes them: the write itself makes the chunk (and the book).
+      chunks.set(occurrence, 'p', { index })
+      expect(chunks.values(occurrence, 'p')).toEqual([{ value: { index }, writer: doc.clientID }])
+      expect(changed.at(-1)).toBe(occurrence)
+      chunks.delete(occurrence, 'p')
+      if (index % CHUNK_SPAN === 0) chunks.dropBelow('op', Math.floor(index / CHUNK_SPAN))
+    }
+    // Before, a chunk made outside a transaction was filed twice, and one copy stayed in the index for good.
+    expect(chunks.spans('op').length).toBeLessThanOrEqual(2)
+    expect(doc.getMap('claims').size).toBeLessThanOrEqual(1)
+  })
 })

@@ -131,6 +131,26 @@ describe('signed log', () => {
     expect(verifications).toBeLessThanOrEqual(6)
   })
 
+  it('[SL4] [SL11] still compacts a lane whose edits make more edits from an observer (a host moving its progress mark as a run is recorded): each struct is sealed once', async () => {
+    const mesh = new Mesh()
+    const alice = await mesh.join({ checkpointEvery: 8 })
+    const bob = await mesh.join()
+    // Yjs's update for an edit also holds what its observers wrote meanwhile, which their own update holds again.
+    const marks = alice.content.getMap('progress')
+    alice.content.getArray('list').observe((event) => {
+      if (event.transaction.local) marks.set('mark', (marks.get('mark') as number | undefined ?? 0) + 1)
+    })
+    for (let index = 0; index < 40; index++) {
+      add(alice.content, `item ${index}`)
+      await mesh.settled()
+    }
+    expect(alice.signed.problem).toBeUndefined()
+    expect(transportEnvelopes(alice.transport).length).toBeLessThanOrEqual(9)
+    expect(titles(bob.content)).toEqual(titles(alice.content))
+    expect(bob.content.getMap('progress').get('mark')).toBe(40)
+    expect(bob.signed.equivocations).toEqual([])
+  })
+
   /** Alice's lane one edit short of a checkpoint (every 4), and what Bob's transport holds, by envelope kind. */
   async function tailOneShort(quietMoment?: () => Promise<void>) {
     const mesh = new Mesh()
