@@ -21,7 +21,8 @@ import type { QuietMoments } from './quietMoments.ts'
 import { RecordRetention } from './recordRetention.ts'
 import { RoomClock } from './roomClock.ts'
 import { OPERATIONS, SCHEDULERS, SpaceSchedule } from './SpaceSchedule.ts'
-import { ACKNOWLEDGEMENTS, CLAIMS, RUNS } from './YjsRunTable.ts'
+import { OCCURRENCE_RECORDS } from './occurrenceChunks.ts'
+import { ACKNOWLEDGEMENTS } from './YjsRunTable.ts'
 
 /** A host's sleep is capped, so a clock that jumps (a laptop waking, a changed time zone) is noticed within this. */
 const MAX_SLEEP_MS = 60_000
@@ -122,8 +123,8 @@ export class DeviceScheduler {
     // A change to the schedule (an operation added, a scheduler resumed, a peer's claim, acknowledgement or record) may
     // move the next wake-up earlier; the rest of the space (items typed, notes) cannot.
     const onChange = (): void => this.wakeWithin(0)
-    const watched = [SCHEDULERS, OPERATIONS, CLAIMS, ACKNOWLEDGEMENTS, RUNS].map((name) => space.doc.getMap(name))
-    // Deep: claims and records sit in nested chunks (RET2).
+    const watched = [SCHEDULERS, OPERATIONS, OCCURRENCE_RECORDS, ACKNOWLEDGEMENTS].map((name) => space.doc.getMap(name))
+    // Deep: claims and run records sit in books of chunks (RET2).
     for (const map of watched) map.observeDeep(onChange)
     // RET1: this host moves the progress marks, so it keeps the records they leave behind bounded.
     const retention = new RecordRetention(space.doc, schedule, clock, device)

@@ -37,7 +37,7 @@ import { occurrenceId, parseOccurrenceId, seriesOf, type OccurrenceId } from './
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type NewOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
-import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
+import { OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { SkippedRanges } from './SkippedRanges.ts'
 import { SkipReason } from './tick.ts'
 import { YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
@@ -45,7 +45,6 @@ import { YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
-export const PROGRESS = 'progress'
 /** A fast operation's progress mark is written when it has moved this far (RET3). */
 export const PROGRESS_WRITE_STEP = 16
 /** ...and a slow one's at every move: its next occurrence is at least this far away. */
@@ -82,6 +81,15 @@ export class SpaceSchedule {
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
   private readonly progressChunks: OccurrenceChunks
+  /** Listeners told when this instance writes an operation's mark (retention prunes behind it). */
+  private readonly markListeners = new Set<(id: OperationId) => void>()
+
+  /** Calls `listener` with the operation each time this instance writes its progress mark; returns how to stop. */
+  onMarkWritten(listener: (id: OperationId) => void): () => void {
+    this.markListeners.add(listener)
+    return () => this.markListeners.delete(listener)
+  }
+
   /** The progress marks' chunks (RET2), for retention to drop the spans the mark has left. */
   dropPassedMarks(id: OperationId): void {
     const operation = this.operation(id)
@@ -122,7 +130,7 @@ export class SpaceSchedule {
     this.runs = new YjsRunTable(doc, options.clocks?.physical ?? options.now, options.clocks)
     this.schedulerMap = doc.getMap(SCHEDULERS)
     this.operationMap = doc.getMap(OPERATIONS)
-    this.progressChunks = new OccurrenceChunks(doc.getMap(PROGRESS), (occurrence, writer) => this.indexMark(occurrence, writer))
+    this.progressChunks = new OccurrenceChunks(doc, RecordKind.mark, (occurrence, writer) => this.indexMark(occurrence, writer))
     this.skips = new SkippedRanges(doc.getMap(SKIPS))
     for (const { occurrence, owner } of this.progressChunks.entries()) this.indexMark(occurrence, owner)
     this.runs.onRunChanged = (occurrence) => this.recordProgress(occurrence)
@@ -359,6 +367,7 @@ export class SpaceSchedule {
     this.options.doc.transact(() => {
       this.operationMap.delete(id)
       for (const series of this.progressChunks.seriesOf(id)) this.progressChunks.dropSeries(series)
+      for (const series of [...this.knownMarks.keys()]) if (parseOccurrenceId(`${series}#0`).operationId === id) this.knownMarks.delete(series)
       this.skips.forget(id)
       this.runs.forgetOperation(id)
     })
@@ -527,6 +536,7 @@ export class SpaceSchedule {
         this.progressChunks.set(occurrenceId(series, mark), this.options.actor, true)
         if (before !== undefined) this.progressChunks.delete(occurrenceId(series, before), this.options.actor)
       })
+      for (const listener of this.markListeners) listener(id)
     }
   }
 }

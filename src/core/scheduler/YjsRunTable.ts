@@ -23,11 +23,9 @@
 import * as Y from 'yjs'
 import { compareHlc } from './hlc.ts'
 import { acknowledgementValue, isClaim, isRunRecord, leaseEnd, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
-import { OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
+import { OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
-export const CLAIMS = 'claims'
-export const RUNS = 'runs'
 export const ACKNOWLEDGEMENTS = 'claimAcks'
 
 /** What a runner reads and writes; see YjsRunTable. */
@@ -86,8 +84,8 @@ export class YjsRunTable implements RunTable {
     private readonly clock: () => number,
     private readonly clocks: RunTableClocks = {},
   ) {
-    this.claimChunks = new OccurrenceChunks(doc.getMap(CLAIMS), this.onClaim)
-    this.runChunks = new OccurrenceChunks(doc.getMap(RUNS), this.onRun)
+    this.claimChunks = new OccurrenceChunks(doc, RecordKind.claim, this.onClaim)
+    this.runChunks = new OccurrenceChunks(doc, RecordKind.run, this.onRun)
     this.acknowledgementMap = doc.getMap(ACKNOWLEDGEMENTS)
     for (const { occurrence, owner } of this.claimChunks.entries()) this.indexClaim(occurrence, owner)
     this.unacknowledged = this.claimsOf.size > 0

@@ -20,12 +20,10 @@
  * entry per occurrence: a log is what a person asked to keep.
  */
 import type * as Y from 'yjs'
-import { CHUNK_SPAN, OccurrenceChunks, spanOf } from './occurrenceChunks.ts'
+import { CHUNK_SPAN, OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
-/** Top-level names in a space's doc, written by the `doc` kind (docKind.ts): part of its stored format. */
-export const COUNTERS = 'counters'
-export const COUNTER_FOLDS = 'counterFolds'
+/** Top-level name in a space's doc of the `doc` kind's logs (docKind.ts): part of its stored format. */
 export const LOGS = 'logs'
 
 export interface ResultEntry {
@@ -87,8 +85,8 @@ export class DocResults {
   private readonly logMap: Y.Map<unknown>
 
   constructor(doc: Y.Doc) {
-    this.counterChunks = new OccurrenceChunks(doc.getMap(COUNTERS), (occurrence, name) => this.indexIncrement(occurrence, name))
-    this.foldChunks = new OccurrenceChunks(doc.getMap(COUNTER_FOLDS), (occurrence, owner) => this.indexFold(occurrence, owner))
+    this.counterChunks = new OccurrenceChunks(doc, RecordKind.increment, (occurrence, name) => this.indexIncrement(occurrence, name))
+    this.foldChunks = new OccurrenceChunks(doc, RecordKind.fold, (occurrence, owner) => this.indexFold(occurrence, owner))
     this.logMap = doc.getMap(LOGS)
     for (const { occurrence, owner } of this.counterChunks.entries()) this.indexIncrement(occurrence, owner)
     for (const { occurrence, owner } of this.foldChunks.entries()) this.indexFold(occurrence, owner)

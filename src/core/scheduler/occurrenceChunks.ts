@@ -9,13 +9,15 @@
  * two levels down, and each level is dropped whole once nothing in it is
  * needed:
  *
- *   root[`<series>#<epoch>\n<client>`]         a book: SPANS_PER_BOOK spans,
- *     book[`<span>\n<owner>`]                  a chunk: CHUNK_SPAN occurrences,
+ *   records[`<series>#<epoch>\n<client>`]      a book: SPANS_PER_BOOK spans,
+ *     book[`<span>\n<kind>\n<owner>`]          a chunk: CHUNK_SPAN occurrences,
  *       chunk[`<index>`] = the record          one entry per occurrence.
  *
  * A dropped chunk leaves a short tombstone in its book until the book goes;
  * a dropped book leaves one in the root: a day of a 100 ms operation leaves
- * 87 of them per map, and an open reads the live book's at most.
+ * 173 of them, and an open reads the live book's at most. Every kind of
+ * record (claims, run records, progress marks, counters' increments and
+ * folds) shares the books, so they share those tombstones too.
  *
  * The owner is whose records they are (a peer, a counter's name, a mark's
  * writer); the client is the Yjs client that made the book, and only it
@@ -33,6 +35,13 @@ import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrence
 export const CHUNK_SPAN = 50
 /** Chunks per book: the most chunk tombstones an open reads of a live book. */
 export const SPANS_PER_BOOK = 100
+
+/** The top-level map of a space's doc the books sit in: part of its stored format. */
+export const OCCURRENCE_RECORDS = 'records'
+
+/** What a chunk holds; a chunk's key names it. */
+export const RecordKind = { claim: 'claim', run: 'run', mark: 'mark', increment: 'increment', fold: 'fold' } as const
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind]
 
 export const spanOf = (index: number): number => Math.floor(index / CHUNK_SPAN)
 const epochOf = (span: number): number => Math.floor(span / SPANS_PER_BOOK)
@@ -81,11 +90,13 @@ function parseBookKey(key: string): BookName | undefined {
   return { series: where.slice(0, hash), epoch, client }
 }
 
-function parseChunkKey(key: string, book: BookName): ChunkName | undefined {
-  const separator = key.indexOf('\n')
-  const span = wholeNumber(key.slice(0, separator))
-  const owner = key.slice(separator + 1)
-  if (separator <= 0 || span === undefined || owner === '' || epochOf(span) !== book.epoch) return undefined
+/** A chunk of `kind` in `book`, or undefined for another kind's chunk or junk. */
+function parseChunkKey(key: string, book: BookName, kind: RecordKind): ChunkName | undefined {
+  const first = key.indexOf('\n')
+  const second = key.indexOf('\n', first + 1)
+  const span = wholeNumber(key.slice(0, first))
+  const owner = key.slice(second + 1)
+  if (first <= 0 || second < 0 || key.slice(first + 1, second) !== kind || span === undefined || owner === '' || epochOf(span) !== book.epoch) return undefined
   return { series: book.series, span, owner, client: book.client }
 }
 
@@ -97,7 +108,9 @@ export interface ChunkValue {
   readonly writer: number
 }
 
+/** One kind of record in a space's books. */
 export class OccurrenceChunks {
+  readonly root: Y.Map<unknown>
   /** Valid books by key. */
   private readonly books = new Map<string, HeldBook>()
   /** Valid chunks by place (series, span, owner), then client. */
@@ -106,12 +119,14 @@ export class OccurrenceChunks {
   private readonly spansOfSeries = new Map<string, Map<number, Set<HeldChunk>>>()
 
   constructor(
-    readonly root: Y.Map<unknown>,
+    doc: Y.Doc,
+    private readonly kind: RecordKind,
     /** Told, after each transaction, of every (occurrence, owner) whose values may have changed, and whether this replica made the change. */
     private readonly onChange: (occurrence: OccurrenceId, owner: string, local: boolean) => void,
   ) {
-    for (const key of root.keys()) this.reindexBook(key, undefined)
-    root.observeDeep(this.onEvents)
+    this.root = doc.getMap(OCCURRENCE_RECORDS)
+    for (const key of this.root.keys()) this.reindexBook(key, undefined)
+    this.root.observeDeep(this.onEvents)
   }
 
   destroy(): void {
@@ -164,7 +179,7 @@ export class OccurrenceChunks {
   private reindexChunk(book: HeldBook, key: string, local: boolean | undefined, gone = false): void {
     const before = book.chunks.get(key)
     if (before) this.unfile(book, key, before)
-    const name = parseChunkKey(key, book.name)
+    const name = parseChunkKey(key, book.name, this.kind)
     const value = gone ? undefined : book.map.get(key)
     const map = name && value instanceof Y.Map && book.map._map.get(key)?.id.client === name.client ? value : undefined
     const fields = new Set<string>(map ? map.keys() : [])
@@ -294,33 +309,40 @@ export class OccurrenceChunks {
     }
   }
 
-  /** Drops every book of a series, whoever made it: its operation is gone. */
+  /** Drops every chunk of this kind in a series, whoever made it, and the books that leaves empty: its operation is gone. */
   dropSeries(series: string): void {
-    for (const [key, book] of this.books) if (book.name.series === series) this.root.delete(key)
+    this.dropBelow(series, Number.POSITIVE_INFINITY, () => true)
   }
 
-  /** This replica's chunk for an occurrence and owner; when `make`, made (with its book) if need be, inside the caller's transaction. */
+  /**
+   * This replica's chunk for an occurrence and owner; when `make`, made
+   * (with its book) if need be, inside the caller's transaction. Read from
+   * the doc, not the index: another kind may have made the book earlier in
+   * the transaction, and a second book under its key would replace it.
+   */
   private ownChunk(occurrence: OccurrenceId, owner: string, make: boolean): Y.Map<unknown> | undefined {
     const { series, index } = parseOccurrenceId(occurrence)
     const client = this.root.doc!.clientID
     const span = spanOf(index)
-    const held = this.byPlace.get(placeKey(series, span, owner))?.get(client)
-    const existing = held?.map
-    // Dropped earlier in this transaction (its observers have not run yet): writing there would be lost with it.
-    if ((existing && !existing._item?.deleted && !held.book._item?.deleted) || !make) return existing
     const bookKey = `${series}#${epochOf(span)}\n${client}`
+    const chunkKey = `${span}\n${this.kind}\n${owner}`
+    const existingBook = this.root.get(bookKey)
+    const existingChunk = existingBook instanceof Y.Map ? existingBook.get(chunkKey) : undefined
+    if (existingChunk instanceof Y.Map || !make) return existingChunk instanceof Y.Map ? existingChunk : undefined
+    let bookMap = existingBook instanceof Y.Map ? existingBook : undefined
+    if (!bookMap) {
+      bookMap = new Y.Map<unknown>()
+      this.root.set(bookKey, bookMap)
+    }
+    // Filed at once: a second write in the same transaction, before the observers run, must find it.
     let book = this.books.get(bookKey)
-    if (!book || book.map._item?.deleted) {
-      const map = new Y.Map<unknown>()
-      this.root.set(bookKey, map)
-      // Filed at once: a second write in the same transaction, before the observers run, must find it.
-      book = { name: { series, epoch: epochOf(span), client }, map, chunks: new Map() }
+    if (book?.map !== bookMap) {
+      book = { name: { series, epoch: epochOf(span), client }, map: bookMap, chunks: new Map() }
       this.books.set(bookKey, book)
     }
-    const chunkKey = `${span}\n${owner}`
     const made = new Y.Map<unknown>()
-    book.map.set(chunkKey, made)
-    this.file(book, chunkKey, { name: { series, span, owner, client }, map: made, book: book.map, key: chunkKey, fields: new Set() })
+    bookMap.set(chunkKey, made)
+    this.file(book, chunkKey, { name: { series, span, owner, client }, map: made, book: bookMap, key: chunkKey, fields: new Set() })
     return made
   }
 }

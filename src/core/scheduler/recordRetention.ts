@@ -11,9 +11,9 @@
 import type * as Y from 'yjs'
 import { docResultsOf } from './docResults.ts'
 import { spanOf } from './occurrenceChunks.ts'
-import { parseOccurrenceId, seriesOf } from './occurrenceIds.ts'
+import { seriesOf } from './occurrenceIds.ts'
 import type { OperationId } from './operations.ts'
-import { PROGRESS, type SpaceSchedule } from './SpaceSchedule.ts'
+import type { SpaceSchedule } from './SpaceSchedule.ts'
 
 /** Runs kept per operation for its run history: an hourly job's last four days, a game tick's last ten seconds. */
 export const KEPT_RUNS_PER_OPERATION = 100
@@ -23,7 +23,7 @@ export const KEPT_FAILURES_MS = 30 * 24 * 60 * 60_000
 const PRUNE_SLACK = 10
 
 export class RecordRetention {
-  private readonly progressMap: Y.Map<unknown>
+  private readonly stop: () => void
 
   constructor(
     private readonly doc: Y.Doc,
@@ -32,30 +32,12 @@ export class RecordRetention {
     /** Whose counter folds this host writes. */
     private readonly peer: string,
   ) {
-    this.progressMap = doc.getMap(PROGRESS)
-    this.progressMap.observeDeep(this.onProgress)
+    // This host moved a mark (a peer's marks are its own to prune after).
+    this.stop = schedule.onMarkWritten((id) => this.prune(id))
   }
 
   destroy(): void {
-    this.progressMap.unobserveDeep(this.onProgress)
-  }
-
-  /** The key of the book (occurrenceChunks.ts) a nested type of the progress map sits in. */
-  private bookKeyOf(type: Y.AbstractType<unknown>): string | null | undefined {
-    let inBook = type
-    while (inBook._item && inBook._item.parent !== this.progressMap) inBook = inBook._item.parent as Y.AbstractType<unknown>
-    return inBook._item?.parentSub
-  }
-
-  /** This host moved a mark (a peer's marks are its own to prune after): its book's key says whose operation. */
-  private readonly onProgress = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
-    if (!transaction.local) return
-    const operations = new Set<OperationId>()
-    for (const event of events) {
-      const keys: Array<string | null | undefined> = event.target === this.progressMap ? [...((event as Y.YMapEvent<unknown>).keysChanged as Set<string>)] : [this.bookKeyOf(event.target)]
-      for (const key of keys) if (key) operations.add(parseOccurrenceId(key.slice(0, key.indexOf('\n'))).operationId as OperationId)
-    }
-    for (const operation of operations) this.prune(operation)
+    this.stop()
   }
 
   prune(operationId: OperationId): void {

@@ -9,7 +9,8 @@ import { OccurrenceRunner } from '../../../src/core/scheduler/OccurrenceRunner.t
 import type { Operation, OperationId } from '../../../src/core/scheduler/operations.ts'
 import { rankPeers } from '../../../src/core/scheduler/rendezvous.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
-import { CLAIMS, YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
+import { OCCURRENCE_RECORDS, RecordKind } from '../../../src/core/scheduler/occurrenceChunks.ts'
+import { YjsRunTable } from '../../../src/core/scheduler/YjsRunTable.ts'
 
 const OP: Operation = {
   id: 'op' as OperationId,
@@ -27,11 +28,15 @@ const OP: Operation = {
 const ENTRY: QueueEntry = { operation: OP, occurrence: nextOccurrence(OP.id, OP, 0)! }
 const ID = ENTRY.occurrence.id
 
-/** Writes a chunk of the claims map by hand (occurrenceChunks.ts), as a peer's junk would: `<series>#<span>\n<owner>\n<client>`. */
-function writeChunk(doc: Y.Doc, ownerAndClient: string, value: unknown): void {
+/** Writes a claims chunk by hand (occurrenceChunks.ts), as a peer's junk would: in the book `<series>#0\n<client>`, the chunk `0\nclaim\n<owner>`. */
+function writeChunk(doc: Y.Doc, owner: string, value: unknown, bookClient = doc.clientID): void {
+  const book = new Y.Map<unknown>()
   const chunk = new Y.Map<unknown>()
-  doc.getMap(CLAIMS).set(`${OP.id}#0\n${ownerAndClient}`, chunk)
-  chunk.set(ID.slice(ID.lastIndexOf('#') + 1), value)
+  doc.transact(() => {
+    doc.getMap(OCCURRENCE_RECORDS).set(`${OP.id}#0\n${bookClient}`, book)
+    book.set(`0\n${RecordKind.claim}\n${owner}`, chunk)
+    chunk.set(ID.slice(ID.lastIndexOf('#') + 1), value)
+  })
 }
 const claim = (peer: string, wallMs: number, renewal = 0): Claim => ({ occurrence: ID, peer, hlc: { wallMs, counter: 0, peer }, renewal })
 const held = (peer: string, wallMs: number, seenAt: number): HeldClaim => ({ ...claim(peer, wallMs), seenAt })
@@ -235,9 +240,11 @@ describe('claims', () => {
     expect(table.run(ID)).toEqual(record)
     expect(new YjsRunTable(other, () => 0).run(ID)).toEqual(record)
     // In the victim's place: a claim naming another peer, one with no clock, and one in a chunk whose key names another client.
-    writeChunk(doc, `victim\n${doc.clientID}`, claim('mallory', 1))
-    writeChunk(doc, `broken\n${doc.clientID}`, { occurrence: ID, peer: 'broken' })
-    writeChunk(doc, `forged\n${doc.clientID + 1}`, claim('forged', 1))
+    writeChunk(doc, 'victim', claim('mallory', 1))
+    const junk = new Y.Doc()
+    writeChunk(junk, 'broken', { occurrence: ID, peer: 'broken' })
+    writeChunk(junk, 'forged', claim('forged', 1), doc.clientID + 1)
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(junk))
     expect(table.claims(ID)).toEqual([])
     expect(table.claims('other#0' as OccurrenceId)).toEqual([])
   })

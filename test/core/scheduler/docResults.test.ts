@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { COUNTERS, DocResults, LOGS, readCounter, readLog } from '../../../src/core/scheduler/docResults.ts'
+import { DocResults, LOGS, readCounter, readLog } from '../../../src/core/scheduler/docResults.ts'
+import { OCCURRENCE_RECORDS, RecordKind } from '../../../src/core/scheduler/occurrenceChunks.ts'
 import type { OccurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 
 const occurrence = (id: string): OccurrenceId => id as OccurrenceId
@@ -28,12 +29,15 @@ describe('what doc operations wrote', () => {
     expect(results.counter('ticks')).toBe(7)
     // A peer's junk adds nothing: a value that is no whole number, a key that names no chunk, a field outside its chunk's span.
     results.increment('ticks', occurrence('op#9'), 'lots' as unknown as number)
-    here.getMap(COUNTERS).set('no separator', 100)
-    const stray = new Y.Map<unknown>()
-    here.getMap(COUNTERS).set(`op#0\nticks\n${here.clientID}x`, stray)
+    const junk = new Y.Doc()
+    junk.getMap(OCCURRENCE_RECORDS).set('no separator', 100)
+    junk.getMap(OCCURRENCE_RECORDS).set(`op#0\n${junk.clientID}x`, new Y.Map<unknown>())
+    const book = new Y.Map<unknown>()
+    junk.getMap(OCCURRENCE_RECORDS).set(`op#0\n${junk.clientID}`, book)
     const outside = new Y.Map<unknown>()
-    here.getMap(COUNTERS).set(`op#5\nticks\n${here.clientID}`, outside)
+    book.set(`5\n${RecordKind.increment}\nticks`, outside)
     outside.set('3', 100)
+    Y.applyUpdate(here, Y.encodeStateAsUpdate(junk))
     expect(results.counter('ticks')).toBe(7)
     expect(readCounter(here, 'ticks')).toBe(7)
     expect(readLog(here, 'moves')).toEqual([{ occurrence: 'op#0', value: 'e2' }, { occurrence: 'op#1', value: 'e4' }, { occurrence: 'op@1#0', value: 'd4' }])

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { OCCURRENCE_RECORDS } from '../../../src/core/scheduler/occurrenceChunks.ts'
 import { occurrenceId } from '../../../src/core/scheduler/occurrenceIds.ts'
 import { KEPT_FAILURES_MS, KEPT_RUNS_PER_OPERATION, RecordRetention } from '../../../src/core/scheduler/recordRetention.ts'
 import type { SchedulerId } from '../../../src/core/scheduler/schedulers.ts'
@@ -26,8 +27,8 @@ describe('record retention', () => {
     expect(schedule.runs.run(occurrenceId(op.id, 0))).toBeUndefined()
     const claimed = Array.from({ length: 500 }, (_, index) => schedule.runs.claims(occurrenceId(op.id, index)).length).reduce((sum, count) => sum + count, 0)
     expect(claimed).toBeLessThanOrEqual(PROGRESS_WRITE_STEP + 21)
-    // RET2: the chunks emptied are gone whole; what is left is the current span's (and perhaps the one before).
-    expect(doc.getMap('claims').size).toBeLessThanOrEqual(2)
+    // RET2: the books emptied are gone whole; what is left is the current one's (and perhaps the one before).
+    expect(doc.getMap(OCCURRENCE_RECORDS).size).toBeLessThanOrEqual(2)
     retention.destroy()
   })
 
