@@ -34,10 +34,13 @@
  *
  * Part (d): growth, bench/scheduler/growth.ts: what a 100 ms `doc`
  * operation leaves in its space after GROWTH_OCCURRENCES occurrences
- * (default 6,000: ten minutes), beside a fresh space with the same
- * operation: the content state, the log's bytes, the time to open, each
- * extrapolated to a day. Targets: ≤ 2 MB a day after compaction, open ≤
- * 1.2× the fresh space's.
+ * (default 864,000: a day), beside a fresh space with the same operation
+ * and beside the least a space that ran it must hold (the same operation
+ * with the runs retention keeps and the counter's value, written afresh):
+ * the content state, the log's bytes (the lane's checkpoint), the time to
+ * open (apply, index the schedule and results). A shorter run is
+ * extrapolated to a day from its second half's growth. Targets: ≤ 2 MB a
+ * day after compaction, open ≤ 1.2× the fresh space's.
  *
  * Part (e): the schedule box, bench/scheduleBox.ts: the share of a table
  * of everyday phrases read to the first three occurrences meant, beside the
@@ -267,12 +270,13 @@ async function main(): Promise<void> {
     slow: await contention(contentionOccurrences, NETWORKS.slow, SETTLE_WINDOW),
     loopback: await contention(contentionOccurrences, NETWORKS.loopback, SETTLE_WINDOW),
   }
-  const growthOccurrences = wholeNumberFromEnv('GROWTH_OCCURRENCES', 36_000)
+  const growthOccurrences = wholeNumberFromEnv('GROWTH_OCCURRENCES', 864_000)
   process.stderr.write(`Running a 100 ms doc operation for ${growthOccurrences.toLocaleString('en')} occurrences on one host…\n`)
   const growth = await measureGrowth(growthOccurrences)
   const stateADay = perDay(growth.halfwayStateBytes, growth.stateBytes, growth.occurrences)
   const logADay = perDay(growth.halfwayLogBytes, growth.logBytes, growth.occurrences)
   const openRatio = growth.openMs / growth.freshOpenMs
+  const keptOpenRatio = growth.openMs / growth.keptOpenMs
   const growthMet = stateADay <= TARGET_DAY_BYTES && logADay <= TARGET_DAY_BYTES && openRatio <= TARGET_OPEN_RATIO
   const box = scheduleBoxBench()
   const boxMet = box.share >= TARGET_BOX_SHARE
@@ -318,15 +322,15 @@ async function main(): Promise<void> {
   )
   const claimRatio = median(settled.loopback.claimToStartMs) / claimToStartMs
   console.log(`target: no duplicates on either network, claim → start ≤ ${TARGET_CLAIM_TO_START_MS} ms at loopback (${claimRatio.toFixed(1)}× sooner than the settle window): ${contentionMet ? 'met' : 'missed'}`)
-  const mb = (bytes: number): string => (bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 2 : 0)
-  console.log(`\n(d) A 100 ms doc operation, ${growth.occurrences.toLocaleString('en')} occurrences on one host, beside a fresh space with the same operation:\n`)
+  const mb = (bytes: number): string => (bytes / 1_000_000).toFixed(bytes < 1_000_000 ? 3 : bytes < 10_000_000 ? 2 : 0)
+  console.log(`\n(d) A 100 ms doc operation, ${growth.occurrences.toLocaleString('en')} occurrences on one host, beside a fresh space with the same operation and the least a space that ran it holds:\n`)
   console.log(
     textTable(
-      ['', 'after the run', 'fresh', 'a day (extrapolated)'],
+      ['', 'after the run', 'fresh', 'least it holds', 'a day'],
       [
-        ['content state, MB', mb(growth.stateBytes), mb(growth.freshStateBytes), mb(stateADay)],
-        ['log (a checkpoint), MB', mb(growth.logBytes), mb(growth.freshStateBytes), mb(logADay)],
-        ['open, ms', growth.openMs.toFixed(1), growth.freshOpenMs.toFixed(2), `${openRatio.toFixed(0)}× fresh after ${growth.occurrences.toLocaleString('en')}`],
+        ['content state, MB', mb(growth.stateBytes), mb(growth.freshStateBytes), mb(growth.keptStateBytes), mb(stateADay)],
+        ['log (its checkpoint), MB', mb(growth.logBytes), mb(growth.freshStateBytes), '', mb(logADay)],
+        ['open, ms', growth.openMs.toFixed(2), growth.freshOpenMs.toFixed(2), growth.keptOpenMs.toFixed(2), `${openRatio.toFixed(1)}× fresh, ${keptOpenRatio.toFixed(1)}× the least`],
       ],
       { labelColumns: 1 },
     ),
@@ -354,7 +358,7 @@ async function main(): Promise<void> {
         node: process.version,
         tick: { operations: size, ticks, started: result.started, oursMedianMs: oursMedian, oursP99Ms: percentile(result.oursMs, 99), naiveMedianMs: naiveMedian, naiveP99Ms: percentile(result.naiveMs, 99), ratio, buildMs: result.buildMs, queueBytes: result.queueBytes, met: tickMet },
         lateness: { seconds: latenessSeconds, runs: lateness, met: latenessMet },
-        growth: { ...growth, stateADayBytes: stateADay, logADayBytes: logADay, openRatio, met: growthMet },
+        growth: { ...growth, stateADayBytes: stateADay, logADayBytes: logADay, openRatio, keptOpenRatio, met: growthMet },
         scheduleBox: { phrases: box.phrases, parsed: box.parsed, share: box.share, previousParsed: box.previousParsed, issuePhrases: box.issuePhrases, issueParsed: box.issueParsed, met: boxMet },
         contention: {
           peers: CONTENTION_PEERS,
@@ -378,7 +382,7 @@ async function main(): Promise<void> {
   console.log(
     `RESULT scheduler tick_ms=${tickMs} tick_p99_ms=${percentile(result.oursMs, 99).toFixed(3)} scan_ms=${naiveMedian.toFixed(1)} ratio=${ratio} queue_mib=${(result.queueBytes / 1024 / 1024).toFixed(1)} ` +
       `duplicates_slow=${contended.slow.duplicates} settle_window_duplicates_slow=${settled.slow.duplicates} duplicates_loopback=${contended.loopback.duplicates} claim_start_p50_ms=${claimToStartMs.toFixed(0)} settle_window_claim_start_p50_ms=${median(settled.loopback.claimToStartMs).toFixed(0)} claim_start_ratio=${claimRatio.toFixed(1)} due_start_p99_ms=${percentile(contended.loopback.dueToStartMs, 99).toFixed(0)} ` +
-      `day_state_mb=${mb(stateADay)} day_log_mb=${mb(logADay)} open_ratio=${openRatio.toFixed(0)} ` +
+      `day_state_mb=${mb(stateADay)} day_log_mb=${mb(logADay)} open_ratio=${openRatio.toFixed(1)} open_least_ratio=${keptOpenRatio.toFixed(1)} ` +
       `phrases_share=${(box.share * 100).toFixed(1)} phrases_previous_share=${((box.previousParsed / box.phrases) * 100).toFixed(1)} ` +
       `late_sw_p99_ms=${lateness.find((run) => run.host === 'service-worker')!.ours.p99Ms} late_page_p99_ms=${lateness.find((run) => run.host === 'page')!.ours.p99Ms} setinterval_p99_ms=${Math.max(...lateness.map((run) => run.baseline.p99Ms))} target=${met ? 'met' : 'missed'}`,
   )

@@ -326,10 +326,11 @@ export class OccurrenceChunks {
     const span = spanOf(index)
     const bookKey = `${series}#${epochOf(span)}\n${client}`
     const chunkKey = `${span}\n${this.kind}\n${owner}`
-    const existingBook = this.root.get(bookKey)
-    const existingChunk = existingBook instanceof Y.Map ? existingBook.get(chunkKey) : undefined
-    if (existingChunk instanceof Y.Map || !make) return existingChunk instanceof Y.Map ? existingChunk : undefined
-    let bookMap = existingBook instanceof Y.Map ? existingBook : undefined
+    // Only what this client wrote counts: a book or chunk a peer forged under its key is replaced, not written into.
+    const existingBook: unknown = this.root.get(bookKey)
+    let bookMap = existingBook instanceof Y.Map && this.root._map.get(bookKey)?.id.client === client ? (existingBook as Y.Map<unknown>) : undefined
+    const existingChunk: unknown = bookMap?._map.get(chunkKey)?.id.client === client ? bookMap.get(chunkKey) : undefined
+    if (existingChunk instanceof Y.Map || !make) return existingChunk instanceof Y.Map ? (existingChunk as Y.Map<unknown>) : undefined
     if (!bookMap) {
       bookMap = new Y.Map<unknown>()
       this.root.set(bookKey, bookMap)

@@ -142,4 +142,15 @@ describe('records in chunks', () => {
     expect(chunks.spans('op').length).toBeLessThanOrEqual(2)
     expect(doc.getMap(OCCURRENCE_RECORDS).size).toBeLessThanOrEqual(1)
   })
+
+  it('[RET2] a book a peer forged under this replica’s key is replaced, not written into: what it writes stays visible as its own', () => {
+    const [doc, mallory] = [new Y.Doc(), new Y.Doc()]
+    const forged = new Y.Map<unknown>()
+    mallory.getMap(OCCURRENCE_RECORDS).set(`op#0\n${doc.clientID}`, forged)
+    forged.set(`0\n${RecordKind.claim}\np`, new Y.Map<unknown>())
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(mallory))
+    const chunks = new OccurrenceChunks(doc, RecordKind.claim, () => undefined)
+    chunks.set(occurrenceId('op', 1), 'p', 'mine')
+    expect(chunks.values(occurrenceId('op', 1), 'p')).toEqual([{ value: 'mine', writer: doc.clientID }])
+  })
 })
