@@ -15,18 +15,30 @@ export interface SpaceSyncView {
   readonly equivocations: readonly Equivocation[]
 }
 
+/**
+ * Calls `onAttached` once the session's sync is attached, unless stopped
+ * first (the returned function). A space closed before its sync started
+ * (the page reloading, a view left at once) has no sync to show: its
+ * rejection is expected, and unhandled it was a page error.
+ */
+export function followAttachedSync(session: Pick<SpaceSession, 'sync'> | undefined, onAttached: (sync: SpaceSync) => void): () => void {
+  let current = true
+  session?.sync
+    .then((attached) => {
+      if (current) onAttached(attached)
+    })
+    .catch(() => undefined)
+  return () => {
+    current = false
+  }
+}
+
 /** The space's sync once it is attached; re-renders only then. */
 export function useAttachedSync(session: SpaceSession | undefined): SpaceSync | undefined {
   const [sync, setSync] = useState<SpaceSync | undefined>(undefined)
   useEffect(() => {
-    let current = true
     setSync(undefined)
-    void session?.sync.then((attached) => {
-      if (current) setSync(attached)
-    })
-    return () => {
-      current = false
-    }
+    return followAttachedSync(session, setSync)
   }, [session])
   return sync
 }
