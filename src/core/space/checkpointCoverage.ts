@@ -27,7 +27,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { readStructHead, readUpdateShape, sortedRanges, writeDeletions, type Deletions, type Id, type Section, type StructHead, type UpdateShape } from './joinUpdates.ts'
+import { encodeUpdate, readStructHead, readUpdateShape, sortedRanges, type Deletions, type Id, type Section, type StructHead, type UpdateShape } from './joinUpdates.ts'
 
 const GC_KIND = 0
 
@@ -194,8 +194,7 @@ export function collectCheckpoint(joined: Uint8Array, doc: Y.Doc): Uint8Array | 
   // A parent counts as deleted if this doc has seen it deleted, by this lane or another: the checkpoint then says so too.
   const deleteSet = Y.createDeleteSetFromStructStore(doc.store)
   const collected: Collected = new Map()
-  const encoder = encoding.createEncoder()
-  const sections: Array<{ readonly client: number; readonly clock: number; readonly structs: number; readonly bytes: Uint8Array }> = []
+  const sections: Section[] = []
   for (const section of [...shape.sections].sort((a, b) => a.client - b.client || a.clock - b.clock)) {
     const structs = walk(section)
     if (!structs) return undefined
@@ -230,17 +229,7 @@ export function collectCheckpoint(joined: Uint8Array, doc: Y.Doc): Uint8Array | 
       count++
     }
     flushGc()
-    sections.push({ client: section.client, clock: section.clock, structs: count, bytes: encoding.toUint8Array(out) })
+    sections.push({ client: section.client, clock: section.clock, end: section.end, structs: count, bytes: encoding.toUint8Array(out) })
   }
-  const byClient = new Map<number, typeof sections>()
-  for (const section of sections) byClient.set(section.client, [...(byClient.get(section.client) ?? []), section])
-  encoding.writeVarUint(encoder, byClient.size)
-  for (const [client, ofClient] of [...byClient].sort((a, b) => b[0] - a[0])) {
-    encoding.writeVarUint(encoder, ofClient.reduce((sum, section) => sum + section.structs, 0))
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, ofClient[0]!.clock)
-    for (const section of ofClient) encoding.writeUint8Array(encoder, section.bytes)
-  }
-  writeDeletions(encoder, deletions)
-  return encoding.toUint8Array(encoder)
+  return encodeUpdate(sections, deletions)
 }

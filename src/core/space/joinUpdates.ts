@@ -117,6 +117,11 @@ export function joinUpdates(updates: readonly Uint8Array[], shapes?: ReadonlyArr
       deletions.set(client, merged)
     }
   }
+  return encodeUpdate(sections, deletions)
+}
+
+/** Sections and deletions as one update (v1), or undefined where one client's sections do not continue each other exactly. */
+export function encodeUpdate(sections: readonly Section[], deletions: Deletions): Uint8Array | undefined {
   const byClient = new Map<number, Section[]>()
   for (const section of sections) {
     const ofClient = byClient.get(section.client) ?? []
