@@ -45,6 +45,10 @@ import { YjsRunTable, type RunTableClocks } from './YjsRunTable.ts'
 /** Top-level names in a space's doc: part of its stored format. */
 export const SCHEDULERS = 'schedulers'
 export const OPERATIONS = 'ops'
+/** Where marks sat before RET2 (`progress[series] = { through }`): still read, so an upgraded space starts where it was. */
+const LEGACY_PROGRESS = 'progress'
+/** The writer a legacy mark is filed under: no peer's id is empty. */
+const LEGACY_WRITER = ''
 /** A fast operation's progress mark is written when it has moved this far (RET3). */
 export const PROGRESS_WRITE_STEP = 16
 /** ...and a slow one's at every move: its next occurrence is at least this far away. */
@@ -81,6 +85,7 @@ export class SpaceSchedule {
   private readonly schedulerMap: Y.Map<unknown>
   private readonly operationMap: Y.Map<unknown>
   private readonly progressChunks: OccurrenceChunks
+  private readonly legacyProgress: Y.Map<unknown>
   /** Listeners told when this instance writes an operation's mark (retention prunes behind it). */
   private readonly markListeners = new Set<(id: OperationId) => void>()
 
@@ -133,6 +138,9 @@ export class SpaceSchedule {
     this.progressChunks = new OccurrenceChunks(doc, RecordKind.mark, (occurrence, writer) => this.indexMark(occurrence, writer))
     this.skips = new SkippedRanges(doc.getMap(SKIPS))
     for (const { occurrence, owner } of this.progressChunks.entries()) this.indexMark(occurrence, owner)
+    this.legacyProgress = doc.getMap(LEGACY_PROGRESS)
+    for (const key of this.legacyProgress.keys()) this.indexLegacyMark(key)
+    this.legacyProgress.observe(this.onLegacyProgress)
     this.runs.onRunChanged = (occurrence) => this.recordProgress(occurrence)
     for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
@@ -146,6 +154,7 @@ export class SpaceSchedule {
     this.operationMap.unobserve(this.onOperations)
     this.schedulerMap.unobserve(this.onSchedulers)
     this.progressChunks.destroy()
+    this.legacyProgress.unobserve(this.onLegacyProgress)
     this.options.doc.off('beforeObserverCalls', this.onTransaction)
     this.runs.destroy()
   }
@@ -178,6 +187,20 @@ export class SpaceSchedule {
   private readonly onSchedulers = (event: Y.YMapEvent<unknown>): void => {
     const changed = event.keysChanged as Set<string>
     for (const operation of this.operations()) if (changed.has(operation.schedulerId)) this.refresh(operation.id, operation)
+  }
+
+  private readonly onLegacyProgress = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexLegacyMark(key)
+  }
+
+  private indexLegacyMark(series: string): void {
+    const value = this.legacyProgress.get(series)
+    const through = typeof value === 'object' && value !== null ? (value as { through?: unknown }).through : undefined
+    const marks = this.writtenMarks.get(series) ?? new Map<string, number>()
+    if (typeof through === 'number' && Number.isSafeInteger(through) && through >= 0) marks.set(LEGACY_WRITER, through)
+    else marks.delete(LEGACY_WRITER)
+    if (marks.size > 0) this.writtenMarks.set(series, marks)
+    else this.writtenMarks.delete(series)
   }
 
   /** Files a writer's mark in a series: its largest entry (the one before is deleted as a mark is written, but may arrive later). */
@@ -367,6 +390,7 @@ export class SpaceSchedule {
     this.options.doc.transact(() => {
       this.operationMap.delete(id)
       for (const series of this.progressChunks.seriesOf(id)) this.progressChunks.dropSeries(series)
+      for (const series of [...this.legacyProgress.keys()]) if (parseOccurrenceId(`${series}#0`).operationId === id) this.legacyProgress.delete(series)
       for (const series of [...this.knownMarks.keys()]) if (parseOccurrenceId(`${series}#0`).operationId === id) this.knownMarks.delete(series)
       this.skips.forget(id)
       this.runs.forgetOperation(id)

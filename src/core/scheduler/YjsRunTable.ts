@@ -27,6 +27,8 @@ import { OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
 export const ACKNOWLEDGEMENTS = 'claimAcks'
+/** Where run records sat, flat (`<occurrence>\n<peer>`), before RET2: still read, so an upgraded space keeps its history and runs nothing again. */
+const LEGACY_RUNS = 'runs'
 
 /** What a runner reads and writes; see YjsRunTable. */
 export interface RunTable {
@@ -58,6 +60,7 @@ export class YjsRunTable implements RunTable {
   private readonly claimChunks: OccurrenceChunks
   private readonly runChunks: OccurrenceChunks
   private readonly acknowledgementMap: Y.Map<unknown>
+  private readonly legacyRunMap: Y.Map<unknown>
   /**
    * The Yjs clients that wrote the claims (and acknowledgements) held here,
    * least recently heard first (a Map keeps insertion order): what an
@@ -87,6 +90,9 @@ export class YjsRunTable implements RunTable {
     this.claimChunks = new OccurrenceChunks(doc, RecordKind.claim, this.onClaim)
     this.runChunks = new OccurrenceChunks(doc, RecordKind.run, this.onRun)
     this.acknowledgementMap = doc.getMap(ACKNOWLEDGEMENTS)
+    this.legacyRunMap = doc.getMap(LEGACY_RUNS)
+    for (const key of this.legacyRunMap.keys()) this.indexLegacyRun(key)
+    this.legacyRunMap.observe(this.onLegacyRuns)
     for (const { occurrence, owner } of this.claimChunks.entries()) this.indexClaim(occurrence, owner)
     this.unacknowledged = this.claimsOf.size > 0
     for (const { occurrence, owner } of this.runChunks.entries()) this.indexRun(occurrence, owner)
@@ -98,6 +104,16 @@ export class YjsRunTable implements RunTable {
     this.claimChunks.destroy()
     this.runChunks.destroy()
     this.acknowledgementMap.unobserve(this.onAcknowledgements)
+    this.legacyRunMap.unobserve(this.onLegacyRuns)
+  }
+
+  private readonly onLegacyRuns = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexLegacyRun(key)
+  }
+
+  private indexLegacyRun(key: string): void {
+    const separator = key.lastIndexOf('\n')
+    if (separator > 0) this.onRun(key.slice(0, separator) as OccurrenceId, key.slice(separator + 1))
   }
 
   /** Called after a transaction for each claim it may have changed. */
@@ -136,7 +152,8 @@ export class YjsRunTable implements RunTable {
   /** A peer's record of an occurrence: the run that started first, if its replicas (one per client) hold more than one. */
   private indexRun(occurrence: OccurrenceId, peer: string): void {
     let first: RunRecord | undefined
-    for (const { value } of this.runChunks.values(occurrence, peer)) {
+    const legacy: unknown = this.legacyRunMap.get(`${occurrence}\n${peer}`)
+    for (const value of [...this.runChunks.values(occurrence, peer).map((held) => held.value), legacy]) {
       if (isRunRecord(value) && value.occurrence === occurrence && value.by === peer && (!first || value.startedAt < first.startedAt)) first = value
     }
     file(this.runsOf, occurrence, peer, first)
@@ -198,7 +215,10 @@ export class YjsRunTable implements RunTable {
         if (series === policy.series && index >= policy.finishedBelow) continue
         const records = [...(this.runsOf.get(occurrence)?.values() ?? [])]
         if (records.some((record) => record.outcome === 'failed' && record.doneAt >= policy.keepFailuresSince)) continue
-        for (const record of records) this.runChunks.delete(occurrence as OccurrenceId, record.by)
+        for (const record of records) {
+          this.runChunks.delete(occurrence as OccurrenceId, record.by)
+          if (this.legacyRunMap.has(`${occurrence}\n${record.by}`)) this.legacyRunMap.delete(`${occurrence}\n${record.by}`)
+        }
       }
     }
     const claimed = this.claimedOf.get(operationId)
@@ -225,6 +245,7 @@ export class YjsRunTable implements RunTable {
     for (const chunks of [this.claimChunks, this.runChunks]) {
       for (const series of chunks.seriesOf(operationId)) chunks.dropSeries(series)
     }
+    for (const key of [...this.legacyRunMap.keys()]) if (parseOccurrenceId(key.slice(0, key.lastIndexOf('\n'))).operationId === operationId) this.legacyRunMap.delete(key)
   }
 
   putClaim(claim: Claim): ClaimWrite {

@@ -25,6 +25,8 @@ import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrence
 
 /** Top-level name in a space's doc of the `doc` kind's logs (docKind.ts): part of its stored format. */
 export const LOGS = 'logs'
+/** Where increments sat, flat (`<name>\n<occurrence>`), before RET2: still read, so an upgraded space keeps its counts. */
+const LEGACY_COUNTERS = 'counters'
 
 export interface ResultEntry {
   /** The occurrence that wrote it (its key, G3). */
@@ -83,11 +85,15 @@ export class DocResults {
   private readonly counterChunks: OccurrenceChunks
   private readonly foldChunks: OccurrenceChunks
   private readonly logMap: Y.Map<unknown>
+  private readonly legacyCounterMap: Y.Map<unknown>
 
   constructor(doc: Y.Doc) {
     this.counterChunks = new OccurrenceChunks(doc, RecordKind.increment, (occurrence, name) => this.indexIncrement(occurrence, name))
     this.foldChunks = new OccurrenceChunks(doc, RecordKind.fold, (occurrence, owner) => this.indexFold(occurrence, owner))
     this.logMap = doc.getMap(LOGS)
+    this.legacyCounterMap = doc.getMap(LEGACY_COUNTERS)
+    for (const key of this.legacyCounterMap.keys()) this.indexLegacyIncrement(key)
+    this.legacyCounterMap.observe(this.onLegacyCounters)
     for (const { occurrence, owner } of this.counterChunks.entries()) this.indexIncrement(occurrence, owner)
     for (const { occurrence, owner } of this.foldChunks.entries()) this.indexFold(occurrence, owner)
     for (const key of this.logMap.keys()) this.indexLog(key)
@@ -98,6 +104,16 @@ export class DocResults {
     this.counterChunks.destroy()
     this.foldChunks.destroy()
     this.logMap.unobserve(this.onLogs)
+    this.legacyCounterMap.unobserve(this.onLegacyCounters)
+  }
+
+  private readonly onLegacyCounters = (event: Y.YMapEvent<unknown>): void => {
+    for (const key of event.keysChanged as Set<string>) this.indexLegacyIncrement(key)
+  }
+
+  private indexLegacyIncrement(key: string): void {
+    const named = splitEntryKey(key)
+    if (named && Number.isSafeInteger(parseOccurrenceId(named.occurrence).index)) this.indexIncrement(named.occurrence as OccurrenceId, named.name)
   }
 
   private readonly onLogs = (event: Y.YMapEvent<unknown>): void => {
@@ -123,7 +139,9 @@ export class DocResults {
     const before = count.entries.get(index)
     if (before && counted(index)) count.live -= amountOf(before.value)
     const values = this.counterChunks.values(occurrence, name).sort((a, b) => a.writer - b.writer)
-    const first = values[0]
+    const legacyKey = `${name}\n${occurrence}`
+    const legacy = this.legacyCounterMap.has(legacyKey) ? { value: this.legacyCounterMap.get(legacyKey), writer: this.legacyCounterMap._map.get(legacyKey)!.id.client } : undefined
+    const first = values[0] ?? legacy
     if (first) {
       count.entries.set(index, { occurrence, value: first.value, writer: first.writer })
       if (counted(index)) count.live += amountOf(first.value)

@@ -154,3 +154,26 @@ describe('records in chunks', () => {
     expect(chunks.values(occurrenceId('op', 1), 'p')).toEqual([{ value: 'mine', writer: doc.clientID }])
   })
 })
+
+describe('a space written before records were kept in books', () => {
+  it('[RET2] keeps its progress, run history and counts: nothing runs again and no increment is lost', async () => {
+    // As the build before RET2 stored them: flat entries.
+    const doc = new Y.Doc()
+    const op = hostedSchedule({ now: START, doc }).schedule.createOperation({ schedulerId: 'every-second' as SchedulerId, title: 'count', kind: 'doc', input: { action: 'increment', counter: 'n', by: 1 }, dueAt: START + 1_000, repeat: { kind: 'every', everyMs: 1_000 }, times: 10, catchUp: 'all' })
+    doc.transact(() => {
+      for (let index = 0; index < 5; index++) {
+        doc.getMap('runs').set(`${op.id}#${index}\nalice`, { occurrence: `${op.id}#${index}`, by: 'alice', startedAt: START + 1_000 * (index + 1), doneAt: START + 1_000 * (index + 1), outcome: 'ok' })
+        doc.getMap('counters').set(`n\n${op.id}#${index}`, 1)
+      }
+      doc.getMap('progress').set(op.id, { through: 5 })
+    })
+    const reopened = hostedSchedule({ now: START + 5_500, doc })
+    expect(reopened.schedule.finishedThrough(op.id)).toBe(5)
+    expect(reopened.schedule.runs.recordsOf(op.id)).toHaveLength(5)
+    expect(new DocResults(doc).counter('n')).toBe(5)
+    await reopened.runFor(6_000)
+    // Occurrences 5–9 ran, once each, and the count went on from 5.
+    expect(new DocResults(doc).counter('n')).toBe(10)
+    expect(reopened.schedule.runs.recordsOf(op.id).map((record) => record.occurrence).sort()).toEqual(Array.from({ length: 10 }, (_, index) => `${op.id}#${index}`).sort())
+  })
+})
