@@ -37,6 +37,7 @@ import { occurrenceId, parseOccurrenceId, seriesOf, type OccurrenceId } from './
 import { OccurrenceQueue } from './OccurrenceQueue.ts'
 import { OperationStatus, validateOperation, type NewOperation, type Operation, type OperationId } from './operations.ts'
 import { DEFAULT_SCHEDULERS, validateScheduler, validateStoredScheduler, type Scheduler, type SchedulerId } from './schedulers.ts'
+import { followKeys } from './followKeys.ts'
 import { OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { SkippedRanges } from './SkippedRanges.ts'
 import { SkipReason } from './tick.ts'
@@ -86,6 +87,7 @@ export class SpaceSchedule {
   private readonly operationMap: Y.Map<unknown>
   private readonly progressChunks: OccurrenceChunks
   private readonly legacyProgress: Y.Map<unknown>
+  private readonly stopFollowingLegacy: () => void
   /** Listeners told when this instance writes an operation's mark (retention prunes behind it). */
   private readonly markListeners = new Set<(id: OperationId) => void>()
 
@@ -139,8 +141,7 @@ export class SpaceSchedule {
     this.skips = new SkippedRanges(doc.getMap(SKIPS))
     for (const { occurrence, owner } of this.progressChunks.entries()) this.indexMark(occurrence, owner)
     this.legacyProgress = doc.getMap(LEGACY_PROGRESS)
-    for (const key of this.legacyProgress.keys()) this.indexLegacyMark(key)
-    this.legacyProgress.observe(this.onLegacyProgress)
+    this.stopFollowingLegacy = followKeys(this.legacyProgress, (series) => this.indexLegacyMark(series))
     this.runs.onRunChanged = (occurrence) => this.recordProgress(occurrence)
     for (const id of this.operationMap.keys()) this.track(id as OperationId)
     this.operationMap.observe(this.onOperations)
@@ -154,7 +155,7 @@ export class SpaceSchedule {
     this.operationMap.unobserve(this.onOperations)
     this.schedulerMap.unobserve(this.onSchedulers)
     this.progressChunks.destroy()
-    this.legacyProgress.unobserve(this.onLegacyProgress)
+    this.stopFollowingLegacy()
     this.options.doc.off('beforeObserverCalls', this.onTransaction)
     this.runs.destroy()
   }
@@ -187,10 +188,6 @@ export class SpaceSchedule {
   private readonly onSchedulers = (event: Y.YMapEvent<unknown>): void => {
     const changed = event.keysChanged as Set<string>
     for (const operation of this.operations()) if (changed.has(operation.schedulerId)) this.refresh(operation.id, operation)
-  }
-
-  private readonly onLegacyProgress = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexLegacyMark(key)
   }
 
   private indexLegacyMark(series: string): void {

@@ -23,6 +23,7 @@
 import * as Y from 'yjs'
 import { compareHlc } from './hlc.ts'
 import { acknowledgementValue, isClaim, isRunRecord, leaseEnd, MAX_ACKNOWLEDGED_WRITERS, readAcknowledgement, type Claim, type ClaimWrite, type HeldClaim, type RunRecord } from './claims.ts'
+import { followKeys } from './followKeys.ts'
 import { OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
@@ -61,6 +62,7 @@ export class YjsRunTable implements RunTable {
   private readonly runChunks: OccurrenceChunks
   private readonly acknowledgementMap: Y.Map<unknown>
   private readonly legacyRunMap: Y.Map<unknown>
+  private readonly stopFollowingLegacy: () => void
   /**
    * The Yjs clients that wrote the claims (and acknowledgements) held here,
    * least recently heard first (a Map keeps insertion order): what an
@@ -91,8 +93,7 @@ export class YjsRunTable implements RunTable {
     this.runChunks = new OccurrenceChunks(doc, RecordKind.run, this.onRun)
     this.acknowledgementMap = doc.getMap(ACKNOWLEDGEMENTS)
     this.legacyRunMap = doc.getMap(LEGACY_RUNS)
-    for (const key of this.legacyRunMap.keys()) this.indexLegacyRun(key)
-    this.legacyRunMap.observe(this.onLegacyRuns)
+    this.stopFollowingLegacy = followKeys(this.legacyRunMap, (key) => this.indexLegacyRun(key))
     for (const { occurrence, owner } of this.claimChunks.entries()) this.indexClaim(occurrence, owner)
     this.unacknowledged = this.claimsOf.size > 0
     for (const { occurrence, owner } of this.runChunks.entries()) this.indexRun(occurrence, owner)
@@ -104,11 +105,7 @@ export class YjsRunTable implements RunTable {
     this.claimChunks.destroy()
     this.runChunks.destroy()
     this.acknowledgementMap.unobserve(this.onAcknowledgements)
-    this.legacyRunMap.unobserve(this.onLegacyRuns)
-  }
-
-  private readonly onLegacyRuns = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexLegacyRun(key)
+    this.stopFollowingLegacy()
   }
 
   private indexLegacyRun(key: string): void {

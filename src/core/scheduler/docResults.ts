@@ -20,6 +20,7 @@
  * entry per occurrence: a log is what a person asked to keep.
  */
 import type * as Y from 'yjs'
+import { followKeys } from './followKeys.ts'
 import { CHUNK_SPAN, OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
 
@@ -86,38 +87,27 @@ export class DocResults {
   private readonly foldChunks: OccurrenceChunks
   private readonly logMap: Y.Map<unknown>
   private readonly legacyCounterMap: Y.Map<unknown>
+  private readonly stopFollowing: Array<() => void>
 
   constructor(doc: Y.Doc) {
     this.counterChunks = new OccurrenceChunks(doc, RecordKind.increment, (occurrence, name) => this.indexIncrement(occurrence, name))
     this.foldChunks = new OccurrenceChunks(doc, RecordKind.fold, (occurrence, owner) => this.indexFold(occurrence, owner))
     this.logMap = doc.getMap(LOGS)
     this.legacyCounterMap = doc.getMap(LEGACY_COUNTERS)
-    for (const key of this.legacyCounterMap.keys()) this.indexLegacyIncrement(key)
-    this.legacyCounterMap.observe(this.onLegacyCounters)
     for (const { occurrence, owner } of this.counterChunks.entries()) this.indexIncrement(occurrence, owner)
     for (const { occurrence, owner } of this.foldChunks.entries()) this.indexFold(occurrence, owner)
-    for (const key of this.logMap.keys()) this.indexLog(key)
-    this.logMap.observe(this.onLogs)
+    this.stopFollowing = [followKeys(this.legacyCounterMap, (key) => this.indexLegacyIncrement(key)), followKeys(this.logMap, (key) => this.indexLog(key))]
   }
 
   destroy(): void {
     this.counterChunks.destroy()
     this.foldChunks.destroy()
-    this.logMap.unobserve(this.onLogs)
-    this.legacyCounterMap.unobserve(this.onLegacyCounters)
-  }
-
-  private readonly onLegacyCounters = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexLegacyIncrement(key)
+    for (const stop of this.stopFollowing) stop()
   }
 
   private indexLegacyIncrement(key: string): void {
     const named = splitEntryKey(key)
     if (named && Number.isSafeInteger(parseOccurrenceId(named.occurrence).index)) this.indexIncrement(named.occurrence as OccurrenceId, named.name)
-  }
-
-  private readonly onLogs = (event: Y.YMapEvent<unknown>): void => {
-    for (const key of event.keysChanged as Set<string>) this.indexLog(key)
   }
 
   private seriesCount(name: string, series: string): SeriesCount {

@@ -102,6 +102,12 @@ function parseChunkKey(key: string, book: BookName, kind: RecordKind): ChunkName
 
 const placeKey = (series: string, span: number, owner: string): string => `${series}#${span}\n${owner}`
 
+/** The occurrence index a chunk's field names, or undefined for one outside the chunk's span (which would let one chunk hold any occurrence: a peer's junk). */
+function indexInChunk(name: ChunkName, field: string): number | undefined {
+  const index = wholeNumber(field)
+  return index !== undefined && spanOf(index) === name.span ? index : undefined
+}
+
 /** One client's value of an entry, with the Yjs client that really wrote it (for the signed log to name). */
 export interface ChunkValue {
   readonly value: unknown
@@ -178,20 +184,20 @@ export class OccurrenceChunks {
   /** Files a book's chunk now under `key` (or its absence, or the book's: `gone`), and reports what it held and holds. */
   private reindexChunk(book: HeldBook, key: string, local: boolean | undefined, gone = false): void {
     const before = book.chunks.get(key)
-    if (before) this.unfile(book, key, before)
+    if (before) this.unfile(book, before)
     const name = parseChunkKey(key, book.name, this.kind)
     const value = gone ? undefined : book.map.get(key)
     const map = name && value instanceof Y.Map && book.map._map.get(key)?.id.client === name.client ? value : undefined
     const fields = new Set<string>(map ? map.keys() : [])
-    if (name && map) this.file(book, key, { name, map, book: book.map, key, fields })
+    if (name && map) this.file(book, { name, map, book: book.map, key, fields })
     if (local === undefined) return
     for (const field of before?.fields ?? []) if (!fields.has(field)) this.report(before!.name, field, local)
     if (name) for (const field of fields) this.report(name, field, local)
   }
 
-  private file(book: HeldBook, key: string, chunk: HeldChunk): void {
+  private file(book: HeldBook, chunk: HeldChunk): void {
     const { series, span, owner, client } = chunk.name
-    book.chunks.set(key, chunk)
+    book.chunks.set(chunk.key, chunk)
     const place = placeKey(series, span, owner)
     const clients = this.byPlace.get(place) ?? new Map<number, HeldChunk>()
     clients.set(client, chunk)
@@ -201,9 +207,9 @@ export class OccurrenceChunks {
     this.spansOfSeries.set(series, spans)
   }
 
-  private unfile(book: HeldBook, key: string, chunk: HeldChunk): void {
+  private unfile(book: HeldBook, chunk: HeldChunk): void {
     const { series, span, owner, client } = chunk.name
-    book.chunks.delete(key)
+    book.chunks.delete(chunk.key)
     const place = placeKey(series, span, owner)
     const clients = this.byPlace.get(place)
     if (clients?.get(client) === chunk) clients.delete(client)
@@ -216,9 +222,8 @@ export class OccurrenceChunks {
   }
 
   private report(name: ChunkName, field: string, local: boolean): void {
-    const index = wholeNumber(field)
-    // A field outside its chunk's span would let one chunk hold any occurrence: ignored, as junk.
-    if (index !== undefined && spanOf(index) === name.span) this.onChange(occurrenceId(name.series, index), name.owner, local)
+    const index = indexInChunk(name, field)
+    if (index !== undefined) this.onChange(occurrenceId(name.series, index), name.owner, local)
   }
 
   /** Every occurrence and owner with an entry, for a reader indexing what was there before it started following. */
@@ -226,8 +231,8 @@ export class OccurrenceChunks {
     for (const book of this.books.values()) {
       for (const { name, fields } of book.chunks.values()) {
         for (const field of fields) {
-          const index = wholeNumber(field)
-          if (index !== undefined && spanOf(index) === name.span) yield { occurrence: occurrenceId(name.series, index), owner: name.owner }
+          const index = indexInChunk(name, field)
+          if (index !== undefined) yield { occurrence: occurrenceId(name.series, index), owner: name.owner }
         }
       }
     }
@@ -251,8 +256,8 @@ export class OccurrenceChunks {
       for (const { name, fields } of chunks) {
         if (name.owner !== owner) continue
         for (const field of fields) {
-          const index = wholeNumber(field)
-          if (index !== undefined && spanOf(index) === name.span) found.push(index)
+          const index = indexInChunk(name, field)
+          if (index !== undefined) found.push(index)
         }
       }
     }
@@ -343,7 +348,7 @@ export class OccurrenceChunks {
     }
     const made = new Y.Map<unknown>()
     bookMap.set(chunkKey, made)
-    this.file(book, chunkKey, { name: { series, span, owner, client }, map: made, book: bookMap, key: chunkKey, fields: new Set() })
+    this.file(book, { name: { series, span, owner, client }, map: made, book: bookMap, key: chunkKey, fields: new Set() })
     return made
   }
 }

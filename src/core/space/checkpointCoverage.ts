@@ -73,13 +73,16 @@ function holds(ranges: ReadonlyArray<readonly [number, number]> | undefined, fro
 /** Per client, its collected ranges as sorted, merged [clock, length]. */
 type Collected = Map<number, Array<[number, number]>>
 
-/** The reason a checkpoint may carry a struct collected, checked against that checkpoint's deletions and collected ranges. */
-function mayBeCollected(head: StructHead, deleted: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>, collected: Collected): boolean {
+/** The reason a checkpoint may carry a struct collected, as the checkpoint's deletions (`isDeleted`) and collected ranges (`isCollected`) show it. */
+function mayBeCollected(head: StructHead, isDeleted: (id: Id) => boolean, isCollected: (id: Id) => boolean): boolean {
   if (head.kind === GC_KIND) return true
-  if (head.parent) return 'item' in head.parent && holds(deleted.get(head.parent.item[0]), head.parent.item[1], head.parent.item[1] + 1)
+  if (head.parent) return 'item' in head.parent && isDeleted(head.parent.item)
   const anchor: Id | undefined = head.origin ?? head.rightOrigin
-  return anchor !== undefined && holds(collected.get(anchor[0]), anchor[1], anchor[1] + 1)
+  return anchor !== undefined && isCollected(anchor)
 }
+
+/** Whether sorted, merged ranges by client hold an id. */
+const holdsId = (ranges: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>>, [client, clock]: Id): boolean => holds(ranges.get(client), clock, clock + 1)
 
 /**
  * What one update (a lane's checkpoint) holds, to check other updates
@@ -126,7 +129,8 @@ export class UpdateCoverage {
       const same = outerStructs.get(struct.clock)
       if (same && same.end - same.offset === struct.end - struct.offset && sameBytes(around.bytes, same.offset, section.bytes, struct.offset, struct.end - struct.offset)) return true
       const to = struct.clock + struct.head.length
-      return holds(this.collectedRanges().get(section.client), struct.clock, to) && holds(this.deletedRanges().get(section.client), struct.clock, to) && mayBeCollected(struct.head, this.deletedRanges(), this.collectedRanges())
+      const [deleted, collected] = [this.deletedRanges(), this.collectedRanges()]
+      return holds(collected.get(section.client), struct.clock, to) && holds(deleted.get(section.client), struct.clock, to) && mayBeCollected(struct.head, (id) => holdsId(deleted, id), (id) => holdsId(collected, id))
     })
   }
 
@@ -193,6 +197,7 @@ export function collectCheckpoint(joined: Uint8Array, doc: Y.Doc): Uint8Array | 
   }
   // A parent counts as deleted if this doc has seen it deleted, by this lane or another: the checkpoint then says so too.
   const deleteSet = Y.createDeleteSetFromStructStore(doc.store)
+  const deletedInDoc = ([client, clock]: Id): boolean => Y.isDeleted(deleteSet, Y.createID(client, clock))
   const collected: Collected = new Map()
   const sections: Section[] = []
   for (const section of [...shape.sections].sort((a, b) => a.client - b.client || a.clock - b.clock)) {
@@ -210,11 +215,9 @@ export function collectCheckpoint(joined: Uint8Array, doc: Y.Doc): Uint8Array | 
     }
     for (const struct of structs) {
       const to = struct.clock + struct.head.length
-      const parent = struct.head.parent && 'item' in struct.head.parent ? struct.head.parent.item : undefined
-      const parentDeleted = parent !== undefined && Y.isDeleted(deleteSet, Y.createID(parent[0], parent[1]))
-      const withParent = parentDeleted ? new Map([[parent[0], [[parent[1], 1] as [number, number]]]]) : new Map<number, Array<[number, number]>>()
-      if (collectedInDoc(doc, section.client, struct.clock, to) && mayBeCollected(struct.head, withParent, collected)) {
-        if (parent && parentDeleted) addDeletion(parent[0], parent[1], 1)
+      if (collectedInDoc(doc, section.client, struct.clock, to) && mayBeCollected(struct.head, deletedInDoc, (id) => holdsId(collected, id))) {
+        // The parent that explains it is deleted in the checkpoint too, whoever deleted it.
+        if (struct.head.parent && 'item' in struct.head.parent) addDeletion(struct.head.parent.item[0], struct.head.parent.item[1], 1)
         addDeletion(section.client, struct.clock, struct.head.length)
         const ranges = collected.get(section.client) ?? []
         const last = ranges.at(-1)
