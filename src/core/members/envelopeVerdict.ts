@@ -1,0 +1,49 @@
+/**
+ * Whether a content envelope may change what a peer shows, judged by its
+ * author's role (MEMBERSHIP.md M7, M8). A role change or a removal carries
+ * a cut: for each lane of the person it knew, the last seq written under
+ * the role that ends. An envelope at or below a cut is judged by the role
+ * before it; one above every cut by the person's role now.
+ *
+ * - apply: the role writes content.
+ * - refuse: settled for good: written under a role that does not write, up
+ *   to a cut, or by a removed person past their cut (or in a lane their
+ *   removal did not know).
+ * - park: the person's current role does not write, or they are not known
+ *   to be a member yet: a statement still on its way (their accept, a
+ *   promotion) may change that, so the envelope is held, not applied, and
+ *   judged again when the membership changes.
+ */
+import { toHexString } from 'lib0/buffer'
+import type { MembershipState } from './resolveMembership.ts'
+import { writesContent, type Role } from './roles.ts'
+
+export type EnvelopeVerdict = 'apply' | 'park' | 'refuse'
+
+export interface WrittenUnder {
+  /** The role the envelope was written under, if the author held one. */
+  readonly role: Role | undefined
+  /** True when no later statement can change the role it is judged by. */
+  readonly settled: boolean
+}
+
+export function roleWrittenUnder(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number): WrittenUnder {
+  const person = toHexString(author)
+  const laneKey = toHexString(lane)
+  for (const change of state.changes.get(person) ?? []) {
+    const cutSeq = change.cut.get(laneKey)
+    if (cutSeq === undefined) continue
+    if (seq <= cutSeq) return { role: change.before, settled: true }
+    // M8: a lane the removal cut is dead past it, even if the person is added again.
+    if (change.after === undefined) return { role: undefined, settled: true }
+  }
+  const member = state.members.get(person)
+  if (member) return { role: member.role, settled: false }
+  return { role: undefined, settled: state.removed.has(person) }
+}
+
+export function envelopeVerdict(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number): EnvelopeVerdict {
+  const { role, settled } = roleWrittenUnder(state, author, lane, seq)
+  if (writesContent(role)) return 'apply'
+  return settled ? 'refuse' : 'park'
+}

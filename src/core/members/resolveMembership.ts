@@ -1,0 +1,340 @@
+/**
+ * Who the members of a space are, computed from its membership statements
+ * alone: every peer that holds the same statements computes the same
+ * members, roles and invites, whatever order they arrived in. The rules
+ * (ids M1–M9) are in MEMBERSHIP.md; each check below names its rule.
+ *
+ * The statements form a graph by their parents. They are applied one at a
+ * time in a deterministic order that follows the graph (M3); a statement
+ * counts only if its author may make it in the state the statements before
+ * it produced (M2). Statements that are concurrent with a removal of their
+ * author, or accepts concurrent with the revocation of their invite, are
+ * void (M4, M6): the order is walked again without them until nothing more
+ * is voided.
+ */
+import { toHexString } from 'lib0/buffer'
+import type { SpaceId } from '../space/ids.ts'
+import { managesMembers, mayActOn, mayGrant, Role, roleRank } from './roles.ts'
+import { spaceIdOf, StatementKind, type LaneCut, type Statement } from './statement.ts'
+
+export const StatementOutcome = {
+  applied: 'applied',
+  notTheGenesis: 'not-the-genesis',
+  notFromGenesis: 'not-from-genesis',
+  authorNotMember: 'author-not-member',
+  notAllowed: 'not-allowed',
+  alreadyMember: 'already-member',
+  notMember: 'not-member',
+  removedConcurrently: 'removed-concurrently',
+  voidAuthorRemoved: 'void-author-removed',
+  unknownInvite: 'unknown-invite',
+  inviteRevoked: 'invite-revoked',
+  inviteExpired: 'invite-expired',
+  inviteUsedUp: 'invite-used-up',
+  voidInviteRevoked: 'void-invite-revoked',
+} as const
+export type StatementOutcome = (typeof StatementOutcome)[keyof typeof StatementOutcome]
+
+export interface Member {
+  /** Hex of the person's key (today their one device's key; linked devices come later). */
+  readonly person: string
+  readonly key: Uint8Array
+  readonly role: Role
+  readonly name: string
+  readonly x25519: Uint8Array
+  /** The person who added them (undefined for the owner). */
+  readonly addedBy: string | undefined
+  readonly addedAt: number
+  /** Their place in the order of joining: the owner 0. Orders concurrent statements of equal rank (M3). */
+  readonly seniority: number
+}
+
+export interface InviteState {
+  readonly key: string
+  readonly role: Role
+  readonly expiresAt: number
+  /** 0: any number. */
+  readonly uses: number
+  readonly used: number
+  readonly by: string
+  readonly at: number
+  readonly revoked: boolean
+}
+
+/** A role a person held up to a cut: `after` undefined when the change removed them. */
+export interface RoleChange {
+  readonly before: Role
+  readonly after: Role | undefined
+  /** By lane (hex): the last seq written under `before`. */
+  readonly cut: ReadonlyMap<string, number>
+  readonly statement: string
+}
+
+export interface MembershipState {
+  /** Id of the genesis that counts (M1); undefined while none is known. */
+  readonly genesis: string | undefined
+  readonly members: ReadonlyMap<string, Member>
+  /** People removed and not added again, with their name. */
+  readonly removed: ReadonlyMap<string, { readonly name: string; readonly by: string }>
+  readonly invites: ReadonlyMap<string, InviteState>
+  /** Per person, in order: the roles they held up to each cut. */
+  readonly changes: ReadonlyMap<string, readonly RoleChange[]>
+  /** Per statement id: applied, or why not. */
+  readonly outcomes: ReadonlyMap<string, StatementOutcome>
+  /** Applied statements no applied statement names as a parent: what the next statement names. */
+  readonly heads: readonly Uint8Array[]
+  /** Statements that wait for a parent this peer does not hold yet. */
+  readonly waiting: number
+}
+
+export interface ResolveContext {
+  readonly space: SpaceId
+  /** For a space made before membership existed: the device recorded as its owner, whose genesis counts (M1). */
+  readonly legacyOwner?: Uint8Array
+}
+
+const MAX_HEADS = 32
+
+const keyHex = (key: Uint8Array): string => toHexString(key)
+
+export const EMPTY_MEMBERSHIP: MembershipState = {
+  genesis: undefined,
+  members: new Map(),
+  removed: new Map(),
+  invites: new Map(),
+  changes: new Map(),
+  outcomes: new Map(),
+  heads: [],
+  waiting: 0,
+}
+
+/** The statements reachable from the genesis, in a fixed topological order, with who-precedes-whom. */
+class StatementGraph {
+  readonly nodes: Statement[] = []
+  readonly children: number[][] = []
+  readonly parentIndexes: number[][] = []
+  private readonly ancestors: Uint32Array[] = []
+  waiting = 0
+
+  constructor(statements: readonly Statement[], genesis: Statement) {
+    const byId = new Map(statements.map((statement) => [statement.id, statement]))
+    const index = new Map<string, number>()
+    const add = (statement: Statement, parents: number[]): void => {
+      index.set(statement.id, this.nodes.length)
+      this.nodes.push(statement)
+      this.parentIndexes.push(parents)
+      this.children.push([])
+      for (const parent of parents) this.children[parent]!.push(this.nodes.length - 1)
+    }
+    add(genesis, [])
+    // Repeated sweeps in id order: each takes every statement whose parents are all placed. A statement naming
+    // an unknown parent waits; one naming a statement outside the graph (another genesis' line) never enters.
+    const rest = [...byId.values()].filter((statement) => statement !== genesis && statement.body.parents.length > 0).sort((a, b) => (a.id < b.id ? -1 : 1))
+    for (let placed = true; placed; ) {
+      placed = false
+      for (const statement of rest) {
+        if (index.has(statement.id)) continue
+        const parents = statement.body.parents.map((parent) => index.get(keyHex(parent)))
+        if (parents.some((parent) => parent === undefined)) continue
+        add(statement, parents as number[])
+        placed = true
+      }
+    }
+    this.waiting = rest.filter((statement) => !index.has(statement.id) && statement.body.parents.some((parent) => !byId.has(keyHex(parent)))).length
+    const words = Math.ceil(this.nodes.length / 32)
+    for (let node = 0; node < this.nodes.length; node++) {
+      const bits = new Uint32Array(words)
+      for (const parent of this.parentIndexes[node]!) {
+        bits[parent >>> 5]! |= 1 << (parent & 31)
+        const inherited = this.ancestors[parent]!
+        for (let word = 0; word < words; word++) bits[word]! |= inherited[word]!
+      }
+      this.ancestors.push(bits)
+    }
+  }
+
+  isAncestor(ancestor: number, of: number): boolean {
+    return ((this.ancestors[of]![ancestor >>> 5]! >>> (ancestor & 31)) & 1) === 1
+  }
+
+  concurrent(a: number, b: number): boolean {
+    return a !== b && !this.isAncestor(a, b) && !this.isAncestor(b, a)
+  }
+}
+
+interface PassResult {
+  readonly state: MembershipState
+  /** Removals applied: [statement index, removed person]. */
+  readonly removals: ReadonlyArray<readonly [number, string]>
+  /** Revocations applied: [statement index, invite key]. */
+  readonly revocations: ReadonlyArray<readonly [number, string]>
+}
+
+function cutMap(cut: readonly LaneCut[]): Map<string, number> {
+  const map = new Map<string, number>()
+  for (const { lane, seq } of cut) map.set(keyHex(lane), Math.max(seq, map.get(keyHex(lane)) ?? 0))
+  return map
+}
+
+/** One walk of the order, skipping `voided` (statement indexes). */
+function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
+  const members = new Map<string, Member>()
+  const removed = new Map<string, { name: string; by: string }>()
+  const invites = new Map<string, InviteState & { statement: number }>()
+  const changes = new Map<string, RoleChange[]>()
+  const outcomes = new Map<string, StatementOutcome>()
+  const removalsOf = new Map<string, number[]>()
+  const removals: Array<readonly [number, string]> = []
+  const revocations: Array<readonly [number, string]> = []
+  let seniority = 0
+  const applied = new Set<number>()
+
+  const join = (node: number, person: Uint8Array, role: Role, name: string, x25519: Uint8Array, addedBy: string | undefined): StatementOutcome => {
+    const id = keyHex(person)
+    if (members.has(id)) return StatementOutcome.alreadyMember
+    // M5: a removal wins over an add it did not see.
+    if ((removalsOf.get(id) ?? []).some((removal) => graph.concurrent(removal, node))) return StatementOutcome.removedConcurrently
+    members.set(id, { person: id, key: person, role, name, x25519, addedBy, addedAt: graph.nodes[node]!.body.at, seniority: seniority++ })
+    removed.delete(id)
+    return StatementOutcome.applied
+  }
+
+  const apply = (node: number): StatementOutcome => {
+    const { body } = graph.nodes[node]!
+    const author = keyHex(body.author)
+    if (node === 0) return join(node, body.author, Role.owner, body.kind === StatementKind.genesis ? body.name : '', body.kind === StatementKind.genesis ? body.x25519 : new Uint8Array(0), undefined)
+    if (body.kind === StatementKind.genesis) return StatementOutcome.notTheGenesis
+    if (body.kind === StatementKind.accept) {
+      const invite = invites.get(keyHex(body.invite))
+      // M6: an invite counts for accepts that saw it, until it is revoked, expires or is used up.
+      if (!invite || !graph.isAncestor(invite.statement, node)) return StatementOutcome.unknownInvite
+      if (invite.revoked) return StatementOutcome.inviteRevoked
+      if (body.at > invite.expiresAt) return StatementOutcome.inviteExpired
+      if (invite.uses !== 0 && invite.used >= invite.uses) return StatementOutcome.inviteUsedUp
+      const outcome = join(node, body.author, invite.role, body.name, body.x25519, invite.by)
+      if (outcome === StatementOutcome.applied) invites.set(invite.key, { ...invite, used: invite.used + 1 })
+      return outcome
+    }
+    const actor = members.get(author)
+    if (!actor) return StatementOutcome.authorNotMember
+    switch (body.kind) {
+      case StatementKind.add:
+        if (!managesMembers(actor.role) || !mayGrant(actor.role, body.role)) return StatementOutcome.notAllowed
+        return join(node, body.person, body.role, body.name, body.x25519, author)
+      case StatementKind.remove:
+      case StatementKind.role: {
+        const person = keyHex(body.person)
+        const target = members.get(person)
+        if (!target) return StatementOutcome.notMember
+        const leaving = body.kind === StatementKind.remove && person === author && target.role !== Role.owner
+        const allowed = leaving || (mayActOn(actor.role, target.role) && (body.kind === StatementKind.remove || mayGrant(actor.role, body.role)))
+        if (!allowed) return StatementOutcome.notAllowed
+        const after = body.kind === StatementKind.role ? body.role : undefined
+        changes.set(person, [...(changes.get(person) ?? []), { before: target.role, after, cut: cutMap(body.cut), statement: graph.nodes[node]!.id }])
+        if (after) {
+          members.set(person, { ...target, role: after })
+        } else {
+          members.delete(person)
+          removed.set(person, { name: target.name, by: author })
+          removalsOf.set(person, [...(removalsOf.get(person) ?? []), node])
+          removals.push([node, person])
+        }
+        return StatementOutcome.applied
+      }
+      case StatementKind.invite:
+        if (!mayGrant(actor.role, body.role)) return StatementOutcome.notAllowed
+        invites.set(keyHex(body.invite), { key: keyHex(body.invite), role: body.role, expiresAt: body.expiresAt, uses: body.uses, used: 0, by: author, at: body.at, revoked: false, statement: node })
+        return StatementOutcome.applied
+      case StatementKind.revokeInvite: {
+        const invite = invites.get(keyHex(body.invite))
+        if (!managesMembers(actor.role)) return StatementOutcome.notAllowed
+        if (!invite) return StatementOutcome.unknownInvite
+        invites.set(invite.key, { ...invite, revoked: true })
+        revocations.push([node, invite.key])
+        return StatementOutcome.applied
+      }
+    }
+  }
+
+  // M3: of the statements whose parents are all done, the one by the highest-ranked, most senior author, then by id.
+  const priority = (node: number): readonly [number, number, string] => {
+    const statement = graph.nodes[node]!
+    const author = members.get(keyHex(statement.body.author))
+    return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, statement.id]
+  }
+  const before = (a: readonly [number, number, string], b: readonly [number, number, string]): boolean => a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2]
+  const remainingParents = graph.parentIndexes.map((parents) => parents.length)
+  const ready = [0]
+  while (ready.length > 0) {
+    let best = 0
+    let bestKey = priority(ready[0]!)
+    for (let at = 1; at < ready.length; at++) {
+      const key = priority(ready[at]!)
+      if (before(key, bestKey)) {
+        best = at
+        bestKey = key
+      }
+    }
+    const node = ready.splice(best, 1)[0]!
+    const outcome = voided.has(node) ? StatementOutcome.voidAuthorRemoved : apply(node)
+    outcomes.set(graph.nodes[node]!.id, outcome)
+    if (outcome === StatementOutcome.applied) applied.add(node)
+    for (const child of graph.children[node]!) if (--remainingParents[child]! === 0) ready.push(child)
+  }
+
+  const heads = [...applied].filter((node) => !graph.children[node]!.some((child) => applied.has(child))).slice(-MAX_HEADS)
+  return {
+    state: {
+      genesis: graph.nodes[0]!.id,
+      members,
+      removed,
+      invites: new Map([...invites].map(([key, { statement: _statement, ...invite }]) => [key, invite])),
+      changes,
+      outcomes,
+      heads: heads.map((node) => graph.nodes[node]!.hash),
+      waiting: graph.waiting,
+    },
+    removals,
+    revocations,
+  }
+}
+
+/** M1: the genesis a space counts: the one whose author and salt make the space's id, else (a space made before membership) its recorded owner's. */
+export function chooseGenesis(statements: readonly Statement[], context: ResolveContext): Statement | undefined {
+  const candidates = statements.filter(({ body }) => {
+    if (body.kind !== StatementKind.genesis || body.parents.length > 0 || body.space !== context.space) return false
+    if (body.salt.length > 0) return spaceIdOf(body.author, body.salt) === context.space
+    return context.legacyOwner !== undefined && keyHex(context.legacyOwner) === keyHex(body.author)
+  })
+  return candidates.sort((a, b) => (a.id < b.id ? -1 : 1))[0]
+}
+
+/** The membership that verified statements make (signatures are checked before: verifyStatement). */
+export function resolveMembership(statements: readonly Statement[], context: ResolveContext): MembershipState {
+  const genesis = chooseGenesis(statements, context)
+  if (!genesis) return { ...EMPTY_MEMBERSHIP, waiting: statements.length }
+  const graph = new StatementGraph(statements, genesis)
+  const voided = new Set<number>()
+  for (;;) {
+    const result = walk(graph, voided)
+    const before = voided.size
+    for (const [removal, person] of result.removals) {
+      // M4: whatever the removed person signed that the removal did not see is void.
+      for (let node = 1; node < graph.nodes.length; node++) if (keyHex(graph.nodes[node]!.body.author) === person && graph.concurrent(node, removal)) voided.add(node)
+    }
+    for (const [revocation, invite] of result.revocations) {
+      // M6: an accept the revocation did not see is void.
+      for (let node = 1; node < graph.nodes.length; node++) {
+        const { body } = graph.nodes[node]!
+        if (body.kind === StatementKind.accept && keyHex(body.invite) === invite && graph.concurrent(node, revocation)) voided.add(node)
+      }
+    }
+    if (voided.size === before) return withVoidReasons(result.state, graph, voided)
+  }
+}
+
+function withVoidReasons(state: MembershipState, graph: StatementGraph, voided: ReadonlySet<number>): MembershipState {
+  const outcomes = new Map(state.outcomes)
+  for (const node of voided) outcomes.set(graph.nodes[node]!.id, graph.nodes[node]!.body.kind === StatementKind.accept && !state.removed.has(keyHex(graph.nodes[node]!.body.author)) ? StatementOutcome.voidInviteRevoked : StatementOutcome.voidAuthorRemoved)
+  return { ...state, outcomes }
+}
