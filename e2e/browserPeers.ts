@@ -31,7 +31,10 @@ export async function closePeers(peers: readonly Peer[]): Promise<void> {
 
 export async function shareLinkOf(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Share' }).click()
-  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue()
+  const field = page.getByRole('textbox', { name: 'Share link' })
+  // The link's invite is signed into the space's log as the dialog opens.
+  await expect(field).toHaveValue(/#\/s\/[^/]+\/[^/]+\/[^/]+$/)
+  const link = await field.inputValue()
   await expect(page.getByRole('img', { name: 'QR code of the share link' })).toBeVisible()
   await page.getByRole('button', { name: 'Done' }).click()
   return link

@@ -150,7 +150,7 @@ export async function buildFixture(updates: number, progress: (line: string) => 
   const ids: ItemId[] = []
   for (let edit = 0; edit < updates; edit++) {
     const editor = authors[edit % AUTHORS]!
-    if (edit === 0) initialiseSpace(editor.content, { name: 'Cold sync bench', createdAt: Date.now(), owner: editor.did })
+    if (edit === 0) initialiseSpace(editor.content, { name: 'Cold sync bench', createdAt: Date.now() })
     else makeEdit(editor.content, ids, random)
     await editor.log.settled()
     if ((edit + 1) % 10_000 === 0) progress(`  ${edit + 1} updates, ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -3,7 +3,6 @@
  * code, as the rows y-indexeddb would hold: one Yjs update per row.
  */
 import * as Y from 'yjs'
-import { didFromPublicKey } from '../../src/core/identity/didKey.ts'
 import { orderKeyBetween, type OrderKey } from '../../src/core/space/fractionalOrder.ts'
 import { newItemId, type ItemId, type SpaceId } from '../../src/core/space/ids.ts'
 import { itemsMap, itemText, readItems, setItemDone } from '../../src/core/space/items.ts'
@@ -69,16 +68,13 @@ function editItems(doc: Y.Doc, ids: readonly ItemId[], edits: number): void {
   }
 }
 
-function randomOwner(): ReturnType<typeof didFromPublicKey> {
-  return didFromPublicKey(crypto.getRandomValues(new Uint8Array(32)))
-}
 
 /** The rows of one space, built to the case's item and row counts. */
 export function buildSpaceRows(spec: CaseSpec, name: string): Uint8Array[] {
   const doc = new Y.Doc()
   const rows: Uint8Array[] = []
   doc.on('update', (update: Uint8Array) => rows.push(update))
-  initialiseSpace(doc, { name, createdAt: Date.now(), owner: randomOwner() })
+  initialiseSpace(doc, { name, createdAt: Date.now() })
   const ids = appendItems(doc, spec.items)
   if (spec.updates > rows.length) editItems(doc, ids, spec.updates - rows.length)
   verify(doc, spec, ids)

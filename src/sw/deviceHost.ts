@@ -11,6 +11,7 @@ import type { HostKind, KindRegistry } from '../core/scheduler/kinds.ts'
 import { HOST_STATS_CHANNEL, type HostStatsMessage } from '../core/scheduler/hostStats.ts'
 import type { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import type { SchedulerId } from '../core/scheduler/schedulers.ts'
+import { isDid, publicKeyFromDid } from '../core/identity/didKey.ts'
 import type { SpaceId } from '../core/space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
 import { listSpaces, observeSpaceList } from '../core/space/spaceList.ts'
@@ -109,21 +110,38 @@ function startHosting(deps: DeviceHostDeps): () => void {
     let peers: readonly PresentPeer[] = []
     let stopped = false
     const stops: Array<() => void> = []
+    let started = false
     const start = (): void => {
-      if (stopped || session.removed) return
-      scheduler.add({ id, doc: session.doc, peers: () => peers, startingSince })
+      if (stopped || session.removed || started) return
+      started = true
       stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification, timers }))
     }
     session.sync
-      .then(({ room }) => {
+      .then(({ room, membership }) => {
         if (stopped) return
-        if (!room) return start()
+        // Only a device whose changes count hosts the schedule, and only such peers are counted on to (MEMBERSHIP.md M7):
+        // a viewer's claims would be refused everywhere. Followed as roles change.
+        const me = publicKeyFromDid(deps.device)
+        let hosting = false
+        const followRole = (): void => {
+          const writes = membership.writes(me)
+          if (writes === hosting || !started) return
+          hosting = writes
+          if (writes) scheduler.add({ id, doc: session.doc, peers: () => peers, startingSince })
+          else scheduler.remove(id)
+        }
+        stops.push(membership.onChange(followRole))
+        const begin = (): void => {
+          start()
+          followRole()
+        }
+        if (!room) return begin()
         const read = (): void => {
-          peers = room.status.peers.filter((peer) => peer.device !== deps.device)
+          peers = room.status.peers.filter((peer) => peer.device !== deps.device && isDid(peer.device) && membership.writes(publicKeyFromDid(peer.device)))
         }
         read()
-        stops.push(room.onStatus(read))
-        const grace = setTimeout(start, JOIN_GRACE_MS)
+        stops.push(room.onStatus(read), membership.onChange(read))
+        const grace = setTimeout(begin, JOIN_GRACE_MS)
         stops.push(() => clearTimeout(grace))
       })
       // A space whose sync cannot start (deleted meanwhile, or a failure the space's view reports) is not run here.

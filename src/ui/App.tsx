@@ -54,7 +54,7 @@ export function App() {
           </Suspense>
         )}
         {route.page === 'space' && <SpaceView key={route.id} id={route.id} />}
-        {route.page === 'join' && <JoinSpace key={route.id} id={route.id} secret={route.secret} />}
+        {route.page === 'join' && <JoinSpace key={route.id} id={route.id} secret={route.secret} invite={route.invite} />}
         {route.page === 'bad-link' && (
           <section className="panel" role="alert">
             <h2>This share link does not work</h2>

@@ -1,13 +1,13 @@
 /** Hash routes, so the static server and the offline app shell serve every page from one index.html. */
 import { isSpaceId, type SpaceId } from '../core/space/ids.ts'
-import { parseShareFragment, ShareLinkError, type ShareSecret } from '../core/space/shareLink.ts'
+import { parseShareFragment, ShareLinkError, type InviteSecret, type ShareSecret } from '../core/space/shareLink.ts'
 
 export type Route =
   | { readonly page: 'home' }
   | { readonly page: 'agenda' }
   | { readonly page: 'inbox' }
   | { readonly page: 'space'; readonly id: SpaceId }
-  | { readonly page: 'join'; readonly id: SpaceId; readonly secret: ShareSecret }
+  | { readonly page: 'join'; readonly id: SpaceId; readonly secret: ShareSecret; readonly invite?: InviteSecret }
   | { readonly page: 'bad-link'; readonly message: string }
   | { readonly page: 'not-found'; readonly hash: string }
 
@@ -20,8 +20,8 @@ export function parseRoute(hash: string): Route {
   if (match?.[1] && isSpaceId(match[1])) return { page: 'space', id: match[1] }
   if (path.startsWith('/s/')) {
     try {
-      const { space, secret } = parseShareFragment(path)
-      return { page: 'join', id: space, secret }
+      const { space, secret, invite } = parseShareFragment(path)
+      return { page: 'join', id: space, secret, ...(invite ? { invite } : {}) }
     } catch (error) {
       if (error instanceof ShareLinkError) return { page: 'bad-link', message: error.message }
       throw error

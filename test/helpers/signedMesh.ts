@@ -12,7 +12,8 @@ import { laneClientId } from '../../src/core/space/clientIds.ts'
 import { laneCertificateMessage } from '../../src/core/space/envelope.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
 import { newLaneKey, type LaneKey } from '../../src/core/space/laneKey.ts'
-import { SignedLog, transportEnvelopes, type LaneIdentity, type SignedLogOptions } from '../../src/core/space/SignedLog.ts'
+import { SignedLog, transportEnvelopes, type LaneIdentity, type LogAuthor, type SignedLogOptions } from '../../src/core/space/SignedLog.ts'
+import { SpaceMembership } from '../../src/core/members/SpaceMembership.ts'
 
 export const SPACE = encodeBase58(new Uint8Array(16).fill(3)) as SpaceId
 export const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
@@ -23,6 +24,10 @@ export interface Peer {
   readonly signed: SignedLog
   readonly key: DeviceKey
   readonly lane: LaneKey
+  /** The space's membership as this peer sees it, when the mesh enforces roles (JoinOptions.owner). */
+  readonly membership: SpaceMembership | undefined
+  /** The device key as a statement or envelope author. */
+  readonly author: LogAuthor
   /** Envelopes signed with the session's lane key. */
   signatures: number
   /** Signatures by the device key: the lane's certificate. */
@@ -41,7 +46,13 @@ export function laneOf(key: LaneKey = newLaneKey(), counters: { made?: number } 
   }
 }
 
-export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & { key?: DeviceKey; content?: Y.Doc; lane?: LaneKey }
+export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & {
+  key?: DeviceKey
+  content?: Y.Doc
+  lane?: LaneKey
+  /** Enforce roles: the space's membership log, founded by this device (as a space made before membership, M1, since SPACE is fixed). */
+  owner?: Uint8Array
+}
 
 export class Mesh {
   readonly peers: Peer[] = []
@@ -51,20 +62,24 @@ export class Mesh {
     const content = options.content ?? new Y.Doc()
     const transport = new Y.Doc()
     const lane = options.lane ?? newLaneKey()
-    const peer: Peer = { content, transport, key, lane, signatures: 0, certifications: 0, online: true, signed: undefined as unknown as SignedLog }
+    const author: LogAuthor = {
+      publicKey: key.publicKey,
+      sign: (message) => {
+        peer.certifications++
+        return signWith(key, crypto.subtle, message)
+      },
+    }
+    const peer: Peer = { content, transport, key, lane, author, membership: undefined, signatures: 0, certifications: 0, online: true, signed: undefined as unknown as SignedLog }
     for (const other of this.online(peer)) Y.applyUpdate(transport, Y.encodeStateAsUpdate(other.transport), 'net')
+    const { owner } = options
+    const membership = owner && new SpaceMembership({ space: SPACE, transport, verify, now: () => 1_000, requiresGenesis: true, legacyOwner: () => owner })
     const signed = new SignedLog({
       space: SPACE,
       content,
       transport,
       verify,
-      author: {
-        publicKey: key.publicKey,
-        sign: (message) => {
-          peer.certifications++
-          return signWith(key, crypto.subtle, message)
-        },
-      },
+      author,
+      ...(membership ? { gate: membership } : {}),
       lane: laneOf({
         publicKey: lane.publicKey,
         sign: (message: Uint8Array) => {
@@ -75,7 +90,7 @@ export class Mesh {
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
       ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
     })
-    Object.assign(peer, { signed })
+    Object.assign(peer, { signed, membership })
     transport.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === 'net' || !peer.online) return
       for (const other of this.online(peer)) Y.applyUpdate(other.transport, update, 'net')
@@ -101,7 +116,7 @@ export class Mesh {
 
   async settled(): Promise<void> {
     // Settling one peer can make another act (restoring, applying): repeat until nobody has work left.
-    for (let round = 0; round < 5; round++) await Promise.all(this.peers.map((peer) => peer.signed.settled()))
+    for (let round = 0; round < 5; round++) await Promise.all(this.peers.flatMap((peer) => [peer.signed.settled(), peer.membership?.settled() ?? Promise.resolve()]))
   }
 
   private online(except: Peer): Peer[] {

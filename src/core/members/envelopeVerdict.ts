@@ -9,16 +9,16 @@
  * - refuse: settled for good: written under a role that does not write, up
  *   to a cut, or by a removed person past their cut (or in a lane their
  *   removal did not know).
- * - park: the person's current role does not write, or they are not known
- *   to be a member yet: a statement still on its way (their accept, a
- *   promotion) may change that, so the envelope is held, not applied, and
- *   judged again when the membership changes.
+ * - withhold: the person's current role does not write: refused for now,
+ *   but a promotion still on its way may cover it, so it is held, not
+ *   applied, and judged again when the membership changes.
+ * - park: the author is not known to be a member yet (their accept may be
+ *   on its way): held the same way.
  */
 import { toHexString } from 'lib0/buffer'
 import type { MembershipState } from './resolveMembership.ts'
+import type { EnvelopeVerdict } from '../space/envelopeGate.ts'
 import { writesContent, type Role } from './roles.ts'
-
-export type EnvelopeVerdict = 'apply' | 'park' | 'refuse'
 
 export interface WrittenUnder {
   /** The role the envelope was written under, if the author held one. */
@@ -45,5 +45,6 @@ export function roleWrittenUnder(state: MembershipState, author: Uint8Array, lan
 export function envelopeVerdict(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number): EnvelopeVerdict {
   const { role, settled } = roleWrittenUnder(state, author, lane, seq)
   if (writesContent(role)) return 'apply'
-  return settled ? 'refuse' : 'park'
+  if (settled) return 'refuse'
+  return role === undefined ? 'park' : 'withhold'
 }

@@ -27,11 +27,17 @@
  * applied first, so accepting either history would split the peers that saw
  * them in different orders; voiding the lane is the one outcome that every
  * peer, and every newcomer, reaches whatever it saw first.
+ *
+ * Who may write is the membership's to say (EnvelopeGate): an authentic
+ * envelope whose author's role does not write waits, unapplied, or is
+ * refused for good (its lane stops there); `rejudge` takes back out of the
+ * chains what a membership change no longer lets through.
  */
 import { fromHexString } from 'lib0/buffer'
 import { LaneClientIds } from './clientIds.ts'
 import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
+import { OPEN_GATE, type EnvelopeGate } from './envelopeGate.ts'
 import type { SpaceId } from './ids.ts'
 import { UpdateCoverage } from './checkpointCoverage.ts'
 import { readUpdateShape, type UpdateShape } from './joinUpdates.ts'
@@ -111,6 +117,11 @@ export class EnvelopeLog {
   private readonly stopped = new Map<string, number>()
   /** Lanes that signed two histories, with their proof (EQV1). */
   private readonly voided = new Map<string, Equivocation>()
+  /** This session's own lanes: what it sealed itself is never judged again (its next seq must not move). */
+  private readonly ownLanes = new Set<string>()
+  /** Per lane, the highest seq counted as withheld: a withheld envelope is counted once, however often it is judged. */
+  private readonly withheldCounted = new Map<string, number>()
+  private gate: EnvelopeGate = OPEN_GATE
 
   constructor(
     readonly space: SpaceId,
@@ -151,6 +162,17 @@ export class EnvelopeLog {
     return this.authored
   }
 
+  /** For each lane of an author with accepted envelopes: the lane's key and its last accepted seq. */
+  lanesOf(author: Uint8Array): Array<{ readonly lane: Uint8Array; readonly seq: number }> {
+    const prefix = `${authorKey(author)}.`
+    const lanes: Array<{ lane: Uint8Array; seq: number }> = []
+    for (const [key, chain] of this.chains) {
+      const last = chain.accepted.at(-1)
+      if (key.startsWith(prefix) && last) lanes.push({ lane: last.lane, seq: last.seq })
+    }
+    return lanes
+  }
+
   /** Whether an accepted checkpoint supersedes this seq of the lane (its envelope may be dropped). */
   isSuperseded(author: Uint8Array, lane: Uint8Array, seq: number): boolean {
     return seq < (this.chains.get(chainKey(author, lane))?.base ?? 0)
@@ -169,9 +191,39 @@ export class EnvelopeLog {
     this.accept(key, chain, envelope)
   }
 
+  /** Who may write: judged for every envelope that extends a lane from now on (see rejudge for those before). */
+  setGate(gate: EnvelopeGate): void {
+    this.gate = gate
+  }
+
+  /**
+   * Judges again what the lanes (but this session's own) have accepted, as
+   * the membership stands now: each lane loses its accepted envelopes from
+   * the first one that would not be applied now. A refused one stops the
+   * lane; the others may be admitted again (they will wait). Returns what
+   * was taken out, all of it applied before: the content must be rebuilt.
+   */
+  rejudge(): Envelope[] {
+    const dropped: Envelope[] = []
+    for (const [key, chain] of this.chains) {
+      if (this.ownLanes.has(key)) continue
+      const index = chain.accepted.findIndex((envelope) => this.gate.verdict(envelope) !== 'apply')
+      if (index < 0) continue
+      const first = chain.accepted[index]!
+      const removed = chain.accepted.splice(index)
+      for (const envelope of removed) dropped.push(envelope)
+      // Without its first envelope (or checkpoint) the lane starts over from whatever of it arrives again.
+      if (chain.accepted.length === 0) this.chains.delete(key)
+      this.authored.set(chain.author, Math.max(0, this.authoredCount(chain.author) - removed.length))
+      if (this.gate.verdict(first) === 'refuse') this.stopped.set(key, Math.min(first.seq, this.stopped.get(key) ?? first.seq))
+    }
+    return dropped
+  }
+
   /** This session's own lane: its clientIDs are its author's from the start, before it seals anything. */
   ownLane(author: Uint8Array, lane: Uint8Array): void {
     const key = chainKey(author, lane)
+    this.ownLanes.add(key)
     for (const client of this.laneClientIds.of(key, lane)) this.clientOwners.set(client, key)
   }
 
@@ -200,8 +252,12 @@ export class EnvelopeLog {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
   }
 
-  /** Checks a batch of envelopes in wire form; see the module comment for the rules. */
-  async admit(wires: Iterable<Uint8Array>): Promise<Admission> {
+  /**
+   * Checks a batch of envelopes in wire form; see the module comment for the
+   * rules. `again`: also judge once more every lane that has envelopes
+   * waiting (after a membership change, for what waits on a role).
+   */
+  async admit(wires: Iterable<Uint8Array>, again = false): Promise<Admission> {
     const rejected: Rejected[] = []
     const reject = (reason: EnvelopeRejection, envelope: Envelope | undefined, wire: Uint8Array | undefined = envelope?.wire): void => {
       this.countRejection(reason)
@@ -250,6 +306,7 @@ export class EnvelopeLog {
       byChain.set(key, list)
     }
 
+    if (again) for (const key of this.early.keys()) if (!byChain.has(key)) byChain.set(key, [])
     const found = (equivocation: Equivocation | undefined): void => {
       if (equivocation) equivocations.push(equivocation)
     }
@@ -359,8 +416,9 @@ export class EnvelopeLog {
       else rivals.push(envelope)
       early.set(envelope.seq, rivals)
     }
-    if (early.size === 0) return { accepted }
-    const chain = this.chains.get(key) ?? { author: authorKey(arrivals[0]!.author), base: 0, accepted: [] }
+    const someEnvelope = arrivals[0] ?? early.values().next().value?.[0]
+    if (early.size === 0 || !someEnvelope) return { accepted }
+    const chain = this.chains.get(key) ?? { author: authorKey(someEnvelope.author), base: 0, accepted: [] }
     // Content of the lane applied before this batch: if the lane turns out void, what was applied must be undone.
     const hadAccepted = chain.accepted.length > 0
     const forks: Array<readonly [Envelope, Envelope]> = []
@@ -376,6 +434,19 @@ export class EnvelopeLog {
           reject(shape, envelope)
           for (const later of authentic.slice(index + 1)) reject(EnvelopeRejection.laneStopped, later)
           this.stop(key, envelope.seq, early, reject)
+          break
+        }
+        const verdict = this.gate.verdict(envelope)
+        if (verdict === 'refuse') {
+          reject(EnvelopeRejection.notPermitted, envelope)
+          for (const later of authentic.slice(index + 1)) reject(EnvelopeRejection.laneStopped, later)
+          this.stop(key, envelope.seq, early, reject)
+          break
+        }
+        if (verdict !== 'apply') {
+          // Back to the waiting room, with what follows it: judged again when the membership changes.
+          for (const waiting of authentic.slice(index)) early.set(waiting.seq, [waiting])
+          if (verdict === 'withhold') this.countWithheld(key, authentic.slice(index))
           break
         }
         this.accept(key, chain, envelope, shape)
@@ -416,6 +487,13 @@ export class EnvelopeLog {
       if (!own.includes(client) || (owner !== undefined && owner !== key)) return EnvelopeRejection.foreignClient
     }
     return shape
+  }
+
+  /** A member's envelopes their role does not let through count as refused, once each (SECURITY MEM2). */
+  private countWithheld(key: string, withheld: readonly Envelope[]): void {
+    const counted = this.withheldCounted.get(key) ?? -1
+    for (const envelope of withheld) if (envelope.seq > counted) this.countRejection(EnvelopeRejection.notPermitted)
+    this.withheldCounted.set(key, Math.max(counted, withheld.at(-1)?.seq ?? counted))
   }
 
   /** Stops a lane at `seq`: that envelope was refused, so nothing from it on is applied; what waits of it goes. */

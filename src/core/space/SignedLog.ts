@@ -37,6 +37,7 @@ import { clientIdsOfLane, writeAsLane } from './clientIds.ts'
 import { chainKey, EnvelopeKind, laneCertificateMessage, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
+import type { EnvelopeGate } from './envelopeGate.ts'
 import type { SpaceId } from './ids.ts'
 import { collectCheckpoint } from './checkpointCoverage.ts'
 import { combineUpdates, joinUpdates, readUpdateShape, RepeatFilter } from './joinUpdates.ts'
@@ -80,6 +81,8 @@ export interface SignedLogOptions {
    * on a scheduler's tick. Now, by default.
    */
   readonly quietMoment?: () => Promise<void>
+  /** Who may write (the space's membership); without it, every authentic envelope is applied. */
+  readonly gate?: EnvelopeGate
 }
 
 export interface LaneIdentity {
@@ -146,6 +149,9 @@ export class SignedLog {
   private readonly rebuildListeners = new Set<() => void>()
   private readonly listeners = new Set<() => void>()
   private readonly stopWritingAsLane: () => void
+  /** The membership changed: what was accepted and what waits are judged again at the next admission. */
+  private rejudgeWanted = false
+  private readonly stopGate: () => void
   private destroyed = false
 
   constructor(private readonly options: SignedLogOptions) {
@@ -158,12 +164,20 @@ export class SignedLog {
       envelopes: this.envelopes,
       origin: this,
       ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
-      held: (envelope) => this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq)),
+      // What the membership refuses for good is never put back, not even this session's own (a removed member's
+      // device would restore what every other peer deletes, and the two would never stop).
+      held: (envelope) => (options.gate?.verdict(envelope) === 'refuse' ? undefined : this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))),
       voidLanes: () => new Set(this.log.equivocations.keys()),
     })
     // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
     this.log.ownLane(options.author.publicKey, options.lane.publicKey)
+    if (options.gate) this.log.setGate(options.gate)
+    this.stopGate =
+      options.gate?.onChange(() => {
+        this.rejudgeWanted = true
+        this.receive([], [])
+      }) ?? (() => {})
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present: Uint8Array[] = []
@@ -215,6 +229,11 @@ export class SignedLog {
   writerOf(client: number): Did | undefined {
     const author = this.log.authorOfClient(client)
     return author && didFromPublicKey(author)
+  }
+
+  /** For each lane of a device that this log accepted envelopes of: the last seq accepted (a removal's cut). */
+  lanesOf(author: Uint8Array): Array<{ readonly lane: Uint8Array; readonly seq: number }> {
+    return this.log.lanesOf(author)
   }
 
   /** Lanes found to have signed two histories (EQV1), with the device that signed them. */
@@ -314,6 +333,7 @@ export class SignedLog {
   destroy(): void {
     this.destroyed = true
     this.upkeep.stop()
+    this.stopGate()
     this.stopWritingAsLane()
     this.options.content.off('update', this.onContentUpdate)
     this.envelopes.unobserve(this.onTransportChange)
@@ -485,23 +505,42 @@ export class SignedLog {
   private async admitQueued(): Promise<void> {
     try {
       do {
-        const wires = this.incoming
+        // The membership statements that came with these envelopes are checked first: they say who may write.
+        const settling = this.options.gate?.settled()
+        if (settling) await settling
+        if (this.destroyed) return
+        const again = this.rejudgeWanted
+        this.rejudgeWanted = false
+        const takenBack = again ? this.takeBackRejudged() : []
+        const wires = takenBack.length > 0 ? [...takenBack, ...this.incoming] : this.incoming
         const deleted = this.deleted
         this.incoming = []
         this.deleted = []
-        const admission = await this.log.admit(wires)
+        const admission = await this.log.admit(wires, again)
         if (this.destroyed) return
         this.apply(admission)
         this.upkeep.noteAdmission(admission)
         const rebuild = this.noteEquivocations(admission)
         this.upkeep.restore(deleted)
         this.emit()
-        if (rebuild) this.needRebuild()
-      } while ((this.incoming.length > 0 || this.deleted.length > 0) && !this.destroyed)
+        if (rebuild || takenBack.length > 0) this.needRebuild()
+      } while ((this.incoming.length > 0 || this.deleted.length > 0 || this.rejudgeWanted) && !this.destroyed)
       if (!this.destroyed) this.upkeep.scheduleTidy()
     } finally {
       this.admitting = undefined
     }
+  }
+
+  /**
+   * What the lanes accepted that the membership no longer lets through (a
+   * removal's cut below it, a demotion): out of what this log holds, to be
+   * admitted again (it waits, or is refused for good). All of it was
+   * applied, so the content is rebuilt without it.
+   */
+  private takeBackRejudged(): Uint8Array[] {
+    const dropped = this.log.rejudge()
+    for (const envelope of dropped) this.held.delete(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))
+    return dropped.map((envelope) => envelope.wire)
   }
 
   /**

@@ -8,11 +8,16 @@
  * IndexedDB in a browser, memory in tests, and LevelDB on the personal node.
  */
 import * as Y from 'yjs'
-import type { Did } from '../identity/didKey.ts'
+import { encodeBase58 } from '../identity/base58.ts'
+import { readDisplayName } from '../identity/profile.ts'
+import { settleMembership } from '../members/settleMembership.ts'
+import { legacyOwnerOf } from '../members/legacyOwner.ts'
+import { SpaceMembership } from '../members/SpaceMembership.ts'
+import { SALT_BYTES, spaceIdOf } from '../members/statement.ts'
 import type { Digest, Verifier } from './envelope.ts'
 import type { DocStore, StoredDoc } from './DocStore.ts'
 import type { DocConnection, DocTransport } from './DocTransport.ts'
-import { newSpaceId, type SpaceId } from './ids.ts'
+import type { SpaceId } from './ids.ts'
 import { deviceAckLedger, forgetAckLedger } from './acknowledgements.ts'
 import { holdsLaneWrites, writeAsLane } from './clientIds.ts'
 import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
@@ -22,8 +27,11 @@ import { SignedLog, type LogAuthor } from './SignedLog.ts'
 import { contentGeneration, findSpace, observeSpaceList, putSpaceEntry, readEntry, removeSpaceEntry } from './spaceList.ts'
 import type { RoomConnection, RoomConnector } from './SpaceRoom.ts'
 
-/** A space's replication once it is running: its signed log, and its room when the space has a secret. */
+/** A space's replication once it is running: its membership, its signed log, and its room when the space has a secret. */
 export interface SpaceSync {
+  readonly membership: SpaceMembership
+  /** This device, as it signs the space's statements. */
+  readonly author: LogAuthor
   readonly log: SignedLog
   readonly room: RoomConnection | undefined
   readonly secret: ShareSecret | undefined
@@ -182,12 +190,25 @@ class OpenSpace implements SpaceSession {
         return key
       },
     }
-    const { verify, digest, quietMoment } = this.deps
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    const { verify, digest, quietMoment, deviceDoc, now } = this.deps
+    // The log is made after the membership it asks, and the membership reads the log's writers (legacyOwner) once it exists.
+    const made: { log?: SignedLog } = {}
+    const requiresGenesis = findSpace(deviceDoc, this.id)?.rolesEnforced === true
+    const membership = new SpaceMembership({
+      space: this.id,
+      transport: this.transport,
+      verify,
+      now,
+      requiresGenesis,
+      // Only a space from before membership has an owner recorded in its content (M1).
+      ...(requiresGenesis ? {} : { legacyOwner: () => made.log && legacyOwnerOf(this.doc, (client) => made.log?.writerOf(client)) }),
+    })
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    made.log = log
     log.onRebuildNeeded(() => this.onRebuild(this))
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && !this.closed ? rooms?.join({ space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
-    this.running = { log, room, secret }
+    this.running = { membership, author, log, room, secret }
     if (this.removed) return this.running
     // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs
     // tens of ms of main thread): a stored space is painted by now; a just-joined one waits for its content.
@@ -199,6 +220,8 @@ class OpenSpace implements SpaceSession {
       this.logConnection = this.deps.tabs.connect(spaceLogName(this.id), this.transport)
       // A copy closing already seals its edits as it closes.
       if (!this.closed) await log.reconcile()
+      // With what storage held in the log: a genesis written in an earlier session is there, not written twice.
+      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), closed: () => this.closed })
     })
     return this.running
   }
@@ -256,6 +279,7 @@ class OpenSpace implements SpaceSession {
     }
     this.running?.room?.close()
     this.running?.log.destroy()
+    this.running?.membership.stop()
     if (this.storedLog) await (this.removed ? this.storedLog.discard() : this.storedLog.close())
     this.stopNameSync()
     this.stopWritingAsLane?.()
@@ -324,14 +348,21 @@ export class SpaceLibrary {
     return space
   }
 
-  /** Creates a space owned by this device and returns an open session on it. */
-  async create(name: string, owner: Did): Promise<SpaceSession> {
-    const id = newSpaceId()
+  /**
+   * Creates a space owned by this device and returns an open session on it.
+   * Its id comes from the device's key and a salt, so the genesis of its
+   * membership log (written once the log starts) is the only one any peer
+   * takes for it (MEMBERSHIP.md M1).
+   */
+  async create(name: string): Promise<SpaceSession> {
+    const author = await this.deps.author
+    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
+    const id = spaceIdOf(author.publicKey, salt)
     const createdAt = this.deps.now()
-    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt, secret: newShareSecret() })
+    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt, secret: newShareSecret(), founding: encodeBase58(salt), rolesEnforced: true })
     const session = this.openSpace(id)
     await session.loaded
-    initialiseSpace(session.doc, { name, createdAt, owner })
+    initialiseSpace(session.doc, { name, createdAt })
     // Creating the space is not an edit anyone should be able to undo.
     session.undo.clear()
     return session
@@ -341,11 +372,14 @@ export class SpaceLibrary {
    * Adds a space someone shared with this device; its content arrives from
    * whichever peers are online once it is opened. Adding a space already
    * here keeps the secret it has (or gives it this one if it had none).
+   * `invite`: the secret key of the link's invite, with which this device
+   * asks to be admitted once the space's log is there (settleMembership).
    */
-  addShared(id: SpaceId, secret: ShareSecret): void {
+  addShared(id: SpaceId, secret: ShareSecret, invite?: string): void {
     const entry = findSpace(this.deps.deviceDoc, id)
-    if (!entry) putSpaceEntry(this.deps.deviceDoc, { id, name: '', createdAt: this.deps.now(), secret })
-    else if (!entry.secret) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret })
+    const joining = invite ? { invite, rolesEnforced: true } : {}
+    if (!entry) putSpaceEntry(this.deps.deviceDoc, { id, name: '', createdAt: this.deps.now(), secret, ...joining })
+    else if (!entry.secret || (invite && !entry.invite)) putSpaceEntry(this.deps.deviceDoc, { ...entry, secret: entry.secret ?? secret, ...joining })
   }
 
   async rename(id: SpaceId, name: string): Promise<void> {

@@ -20,6 +20,8 @@ export const EnvelopeRejection = {
   laneStopped: 'lane-stopped',
   /** Waiting for predecessors while more than a peer holds already wait: someone is inventing lanes or gaps. */
   tooManyWaiting: 'too-many-waiting',
+  /** Its author's role does not write content (a viewer, a replica), or they were removed before it (MEMBERSHIP.md M7, M8). */
+  notPermitted: 'not-permitted',
   /** From a lane that signed two histories (EQV1): nothing of it is applied. */
   laneVoid: 'lane-void',
 } as const

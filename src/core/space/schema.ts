@@ -3,22 +3,17 @@
  * synced format: renaming one orphans every existing space's data.
  */
 import type * as Y from 'yjs'
-import type { Did } from '../identity/didKey.ts'
 
 export const SPACE_FORMAT_VERSION = 1
 
 export const SpaceRoot = {
   meta: 'meta',
-  members: 'members',
   items: 'items',
   schedulers: 'schedulers',
   ops: 'ops',
   runs: 'runs',
   inbox: 'inbox',
 } as const
-
-export const MemberRole = { owner: 'owner', editor: 'editor', viewer: 'viewer' } as const
-export type MemberRole = (typeof MemberRole)[keyof typeof MemberRole]
 
 export interface SpaceMeta {
   readonly name: string
@@ -32,14 +27,13 @@ export function metaMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(SpaceRoot.meta)
 }
 
-/** Writes the meta and the owner of a brand-new space; run once, by its creator. */
-export function initialiseSpace(doc: Y.Doc, init: { name: string; createdAt: number; owner: Did }): void {
+/** Writes the meta of a brand-new space; run once, by its creator. (Its members are in its membership log: core/members.) */
+export function initialiseSpace(doc: Y.Doc, init: { name: string; createdAt: number }): void {
   doc.transact(() => {
     const meta = metaMap(doc)
     meta.set('name', normaliseSpaceName(init.name))
     meta.set('createdAt', init.createdAt)
     meta.set('formatVersion', SPACE_FORMAT_VERSION)
-    doc.getMap(SpaceRoot.members).set(init.owner, { role: MemberRole.owner, addedBy: init.owner, addedAt: init.createdAt })
   })
 }
 

@@ -1,5 +1,9 @@
 /**
- * Share links: `<origin>/#/s/<spaceId>/<secret>`. The secret lives only in
+ * Share links: `<origin>/#/s/<spaceId>/<secret>/<invite>`. The invite is the
+ * secret key of an invite in the space's membership log (core/members): it
+ * admits whoever opens the link with the invite's role, until it expires, is
+ * used up or revoked. A link without one (made before membership) reaches
+ * the room but admits nobody to a space whose log is founded. The secrets live only in
  * the URL fragment, which browsers never send to a server, so the relay and
  * the static host never see it. Everything a room needs is derived from it,
  * each with its own context string so no derived value reveals another:
@@ -42,20 +46,28 @@ export function isShareSecret(value: unknown): value is ShareSecret {
   return decodeBase58(value)?.length === SHARE_SECRET_BYTES
 }
 
-export function shareLink(origin: string, space: SpaceId, secret: ShareSecret): string {
-  return `${origin.replace(/\/+$/, '')}/#/s/${space}/${secret}`
+export type InviteSecret = string & { readonly __brand: 'InviteSecret' }
+
+/** An invite's secret key is an Ed25519 secret key: 32 bytes. */
+export function isInviteSecret(value: unknown): value is InviteSecret {
+  return isShareSecret(value)
+}
+
+export function shareLink(origin: string, space: SpaceId, secret: ShareSecret, invite?: InviteSecret): string {
+  return `${origin.replace(/\/+$/, '')}/#/s/${space}/${secret}${invite ? `/${invite}` : ''}`
 }
 
 const DAMAGED = 'This share link is damaged: part of it is missing or was changed. Ask for the link again and copy all of it.'
 
-/** Reads the fragment of a share link (`#/s/<spaceId>/<secret>`), with a sentence a person can act on when it is wrong. */
-export function parseShareFragment(hash: string): { readonly space: SpaceId; readonly secret: ShareSecret } {
-  const match = /^#?\/s\/([^/]*)\/([^/]*)\/?$/.exec(hash)
-  if (!match) throw new ShareLinkError(ShareLinkErrorReason.notShareLink, 'This is not a Pii share link. A share link ends in #/s/ followed by two codes.')
-  const [, space, secret] = match
+/** Reads the fragment of a share link (`#/s/<spaceId>/<secret>[/<invite>]`), with a sentence a person can act on when it is wrong. */
+export function parseShareFragment(hash: string): { readonly space: SpaceId; readonly secret: ShareSecret; readonly invite?: InviteSecret } {
+  const match = /^#?\/s\/([^/]*)\/([^/]*)(?:\/([^/]*))?\/?$/.exec(hash)
+  if (!match) throw new ShareLinkError(ShareLinkErrorReason.notShareLink, 'This is not a Pii share link. A share link ends in #/s/ followed by two or three codes.')
+  const [, space, secret, invite] = match
   if (!isSpaceId(space)) throw new ShareLinkError(ShareLinkErrorReason.badSpaceId, DAMAGED)
   if (!isShareSecret(secret)) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
-  return { space, secret }
+  if (invite !== undefined && invite !== '' && !isInviteSecret(invite)) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
+  return { space, secret, ...(invite ? { invite } : {}) }
 }
 
 function derive(context: string, secret: ShareSecret): Uint8Array {

@@ -22,6 +22,19 @@ export interface SpaceEntry {
    * when it changes, and only copies of one generation talk to each other.
    */
   readonly contentGeneration?: number
+  /**
+   * For a space this device created: the salt its id was made from
+   * (spaceIdOf), kept until the membership log's genesis is written.
+   */
+  readonly founding?: string
+  /** For a space joined through an invite link: the invite's secret key, kept until this device's accept counts. */
+  readonly invite?: string
+  /**
+   * Created or joined with a membership log: nobody's changes show until
+   * its genesis arrives. Absent for spaces from before membership, which
+   * stay open to everyone until their owner founds their log.
+   */
+  readonly rolesEnforced?: boolean
 }
 
 function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
@@ -59,6 +72,9 @@ export function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
     ...(isShareSecret(entry.secret) ? { secret: entry.secret } : {}),
     ...(Number.isSafeInteger(entry.contentGeneration) ? { contentGeneration: entry.contentGeneration as number } : {}),
+    ...(typeof entry.founding === 'string' ? { founding: entry.founding } : {}),
+    ...(typeof entry.invite === 'string' ? { invite: entry.invite } : {}),
+    ...(entry.rolesEnforced === true ? { rolesEnforced: true } : {}),
   }
 }
 

@@ -1,14 +1,17 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import type { Did } from '../../../src/core/identity/didKey.ts'
 import type { DocConnection, DocTransport } from '../../../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { newSpaceId, type SpaceId } from '../../../src/core/space/ids.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
-import { newShareSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
+import { newShareSecret, type InviteSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
+import { inviteFor } from '../../../src/core/members/invites.ts'
+import { Role } from '../../../src/core/members/roles.ts'
+import { StatementKind } from '../../../src/core/members/statement.ts'
+import { toHexString } from 'lib0/buffer'
 import { createDeviceKey, signWith, verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import type { LogAuthor } from '../../../src/core/space/SignedLog.ts'
-import { SpaceLibrary, spaceDocName } from '../../../src/core/space/SpaceLibrary.ts'
+import { SpaceLibrary, spaceDocName, type SpaceSession } from '../../../src/core/space/SpaceLibrary.ts'
 import { laneClientId } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
@@ -16,8 +19,6 @@ import { transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import type { RoomConnection, RoomConnector, RoomRequest } from '../../../src/core/space/SpaceRoom.ts'
 import { listSpaces } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
-
-const owner = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp' as Did
 
 /** Docs connected under one name share every update at once, like tabs over BroadcastChannel. */
 class InstantTransport implements DocTransport {
@@ -60,10 +61,17 @@ function library(store = new MemoryDocStore(), tabs: DocTransport = new InstantT
   return new SpaceLibrary({ deviceDoc, store, tabs, now: () => 1_700_000_000_000, author: deviceAuthor(), verify, ...(rooms ? { rooms: () => Promise.resolve(rooms) } : {}) })
 }
 
-/** What the join screen's "Join" does: list the space with its secret, then open it. */
-function joinShared(spaces: SpaceLibrary, id: SpaceId, secret: ShareSecret) {
-  spaces.addShared(id, secret)
+/** What the join screen's "Join" does: list the space with its secret (and the link's invite), then open it. */
+function joinShared(spaces: SpaceLibrary, id: SpaceId, secret: ShareSecret, invite?: InviteSecret) {
+  spaces.addShared(id, secret, invite)
   return spaces.openSpace(id)
+}
+
+/** What Share makes on the inviting device: a "can edit" invite in the space's membership log. */
+async function editInvite(deviceDoc: Y.Doc, session: SpaceSession): Promise<InviteSecret> {
+  const { membership, author } = await session.sync
+  await vi.waitFor(() => expect(membership.founded).toBe(true), UNTIL_SYNCED)
+  return inviteFor(deviceDoc, session.id, membership, author, Role.editor, 0, Date.now())
 }
 
 /** Sync runs through signing and verification, which are asynchronous: ample for a busy machine (a wait ends once its condition holds). */
@@ -72,9 +80,12 @@ const UNTIL_SYNCED = { timeout: 15_000, interval: 5 }
 describe('SpaceLibrary', () => {
   it('creates a space listed on the device, owned by the creator, with nothing to undo', async () => {
     const spaces = library()
-    const session = await spaces.create('  Groceries  ', owner)
+    const session = await spaces.create('  Groceries  ')
     expect(readSpaceMeta(session.doc)).toMatchObject({ name: 'Groceries', formatVersion: 1 })
-    expect(session.doc.getMap('members').get(owner)).toMatchObject({ role: 'owner' })
+    const { membership, author } = await session.sync
+    await vi.waitFor(() => expect(membership.state.members.get(toHexString(author.publicKey))?.role).toBe(Role.owner), UNTIL_SYNCED)
+    // Who is a member is the membership log's to say: no map in the content claims it.
+    expect(session.doc.getMap('members').size).toBe(0)
     expect(session.undo.canUndo()).toBe(false)
     expect(spaces.has(session.id)).toBe(true)
     session.release()
@@ -83,7 +94,7 @@ describe('SpaceLibrary', () => {
   it('shares one doc between everyone who opens the same space, and keeps content after the last release', async () => {
     const store = new MemoryDocStore()
     const spaces = library(store)
-    const created = await spaces.create('List', owner)
+    const created = await spaces.create('List')
     const again = spaces.openSpace(created.id)
     expect(again.doc).toBe(created.doc)
     again.edit((doc) => addItem(doc, 'Milk'))
@@ -99,14 +110,14 @@ describe('SpaceLibrary', () => {
   it('renaming updates the space and its entry in the list', async () => {
     const deviceDoc = new Y.Doc()
     const spaces = library(new MemoryDocStore(), new InstantTransport(), deviceDoc)
-    const session = await spaces.create('Old', owner)
+    const session = await spaces.create('Old')
     await spaces.rename(session.id, 'New')
     expect(readSpaceMeta(session.doc).name).toBe('New')
     expect(listSpaces(deviceDoc).map((space) => space.name)).toEqual(['New'])
   })
 
   it('each edit is its own undo step', async () => {
-    const session = await library().create('Undo', owner)
+    const session = await library().create('Undo')
     session.edit((doc) => addItem(doc, 'one'))
     session.edit((doc) => addItem(doc, 'two'))
     session.undo.undo()
@@ -123,7 +134,7 @@ describe('SpaceLibrary', () => {
     const tabOne = library(store, tabs, deviceInTabOne)
     const tabTwo = library(store, tabs, deviceInTabTwo)
 
-    const session = await tabOne.create('Doomed', owner)
+    const session = await tabOne.create('Doomed')
     session.edit((doc) => addItem(doc, 'gone soon'))
     const inTabTwo = tabTwo.openSpace(session.id)
     await inTabTwo.loaded
@@ -141,7 +152,7 @@ describe('SpaceLibrary', () => {
   it('seeks peers at once for a space with nothing stored (just joined), and only after painting for one with stored content', async () => {
     const store = new MemoryDocStore()
     const first = library(store)
-    const stored = await first.create('On disk', owner)
+    const stored = await first.create('On disk')
     stored.edit((doc) => addItem(doc, 'Bread'))
     stored.release()
 
@@ -179,7 +190,7 @@ describe('SpaceLibrary', () => {
     const painted = new Promise<void>((resolve) => (paint = resolve))
     const rooms = new InstantRooms()
     const alice = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
-    const shared = await alice.create('Shared', owner)
+    const shared = await alice.create('Shared')
     const { secret } = await shared.sync
     const bob = new SpaceLibrary({ deviceDoc: new Y.Doc(), store: new MemoryDocStore(), tabs: new InstantTransport(), now: () => 0, author: countingAuthor(), verify, rooms: () => Promise.resolve(rooms), afterRender: () => painted })
 
@@ -201,7 +212,7 @@ describe('SpaceLibrary', () => {
     // A space with stored content is painted before its sync starts: the key is made right away.
     const stored = new MemoryDocStore()
     const before = library(stored)
-    const kept = await before.create('Kept', owner)
+    const kept = await before.create('Kept')
     kept.release()
     const reopened = new SpaceLibrary({ deviceDoc: new Y.Doc(), store: stored, tabs: new InstantTransport(), now: () => 0, author: countingAuthor(), verify, rooms: () => Promise.resolve(rooms), afterRender: () => painted })
     reopened.addShared(kept.id, newShareSecret())
@@ -213,13 +224,14 @@ describe('SpaceLibrary', () => {
 
   it('joins a shared space on another device: its content arrives through the signed log, and edits flow both ways', async () => {
     const rooms = new InstantRooms()
-    const alice = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const aliceDevice = new Y.Doc()
+    const alice = library(new MemoryDocStore(), new InstantTransport(), aliceDevice, rooms)
     const bobDevice = new Y.Doc()
     const bob = library(new MemoryDocStore(), new InstantTransport(), bobDevice, rooms)
-    const created = await alice.create('Trip', owner)
+    const created = await alice.create('Trip')
     created.edit((doc) => addItem(doc, 'Tickets'))
     const { secret } = await created.sync
-    const joined = joinShared(bob, created.id, secret!)
+    const joined = joinShared(bob, created.id, secret!, await editInvite(aliceDevice, created))
     await vi.waitFor(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets']), UNTIL_SYNCED)
     await vi.waitFor(() => expect(listSpaces(bobDevice)).toMatchObject([{ id: created.id, name: 'Trip', secret }]), UNTIL_SYNCED)
     joined.edit((doc) => addItem(doc, 'Passport'))
@@ -232,7 +244,7 @@ describe('SpaceLibrary', () => {
     const rooms = new InstantRooms()
     const aliceDevice = new Y.Doc()
     const alice = library(new MemoryDocStore(), new InstantTransport(), aliceDevice, rooms)
-    const created = await alice.create('Trip', owner)
+    const created = await alice.create('Trip')
     created.edit((doc) => addItem(doc, 'Tickets'))
     const { id } = created
     const { secret } = listSpaces(aliceDevice)[0]!
@@ -253,11 +265,13 @@ describe('SpaceLibrary', () => {
     const store = new MemoryDocStore()
     const deviceDoc = new Y.Doc()
     const alice = library(store, new InstantTransport(), deviceDoc, rooms)
-    const created = await alice.create('Trip', owner)
+    const created = await alice.create('Trip')
     created.edit((doc) => addItem(doc, 'Tickets'))
-    const { secret } = await created.sync
-    // Mallory, in the room with the link, signs "pay Mallory" as her seq 0, then a second, different seq 0.
+    const { secret, membership, author } = await created.sync
+    // Mallory, an editor of the space, signs "pay Mallory" as her seq 0, then a second, different seq 0.
     const mallory = await createDeviceKey(crypto.subtle)
+    await vi.waitFor(() => expect(membership.founded).toBe(true), UNTIL_SYNCED)
+    await membership.say(author, { kind: StatementKind.add, person: mallory.publicKey, role: Role.editor, name: 'Mallory', x25519: new Uint8Array(0) })
     const lane = newLaneKey()
     const certificate = await signWith(mallory, crypto.subtle, laneCertificateMessage(created.id, mallory.publicKey, lane.publicKey))
     const signed = (title: string): Uint8Array => {

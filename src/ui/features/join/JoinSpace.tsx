@@ -2,7 +2,7 @@ import { useCallback, useEffect } from 'react'
 import type * as Y from 'yjs'
 import { readDisplayName, shownName } from '../../../core/identity/profile.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
-import type { ShareSecret } from '../../../core/space/shareLink.ts'
+import type { InviteSecret, ShareSecret } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
 import { replaceRoute } from '../../components/replaceRoute.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
@@ -21,7 +21,7 @@ import { shortSpaceId } from './joinWording.ts'
  * Whatever the choice, the address is replaced (replaceRoute), so the
  * secret does not stay in the address bar or the history.
  */
-export function JoinSpace({ id, secret }: { readonly id: SpaceId; readonly secret: ShareSecret }) {
+export function JoinSpace({ id, secret, invite }: { readonly id: SpaceId; readonly secret: ShareSecret; readonly invite?: InviteSecret | undefined }) {
   const { deviceDoc, library, device } = useServices()
   const isListed = useCallback((doc: Y.Doc) => findSpace(doc, id) !== undefined, [id])
   const listed = useDocValue(deviceDoc, isListed, false)
@@ -69,7 +69,7 @@ export function JoinSpace({ id, secret }: { readonly id: SpaceId; readonly secre
           Not now
         </button>
         {/* Listing the space is joining it: the effect above then opens it. */}
-        <button type="button" onClick={() => library.addShared(id, secret)} autoFocus>
+        <button type="button" onClick={() => library.addShared(id, secret, invite)} autoFocus>
           Join
         </button>
       </div>

@@ -17,6 +17,7 @@ const REASONS: Record<EnvelopeRejection, string> = {
   'lane-stopped': 'following a refused change',
   'too-many-waiting': 'waiting for changes that never came',
   'lane-void': 'from a session that signed two histories',
+  'not-permitted': 'from someone whose role does not allow it',
 }
 
 /** Diagnostics: changes refused from peers, and a signing problem, if any. Collapsed unless something is wrong. */

@@ -1,15 +1,32 @@
-// Share dialog: the space's share link as text to copy and as a QR code to scan.
+// Share dialog: a link per role (its invite signed into the space's membership log), the open invites with a way to
+// revoke each, and the members, whom an owner or admin can remove.
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
+import { toHexString } from 'lib0/buffer'
+import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
+import { inviteFor, inviteSecretOf, isOpen, revokeInvite } from '../../../core/members/invites.ts'
+import type { Access } from '../../../core/members/myAccess.ts'
+import { removeMember } from '../../../core/members/removeMember.ts'
+import type { MembershipState } from '../../../core/members/resolveMembership.ts'
+import { mayActOn, Role, ROLE_WORDS } from '../../../core/members/roles.ts'
+import type { SpaceId } from '../../../core/space/ids.ts'
+import type { SpaceSync } from '../../../core/space/SpaceLibrary.ts'
+import { shareLink, type InviteSecret, type ShareSecret } from '../../../core/space/shareLink.ts'
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import { useNow } from '../../hooks/useNow.ts'
+import { useServices } from '../../services.ts'
 import { type QrSvg, qrCodeSvgPath } from './qrCode.ts'
 import './share.css'
 
 interface ShareDialogProps {
-  readonly link: string
-  readonly spaceName: string
+  readonly space: { readonly id: SpaceId; readonly name: string; readonly secret: ShareSecret }
+  readonly sync: SpaceSync | undefined
+  readonly membership: MembershipState
+  readonly access: Access
   readonly onClose: () => void
 }
 
 type CopyState = 'idle' | 'copied' | 'manual'
+type LinkRole = typeof Role.editor | typeof Role.viewer
 
 /** The QR code, or undefined when the link is past what a QR code can hold (~2.3 kB at level M). */
 function qrOf(link: string): QrSvg | undefined {
@@ -21,20 +38,85 @@ function qrOf(link: string): QrSvg | undefined {
 }
 
 /** A modal <dialog>: focus is trapped and Escape closes, as the platform does it. */
-export function ShareDialog({ link, spaceName, onClose }: ShareDialogProps) {
+export function ShareDialog({ space, sync, membership, access, onClose }: ShareDialogProps) {
+  const { deviceDoc, device } = useServices()
   const dialog = useRef<HTMLDialogElement>(null)
-  const input = useRef<HTMLInputElement>(null)
   const titleId = useId()
-  const [copy, setCopy] = useState<CopyState>('idle')
-  const qr = useMemo(() => qrOf(link), [link])
+  const [role, setRole] = useState<LinkRole>(Role.editor)
+  const [singleUse, setSingleUse] = useState(false)
+  const [made, setMade] = useState<{ readonly terms: string; readonly secret: InviteSecret } | undefined>(undefined)
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const manages = access.kind === 'member' && access.manages
 
   useEffect(() => {
     const element = dialog.current
     if (element && !element.open) element.showModal()
   }, [])
 
-  // Without the clipboard API (plain http on a LAN address) or permission, leave
-  // the link selected so the keyboard shortcut copies it.
+  // The link shown is the one made for the terms chosen now, never one of the terms before.
+  const terms = `${role}|${singleUse}`
+  const invite = made?.terms === terms ? made.secret : undefined
+  useEffect(() => {
+    if (!manages || !sync) return
+    let current = true
+    inviteFor(deviceDoc, space.id, sync.membership, sync.author, role, singleUse ? 1 : 0, Date.now()).then(
+      (secret) => current && setMade({ terms: `${role}|${singleUse}`, secret }),
+      (error: unknown) => current && setProblem(`Could not make the link: ${error instanceof Error ? error.message : String(error)}`),
+    )
+    return () => {
+      current = false
+    }
+  }, [manages, sync, deviceDoc, space.id, role, singleUse])
+
+  // A space from before membership keeps its old link until its owner opens it; a member who cannot invite gets none.
+  const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && shareLink(location.origin, space.id, space.secret, invite)
+  const me = toHexString(publicKeyFromDid(device.did))
+
+  return (
+    <dialog ref={dialog} className="dialog share-dialog" aria-labelledby={titleId} onCancel={onClose} onClose={onClose}>
+      <h2 id={titleId}>Share “{space.name}”</h2>
+      {access.kind === 'open' && <p>Anyone with this link can read and edit the space, so send it only to people you trust.</p>}
+      {manages && (
+        <div className="share-terms">
+          <label className="field">
+            <span>People with the link</span>
+            <select value={role} onChange={(event) => setRole(event.target.value as LinkRole)}>
+              <option value={Role.editor}>{ROLE_WORDS.editor}</option>
+              <option value={Role.viewer}>{ROLE_WORDS.viewer}</option>
+            </select>
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={singleUse} onChange={(event) => setSingleUse(event.target.checked)} />
+            For one person only
+          </label>
+          <p className="muted">The link works for 7 days. Anyone who opens it in that time joins: send it only to the people you mean.</p>
+        </div>
+      )}
+      {!manages && access.kind !== 'open' && <p>Only the space’s owner or an admin can invite people. Ask {ownerName(membership)} for a link.</p>}
+      {link && <LinkField key={link} link={link} />}
+      {!link && manages && <p className="muted">{problem ?? 'Making the link…'}</p>}
+      {manages && sync && <OpenInvites sync={sync} membership={membership} onProblem={setProblem} />}
+      <MemberList membership={membership} me={me} access={access} sync={sync} onProblem={setProblem} />
+      {problem && link && <p role="alert">{problem}</p>}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </dialog>
+  )
+}
+
+function ownerName(membership: MembershipState): string {
+  for (const member of membership.members.values()) if (member.role === Role.owner) return member.name || 'the owner'
+  return 'the owner'
+}
+
+function LinkField({ link }: { readonly link: string }) {
+  const input = useRef<HTMLInputElement>(null)
+  const [copy, setCopy] = useState<CopyState>('idle')
+  const qr = useMemo(() => qrOf(link), [link])
+  // Without the clipboard API (plain http on a LAN address) or permission, leave the link selected so the keyboard shortcut copies it.
   const copyByHand = () => {
     input.current?.focus()
     input.current?.select()
@@ -46,11 +128,8 @@ export function ShareDialog({ link, spaceName, onClose }: ShareDialogProps) {
     if (!clipboard) return copyByHand()
     clipboard.writeText(link).then(() => setCopy('copied'), copyByHand)
   }
-
   return (
-    <dialog ref={dialog} className="dialog" aria-labelledby={titleId} onCancel={onClose} onClose={onClose}>
-      <h2 id={titleId}>Share “{spaceName}”</h2>
-      <p>Anyone with this link can read and edit the space, so send it only to people you trust.</p>
+    <>
       <label className="field">
         <span>Share link</span>
         <div className="share-link-row">
@@ -64,24 +143,91 @@ export function ShareDialog({ link, spaceName, onClose }: ShareDialogProps) {
         {copy === 'copied' ? 'Copied' : copy === 'manual' ? 'Press Ctrl+C to copy' : ''}
       </p>
       {qr ? (
-        <svg
-          className="share-qr"
-          role="img"
-          aria-label="QR code of the share link"
-          viewBox={`0 0 ${qr.size} ${qr.size}`}
-          shapeRendering="crispEdges"
-        >
+        <svg className="share-qr" role="img" aria-label="QR code of the share link" viewBox={`0 0 ${qr.size} ${qr.size}`} shapeRendering="crispEdges">
           <rect width={qr.size} height={qr.size} fill="#fff" />
           <path d={qr.path} fill="#000" />
         </svg>
       ) : (
         <p className="muted">This link is too long for a QR code; copy it instead.</p>
       )}
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
-          Done
-        </button>
-      </div>
-    </dialog>
+    </>
+  )
+}
+
+function OpenInvites({ sync, membership, onProblem }: { readonly sync: SpaceSync; readonly membership: MembershipState; readonly onProblem: (problem: string) => void }) {
+  const { deviceDoc } = useServices()
+  const now = useNow(60_000)
+  const open = [...membership.invites.values()].filter((invite) => isOpen(invite, now)).sort((a, b) => a.expiresAt - b.expiresAt)
+  if (open.length === 0) return null
+  const revoke = (key: string): void => {
+    revokeInvite(sync.membership, sync.author, key).catch((error: unknown) => onProblem(`Could not revoke the link: ${error instanceof Error ? error.message : String(error)}`))
+  }
+  return (
+    <section aria-label="Open invite links">
+      <h3>Open links</h3>
+      <ul className="share-list">
+        {open.map((invite) => (
+          <li key={invite.key}>
+            <span>
+              {ROLE_WORDS[invite.role]}, {invite.uses === 0 ? 'anyone with it' : `${invite.uses - invite.used} of ${invite.uses} left`}, until {new Date(invite.expiresAt).toLocaleDateString()}
+              {membership.members.get(invite.by) ? ` (by ${membership.members.get(invite.by)?.name || 'a member'})` : ''}
+              {inviteSecretOf(deviceDoc, invite.key) ? '' : ' · made on another device'}
+            </span>
+            <button type="button" className="quiet" onClick={() => revoke(invite.key)}>
+              Revoke
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+interface MemberListProps {
+  readonly membership: MembershipState
+  readonly me: string
+  readonly access: Access
+  readonly sync: SpaceSync | undefined
+  readonly onProblem: (problem: string) => void
+}
+
+function MemberList({ membership, me, access, sync, onProblem }: MemberListProps) {
+  const [toRemove, setToRemove] = useState<{ readonly person: string; readonly name: string } | undefined>(undefined)
+  if (membership.members.size === 0) return null
+  const myRole = access.kind === 'member' ? access.role : undefined
+  const members = [...membership.members.values()].sort((a, b) => a.seniority - b.seniority)
+  const remove = (person: string): void => {
+    setToRemove(undefined)
+    if (!sync) return
+    removeMember(sync.membership, sync.author, sync.log, person).catch((error: unknown) => onProblem(`Could not remove them: ${error instanceof Error ? error.message : String(error)}`))
+  }
+  return (
+    <section aria-label="Members">
+      <h3>Members</h3>
+      <ul className="share-list">
+        {members.map((member) => (
+          <li key={member.person}>
+            <span>
+              {member.name || 'Unnamed'}
+              {member.person === me ? ' (you)' : ''} · {ROLE_WORDS[member.role]}
+            </span>
+            {member.person !== me && mayActOn(myRole, member.role) && (
+              <button type="button" className="quiet" onClick={() => setToRemove({ person: member.person, name: member.name || 'this member' })} aria-label={`Remove ${member.name || 'this member'}`}>
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {toRemove && (
+        <ConfirmDialog
+          title={`Remove ${toRemove.name}?`}
+          message={`${toRemove.name} keeps what is already on their devices, but nothing they change from now on reaches anyone, on any device.`}
+          confirmLabel="Remove"
+          onConfirm={() => remove(toRemove.person)}
+          onCancel={() => setToRemove(undefined)}
+        />
+      )}
+    </section>
   )
 }

@@ -4,9 +4,14 @@ import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
 import { addItem, itemCountText, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
-import { shareLink } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
+import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
+import { accessOf, type Access } from '../../../core/members/myAccess.ts'
+import { ROLE_WORDS } from '../../../core/members/roles.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
+import { useMembership } from '../../hooks/useMembership.ts'
+import { useNow } from '../../hooks/useNow.ts'
+import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
 import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
 import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
@@ -23,9 +28,15 @@ const SchedulePanel = lazy(() => import('../schedule/SchedulePanel.tsx').then((m
 type SpaceTab = 'items' | 'schedule'
 
 export function SpaceView({ id }: { readonly id: SpaceId }) {
-  const { deviceDoc, library } = useServices()
+  const { deviceDoc, library, device } = useServices()
   const entry = useDocValue(deviceDoc, (doc) => findSpace(doc, id), undefined)
   const session = useSpaceSession(id)
+  const sync = useAttachedSync(session)
+  // Invites expire: a minute is fine enough for "this link has expired".
+  const now = useNow(60_000)
+  const membership = useMembership(sync)
+  const access = accessOf({ state: membership, founded: membership.genesis !== undefined, device: publicKeyFromDid(device.did), invite: sync?.membership.joiningWith, now })
+  const edits = access.kind === 'open' || (access.kind === 'member' && access.edits)
   const doc = session?.doc
   const sharedName = useDocValue(doc, readSpaceName, '')
   const { canUndo, canRedo } = useUndoState(session?.undo)
@@ -77,12 +88,12 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
         <a href="#/" className="quiet back" aria-label="Back to your spaces">
           ←
         </a>
-        <SpaceName name={name} onRename={(name) => void library.rename(id, name)} />
+        <SpaceName name={name} onRename={(name) => void library.rename(id, name)} readOnly={!edits} />
         <div className="toolbar">
-          <button type="button" className="quiet" onClick={() => session.undo.undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
+          <button type="button" className="quiet" onClick={() => session.undo.undo()} disabled={!canUndo || !edits} title="Undo (Ctrl+Z)">
             Undo
           </button>
-          <button type="button" className="quiet" onClick={() => session.undo.redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+          <button type="button" className="quiet" onClick={() => session.undo.redo()} disabled={!canRedo || !edits} title="Redo (Ctrl+Shift+Z)">
             Redo
           </button>
           <button type="button" onClick={() => setSharing(true)} disabled={!entry.secret}>
@@ -91,9 +102,10 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
         </div>
       </div>
       <SyncBar session={session} />
+      <AccessNotice access={access} />
       {sharing && entry.secret && (
         <Suspense fallback={null}>
-          <ShareDialog link={shareLink(location.origin, id, entry.secret)} spaceName={name} onClose={() => setSharing(false)} />
+          <ShareDialog space={{ id, name, secret: entry.secret }} sync={sync} membership={membership} access={access} onClose={() => setSharing(false)} />
         </Suspense>
       )}
       <div className="space-tabs" role="tablist" aria-label="Space sections">
@@ -103,13 +115,16 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
           </button>
         ))}
       </div>
-      {tab === 'schedule' ? (
-        <Suspense fallback={<p className="muted">Loading the schedule…</p>}>
-          <SchedulePanel session={session} />
-        </Suspense>
-      ) : (
-        <SpaceItemsTab session={session} newTitle={newTitle} setNewTitle={setNewTitle} add={add} added={added} notesFor={notesFor} setNotesFor={setNotesFor} />
-      )}
+      {/* A role that cannot change the space gets every control disabled at once; what it reads stays the same. */}
+      <fieldset className="plain" disabled={!edits}>
+        {tab === 'schedule' ? (
+          <Suspense fallback={<p className="muted">Loading the schedule…</p>}>
+            <SchedulePanel session={session} />
+          </Suspense>
+        ) : (
+          <SpaceItemsTab session={session} newTitle={newTitle} setNewTitle={setNewTitle} add={add} added={added} notesFor={notesFor} setNotesFor={setNotesFor} />
+        )}
+      </fieldset>
       <div className="space-footer">
         <LeaveSpaceButton space={{ id, name }} />
       </div>
@@ -168,7 +183,30 @@ function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) 
   )
 }
 
-function SpaceName({ name, onRename }: { readonly name: string; readonly onRename: (name: string) => void }) {
+/** Why this device cannot change the space, when it cannot; nothing for those who can. */
+function AccessNotice({ access }: { readonly access: Access }) {
+  const text = accessText(access)
+  return text ? (
+    <p className="access-notice" role="status">
+      {text}
+    </p>
+  ) : null
+}
+
+function accessText(access: Access): string | undefined {
+  switch (access.kind) {
+    case 'open':
+      return undefined
+    case 'joining':
+      return access.problem ?? 'Waiting for a member of this space to come online and let this device in. Until then you can see what has arrived, and change nothing.'
+    case 'removed':
+      return `You were removed from this space by ${access.by}. What you had stays on this device, read-only; nothing new reaches it.`
+    case 'member':
+      return access.edits ? undefined : `You ${access.role === 'viewer' ? 'can view' : 'keep a copy of'} this space (${ROLE_WORDS[access.role]}). Only its editors can change it.`
+  }
+}
+
+function SpaceName({ name, onRename, readOnly }: { readonly name: string; readonly onRename: (name: string) => void; readonly readOnly: boolean }) {
   // A draft exists only while the user is editing; otherwise the field shows the shared name live.
   const [draft, setDraft] = useState<string | undefined>(undefined)
   const commit = (): void => {
@@ -179,6 +217,7 @@ function SpaceName({ name, onRename }: { readonly name: string; readonly onRenam
     <input
       className="space-name"
       aria-label="Space name"
+      readOnly={readOnly}
       maxLength={MAX_SPACE_NAME_LENGTH}
       value={draft ?? name}
       onChange={(event) => setDraft(event.target.value)}

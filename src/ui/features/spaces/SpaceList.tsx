@@ -10,7 +10,7 @@ import { LeaveFromList, useLeaveFailure } from './LeaveSpace.tsx'
 const HANDOVER_MS = 2000
 
 export function SpaceList() {
-  const { deviceDoc, library, device } = useServices()
+  const { deviceDoc, library } = useServices()
   const spaces = useDocValue(deviceDoc, listSpaces, [])
   const [newName, setNewName] = useState('')
   const [toLeave, setToLeave] = useState<SpaceEntry | undefined>(undefined)
@@ -20,7 +20,7 @@ export function SpaceList() {
   const create = async (event: FormEvent): Promise<void> => {
     event.preventDefault()
     try {
-      const session = await library.create(newName, device.did)
+      const session = await library.create(newName)
       setNewName('')
       location.hash = hrefFor({ page: 'space', id: session.id })
       // The space view opens its own reference once the route changes and it mounts; until then this one keeps the
