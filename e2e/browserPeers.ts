@@ -29,8 +29,10 @@ export async function closePeers(peers: readonly Peer[]): Promise<void> {
   for (const peer of peers) expect(peer.problems).toEqual([])
 }
 
-export async function shareLinkOf(page: Page): Promise<string> {
+/** The link Share gives, for "Can edit" (the default) or "Can view". */
+export async function shareLinkOf(page: Page, role: 'Can edit' | 'Can view' = 'Can edit'): Promise<string> {
   await page.getByRole('button', { name: 'Share' }).click()
+  if (role !== 'Can edit') await page.getByLabel('People with the link').selectOption({ label: role })
   const field = page.getByRole('textbox', { name: 'Share link' })
   // The link's invite is signed into the space's log as the dialog opens.
   await expect(field).toHaveValue(/#\/s\/[^/]+\/[^/]+\/[^/]+$/)

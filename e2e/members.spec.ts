@@ -1,0 +1,62 @@
+/**
+ * Members and roles between real browsers (MEMBERSHIP.md): links per role,
+ * a viewer who forces an edit past the UI, and a removal.
+ */
+import type { Page } from '@playwright/test'
+import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
+import { closePeers, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
+import { joinByLink } from './joining.ts'
+
+/** What devtools can do that the UI does not offer: re-enable the controls a read-only role has disabled. */
+async function forceControls(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const fieldset of document.querySelectorAll('fieldset')) fieldset.disabled = false
+  })
+}
+
+const refusedNotice = (page: Page) => page.getByText(/\d+ changes? from peers refused/)
+
+test('[M7][M8] an editor and a viewer join by their links; the viewer’s forced edit and a removed editor’s typing reach nobody', async ({ baseURL }) => {
+  const [owner, editor, viewer] = await Promise.all([launchPeer(baseURL!), launchPeer(baseURL!), launchPeer(baseURL!)])
+  try {
+    await test.step('the owner shares a "can edit" and a "can view" link', async () => {
+      await openApp(owner.page)
+      await createSpace(owner.page, 'Club')
+      await addItem(owner.page, 'Agenda')
+      const editLink = await shareLinkOf(owner.page)
+      const viewLink = await shareLinkOf(owner.page, 'Can view')
+      expect(viewLink).not.toBe(editLink)
+      await joinByLink(editor.page, editLink)
+      await joinByLink(viewer.page, viewLink)
+      for (const peer of [editor, viewer]) await expectTitles(peer.page, ['Agenda'])
+    })
+
+    await test.step('the viewer is told what it can do, and its forced edit stays on its own device', async () => {
+      await expect(viewer.page.getByRole('status').filter({ hasText: 'Only its editors can change it' })).toBeVisible({ timeout: 20_000 })
+      await expect(viewer.page.getByLabel('New item')).toBeDisabled()
+      await forceControls(viewer.page)
+      await addItem(viewer.page, 'forced by the viewer')
+      await expectTitles(viewer.page, ['Agenda', 'forced by the viewer'])
+      // The forced edit reached the others (they say they refused it), and shows on neither.
+      for (const peer of [owner, editor]) await expect(refusedNotice(peer.page)).toBeVisible({ timeout: 20_000 })
+      await addItem(editor.page, 'from the editor')
+      for (const peer of [owner, editor, viewer]) await expectTitles(peer.page, ['Agenda', 'from the editor', ...(peer === viewer ? ['forced by the viewer'] : [])])
+    })
+
+    await test.step('the owner removes the editor, whose typing from then on reaches nobody', async () => {
+      await owner.page.getByRole('button', { name: 'Share' }).click()
+      await owner.page.getByRole('button', { name: /^Remove / }).first().click()
+      await owner.page.getByRole('dialog', { name: /^Remove / }).getByRole('button', { name: 'Remove' }).click()
+      await owner.page.getByRole('button', { name: 'Done' }).click()
+      await expect(editor.page.getByRole('status').filter({ hasText: 'You were removed from this space' })).toBeVisible({ timeout: 20_000 })
+      await forceControls(editor.page)
+      await addItem(editor.page, 'typed after the removal')
+      await addItem(owner.page, 'after the removal, from the owner')
+      await expectTitles(viewer.page, ['Agenda', 'from the editor', 'forced by the viewer', 'after the removal, from the owner'])
+      await expect(owner.page.getByText(/[2-9]\d* changes from peers refused/)).toBeVisible({ timeout: 20_000 })
+      await expectTitles(owner.page, ['Agenda', 'from the editor', 'after the removal, from the owner'])
+    })
+  } finally {
+    await closePeers([owner, editor, viewer])
+  }
+})
