@@ -46,6 +46,8 @@ export interface SpaceMembershipOptions {
   readonly requiresGenesis: boolean
   /** The device a space made before membership recorded as its owner (M1). */
   readonly legacyOwner?: () => Uint8Array | undefined
+  /** MAX_STATEMENTS and MAX_STATEMENT_LOG_BYTES, unless a test sets others. */
+  readonly caps?: { readonly statements: number; readonly bytes: number }
 }
 
 export class SpaceMembership implements EnvelopeGate {
@@ -155,7 +157,8 @@ export class SpaceMembership implements EnvelopeGate {
 
   /** MEM3: past the caps, only the owner's and admins' statements are kept, so a member cannot crowd them out. */
   private roomFor(statement: Statement): boolean {
-    if (this.verified.size < MAX_STATEMENTS && this.verifiedBytes + statement.wire.length <= MAX_STATEMENT_LOG_BYTES) return true
+    const caps = this.options.caps ?? { statements: MAX_STATEMENTS, bytes: MAX_STATEMENT_LOG_BYTES }
+    if (this.verified.size < caps.statements && this.verifiedBytes + statement.wire.length <= caps.bytes) return true
     return managesMembers(this.resolved.members.get(toHexString(statement.body.author))?.role)
   }
 
