@@ -11,6 +11,8 @@ export interface Person {
   readonly key: DeviceKey
   readonly publicKey: Uint8Array
   say(payload: StatementPayload, parents: readonly Statement[], at?: number): Promise<Statement>
+  /** Signs with the device key, as a LogAuthor does. */
+  signBytes(message: Uint8Array): Promise<Uint8Array>
 }
 
 export async function person(space: () => SpaceId): Promise<Person> {
@@ -18,6 +20,7 @@ export async function person(space: () => SpaceId): Promise<Person> {
   return {
     key,
     publicKey: key.publicKey,
+    signBytes: (message) => signWith(key, undefined, message),
     say: (payload, parents, at = 1_000) => sealStatement({ space: space(), author: key.publicKey, at, parents: parents.map((parent) => parent.hash), ...payload }, (message) => signWith(key, undefined, message)),
   }
 }

@@ -32,6 +32,7 @@ export const StatementOutcome = {
   inviteExpired: 'invite-expired',
   inviteUsedUp: 'invite-used-up',
   voidInviteRevoked: 'void-invite-revoked',
+  staleEpoch: 'stale-epoch',
 } as const
 export type StatementOutcome = (typeof StatementOutcome)[keyof typeof StatementOutcome]
 
@@ -70,6 +71,17 @@ export interface RoleChange {
   readonly statement: string
 }
 
+/** An applied rekey (M10): the epoch it started and its secret, sealed to each device it kept. */
+export interface Rekey {
+  readonly epoch: number
+  readonly statement: string
+  readonly by: string
+  /** By device (hex): the box only that device opens. */
+  readonly sealed: ReadonlyMap<string, Uint8Array>
+  /** The epoch before's secret, under the new one. */
+  readonly previous: Uint8Array
+}
+
 export interface MembershipState {
   /** Id of the genesis that counts (M1); undefined while none is known. */
   readonly genesis: string | undefined
@@ -85,6 +97,10 @@ export interface MembershipState {
   readonly heads: readonly Uint8Array[]
   /** Statements that wait for a parent this peer does not hold yet. */
   readonly waiting: number
+  /** The current epoch: 0 until the first rekey (its secret is the one the space's first links carried). */
+  readonly epoch: number
+  /** Applied rekeys, in order: the last starts the current epoch. */
+  readonly rekeys: readonly Rekey[]
 }
 
 export interface ResolveContext {
@@ -106,6 +122,8 @@ export const EMPTY_MEMBERSHIP: MembershipState = {
   outcomes: new Map(),
   heads: [],
   waiting: 0,
+  epoch: 0,
+  rekeys: [],
 }
 
 /** The statements reachable from the genesis, in a fixed topological order, with who-precedes-whom. */
@@ -186,6 +204,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
   const removalsOf = new Map<string, number[]>()
   const removals: Array<readonly [number, string]> = []
   const revocations: Array<readonly [number, string]> = []
+  const rekeys: Rekey[] = []
   let seniority = 0
   const applied = new Set<number>()
 
@@ -253,6 +272,13 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
         revocations.push([node, invite.key])
         return StatementOutcome.applied
       }
+      case StatementKind.rekey: {
+        if (!managesMembers(actor.role)) return StatementOutcome.notAllowed
+        // M10: each epoch is started once; of concurrent rekeys, the first in the order counts.
+        if (body.epoch !== rekeys.length + 1) return StatementOutcome.staleEpoch
+        rekeys.push({ epoch: body.epoch, statement: graph.nodes[node]!.id, by: author, sealed: new Map(body.sealed.map(({ device, box }) => [keyHex(device), box])), previous: body.previous })
+        return StatementOutcome.applied
+      }
     }
   }
 
@@ -293,6 +319,8 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
       outcomes,
       heads: heads.map((node) => graph.nodes[node]!.hash),
       waiting: graph.waiting,
+      epoch: rekeys.length,
+      rekeys,
     },
     removals,
     revocations,

@@ -42,7 +42,7 @@ const SIGNING_CONTEXT = new TextEncoder().encode('pii membership v1\0')
 const ACCEPT_CONTEXT = new TextEncoder().encode('pii invite accept v1\0')
 const SPACE_ID_CONTEXT = new TextEncoder().encode('pii space id v1\0')
 
-export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6 } as const
+export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6, rekey: 7 } as const
 export type StatementKind = (typeof StatementKind)[keyof typeof StatementKind]
 
 /** For one lane of a person: the last seq written under the role (or membership) the statement ends. */
@@ -50,6 +50,15 @@ export interface LaneCut {
   readonly lane: Uint8Array
   readonly seq: number
 }
+
+/** An epoch secret sealed to one device's X25519 key (sealingKey.ts). */
+export interface SealedSecret {
+  readonly device: Uint8Array
+  readonly box: Uint8Array
+}
+
+/** Devices one rekey seals to: 50 people with a handful of devices each, with room to spare. */
+export const MAX_SEALED = 1024
 
 export interface StatementHead {
   readonly space: SpaceId
@@ -73,6 +82,8 @@ export type StatementPayload =
   /** `uses` 0: any number of people may join with it until it expires. */
   | { readonly kind: typeof StatementKind.invite; readonly invite: Uint8Array; readonly role: Role; readonly expiresAt: number; readonly uses: number }
   | { readonly kind: typeof StatementKind.revokeInvite; readonly invite: Uint8Array }
+  /** Starts epoch `epoch` (M10): its secret sealed to each remaining device, and the previous secret under the new one. */
+  | { readonly kind: typeof StatementKind.rekey; readonly epoch: number; readonly sealed: readonly SealedSecret[]; readonly previous: Uint8Array }
 
 export type StatementBody = StatementHead & StatementPayload
 
@@ -155,6 +166,17 @@ export function encodeStatementBody(body: StatementBody): Uint8Array {
     case StatementKind.revokeInvite:
       writeKey(encoder, body.invite, ED25519_PUBLIC_KEY_BYTES, 'An invite key')
       break
+    case StatementKind.rekey:
+      if (!Number.isSafeInteger(body.epoch) || body.epoch < 1) throw new Error('A rekey starts epoch 1 or later.')
+      if (body.sealed.length > MAX_SEALED) throw new Error(`A rekey seals to at most ${MAX_SEALED} devices.`)
+      encoding.writeVarUint(encoder, body.epoch)
+      encoding.writeVarUint(encoder, body.sealed.length)
+      for (const { device, box } of body.sealed) {
+        writeKey(encoder, device, ED25519_PUBLIC_KEY_BYTES, 'A sealed-to device')
+        encoding.writeVarUint8Array(encoder, box)
+      }
+      encoding.writeVarUint8Array(encoder, body.previous)
+      break
   }
   return encoding.toUint8Array(encoder)
 }
@@ -216,6 +238,14 @@ function readPayload(decoder: decoding.Decoder, kind: number): StatementPayload 
     }
     case StatementKind.revokeInvite:
       return { kind, invite: key() }
+    case StatementKind.rekey: {
+      const epoch = decoding.readVarUint(decoder)
+      const count = decoding.readVarUint(decoder)
+      if (!Number.isSafeInteger(epoch) || epoch < 1 || count > MAX_SEALED) throw new Error('bad rekey')
+      const sealed: SealedSecret[] = []
+      for (let index = 0; index < count; index++) sealed.push({ device: key(), box: decoding.readVarUint8Array(decoder) })
+      return { kind, epoch, sealed, previous: decoding.readVarUint8Array(decoder) }
+    }
     default:
       throw new Error('unknown kind')
   }

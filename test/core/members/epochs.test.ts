@@ -1,0 +1,59 @@
+import { toHexString } from 'lib0/buffer'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { verifySignature } from '../../../src/core/identity/deviceKey.ts'
+import { createSealingKey, type SealingKey } from '../../../src/core/identity/sealingKey.ts'
+import { openRekey, previousSecret, rekey } from '../../../src/core/members/epochs.ts'
+import { resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
+import { Role } from '../../../src/core/members/roles.ts'
+import { SpaceMembership } from '../../../src/core/members/SpaceMembership.ts'
+import { StatementKind } from '../../../src/core/members/statement.ts'
+import { newShareSecret } from '../../../src/core/space/shareLink.ts'
+import { foundSpace, type Person } from '../../helpers/membershipPeople.ts'
+
+const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
+const subtle = crypto.subtle
+
+const authorOf = (person: Person) => ({ publicKey: person.publicKey, sign: (message: Uint8Array) => person.signBytes(message) })
+
+describe('epochs', () => {
+  it('[M10] a rekey seals the new secret to each remaining device: a removed device cannot open it, and the new secret opens the old one', async () => {
+    const { space, owner, newPerson } = await foundSpace()
+    const keys = new Map<Person, SealingKey>()
+    for (const who of [owner, await newPerson(), await newPerson()]) keys.set(who, await createSealingKey(subtle))
+    const [, stays, removed] = [...keys.keys()] as [Person, Person, Person]
+    const transport = new Y.Doc()
+    const membership = new SpaceMembership({ space, transport, verify, now: () => 1_000, requiresGenesis: true })
+    const ownerAuthor = authorOf(owner)
+    await membership.say(ownerAuthor, { kind: StatementKind.genesis, salt: new Uint8Array(16).fill(7), name: 'Owner', x25519: keys.get(owner)!.publicKey })
+    for (const who of [stays, removed]) await membership.say(ownerAuthor, { kind: StatementKind.add, person: who.publicKey, role: Role.editor, name: 'x', x25519: keys.get(who)!.publicKey })
+    await membership.say(ownerAuthor, { kind: StatementKind.remove, person: removed.publicKey, cut: [] })
+    const first = newShareSecret()
+    const second = await rekey(subtle, space, membership, ownerAuthor, first)
+    const state = membership.state
+    expect(state.epoch).toBe(1)
+    const [applied] = state.rekeys
+    expect(await openRekey(subtle, space, applied!, stays.publicKey, keys.get(stays)!)).toBe(second)
+    expect(await openRekey(subtle, space, applied!, owner.publicKey, keys.get(owner)!)).toBe(second)
+    expect(await openRekey(subtle, space, applied!, removed.publicKey, keys.get(removed)!)).toBeUndefined()
+    // Even with the box of a device that stays, the removed device's key opens nothing.
+    expect(await openRekey(subtle, space, { ...applied!, sealed: new Map([[toHexString(removed.publicKey), applied!.sealed.get(toHexString(stays.publicKey))!]]) }, removed.publicKey, keys.get(removed)!)).toBeUndefined()
+    expect(await previousSecret(subtle, applied!, second)).toBe(first)
+    expect(await previousSecret(subtle, applied!, newShareSecret())).toBeUndefined()
+    membership.stop()
+  })
+
+  it('[M10] of two concurrent rekeys, one starts the epoch, everywhere; an editor cannot rekey', async () => {
+    const { space, owner, genesis, newPerson } = await foundSpace()
+    const [admin, editor] = [await newPerson(), await newPerson()]
+    const addAdmin = await owner.say({ kind: StatementKind.add, person: admin.publicKey, role: Role.admin, name: 'A', x25519: new Uint8Array(0) }, [genesis])
+    const addEditor = await owner.say({ kind: StatementKind.add, person: editor.publicKey, role: Role.editor, name: 'E', x25519: new Uint8Array(0) }, [addAdmin])
+    const rekeyBy = (who: Person) => who.say({ kind: StatementKind.rekey, epoch: 1, sealed: [], previous: new Uint8Array(28) }, [addEditor])
+    const [byOwner, byAdmin, byEditor] = [await rekeyBy(owner), await rekeyBy(admin), await rekeyBy(editor)]
+    const state = resolveMembership([genesis, addAdmin, addEditor, byAdmin, byEditor, byOwner], { space })
+    expect(state.epoch).toBe(1)
+    expect(state.rekeys[0]?.statement).toBe(byOwner.id)
+    expect(state.outcomes.get(byAdmin.id)).toBe(StatementOutcome.staleEpoch)
+    expect(state.outcomes.get(byEditor.id)).toBe(StatementOutcome.notAllowed)
+  })
+})
