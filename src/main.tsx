@@ -13,13 +13,14 @@ import type { RoomConnector } from './core/space/SpaceRoom.ts'
 import { DEVICE_DOC_NAME } from './core/space/spaceList.ts'
 import { estimateStorage, probeIndexedDb, requestPersistentStorage } from './storage/browserStorage.ts'
 import { IndexedDbDocStore } from './storage/IndexedDbDocStore.ts'
-import { IndexedDbKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
+import { IndexedDbKeyStore, indexedDbSealingKeyStore, MemoryKeyStore } from './storage/IndexedDbKeyStore.ts'
+import type { SealingKey } from './core/identity/sealingKey.ts'
 import { MemoryDocStore } from './storage/MemoryDocStore.ts'
 import { BroadcastChannelTransport } from './sync/BroadcastChannelTransport.ts'
 import { HostKind, type KindRegistry } from './core/scheduler/kinds.ts'
 import { QuietMoments } from './core/scheduler/quietMoments.ts'
 import { notificationOptions, type NotificationRequest } from './sw/notificationData.ts'
-import { deviceSigning, devicePresence, relayUrl } from './sw/browserDevice.ts'
+import { deviceSealing, deviceSigning, devicePresence, relayUrl } from './sw/browserDevice.ts'
 import type { Connectivity } from './sync/WebrtcRooms.ts'
 import { parseRoute } from './ui/route.ts'
 import type { AppServices, HostStatsFeed } from './ui/services.ts'
@@ -81,6 +82,7 @@ async function boot(): Promise<void> {
     tabs,
     now: Date.now,
     ...deviceSigning(deviceKey),
+    ...deviceSealing(probe.available ? indexedDbSealingKeyStore() : new MemoryKeyStore<SealingKey>()),
     rooms: loadRooms,
     quietMoment: quiet.wait,
     afterRender: () =>

@@ -5,10 +5,12 @@
  */
 import type { DeviceKey } from '../core/identity/deviceKey.ts'
 import type { KeyStore } from '../core/identity/KeyStore.ts'
+import type { SealingKey } from '../core/identity/sealingKey.ts'
 
 const DB_NAME = 'pii-keys'
 const STORE = 'keys'
 const DEVICE_KEY = 'device'
+const SEALING_KEY = 'sealing'
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -25,26 +27,40 @@ function isDeviceKey(value: unknown): value is DeviceKey {
   return key.kind === 'noble' && key.secretKey instanceof Uint8Array && key.secretKey.length === 32
 }
 
-export class IndexedDbKeyStore implements KeyStore {
+function isSealingKey(value: unknown): value is SealingKey {
+  if (typeof value !== 'object' || value === null) return false
+  const key = value as Record<string, unknown>
+  return key.publicKey instanceof Uint8Array && key.publicKey.length === 32 && typeof CryptoKey !== 'undefined' && key.privateKey instanceof CryptoKey
+}
+
+/** The device's X25519 sealing key, stored beside its signing key the same way. */
+export function indexedDbSealingKeyStore(): KeyStore<SealingKey> {
+  return new IndexedDbKeyStore(SEALING_KEY, isSealingKey)
+}
+
+export class IndexedDbKeyStore<Key = DeviceKey> implements KeyStore<Key> {
   private readonly db: Promise<IDBDatabase>
 
-  constructor() {
+  constructor(
+    private readonly record = DEVICE_KEY,
+    private readonly isKey: (value: unknown) => value is Key = isDeviceKey as (value: unknown) => value is Key,
+  ) {
     const open = indexedDB.open(DB_NAME, 1)
     open.onupgradeneeded = () => open.result.createObjectStore(STORE)
     this.db = request(open)
   }
 
-  async load(): Promise<DeviceKey | undefined> {
+  async load(): Promise<Key | undefined> {
     const db = await this.db
-    const value: unknown = await request(db.transaction(STORE, 'readonly').objectStore(STORE).get(DEVICE_KEY))
-    return isDeviceKey(value) ? value : undefined
+    const value: unknown = await request(db.transaction(STORE, 'readonly').objectStore(STORE).get(this.record))
+    return this.isKey(value) ? value : undefined
   }
 
-  async saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
+  async saveIfAbsent(key: Key): Promise<Key> {
     const db = await this.db
     try {
       // `add` fails when a key exists, which makes create-if-absent atomic across tabs.
-      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).add(key, DEVICE_KEY))
+      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).add(key, this.record))
       return key
     } catch (error) {
       const stored = await this.load()
@@ -55,12 +71,12 @@ export class IndexedDbKeyStore implements KeyStore {
 }
 
 /** For browsers without IndexedDB: the key lives as long as the tab. */
-export class MemoryKeyStore implements KeyStore {
-  private key: DeviceKey | undefined
-  load(): Promise<DeviceKey | undefined> {
+export class MemoryKeyStore<Key = DeviceKey> implements KeyStore<Key> {
+  private key: Key | undefined
+  load(): Promise<Key | undefined> {
     return Promise.resolve(this.key)
   }
-  saveIfAbsent(key: DeviceKey): Promise<DeviceKey> {
+  saveIfAbsent(key: Key): Promise<Key> {
     this.key ??= key
     return Promise.resolve(this.key)
   }

@@ -6,7 +6,9 @@
  */
 import type * as Y from 'yjs'
 import { signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
+import type { KeyStore } from '../core/identity/KeyStore.ts'
 import { observeProfile, readDisplayName, shownName } from '../core/identity/profile.ts'
+import { loadOrCreateSealingKey, type SealingKey } from '../core/identity/sealingKey.ts'
 import type { SpaceLibraryDeps } from '../core/space/SpaceLibrary.ts'
 import type { Presence } from '../sync/roomPresence.ts'
 
@@ -17,6 +19,11 @@ export function deviceSigning(key: Promise<DeviceKey>): Pick<SpaceLibraryDeps, '
     verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
     digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
   }
+}
+
+/** The device's sealing key (made on first run, kept beside its signing key) and WebCrypto to open what is sealed to it. */
+export function deviceSealing(store: KeyStore<SealingKey>): Pick<SpaceLibraryDeps, 'sealing' | 'subtle'> {
+  return { sealing: loadOrCreateSealingKey(store, crypto.subtle), subtle: crypto.subtle }
 }
 
 /** The device as a room shows it: its did:key, its display name (kept up to date) and the kinds its host runs. */

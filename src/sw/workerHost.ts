@@ -12,10 +12,10 @@ import { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 import { DEVICE_DOC_NAME } from '../core/space/spaceList.ts'
 import { IndexedDbDocStore } from '../storage/IndexedDbDocStore.ts'
-import { IndexedDbKeyStore } from '../storage/IndexedDbKeyStore.ts'
+import { IndexedDbKeyStore, indexedDbSealingKeyStore } from '../storage/IndexedDbKeyStore.ts'
 import { BroadcastChannelTransport } from '../sync/BroadcastChannelTransport.ts'
 import { RelayRooms } from '../sync/RelayRooms.ts'
-import { deviceSigning, devicePresence, relayUrl } from './browserDevice.ts'
+import { deviceSealing, deviceSigning, devicePresence, relayUrl } from './browserDevice.ts'
 import { browserKinds } from './browserKinds.ts'
 import { hostWhenElected } from './deviceHost.ts'
 import { notificationOptions } from './notificationData.ts'
@@ -46,6 +46,7 @@ export async function startWorkerHost(worker: ServiceWorkerGlobalScope): Promise
     tabs,
     now: Date.now,
     ...deviceSigning(Promise.resolve(key)),
+    ...deviceSealing(indexedDbSealingKeyStore()),
     rooms: () => Promise.resolve(rooms),
     quietMoment: quiet.wait,
   })

@@ -1,9 +1,9 @@
 import type { DeviceKey } from './deviceKey.ts'
 
-/** Where this device keeps its own key pair. */
-export interface KeyStore {
+/** Where this device keeps one of its own keys (its signing key, by default). */
+export interface KeyStore<Key = DeviceKey> {
   /** The stored key, or undefined on first run. */
-  load(): Promise<DeviceKey | undefined>
+  load(): Promise<Key | undefined>
   /** Stores `key` unless one is stored already; returns whichever key is stored afterwards. */
-  saveIfAbsent(key: DeviceKey): Promise<DeviceKey>
+  saveIfAbsent(key: Key): Promise<Key>
 }

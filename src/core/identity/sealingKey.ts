@@ -13,6 +13,8 @@
  * WebCrypto X25519 is in every current browser engine and Node 20; there is
  * no fallback: a device without it cannot be sealed to, and says so.
  */
+import type { KeyStore } from './KeyStore.ts'
+
 export const X25519_PUBLIC_KEY_BYTES = 32
 const IV_BYTES = 12
 const TAG_BYTES = 16
@@ -24,8 +26,22 @@ export interface SealingKey {
 
 const X25519 = { name: 'X25519' } as const
 
+/**
+ * The device's sealing key, made on first run; undefined where WebCrypto has
+ * no X25519 (the device then cannot be sealed to: it follows no rekey).
+ */
+export async function loadOrCreateSealingKey(store: KeyStore<SealingKey>, subtle: SubtleCrypto | undefined): Promise<SealingKey | undefined> {
+  const stored = await store.load()
+  if (stored || !subtle) return stored
+  try {
+    return await store.saveIfAbsent(await createSealingKey(subtle))
+  } catch {
+    return undefined
+  }
+}
+
 export async function createSealingKey(subtle: SubtleCrypto): Promise<SealingKey> {
-  const pair = (await subtle.generateKey(X25519, false, ['deriveBits'])) as CryptoKeyPair
+  const pair = await subtle.generateKey(X25519, false, ['deriveBits'])
   return { publicKey: new Uint8Array(await subtle.exportKey('raw', pair.publicKey)), privateKey: pair.privateKey }
 }
 
@@ -40,7 +56,7 @@ async function boxKey(subtle: SubtleCrypto, privateKey: CryptoKey, otherPublic: 
 /** Seals `message` so only the holder of `recipient`'s private key opens it. */
 export async function sealTo(subtle: SubtleCrypto, recipient: Uint8Array, message: Uint8Array, context: string): Promise<Uint8Array> {
   if (recipient.length !== X25519_PUBLIC_KEY_BYTES) throw new Error('An X25519 public key is 32 bytes.')
-  const ephemeral = (await subtle.generateKey(X25519, true, ['deriveBits'])) as CryptoKeyPair
+  const ephemeral = await subtle.generateKey(X25519, true, ['deriveBits'])
   const ephemeralPublic = new Uint8Array(await subtle.exportKey('raw', ephemeral.publicKey))
   const key = await boxKey(subtle, ephemeral.privateKey, recipient, ephemeralPublic, recipient, context)
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))

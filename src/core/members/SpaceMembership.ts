@@ -108,10 +108,15 @@ export class SpaceMembership implements EnvelopeGate {
     return () => this.listeners.delete(listener)
   }
 
-  /** Signs a statement with the device's key, naming the heads this peer holds, and adds it to the log. */
-  async say(author: LogAuthor, payload: StatementPayload): Promise<Statement> {
+  /**
+   * Signs a statement with the device's key, naming the heads this peer
+   * holds, and adds it to the log. `at`: its time, if not now (a genesis is
+   * dated by the space's creation, so every context of the device that
+   * writes it writes the same bytes).
+   */
+  async say(author: LogAuthor, payload: StatementPayload, at = this.options.now()): Promise<Statement> {
     await this.settled()
-    const statement = await sealStatement({ space: this.options.space, author: author.publicKey, at: this.options.now(), parents: payload.kind === StatementKind.genesis ? [] : this.resolved.heads, ...payload }, author.sign)
+    const statement = await sealStatement({ space: this.options.space, author: author.publicKey, at, parents: payload.kind === StatementKind.genesis ? [] : this.resolved.heads, ...payload }, author.sign)
     if (this.stopped) return statement
     this.keep(statement)
     this.options.transport.transact(() => this.statements.push([statement.wire]), this)

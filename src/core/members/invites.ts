@@ -18,6 +18,8 @@ import type { LogAuthor } from '../space/SignedLog.ts'
 import type { InviteState } from './resolveMembership.ts'
 import type { Role } from './roles.ts'
 import type { SpaceMembership } from './SpaceMembership.ts'
+import { rekey } from './epochs.ts'
+import type { RekeyContext } from './removeMember.ts'
 import { StatementKind } from './statement.ts'
 
 export const DAY_MS = 24 * 60 * 60 * 1000
@@ -85,6 +87,16 @@ export async function inviteFor(deviceDoc: Y.Doc, space: SpaceId, membership: Sp
     if (kept?.space === space && kept.role === role && kept.uses === uses && state && isOpen(state, now + REUSE_MIN_LEFT_MS)) return kept.secret
   }
   return createInvite(deviceDoc, space, membership, author, { role, uses, expiresAt: now + DEFAULT_INVITE_DAYS * DAY_MS })
+}
+
+/**
+ * "Reset link", for a link posted in the wrong place: every open invite is
+ * revoked and the space is re-keyed (M10), so no link made before works,
+ * whoever holds it; every member stays.
+ */
+export async function resetLinks(membership: SpaceMembership, author: LogAuthor, keys: RekeyContext, now: number): Promise<void> {
+  for (const invite of membership.state.invites.values()) if (isOpen(invite, now)) await revokeInvite(membership, author, invite.key)
+  await rekey(keys.subtle, keys.space, membership, author, keys.secret)
 }
 
 /** Revokes an invite (M6, by its key's hex): nobody joins with its link from then on, nor with an accept the revocation did not see. */

@@ -21,10 +21,12 @@ export interface AccessInput {
   readonly device: Uint8Array
   /** The hex key of the invite this device joined with, while it waits for admission. */
   readonly invite?: string | undefined
+  /** The epoch of the secret this device holds (its space entry's). */
+  readonly epoch: number
   readonly now: number
 }
 
-export function accessOf({ state, founded, device, invite, now }: AccessInput): Access {
+export function accessOf({ state, founded, device, invite, epoch, now }: AccessInput): Access {
   if (!founded) return invite === undefined ? { kind: 'open' } : { kind: 'joining' }
   const me = toHexString(device)
   const member = state.members.get(me)
@@ -35,5 +37,6 @@ export function accessOf({ state, founded, device, invite, now }: AccessInput): 
   if (offer?.revoked) return { kind: 'joining', problem: 'The invite in this link was revoked. Ask for a new link.' }
   if (offer && offer.expiresAt <= now) return { kind: 'joining', problem: 'The invite in this link has expired. Ask for a new link.' }
   if (offer && offer.uses !== 0 && offer.used >= offer.uses) return { kind: 'joining', problem: 'The invite in this link was already used. Ask for a new link.' }
+  if (state.epoch > epoch) return { kind: 'joining', problem: 'This link is older than the space’s current key, so it no longer lets anyone in. Ask for a new link.' }
   return { kind: 'joining' }
 }

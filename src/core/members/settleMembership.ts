@@ -21,10 +21,10 @@ export interface SettleInput {
   readonly membership: SpaceMembership
   readonly author: LogAuthor
   readonly displayName: string
+  /** This device's sealing key (public), published so rekeys can seal to it (M10); absent where the platform has none. */
+  readonly x25519?: Uint8Array
   readonly closed: () => boolean
 }
-
-const NO_X25519 = new Uint8Array(0)
 
 export async function settleMembership(input: SettleInput): Promise<void> {
   const { deviceDoc, space, membership, author } = input
@@ -33,7 +33,9 @@ export async function settleMembership(input: SettleInput): Promise<void> {
   if (!entry || input.closed()) return
   const salt = entry.founding === undefined ? undefined : decodeBase58(entry.founding)
   if (salt?.length === SALT_BYTES && !membership.founded) {
-    await membership.say(author, { kind: StatementKind.genesis, salt, name: input.displayName, x25519: NO_X25519 })
+    // The page and the service worker may both get here first: with the same time, name and keys they sign the same
+    // bytes (Ed25519 is deterministic), one statement. Two different ones would be two geneses, one of them lost (M1).
+    await membership.say(author, { kind: StatementKind.genesis, salt, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) }, entry.createdAt)
   }
   if (entry.founding !== undefined && membership.founded) putSpaceEntry(deviceDoc, withoutKeys(findSpace(deviceDoc, space) ?? entry, 'founding'))
   if (entry.invite !== undefined) await acceptInvite(input, entry.invite)
@@ -60,7 +62,7 @@ async function acceptInvite(input: SettleInput, inviteSecret: string): Promise<v
   if (input.closed()) return
   if (!membership.state.members.has(me)) {
     const proof = await signWith(inviteKey, undefined, acceptMessage(space, author.publicKey, inviteKey.publicKey))
-    await membership.say(author, { kind: StatementKind.accept, invite: inviteKey.publicKey, proof, name: input.displayName, x25519: NO_X25519 })
+    await membership.say(author, { kind: StatementKind.accept, invite: inviteKey.publicKey, proof, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) })
   }
   const entry = findSpace(deviceDoc, space)
   if (entry && membership.state.members.has(me)) {

@@ -10,7 +10,10 @@
 import * as Y from 'yjs'
 import { encodeBase58 } from '../identity/base58.ts'
 import { readDisplayName } from '../identity/profile.ts'
+import type { SealingKey } from '../identity/sealingKey.ts'
+import { followEpochs } from '../members/followEpochs.ts'
 import { settleMembership } from '../members/settleMembership.ts'
+import { MovableRoom } from './MovableRoom.ts'
 import { legacyOwnerOf } from '../members/legacyOwner.ts'
 import { SpaceMembership } from '../members/SpaceMembership.ts'
 import { SALT_BYTES, spaceIdOf } from '../members/statement.ts'
@@ -75,6 +78,10 @@ export interface SpaceLibraryDeps {
   readonly afterRender?: () => Promise<void>
   /** Resolves when a space's log may compact itself without delaying the device's scheduler (QuietMoments); now, by default. */
   readonly quietMoment?: () => Promise<void>
+  /** The device's X25519 key, to which epoch secrets are sealed (undefined where the platform has none): without it the device follows no rekey. */
+  readonly sealing?: Promise<SealingKey | undefined>
+  /** WebCrypto, for opening sealed epoch secrets. */
+  readonly subtle?: SubtleCrypto
 }
 
 /** Storage name of a space's doc; stable, since renaming it would orphan stored data. */
@@ -123,6 +130,7 @@ class OpenSpace implements SpaceSession {
   /** This session's lane key pair: its public key names the clientID this session's edits are written under. */
   private readonly laneKeyPair: Promise<LaneKeyPair>
   private stopWritingAsLane: (() => void) | undefined
+  private stopFollowingEpochs: (() => void) | undefined
 
   constructor(
     readonly id: SpaceId,
@@ -207,7 +215,9 @@ class OpenSpace implements SpaceSession {
     made.log = log
     log.onRebuildNeeded(() => this.onRebuild(this))
     const secret = this.removed ? undefined : this.ensureSecret()
-    const room = secret && !this.closed ? rooms?.join({ space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
+    const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
+    const { sealing, subtle } = this.deps
+    if (room && sealing && subtle) this.stopFollowingEpochs = followEpochs({ deviceDoc, space: this.id, transport: this.transport, membership, room, device: author.publicKey, sealing, subtle })
     this.running = { membership, author, log, room, secret }
     if (this.removed) return this.running
     // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs
@@ -221,7 +231,8 @@ class OpenSpace implements SpaceSession {
       // A copy closing already seals its edits as it closes.
       if (!this.closed) await log.reconcile()
       // With what storage held in the log: a genesis written in an earlier session is there, not written twice.
-      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), closed: () => this.closed })
+      const x25519 = (await sealing?.catch(() => undefined))?.publicKey
+      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), closed: () => this.closed })
     })
     return this.running
   }
@@ -277,6 +288,7 @@ class OpenSpace implements SpaceSession {
       // yet (an edit made while its key was being made, or before its log started) is sealed now, or never.
       await this.running?.log.sealOwnEdits().catch(() => undefined)
     }
+    this.stopFollowingEpochs?.()
     this.running?.room?.close()
     this.running?.log.destroy()
     this.running?.membership.stop()

@@ -35,6 +35,8 @@ export interface SpaceEntry {
    * stay open to everyone until their owner founds their log.
    */
   readonly rolesEnforced?: boolean
+  /** The epoch `secret` belongs to: 0 (absent) until the space is first re-keyed (core/members/epochs.ts). */
+  readonly epoch?: number
 }
 
 function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
@@ -75,6 +77,7 @@ export function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     ...(typeof entry.founding === 'string' ? { founding: entry.founding } : {}),
     ...(typeof entry.invite === 'string' ? { invite: entry.invite } : {}),
     ...(entry.rolesEnforced === true ? { rolesEnforced: true } : {}),
+    ...(Number.isSafeInteger(entry.epoch) && (entry.epoch as number) > 0 ? { epoch: entry.epoch as number } : {}),
   }
 }
 

@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import { createSealingKey, type SealingKey } from '../../../src/core/identity/sealingKey.ts'
 import { openRekey, previousSecret, rekey } from '../../../src/core/members/epochs.ts'
+import { inviteFor, isOpen, resetLinks } from '../../../src/core/members/invites.ts'
 import { resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { SpaceMembership } from '../../../src/core/members/SpaceMembership.ts'
@@ -55,5 +56,29 @@ describe('epochs', () => {
     expect(state.rekeys[0]?.statement).toBe(byOwner.id)
     expect(state.outcomes.get(byAdmin.id)).toBe(StatementOutcome.staleEpoch)
     expect(state.outcomes.get(byEditor.id)).toBe(StatementOutcome.notAllowed)
+  })
+
+  it('[M6][M10] "Reset link" revokes every open invite and re-keys: members stay, no link made before works', async () => {
+    const { space, owner, newPerson } = await foundSpace()
+    const sealing = await createSealingKey(subtle)
+    const transport = new Y.Doc()
+    const membership = new SpaceMembership({ space, transport, verify, now: () => 1_000, requiresGenesis: true })
+    const ownerAuthor = authorOf(owner)
+    await membership.say(ownerAuthor, { kind: StatementKind.genesis, salt: new Uint8Array(16).fill(7), name: 'Owner', x25519: sealing.publicKey })
+    const editor = await newPerson()
+    await membership.say(ownerAuthor, { kind: StatementKind.add, person: editor.publicKey, role: Role.editor, name: 'Ed', x25519: new Uint8Array(0) })
+    const deviceDoc = new Y.Doc()
+    await inviteFor(deviceDoc, space, membership, ownerAuthor, Role.editor, 0, 1_000)
+    await inviteFor(deviceDoc, space, membership, ownerAuthor, Role.viewer, 1, 1_000)
+    const before = newShareSecret()
+    await resetLinks(membership, ownerAuthor, { subtle, space, secret: before }, 1_000)
+    const state = membership.state
+    expect([...state.invites.values()].filter((invite) => isOpen(invite, 1_000))).toEqual([])
+    expect(state.epoch).toBe(1)
+    expect(state.members.size).toBe(2)
+    const secret = await openRekey(subtle, space, state.rekeys[0]!, owner.publicKey, sealing)
+    expect(secret).toBeDefined()
+    expect(secret).not.toBe(before)
+    membership.stop()
   })
 })

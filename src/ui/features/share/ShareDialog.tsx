@@ -3,7 +3,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { toHexString } from 'lib0/buffer'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
-import { inviteFor, inviteSecretOf, isOpen, revokeInvite } from '../../../core/members/invites.ts'
+import { inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
 import type { Access } from '../../../core/members/myAccess.ts'
 import { removeMember } from '../../../core/members/removeMember.ts'
 import type { MembershipState } from '../../../core/members/resolveMembership.ts'
@@ -66,7 +66,8 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
     return () => {
       current = false
     }
-  }, [manages, sync, deviceDoc, space.id, role, singleUse])
+    // A new secret (the space was re-keyed, or its links reset) needs a new link.
+  }, [manages, sync, deviceDoc, space.id, space.secret, role, singleUse])
 
   // A space from before membership keeps its old link until its owner opens it; a member who cannot invite gets none.
   const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && shareLink(location.origin, space.id, space.secret, invite)
@@ -96,7 +97,8 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
       {link && <LinkField key={link} link={link} />}
       {!link && manages && <p className="muted">{problem ?? 'Making the link…'}</p>}
       {manages && sync && <OpenInvites sync={sync} membership={membership} onProblem={setProblem} />}
-      <MemberList membership={membership} me={me} access={access} sync={sync} onProblem={setProblem} />
+      <MemberList membership={membership} me={me} access={access} sync={sync} secret={space.secret} onProblem={setProblem} />
+      {manages && sync && <ResetLinks sync={sync} secret={space.secret} onProblem={setProblem} />}
       {problem && link && <p role="alert">{problem}</p>}
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
@@ -183,15 +185,43 @@ function OpenInvites({ sync, membership, onProblem }: { readonly sync: SpaceSync
   )
 }
 
+/** "I posted the link in the wrong chat": every link stops working, everyone stays. */
+function ResetLinks({ sync, secret, onProblem }: { readonly sync: SpaceSync; readonly secret: ShareSecret; readonly onProblem: (problem: string) => void }) {
+  const [asking, setAsking] = useState(false)
+  const reset = (): void => {
+    setAsking(false)
+    resetLinks(sync.membership, sync.author, { subtle: crypto.subtle, space: sync.log.log.space, secret }, Date.now()).catch((error: unknown) =>
+      onProblem(`Could not reset the links: ${error instanceof Error ? error.message : String(error)}`),
+    )
+  }
+  return (
+    <>
+      <button type="button" className="quiet" onClick={() => setAsking(true)}>
+        Reset link
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title="Reset every link to this space?"
+          message="Every link made so far stops working, for everyone, even for someone who opened one and has not joined yet. Members stay; you get a new link to share."
+          confirmLabel="Reset link"
+          onConfirm={reset}
+          onCancel={() => setAsking(false)}
+        />
+      )}
+    </>
+  )
+}
+
 interface MemberListProps {
   readonly membership: MembershipState
   readonly me: string
   readonly access: Access
   readonly sync: SpaceSync | undefined
+  readonly secret: ShareSecret
   readonly onProblem: (problem: string) => void
 }
 
-function MemberList({ membership, me, access, sync, onProblem }: MemberListProps) {
+function MemberList({ membership, me, access, sync, secret, onProblem }: MemberListProps) {
   const [toRemove, setToRemove] = useState<{ readonly person: string; readonly name: string } | undefined>(undefined)
   if (membership.members.size === 0) return null
   const myRole = access.kind === 'member' ? access.role : undefined
@@ -199,7 +229,7 @@ function MemberList({ membership, me, access, sync, onProblem }: MemberListProps
   const remove = (person: string): void => {
     setToRemove(undefined)
     if (!sync) return
-    removeMember(sync.membership, sync.author, sync.log, person).catch((error: unknown) => onProblem(`Could not remove them: ${error instanceof Error ? error.message : String(error)}`))
+    removeMember(sync.membership, sync.author, sync.log, person, { subtle: crypto.subtle, space: sync.log.log.space, secret }).catch((error: unknown) => onProblem(`Could not remove them: ${error instanceof Error ? error.message : String(error)}`))
   }
   return (
     <section aria-label="Members">
@@ -222,7 +252,7 @@ function MemberList({ membership, me, access, sync, onProblem }: MemberListProps
       {toRemove && (
         <ConfirmDialog
           title={`Remove ${toRemove.name}?`}
-          message={`${toRemove.name} keeps what is already on their devices, but nothing they change from now on reaches anyone, on any device.`}
+          message={`${toRemove.name} keeps what is already on their devices, but nothing they change from now on reaches anyone, and nothing changed from now on reaches them: the space moves to a new key.`}
           confirmLabel="Remove"
           onConfirm={() => remove(toRemove.person)}
           onCancel={() => setToRemove(undefined)}

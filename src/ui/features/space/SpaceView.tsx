@@ -35,7 +35,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   // Invites expire: a minute is fine enough for "this link has expired".
   const now = useNow(60_000)
   const membership = useMembership(sync)
-  const access = accessOf({ state: membership, founded: membership.genesis !== undefined, device: publicKeyFromDid(device.did), invite: sync?.membership.joiningWith, now })
+  const access = accessOf({ state: membership, founded: membership.genesis !== undefined, device: publicKeyFromDid(device.did), invite: sync?.membership.joiningWith, epoch: entry?.epoch ?? 0, now })
   const edits = access.kind === 'open' || (access.kind === 'member' && access.edits)
   const doc = session?.doc
   const sharedName = useDocValue(doc, readSpaceName, '')
