@@ -29,8 +29,16 @@ export const MEMBERSHIP = 'membership'
 export const MAX_STATEMENTS = 4_096
 export const MAX_STATEMENT_LOG_BYTES = 8 * 1024 * 1024
 
+/** Name of the statement map a beacon room serves (followEpochs.ts): part of the format. */
+export const MEMBERSHIP_BEACON = 'membership-beacon'
+
 export function membershipStatements(transport: Y.Doc): Y.Array<Uint8Array> {
   return transport.getArray<Uint8Array>(MEMBERSHIP)
+}
+
+/** Statements as a room left behind serves them, by signature: read like the array, never written here. */
+export function membershipBeacon(transport: Y.Doc): Y.Map<Uint8Array> {
+  return transport.getMap<Uint8Array>(MEMBERSHIP_BEACON)
 }
 
 export interface SpaceMembershipOptions {
@@ -55,6 +63,8 @@ export class SpaceMembership implements EnvelopeGate {
   joiningWith: string | undefined
   private resolved: MembershipState = EMPTY_MEMBERSHIP
   private readonly statements: Y.Array<Uint8Array>
+  /** Where a member coming back to a room the others left finds the rekey (followEpochs.ts). */
+  private readonly beacon: Y.Map<Uint8Array>
   /** Verified statements by id. */
   private readonly verified = new Map<string, Statement>()
   private verifiedBytes = 0
@@ -66,8 +76,10 @@ export class SpaceMembership implements EnvelopeGate {
 
   constructor(private readonly options: SpaceMembershipOptions) {
     this.statements = membershipStatements(options.transport)
+    this.beacon = membershipBeacon(options.transport)
     this.statements.observe(this.onStatements)
-    this.receive(this.statements.toArray())
+    this.beacon.observe(this.onBeacon)
+    this.receive([...this.statements.toArray(), ...this.beacon.values()])
   }
 
   /** Who holds which role, as this peer's statements make it. */
@@ -124,9 +136,15 @@ export class SpaceMembership implements EnvelopeGate {
     return statement
   }
 
+  /** The bytes of a verified statement, by id: what it costs to send and store. */
+  wireOf(id: string): Uint8Array | undefined {
+    return this.verified.get(id)?.wire
+  }
+
   stop(): void {
     this.stopped = true
     this.statements.unobserve(this.onStatements)
+    this.beacon.unobserve(this.onBeacon)
     this.listeners.clear()
   }
 
@@ -136,6 +154,13 @@ export class SpaceMembership implements EnvelopeGate {
     for (const item of event.changes.added) for (const value of item.content.getContent()) added.push(value)
     const deleted = event.changes.deleted.size > 0
     if (added.length > 0 || deleted) this.receive(added)
+  }
+
+  private readonly onBeacon = (event: Y.YMapEvent<Uint8Array>, transaction: Y.Transaction): void => {
+    if (transaction.origin === this) return
+    const added: unknown[] = []
+    for (const [key, change] of event.changes.keys) if (change.action !== 'delete') added.push(this.beacon.get(key))
+    if (added.length > 0) this.receive(added)
   }
 
   private receive(values: readonly unknown[]): void {

@@ -6,13 +6,15 @@
  * beacon that serves only the membership log. A device the rekey did not
  * seal to (removed) stays where it is, and finds nobody but beacons.
  */
+import { toHexString } from 'lib0/buffer'
 import * as Y from 'yjs'
 import type { SealingKey } from '../identity/sealingKey.ts'
+import { SIGNATURE_BYTES } from '../space/envelope.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { MovableRoom } from '../space/MovableRoom.ts'
 import { findSpace, putSpaceEntry } from '../space/spaceList.ts'
 import { openRekey } from './epochs.ts'
-import { membershipStatements, type SpaceMembership } from './SpaceMembership.ts'
+import { membershipBeacon, membershipStatements, type SpaceMembership } from './SpaceMembership.ts'
 
 export interface FollowEpochsInput {
   readonly deviceDoc: Y.Doc
@@ -52,22 +54,46 @@ export function followEpochs(input: FollowEpochsInput): () => void {
   }
 }
 
-/** A transport doc holding the space's membership statements and nothing else, kept up to date: what a beacon room serves. */
+/**
+ * A transport doc holding the space's membership statements and nothing
+ * else, kept up to date: what a beacon room serves. Every device that moves
+ * keeps a beacon in the old room; if each wrote its own copy of every
+ * statement, the room would carry one per device and every beacon joining
+ * would exchange them all with every other (a removal in a space of 100
+ * devices took a minute). So each statement goes in as the one Yjs item
+ * every device makes alike: written by a client id taken from its
+ * signature, at clock 0, under its signature as key. The beacons of all
+ * devices then hold the very same items, and meeting costs nothing.
+ */
 function mirrorOfMembership(transport: Y.Doc): { readonly doc: Y.Doc; stop(): void } {
   const doc = new Y.Doc()
   const source = membershipStatements(transport)
-  const mirror = membershipStatements(doc)
-  const copy = (): void => {
-    const present = new Set(mirror.toArray().map((wire) => wire.join()))
-    const missing = source.toArray().filter((wire) => !present.has(wire.join()))
-    if (missing.length > 0) mirror.push(missing)
+  const mirror = membershipBeacon(doc)
+  // Where each statement's item is made before it joins the beacon: one doc, its client id set per statement.
+  const workshop = new Y.Doc()
+  const copy = (values: readonly unknown[]): void => {
+    for (const value of values) {
+      if (!(value instanceof Uint8Array) || value.length < SIGNATURE_BYTES) continue
+      const signature = value.subarray(value.length - SIGNATURE_BYTES)
+      const key = toHexString(signature)
+      if (mirror.has(key)) continue
+      workshop.clientID = new DataView(signature.buffer, signature.byteOffset, 4).getUint32(0)
+      membershipBeacon(workshop).set(key, value)
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(workshop, Y.encodeStateVector(doc)))
+    }
   }
-  copy()
-  source.observe(copy)
+  const onStatements = (event: Y.YArrayEvent<Uint8Array>): void => {
+    const added: unknown[] = []
+    for (const item of event.changes.added) for (const value of item.content.getContent()) added.push(value)
+    copy(added)
+  }
+  copy(source.toArray())
+  source.observe(onStatements)
   return {
     doc,
     stop: () => {
-      source.unobserve(copy)
+      source.unobserve(onStatements)
+      workshop.destroy()
       doc.destroy()
     },
   }

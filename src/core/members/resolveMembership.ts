@@ -129,6 +129,8 @@ export const EMPTY_MEMBERSHIP: MembershipState = {
 /** The statements reachable from the genesis, in a fixed topological order, with who-precedes-whom. */
 class StatementGraph {
   readonly nodes: Statement[] = []
+  /** Each node's author key, as hex: compared on every step, so made once. */
+  readonly authors: string[] = []
   readonly children: number[][] = []
   readonly parentIndexes: number[][] = []
   private readonly ancestors: Uint32Array[] = []
@@ -140,6 +142,7 @@ class StatementGraph {
     const add = (statement: Statement, parents: number[]): void => {
       index.set(statement.id, this.nodes.length)
       this.nodes.push(statement)
+      this.authors.push(keyHex(statement.body.author))
       this.parentIndexes.push(parents)
       this.children.push([])
       for (const parent of parents) this.children[parent]!.push(this.nodes.length - 1)
@@ -220,7 +223,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
 
   const apply = (node: number): StatementOutcome => {
     const { body } = graph.nodes[node]!
-    const author = keyHex(body.author)
+    const author = graph.authors[node]!
     if (node === 0) return join(node, body.author, Role.owner, body.kind === StatementKind.genesis ? body.name : '', body.kind === StatementKind.genesis ? body.x25519 : new Uint8Array(0), undefined)
     if (body.kind === StatementKind.genesis) return StatementOutcome.notTheGenesis
     if (body.kind === StatementKind.accept) {
@@ -284,9 +287,8 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
 
   // M3: of the statements whose parents are all done, the one by the highest-ranked, most senior author, then by id.
   const priority = (node: number): readonly [number, number, string] => {
-    const statement = graph.nodes[node]!
-    const author = members.get(keyHex(statement.body.author))
-    return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, statement.id]
+    const author = members.get(graph.authors[node]!)
+    return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, graph.nodes[node]!.id]
   }
   const before = (a: readonly [number, number, string], b: readonly [number, number, string]): boolean => a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2]
   const remainingParents = graph.parentIndexes.map((parents) => parents.length)
@@ -348,7 +350,7 @@ export function resolveMembership(statements: readonly Statement[], context: Res
     const before = voided.size
     for (const [removal, person] of result.removals) {
       // M4: whatever the removed person signed that the removal did not see is void.
-      for (let node = 1; node < graph.nodes.length; node++) if (keyHex(graph.nodes[node]!.body.author) === person && graph.concurrent(node, removal)) voided.add(node)
+      for (let node = 1; node < graph.nodes.length; node++) if (graph.authors[node] === person && graph.concurrent(node, removal)) voided.add(node)
     }
     for (const [revocation, invite] of result.revocations) {
       // M6: an accept the revocation did not see is void.
