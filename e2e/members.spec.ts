@@ -26,6 +26,9 @@ test('[M7][M8] an editor and a viewer join by their links; the viewer’s forced
       const editLink = await shareLinkOf(owner.page)
       const viewLink = await shareLinkOf(owner.page, 'Can view')
       expect(viewLink).not.toBe(editLink)
+      await openApp(editor.page)
+      await editor.page.getByLabel('Display name').fill('Editor')
+      await editor.page.getByLabel('Display name').press('Enter')
       await joinByLink(editor.page, editLink)
       await joinByLink(viewer.page, viewLink)
       for (const peer of [editor, viewer]) await expectTitles(peer.page, ['Agenda'])
@@ -41,6 +44,15 @@ test('[M7][M8] an editor and a viewer join by their links; the viewer’s forced
       for (const peer of [owner, editor]) await expect(refusedNotice(peer.page)).toBeVisible({ timeout: 20_000 })
       await addItem(editor.page, 'from the editor')
       for (const peer of [owner, editor, viewer]) await expectTitles(peer.page, ['Agenda', 'from the editor', ...(peer === viewer ? ['forced by the viewer'] : [])])
+    })
+
+    await test.step('who added an item is the member whose device signed it, named by the membership log', async () => {
+      await owner.page.getByRole('button', { name: 'Notes for from the editor' }).click()
+      await expect(owner.page.getByLabel('Who changed this item')).toHaveText(/^Added by Editor \(device …\w{6}\)$/)
+      await owner.page.getByRole('button', { name: 'Close' }).click()
+      await owner.page.getByRole('button', { name: 'Notes for Agenda' }).click()
+      await expect(owner.page.getByLabel('Who changed this item')).toHaveText('Added by you')
+      await owner.page.getByRole('button', { name: 'Close' }).click()
     })
 
     await test.step('the owner removes the editor, whose typing from then on reaches nobody', async () => {

@@ -25,15 +25,18 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-import { createDeviceKey, deviceDid, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
+import { createDeviceKey, deviceDid, signWith, verifySignature, type DeviceKey } from '../../src/core/identity/deviceKey.ts'
+import { Role } from '../../src/core/members/roles.ts'
+import { SpaceMembership } from '../../src/core/members/SpaceMembership.ts'
+import { SALT_BYTES, spaceIdOf, StatementKind } from '../../src/core/members/statement.ts'
 import type { Did } from '../../src/core/identity/didKey.ts'
 import type { Verifier } from '../../src/core/space/envelope.ts'
-import { newSpaceId, type ItemId, type SpaceId } from '../../src/core/space/ids.ts'
+import type { ItemId, SpaceId } from '../../src/core/space/ids.ts'
 import { addItem, itemsMap, itemText, readItems, setItemDone } from '../../src/core/space/items.ts'
 import { initialiseSpace } from '../../src/core/space/schema.ts'
 import { newShareSecret, type ShareSecret } from '../../src/core/space/shareLink.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
-import { SignedLog, transportEnvelopes, type LaneIdentity } from '../../src/core/space/SignedLog.ts'
+import { SignedLog, transportEnvelopes, type LaneIdentity, type LogAuthor } from '../../src/core/space/SignedLog.ts'
 import { seededRandom } from '../../test/helpers/seededRandom.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -120,12 +123,11 @@ function newLane(): LaneIdentity {
   return { publicKey: key.publicKey, key: () => Promise.resolve(key) }
 }
 
-async function newAuthor(space: SpaceId, verify: Verifier): Promise<Author & { readonly did: Did }> {
-  const key = await createDeviceKey(crypto.subtle)
+async function newAuthor(key: DeviceKey, space: SpaceId, verify: Verifier): Promise<Author & { readonly did: Did; readonly signer: LogAuthor }> {
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, lane: newLane() }), did: deviceDid(key) }
+  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, lane: newLane() }), did: deviceDid(key), signer: author }
 }
 
 /** The origin of content one author receives from another: not local, so not signed again, and not forwarded. */
@@ -133,10 +135,20 @@ const RELAYED = Symbol('relayed')
 
 export async function buildFixture(updates: number, progress: (line: string) => void): Promise<Fixture> {
   const started = performance.now()
-  const space = newSpaceId()
   const secret = newShareSecret()
   const verify: Verifier = (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message)
-  const authors = await Promise.all(Array.from({ length: AUTHORS }, () => newAuthor(space, verify)))
+  // A space as Pii makes one: its id from its owner's key, its membership log founded by the owner, the other authors
+  // added as editors, so a newcomer checks every envelope against its author's role (MEMBERSHIP.md M7).
+  const keys = await Promise.all(Array.from({ length: AUTHORS }, () => createDeviceKey(crypto.subtle)))
+  const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
+  const space = spaceIdOf(keys[0]!.publicKey, salt)
+  const authors = await Promise.all(keys.map((key) => newAuthor(key, space, verify)))
+  const membershipDoc = new Y.Doc()
+  const membership = new SpaceMembership({ space, transport: membershipDoc, verify, now: Date.now, requiresGenesis: true })
+  const owner = authors[0]!.signer
+  await membership.say(owner, { kind: StatementKind.genesis, salt, name: 'Owner', x25519: new Uint8Array(0) })
+  for (const editor of authors.slice(1)) await membership.say(owner, { kind: StatementKind.add, person: editor.signer.publicKey, role: Role.editor, name: 'Editor', x25519: new Uint8Array(0) })
+  membership.stop()
   const raw: Uint8Array[] = []
   for (const from of authors) {
     from.content.on('update', (update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
@@ -157,7 +169,7 @@ export async function buildFixture(updates: number, progress: (line: string) => 
   }
   for (const author of authors) if (author.log.problem) throw new Error(`An author could not sign: ${author.log.problem}`)
   // The three replicas of the log merged, as peers' transport docs merge when they meet.
-  const merged = Y.mergeUpdates(authors.map((author) => Y.encodeStateAsUpdate(author.transport)))
+  const merged = Y.mergeUpdates([...authors.map((author) => Y.encodeStateAsUpdate(author.transport)), Y.encodeStateAsUpdate(membershipDoc)])
   for (const author of authors) author.log.destroy()
   if (raw.length !== updates) throw new Error(`${raw.length} raw updates were made, not ${updates}.`)
   const fixture = { space, secret, updates, ...(await checkAndDescribe(authors, raw, space, merged, verify)) }

@@ -143,3 +143,18 @@ function keyInSlot(keys: readonly OrderKey[], at: number): OrderKey | undefined 
   const key = orderKeyBetween(before, after)
   return isOrderKey(key) ? key : undefined
 }
+
+/**
+ * The Yjs clients that wrote an item (its entry, and its "done" as it
+ * stands): who added it and who ticked it, once SignedLog.writerOf says
+ * which verified device each client belongs to. Nothing the item itself
+ * says is trusted for this.
+ */
+export function itemWriters(doc: Y.Doc, id: ItemId): { readonly added?: number; readonly done?: number } {
+  // Yjs keeps the item behind each key; its id names the client that wrote the value.
+  const entries = (map: Y.Map<unknown>): ReadonlyMap<string, Y.Item> => (map as unknown as { readonly _map: ReadonlyMap<string, Y.Item> })._map
+  const entry = entries(itemsMap(doc) as Y.Map<unknown>).get(id)
+  const item = itemsMap(doc).get(id)
+  const done = item instanceof Y.Map && item.get('done') === true ? entries(item).get('done') : undefined
+  return { ...(entry && !entry.deleted ? { added: entry.id.client } : {}), ...(done ? { done: done.id.client } : {}) }
+}

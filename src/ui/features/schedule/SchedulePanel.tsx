@@ -11,6 +11,8 @@ import { useHostStats, useScheduleValue, useSpaceSchedule } from './useSchedule.
 import { useKinds } from '../../hooks/useKinds.ts'
 import type { HostKind } from '../../../core/scheduler/kinds.ts'
 import './schedule.css'
+import { memberLabels } from '../../components/memberNames.ts'
+import { useMembership } from '../../hooks/useMembership.ts'
 
 const readSchedulers = (schedule: SpaceSchedule): Scheduler[] => schedule.schedulers().sort((a, b) => a.everyMs - b.everyMs || a.name.localeCompare(b.name))
 const NO_SCHEDULERS: Scheduler[] = []
@@ -19,8 +21,10 @@ const NO_SCHEDULERS: Scheduler[] = []
 export function SchedulePanel({ session }: { readonly session: SpaceSession }) {
   const schedule = useSpaceSchedule(session)
   const schedulers = useScheduleValue(session, schedule, readSchedulers, NO_SCHEDULERS)
-  const { status } = useSpaceSync(session)
-  const deviceNames = useMemo(() => new Map(status?.peers.map((peer) => [peer.device, peer.name]) ?? []), [status])
+  const { status, sync } = useSpaceSync(session)
+  const membership = useMembership(sync)
+  // Members by the name the membership log gives them; a device in the room that is no member, by what its presence says.
+  const deviceNames = useMemo(() => new Map([...(status?.peers.map((peer) => [peer.device, peer.name] as const) ?? []), ...memberLabels(membership)]), [status, membership])
   const host = useHostStats(session.id)
   const kinds = useKinds()
   // H7: what the devices awake now can run: this device's host (when it runs) and every peer in the room.

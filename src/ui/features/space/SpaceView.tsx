@@ -8,6 +8,7 @@ import { findSpace } from '../../../core/space/spaceList.ts'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import { accessOf, type Access } from '../../../core/members/myAccess.ts'
 import { ROLE_WORDS } from '../../../core/members/roles.ts'
+import { memberLabel } from '../../components/memberNames.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useMembership } from '../../hooks/useMembership.ts'
 import { useNow } from '../../hooks/useNow.ts'
@@ -172,13 +173,21 @@ interface SpaceItemsProps {
 /** What changes with the items, apart from the rest of the view: a peer's edit re-renders only this. */
 function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) {
   const items = useDocValue(session.doc, readItems, [])
+  const { device } = useServices()
+  const sync = useAttachedSync(session)
+  const membership = useMembership(sync)
+  // Who wrote a change is whose verified lane wrote its structs, named as the membership log names them.
+  const writerName = (client: number): string | undefined => {
+    const did = sync?.log.writerOf(client)
+    return did === undefined ? undefined : did === device.did ? 'you' : memberLabel(membership, did)
+  }
   return (
     <>
       <p className="muted count" aria-live="polite">
         {itemCountText(items.filter((item) => !item.done).length, items.length)}
       </p>
       <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />
-      {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={session.doc} id={notesFor} onClose={() => onNotesFor(undefined)} />}
+      {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={session.doc} id={notesFor} writerName={writerName} onClose={() => onNotesFor(undefined)} />}
     </>
   )
 }
