@@ -33,12 +33,11 @@ import { inviteFor } from '../src/core/members/invites.ts'
 import { removeMember } from '../src/core/members/removeMember.ts'
 import { Role } from '../src/core/members/roles.ts'
 import { StatementKind } from '../src/core/members/statement.ts'
-import type { DocConnection, DocTransport } from '../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../src/core/space/items.ts'
 import { SpaceLibrary, type SpaceSession, type SpaceSync } from '../src/core/space/SpaceLibrary.ts'
-import type { RoomConnection, RoomConnector, RoomRequest } from '../src/core/space/SpaceRoom.ts'
 import { findSpace } from '../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../src/storage/MemoryDocStore.ts'
+import { InstantNetwork } from '../test/helpers/instantNetwork.ts'
 import { textTable, wholeNumberFromEnv, withTimeout } from './harness.ts'
 import { median } from './stats.ts'
 
@@ -46,31 +45,6 @@ const RESULTS_FILE = join(fileURLToPath(new URL('..', import.meta.url)), 'bench/
 const TARGET_MS = 2_000
 /** A step not done by then is broken, not slow: the run fails rather than report a number without it. */
 const STEP_TIMEOUT_MS = 120_000
-
-/** Docs connected under one name share every update at once (rooms by secret, and a device's tabs). */
-class InstantNetwork implements DocTransport, RoomConnector {
-  private readonly docs = new Map<string, Set<Y.Doc>>()
-  connect(name: string, doc: Y.Doc): DocConnection {
-    const peers = this.docs.get(name) ?? new Set<Y.Doc>()
-    this.docs.set(name, peers)
-    // Sync step 1 and 2 as y-webrtc does it: each side sends what the other's state vector lacks.
-    for (const peer of peers) {
-      Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(doc)), this)
-      Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc, Y.encodeStateVector(peer)), this)
-    }
-    const forward = (update: Uint8Array, origin: unknown): void => {
-      if (origin === this) return
-      for (const peer of peers) if (peer !== doc) Y.applyUpdate(peer, update, this)
-    }
-    peers.add(doc)
-    doc.on('update', forward)
-    return { close: () => (peers.delete(doc), doc.off('update', forward)) }
-  }
-  join(request: RoomRequest): RoomConnection {
-    const connection = this.connect(request.secret, request.transport)
-    return { status: { state: { kind: 'up-to-date' }, peers: [] }, onStatus: () => () => {}, close: () => connection.close() }
-  }
-}
 
 interface Device {
   readonly deviceDoc: Y.Doc

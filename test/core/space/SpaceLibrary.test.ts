@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import type { DocConnection, DocTransport } from '../../../src/core/space/DocTransport.ts'
+import type { DocTransport } from '../../../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { newSpaceId, type SpaceId } from '../../../src/core/space/ids.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
@@ -16,39 +16,15 @@ import { laneClientId } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
 import { transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
-import type { RoomConnection, RoomConnector, RoomRequest } from '../../../src/core/space/SpaceRoom.ts'
+import type { RoomConnector } from '../../../src/core/space/SpaceRoom.ts'
 import { listSpaces } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
+import { InstantNetwork } from '../../helpers/instantNetwork.ts'
 
-/** Docs connected under one name share every update at once, like tabs over BroadcastChannel. */
-class InstantTransport implements DocTransport {
-  private readonly docs = new Map<string, Set<Y.Doc>>()
-  connect(name: string, doc: Y.Doc): DocConnection {
-    const peers = this.docs.get(name) ?? new Set<Y.Doc>()
-    this.docs.set(name, peers)
-    for (const peer of peers) {
-      Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer), this)
-      Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc), this)
-    }
-    const forward = (update: Uint8Array, origin: unknown): void => {
-      if (origin === this) return
-      for (const peer of peers) if (peer !== doc) Y.applyUpdate(peer, update, this)
-    }
-    peers.add(doc)
-    doc.on('update', forward)
-    return { close: () => (peers.delete(doc), doc.off('update', forward)) }
-  }
-}
-
-/** A network where every room's transport docs share every update at once. */
-class InstantRooms implements RoomConnector {
-  /** Public so a test can put a rogue member in a room: `connect(secret, doc)`. */
-  readonly network = new InstantTransport()
-  join(request: RoomRequest): RoomConnection {
-    const connection = this.network.connect(request.secret, request.transport)
-    return { status: { state: { kind: 'up-to-date' }, peers: [] }, onStatus: () => () => {}, close: () => connection.close() }
-  }
-}
+/** Tabs of one device, over BroadcastChannel. */
+const InstantTransport = InstantNetwork
+/** A network where every room's transport docs share every update at once; `connect(secret, doc)` puts a rogue member in a room. */
+const InstantRooms = InstantNetwork
 
 const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
 
@@ -281,7 +257,7 @@ describe('SpaceLibrary', () => {
       return sealEnvelope({ kind: EnvelopeKind.change, space: created.id, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: Y.encodeStateAsUpdate(doc) }, lane.sign).wire
     }
     const rogue = new Y.Doc()
-    rooms.network.connect(secret!, rogue)
+    rooms.connect(secret!, rogue)
     transportEnvelopes(rogue).push([signed('pay Mallory')])
     await vi.waitFor(() => expect(readItems(created.doc).map((item) => item.title)).toContain('pay Mallory'), UNTIL_SYNCED)
     const replaced = vi.fn()
