@@ -123,7 +123,7 @@ function newLane(): LaneIdentity {
   return { publicKey: key.publicKey, key: () => Promise.resolve(key) }
 }
 
-async function newAuthor(key: DeviceKey, space: SpaceId, verify: Verifier): Promise<Author & { readonly did: Did; readonly signer: LogAuthor }> {
+function newAuthor(key: DeviceKey, space: SpaceId, verify: Verifier): Author & { readonly did: Did; readonly signer: LogAuthor } {
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
@@ -142,7 +142,7 @@ export async function buildFixture(updates: number, progress: (line: string) => 
   const keys = await Promise.all(Array.from({ length: AUTHORS }, () => createDeviceKey(crypto.subtle)))
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
   const space = spaceIdOf(keys[0]!.publicKey, salt)
-  const authors = await Promise.all(keys.map((key) => newAuthor(key, space, verify)))
+  const authors = keys.map((key) => newAuthor(key, space, verify))
   const membershipDoc = new Y.Doc()
   const membership = new SpaceMembership({ space, transport: membershipDoc, verify, now: Date.now, requiresGenesis: true })
   const owner = authors[0]!.signer

@@ -80,13 +80,16 @@ export function isOpen(invite: InviteState, now: number): boolean {
  * A link this device made for these terms that is still open with a day
  * left, or a new one: opening Share twice signs one invite, not two.
  */
-export async function inviteFor(deviceDoc: Y.Doc, space: SpaceId, membership: SpaceMembership, author: LogAuthor, role: Role, uses: number, now: number): Promise<InviteSecret> {
+export async function inviteFor(deviceDoc: Y.Doc, space: SpaceId, membership: SpaceMembership, author: LogAuthor, role: Role, uses: number, now: number, days = DEFAULT_INVITE_DAYS): Promise<InviteSecret> {
+  // A kept link whose expiry is within a day of what these terms would give, so a 1-day link is not handed out for 30.
+  const expiresAt = now + days * DAY_MS
   for (const [key, value] of keptInvites(deviceDoc)) {
     const kept = readKept(value)
     const state = membership.state.invites.get(key)
-    if (kept?.space === space && kept.role === role && kept.uses === uses && state && isOpen(state, now + REUSE_MIN_LEFT_MS)) return kept.secret
+    const alike = kept?.space === space && kept.role === role && kept.uses === uses && Math.abs(kept.expiresAt - expiresAt) <= REUSE_MIN_LEFT_MS
+    if (kept && alike && state && isOpen(state, now + REUSE_MIN_LEFT_MS)) return kept.secret
   }
-  return createInvite(deviceDoc, space, membership, author, { role, uses, expiresAt: now + DEFAULT_INVITE_DAYS * DAY_MS })
+  return createInvite(deviceDoc, space, membership, author, { role, uses, expiresAt })
 }
 
 /**

@@ -3,7 +3,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { toHexString } from 'lib0/buffer'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
-import { inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
+import { DEFAULT_INVITE_DAYS, inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
 import type { Access } from '../../../core/members/myAccess.ts'
 import { removeMember } from '../../../core/members/removeMember.ts'
 import type { MembershipState } from '../../../core/members/resolveMembership.ts'
@@ -26,6 +26,8 @@ interface ShareDialogProps {
 }
 
 type CopyState = 'idle' | 'copied' | 'manual'
+/** How long a new link works: a day for a link sent now to someone waiting for it, a month for an invitation by mail. */
+const LINK_DAYS = [1, 7, 30] as const
 type LinkRole = typeof Role.editor | typeof Role.viewer
 
 /** The QR code, or undefined when the link is past what a QR code can hold (~2.3 kB at level M). */
@@ -44,6 +46,7 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   const titleId = useId()
   const [role, setRole] = useState<LinkRole>(Role.editor)
   const [singleUse, setSingleUse] = useState(false)
+  const [days, setDays] = useState(DEFAULT_INVITE_DAYS)
   const [made, setMade] = useState<{ readonly terms: string; readonly secret: InviteSecret } | undefined>(undefined)
   const [problem, setProblem] = useState<string | undefined>(undefined)
   const manages = access.kind === 'member' && access.manages
@@ -54,20 +57,20 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   }, [])
 
   // The link shown is the one made for the terms chosen now, never one of the terms before.
-  const terms = `${role}|${singleUse}`
+  const terms = `${role}|${singleUse}|${days}`
   const invite = made?.terms === terms ? made.secret : undefined
   useEffect(() => {
     if (!manages || !sync) return
     let current = true
-    inviteFor(deviceDoc, space.id, sync.membership, sync.author, role, singleUse ? 1 : 0, Date.now()).then(
-      (secret) => current && setMade({ terms: `${role}|${singleUse}`, secret }),
+    inviteFor(deviceDoc, space.id, sync.membership, sync.author, role, singleUse ? 1 : 0, Date.now(), days).then(
+      (secret) => current && setMade({ terms: `${role}|${singleUse}|${days}`, secret }),
       (error: unknown) => current && setProblem(`Could not make the link: ${error instanceof Error ? error.message : String(error)}`),
     )
     return () => {
       current = false
     }
     // A new secret (the space was re-keyed, or its links reset) needs a new link.
-  }, [manages, sync, deviceDoc, space.id, space.secret, role, singleUse])
+  }, [manages, sync, deviceDoc, space.id, space.secret, role, singleUse, days])
 
   // A space from before membership keeps its old link until its owner opens it; a member who cannot invite gets none.
   const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && shareLink(location.origin, space.id, space.secret, invite)
@@ -86,11 +89,21 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
               <option value={Role.viewer}>{ROLE_WORDS.viewer}</option>
             </select>
           </label>
+          <label className="field">
+            <span>The link works for</span>
+            <select value={days} onChange={(event) => setDays(Number(event.target.value))}>
+              {LINK_DAYS.map((choice) => (
+                <option key={choice} value={choice}>
+                  {choice === 1 ? '1 day' : `${choice} days`}
+                </option>
+              ))}
+            </select>
+          </label>
           <label className="checkbox">
             <input type="checkbox" checked={singleUse} onChange={(event) => setSingleUse(event.target.checked)} />
             For one person only
           </label>
-          <p className="muted">The link works for 7 days. Anyone who opens it in that time joins: send it only to the people you mean.</p>
+          <p className="muted">Anyone who opens the link in that time joins: send it only to the people you mean. Revoke it below if it goes astray.</p>
         </div>
       )}
       {!manages && access.kind !== 'open' && <p>Only the space’s owner or an admin can invite people. Ask {ownerName(membership)} for a link.</p>}
