@@ -136,6 +136,21 @@ export class SpaceMembership implements EnvelopeGate {
     return statement
   }
 
+  /**
+   * Resolves again with what the log knows now: a space made before
+   * membership is founded only once its recorded owner is known (M1), which
+   * the content's verified writers decide, not a statement.
+   */
+  refresh(): void {
+    if (!this.stopped && this.verified.size > 0) this.resolve()
+  }
+
+  /** Whether `device` is the owner a space made before membership recorded (M1): the one who may found its log. */
+  isLegacyOwner(device: Uint8Array): boolean {
+    const owner = this.options.legacyOwner?.()
+    return owner !== undefined && toHexString(owner) === toHexString(device)
+  }
+
   /** The bytes of a verified statement, by id: what it costs to send and store. */
   wireOf(id: string): Uint8Array | undefined {
     return this.verified.get(id)?.wire

@@ -275,6 +275,9 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
         revocations.push([node, invite.key])
         return StatementOutcome.applied
       }
+      case StatementKind.device:
+        members.set(author, { ...actor, x25519: body.x25519 })
+        return StatementOutcome.applied
       case StatementKind.rekey: {
         if (!managesMembers(actor.role)) return StatementOutcome.notAllowed
         // M10: each epoch is started once; of concurrent rekeys, the first in the order counts.

@@ -1,18 +1,30 @@
 /**
  * What a device owes a space's membership log once the log is loaded from
  * storage: the genesis of a space it created (written once: a later
- * session finds it in the stored log), and the accept of the invite whose
- * link it opened, as soon as the invite statement has arrived from a peer.
- * Each is forgotten from the device's list entry once it counts.
+ * session finds it in the stored log), the accept of the invite whose link
+ * it opened, as soon as the invite statement has arrived from a peer, and
+ * its sealing key if the log does not have it yet. Each is forgotten from
+ * the device's list entry once it counts.
+ *
+ * A space made before membership is founded by its recorded owner's device
+ * when it opens it (M1): the genesis, every other device that wrote to the
+ * space as an editor, and an invite whose key comes from the space's old
+ * secret, so links shared before keep admitting people as editors for
+ * LEGACY_INVITE_DAYS (then they need a new link, like any other).
  */
 import { toHexString } from 'lib0/buffer'
 import type * as Y from 'yjs'
-import { decodeBase58 } from '../identity/base58.ts'
+import { digest as sha256 } from 'lib0/hash/sha256'
+import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { createNobleKey, signWith } from '../identity/deviceKey.ts'
+import { sameBytes } from '../space/envelope.ts'
 import type { SpaceId } from '../space/ids.ts'
+import type { ShareSecret } from '../space/shareLink.ts'
 import type { LogAuthor } from '../space/SignedLog.ts'
 import { findSpace, putSpaceEntry } from '../space/spaceList.ts'
 import type { SpaceMembership } from './SpaceMembership.ts'
+import { DAY_MS } from './invites.ts'
+import { Role } from './roles.ts'
 import { acceptMessage, SALT_BYTES, StatementKind } from './statement.ts'
 
 export interface SettleInput {
@@ -23,8 +35,13 @@ export interface SettleInput {
   readonly displayName: string
   /** This device's sealing key (public), published so rekeys can seal to it (M10); absent where the platform has none. */
   readonly x25519?: Uint8Array
+  /** The devices whose envelopes this peer holds: who wrote a space made before membership, to be its editors. */
+  readonly writers: () => readonly Uint8Array[]
   readonly closed: () => boolean
 }
+
+/** Links shared before membership keep admitting editors this long after the owner founds the log. */
+export const LEGACY_INVITE_DAYS = 30
 
 export async function settleMembership(input: SettleInput): Promise<void> {
   const { deviceDoc, space, membership, author } = input
@@ -38,7 +55,41 @@ export async function settleMembership(input: SettleInput): Promise<void> {
     await membership.say(author, { kind: StatementKind.genesis, salt, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) }, entry.createdAt)
   }
   if (entry.founding !== undefined && membership.founded) putSpaceEntry(deviceDoc, withoutKeys(findSpace(deviceDoc, space) ?? entry, 'founding'))
+  await publishSealingKey(input)
   if (entry.invite !== undefined) await acceptInvite(input, entry.invite)
+  else if (entry.rolesEnforced !== true && entry.secret !== undefined) await settleLegacy(input, entry.createdAt, entry.secret)
+}
+
+/** A member whose record has no sealing key (added by someone else, or joined before it had one) publishes its own: rekeys can then reach it (M10). */
+async function publishSealingKey({ membership, author, x25519 }: SettleInput): Promise<void> {
+  const member = membership.state.members.get(toHexString(author.publicKey))
+  if (member && member.x25519.length === 0 && x25519) await membership.say(author, { kind: StatementKind.device, x25519 })
+}
+
+/** The invite key a space made before membership gets from its old secret: whoever holds an old link holds it. */
+export function legacyInviteSecret(secret: ShareSecret): Uint8Array {
+  const secretBytes = decodeBase58(secret) ?? new Uint8Array(0)
+  const context = new TextEncoder().encode('pii legacy invite v1\0')
+  const input = new Uint8Array(context.length + secretBytes.length)
+  input.set(context)
+  input.set(secretBytes, context.length)
+  return sha256(input)
+}
+
+async function settleLegacy(input: SettleInput, createdAt: number, secret: ShareSecret): Promise<void> {
+  const { membership, author } = input
+  const inviteSecret = legacyInviteSecret(secret)
+  if (!membership.founded && membership.isLegacyOwner(author.publicKey)) {
+    await membership.say(author, { kind: StatementKind.genesis, salt: new Uint8Array(0), name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) }, createdAt)
+    for (const other of input.writers()) {
+      if (!sameBytes(other, author.publicKey)) await membership.say(author, { kind: StatementKind.add, person: other, role: Role.editor, name: '', x25519: new Uint8Array(0) })
+    }
+    const inviteKey = await createNobleKey(inviteSecret)
+    await membership.say(author, { kind: StatementKind.invite, invite: inviteKey.publicKey, role: Role.editor, expiresAt: createdAt + LEGACY_INVITE_DAYS * DAY_MS, uses: 0 })
+    return
+  }
+  // Anyone else opening a space from before membership with an old link asks to be admitted with the key that link holds.
+  await acceptInvite(input, encodeBase58(inviteSecret))
 }
 
 /** Waits for the invite statement (a peer brings it), then signs the accept with the link's invite key (M6). */

@@ -42,7 +42,7 @@ const SIGNING_CONTEXT = new TextEncoder().encode('pii membership v1\0')
 const ACCEPT_CONTEXT = new TextEncoder().encode('pii invite accept v1\0')
 const SPACE_ID_CONTEXT = new TextEncoder().encode('pii space id v1\0')
 
-export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6, rekey: 7 } as const
+export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6, rekey: 7, device: 8 } as const
 export type StatementKind = (typeof StatementKind)[keyof typeof StatementKind]
 
 /** For one lane of a person: the last seq written under the role (or membership) the statement ends. */
@@ -84,6 +84,8 @@ export type StatementPayload =
   | { readonly kind: typeof StatementKind.revokeInvite; readonly invite: Uint8Array }
   /** Starts epoch `epoch` (M10): its secret sealed to each remaining device, and the previous secret under the new one. */
   | { readonly kind: typeof StatementKind.rekey; readonly epoch: number; readonly sealed: readonly SealedSecret[]; readonly previous: Uint8Array }
+  /** A member publishes its device's sealing key (one added before it had one, or by someone else: M10). */
+  | { readonly kind: typeof StatementKind.device; readonly x25519: Uint8Array }
 
 export type StatementBody = StatementHead & StatementPayload
 
@@ -177,6 +179,9 @@ export function encodeStatementBody(body: StatementBody): Uint8Array {
       }
       encoding.writeVarUint8Array(encoder, body.previous)
       break
+    case StatementKind.device:
+      writeKey(encoder, body.x25519, X25519_KEY_BYTES, 'A sealing key')
+      break
   }
   return encoding.toUint8Array(encoder)
 }
@@ -246,6 +251,8 @@ function readPayload(decoder: decoding.Decoder, kind: number): StatementPayload 
       for (let index = 0; index < count; index++) sealed.push({ device: key(), box: decoding.readVarUint8Array(decoder) })
       return { kind, epoch, sealed, previous: decoding.readVarUint8Array(decoder) }
     }
+    case StatementKind.device:
+      return { kind, x25519: decoding.readUint8Array(decoder, X25519_KEY_BYTES) }
     default:
       throw new Error('unknown kind')
   }

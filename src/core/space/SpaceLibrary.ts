@@ -7,6 +7,7 @@
  * Storage, tab sync and rooms arrive as ports, so the same logic runs over
  * IndexedDB in a browser, memory in tests, and LevelDB on the personal node.
  */
+import { fromHexString } from 'lib0/buffer'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../identity/base58.ts'
 import { readDisplayName } from '../identity/profile.ts'
@@ -214,6 +215,11 @@ class OpenSpace implements SpaceSession {
     const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     made.log = log
     log.onRebuildNeeded(() => this.onRebuild(this))
+    // A space from before membership: its genesis counts once the log has verified who wrote its recorded owner (M1).
+    if (!requiresGenesis)
+      log.onChange(() => {
+        if (!membership.founded) membership.refresh()
+      })
     const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
     const { sealing, subtle } = this.deps
@@ -232,7 +238,8 @@ class OpenSpace implements SpaceSession {
       if (!this.closed) await log.reconcile()
       // With what storage held in the log: a genesis written in an earlier session is there, not written twice.
       const x25519 = (await sealing?.catch(() => undefined))?.publicKey
-      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), closed: () => this.closed })
+      const writers = (): Uint8Array[] => [...log.log.authorCounts().keys()].map((author) => fromHexString(author))
+      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), writers, closed: () => this.closed })
     })
     return this.running
   }

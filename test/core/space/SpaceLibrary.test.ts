@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import type { DocTransport } from '../../../src/core/space/DocTransport.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { newSpaceId, type SpaceId } from '../../../src/core/space/ids.ts'
+import { didFromPublicKey } from '../../../src/core/identity/didKey.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
 import { newShareSecret, type InviteSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
 import { inviteFor } from '../../../src/core/members/invites.ts'
@@ -278,5 +279,42 @@ describe('SpaceLibrary', () => {
     await stored.loaded
     expect(readItems(later).map((item) => item.title)).toEqual(['Tickets'])
     await stored.discard()
+  })
+
+  it('[M1] a space made before membership is founded by its recorded owner’s device: who wrote it become editors, and its old link still admits editors', async () => {
+    const rooms = new InstantRooms()
+    const ownerAuthor = await deviceAuthor()
+    const ownerLibrary = new SpaceLibrary({ deviceDoc: new Y.Doc(), store: new MemoryDocStore(), tabs: new InstantTransport(), now: () => Date.now(), author: Promise.resolve(ownerAuthor), verify, rooms: () => Promise.resolve(rooms) })
+    // As such a space was: a random id, a link without an invite, the owner recorded in the content by the owner's own device.
+    const id = newSpaceId()
+    const secret = newShareSecret()
+    ownerLibrary.addShared(id, secret)
+    let session = ownerLibrary.openSpace(id)
+    await session.sync
+    session.edit((doc) => {
+      doc.getMap('members').set(didFromPublicKey(ownerAuthor.publicKey), { role: 'owner' })
+      addItem(doc, 'Old list')
+    })
+    const bob = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const bobs = joinShared(bob, id, secret)
+    await vi.waitFor(() => expect(readItems(bobs.doc).map((item) => item.title)).toEqual(['Old list']), UNTIL_SYNCED)
+    bobs.edit((doc) => addItem(doc, 'From Bob'))
+    await vi.waitFor(() => expect(readItems(session.doc)).toHaveLength(2), UNTIL_SYNCED)
+    // The owner's device opens it again: it founds the log.
+    session.release()
+    session = ownerLibrary.openSpace(id)
+    const { membership } = await session.sync
+    await vi.waitFor(() => expect(membership.founded).toBe(true), UNTIL_SYNCED)
+    const bobKey = toHexString((await bobs.sync).author.publicKey)
+    expect(membership.state.members.get(toHexString(ownerAuthor.publicKey))?.role).toBe(Role.owner)
+    expect(membership.state.members.get(bobKey)?.role).toBe(Role.editor)
+    // Someone opening the old link now is admitted as an editor through the invite the old secret makes.
+    const carol = library(new MemoryDocStore(), new InstantTransport(), new Y.Doc(), rooms)
+    const carols = joinShared(carol, id, secret)
+    const carolKey = toHexString((await carols.sync).author.publicKey)
+    await vi.waitFor(() => expect(membership.state.members.get(carolKey)?.role).toBe(Role.editor), UNTIL_SYNCED)
+    carols.edit((doc) => addItem(doc, 'From Carol'))
+    await vi.waitFor(() => expect(readItems(session.doc).map((item) => item.title).sort()).toEqual(['From Bob', 'From Carol', 'Old list']), UNTIL_SYNCED)
+    for (const open of [session, bobs, carols]) open.release()
   })
 })
