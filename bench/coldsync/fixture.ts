@@ -30,6 +30,8 @@ import { Role } from '../../src/core/members/roles.ts'
 import { SpaceMembership } from '../../src/core/members/SpaceMembership.ts'
 import { SALT_BYTES, spaceIdOf, StatementKind } from '../../src/core/members/statement.ts'
 import type { Did } from '../../src/core/identity/didKey.ts'
+import { decodeBase58 } from '../../src/core/identity/base58.ts'
+import { deriveContentKey, fixedKeyring, type ContentKeyring } from '../../src/core/space/contentCipher.ts'
 import type { Verifier } from '../../src/core/space/envelope.ts'
 import type { ItemId, SpaceId } from '../../src/core/space/ids.ts'
 import { addItem, itemsMap, itemText, readItems, setItemDone } from '../../src/core/space/items.ts'
@@ -117,17 +119,22 @@ function makeEdit(doc: Y.Doc, ids: ItemId[], random: () => number): void {
   })
 }
 
+/** The content key of the fixture's only epoch, as a link's secret gives it to every member. */
+export function fixtureKeyring(space: SpaceId, secret: ShareSecret): ContentKeyring {
+  return fixedKeyring(deriveContentKey(space, 0, decodeBase58(secret)!))
+}
+
 /** A fresh session lane, as a space's session makes one. */
 function newLane(): LaneIdentity {
   const key = newLaneKey()
   return { publicKey: key.publicKey, key: () => Promise.resolve(key) }
 }
 
-function newAuthor(key: DeviceKey, space: SpaceId, verify: Verifier): Author & { readonly did: Did; readonly signer: LogAuthor } {
+function newAuthor(key: DeviceKey, space: SpaceId, keys: ContentKeyring, verify: Verifier): Author & { readonly did: Did; readonly signer: LogAuthor } {
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const author = { publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }
-  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, lane: newLane() }), did: deviceDid(key), signer: author }
+  return { content, transport, log: new SignedLog({ space, content, transport, author, verify, keys, lane: newLane() }), did: deviceDid(key), signer: author }
 }
 
 /** The origin of content one author receives from another: not local, so not signed again, and not forwarded. */
@@ -142,7 +149,8 @@ export async function buildFixture(updates: number, progress: (line: string) => 
   const keys = await Promise.all(Array.from({ length: AUTHORS }, () => createDeviceKey(crypto.subtle)))
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
   const space = spaceIdOf(keys[0]!.publicKey, salt)
-  const authors = keys.map((key) => newAuthor(key, space, verify))
+  const contentKeys = fixtureKeyring(space, secret)
+  const authors = keys.map((key) => newAuthor(key, space, contentKeys, verify))
   const membershipDoc = new Y.Doc()
   const membership = new SpaceMembership({ space, transport: membershipDoc, verify, now: Date.now, requiresGenesis: true })
   const owner = authors[0]!.signer
@@ -172,7 +180,7 @@ export async function buildFixture(updates: number, progress: (line: string) => 
   const merged = Y.mergeUpdates([...authors.map((author) => Y.encodeStateAsUpdate(author.transport)), Y.encodeStateAsUpdate(membershipDoc)])
   for (const author of authors) author.log.destroy()
   if (raw.length !== updates) throw new Error(`${raw.length} raw updates were made, not ${updates}.`)
-  const fixture = { space, secret, updates, ...(await checkAndDescribe(authors, raw, space, merged, verify)) }
+  const fixture = { space, secret, updates, ...(await checkAndDescribe(authors, raw, space, contentKeys, merged, verify)) }
   return { ...fixture, buildMs: performance.now() - started }
 }
 
@@ -187,6 +195,7 @@ async function checkAndDescribe(
   authors: readonly Author[],
   raw: readonly Uint8Array[],
   space: SpaceId,
+  contentKeys: ContentKeyring,
   merged: Uint8Array,
   verify: Verifier,
 ): Promise<Omit<Fixture, 'space' | 'secret' | 'updates' | 'buildMs'>> {
@@ -196,7 +205,7 @@ async function checkAndDescribe(
   Y.applyUpdate(newcomer.transport, merged)
   // A reader never edits: asked to certify its lane, it declines, which only matters to edits it never makes.
   const reader = { publicKey: new Uint8Array(32), sign: () => Promise.reject(new Error('A reader does not sign.')) }
-  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, lane: newLane() })
+  const log = new SignedLog({ space, content: newcomer.content, transport: newcomer.transport, author: reader, verify, keys: contentKeys, lane: newLane() })
   await log.settled()
   const refused = [...log.log.rejections.values()].reduce((sum, count) => sum + count, 0)
   log.destroy()

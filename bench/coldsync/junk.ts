@@ -12,7 +12,7 @@ import * as Y from 'yjs'
 import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes } from '../../src/core/space/SignedLog.ts'
-import type { Fixture } from './fixture.ts'
+import { fixtureKeyring, type Fixture } from './fixture.ts'
 
 const FORGED_ENVELOPES = 1_500
 const JUNK_BYTES = 10 * 1024 * 1024
@@ -50,6 +50,7 @@ export async function stuffedAndCleaned(fixture: Fixture): Promise<CleanedLog> {
   const lane = newLaneKey()
   const log = new SignedLog({
     space: fixture.space,
+    keys: fixtureKeyring(fixture.space, fixture.secret),
     content: new Y.Doc(),
     transport,
     author: { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) },

@@ -6,6 +6,7 @@
  */
 import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, sealEnvelope, verifyEnvelopeSignature, type Envelope, type Verifier } from '../../src/core/space/envelope.ts'
+import { deriveContentKey } from '../../src/core/space/contentCipher.ts'
 import { newSpaceId } from '../../src/core/space/ids.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
 
@@ -21,11 +22,12 @@ async function envelopes(count: number): Promise<Envelope[]> {
   const space = newSpaceId()
   const lane = newLaneKey()
   const certificate = await signWith(key, crypto.subtle, laneCertificateMessage(space, key.publicKey, lane.publicKey))
+  const contentKey = deriveContentKey(space, 0, crypto.getRandomValues(new Uint8Array(32)))
   const sealed: Envelope[] = []
   let prev: Uint8Array = GENESIS_PREV
   for (let seq = 0; seq < count; seq++) {
     const update = crypto.getRandomValues(new Uint8Array(24 + (seq % 40)))
-    const envelope = sealEnvelope({ kind: EnvelopeKind.change, space, author: key.publicKey, lane: lane.publicKey, certificate, seq, prev, update }, lane.sign)
+    const envelope = sealEnvelope({ kind: EnvelopeKind.change, space, author: key.publicKey, lane: lane.publicKey, certificate, seq, prev, update }, lane.sign, contentKey)
     sealed.push(envelope)
     prev = envelope.hash
   }

@@ -14,6 +14,7 @@ import { WebSocket } from 'ws'
 import { WebrtcProvider } from 'y-webrtc'
 import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../src/core/identity/deviceKey.ts'
+import { contentKeyOf, updateOf } from './spaceContent.ts'
 import { EnvelopeKind, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../src/core/space/envelope.ts'
 import { newLaneKey } from '../../src/core/space/laneKey.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
@@ -26,6 +27,7 @@ import { transportEnvelopes } from '../../src/core/space/SignedLog.ts'
 const [relayUrl, space, secret, items] = process.argv.slice(2) as [string, SpaceId, ShareSecret, string]
 const expectedItems = Number(items)
 if (!Number.isSafeInteger(expectedItems) || expectedItems < 1) throw new Error(`Usage: roguePeer.ts <relayUrl> <spaceId> <secret> <items>; got items "${items}".`)
+const contentKey = contentKeyOf(space, secret)
 const transport = new Y.Doc()
 const envelopes = transportEnvelopes(transport)
 const provider = new WebrtcProvider(roomName(secret), transport, { signaling: [relayUrl], password: roomPassword(secret), peerOpts: { wrtc } })
@@ -42,6 +44,7 @@ async function attack(): Promise<void> {
   const forged = sealEnvelope(
     { kind: EnvelopeKind.change, space, author: victim.author, lane: lane.publicKey, certificate, seq: 0, prev: new Uint8Array(32), update: Y.encodeStateAsUpdate(junk) },
     lane.sign,
+    contentKey,
   )
   const tampered = Uint8Array.from(genuine.at(-1)!.wire)
   const inUpdate = tampered.length - 64 - 3
@@ -58,7 +61,8 @@ function holdsEverything(): boolean {
   const doc = new Y.Doc()
   for (const wire of envelopes.toArray()) {
     const envelope = openEnvelope(wire)
-    if (envelope) Y.applyUpdate(doc, envelope.update)
+    const update = envelope && updateOf(envelope, contentKey)
+    if (update) Y.applyUpdate(doc, update)
   }
   return readItems(doc).length >= expectedItems
 }

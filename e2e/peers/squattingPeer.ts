@@ -19,6 +19,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../src/core/identity/deviceKey.ts'
 import { publicKeyFromDid } from '../../src/core/identity/didKey.ts'
+import { contentKeyOf, updateOf } from './spaceContent.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope } from '../../src/core/space/envelope.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
 import { readUpdateShape } from '../../src/core/space/joinUpdates.ts'
@@ -31,6 +32,7 @@ import { transportEnvelopes } from '../../src/core/space/SignedLog.ts'
 const [relayUrl, space, secret, victimDid] = process.argv.slice(2) as [string, SpaceId, ShareSecret, string]
 if (!relayUrl || !space || !secret || !victimDid) throw new Error('Usage: squattingPeer.ts <relayUrl> <spaceId> <secret> <victim did>')
 const victim = publicKeyFromDid(victimDid)
+const contentKey = contentKeyOf(space, secret)
 const transport = new Y.Doc()
 const envelopes = transportEnvelopes(transport)
 const provider = new WebrtcProvider(roomName(secret), transport, { signaling: [relayUrl], password: roomPassword(secret), peerOpts: { wrtc } })
@@ -43,7 +45,8 @@ function victimClient(): { client: number; clock: number } | undefined {
   for (const wire of envelopes.toArray()) {
     const envelope = openEnvelope(wire)
     if (!envelope || !sameBytes(envelope.author, victim)) continue
-    for (const section of readUpdateShape(envelope.update)?.sections ?? []) {
+    const update = updateOf(envelope, contentKey)
+    for (const section of (update && readUpdateShape(update)?.sections) ?? []) {
       ends.set(section.client, Math.max(ends.get(section.client) ?? 0, section.end))
       if (!latest || envelope.seq >= latest.seq) latest = { seq: envelope.seq, client: section.client }
     }
@@ -69,7 +72,7 @@ async function squat(): Promise<void> {
   const mallory = await createDeviceKey(crypto.subtle)
   const lane = newLaneKey()
   const certificate = await signWith(mallory, crypto.subtle, laneCertificateMessage(space, mallory.publicKey, lane.publicKey))
-  const envelope = sealEnvelope({ kind: EnvelopeKind.change, space, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: garbage(target.client, target.clock) }, lane.sign)
+  const envelope = sealEnvelope({ kind: EnvelopeKind.change, space, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: garbage(target.client, target.clock) }, lane.sign, contentKey)
   envelopes.push([envelope.wire])
   say({ squatted: target.client })
 }

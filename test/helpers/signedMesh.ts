@@ -5,6 +5,7 @@
  * reconnects. What a rogue member sends is injected straight into a peer's
  * transport doc, as another peer of the room would send it.
  */
+import { testKeyring } from './contentKeys.ts'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../../src/core/identity/base58.ts'
 import { createDeviceKey, signWith, verifySignature, type DeviceKey } from '../../src/core/identity/deviceKey.ts'
@@ -75,6 +76,7 @@ export class Mesh {
     const membership = owner && new SpaceMembership({ space: SPACE, transport, verify, now: () => 1_000, requiresGenesis: true, legacyOwner: () => owner })
     const signed = new SignedLog({
       space: SPACE,
+      keys: testKeyring(SPACE),
       content,
       transport,
       verify,

@@ -15,7 +15,7 @@
 import type * as Y from 'yjs'
 import { toHexString } from 'lib0/buffer'
 import type { LogAuthor } from '../space/SignedLog.ts'
-import type { Envelope, Verifier } from '../space/envelope.ts'
+import { EnvelopeKind, type Envelope, type Verifier } from '../space/envelope.ts'
 import type { EnvelopeGate, EnvelopeVerdict } from '../space/envelopeGate.ts'
 import type { SpaceId } from '../space/ids.ts'
 import { envelopeVerdict } from './envelopeVerdict.ts'
@@ -103,8 +103,9 @@ export class SpaceMembership implements EnvelopeGate {
   }
 
   verdict(envelope: Envelope): EnvelopeVerdict {
-    if (!this.founded) return this.options.requiresGenesis ? 'park' : 'apply'
-    return envelopeVerdict(this.resolved, envelope.author, envelope.lane, envelope.seq)
+    // A migration is the owner's (M11): in a log not founded yet, nobody is known to be.
+    if (!this.founded) return this.options.requiresGenesis || envelope.kind === EnvelopeKind.migration ? 'park' : 'apply'
+    return envelopeVerdict(this.resolved, envelope.author, envelope.lane, envelope.seq, envelope.kind)
   }
 
   settled(): Promise<void> | undefined {

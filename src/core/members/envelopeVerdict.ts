@@ -14,11 +14,15 @@
  *   applied, and judged again when the membership changes.
  * - park: the author is not known to be a member yet (their accept may be
  *   on its way): held the same way.
+ *
+ * A migration (the re-sealing of envelopes from before content encryption,
+ * M11) is the owner's alone: anyone else's is refused.
  */
 import { toHexString } from 'lib0/buffer'
 import type { MembershipState } from './resolveMembership.ts'
 import type { EnvelopeVerdict } from '../space/envelopeGate.ts'
-import { writesContent, type Role } from './roles.ts'
+import { EnvelopeKind } from '../space/envelope.ts'
+import { Role, writesContent } from './roles.ts'
 
 export interface WrittenUnder {
   /** The role the envelope was written under, if the author held one. */
@@ -42,8 +46,9 @@ export function roleWrittenUnder(state: MembershipState, author: Uint8Array, lan
   return { role: undefined, settled: state.removed.has(person) }
 }
 
-export function envelopeVerdict(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number): EnvelopeVerdict {
+export function envelopeVerdict(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number, kind: EnvelopeKind = EnvelopeKind.change): EnvelopeVerdict {
   const { role, settled } = roleWrittenUnder(state, author, lane, seq)
+  if (kind === EnvelopeKind.migration) return role === Role.owner ? 'apply' : role === undefined && !settled ? 'park' : 'refuse'
   if (writesContent(role)) return 'apply'
   if (settled) return 'refuse'
   return role === undefined ? 'park' : 'withhold'

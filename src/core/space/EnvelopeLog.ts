@@ -28,14 +28,39 @@
  * them in different orders; voiding the lane is the one outcome that every
  * peer, and every newcomer, reaches whatever it saw first.
  *
+ * Content is encrypted for the space (contentCipher.ts): each envelope is
+ * opened with its epoch's key before anything reads its update. One whose
+ * epoch this peer holds no key for yet (a rekey still being opened) waits,
+ * within the same bounds as envelopes waiting for predecessors; one whose
+ * content does not open is refused. Envelopes of version 2 (from before
+ * encryption) carry their update in the clear; the owner's device re-seals
+ * them as a `migration` (in a lane of its own, written once), which may
+ * write under the clientIDs of version-2 lanes only, and after which peers
+ * drop the version-2 copies it carries (`isMigrated`).
+ *
  * Who may write is the membership's to say (EnvelopeGate): an authentic
  * envelope whose author's role does not write waits, unapplied, or is
  * refused for good (its lane stops there); `rejudge` takes back out of the
  * chains what a membership change no longer lets through.
  */
-import { fromHexString } from 'lib0/buffer'
+import { fromHexString, toHexString } from 'lib0/buffer'
 import { LaneClientIds } from './clientIds.ts'
-import { authorKey, chainKey, envelopeBody, EnvelopeKind, GENESIS_PREV, openEnvelope, sameBytes, verifyEnvelopeSignature, type Digest, type Envelope, type Verifier } from './envelope.ts'
+import { decryptContent, decryptContentByPlatform, type ContentKeyring } from './contentCipher.ts'
+import {
+  authorKey,
+  chainKey,
+  envelopeBody,
+  EnvelopeKind,
+  GENESIS_PREV,
+  LEGACY_ENVELOPE_VERSION,
+  openEnvelope,
+  sameBytes,
+  verifyEnvelopeSignature,
+  withContent,
+  type Digest,
+  type Envelope,
+  type Verifier,
+} from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import { OPEN_GATE, type EnvelopeGate } from './envelopeGate.ts'
 import type { SpaceId } from './ids.ts'
@@ -54,7 +79,7 @@ export const MAX_SEQ_AHEAD = 100_000
  */
 export const MAX_WAITING_ENVELOPES = 4_096
 export const MAX_WAITING_BYTES = 16 * 1024 * 1024
-/** A batch this large (a cold sync) is hashed by the platform's digest, off the main thread; a live edit is hashed at once. */
+/** A batch this large (a cold sync) is hashed and decrypted by the platform, off the main thread; a live edit at once, in JS. */
 const PLATFORM_HASH_BYTES = 256 * 1024
 
 /** An accepted envelope with its update read once (which clients it writes), for joining without a second walk. */
@@ -122,12 +147,22 @@ export class EnvelopeLog {
   /** Per lane, the highest seq counted as withheld: a withheld envelope is counted once, however often it is judged. */
   private readonly withheldCounted = new Map<string, number>()
   private gate: EnvelopeGate = OPEN_GATE
+  /** Envelopes whose epoch this peer holds no key for yet, by hash: opened once the key comes (see admit). */
+  private readonly sealedWaiting = new Map<string, Envelope>()
+  /** Lanes that wrote envelopes of version 2: a migration may write under their clientIDs, and only theirs. */
+  private readonly legacyLanes = new Set<string>()
+  /** The content of accepted migrations: what version-2 envelopes it carries need no copy. */
+  private readonly migrations: UpdateCoverage[] = []
 
   constructor(
     readonly space: SpaceId,
     private readonly verify: Verifier,
+    /** The content keys this peer holds, by epoch. */
+    private readonly keys: ContentKeyring,
     /** Without it every envelope is hashed in JS. */
     private readonly digest?: Digest,
+    /** Without it every envelope is decrypted in JS. */
+    private readonly subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
   ) {
     this.laneClientIds = new LaneClientIds(space)
     this.judge = new LaneJudge(this.signed)
@@ -176,6 +211,16 @@ export class EnvelopeLog {
   /** Whether an accepted checkpoint supersedes this seq of the lane (its envelope may be dropped). */
   isSuperseded(author: Uint8Array, lane: Uint8Array, seq: number): boolean {
     return seq < (this.chains.get(chainKey(author, lane))?.base ?? 0)
+  }
+
+  /** Whether an accepted migration carries this version-2 envelope's content: its copy can go. */
+  isMigrated(envelope: Pick<Envelope, 'version' | 'update'>): boolean {
+    return envelope.version === LEGACY_ENVELOPE_VERSION && this.migrations.some((migration) => migration.covers(envelope.update) === true)
+  }
+
+  /** Envelopes that wait for the key of their epoch. */
+  get waitingForKey(): number {
+    return this.sealedWaiting.size
   }
 
   /** Lanes found to have signed two histories, by chain key. */
@@ -235,7 +280,10 @@ export class EnvelopeLog {
   }
 
   private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {
-    if (shape) for (const section of shape.sections) this.clientOwners.set(section.client, key)
+    if (envelope.kind === EnvelopeKind.migration) this.migrations.push(new UpdateCoverage(envelope.update))
+    // A migration's clientIDs stay their version-2 writers' (who did what is theirs, not the owner's).
+    else if (shape) for (const section of shape.sections) this.clientOwners.set(section.client, key)
+    if (envelope.version === LEGACY_ENVELOPE_VERSION) this.legacyLanes.add(key)
     const gained = envelope.seq + 1 - nextSeqOf(chain)
     if (envelope.kind === EnvelopeKind.checkpoint) {
       chain.base = envelope.seq
@@ -269,9 +317,15 @@ export class EnvelopeLog {
     const byChain = new Map<string, Envelope[]>()
     const behind: Envelope[] = []
     const batch = [...wires]
+    for (const [hash, envelope] of this.sealedWaiting) {
+      if (!this.keys.key(envelope.sealed!.epoch)) continue
+      this.sealedWaiting.delete(hash)
+      batch.push(envelope.wire)
+    }
     // Awaited only for a large batch: a live edit's check must start in the task that received it (see authenticRun).
     const hashing = this.platformHashes(batch)
     const hashes = hashing ? await hashing : undefined
+    const unopened: Envelope[] = []
     for (const [index, wire] of batch.entries()) {
       const envelope = openEnvelope(wire, hashes?.[index])
       if (!envelope) {
@@ -295,10 +349,22 @@ export class EnvelopeLog {
         reject(EnvelopeRejection.tooFarAhead, envelope)
         continue
       }
+      const known = chain?.accepted[envelope.seq - chain.base]
+      if (known && sameBytes(known.hash, envelope.hash)) duplicates.push(envelope)
+      else unopened.push(envelope)
+    }
+    // Only what is new is decrypted: a peer's repeats cost a hash, not a decryption. Awaited only where the platform
+    // decrypts (a large batch): a live edit's signature check must start in this task (see authenticRun).
+    const opening = this.openContent(unopened, hashing !== undefined, reject)
+    for (const envelope of Array.isArray(opening) ? opening : await opening) {
+      if (this.isMigrated(envelope)) {
+        superseded.push(envelope)
+        continue
+      }
+      const key = chainKey(envelope.author, envelope.lane)
+      const chain = this.chains.get(key)
       if (chain && envelope.seq < nextSeqOf(chain)) {
-        const known = chain.accepted[envelope.seq - chain.base]
-        if (known && sameBytes(known.hash, envelope.hash)) duplicates.push(envelope)
-        else behind.push(envelope)
+        behind.push(envelope)
         continue
       }
       const list = byChain.get(key) ?? []
@@ -319,7 +385,7 @@ export class EnvelopeLog {
       for (const envelope of lane.accepted) accepted.push(envelope)
       found(lane.equivocation)
     }
-    const waiting = this.capWaiting(reject)
+    const waiting = this.capWaiting(reject) + this.sealedWaiting.size
     // A lane voided by a later lane's batch may have had envelopes accepted earlier in this one: none of it counts.
     const live = equivocations.length === 0 ? accepted : accepted.filter((envelope) => !this.voided.has(chainKey(envelope.author, envelope.lane)))
     return { accepted: live, duplicates, superseded, waiting, rejected, equivocations }
@@ -473,14 +539,72 @@ export class EnvelopeLog {
   }
 
   /**
+   * The envelopes with their content opened: version 2 as they are, version
+   * 3 decrypted with their epoch's key (by the platform, in parallel, for a
+   * large batch). Those whose epoch has no key here yet wait for it (up to
+   * the waiting bounds); those that do not open are refused.
+   */
+  private openContent(envelopes: readonly Envelope[], large: boolean, reject: Reject): Envelope[] | Promise<Envelope[]> {
+    const sources: Envelope[] = []
+    const opening: Array<Envelope | undefined | Promise<Envelope | undefined>> = []
+    for (const envelope of envelopes) {
+      const sealed = envelope.sealed
+      const key = sealed && this.keys.key(sealed.epoch)
+      if (sealed && !key) {
+        this.waitForKey(envelope, reject)
+        continue
+      }
+      sources.push(envelope)
+      if (!sealed || !key) opening.push(envelope)
+      else if (large && this.subtle) {
+        opening.push(decryptContentByPlatform(this.subtle, key, sealed.nonce, sealed.header, sealed.ciphertext).then((update) => update && withContent(envelope, update)))
+      } else {
+        const update = decryptContent(key, sealed.nonce, sealed.header, sealed.ciphertext)
+        opening.push(update && withContent(envelope, update))
+      }
+    }
+    const sort = (results: ReadonlyArray<Envelope | undefined>): Envelope[] => {
+      const readable: Envelope[] = []
+      for (const [index, result] of results.entries()) {
+        if (result) readable.push(result)
+        else reject(EnvelopeRejection.undecryptable, sources[index]!)
+      }
+      return readable
+    }
+    const platform = opening.some((entry) => entry instanceof Promise)
+    return platform ? Promise.all(opening.map((entry) => Promise.resolve(entry))).then(sort) : sort(opening as Array<Envelope | undefined>)
+  }
+
+  /** Holds an envelope until its epoch's key is here; beyond the waiting bounds, the newest go. */
+  private waitForKey(envelope: Envelope, reject: Reject): void {
+    this.sealedWaiting.set(toHexString(envelope.hash), envelope)
+    let bytes = 0
+    for (const waiting of this.sealedWaiting.values()) bytes += waiting.wire.length
+    for (const [hash, newest] of [...this.sealedWaiting].reverse()) {
+      if (this.sealedWaiting.size <= MAX_WAITING_ENVELOPES && bytes <= MAX_WAITING_BYTES) break
+      this.sealedWaiting.delete(hash)
+      bytes -= newest.wire.length
+      reject(EnvelopeRejection.tooManyWaiting, newest)
+    }
+  }
+
+  /**
    * The envelope's update as read, if every struct section in it is under
    * one of its lane's own clientIDs (and no other lane had the id first);
-   * otherwise why it is refused.
+   * otherwise why it is refused. A migration writes under version-2 lanes'
+   * clientIDs instead (see the module comment).
    */
   private checkWrites(key: string, envelope: Envelope): UpdateShape | EnvelopeRejection {
     const shape = readUpdateShape(envelope.update)
     if (!shape) return EnvelopeRejection.unreadableUpdate
     if (shape.sections.length === 0) return shape
+    if (envelope.kind === EnvelopeKind.migration) {
+      for (const { client } of shape.sections) {
+        const owner = this.clientOwners.get(client)
+        if (owner !== undefined && !this.legacyLanes.has(owner)) return EnvelopeRejection.foreignClient
+      }
+      return shape
+    }
     const own = this.laneClientIds.of(key, envelope.lane)
     for (const { client } of shape.sections) {
       const owner = this.clientOwners.get(client)

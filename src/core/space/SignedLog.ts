@@ -24,6 +24,11 @@
  *   writes only under its own. A lane found to have signed two histories is
  *   void; content of it this doc already shows is reported (onRebuildNeeded),
  *   since Yjs cannot take it back out.
+ * - Encrypting: every envelope's update is encrypted under the content key
+ *   of the newest epoch this peer holds (contentCipher.ts); what arrives is
+ *   opened with its own epoch's key (EnvelopeLog). A space whose log still
+ *   holds envelopes from before encryption is migrated by its owner's
+ *   device (migrate).
  * - Compacting: once a lane's tail reaches CHECKPOINT_EVERY envelopes, a
  *   checkpoint (the lane's updates merged, what Yjs collected of them as
  *   collected ranges: checkpointCoverage.ts) follows right after the edit that
@@ -34,14 +39,28 @@
 import { didFromPublicKey, type Did } from '../identity/didKey.ts'
 import * as Y from 'yjs'
 import { clientIdsOfLane, writeAsLane } from './clientIds.ts'
-import { chainKey, EnvelopeKind, laneCertificateMessage, sameBytes, sealEnvelope, SIGNATURE_BYTES, type Digest, type Envelope, type Signer, type Verifier } from './envelope.ts'
+import type { ContentKeyring } from './contentCipher.ts'
+import {
+  chainKey,
+  EnvelopeKind,
+  GENESIS_PREV,
+  laneCertificateMessage,
+  LEGACY_ENVELOPE_VERSION,
+  sameBytes,
+  sealEnvelope,
+  SIGNATURE_BYTES,
+  type Digest,
+  type Envelope,
+  type Signer,
+  type Verifier,
+} from './envelope.ts'
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { EnvelopeGate } from './envelopeGate.ts'
 import type { SpaceId } from './ids.ts'
 import { collectCheckpoint } from './checkpointCoverage.ts'
 import { combineUpdates, joinUpdates, readUpdateShape, RepeatFilter } from './joinUpdates.ts'
-import type { LaneKey } from './laneKey.ts'
+import { newLaneKey, type LaneKey } from './laneKey.ts'
 import type { PresenceSigner } from './presenceStatement.ts'
 import { isWire, TransportUpkeep } from './TransportUpkeep.ts'
 
@@ -70,6 +89,8 @@ export interface SignedLogOptions {
   readonly transport: Y.Doc
   readonly author: LogAuthor
   readonly verify: Verifier
+  /** The content keys this peer holds: it seals under the newest and opens each envelope with its epoch's. */
+  readonly keys: ContentKeyring
   /** Hashes large batches off the main thread (see EnvelopeLog); without it, JS hashes everything. */
   readonly digest?: Digest
   /** This session's lane: its public key names the clientIDs the content doc writes under (clientIds.ts). */
@@ -105,6 +126,7 @@ interface CertifiedLane {
 interface Held {
   readonly lane: string
   readonly seq: number
+  readonly version: Envelope['version']
   readonly hash: Uint8Array
   readonly update: Uint8Array
   readonly wire: Uint8Array
@@ -152,10 +174,11 @@ export class SignedLog {
   /** The membership changed: what was accepted and what waits are judged again at the next admission. */
   private rejudgeWanted = false
   private readonly stopGate: () => void
+  private readonly stopKeys: () => void
   private destroyed = false
 
   constructor(private readonly options: SignedLogOptions) {
-    this.log = new EnvelopeLog(options.space, options.verify, options.digest)
+    this.log = new EnvelopeLog(options.space, options.verify, options.keys, options.digest)
     this.author = options.author.publicKey
     this.envelopes = transportEnvelopes(options.transport)
     this.signingWanted = new Promise((resolve) => (this.askedToSign = resolve))
@@ -178,6 +201,12 @@ export class SignedLog {
         this.rejudgeWanted = true
         this.receive([], [])
       }) ?? (() => {})
+    // A key learned (a rekey opened, or the epoch of a link's secret found) opens what waited for it, and seals what
+    // this session wrote while it had none.
+    this.stopKeys = options.keys.onChange(() => {
+      this.receive([], [])
+      if (this.unsigned.length > 0) this.signing ??= this.sealLater()
+    })
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present: Uint8Array[] = []
@@ -323,6 +352,31 @@ export class SignedLog {
     await this.settled()
   }
 
+  /**
+   * Re-seals, encrypted, what the log holds of version 2 (written before
+   * content encryption, by anyone) that no migration carries yet: one
+   * `migration` envelope in a lane of its own, signed as this device. Only
+   * the owner's migration is applied by peers (MEMBERSHIP.md M7); after it,
+   * every peer drops the version-2 copies it carries, so the relay and the
+   * room carry only ciphertext. Returns whether there was anything to migrate.
+   */
+  async migrate(): Promise<boolean> {
+    await this.settled()
+    const legacy = [...this.held.values()].filter((held) => held.version === LEGACY_ENVELOPE_VERSION && !this.log.isMigrated(held))
+    if (this.destroyed || legacy.length === 0) return false
+    const { author, space } = this.options
+    const key = newLaneKey()
+    const certificate = await author.sign(laneCertificateMessage(space, author.publicKey, key.publicKey))
+    const contentKey = this.options.keys.current()
+    if (this.destroyed || !contentKey) return false
+    const update = combineUpdates(legacy.map((held) => held.update))
+    const envelope = sealEnvelope({ kind: EnvelopeKind.migration, update, space, author: author.publicKey, lane: key.publicKey, certificate, seq: 0, prev: GENESIS_PREV }, key.sign, contentKey)
+    this.options.transport.transact(() => this.envelopes.push([envelope.wire]), this)
+    this.receive([envelope.wire], [])
+    await this.settled()
+    return true
+  }
+
   /** Content of a void lane that storage brought back (written before its second history was known): it must go. */
   private holdsVoidContent(): boolean {
     if (this.voidClients.size === 0) return false
@@ -334,6 +388,7 @@ export class SignedLog {
     this.destroyed = true
     this.upkeep.stop()
     this.stopGate()
+    this.stopKeys()
     this.stopWritingAsLane()
     this.options.content.off('update', this.onContentUpdate)
     this.envelopes.unobserve(this.onTransportChange)
@@ -438,7 +493,9 @@ export class SignedLog {
     const lane = key.publicKey
     const seq = this.log.nextSeq(author.publicKey, lane)
     const checkpoint = kind === EnvelopeKind.checkpoint
-    const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane, certificate, seq, prev: this.log.head(author.publicKey, lane) }, key.sign)
+    const contentKey = this.options.keys.current()
+    if (!contentKey) throw new Error('this device holds no key of the space to encrypt with.')
+    const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane, certificate, seq, prev: this.log.head(author.publicKey, lane) }, key.sign, contentKey)
     this.log.append(envelope)
     const superseded = checkpoint ? new Set(this.laneWires) : undefined
     if (superseded) {
@@ -477,7 +534,7 @@ export class SignedLog {
 
   private hold(envelope: Envelope): void {
     const lane = chainKey(envelope.author, envelope.lane)
-    this.held.set(heldKey(lane, envelope.seq), { lane, seq: envelope.seq, hash: envelope.hash, update: envelope.update, wire: envelope.wire })
+    this.held.set(heldKey(lane, envelope.seq), { lane, seq: envelope.seq, version: envelope.version, hash: envelope.hash, update: envelope.update, wire: envelope.wire })
   }
 
   private readonly onTransportChange = (event: Y.YArrayEvent<Uint8Array>, transaction: Y.Transaction): void => {
@@ -566,6 +623,7 @@ export class SignedLog {
       if (envelope.kind === EnvelopeKind.checkpoint) this.dropSuperseded(envelope)
       this.hold(envelope)
     }
+    if (admission.accepted.some((envelope) => envelope.kind === EnvelopeKind.migration)) this.dropMigrated()
     // Joined first, not applied one by one in a transaction: an update whose dependencies arrive in a
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)
@@ -589,6 +647,17 @@ export class SignedLog {
         }
       }
     }
+  }
+
+  /** Version-2 envelopes an accepted migration carries: neither held nor kept in the transport doc any more. */
+  private dropMigrated(): void {
+    const migrated: Uint8Array[] = []
+    for (const [key, held] of this.held) {
+      if (!this.log.isMigrated(held)) continue
+      this.held.delete(key)
+      migrated.push(held.wire)
+    }
+    this.upkeep.noteReplaced(migrated)
   }
 
   private dropSuperseded(checkpoint: Envelope): void {

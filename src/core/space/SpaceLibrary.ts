@@ -7,12 +7,14 @@
  * Storage, tab sync and rooms arrive as ports, so the same logic runs over
  * IndexedDB in a browser, memory in tests, and LevelDB on the personal node.
  */
-import { fromHexString } from 'lib0/buffer'
+import { fromHexString, toHexString } from 'lib0/buffer'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../identity/base58.ts'
 import { readDisplayName } from '../identity/profile.ts'
 import type { SealingKey } from '../identity/sealingKey.ts'
+import { EpochKeyring } from '../members/epochKeyring.ts'
 import { followEpochs } from '../members/followEpochs.ts'
+import { Role } from '../members/roles.ts'
 import { settleMembership } from '../members/settleMembership.ts'
 import { MovableRoom } from './MovableRoom.ts'
 import { legacyOwnerOf } from '../members/legacyOwner.ts'
@@ -132,6 +134,7 @@ class OpenSpace implements SpaceSession {
   private readonly laneKeyPair: Promise<LaneKeyPair>
   private stopWritingAsLane: (() => void) | undefined
   private stopFollowingEpochs: (() => void) | undefined
+  private stopKeyring: (() => void) | undefined
 
   constructor(
     readonly id: SpaceId,
@@ -212,7 +215,11 @@ class OpenSpace implements SpaceSession {
       // Only a space from before membership has an owner recorded in its content (M1).
       ...(requiresGenesis ? {} : { legacyOwner: () => made.log && legacyOwnerOf(this.doc, (client) => made.log?.writerOf(client)) }),
     })
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    // Spaces made before sharing existed get their secret now: every epoch's content key comes from one.
+    const secret = this.removed ? undefined : this.ensureSecret()
+    const keys = new EpochKeyring(this.id, deviceDoc, membership, this.deps.subtle)
+    this.stopKeyring = () => keys.stop()
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, keys, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
     made.log = log
     log.onRebuildNeeded(() => this.onRebuild(this))
     // A space from before membership: its genesis counts once the log has verified who wrote its recorded owner (M1).
@@ -220,7 +227,6 @@ class OpenSpace implements SpaceSession {
       log.onChange(() => {
         if (!membership.founded) membership.refresh()
       })
-    const secret = this.removed ? undefined : this.ensureSecret()
     const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
     const { sealing, subtle } = this.deps
     if (room && sealing && subtle) this.stopFollowingEpochs = followEpochs({ deviceDoc, space: this.id, transport: this.transport, membership, room, device: author.publicKey, sealing, subtle })
@@ -240,6 +246,9 @@ class OpenSpace implements SpaceSession {
       const x25519 = (await sealing?.catch(() => undefined))?.publicKey
       const writers = (): Uint8Array[] => [...log.log.authorCounts().keys()].map((author) => fromHexString(author))
       if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), writers, closed: () => this.closed })
+      // Envelopes from before content encryption are re-sealed by the owner's device, which peers take them from (M11).
+      const owner = membership.state.members.get(toHexString(author.publicKey))?.role === Role.owner
+      if (owner && !this.closed) await keys.settled().then(() => log.migrate())
     })
     return this.running
   }
@@ -296,6 +305,7 @@ class OpenSpace implements SpaceSession {
       await this.running?.log.sealOwnEdits().catch(() => undefined)
     }
     this.stopFollowingEpochs?.()
+    this.stopKeyring?.()
     this.running?.room?.close()
     this.running?.log.destroy()
     this.running?.membership.stop()
@@ -378,7 +388,7 @@ export class SpaceLibrary {
     const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
     const id = spaceIdOf(author.publicKey, salt)
     const createdAt = this.deps.now()
-    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt, secret: newShareSecret(), founding: encodeBase58(salt), rolesEnforced: true })
+    putSpaceEntry(this.deps.deviceDoc, { id, name: normaliseSpaceName(name), createdAt, secret: newShareSecret(), epoch: 0, founding: encodeBase58(salt), rolesEnforced: true })
     const session = this.openSpace(id)
     await session.loaded
     initialiseSpace(session.doc, { name, createdAt })

@@ -83,6 +83,11 @@ export class TransportUpkeep {
     }
   }
 
+  /** Copies no peer needs any more (version-2 envelopes an accepted migration carries): they go at the next tidy. */
+  noteReplaced(wires: Iterable<Uint8Array>): void {
+    for (const wire of wires) this.junk.add(wire)
+  }
+
   /** Keeps the proof of a void lane in the array, putting back whatever copy of it a peer tidied away before it knew. */
   keepProof(proof: readonly Envelope[]): void {
     for (const envelope of proof) this.proofs.set(copyKey(envelope.wire), envelope.wire)

@@ -12,6 +12,8 @@ export const EnvelopeRejection = {
   conflict: 'conflict',
   /** So far past the author's accepted chain that holding it would let anyone fill memory. */
   tooFarAhead: 'too-far-ahead',
+  /** Its content does not open under its epoch's key: encrypted under another key, or its ciphertext was altered. */
+  undecryptable: 'undecryptable',
   /** Authentic, but its update is not a Yjs update: a member's buggy or hostile client wrote it. */
   unreadableUpdate: 'unreadable-update',
   /** Authentic, but it writes structs under a Yjs clientID its lane does not own (another member's). */

@@ -35,7 +35,10 @@ export interface SpaceEntry {
    * stay open to everyone until their owner founds their log.
    */
   readonly rolesEnforced?: boolean
-  /** The epoch `secret` belongs to: 0 (absent) until the space is first re-keyed (core/members/epochs.ts). */
+  /**
+   * The epoch `secret` belongs to (core/members/epochs.ts): 0 for a space this device created, absent for one
+   * joined by a link until it follows a rekey (the link's epoch is found from the log: epochKeyring.ts).
+   */
   readonly epoch?: number
 }
 
@@ -77,7 +80,7 @@ export function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     ...(typeof entry.founding === 'string' ? { founding: entry.founding } : {}),
     ...(typeof entry.invite === 'string' ? { invite: entry.invite } : {}),
     ...(entry.rolesEnforced === true ? { rolesEnforced: true } : {}),
-    ...(Number.isSafeInteger(entry.epoch) && (entry.epoch as number) > 0 ? { epoch: entry.epoch as number } : {}),
+    ...(Number.isSafeInteger(entry.epoch) && (entry.epoch as number) >= 0 ? { epoch: entry.epoch as number } : {}),
   }
 }
 

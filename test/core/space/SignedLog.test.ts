@@ -1,3 +1,4 @@
+import { openTestEnvelope, testContentKey, testKeyring } from '../../helpers/contentKeys.ts'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../../src/core/identity/deviceKey.ts'
@@ -52,9 +53,9 @@ describe('signed log', () => {
     // Mallory claims Alice's next envelope in Alice's lane, with Alice's certificate, signing with a key of her own.
     const forged = sealEnvelope(
       { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: genuine.lane, certificate: genuine.certificate, seq: 1, prev: genuine.hash, update: forgedUpdate },
-      newLaneKey().sign,
+      newLaneKey().sign, testContentKey(SPACE)
     )
-    // Alice's genuine envelope with its update swapped: the signature no longer covers it.
+    // Alice's genuine envelope with its encrypted update altered: it no longer opens (nor would the signature cover it).
     const tampered = Uint8Array.from(genuine.wire)
     tampered[tampered.length - 70] = (tampered[tampered.length - 70] ?? 0) ^ 0xff
     // A lane of "Alice's" that Mallory certified herself.
@@ -70,7 +71,7 @@ describe('signed log', () => {
         prev: GENESIS_PREV,
         update: forgedUpdate,
       },
-      malloryLane.sign,
+      malloryLane.sign, testContentKey(SPACE)
     )
     const malloryTransport = new Y.Doc()
     Y.applyUpdate(malloryTransport, Y.encodeStateAsUpdate(bob.transport))
@@ -80,8 +81,7 @@ describe('signed log', () => {
     await mesh.settled()
     expect(titles(bob.content)).toEqual(['genuine'])
     expect(bob.signed.log.rejections.get(EnvelopeRejection.badSignature)).toBe(2)
-    // A changed copy of an envelope already accepted claims its seq with another hash.
-    expect(bob.signed.log.rejections.get(EnvelopeRejection.conflict)).toBe(1)
+    expect(bob.signed.log.rejections.get(EnvelopeRejection.undecryptable)).toBe(1)
     expect(bob.signed.log.rejections.get(EnvelopeRejection.malformed)).toBe(1)
   })
 
@@ -113,7 +113,7 @@ describe('signed log', () => {
     const transport = new Y.Doc()
     Y.applyUpdate(transport, Y.encodeStateAsUpdate(alice.transport))
     const key = await createDeviceKey(crypto.subtle)
-    const signed = new SignedLog({
+    const signed = new SignedLog({ keys: testKeyring(SPACE),
       space: SPACE,
       content: carol,
       transport,
@@ -194,7 +194,7 @@ describe('signed log', () => {
     const content = new Y.Doc()
     const transport = new Y.Doc()
     const answers: Array<() => Promise<Uint8Array>> = [() => Promise.reject(new Error('key unavailable')), () => Promise.resolve(new Uint8Array(63))]
-    const signed = new SignedLog({
+    const signed = new SignedLog({ keys: testKeyring(SPACE),
       space: SPACE,
       content,
       transport,
@@ -220,8 +220,8 @@ describe('signed log', () => {
     const asked: { made?: number } = {}
     const docs = () => ({ content: new Y.Doc(), transport: new Y.Doc() })
     const [preparedDocs, lazyDocs] = [docs(), docs()]
-    const prepared = new SignedLog({ space: SPACE, ...preparedDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
-    const lazy = new SignedLog({ space: SPACE, ...lazyDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
+    const prepared = new SignedLog({ keys: testKeyring(SPACE), space: SPACE, ...preparedDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
+    const lazy = new SignedLog({ keys: testKeyring(SPACE), space: SPACE, ...lazyDocs, verify, author, lane: laneOf(newLaneKey(), asked) })
     await Promise.all([prepared.settled(), lazy.settled()])
     expect(asked.made ?? 0).toBe(0)
 
@@ -275,7 +275,7 @@ describe('signed log', () => {
     await worker.signed.reconcile()
     await mesh.settled()
     expect(worker.signed.log.authoredCount(worker.signed.author)).toBe(1)
-    const [sealed] = transportEnvelopes(worker.transport).toArray().map((wire) => openEnvelope(wire))
+    const [sealed] = transportEnvelopes(worker.transport).toArray().map((wire) => openTestEnvelope(wire, SPACE))
     const ownIds = clientIdsOfLane(SPACE, workerLane.publicKey)
     expect(readUpdateShape(sealed!.update)!.sections.every((section) => ownIds.includes(section.client))).toBe(true)
     expect(observer.content.getMap('worker').get('note')).toBe('the worker’s own edit')
@@ -306,10 +306,10 @@ describe('signed log', () => {
       return { key, body: { kind: EnvelopeKind.change, space: SPACE, author: alice.key.publicKey, lane: key.publicKey, certificate } }
     }
     const buggy = await certified()
-    const unreadable = sealEnvelope({ ...buggy.body, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, buggy.key.sign)
-    const afterIt = sealEnvelope({ ...buggy.body, seq: 1, prev: unreadable.hash, update: edit(buggy.key, 'after the unreadable one') }, buggy.key.sign)
+    const unreadable = sealEnvelope({ ...buggy.body, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, buggy.key.sign, testContentKey(SPACE))
+    const afterIt = sealEnvelope({ ...buggy.body, seq: 1, prev: unreadable.hash, update: edit(buggy.key, 'after the unreadable one') }, buggy.key.sign, testContentKey(SPACE))
     const healthy = await certified()
-    const readable = sealEnvelope({ ...healthy.body, seq: 0, prev: GENESIS_PREV, update: edit(healthy.key, 'readable') }, healthy.key.sign)
+    const readable = sealEnvelope({ ...healthy.body, seq: 0, prev: GENESIS_PREV, update: edit(healthy.key, 'readable') }, healthy.key.sign, testContentKey(SPACE))
     inject(bob, [unreadable.wire, afterIt.wire, readable.wire])
     await mesh.settled()
     expect(titles(bob.content)).toEqual(['readable'])

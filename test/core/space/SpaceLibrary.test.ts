@@ -16,6 +16,8 @@ import { SpaceLibrary, spaceDocName, type SpaceSession } from '../../../src/core
 import { laneClientId } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, sealEnvelope } from '../../../src/core/space/envelope.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
+import { deriveContentKey } from '../../../src/core/space/contentCipher.ts'
+import { decodeBase58 } from '../../../src/core/identity/base58.ts'
 import { transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import type { RoomConnector } from '../../../src/core/space/SpaceRoom.ts'
 import { listSpaces } from '../../../src/core/space/spaceList.ts'
@@ -255,7 +257,7 @@ describe('SpaceLibrary', () => {
       const doc = new Y.Doc()
       doc.clientID = laneClientId(created.id, lane.publicKey, 0)
       addItem(doc, title)
-      return sealEnvelope({ kind: EnvelopeKind.change, space: created.id, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: Y.encodeStateAsUpdate(doc) }, lane.sign).wire
+      return sealEnvelope({ kind: EnvelopeKind.change, space: created.id, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: Y.encodeStateAsUpdate(doc) }, lane.sign, deriveContentKey(created.id, 0, decodeBase58(secret!)!)).wire
     }
     const rogue = new Y.Doc()
     rooms.connect(secret!, rogue)

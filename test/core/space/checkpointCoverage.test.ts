@@ -1,10 +1,11 @@
 import * as encoding from 'lib0/encoding'
+import { openTestEnvelope, testContentKey } from '../../helpers/contentKeys.ts'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey } from '../../../src/core/identity/deviceKey.ts'
 import { collectCheckpoint, UpdateCoverage } from '../../../src/core/space/checkpointCoverage.ts'
 import { laneClientId } from '../../../src/core/space/clientIds.ts'
-import { EnvelopeKind, GENESIS_PREV, openEnvelope, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
+import { EnvelopeKind, GENESIS_PREV, sealEnvelope, type Envelope } from '../../../src/core/space/envelope.ts'
 import { joinUpdates, readUpdateShape, writeDeletions } from '../../../src/core/space/joinUpdates.ts'
 import { transportEnvelopes } from '../../../src/core/space/SignedLog.ts'
 import { add, certifiedLane, inject, Mesh, SPACE, titles } from '../../helpers/signedMesh.ts'
@@ -123,7 +124,7 @@ describe('checkpoints built from collected state', () => {
     const mallory = await createDeviceKey(crypto.subtle)
     const { key, certificate } = await certifiedLane(mallory)
     const seal = (kind: EnvelopeKind, seq: number, prev: Uint8Array, update: Uint8Array): Envelope =>
-      sealEnvelope({ kind, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq, prev, update }, key.sign)
+      sealEnvelope({ kind, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq, prev, update }, key.sign, testContentKey(SPACE))
     const doc = new Y.Doc()
     doc.clientID = laneClientId(SPACE, key.publicKey, 0)
     const updates: Uint8Array[] = []
@@ -173,7 +174,7 @@ describe('checkpoints built from collected state', () => {
     }
     const envelopes = transportEnvelopes(carol.transport)
       .toArray()
-      .map((wire) => openEnvelope(wire)!)
+      .map((wire) => openTestEnvelope(wire, SPACE))
     const checkpoint = envelopes.find((envelope) => envelope.kind === EnvelopeKind.checkpoint)!
     expect(checkpoint).toBeDefined()
     // What it supersedes (all but the tail after it) held 100 records of ~60 bytes a chunk; it keeps a few collected ranges of them.

@@ -1,8 +1,10 @@
 import * as encoding from 'lib0/encoding'
+import { testContentKey, testKeyring } from '../../helpers/contentKeys.ts'
 import { describe, expect, it } from 'vitest'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { createDeviceKey, createNobleKey, signWith, verifySignature, type DeviceKey } from '../../../src/core/identity/deviceKey.ts'
-import { authorKey, encodeEnvelopeBody, EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, type Envelope, type EnvelopeBody } from '../../../src/core/space/envelope.ts'
+import { decryptContent, deriveContentKey, NONCE_BYTES } from '../../../src/core/space/contentCipher.ts'
+import { authorKey, encodeEnvelopeBody, EnvelopeKind, GENESIS_PREV, hashEnvelopeBody, laneCertificateMessage, openEnvelope, sameBytes, sealEnvelope, signingMessage, type Envelope, type EnvelopeBody } from '../../../src/core/space/envelope.ts'
 import { EnvelopeLog, MAX_SEQ_AHEAD } from '../../../src/core/space/EnvelopeLog.ts'
 import { EnvelopeRejection } from '../../../src/core/space/envelopeRejection.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
@@ -14,14 +16,15 @@ const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 /** Space id of the bytes 00…0f, and the did:key spec's seed-0 key: both fixed, so the outputs are known answers. */
 const SPACE = encodeBase58(hex('000102030405060708090a0b0c0d0e0f')) as SpaceId
-/** Computed with Node's own SHA-256 and Ed25519 (node:crypto) from the layout in envelope.ts, not with this code. */
+/** Computed with Node's own HKDF, AES-GCM, SHA-256 and Ed25519 (node:crypto) from the layout in envelope.ts, not with this code. */
 const KNOWN = {
   laneSecret: '202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f',
   lane: '29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7',
   certificate: 'a1659f60665909a13077ab1ea2ad59f3050df3a842ab712933d08b94a2e08e8782bfa5b1e8bb8162baaad6bd7cd7381ce99c36942df0fe0bd5c5795fd374190a',
-  body: '020010000102030405060708090a0b0c0d0e0f3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da2929acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7a1659f60665909a13077ab1ea2ad59f3050df3a842ab712933d08b94a2e08e8782bfa5b1e8bb8162baaad6bd7cd7381ce99c36942df0fe0bd5c5795fd374190a00000000000000000000000000000000000000000000000000000000000000000003010203',
-  hash: '35896ce22b530e1acc59ffd214eb07cc514b8caef9b11a26b3e51e376dd5ba8a',
-  signature: '5067a87ad7b5f40aa330806ae259572ba9d944e12d75e43b207c1d69425abf49b92603427b47a4f62792e1032857f899a77d8a2572698b600135c3d4eb881f0b',
+  /** Content encrypted under the test secret's epoch-0 key (HKDF-SHA256, AES-256-GCM), with the nonce 00…0b. */
+  body: '030010000102030405060708090a0b0c0d0e0f3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da2929acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7a1659f60665909a13077ab1ea2ad59f3050df3a842ab712933d08b94a2e08e8782bfa5b1e8bb8162baaad6bd7cd7381ce99c36942df0fe0bd5c5795fd374190a00000000000000000000000000000000000000000000000000000000000000000000000102030405060708090a0b13afe14f3ae583098a3a0ec4cb66637527af34da',
+  hash: '65ec3461fab208f5c728424efb4a2426b7f050733cc5e38eca5a3ca1a7bbf989',
+  signature: '82e2cac4fc2e104ed9e93a843f3c96eb309abe3cab0d9168d263b15c7edad1bc1f4856ea59d37a63992f97051fd01f1710d7629a9c1ec87580af13c173c2bc09',
 }
 
 const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
@@ -53,7 +56,7 @@ type TestBody = Omit<EnvelopeBody, 'lane' | 'certificate' | 'space'> & { readonl
 async function sealAs(signer: DeviceKey, { laneName, ...body }: TestBody, victim?: DeviceKey): Promise<Envelope> {
   const own = sameBytes(signer.publicKey, body.author)
   const lane = await laneOf(own ? signer : victim ?? signer, laneName)
-  return sealEnvelope({ ...body, space: SPACE, lane: lane.key.publicKey, certificate: lane.certificate }, own ? lane.key.sign : newLaneKey().sign)
+  return sealEnvelope({ ...body, space: SPACE, lane: lane.key.publicKey, certificate: lane.certificate }, own ? lane.key.sign : newLaneKey().sign, testContentKey(SPACE))
 }
 
 const change = { kind: EnvelopeKind.change }
@@ -102,11 +105,26 @@ describe('envelope encoding', () => {
     expect(toHex(lane.publicKey)).toBe(KNOWN.lane)
     const certificate = await signWith(key, crypto.subtle, laneCertificateMessage(SPACE, key.publicKey, lane.publicKey))
     expect(toHex(certificate)).toBe(KNOWN.certificate)
-    const envelope = sealEnvelope({ ...change, space: SPACE, lane: lane.publicKey, certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, lane.sign)
-    expect(toHex(encodeEnvelopeBody(envelope))).toBe(KNOWN.body)
-    expect(toHex(envelope.hash)).toBe(KNOWN.hash)
-    expect(toHex(envelope.signature)).toBe(KNOWN.signature)
-    expect(toHex(envelope.wire)).toBe(KNOWN.body + KNOWN.signature)
+    const nonce = Uint8Array.from({ length: NONCE_BYTES }, (_, index) => index)
+    const body = encodeEnvelopeBody({ ...change, space: SPACE, lane: lane.publicKey, certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: Uint8Array.of(1, 2, 3) }, testContentKey(SPACE), nonce)
+    expect(toHex(body)).toBe(KNOWN.body)
+    const hash = hashEnvelopeBody(body)
+    expect(toHex(hash)).toBe(KNOWN.hash)
+    expect(toHex(lane.sign(signingMessage(hash)))).toBe(KNOWN.signature)
+    const opened = openEnvelope(hex(KNOWN.body + KNOWN.signature))!
+    expect(opened.sealed?.epoch).toBe(0)
+    expect(await verify(lane.publicKey, opened.signature, signingMessage(opened.hash))).toBe(true)
+  })
+
+  it('[E1b] seals a different ciphertext each time, which only the epoch’s key opens', async () => {
+    const [first] = await chain(await createDeviceKey(crypto.subtle), 1)
+    const again = sealEnvelope({ ...first!, update: first!.update }, newLaneKey().sign, testContentKey(SPACE))
+    expect(toHex(again.sealed!.ciphertext)).not.toBe(toHex(first!.sealed!.ciphertext))
+    const { nonce, header, ciphertext } = first!.sealed!
+    expect(decryptContent(testContentKey(SPACE), nonce, header, ciphertext)).toEqual(first!.update)
+    expect(decryptContent(deriveContentKey(SPACE, 0, new Uint8Array(32).fill(8)), nonce, header, ciphertext)).toBeUndefined()
+    // Bound to its header: moved into another envelope, it does not open.
+    expect(decryptContent(testContentKey(SPACE), nonce, again.sealed!.header, ciphertext)).toBeUndefined()
   })
 
   it('[E2] opens what it sealed, and refuses bytes that are not an envelope', async () => {
@@ -128,7 +146,7 @@ describe('envelope log', () => {
     const log = new EnvelopeLog(SPACE, (...args) => {
       verifications++
       return verify(...args)
-    })
+    }, testKeyring(SPACE))
     // Arrival order does not matter.
     const admission = await log.admit([...envelopes].reverse().map((envelope) => envelope.wire))
     expect(admission.accepted.map((envelope) => envelope.seq)).toEqual(envelopes.map((envelope) => envelope.seq))
@@ -148,16 +166,17 @@ describe('envelope log', () => {
     const alice = await createDeviceKey(crypto.subtle)
     const mallory = await createDeviceKey(crypto.subtle)
     const genuine = await chain(alice, 3)
-    const log = new EnvelopeLog(SPACE, verify)
+    const log = new EnvelopeLog(SPACE, verify, testKeyring(SPACE))
     await log.admit(genuine.slice(0, 2).map((envelope) => envelope.wire))
 
     // Mallory signs an envelope claiming to be Alice's next one.
     const forged = await sealAs(mallory, { ...change, author: alice.publicKey, seq: 2, prev: genuine[1]!.hash, update: tinyUpdate(66) }, alice)
-    // A genuine envelope whose update was altered in transit (the byte before the signature).
+    // A genuine envelope whose encrypted update was altered in transit (the byte before the signature): its
+    // ciphertext no longer opens, which is found before any signature is checked.
     const tampered = flipLastByte(genuine[2]!.wire, 65)
     const first = await log.admit([forged.wire, tampered])
     expect(first.accepted).toEqual([])
-    expect(first.rejected.map((rejection) => rejection.reason).sort()).toEqual([EnvelopeRejection.badSignature, EnvelopeRejection.badSignature])
+    expect(first.rejected.map((rejection) => rejection.reason).sort()).toEqual([EnvelopeRejection.badSignature, EnvelopeRejection.undecryptable])
 
     const second = await log.admit([genuine[0]!.wire, genuine[2]!.wire])
     expect(second.duplicates).toHaveLength(1)
@@ -173,7 +192,7 @@ describe('envelope log', () => {
   it('[E5] holds envelopes that arrive before their predecessors, and breaks off at a broken chain', async () => {
     const key = await createDeviceKey(crypto.subtle)
     const envelopes = await chain(key, 4)
-    const log = new EnvelopeLog(SPACE, verify)
+    const log = new EnvelopeLog(SPACE, verify, testKeyring(SPACE))
     const early = await log.admit([envelopes[2]!.wire, envelopes[3]!.wire])
     expect(early).toMatchObject({ accepted: [], waiting: 2 })
     const filled = await log.admit([envelopes[0]!.wire, envelopes[1]!.wire])
@@ -204,7 +223,7 @@ describe('envelope log', () => {
     const log = new EnvelopeLog(SPACE, (...args) => {
       verifications++
       return verify(...args)
-    })
+    }, testKeyring(SPACE))
     const admission = await log.admit([...genuine, ...forgeries].map((envelope) => envelope.wire))
     expect(admission.accepted).toHaveLength(10)
     expect(admission.rejected).toHaveLength(100)
@@ -216,9 +235,9 @@ describe('envelope log', () => {
     const lane = await laneOf(key)
     const other = sealEnvelope(
       { ...change, space: encodeBase58(new Uint8Array(16).fill(9)) as SpaceId, lane: lane.key.publicKey, certificate: lane.certificate, author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: tinyUpdate(1) },
-      lane.key.sign,
+      lane.key.sign, testContentKey(SPACE)
     )
-    const log = new EnvelopeLog(SPACE, verify)
+    const log = new EnvelopeLog(SPACE, verify, testKeyring(SPACE))
     const admission = await log.admit([other.wire, Uint8Array.of(1, 2, 3)])
     expect(admission.rejected.map((rejection) => rejection.reason)).toEqual([EnvelopeRejection.wrongSpace, EnvelopeRejection.malformed])
   })
@@ -235,7 +254,7 @@ describe('envelope log', () => {
     const log = new EnvelopeLog(SPACE, (...args) => {
       verifications++
       return verify(...args)
-    })
+    }, testKeyring(SPACE))
     const admission = await log.admit([forgedCheckpoint.wire, ...after.map((envelope) => envelope.wire), checkpoint.wire])
     expect(admission.accepted.map((envelope) => [envelope.seq, envelope.kind])).toEqual([
       [5, EnvelopeKind.checkpoint],
@@ -264,7 +283,7 @@ describe('envelope log', () => {
       } finally {
         inFlight--
       }
-    })
+    }, testKeyring(SPACE))
     const admission = await log.admit(chains.flat().map((envelope) => envelope.wire))
     // Each lane checks its certificate and its signature together: all three lanes at once is six.
     expect(mostInFlight).toBe(6)
@@ -286,7 +305,7 @@ describe('envelope log', () => {
       if (++digested === 3) throw new Error('digest unavailable')
       return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
     }
-    const log = new EnvelopeLog(SPACE, verify, platform)
+    const log = new EnvelopeLog(SPACE, verify, testKeyring(SPACE), platform)
     const admission = await log.admit(big.map((envelope) => envelope.wire))
     expect(digested).toBe(5)
     expect(admission.accepted.map((envelope) => toHex(envelope.hash))).toEqual(big.map((envelope) => toHex(envelope.hash)))
@@ -302,7 +321,7 @@ describe('envelope log', () => {
     const key = await createDeviceKey(crypto.subtle)
     const first = await chain(key, 3)
     const second = await sealAs(key, { ...change, laneName: 'second tab', author: key.publicKey, seq: 0, prev: GENESIS_PREV, update: tinyUpdate(5) })
-    const log = new EnvelopeLog(SPACE, verify)
+    const log = new EnvelopeLog(SPACE, verify, testKeyring(SPACE))
     const admission = await log.admit([...first.map((envelope) => envelope.wire), second.wire])
     expect(admission.accepted).toHaveLength(4)
     expect(admission.rejected).toEqual([])

@@ -5,6 +5,7 @@
  * carry the rule ids of SECURITY.md.
  */
 import * as encoding from 'lib0/encoding'
+import { testContentKey, testKeyring } from '../../helpers/contentKeys.ts'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDeviceKey } from '../../../src/core/identity/deviceKey.ts'
@@ -39,7 +40,7 @@ async function roguelane() {
   return {
     /** Signs `update` as her lane's next envelope. */
     sign(update: Uint8Array): Envelope {
-      const envelope = sealEnvelope({ kind: EnvelopeKind.change, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq: seq++, prev, update }, key.sign)
+      const envelope = sealEnvelope({ kind: EnvelopeKind.change, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq: seq++, prev, update }, key.sign, testContentKey(SPACE))
       prev = envelope.hash
       return envelope
     },
@@ -51,7 +52,7 @@ async function observe(wires: readonly Uint8Array[]): Promise<{ content: Y.Doc; 
   const content = new Y.Doc()
   const transport = new Y.Doc()
   const key = await createDeviceKey(crypto.subtle)
-  const signed = new SignedLog({ space: SPACE, content, transport, verify, lane: laneOf(), author: { publicKey: key.publicKey, sign: () => Promise.reject(new Error('observers do not write')) } })
+  const signed = new SignedLog({ keys: testKeyring(SPACE), space: SPACE, content, transport, verify, lane: laneOf(), author: { publicKey: key.publicKey, sign: () => Promise.reject(new Error('observers do not write')) } })
   for (const wire of wires) {
     transportEnvelopes(transport).push([wire])
     await signed.settled()
@@ -67,7 +68,7 @@ async function observeBatch(wires: readonly Uint8Array[]): Promise<{ content: Y.
   const transport = new Y.Doc()
   transportEnvelopes(transport).push([...wires])
   const key = await createDeviceKey(crypto.subtle)
-  const signed = new SignedLog({ space: SPACE, content, transport, verify, lane: laneOf(), author: { publicKey: key.publicKey, sign: () => Promise.reject(new Error('observers do not write')) } })
+  const signed = new SignedLog({ keys: testKeyring(SPACE), space: SPACE, content, transport, verify, lane: laneOf(), author: { publicKey: key.publicKey, sign: () => Promise.reject(new Error('observers do not write')) } })
   await signed.settled()
   return { content, signed }
 }
@@ -236,7 +237,7 @@ describe('hostile members: junk does not outlive the attacker', () => {
     // so their certificates and signatures can be anything.
     const unchecked = () => new Uint8Array(64)
     const invented = (seq: number, update: Uint8Array): Uint8Array =>
-      sealEnvelope({ kind: EnvelopeKind.change, space: SPACE, author: crypto.getRandomValues(new Uint8Array(32)), lane: crypto.getRandomValues(new Uint8Array(32)), certificate: unchecked(), seq, prev: GENESIS_PREV, update }, unchecked).wire
+      sealEnvelope({ kind: EnvelopeKind.change, space: SPACE, author: crypto.getRandomValues(new Uint8Array(32)), lane: crypto.getRandomValues(new Uint8Array(32)), certificate: unchecked(), seq, prev: GENESIS_PREV, update }, unchecked, testContentKey(SPACE)).wire
     const waiting: Uint8Array[] = []
     for (let lane = 0; lane < 750; lane++) for (let seq = 1; seq <= 8; seq++) waiting.push(invented(seq, new Uint8Array(16)))
     inject(bob, waiting)
@@ -351,7 +352,7 @@ describe('hostile members: equivocation converges', () => {
     const doc = new Y.Doc()
     doc.clientID = laneClientId(SPACE, key.publicKey, 0)
     const seal = (kind: EnvelopeKind, seq: number, prev: Uint8Array, update: Uint8Array): Envelope =>
-      sealEnvelope({ kind, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq, prev, update }, key.sign)
+      sealEnvelope({ kind, space: SPACE, author: mallory.publicKey, lane: key.publicKey, certificate, seq, prev, update }, key.sign, testContentKey(SPACE))
     return { mallory, key, doc, seal }
   }
 

@@ -14,6 +14,7 @@ const REASONS: Record<EnvelopeRejection, string> = {
   'too-far-ahead': 'too far ahead',
   'unreadable-update': 'signed, but unreadable',
   'foreign-client': "writing under another member's changes",
+  undecryptable: 'content that does not open with the space’s key',
   'lane-stopped': 'following a refused change',
   'too-many-waiting': 'waiting for changes that never came',
   'lane-void': 'from a session that signed two histories',
