@@ -6,6 +6,7 @@ import type { Page } from '@playwright/test'
 import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
 import { closePeers, cuttableNetwork, expectTitles, launchPeer, shareLinkOf } from './browserPeers.ts'
 import { joinByLink } from './joining.ts'
+import { framesRevealing, startCapturingProxy } from '../test/helpers/capturingProxy.ts'
 
 /** What devtools can do that the UI does not offer: re-enable the controls a read-only role has disabled. */
 async function forceControls(page: Page): Promise<void> {
@@ -80,8 +81,10 @@ async function sortedTitlesOf(page: Page): Promise<string[]> {
   return (await inputs.evaluateAll((elements) => elements.map((element) => (element as HTMLInputElement).value))).sort()
 }
 
-test('[M10] a removal re-keys the space: the removed member stops receiving, and a member offline meanwhile follows into the new room', async ({ baseURL }) => {
-  const [owner, removed, away] = await Promise.all([launchPeer(baseURL!), launchPeer(baseURL!), launchPeer(baseURL!, cuttableNetwork)])
+test('[M10] a removal re-keys the space: the removed member stops receiving, and a member offline meanwhile follows into the new room; the relay never sees a title', async ({ piiServer }) => {
+  // Every browser reaches the relay through a proxy that keeps each frame: the whole run's relay traffic.
+  const proxy = await startCapturingProxy(piiServer.url)
+  const [owner, removed, away] = await Promise.all([launchPeer(proxy.url), launchPeer(proxy.url), launchPeer(proxy.url, cuttableNetwork)])
   try {
     await test.step('two editors join', async () => {
       await openApp(owner.page)
@@ -115,7 +118,14 @@ test('[M10] a removal re-keys the space: the removed member stops receiving, and
       expect(seenByRemoved).not.toContain('written in the new epoch')
       expect(seenByRemoved).not.toContain('once everyone is back')
     })
+
+    await test.step('the relay carried the run, and no title in the clear', () => {
+      expect(proxy.frames.length).toBeGreaterThan(10)
+      // The long titles only: four random bytes of ciphertext spell "Rent" once in a few GB, not never.
+      expect(framesRevealing(proxy.frames, ['written in the new epoch', 'written while offline', 'once everyone is back'])).toEqual([])
+    })
   } finally {
     await closePeers([owner, removed, away])
+    await proxy.close()
   }
 })

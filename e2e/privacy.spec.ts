@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { breakWebRtc, closePeers, cuttableNetwork, expectTitles, launchPeer, shareLinkOf, syncStatus } from './browserPeers.ts'
-import { startCapturingProxy } from '../test/helpers/capturingProxy.ts'
+import { framesRevealing, startCapturingProxy } from '../test/helpers/capturingProxy.ts'
 import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
 
@@ -31,12 +31,7 @@ test('the relay receives no title, name or space id, even when it carries the sy
     const spaceId = new URL(link).hash.split('/')[2]!
     expect(proxy.frames.length).toBeGreaterThan(10)
     expect(proxy.frames.some((frame) => frame.includes('pii-relay-'))).toBe(true)
-    for (const frame of proxy.frames) {
-      const decoded = [...frame.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((match) => Buffer.from(match[1]!, 'base64').toString('latin1'))
-      for (const text of [frame, ...decoded]) {
-        for (const secret of [...secrets, spaceId]) expect(text).not.toContain(secret)
-      }
-    }
+    expect(framesRevealing(proxy.frames, [...secrets, spaceId])).toEqual([])
   } finally {
     await closePeers([a, b])
     await proxy.close()

@@ -66,3 +66,17 @@ export async function startCapturingProxy(target: string): Promise<CapturingProx
     },
   }
 }
+
+/**
+ * The texts of captured frames that contain any of `secrets`: in the frame
+ * itself or in the base64 payloads it carries (what a relay could decode
+ * without any key). Empty when the relay saw none of them.
+ */
+export function framesRevealing(frames: readonly string[], secrets: readonly string[]): string[] {
+  const revealing: string[] = []
+  for (const frame of frames) {
+    const decoded = [...frame.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((match) => Buffer.from(match[1]!, 'base64').toString('latin1'))
+    if ([frame, ...decoded].some((text) => secrets.some((secret) => text.includes(secret)))) revealing.push(frame.slice(0, 200))
+  }
+  return revealing
+}
