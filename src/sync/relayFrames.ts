@@ -5,7 +5,7 @@
  * a message too big for one frame is cut into `part`s. See RelayFallback.ts
  * for the message kinds' meaning.
  */
-import { fromBase64, toBase64 } from 'lib0/buffer'
+import { fromBase64, toBase64 } from '../core/base64.ts'
 import * as encoding from 'lib0/encoding'
 
 export const MessageKind = { hello: 0, sync: 1, awareness: 2, part: 3, bye: 4 } as const

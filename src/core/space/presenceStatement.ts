@@ -24,7 +24,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { fromBase64, toBase64 } from 'lib0/buffer'
+import { fromBase64, toBase64 } from '../base64.ts'
 import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { ED25519_PUBLIC_KEY_BYTES } from '../identity/didKey.ts'
 import { HASH_BYTES, LANE_BYTES, SIGNATURE_BYTES, verifyLaneSigned, type LaneSigner, type Verifier } from './envelope.ts'
