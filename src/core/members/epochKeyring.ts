@@ -17,9 +17,14 @@ import { decodeBase58 } from '../identity/base58.ts'
 import { deriveContentKey, type ContentKey, type ContentKeyring } from '../space/contentCipher.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { ShareSecret } from '../space/shareLink.ts'
-import { findSpace, observeSpaceList } from '../space/spaceList.ts'
+import { findSpace, observeSpaceList, type SpaceEntry } from '../space/spaceList.ts'
 import { previousSecret } from './epochs.ts'
 import type { SpaceMembership } from './SpaceMembership.ts'
+
+/** The epoch the entry's secret belongs to, where the entry says: followed, or created here (a space not founded yet is in its first). */
+function knownEpoch(entry: SpaceEntry): number | undefined {
+  return entry.epoch ?? (entry.founding !== undefined ? 0 : undefined)
+}
 
 export class EpochKeyring implements ContentKeyring {
   private readonly keys = new Map<number, ContentKey>()
@@ -37,7 +42,7 @@ export class EpochKeyring implements ContentKeyring {
   ) {
     const entry = findSpace(deviceDoc, space)
     // Known at once (no await): a space this device made or followed seals its first edit in that edit's transaction.
-    const epoch = entry?.epoch ?? (entry?.founding !== undefined ? 0 : undefined)
+    const epoch = entry && knownEpoch(entry)
     if (entry?.secret && epoch !== undefined) this.learn(epoch, entry.secret)
     this.stops.push(
       observeSpaceList(deviceDoc, () => this.update()),
@@ -79,8 +84,7 @@ export class EpochKeyring implements ContentKeyring {
   private async learnFromLog(): Promise<void> {
     const entry = findSpace(this.deviceDoc, this.space)
     if (this.stopped || !entry?.secret) return
-    // A space this device created and has not founded yet is in its first epoch.
-    let epoch = entry.epoch ?? (entry.founding !== undefined ? 0 : undefined)
+    let epoch = knownEpoch(entry)
     if (epoch === undefined) {
       // A space from before membership, not founded: nobody can have re-keyed it yet.
       if (!this.membership.founded && entry.rolesEnforced === true) return
