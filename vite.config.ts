@@ -77,6 +77,9 @@ export default defineConfig(({ isSsrBuild }) => {
       // Tests here are CPU-bound (crypto, thousands of envelopes, simulations), not waits: on a 2-core machine running
       // the e2e browsers beside them, one that takes 4 s alone takes 10. Vitest's 5 s default would fail them for it.
       testTimeout: 60_000,
+      // Vitest's default is one worker per core but one, so a single one here: the longest files mostly wait on timers
+      // (relay silence, rate limits), and two workers take the unit run from ~190 s to ~115 s.
+      maxWorkers: 2,
     },
   }
 })

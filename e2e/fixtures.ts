@@ -84,6 +84,46 @@ export async function addItems(page: Page, titles: readonly string[]): Promise<v
   }
 }
 
+/**
+ * Adds many items the way typing does (the "New item" field's input event, then the form's submit), driven from inside
+ * the page: two devtools round trips per item made 320 items take 22 s alone and 35 s beside another test, against 6 s
+ * here. Each item is awaited until its row shows; with `thenDelete`, its row's Delete button is then pressed and the row
+ * awaited gone, before the next title is typed.
+ */
+export async function addItemsInPage(page: Page, titles: readonly string[], options: { thenDelete?: boolean } = {}): Promise<void> {
+  await page.getByLabel('New item').evaluate(
+    async (input: HTMLInputElement, { titles, thenDelete }) => {
+      // The native setter, as typing sets the value (React's own tracks assignments); called with .call(input) below.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set
+      if (!setValue || !input.form) throw new Error('"New item" is not an input inside a form')
+      const nextFrame = (): Promise<unknown> => new Promise((resolve) => requestAnimationFrame(resolve))
+      const rowOf = (title: string): Element | null | undefined =>
+        [...document.querySelectorAll<HTMLInputElement>('input[aria-label="Item title"]')].find((field) => field.value === title)?.closest('li')
+      const until = async <T>(find: () => T | null | undefined, what: string): Promise<T> => {
+        for (const end = Date.now() + 15_000; Date.now() < end; await nextFrame()) {
+          const found = find()
+          if (found) return found
+        }
+        throw new Error(`${what} within 15 s`)
+      }
+      for (const title of titles) {
+        setValue.call(input, title)
+        input.dispatchEvent(new Event('input', { bubbles: true }))
+        // React renders the typed value before the submit reads it.
+        await until(() => input.value === title && input.form, `"New item" did not keep "${title.slice(0, 20)}…"`)
+        input.form.requestSubmit()
+        const row = await until(() => rowOf(title), `The row of "${title.slice(0, 20)}…" did not show`)
+        if (!thenDelete) continue
+        const remove = await until(() => row.querySelector<HTMLButtonElement>('button[aria-label^="Delete"]'), 'No Delete button in the new row')
+        remove.click()
+        await until(() => !rowOf(title), `The row of "${title.slice(0, 20)}…" stayed after Delete`)
+      }
+    },
+    { titles, thenDelete: options.thenDelete ?? false },
+  )
+}
+
 export function itemTitles(page: Page) {
   return page.getByRole('list', { name: 'Items' }).getByLabel('Item title')
 }

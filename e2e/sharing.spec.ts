@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test'
 import { ROW_HEIGHT_PX } from '../src/ui/features/space/ItemRow.tsx'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
 import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
-import { addItem, APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
+import { addItem, addItemsInPage, APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
 
 test.describe.configure({ timeout: 180_000 })
@@ -114,7 +114,7 @@ test('a space bigger than one WebRTC message reaches a newcomer over a direct co
   try {
     await openApp(a.page)
     await createSpace(a.page, 'Archive')
-    for (const title of titles) await addItem(a.page, title)
+    await addItemsInPage(a.page, titles)
     await expect(countLine(a.page)).toHaveText(`${titles.length} of ${titles.length} to do`)
     // Each added item was scrolled into view.
     await expect(a.page.locator(`[aria-posinset="${titles.length}"]`)).toBeInViewport()
