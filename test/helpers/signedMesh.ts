@@ -15,6 +15,9 @@ import type { SpaceId } from '../../src/core/space/ids.ts'
 import { newLaneKey, type LaneKey } from '../../src/core/space/laneKey.ts'
 import { SignedLog, transportEnvelopes, type LaneIdentity, type LogAuthor, type SignedLogOptions } from '../../src/core/space/SignedLog.ts'
 import { SpaceMembership } from '../../src/core/members/SpaceMembership.ts'
+import type { Role } from '../../src/core/members/roles.ts'
+import { StatementKind } from '../../src/core/members/statement.ts'
+import type { ContentKeyring } from '../../src/core/space/contentCipher.ts'
 
 export const SPACE = encodeBase58(new Uint8Array(16).fill(3)) as SpaceId
 export const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
@@ -53,6 +56,8 @@ export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'qu
   lane?: LaneKey
   /** Enforce roles: the space's membership log, founded by this device (as a space made before membership, M1, since SPACE is fixed). */
   owner?: Uint8Array
+  /** The content keys the peer holds: the space's epoch 0 by default; null for a blind replica. */
+  keys?: ContentKeyring | null
 }
 
 export class Mesh {
@@ -76,7 +81,7 @@ export class Mesh {
     const membership = owner && new SpaceMembership({ space: SPACE, transport, verify, now: () => 1_000, requiresGenesis: true, legacyOwner: () => owner })
     const signed = new SignedLog({
       space: SPACE,
-      keys: testKeyring(SPACE),
+      keys: options.keys === undefined ? testKeyring(SPACE) : options.keys,
       content,
       transport,
       verify,
@@ -124,6 +129,25 @@ export class Mesh {
   private online(except: Peer): Peer[] {
     return this.peers.filter((other) => other !== except && other.online)
   }
+}
+
+const NO_KEY = new Uint8Array(0)
+
+/** A mesh whose first peer founds the membership log and adds a peer for each role given, with its options. */
+export async function team(members: ReadonlyArray<Role | { readonly role: Role; readonly options: JoinOptions }>): Promise<{ mesh: Mesh; owner: Peer; others: Peer[] }> {
+  const mesh = new Mesh()
+  const ownerKey = await createDeviceKey(crypto.subtle)
+  const owner = await mesh.join({ key: ownerKey, owner: ownerKey.publicKey })
+  await owner.membership!.say(owner.author, { kind: StatementKind.genesis, salt: NO_KEY, name: 'Owner', x25519: NO_KEY })
+  const others: Peer[] = []
+  for (const member of members) {
+    const { role, options } = typeof member === 'object' ? member : { role: member, options: {} }
+    const peer = await mesh.join({ ...options, owner: ownerKey.publicKey })
+    await owner.membership!.say(owner.author, { kind: StatementKind.add, person: peer.key.publicKey, role, name: role, x25519: NO_KEY })
+    others.push(peer)
+  }
+  await mesh.settled()
+  return { mesh, owner, others }
 }
 
 export const titles = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()

@@ -38,6 +38,14 @@
  * write under the clientIDs of version-2 lanes only, and after which peers
  * drop the version-2 copies it carries (`isMigrated`).
  *
+ * A blind replica (the replica role: a personal node kept for availability)
+ * holds no content key at all. It checks everything that needs no reading:
+ * signatures, chains, equivocations, roles, the waiting bounds; it keeps
+ * sealed envelopes as they are, never opened, and cannot check what their
+ * updates write (clientIDs), nor that a checkpoint or a migration carries
+ * what it supersedes: those it takes on their lane's signature. Peers with
+ * the key still check both, and refuse what fails (SECURITY MEM10).
+ *
  * Who may write is the membership's to say (EnvelopeGate): an authentic
  * envelope whose author's role does not write waits, unapplied, or is
  * refused for good (its lane stops there); `rejudge` takes back out of the
@@ -68,6 +76,10 @@ import { UpdateCoverage } from './checkpointCoverage.ts'
 import { readUpdateShape, type UpdateShape } from './joinUpdates.ts'
 import { hasCheckpoint, LaneJudge, LaneVoid, nextSeqOf, type Chain, type Reject } from './laneJudge.ts'
 
+
+/** A blind replica's view of a sealed update: nothing it can read, so nothing it can check (see the module comment). */
+const UNREAD: UpdateShape = { sections: [], deletions: new Map() }
+const CARRIES_EVERYTHING: Pick<UpdateCoverage, 'covers'> = { covers: () => true }
 
 /** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
 export const MAX_SEQ_AHEAD = 100_000
@@ -152,21 +164,25 @@ export class EnvelopeLog {
   /** Lanes that wrote envelopes of version 2: a migration may write under their clientIDs, and only theirs. */
   private readonly legacyLanes = new Set<string>()
   /** The content of accepted migrations: what version-2 envelopes it carries need no copy. */
-  private readonly migrations: UpdateCoverage[] = []
+  private readonly migrations: Array<Pick<UpdateCoverage, 'covers'>> = []
 
   constructor(
     readonly space: SpaceId,
     private readonly verify: Verifier,
-    /** The content keys this peer holds, by epoch. */
-    private readonly keys: ContentKeyring,
+    /** The content keys this peer holds, by epoch; null for a blind replica, which holds none (see the module comment). */
+    private readonly keys: ContentKeyring | null,
     /** Without it every envelope is hashed in JS. */
     private readonly digest?: Digest,
     /** Without it every envelope is decrypted in JS. */
     private readonly subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
   ) {
     this.laneClientIds = new LaneClientIds(space)
-    this.judge = new LaneJudge(this.signed)
+    this.judge = new LaneJudge(this.signed, this.coverageOf)
   }
+
+  /** What a checkpoint or a migration carries; a blind replica cannot read a sealed one, and takes its signature for it. */
+  private readonly coverageOf = (envelope: Envelope): Pick<UpdateCoverage, 'covers'> =>
+    !this.keys && envelope.sealed ? CARRIES_EVERYTHING : new UpdateCoverage(envelope.update)
 
   /** Whether a valid signature of its lane covers the envelope; each lane's certificate is checked once. */
   private readonly signed = (envelope: Envelope): Promise<boolean> => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
@@ -280,7 +296,7 @@ export class EnvelopeLog {
   }
 
   private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {
-    if (envelope.kind === EnvelopeKind.migration) this.migrations.push(new UpdateCoverage(envelope.update))
+    if (envelope.kind === EnvelopeKind.migration) this.migrations.push(this.coverageOf(envelope))
     // A migration's clientIDs stay their version-2 writers' (who did what is theirs, not the owner's).
     else if (shape) for (const section of shape.sections) this.clientOwners.set(section.client, key)
     if (envelope.version === LEGACY_ENVELOPE_VERSION) this.legacyLanes.add(key)
@@ -318,7 +334,7 @@ export class EnvelopeLog {
     const behind: Envelope[] = []
     const batch = [...wires]
     for (const [hash, envelope] of this.sealedWaiting) {
-      if (!this.keys.key(envelope.sealed!.epoch)) continue
+      if (!this.keys?.key(envelope.sealed!.epoch)) continue
       this.sealedWaiting.delete(hash)
       batch.push(envelope.wire)
     }
@@ -403,7 +419,7 @@ export class EnvelopeLog {
     if (!chain || this.voided.has(key)) return undefined
     const known = chain.accepted[envelope.seq - chain.base]
     const base = chain.accepted[0]
-    if (!known && base && new UpdateCoverage(base.update).covers(envelope.update) === true) {
+    if (!known && base && this.coverageOf(base).covers(envelope.update) === true) {
       superseded.push(envelope)
       return undefined
     }
@@ -542,9 +558,11 @@ export class EnvelopeLog {
    * The envelopes with their content opened: version 2 as they are, version
    * 3 decrypted with their epoch's key (by the platform, in parallel, for a
    * large batch). Those whose epoch has no key here yet wait for it (up to
-   * the waiting bounds); those that do not open are refused.
+   * the waiting bounds); those that do not open are refused. A blind
+   * replica opens nothing.
    */
   private openContent(envelopes: readonly Envelope[], large: boolean, reject: Reject): Envelope[] | Promise<Envelope[]> {
+    if (!this.keys) return [...envelopes]
     const sources: Envelope[] = []
     const opening: Array<Envelope | undefined | Promise<Envelope | undefined>> = []
     for (const envelope of envelopes) {
@@ -592,9 +610,11 @@ export class EnvelopeLog {
    * The envelope's update as read, if every struct section in it is under
    * one of its lane's own clientIDs (and no other lane had the id first);
    * otherwise why it is refused. A migration writes under version-2 lanes'
-   * clientIDs instead (see the module comment).
+   * clientIDs instead (see the module comment). A blind replica cannot
+   * read a sealed update, so it has nothing to check.
    */
   private checkWrites(key: string, envelope: Envelope): UpdateShape | EnvelopeRejection {
+    if (!this.keys && envelope.sealed) return UNREAD
     const shape = readUpdateShape(envelope.update)
     if (!shape) return EnvelopeRejection.unreadableUpdate
     if (shape.sections.length === 0) return shape

@@ -29,6 +29,9 @@
  *   opened with its own epoch's key (EnvelopeLog). A space whose log still
  *   holds envelopes from before encryption is migrated by its owner's
  *   device (migrate).
+ * - Blind: a replica that holds no content key (keys: null) keeps, checks
+ *   and serves the log without reading it (EnvelopeLog); its content doc
+ *   stays empty, and it never seals.
  * - Compacting: once a lane's tail reaches CHECKPOINT_EVERY envelopes, a
  *   checkpoint (the lane's updates merged, what Yjs collected of them as
  *   collected ranges: checkpointCoverage.ts) follows right after the edit that
@@ -89,8 +92,11 @@ export interface SignedLogOptions {
   readonly transport: Y.Doc
   readonly author: LogAuthor
   readonly verify: Verifier
-  /** The content keys this peer holds: it seals under the newest and opens each envelope with its epoch's. */
-  readonly keys: ContentKeyring
+  /**
+   * The content keys this peer holds: it seals under the newest and opens
+   * each envelope with its epoch's. Null for a blind replica (see above).
+   */
+  readonly keys: ContentKeyring | null
   /** Hashes large batches off the main thread (see EnvelopeLog); without it, JS hashes everything. */
   readonly digest?: Digest
   /** This session's lane: its public key names the clientIDs the content doc writes under (clientIds.ts). */
@@ -191,6 +197,7 @@ export class SignedLog {
       // device would restore what every other peer deletes, and the two would never stop).
       held: (envelope) => (options.gate?.verdict(envelope) === 'refuse' ? undefined : this.held.get(heldKey(chainKey(envelope.author, envelope.lane), envelope.seq))),
       voidLanes: () => new Set(this.log.equivocations.keys()),
+      blind: options.keys === null,
     })
     // Local edits are structs under the content doc's clientID: it must be one this lane may sign.
     this.stopWritingAsLane = writeAsLane(options.content, options.space, options.lane.publicKey)
@@ -203,10 +210,11 @@ export class SignedLog {
       }) ?? (() => {})
     // A key learned (a rekey opened, or the epoch of a link's secret found) opens what waited for it, and seals what
     // this session wrote while it had none.
-    this.stopKeys = options.keys.onChange(() => {
-      this.receive([], [])
-      if (this.unsigned.length > 0) this.signing ??= this.sealLater()
-    })
+    this.stopKeys =
+      options.keys?.onChange(() => {
+        this.receive([], [])
+        if (this.unsigned.length > 0) this.signing ??= this.sealLater()
+      }) ?? (() => {})
     options.content.on('update', this.onContentUpdate)
     this.envelopes.observe(this.onTransportChange)
     const present: Uint8Array[] = []
@@ -315,7 +323,8 @@ export class SignedLog {
    */
   async reconcile(): Promise<void> {
     await this.settled()
-    if (this.destroyed) return
+    // A blind replica's content stays empty: it holds nothing it could read.
+    if (this.destroyed || !this.options.keys) return
     const updates = [...this.held.values()].map((held) => held.update)
     // With no updates, the empty doc's state.
     const logState = combineUpdates(updates)
@@ -367,7 +376,7 @@ export class SignedLog {
     const { author, space } = this.options
     const key = newLaneKey()
     const certificate = await author.sign(laneCertificateMessage(space, author.publicKey, key.publicKey))
-    const contentKey = this.options.keys.current()
+    const contentKey = this.options.keys?.current()
     if (this.destroyed || !contentKey) return false
     const update = combineUpdates(legacy.map((held) => held.update))
     const envelope = sealEnvelope({ kind: EnvelopeKind.migration, update, space, author: author.publicKey, lane: key.publicKey, certificate, seq: 0, prev: GENESIS_PREV }, key.sign, contentKey)
@@ -493,7 +502,7 @@ export class SignedLog {
     const lane = key.publicKey
     const seq = this.log.nextSeq(author.publicKey, lane)
     const checkpoint = kind === EnvelopeKind.checkpoint
-    const contentKey = this.options.keys.current()
+    const contentKey = this.options.keys?.current()
     if (!contentKey) throw new Error('this device holds no key of the space to encrypt with.')
     const envelope = sealEnvelope({ kind, update, space, author: author.publicKey, lane, certificate, seq, prev: this.log.head(author.publicKey, lane) }, key.sign, contentKey)
     this.log.append(envelope)
@@ -624,6 +633,7 @@ export class SignedLog {
       this.hold(envelope)
     }
     if (admission.accepted.some((envelope) => envelope.kind === EnvelopeKind.migration)) this.dropMigrated()
+    if (!this.options.keys) return
     // Joined first, not applied one by one in a transaction: an update whose dependencies arrive in a
     // later one is parked, and each later apply re-merges the parked ones (quadratic on a cold sync).
     const updates = admission.accepted.map((envelope) => envelope.update)

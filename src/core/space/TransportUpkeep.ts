@@ -43,6 +43,13 @@ export interface TransportUpkeepOptions {
   held(envelope: Envelope): { readonly hash: Uint8Array; readonly wire: Uint8Array } | undefined
   /** Lanes (chainKey) that signed two histories: their envelopes go, but for their proofs. */
   voidLanes(): ReadonlySet<string>
+  /**
+   * A blind replica's log: it cannot tell what keyed peers refuse by reading
+   * (what a sealed update writes, whether it opens), so it lets their
+   * deletions of sealed envelopes stand. Putting them back, it would restore
+   * and they delete for as long as both are online (SECURITY MEM10).
+   */
+  readonly blind?: boolean
 }
 
 export class TransportUpkeep {
@@ -113,7 +120,7 @@ export class TransportUpkeep {
         continue
       }
       const envelope = openEnvelope(wire)
-      const held = envelope && this.options.held(envelope)
+      const held = envelope && !(this.options.blind && envelope.sealed) && this.options.held(envelope)
       if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
     }
     if (missing.size === 0) return

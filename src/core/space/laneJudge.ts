@@ -11,7 +11,7 @@
  */
 import { EnvelopeKind, GENESIS_PREV, sameBytes, type Envelope } from './envelope.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
-import { UpdateCoverage } from './checkpointCoverage.ts'
+import type { UpdateCoverage } from './checkpointCoverage.ts'
 
 export interface Chain {
   readonly author: string
@@ -37,7 +37,11 @@ export class LaneVoid extends Error {}
 
 export class LaneJudge {
   /** `signed`: whether a valid signature of its lane covers the envelope (certificates checked once, by the caller's cache). */
-  constructor(private readonly signed: (envelope: Envelope) => Promise<boolean>) {}
+  constructor(
+    private readonly signed: (envelope: Envelope) => Promise<boolean>,
+    /** What a checkpoint's update carries (a blind replica, which cannot read it, takes its signature for it). */
+    private readonly coverageOf: (checkpoint: Envelope) => Pick<UpdateCoverage, 'covers'>,
+  ) {}
 
   /**
    * The highest validly signed checkpoint waiting in a chain, if any; it and
@@ -62,7 +66,7 @@ export class LaneJudge {
       }
       // What it supersedes, accepted or waiting, it must carry: else it is another history of the lane. (Its content
       // decides, not its prev: a newcomer given the checkpoint and one envelope it supersedes can check only that.)
-      const coverage = new UpdateCoverage(checkpoint.update)
+      const coverage = this.coverageOf(checkpoint)
       for (const held of chain.accepted) if (coverage.covers(held.update) !== true) throw new LaneVoid(undefined, { cause: [held, checkpoint] })
       for (const [seq, below] of early) {
         if (seq > checkpoint.seq) continue

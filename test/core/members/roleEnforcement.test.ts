@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createDeviceKey } from '../../../src/core/identity/deviceKey.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { StatementKind } from '../../../src/core/members/statement.ts'
 import { EnvelopeRejection } from '../../../src/core/space/envelopeRejection.ts'
-import { add, Mesh, titles, type Peer } from '../../helpers/signedMesh.ts'
+import { add, team, titles, type Peer } from '../../helpers/signedMesh.ts'
 
 const NO_KEY = new Uint8Array(0)
-
-/** A mesh whose first peer founds the membership log and adds the others with the given roles. */
-async function team(roles: readonly Role[]): Promise<{ mesh: Mesh; owner: Peer; others: Peer[] }> {
-  const mesh = new Mesh()
-  const ownerKey = await createDeviceKey(crypto.subtle)
-  const owner = await mesh.join({ key: ownerKey, owner: ownerKey.publicKey })
-  await owner.membership!.say(owner.author, { kind: StatementKind.genesis, salt: NO_KEY, name: 'Owner', x25519: NO_KEY })
-  const others: Peer[] = []
-  for (const role of roles) {
-    const peer = await mesh.join({ owner: ownerKey.publicKey })
-    await owner.membership!.say(owner.author, { kind: StatementKind.add, person: peer.key.publicKey, role, name: role, x25519: NO_KEY })
-    others.push(peer)
-  }
-  await mesh.settled()
-  return { mesh, owner, others }
-}
 
 const refusedAsNotPermitted = (peer: Peer): number => peer.signed.log.rejections.get(EnvelopeRejection.notPermitted) ?? 0
 
