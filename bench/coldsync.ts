@@ -25,8 +25,10 @@
  * transport. Each page first joins once with the Node peers unframed
  * (reported: completes or not), which shows the limit.
  *
- * Also reported: the log's size against the raw updates', and envelope
- * signature checks per second in Node with WebCrypto and with noble.
+ * Also reported: the log's size against the raw updates', envelope
+ * signature checks per second in Node with WebCrypto and with noble, and
+ * what admitting the log costs in Node stage by stage (hash, parse,
+ * decrypt, verify, read the updates' shape, apply: coldsync/stages.ts).
  *
  * Then junk (SECURITY JNK1): the same space after a member stuffed its log
  * with 1,500 forged envelopes and 10 MiB of junk and an honest peer cleaned
@@ -58,6 +60,7 @@ import { timeJoin, type JoinSample, type JoinTarget } from './coldsync/join.ts'
 import { servePeer, type ServingPeer } from './coldsync/nodePeer.ts'
 import { stuffedAndCleaned, type CleanedLog } from './coldsync/junk.ts'
 import { measureVerifyRates, type VerifyRates } from './coldsync/verifyRate.ts'
+import { measureAdmissionStages, type AdmissionStages } from './coldsync/stages.ts'
 import { wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { baselineUrl, type Variant } from './sync/api.ts'
@@ -181,6 +184,7 @@ interface Report {
   readonly cached: boolean
   readonly joins: Joins
   readonly rates: VerifyRates
+  readonly stages: AdmissionStages
   readonly cleanedLog: CleanedLog
 }
 
@@ -206,6 +210,7 @@ function verdict(joins: Joins): Verdict {
   return { oursMs, baselineMs, ratio, junkTimeRatio, junkBytesRatio, met }
 }
 
+const ms = (value: number): string => `${value.toFixed(1)} ms`
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`
 
 function table(report: Report, result: Verdict, runs: number): string {
@@ -239,6 +244,10 @@ function table(report: Report, result: Verdict, runs: number): string {
     `Fixture: ${report.cached ? 'read from the cache' : 'built'} (building took ${(fixture.buildMs / 1000).toFixed(1)} s).`,
     `Envelope signature checks per second in Node (${rates.signatures} signatures): WebCrypto ${Math.round(rates.webcryptoPerS)}, ` +
       `noble ${Math.round(rates.noblePerS)}.`,
+    '',
+    `Admitting the log in Node (${report.stages.envelopes} envelopes), each stage alone over all of it, medians of 7:`,
+    `  hash ${ms(report.stages.hashMs)}, parse ${ms(report.stages.parseMs)}, decrypt ${ms(report.stages.decryptMs)}, verify ${ms(report.stages.verifyMs)}, ` +
+      `clientID check ${ms(report.stages.shapeMs)}, join and apply ${ms(report.stages.applyMs)}; the whole admission and apply through SignedLog ${ms(report.stages.totalMs)}`,
   ].join('\n')
 }
 
@@ -254,6 +263,8 @@ function resultLine(report: Report, result: Verdict): string {
     `raw_update_bytes=${report.fixture.rawUpdateBytes}`,
     `webcrypto_verify_per_s=${Math.round(report.rates.webcryptoPerS)}`,
     `noble_verify_per_s=${Math.round(report.rates.noblePerS)}`,
+    `node_decrypt_ms=${report.stages.decryptMs.toFixed(1)}`,
+    `node_admit_ms=${report.stages.totalMs.toFixed(1)}`,
     `target=${result.met ? 'met' : 'missed'}`,
   ].join(' ')
 }
@@ -282,6 +293,7 @@ async function writeJson(report: Report, result: Verdict, runs: number): Promise
       fromCache: report.cached,
     },
     verifyPerSecond: report.rates,
+    admissionStagesInNode: report.stages,
     stockTransport: report.joins.stock,
     chunkedTransport: { frameBytes: FRAME_BYTES, samples: report.joins.samples },
     junk: { stuffedBytes: report.cleanedLog.stuffedBytes, cleanedBytes: report.cleanedLog.state.length, refused: report.cleanedLog.refused, samples: report.joins.junk },
@@ -298,11 +310,13 @@ async function main(): Promise<void> {
   // Before any browser starts, so nothing else competes for the CPU.
   process.stderr.write(`Measuring signature checks (${VERIFY_SIGNATURES} envelopes)…\n`)
   const rates = await measureVerifyRates(VERIFY_SIGNATURES)
+  process.stderr.write('Measuring the admission of the log, stage by stage…\n')
+  const stages = await measureAdmissionStages(fixture)
   process.stderr.write('Stuffing the log with junk, and cleaning it as an honest peer does…\n')
   const cleanedLog = await stuffedAndCleaned(fixture)
   process.stderr.write('Joining…\n')
   const joins = await runJoins(fixture, cleanedLog, runs)
-  const report = { fixture, cached, joins, rates, cleanedLog }
+  const report = { fixture, cached, joins, rates, stages, cleanedLog }
   const result = verdict(joins)
   await writeJson(report, result, runs)
   console.log(table(report, result, runs))
