@@ -93,4 +93,6 @@ export default tseslint.config(
   layer('src/ui', ['server', 'sw', 'sync', 'storage'], { browser: true }),
   layer('src/sw', ['ui', 'server'], { browser: true }),
   layer('src/server', ['ui', 'sw'], { browser: false }),
+  // The personal node: a Node process that is one of the person's devices.
+  layer('src/node', ['ui', 'sw'], { browser: false }),
 )
