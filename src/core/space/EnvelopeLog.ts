@@ -40,11 +40,14 @@
  *
  * A blind replica (the replica role: a personal node kept for availability)
  * holds no content key at all. It checks everything that needs no reading:
- * signatures, chains, equivocations, roles, the waiting bounds; it keeps
- * sealed envelopes as they are, never opened, and cannot check what their
- * updates write (clientIDs), nor that a checkpoint or a migration carries
- * what it supersedes: those it takes on their lane's signature. Peers with
- * the key still check both, and refuse what fails (SECURITY MEM10).
+ * signatures, chains, equivocations that show without reading (two signed
+ * envelopes of one seq, a broken chain), roles, the waiting bounds; it
+ * keeps sealed envelopes as they are, never opened. What it cannot check
+ * (what an update writes, whether it opens, whether a checkpoint or a
+ * migration carries what it supersedes) it neither accepts as checked nor
+ * refuses: it applies nothing, and it leaves what a sealed checkpoint or a
+ * migration may supersede where it is, for keyed peers to judge and tidy
+ * (SECURITY MEM10).
  *
  * Who may write is the membership's to say (EnvelopeGate): an authentic
  * envelope whose author's role does not write waits, unapplied, or is
@@ -79,7 +82,6 @@ import { hasCheckpoint, LaneJudge, LaneVoid, nextSeqOf, type Chain, type Reject 
 
 /** A blind replica's view of a sealed update: nothing it can read, so nothing it can check (see the module comment). */
 const UNREAD: UpdateShape = { sections: [], deletions: new Map() }
-const CARRIES_EVERYTHING: Pick<UpdateCoverage, 'covers'> = { covers: () => true }
 
 /** How far past an author's accepted chain an envelope may be held while its predecessors arrive. */
 export const MAX_SEQ_AHEAD = 100_000
@@ -164,7 +166,7 @@ export class EnvelopeLog {
   /** Lanes that wrote envelopes of version 2: a migration may write under their clientIDs, and only theirs. */
   private readonly legacyLanes = new Set<string>()
   /** The content of accepted migrations: what version-2 envelopes it carries need no copy. */
-  private readonly migrations: Array<Pick<UpdateCoverage, 'covers'>> = []
+  private readonly migrations: UpdateCoverage[] = []
 
   constructor(
     readonly space: SpaceId,
@@ -180,9 +182,8 @@ export class EnvelopeLog {
     this.judge = new LaneJudge(this.signed, this.coverageOf)
   }
 
-  /** What a checkpoint or a migration carries; a blind replica cannot read a sealed one, and takes its signature for it. */
-  private readonly coverageOf = (envelope: Envelope): Pick<UpdateCoverage, 'covers'> =>
-    !this.keys && envelope.sealed ? CARRIES_EVERYTHING : new UpdateCoverage(envelope.update)
+  /** What a checkpoint or a migration carries; undefined where a blind replica cannot read it (see the module comment). */
+  private readonly coverageOf = (envelope: Envelope): UpdateCoverage | undefined => (!this.keys && envelope.sealed ? undefined : new UpdateCoverage(envelope.update))
 
   /** Whether a valid signature of its lane covers the envelope; each lane's certificate is checked once. */
   private readonly signed = (envelope: Envelope): Promise<boolean> => verifyEnvelopeSignature(envelope, this.verify, this.certifiedLanes)
@@ -296,7 +297,10 @@ export class EnvelopeLog {
   }
 
   private accept(key: string, chain: Chain, envelope: Envelope, shape?: UpdateShape): void {
-    if (envelope.kind === EnvelopeKind.migration) this.migrations.push(this.coverageOf(envelope))
+    if (envelope.kind === EnvelopeKind.migration) {
+      const coverage = this.coverageOf(envelope)
+      if (coverage) this.migrations.push(coverage)
+    }
     // A migration's clientIDs stay their version-2 writers' (who did what is theirs, not the owner's).
     else if (shape) for (const section of shape.sections) this.clientOwners.set(section.client, key)
     if (envelope.version === LEGACY_ENVELOPE_VERSION) this.legacyLanes.add(key)
@@ -419,9 +423,14 @@ export class EnvelopeLog {
     if (!chain || this.voided.has(key)) return undefined
     const known = chain.accepted[envelope.seq - chain.base]
     const base = chain.accepted[0]
-    if (!known && base && this.coverageOf(base).covers(envelope.update) === true) {
-      superseded.push(envelope)
-      return undefined
+    if (!known && base) {
+      const coverage = this.coverageOf(base)
+      // A blind replica cannot tell a copy the checkpoint carries from a second history: it leaves the envelope where it is.
+      if (!coverage) return undefined
+      if (coverage.covers(envelope.update) === true) {
+        superseded.push(envelope)
+        return undefined
+      }
     }
     if (!(await this.signed(envelope))) {
       reject(EnvelopeRejection.conflict, envelope)

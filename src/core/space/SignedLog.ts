@@ -255,6 +255,8 @@ export class SignedLog {
    */
   async rebuiltContent(): Promise<Uint8Array> {
     await this.settled()
+    // A blind replica's content is empty, whatever its log holds.
+    if (!this.options.keys) return Y.encodeStateAsUpdate(new Y.Doc())
     return combineUpdates([...[...this.held.values()].map((held) => held.update), ...this.unsigned])
   }
 
@@ -416,6 +418,8 @@ export class SignedLog {
   }
 
   private needRebuild(): void {
+    // A blind replica applied nothing, so there is nothing to take back out.
+    if (!this.options.keys) return
     for (const listener of this.rebuildListeners) listener()
   }
 

@@ -44,10 +44,11 @@ export interface TransportUpkeepOptions {
   /** Lanes (chainKey) that signed two histories: their envelopes go, but for their proofs. */
   voidLanes(): ReadonlySet<string>
   /**
-   * A blind replica's log: it cannot tell what keyed peers refuse by reading
-   * (what a sealed update writes, whether it opens), so it lets their
-   * deletions of sealed envelopes stand. Putting them back, it would restore
-   * and they delete for as long as both are online (SECURITY MEM10).
+   * A blind replica's log: it cannot tell what keyed peers delete after
+   * reading (a sealed update that writes under another lane's clientIDs or
+   * does not open, a copy a checkpoint or a migration carries), so it lets
+   * their deletions stand and puts back only proofs. Restoring, it would
+   * put back what they delete for as long as both are online (SECURITY MEM10).
    */
   readonly blind?: boolean
 }
@@ -120,7 +121,7 @@ export class TransportUpkeep {
         continue
       }
       const envelope = openEnvelope(wire)
-      const held = envelope && !(this.options.blind && envelope.sealed) && this.options.held(envelope)
+      const held = envelope && !this.options.blind && this.options.held(envelope)
       if (held && sameBytes(held.hash, envelope.hash)) missing.set(copyKey(held.wire), held.wire)
     }
     if (missing.size === 0) return

@@ -39,8 +39,8 @@ export class LaneJudge {
   /** `signed`: whether a valid signature of its lane covers the envelope (certificates checked once, by the caller's cache). */
   constructor(
     private readonly signed: (envelope: Envelope) => Promise<boolean>,
-    /** What a checkpoint's update carries (a blind replica, which cannot read it, takes its signature for it). */
-    private readonly coverageOf: (checkpoint: Envelope) => Pick<UpdateCoverage, 'covers'>,
+    /** What a checkpoint's update carries; undefined where a blind replica cannot read it. */
+    private readonly coverageOf: (checkpoint: Envelope) => UpdateCoverage | undefined,
   ) {}
 
   /**
@@ -66,16 +66,20 @@ export class LaneJudge {
       }
       // What it supersedes, accepted or waiting, it must carry: else it is another history of the lane. (Its content
       // decides, not its prev: a newcomer given the checkpoint and one envelope it supersedes can check only that.)
+      // A blind replica cannot read what it carries: below it, it judges only what needs no reading.
       const coverage = this.coverageOf(checkpoint)
-      for (const held of chain.accepted) if (coverage.covers(held.update) !== true) throw new LaneVoid(undefined, { cause: [held, checkpoint] })
+      if (coverage) for (const held of chain.accepted) if (coverage.covers(held.update) !== true) throw new LaneVoid(undefined, { cause: [held, checkpoint] })
       for (const [seq, below] of early) {
         if (seq > checkpoint.seq) continue
         for (const envelope of below) {
           if (envelope === checkpoint) continue
-          const carried = seq < checkpoint.seq && coverage.covers(envelope.update) === true
+          const carried = seq < checkpoint.seq && coverage?.covers(envelope.update) === true
+          const unknown = seq < checkpoint.seq && !coverage
           if (carried) superseded.push(envelope)
-          else if (await this.signed(envelope)) forks.push([checkpoint, envelope])
-          else reject(seq === checkpoint.seq ? EnvelopeRejection.conflict : EnvelopeRejection.badSignature, envelope)
+          else if (await this.signed(envelope)) {
+            // Left where it is, for peers that can read it to keep or tidy away.
+            if (!unknown) forks.push([checkpoint, envelope])
+          } else reject(seq === checkpoint.seq ? EnvelopeRejection.conflict : EnvelopeRejection.badSignature, envelope)
         }
         early.delete(seq)
       }
