@@ -7,7 +7,6 @@
  * connection, which never comes. All rooms share one relay connection.
  */
 import { Awareness } from 'y-protocols/awareness'
-import { relayKeyBytes, relayTopic } from '../core/space/shareLink.ts'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { RelayConnection } from './RelayConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
@@ -65,11 +64,11 @@ class RelayRoom implements RoomConnection {
   }
 
   private async startFallback(): Promise<void> {
-    const key = await importRelayKey(relayKeyBytes(this.request.secret))
+    const key = await importRelayKey(this.request.access.relayKey)
     if (this.closed) return
     this.fallback = new RelayFallback({
       connection: this.connection,
-      topic: relayTopic(this.request.secret),
+      topic: this.request.access.relayTopic,
       key,
       doc: this.request.transport,
       awareness: this.awareness,

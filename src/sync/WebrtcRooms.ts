@@ -14,7 +14,6 @@
 import * as encoding from 'lib0/encoding'
 import { WebrtcProvider, type Room } from 'y-webrtc'
 import { writeUpdate } from 'y-protocols/sync'
-import { relayKeyBytes, relayTopic, roomName, roomPassword } from '../core/space/shareLink.ts'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
 import { framedWebRtc } from './framedPeerConnection.ts'
 import { RelayConnection } from './RelayConnection.ts'
@@ -153,10 +152,9 @@ class WebrtcRoom implements RoomConnection {
     options: WebrtcRoomsOptions,
     private readonly relay: RelayConnection,
   ) {
-    const room = roomName(request.secret)
-    this.provider = new WebrtcProvider(room, request.transport, {
+    this.provider = new WebrtcProvider(request.access.name, request.transport, {
       signaling: [options.signalingUrl],
-      password: roomPassword(request.secret),
+      password: request.access.password,
       // The browser's WebRTC, with data channels that frame messages too large for one SCTP message; one reassembly budget per room.
       peerOpts: { wrtc: framedWebRtc() },
     })
@@ -192,14 +190,14 @@ class WebrtcRoom implements RoomConnection {
 
   /** The fallback needs y-webrtc's peer id, which exists once the room key is derived. */
   private async startFallback(): Promise<void> {
-    const [key] = await Promise.all([importRelayKey(relayKeyBytes(this.request.secret)), this.provider.key])
+    const [key] = await Promise.all([importRelayKey(this.request.access.relayKey), this.provider.key])
     const room = this.provider.room
     if (this.closed || !room) return
     sendUpdatesOverWebrtcOnly(room, this.senders)
     this.presence.publish()
     this.fallback = new RelayFallback({
       connection: this.relay,
-      topic: relayTopic(this.request.secret),
+      topic: this.request.access.relayTopic,
       key,
       doc: this.request.transport,
       awareness: this.provider.awareness,

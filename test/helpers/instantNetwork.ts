@@ -1,6 +1,6 @@
 /**
  * Docs connected under one name share every update at once: a device's
- * tabs (as DocTransport), or a space's room by its secret (as
+ * tabs (as DocTransport), or a space's room by its name (as
  * RoomConnector). Joining exchanges what each side lacks, as y-webrtc's
  * sync steps 1 and 2 do; nothing is ever lost or late.
  */
@@ -11,7 +11,7 @@ import type { RoomConnection, RoomConnector, RoomRequest } from '../../src/core/
 export class InstantNetwork implements DocTransport, RoomConnector {
   private readonly docs = new Map<string, Set<Y.Doc>>()
 
-  /** Puts a doc under a name (a room's secret, for a rogue member a test plants in a room). */
+  /** Puts a doc under a name (a room's name, for a rogue member a test plants in a room). */
   connect(name: string, doc: Y.Doc): DocConnection {
     const peers = this.docs.get(name) ?? new Set<Y.Doc>()
     this.docs.set(name, peers)
@@ -29,7 +29,7 @@ export class InstantNetwork implements DocTransport, RoomConnector {
   }
 
   join(request: RoomRequest): RoomConnection {
-    const connection = this.connect(request.secret, request.transport)
+    const connection = this.connect(request.access.name, request.transport)
     return { status: { state: { kind: 'up-to-date' }, peers: [] }, onStatus: () => () => {}, close: () => connection.close() }
   }
 }

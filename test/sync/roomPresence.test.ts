@@ -7,7 +7,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwareness
 import * as Y from 'yjs'
 import { didFromPublicKey } from '../../src/core/identity/didKey.ts'
 import type { AckLedger } from '../../src/core/space/acknowledgements.ts'
-import { newShareSecret } from '../../src/core/space/shareLink.ts'
+import { newShareSecret, roomAccessOf } from '../../src/core/space/shareLink.ts'
 import { RoomPresence } from '../../src/sync/roomPresence.ts'
 import { add, Mesh, SPACE, type Peer } from '../helpers/signedMesh.ts'
 
@@ -31,7 +31,7 @@ function join(peer: Peer, name: string, kinds: readonly string[]): Session {
   void peer.signed.prepareToSign()
   const awareness = new Awareness(peer.transport)
   const presence = new RoomPresence({
-    request: { space: SPACE, secret: newShareSecret(), transport: peer.transport, log: peer.signed, acknowledgements: memoryLedger() },
+    request: { space: SPACE, access: roomAccessOf(newShareSecret()), transport: peer.transport, log: peer.signed, acknowledgements: memoryLedger() },
     presence: { kinds, name: () => name, onNameChange: () => () => {} },
     awareness,
     peerId: () => `peer-${awareness.clientID}`,

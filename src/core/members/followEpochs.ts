@@ -12,6 +12,7 @@ import type { SealingKey } from '../identity/sealingKey.ts'
 import { SIGNATURE_BYTES } from '../space/envelope.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { MovableRoom } from '../space/MovableRoom.ts'
+import { roomAccessOf } from '../space/shareLink.ts'
 import { findSpace, putSpaceEntry } from '../space/spaceList.ts'
 import { openRekey } from './epochs.ts'
 import { membershipBeacon, membershipStatements, type SpaceMembership } from './SpaceMembership.ts'
@@ -41,7 +42,7 @@ export function followEpochs(input: FollowEpochsInput): () => void {
     if (!secret) return
     const now = findSpace(deviceDoc, space)
     if (now && latest.epoch > (now.epoch ?? 0)) putSpaceEntry(deviceDoc, { ...now, secret, epoch: latest.epoch })
-    room.move(secret, beacon.doc)
+    room.move(roomAccessOf(secret), beacon.doc)
   }
   const queue = (): void => {
     following = following.then(follow).catch(() => undefined)

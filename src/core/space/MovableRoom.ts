@@ -7,7 +7,7 @@
  * else of the space is served there any more. The last few rooms are kept.
  */
 import type * as Y from 'yjs'
-import type { ShareSecret } from './shareLink.ts'
+import type { RoomAccess } from './shareLink.ts'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from './SpaceRoom.ts'
 
 /** Rooms kept as beacons: a member offline across more rekeys than this finds nobody there and needs a new link. */
@@ -32,23 +32,19 @@ export class MovableRoom implements RoomConnection {
     return this.current.status
   }
 
-  get secret(): ShareSecret {
-    return this.request.secret
-  }
-
   onStatus(listener: () => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  /** Leaves for the room of `secret`; the room left answers from then on with `beacon` (the membership log only). */
-  move(secret: ShareSecret, beacon: Y.Doc): void {
-    if (this.closed || secret === this.request.secret) return
+  /** Leaves for the room `access` opens; the room left answers from then on with `beacon` (the membership log only). */
+  move(access: RoomAccess, beacon: Y.Doc): void {
+    if (this.closed || access.name === this.request.access.name) return
     this.stopCurrent()
     this.current.close()
     this.beacons.unshift(this.connector.join({ ...this.request, transport: beacon }))
     for (const old of this.beacons.splice(MAX_BEACON_ROOMS)) old.close()
-    this.request = { ...this.request, secret }
+    this.request = { ...this.request, access }
     this.current = this.connector.join(this.request)
     this.stopCurrent = this.current.onStatus(() => this.emit())
     this.emit()

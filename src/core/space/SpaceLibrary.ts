@@ -28,7 +28,7 @@ import { deviceAckLedger, forgetAckLedger } from './acknowledgements.ts'
 import { holdsLaneWrites, writeAsLane } from './clientIds.ts'
 import { newLaneKeyPair, type LaneKeyPair } from './laneKeyPair.ts'
 import { initialiseSpace, metaMap, normaliseSpaceName, readSpaceMeta, renameSpace } from './schema.ts'
-import { newShareSecret, type ShareSecret } from './shareLink.ts'
+import { newShareSecret, roomAccessOf, type ShareSecret } from './shareLink.ts'
 import { SignedLog, type LogAuthor } from './SignedLog.ts'
 import { contentGeneration, findSpace, observeSpaceList, putSpaceEntry, readEntry, removeSpaceEntry } from './spaceList.ts'
 import type { RoomConnection, RoomConnector } from './SpaceRoom.ts'
@@ -227,7 +227,7 @@ class OpenSpace implements SpaceSession {
       log.onChange(() => {
         if (!membership.founded) membership.refresh()
       })
-    const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, secret, transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
+    const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, access: roomAccessOf(secret), transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
     const { sealing, subtle } = this.deps
     if (room && sealing && subtle) this.stopFollowingEpochs = followEpochs({ deviceDoc, space: this.id, transport: this.transport, membership, room, device: author.publicKey, sealing, subtle })
     this.running = { membership, author, log, room, secret }

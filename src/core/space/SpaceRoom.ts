@@ -6,7 +6,7 @@
  */
 import type * as Y from 'yjs'
 import type { SpaceId } from './ids.ts'
-import type { ShareSecret } from './shareLink.ts'
+import type { RoomAccess } from './shareLink.ts'
 import type { AckLedger } from './acknowledgements.ts'
 import type { SignedLog } from './SignedLog.ts'
 
@@ -45,7 +45,8 @@ export interface RoomConnection {
 
 export interface RoomRequest {
   readonly space: SpaceId
-  readonly secret: ShareSecret
+  /** The room of the space's current epoch (never its secret: see RoomAccess). */
+  readonly access: RoomAccess
   readonly transport: Y.Doc
   readonly log: SignedLog
   /** This device's lanes still awaiting acknowledgement in this space, kept across sessions (acknowledgements.ts). */

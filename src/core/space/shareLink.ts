@@ -95,6 +95,23 @@ export function relayTopic(secret: ShareSecret): string {
   return 'pii-relay-' + encodeBase58(derive('pii relay topic v1', secret))
 }
 
+/**
+ * What meeting a space's peers in one epoch's room takes (name, password,
+ * relay topic and key), without the secret: the content key also derives
+ * from the secret, and a blind replica may reach the room but never read it.
+ * The sync layer is given only this.
+ */
+export interface RoomAccess {
+  readonly name: string
+  readonly password: string
+  readonly relayTopic: string
+  readonly relayKey: Uint8Array
+}
+
+export function roomAccessOf(secret: ShareSecret): RoomAccess {
+  return { name: roomName(secret), password: roomPassword(secret), relayTopic: relayTopic(secret), relayKey: relayKeyBytes(secret) }
+}
+
 /** 32 bytes of AES-GCM key for the relay fallback, which the relay carries but cannot read. */
 export function relayKeyBytes(secret: ShareSecret): Uint8Array {
   return derive('pii relay key v1', secret)

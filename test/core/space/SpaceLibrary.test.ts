@@ -5,7 +5,7 @@ import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { newSpaceId, type SpaceId } from '../../../src/core/space/ids.ts'
 import { didFromPublicKey } from '../../../src/core/identity/didKey.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
-import { newShareSecret, type InviteSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
+import { newShareSecret, roomName, type InviteSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
 import { inviteFor } from '../../../src/core/members/invites.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { StatementKind } from '../../../src/core/members/statement.ts'
@@ -260,7 +260,7 @@ describe('SpaceLibrary', () => {
       return sealEnvelope({ kind: EnvelopeKind.change, space: created.id, author: mallory.publicKey, lane: lane.publicKey, certificate, seq: 0, prev: GENESIS_PREV, update: Y.encodeStateAsUpdate(doc) }, lane.sign, deriveContentKey(created.id, 0, decodeBase58(secret!)!)).wire
     }
     const rogue = new Y.Doc()
-    rooms.connect(secret!, rogue)
+    rooms.connect(roomName(secret!), rogue)
     transportEnvelopes(rogue).push([signed('pay Mallory')])
     await vi.waitFor(() => expect(readItems(created.doc).map((item) => item.title)).toContain('pay Mallory'), UNTIL_SYNCED)
     const replaced = vi.fn()

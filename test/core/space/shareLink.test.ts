@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { encodeBase58 } from '../../../src/core/identity/base58.ts'
 import { newSpaceId } from '../../../src/core/space/ids.ts'
+import { decodeBase58 } from '../../../src/core/identity/base58.ts'
+import { deriveContentKey } from '../../../src/core/space/contentCipher.ts'
 import {
   newShareSecret,
   parseShareFragment,
+  roomAccessOf,
   roomName,
   roomPassword,
   shareLink,
@@ -13,6 +16,19 @@ import {
 } from '../../../src/core/space/shareLink.ts'
 
 describe('share links', () => {
+  it('[MEM10] the room access the sync layer is given holds neither the secret nor any content key, and differs per epoch', () => {
+    const space = newSpaceId()
+    const secret = newShareSecret()
+    const access = roomAccessOf(secret)
+    const secretBytes = decodeBase58(secret)!
+    const contentKey = deriveContentKey(space, 0, secretBytes).bytes
+    const carried = new TextEncoder().encode(JSON.stringify({ ...access, relayKey: [...access.relayKey] }))
+    const contains = (haystack: Uint8Array, needle: Uint8Array): boolean => Buffer.from(haystack).includes(Buffer.from(needle))
+    for (const hidden of [secretBytes, contentKey, new TextEncoder().encode(secret), new TextEncoder().encode(encodeBase58(contentKey))]) expect(contains(carried, hidden)).toBe(false)
+    expect(contains(access.relayKey, contentKey.slice(0, 8))).toBe(false)
+    expect(roomAccessOf(newShareSecret()).name).not.toBe(access.name)
+  })
+
   it('round-trips: the space and the secret come back from the link’s fragment', () => {
     const space = newSpaceId()
     const secret = newShareSecret()
