@@ -10,6 +10,10 @@
  *   - the room name peers meet under (what the relay sees instead of the space id),
  *   - the y-webrtc room password (which encrypts signaling and WebRTC traffic),
  *   - the relay fallback's topic and key.
+ * Those four together are a room's RoomAccess, all the sync layer is given.
+ * A replica link (`#/r/…`, for a personal node kept as a blind replica)
+ * carries the room access instead of the secret, so it cannot lead to the
+ * content key, which derives from the secret too.
  */
 import { digest as sha256 } from 'lib0/hash/sha256'
 import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
@@ -110,6 +114,49 @@ export interface RoomAccess {
 
 export function roomAccessOf(secret: ShareSecret): RoomAccess {
   return { name: roomName(secret), password: roomPassword(secret), relayTopic: relayTopic(secret), relayKey: relayKeyBytes(secret) }
+}
+
+const ROOM_NAME_PREFIX = 'pii-'
+const RELAY_TOPIC_PREFIX = 'pii-relay-'
+const DERIVED_BYTES = 32
+
+/** A room access as one code for a link: its four 32-byte derivations, base58. */
+export function encodeRoomAccess(access: RoomAccess): string {
+  const parts = [decodeBase58(access.name.slice(ROOM_NAME_PREFIX.length)), decodeBase58(access.password), decodeBase58(access.relayTopic.slice(RELAY_TOPIC_PREFIX.length)), access.relayKey]
+  const bytes = new Uint8Array(4 * DERIVED_BYTES)
+  for (const [index, part] of parts.entries()) {
+    if (part?.length !== DERIVED_BYTES) throw new Error('A room access is four 32-byte derivations of an epoch secret.')
+    bytes.set(part, index * DERIVED_BYTES)
+  }
+  return encodeBase58(bytes)
+}
+
+export function decodeRoomAccess(code: string): RoomAccess | undefined {
+  const bytes = code.length <= 200 ? decodeBase58(code) : undefined
+  if (bytes?.length !== 4 * DERIVED_BYTES) return undefined
+  const part = (index: number): Uint8Array => bytes.slice(index * DERIVED_BYTES, (index + 1) * DERIVED_BYTES)
+  return { name: ROOM_NAME_PREFIX + encodeBase58(part(0)), password: encodeBase58(part(1)), relayTopic: RELAY_TOPIC_PREFIX + encodeBase58(part(2)), relayKey: part(3) }
+}
+
+/**
+ * A replica link, for a personal node kept as a blind replica:
+ * `<origin>/#/r/<spaceId>/<room access>/<invite>`. It carries the room
+ * access, not the secret, so whoever holds it can reach the room and be
+ * admitted as a replica, but never derive the content key.
+ */
+export function replicaLink(origin: string, space: SpaceId, access: RoomAccess, invite: InviteSecret): string {
+  return `${origin.replace(/\/+$/, '')}/#/r/${space}/${encodeRoomAccess(access)}/${invite}`
+}
+
+/** Reads the fragment of a replica link, with a sentence a person can act on when it is wrong. */
+export function parseReplicaFragment(hash: string): { readonly space: SpaceId; readonly access: RoomAccess; readonly invite: InviteSecret } {
+  const match = /^#?\/r\/([^/]*)\/([^/]*)\/([^/]*)\/?$/.exec(hash)
+  if (!match) throw new ShareLinkError(ShareLinkErrorReason.notShareLink, 'This is not a Pii replica link. A replica link ends in #/r/ followed by three codes.')
+  const [, space, code, invite] = match
+  if (!isSpaceId(space)) throw new ShareLinkError(ShareLinkErrorReason.badSpaceId, DAMAGED)
+  const access = code === undefined ? undefined : decodeRoomAccess(code)
+  if (!access || !isInviteSecret(invite)) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
+  return { space, access, invite }
 }
 
 /** 32 bytes of AES-GCM key for the relay fallback, which the relay carries but cannot read. */

@@ -7,13 +7,53 @@ import { deriveContentKey } from '../../../src/core/space/contentCipher.ts'
 import {
   newShareSecret,
   parseShareFragment,
+  parseReplicaFragment,
+  replicaLink,
   roomAccessOf,
   roomName,
   roomPassword,
   shareLink,
   ShareLinkErrorReason,
+  type InviteSecret,
+  type RoomAccess,
   type ShareSecret,
 } from '../../../src/core/space/shareLink.ts'
+
+describe('replica links', () => {
+  it('[MEM10] carry the room access and an invite, never the secret, and round-trip', () => {
+    const space = newSpaceId()
+    const secret = newShareSecret()
+    const invite = newShareSecret() as unknown as InviteSecret
+    const link = replicaLink('https://pii.example/', space, roomAccessOf(secret), invite)
+    expect(link.startsWith(`https://pii.example/#/r/${space}/`)).toBe(true)
+    expect(link).not.toContain(secret)
+    const read = parseReplicaFragment(new URL(link).hash)
+    // Bytes compared as numbers: in Node the derivation hands back a Buffer, the link's reading a plain Uint8Array.
+    const plain = (access: RoomAccess) => ({ ...access, relayKey: [...access.relayKey] })
+    expect({ space: read.space, invite: read.invite, access: plain(read.access) }).toEqual({ space, invite, access: plain(roomAccessOf(secret)) })
+  })
+
+  it('refuse a damaged or foreign link, saying what is wrong', () => {
+    const space = newSpaceId()
+    const link = replicaLink('https://pii.example', space, roomAccessOf(newShareSecret()), newShareSecret() as unknown as InviteSecret)
+    const hash = new URL(link).hash
+    const [, , , access, invite] = hash.split('/')
+    const reasonOf = (fragment: string): string | undefined => {
+      try {
+        parseReplicaFragment(fragment)
+        return undefined
+      } catch (error) {
+        return (error as { reason?: string }).reason
+      }
+    }
+    expect(reasonOf(`#/s/${space}/${newShareSecret()}`)).toBe(ShareLinkErrorReason.notShareLink)
+    expect(reasonOf(`#/r/${space}/${access}`)).toBe(ShareLinkErrorReason.notShareLink)
+    expect(reasonOf(`#/r/not-a-space/${access}/${invite}`)).toBe(ShareLinkErrorReason.badSpaceId)
+    expect(reasonOf(`#/r/${space}/${access!.slice(0, -3)}/${invite}`)).toBe(ShareLinkErrorReason.badSecret)
+    expect(reasonOf(`#/r/${space}/${access}/${invite!.slice(0, -2)}`)).toBe(ShareLinkErrorReason.badSecret)
+    expect(() => parseReplicaFragment(`#/r/${space}/${access}`)).toThrow(/not a Pii replica link/)
+  })
+})
 
 describe('share links', () => {
   it('[MEM10] the room access the sync layer is given holds neither the secret nor any content key, and differs per epoch', () => {
