@@ -120,22 +120,28 @@ const ROOM_NAME_PREFIX = 'pii-'
 const RELAY_TOPIC_PREFIX = 'pii-relay-'
 const DERIVED_BYTES = 32
 
-/** A room access as one code for a link: its four 32-byte derivations, base58. */
-export function encodeRoomAccess(access: RoomAccess): string {
+export const ROOM_ACCESS_BYTES = 4 * DERIVED_BYTES
+
+/** A room access as bytes (for a link, or sealed to a replica in a rekey): its four 32-byte derivations. */
+export function roomAccessBytes(access: RoomAccess): Uint8Array {
   const parts = [decodeBase58(access.name.slice(ROOM_NAME_PREFIX.length)), decodeBase58(access.password), decodeBase58(access.relayTopic.slice(RELAY_TOPIC_PREFIX.length)), access.relayKey]
-  const bytes = new Uint8Array(4 * DERIVED_BYTES)
+  const bytes = new Uint8Array(ROOM_ACCESS_BYTES)
   for (const [index, part] of parts.entries()) {
     if (part?.length !== DERIVED_BYTES) throw new Error('A room access is four 32-byte derivations of an epoch secret.')
     bytes.set(part, index * DERIVED_BYTES)
   }
-  return encodeBase58(bytes)
+  return bytes
 }
 
-export function decodeRoomAccess(code: string): RoomAccess | undefined {
-  const bytes = code.length <= 200 ? decodeBase58(code) : undefined
-  if (bytes?.length !== 4 * DERIVED_BYTES) return undefined
+export function roomAccessFromBytes(bytes: Uint8Array): RoomAccess | undefined {
+  if (bytes.length !== ROOM_ACCESS_BYTES) return undefined
   const part = (index: number): Uint8Array => bytes.slice(index * DERIVED_BYTES, (index + 1) * DERIVED_BYTES)
   return { name: ROOM_NAME_PREFIX + encodeBase58(part(0)), password: encodeBase58(part(1)), relayTopic: RELAY_TOPIC_PREFIX + encodeBase58(part(2)), relayKey: part(3) }
+}
+
+function decodeRoomAccess(code: string): RoomAccess | undefined {
+  const bytes = code.length <= 200 ? decodeBase58(code) : undefined
+  return bytes && roomAccessFromBytes(bytes)
 }
 
 /**
@@ -145,7 +151,7 @@ export function decodeRoomAccess(code: string): RoomAccess | undefined {
  * admitted as a replica, but never derive the content key.
  */
 export function replicaLink(origin: string, space: SpaceId, access: RoomAccess, invite: InviteSecret): string {
-  return `${origin.replace(/\/+$/, '')}/#/r/${space}/${encodeRoomAccess(access)}/${invite}`
+  return `${origin.replace(/\/+$/, '')}/#/r/${space}/${encodeBase58(roomAccessBytes(access))}/${invite}`
 }
 
 /** Reads the fragment of a replica link, with a sentence a person can act on when it is wrong. */

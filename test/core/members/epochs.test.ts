@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import { createSealingKey, type SealingKey } from '../../../src/core/identity/sealingKey.ts'
-import { openRekey, previousSecret, rekey } from '../../../src/core/members/epochs.ts'
+import { openRekey, openRekeyRoomAccess, previousSecret, rekey } from '../../../src/core/members/epochs.ts'
 import { inviteFor, isOpen, resetLinks } from '../../../src/core/members/invites.ts'
 import { resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { SpaceMembership } from '../../../src/core/members/SpaceMembership.ts'
 import { StatementKind } from '../../../src/core/members/statement.ts'
-import { newShareSecret } from '../../../src/core/space/shareLink.ts'
+import { newShareSecret, roomAccessOf, type RoomAccess } from '../../../src/core/space/shareLink.ts'
 import { foundSpace, type Person } from '../../helpers/membershipPeople.ts'
 
 const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
@@ -18,6 +18,26 @@ const subtle = crypto.subtle
 const authorOf = (person: Person) => ({ publicKey: person.publicKey, sign: (message: Uint8Array) => person.signBytes(message) })
 
 describe('epochs', () => {
+  it('[M12] a rekey seals a replica’s device the new room’s access, never the secret: it follows into the room and cannot derive the content key', async () => {
+    const { space, owner, newPerson } = await foundSpace()
+    const [editor, replica] = [await newPerson(), await newPerson()]
+    const keys = new Map<Person, SealingKey>()
+    for (const who of [owner, editor, replica]) keys.set(who, await createSealingKey(subtle))
+    const membership = new SpaceMembership({ space, transport: new Y.Doc(), verify, now: () => 1_000, requiresGenesis: true })
+    const ownerAuthor = authorOf(owner)
+    await membership.say(ownerAuthor, { kind: StatementKind.genesis, salt: new Uint8Array(16).fill(7), name: 'Owner', x25519: keys.get(owner)!.publicKey })
+    await membership.say(ownerAuthor, { kind: StatementKind.add, person: editor.publicKey, role: Role.editor, name: 'Editor', x25519: keys.get(editor)!.publicKey })
+    await membership.say(ownerAuthor, { kind: StatementKind.add, person: replica.publicKey, role: Role.replica, name: 'Node', x25519: keys.get(replica)!.publicKey })
+    const secret = await rekey(subtle, space, membership, ownerAuthor, newShareSecret())
+    const [applied] = membership.state.rekeys
+    const plain = (access: RoomAccess | undefined) => access && { ...access, relayKey: [...access.relayKey] }
+    expect(await openRekey(subtle, space, applied!, editor.publicKey, keys.get(editor)!)).toBe(secret)
+    expect(await openRekey(subtle, space, applied!, replica.publicKey, keys.get(replica)!)).toBeUndefined()
+    expect(plain(await openRekeyRoomAccess(subtle, space, applied!, replica.publicKey, keys.get(replica)!))).toEqual(plain(roomAccessOf(secret)))
+    // An editor's box is a secret's, under another context: it opens as no room access.
+    expect(await openRekeyRoomAccess(subtle, space, applied!, editor.publicKey, keys.get(editor)!)).toBeUndefined()
+  })
+
   it('[M10] a rekey seals the new secret to each remaining device: a removed device cannot open it, and the new secret opens the old one', async () => {
     const { space, owner, newPerson } = await foundSpace()
     const keys = new Map<Person, SealingKey>()
