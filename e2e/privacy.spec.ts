@@ -107,14 +107,19 @@ test('[CID1] a rogue peer squats an honest peer’s clientID while it is offline
     const squatter = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/squattingPeer.ts'), piiServer.relayUrl, space!, secret!, victim], { stdio: ['pipe', 'pipe', 'inherit'] })
     rogue = squatter
     const lines = createInterface({ input: squatter.stdout })
-    // Bounded: a squatting peer that stalls fails the test with what it was waiting for (one run waited out the test's
-    // whole timeout on "squatted" with nothing said; it now says a failure, and a stall is named).
+    // Watched from the spawn: an exit before a wait starts must fail that wait too, not go unheard.
+    let exitCode: number | null | undefined
+    squatter.on('exit', (code) => (exitCode = code))
+    // Bounded: a squatting peer that stalls or exits fails the test with what it was waiting for (one run waited out
+    // the test's whole timeout on "squatted" with nothing said).
     const said = (word: string): Promise<void> => {
       let stalled: ReturnType<typeof setTimeout> | undefined
       return new Promise<void>((resolve, reject) => {
+        const exited = (): void => reject(new Error(`The squatting peer exited (code ${exitCode}) before saying "${word}".`))
+        if (exitCode !== undefined) return exited()
         stalled = setTimeout(() => reject(new Error(`The squatting peer said nothing with "${word}" in 60 s.`)), 60_000)
         lines.on('line', (line) => (line.includes(word) ? resolve() : line.includes('"failed"') && reject(new Error(`The squatting peer failed: ${line}`))))
-        squatter.on('exit', (code) => reject(new Error(`The squatting peer exited (code ${code}) before saying "${word}".`)))
+        squatter.on('exit', exited)
       }).finally(() => clearTimeout(stalled))
     }
     await said('ready')
