@@ -1,21 +1,27 @@
 /** Peers for multi-browser specs: each in its own Chromium process, as separate devices are. */
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test'
 import { launchOptions } from './chromium.ts'
-import { expect, itemTitles, watchProblems } from './fixtures.ts'
+import { expect, itemTitles, recordConsole, test, watchProblems } from './fixtures.ts'
 
 export interface Peer {
   readonly browser: Browser
   readonly context: BrowserContext
   page: Page
   readonly problems: string[]
+  /** Its pages' and service worker's console, attached to the test by closePeers (shown if it fails). */
+  readonly consoleLog: string[]
 }
+
+let launched = 0
 
 /** A peer in its own browser process, failing the test on any page error. */
 export async function launchPeer(baseURL: string, initScript?: () => void, contextOptions: BrowserContextOptions = {}): Promise<Peer> {
   const browser = await chromium.launch(launchOptions())
   const context = await browser.newContext({ ...contextOptions, baseURL })
   if (initScript) await context.addInitScript(initScript)
-  const peer: Peer = { browser, context, page: await context.newPage(), problems: [] }
+  // Before its first page, so that page's console is recorded from its start.
+  const consoleLog = recordConsole(context, `peer ${++launched} `)
+  const peer: Peer = { browser, context, page: await context.newPage(), problems: [], consoleLog }
   watch(peer)
   return peer
 }
@@ -26,6 +32,9 @@ export function watch(peer: Peer): void {
 
 export async function closePeers(peers: readonly Peer[]): Promise<void> {
   for (const peer of peers) await peer.browser.close()
+  // Peers are not the test's own page: without this, a failed multi-browser test leaves none of their console.
+  const log = peers.flatMap((peer) => peer.consoleLog)
+  if (log.length > 0) await test.info().attach('console', { body: log.join('\n'), contentType: 'text/plain' })
   for (const peer of peers) expect(peer.problems).toEqual([])
 }
 

@@ -22,7 +22,7 @@ export const test = base.extend<object, { piiServer: RunningPiiServer }>({
   page: async ({ page, context }, use, testInfo) => {
     const problems: string[] = []
     watchProblems(page, problems)
-    const consoleLog = recordConsole(page, context)
+    const consoleLog = recordConsole(context)
     await use(page)
     // A failure on CI leaves only its printed log: the page's and the worker's console go with it (see summaryReporter).
     if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('console', { body: consoleLog.join('\n'), contentType: 'text/plain' })
@@ -58,13 +58,17 @@ export function watchProblems(page: Page, problems: string[]): void {
   })
 }
 
-/** Every console message of the page and of the service worker, timed from the start, for a failure's report. */
-function recordConsole(page: Page, context: BrowserContext): string[] {
+/** Every console message of the context's pages and service worker, timed from the start, for a failure's report. */
+export function recordConsole(context: BrowserContext, label = ''): string[] {
   const started = Date.now()
   const lines: string[] = []
-  const record = (source: string, message: ConsoleMessage): void => void lines.push(`${Date.now() - started} ms ${source} ${message.type()}: ${message.text()}`)
-  page.on('console', (message) => record('page', message))
-  page.on('pageerror', (error) => lines.push(`${Date.now() - started} ms page error: ${error.message}`))
+  const record = (source: string, message: ConsoleMessage): void => void lines.push(`${Date.now() - started} ms ${label}${source} ${message.type()}: ${message.text()}`)
+  const watchPage = (page: Page): void => {
+    page.on('console', (message) => record('page', message))
+    page.on('pageerror', (error) => lines.push(`${Date.now() - started} ms ${label}page error: ${error.message}`))
+  }
+  context.pages().forEach(watchPage)
+  context.on('page', watchPage)
   const watchWorker = (worker: Worker): void => void worker.on('console', (message) => record('worker', message))
   context.serviceWorkers().forEach(watchWorker)
   context.on('serviceworker', watchWorker)
