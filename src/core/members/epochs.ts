@@ -13,7 +13,7 @@ import { toHexString } from 'lib0/buffer'
 import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { openSealed, sealTo, type SealingKey } from '../identity/sealingKey.ts'
 import type { SpaceId } from '../space/ids.ts'
-import { newShareSecret, roomAccessBytes, roomAccessFromBytes, roomAccessOf, SHARE_SECRET_BYTES, type RoomAccess, type ShareSecret } from '../space/shareLink.ts'
+import { newShareSecret, roomAccessBytesOf, roomAccessFromBytes, SHARE_SECRET_BYTES, type RoomAccess, type ShareSecret } from '../space/shareLink.ts'
 import type { LogAuthor } from '../space/SignedLog.ts'
 import type { MembershipState, Rekey } from './resolveMembership.ts'
 import { Role } from './roles.ts'
@@ -44,7 +44,7 @@ export async function rekey(subtle: SubtleCrypto, space: SpaceId, membership: Sp
   const secret = newShareSecret()
   const epoch = membership.state.epoch + 1
   const secretBytes = decodeBase58(secret)!
-  const access = roomAccessBytes(roomAccessOf(secret))
+  const access = roomAccessBytesOf(secret)
   const sealed: SealedSecret[] = await Promise.all(
     sealingRecipients(membership.state).map(async ({ device, x25519, role }) => ({
       device,

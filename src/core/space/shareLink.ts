@@ -84,21 +84,6 @@ function derive(context: string, secret: ShareSecret): Uint8Array {
   return sha256(input)
 }
 
-/** The room name peers meet under: reveals neither the space id nor the secret. */
-export function roomName(secret: ShareSecret): string {
-  return 'pii-' + encodeBase58(derive('pii room name v1', secret))
-}
-
-/** The y-webrtc room password: encrypts every signaling and relayed message of the room. */
-export function roomPassword(secret: ShareSecret): string {
-  return encodeBase58(derive('pii room password v1', secret))
-}
-
-/** The relay topic of the room's fallback traffic, for peers that cannot connect over WebRTC. */
-export function relayTopic(secret: ShareSecret): string {
-  return 'pii-relay-' + encodeBase58(derive('pii relay topic v1', secret))
-}
-
 /**
  * What meeting a space's peers in one epoch's room takes (name, password,
  * relay topic and key), without the secret: the content key also derives
@@ -106,38 +91,38 @@ export function relayTopic(secret: ShareSecret): string {
  * The sync layer is given only this.
  */
 export interface RoomAccess {
+  /** The room name peers meet under: reveals neither the space id nor the secret. */
   readonly name: string
+  /** The y-webrtc room password: encrypts every signaling and relayed message of the room. */
   readonly password: string
+  /** The relay topic of the room's fallback traffic, for peers that cannot connect over WebRTC. */
   readonly relayTopic: string
+  /** 32 bytes of AES-GCM key for the relay fallback, which the relay carries but cannot read. */
   readonly relayKey: Uint8Array
 }
 
-export function roomAccessOf(secret: ShareSecret): RoomAccess {
-  return { name: roomName(secret), password: roomPassword(secret), relayTopic: relayTopic(secret), relayKey: relayKeyBytes(secret) }
-}
-
-const ROOM_NAME_PREFIX = 'pii-'
-const RELAY_TOPIC_PREFIX = 'pii-relay-'
 const DERIVED_BYTES = 32
+const ROOM_ACCESS_CONTEXTS = ['pii room name v1', 'pii room password v1', 'pii relay topic v1', 'pii relay key v1'] as const
 
-export const ROOM_ACCESS_BYTES = 4 * DERIVED_BYTES
-
-/** A room access as bytes (for a link, or sealed to a replica in a rekey): its four 32-byte derivations. */
-export function roomAccessBytes(access: RoomAccess): Uint8Array {
-  const parts = [decodeBase58(access.name.slice(ROOM_NAME_PREFIX.length)), decodeBase58(access.password), decodeBase58(access.relayTopic.slice(RELAY_TOPIC_PREFIX.length)), access.relayKey]
-  const bytes = new Uint8Array(ROOM_ACCESS_BYTES)
-  for (const [index, part] of parts.entries()) {
-    if (part?.length !== DERIVED_BYTES) throw new Error('A room access is four 32-byte derivations of an epoch secret.')
-    bytes.set(part, index * DERIVED_BYTES)
-  }
+/** A room access as bytes (for a replica link, or sealed to a replica in a rekey): its four 32-byte derivations of `secret`. */
+export function roomAccessBytesOf(secret: ShareSecret): Uint8Array {
+  const bytes = new Uint8Array(ROOM_ACCESS_CONTEXTS.length * DERIVED_BYTES)
+  for (const [index, context] of ROOM_ACCESS_CONTEXTS.entries()) bytes.set(derive(context, secret), index * DERIVED_BYTES)
   return bytes
 }
 
 export function roomAccessFromBytes(bytes: Uint8Array): RoomAccess | undefined {
-  if (bytes.length !== ROOM_ACCESS_BYTES) return undefined
+  if (bytes.length !== ROOM_ACCESS_CONTEXTS.length * DERIVED_BYTES) return undefined
   const part = (index: number): Uint8Array => bytes.slice(index * DERIVED_BYTES, (index + 1) * DERIVED_BYTES)
-  return { name: ROOM_NAME_PREFIX + encodeBase58(part(0)), password: encodeBase58(part(1)), relayTopic: RELAY_TOPIC_PREFIX + encodeBase58(part(2)), relayKey: part(3) }
+  return { name: 'pii-' + encodeBase58(part(0)), password: encodeBase58(part(1)), relayTopic: 'pii-relay-' + encodeBase58(part(2)), relayKey: part(3) }
 }
+
+export function roomAccessOf(secret: ShareSecret): RoomAccess {
+  return roomAccessFromBytes(roomAccessBytesOf(secret))!
+}
+
+export const roomName = (secret: ShareSecret): string => roomAccessOf(secret).name
+export const roomPassword = (secret: ShareSecret): string => roomAccessOf(secret).password
 
 function decodeRoomAccess(code: string): RoomAccess | undefined {
   const bytes = code.length <= 200 ? decodeBase58(code) : undefined
@@ -147,11 +132,11 @@ function decodeRoomAccess(code: string): RoomAccess | undefined {
 /**
  * A replica link, for a personal node kept as a blind replica:
  * `<origin>/#/r/<spaceId>/<room access>/<invite>`. It carries the room
- * access, not the secret, so whoever holds it can reach the room and be
- * admitted as a replica, but never derive the content key.
+ * access of `secret`, not the secret, so whoever holds it can reach the room
+ * and be admitted as a replica, but never derive the content key.
  */
-export function replicaLink(origin: string, space: SpaceId, access: RoomAccess, invite: InviteSecret): string {
-  return `${origin.replace(/\/+$/, '')}/#/r/${space}/${encodeBase58(roomAccessBytes(access))}/${invite}`
+export function replicaLink(origin: string, space: SpaceId, secret: ShareSecret, invite: InviteSecret): string {
+  return `${origin.replace(/\/+$/, '')}/#/r/${space}/${encodeBase58(roomAccessBytesOf(secret))}/${invite}`
 }
 
 /** Reads the fragment of a replica link, with a sentence a person can act on when it is wrong. */
@@ -163,9 +148,4 @@ export function parseReplicaFragment(hash: string): { readonly space: SpaceId; r
   const access = code === undefined ? undefined : decodeRoomAccess(code)
   if (!access || !isInviteSecret(invite)) throw new ShareLinkError(ShareLinkErrorReason.badSecret, DAMAGED)
   return { space, access, invite }
-}
-
-/** 32 bytes of AES-GCM key for the relay fallback, which the relay carries but cannot read. */
-export function relayKeyBytes(secret: ShareSecret): Uint8Array {
-  return derive('pii relay key v1', secret)
 }

@@ -24,7 +24,7 @@ describe('replica links', () => {
     const space = newSpaceId()
     const secret = newShareSecret()
     const invite = newShareSecret() as unknown as InviteSecret
-    const link = replicaLink('https://pii.example/', space, roomAccessOf(secret), invite)
+    const link = replicaLink('https://pii.example/', space, secret, invite)
     expect(link.startsWith(`https://pii.example/#/r/${space}/`)).toBe(true)
     expect(link).not.toContain(secret)
     const read = parseReplicaFragment(new URL(link).hash)
@@ -35,7 +35,7 @@ describe('replica links', () => {
 
   it('refuse a damaged or foreign link, saying what is wrong', () => {
     const space = newSpaceId()
-    const link = replicaLink('https://pii.example', space, roomAccessOf(newShareSecret()), newShareSecret() as unknown as InviteSecret)
+    const link = replicaLink('https://pii.example', space, newShareSecret(), newShareSecret() as unknown as InviteSecret)
     const hash = new URL(link).hash
     const [, , , access, invite] = hash.split('/')
     const reasonOf = (fragment: string): string | undefined => {
