@@ -100,7 +100,6 @@ class LevelDoc implements LevelStoredDoc {
   private nextSeq = 0
   private rows = 0
   private failing = false
-  private stopped = false
   private discarded = false
 
   constructor(
@@ -132,19 +131,17 @@ class LevelDoc implements LevelStoredDoc {
   async close(): Promise<void> {
     this.doc.off('update', this.onUpdate)
     await this.saved()
-    this.stopped = true
   }
 
   discard(): Promise<void> {
     this.doc.off('update', this.onUpdate)
     this.pending = []
     this.discarded = true
-    this.stopped = true
     return Promise.resolve()
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === this || this.stopped) return
+    if (origin === this) return
     this.pending.push(update)
     this.scheduleWrite()
   }

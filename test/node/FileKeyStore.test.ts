@@ -1,19 +1,11 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
 import { DEVICE_KEY_FILE, FileKeyStore } from '../../src/node/FileKeyStore.ts'
+import { tempFolders } from '../helpers/tempFolders.ts'
 
-const folders: string[] = []
-async function newFolder(): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'pii-key-'))
-  folders.push(folder)
-  return folder
-}
-afterEach(async () => {
-  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true })
-})
+const newFolder = tempFolders('pii-key-')
 
 const message = new TextEncoder().encode('a statement')
 

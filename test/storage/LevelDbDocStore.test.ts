@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import * as Y from 'yjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LevelDbDocStore, MAX_ROWS_BEFORE_COMPACT } from '../../src/storage/LevelDbDocStore.ts'
+import { tempFolders } from '../helpers/tempFolders.ts'
 
-const folders: string[] = []
-async function newFolder(): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'pii-level-'))
-  folders.push(folder)
-  return folder
-}
-afterEach(async () => {
-  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true })
-})
+const newFolder = tempFolders('pii-level-')
 
 const list = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()
 
