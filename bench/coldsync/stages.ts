@@ -50,7 +50,9 @@ function signedOnes(envelopes: readonly Envelope[]): Envelope[] {
   const byLane = new Map<string, Envelope[]>()
   for (const envelope of envelopes) {
     const key = chainKey(envelope.author, envelope.lane)
-    byLane.set(key, [...(byLane.get(key) ?? []), envelope])
+    const lane = byLane.get(key) ?? []
+    lane.push(envelope)
+    byLane.set(key, lane)
   }
   const signed: Envelope[] = []
   for (const lane of byLane.values()) {
