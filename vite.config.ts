@@ -38,7 +38,7 @@ export default defineConfig(({ isSsrBuild }) => {
         outDir: 'dist/server',
         emptyOutDir: true,
         target: 'node20',
-        rollupOptions: { input: { start: 'src/server/start.ts', relay: 'src/server/relayMain.ts' } },
+        rollupOptions: { input: { start: 'src/server/start.ts', relay: 'src/server/relayMain.ts', node: 'src/node/main.ts' } },
       },
     }
   }

@@ -10,10 +10,10 @@
  * both end up with the key the first one wrote. Writing goes through a
  * temporary file and a hard link, so a crash never leaves half a key.
  */
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeBase58, encodeBase58 } from '../core/identity/base58.ts'
 import { createNobleKey, type DeviceKey } from '../core/identity/deviceKey.ts'
+import { readIfPresent, writeFileOnce } from './exclusiveFile.ts'
 
 export const DEVICE_KEY_FILE = 'device-key.json'
 const FORMAT = 'pii device key v1'
@@ -33,7 +33,7 @@ export class FileKeyStore {
   private readonly path: string
 
   constructor(
-    private readonly folder: string,
+    folder: string,
     /** Where the loaded key lives; with null (or without Ed25519 in it), in noble. */
     private readonly subtle: SubtleCrypto | null = globalThis.crypto?.subtle ?? null,
   ) {
@@ -41,14 +41,8 @@ export class FileKeyStore {
   }
 
   async load(): Promise<DeviceKey | undefined> {
-    let text: string
-    try {
-      text = await readFile(this.path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new Error(`Cannot read this node's device key at ${this.path} (${String(error)}).`, { cause: error })
-    }
-    return this.fromFile(text)
+    const text = await readIfPresent(this.path, "this node's device key")
+    return text === undefined ? undefined : this.fromFile(text)
   }
 
   /** The stored device key; made and stored first if there is none. */
@@ -58,17 +52,8 @@ export class FileKeyStore {
     const made = await createNobleKey()
     if (made.kind !== 'noble') throw new Error('A new device key must be made from a seed.')
     const file: KeyFile = { format: FORMAT, seed: encodeBase58(made.secretKey), publicKey: encodeBase58(made.publicKey) }
-    await mkdir(this.folder, { recursive: true })
-    const temporary = `${this.path}.${crypto.randomUUID()}.tmp`
-    await writeFile(temporary, JSON.stringify(file) + '\n', { mode: 0o600, flag: 'wx' })
-    try {
-      // Fails if a key file is there already: then that one is the device's.
-      await link(temporary, this.path)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    } finally {
-      await rm(temporary, { force: true })
-    }
+    // If a key file is there already, that one is the device's.
+    await writeFileOnce(this.path, JSON.stringify(file) + '\n')
     const stored = await this.load()
     if (!stored) throw new Error(`The device key written to ${this.path} is gone.`)
     return stored

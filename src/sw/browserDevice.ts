@@ -30,8 +30,3 @@ export function deviceSealing(store: KeyStore<SealingKey>): Pick<SpaceLibraryDep
 export function devicePresence(deviceDoc: Y.Doc, kinds: readonly string[]): Presence {
   return { kinds, name: () => shownName(readDisplayName(deviceDoc)), onNameChange: (listener) => observeProfile(deviceDoc, listener) }
 }
-
-/** The relay serves signaling at the root of the app's own origin. */
-export function relayUrl(origin: { readonly protocol: string; readonly host: string }): string {
-  return `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}/`
-}

@@ -15,7 +15,7 @@ import * as encoding from 'lib0/encoding'
 import { WebrtcProvider, type Room } from 'y-webrtc'
 import { writeUpdate } from 'y-protocols/sync'
 import type { RoomConnection, RoomConnector, RoomRequest, RoomStatus } from '../core/space/SpaceRoom.ts'
-import { framedWebRtc } from './framedPeerConnection.ts'
+import { framedWebRtc, type WebRtcClasses } from './framedPeerConnection.ts'
 import { RelayConnection } from './RelayConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 import { RoomPresence, type Presence } from './roomPresence.ts'
@@ -35,6 +35,8 @@ export interface WebrtcRoomsOptions {
   readonly signalingUrl: string
   readonly presence: Presence
   readonly connectivity: Connectivity
+  /** simple-peer's `wrtc` for one room's connections: the browser's, framed (framedWebRtc), by default; the personal node brings wrtc's. */
+  readonly webRtc?: () => WebRtcClasses | undefined
 }
 
 /** What this module uses of y-webrtc's signaling connection (a lib0 WebsocketClient, untyped there). */
@@ -155,8 +157,8 @@ class WebrtcRoom implements RoomConnection {
     this.provider = new WebrtcProvider(request.access.name, request.transport, {
       signaling: [options.signalingUrl],
       password: request.access.password,
-      // The browser's WebRTC, with data channels that frame messages too large for one SCTP message; one reassembly budget per room.
-      peerOpts: { wrtc: framedWebRtc() },
+      // Data channels that frame messages too large for one SCTP message; one reassembly budget per room.
+      peerOpts: { wrtc: (options.webRtc ?? framedWebRtc)() },
     })
     this.presence = new RoomPresence({
       request,

@@ -9,13 +9,20 @@
  * connections.
  *
  * Relies on DOM event semantics (stopImmediatePropagation, MessageEvent),
- * which browsers have; Node peers need their own binding.
+ * which browsers have; the personal node has its own binding (src/node/nodeWebRtc.ts).
  */
 import type { ReassemblyBudget } from './ReassemblyBudget.ts'
 import { isFrame, MessageJoiner, roomJoiningBudget, splitMessage } from './messageFrames.ts'
 
+/** What simple-peer takes as its `wrtc` option. */
+export interface WebRtcClasses {
+  readonly RTCPeerConnection: typeof RTCPeerConnection
+  readonly RTCSessionDescription: typeof RTCSessionDescription
+  readonly RTCIceCandidate: typeof RTCIceCandidate
+}
+
 /** simple-peer's `wrtc` option for one room: the browser's WebRTC classes, with framing data channels. */
-export function framedWebRtc(): { RTCPeerConnection: typeof RTCPeerConnection; RTCSessionDescription: typeof RTCSessionDescription; RTCIceCandidate: typeof RTCIceCandidate } | undefined {
+export function framedWebRtc(): WebRtcClasses | undefined {
   // Read when a room is joined, not at load, so whatever the page has installed by then is what gets wrapped.
   if (typeof RTCPeerConnection === 'undefined') return undefined
   return { RTCPeerConnection: framedPeerConnection(RTCPeerConnection, roomJoiningBudget()), RTCSessionDescription, RTCIceCandidate }

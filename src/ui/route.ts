@@ -27,6 +27,8 @@ export function parseRoute(hash: string): Route {
       throw error
     }
   }
+  // A personal node's link, opened in a browser: it admits a node, not a person.
+  if (path.startsWith('/r/')) return { page: 'bad-link', message: 'This link is for a personal node: on the node, run npm run node -- replicate with it. To open the space here, ask for a link for a person.' }
   return { page: 'not-found', hash }
 }
 

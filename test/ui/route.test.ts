@@ -19,6 +19,10 @@ describe('routes', () => {
     expect(parseRoute('#/s/whatever')).toMatchObject({ page: 'bad-link', message: expect.stringContaining('not a Pii share link') as unknown })
   })
 
+  it('says a personal node’s link is for a node, when a browser opens it', () => {
+    expect(parseRoute(`#/r/${spaceId}/whatever/else`)).toMatchObject({ page: 'bad-link', message: expect.stringContaining('npm run node -- replicate') as unknown })
+  })
+
   it('round-trips a space link', () => {
     expect(parseRoute(hrefFor({ page: 'space', id: spaceId as never }))).toEqual({ page: 'space', id: spaceId })
   })

@@ -12,9 +12,10 @@ import type { SealingKey } from '../identity/sealingKey.ts'
 import { SIGNATURE_BYTES } from '../space/envelope.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { MovableRoom } from '../space/MovableRoom.ts'
-import { roomAccessOf } from '../space/shareLink.ts'
+import { roomAccessOf, type RoomAccess } from '../space/shareLink.ts'
 import { findSpace, putSpaceEntry } from '../space/spaceList.ts'
 import { openRekey } from './epochs.ts'
+import type { Rekey } from './resolveMembership.ts'
 import { membershipBeacon, membershipStatements, type SpaceMembership } from './SpaceMembership.ts'
 
 export interface FollowEpochsInput {
@@ -30,19 +31,45 @@ export interface FollowEpochsInput {
 
 /** Starts following; returns what stops it. */
 export function followEpochs(input: FollowEpochsInput): () => void {
-  const { deviceDoc, space, membership, room } = input
+  const { deviceDoc, space } = input
+  return followRekeys({
+    ...input,
+    epoch: () => {
+      const entry = findSpace(deviceDoc, space)
+      return entry && (entry.epoch ?? 0)
+    },
+    open: async (rekey) => {
+      const sealing = await input.sealing
+      const secret = sealing && (await openRekey(input.subtle, space, rekey, input.device, sealing))
+      if (!secret) return undefined
+      const now = findSpace(deviceDoc, space)
+      if (now && rekey.epoch > (now.epoch ?? 0)) putSpaceEntry(deviceDoc, { ...now, secret, epoch: rekey.epoch })
+      return roomAccessOf(secret)
+    },
+  })
+}
+
+export interface FollowRekeysInput {
+  readonly transport: Y.Doc
+  readonly membership: SpaceMembership
+  readonly room: MovableRoom
+  /** The epoch this device is in; undefined once it no longer keeps the space. */
+  readonly epoch: () => number | undefined
+  /** Opens what the rekey sealed this device, keeps it, and says which room it opens; undefined if it sealed nothing here. */
+  readonly open: (rekey: Rekey) => Promise<RoomAccess | undefined>
+}
+
+/** Moves the room to the newest epoch's room whenever a newer rekey seals this device its way in; returns what stops it. */
+export function followRekeys(input: FollowRekeysInput): () => void {
+  const { membership, room } = input
   const beacon = mirrorOfMembership(input.transport)
   let following = Promise.resolve()
   const follow = async (): Promise<void> => {
-    const entry = findSpace(deviceDoc, space)
+    const current = input.epoch()
     const latest = membership.state.rekeys.at(-1)
-    if (!entry || !latest || latest.epoch <= (entry.epoch ?? 0)) return
-    const sealing = await input.sealing
-    const secret = sealing && (await openRekey(input.subtle, space, latest, input.device, sealing))
-    if (!secret) return
-    const now = findSpace(deviceDoc, space)
-    if (now && latest.epoch > (now.epoch ?? 0)) putSpaceEntry(deviceDoc, { ...now, secret, epoch: latest.epoch })
-    room.move(roomAccessOf(secret), beacon.doc)
+    if (current === undefined || !latest || latest.epoch <= current) return
+    const access = await input.open(latest)
+    if (access) room.move(access, beacon.doc)
   }
   const queue = (): void => {
     following = following.then(follow).catch(() => undefined)

@@ -56,7 +56,7 @@ export async function settleMembership(input: SettleInput): Promise<void> {
   }
   if (entry.founding !== undefined && membership.founded) putSpaceEntry(deviceDoc, withoutKeys(findSpace(deviceDoc, space) ?? entry, 'founding'))
   await publishSealingKey(input)
-  if (entry.invite !== undefined) await acceptInvite(input, entry.invite)
+  if (entry.invite !== undefined) await acceptListedInvite(input, entry.invite)
   else if (entry.rolesEnforced !== true && entry.secret !== undefined) await settleLegacy(input, entry.createdAt, entry.secret)
 }
 
@@ -89,14 +89,40 @@ async function settleLegacy(input: SettleInput, createdAt: number, secret: Share
     return
   }
   // Anyone else opening a space from before membership with an old link asks to be admitted with the key that link holds.
-  await acceptInvite(input, encodeBase58(inviteSecret))
+  await acceptListedInvite(input, encodeBase58(inviteSecret))
 }
 
-/** Waits for the invite statement (a peer brings it), then signs the accept with the link's invite key (M6). */
-async function acceptInvite(input: SettleInput, inviteSecret: string): Promise<void> {
-  const { deviceDoc, space, membership, author } = input
-  const secret = decodeBase58(inviteSecret)
-  if (secret?.length !== 32) return
+/** Accepts the invite of the device's list entry, and forgets it from the entry once this device is a member. */
+async function acceptListedInvite(input: SettleInput, inviteSecret: string): Promise<void> {
+  const { deviceDoc, space, membership } = input
+  const member = await acceptInvite({ ...input, inviteSecret })
+  const entry = findSpace(deviceDoc, space)
+  if (entry && member) {
+    putSpaceEntry(deviceDoc, withoutKeys(entry, 'invite'))
+    membership.joiningWith = undefined
+  }
+}
+
+export interface AcceptInput {
+  readonly space: SpaceId
+  readonly membership: SpaceMembership
+  readonly author: LogAuthor
+  /** The invite key's seed, base58, as a link carries it. */
+  readonly inviteSecret: string
+  readonly displayName: string
+  readonly x25519?: Uint8Array
+  readonly closed: () => boolean
+}
+
+/**
+ * Waits for the invite statement (a peer brings it), then signs the accept
+ * with the link's invite key (M6). Resolves with whether this device is a
+ * member by then; a seed that is not 32 bytes accepts nothing.
+ */
+export async function acceptInvite(input: AcceptInput): Promise<boolean> {
+  const { space, membership, author } = input
+  const secret = decodeBase58(input.inviteSecret)
+  if (secret?.length !== 32) return false
   const inviteKey = await createNobleKey(secret)
   const invite = toHexString(inviteKey.publicKey)
   const me = toHexString(author.publicKey)
@@ -110,16 +136,12 @@ async function acceptInvite(input: SettleInput, inviteSecret: string): Promise<v
       resolve()
     })
   })
-  if (input.closed()) return
+  if (input.closed()) return false
   if (!membership.state.members.has(me)) {
     const proof = await signWith(inviteKey, undefined, acceptMessage(space, author.publicKey, inviteKey.publicKey))
     await membership.say(author, { kind: StatementKind.accept, invite: inviteKey.publicKey, proof, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) })
   }
-  const entry = findSpace(deviceDoc, space)
-  if (entry && membership.state.members.has(me)) {
-    putSpaceEntry(deviceDoc, withoutKeys(entry, 'invite'))
-    membership.joiningWith = undefined
-  }
+  return membership.state.members.has(me)
 }
 
 function withoutKeys<T extends object>(value: T, key: keyof T): T {

@@ -10,7 +10,7 @@ import type { MembershipState } from '../../../core/members/resolveMembership.ts
 import { mayActOn, Role, ROLE_WORDS } from '../../../core/members/roles.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import type { SpaceSync } from '../../../core/space/SpaceLibrary.ts'
-import { shareLink, type InviteSecret, type ShareSecret } from '../../../core/space/shareLink.ts'
+import { replicaLink, shareLink, type InviteSecret, type ShareSecret } from '../../../core/space/shareLink.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
 import { useNow } from '../../hooks/useNow.ts'
 import { useServices } from '../../services.ts'
@@ -28,7 +28,7 @@ interface ShareDialogProps {
 type CopyState = 'idle' | 'copied' | 'manual'
 /** How long a new link works: a day for a link sent now to someone waiting for it, a month for an invitation by mail. */
 const LINK_DAYS = [1, 7, 30] as const
-type LinkRole = typeof Role.editor | typeof Role.viewer
+type LinkRole = typeof Role.editor | typeof Role.viewer | typeof Role.replica
 
 /** The QR code, or undefined when the link is past what a QR code can hold (~2.3 kB at level M). */
 function qrOf(link: string): QrSvg | undefined {
@@ -57,23 +57,27 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   }, [])
 
   // The link shown is the one made for the terms chosen now, never one of the terms before.
-  const terms = `${role}|${singleUse}|${days}`
+  // A node's link admits one node: whoever copies it from the node's shell history gets nothing more.
+  const uses = singleUse || role === Role.replica ? 1 : 0
+  const terms = `${role}|${uses}|${days}`
   const invite = made?.terms === terms ? made.secret : undefined
   useEffect(() => {
     if (!manages || !sync) return
     let current = true
-    inviteFor(deviceDoc, space.id, sync.membership, sync.author, role, singleUse ? 1 : 0, Date.now(), days).then(
-      (secret) => current && setMade({ terms: `${role}|${singleUse}|${days}`, secret }),
+    inviteFor(deviceDoc, space.id, sync.membership, sync.author, role, uses, Date.now(), days).then(
+      (secret) => current && setMade({ terms: `${role}|${uses}|${days}`, secret }),
       (error: unknown) => current && setProblem(`Could not make the link: ${error instanceof Error ? error.message : String(error)}`),
     )
     return () => {
       current = false
     }
     // A new secret (the space was re-keyed, or its links reset) needs a new link.
-  }, [manages, sync, deviceDoc, space.id, space.secret, role, singleUse, days])
+  }, [manages, sync, deviceDoc, space.id, space.secret, role, uses, days])
 
   // A space from before membership keeps its old link until its owner opens it; a member who cannot invite gets none.
-  const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && shareLink(location.origin, space.id, space.secret, invite)
+  // A personal node's link carries the room's access, never the secret: the node keeps the space without being able to read it (M12).
+  const linkOf = role === Role.replica ? replicaLink : shareLink
+  const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && linkOf(location.origin, space.id, space.secret, invite)
   const me = toHexString(publicKeyFromDid(device.did))
 
   return (
@@ -87,6 +91,7 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
             <select value={role} onChange={(event) => setRole(event.target.value as LinkRole)}>
               <option value={Role.editor}>{ROLE_WORDS.editor}</option>
               <option value={Role.viewer}>{ROLE_WORDS.viewer}</option>
+              <option value={Role.replica}>are your personal node</option>
             </select>
           </label>
           <label className="field">
@@ -99,11 +104,20 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
               ))}
             </select>
           </label>
-          <label className="checkbox">
-            <input type="checkbox" checked={singleUse} onChange={(event) => setSingleUse(event.target.checked)} />
-            For one person only
-          </label>
-          <p className="muted">Anyone who opens the link in that time joins: send it only to the people you mean. Revoke it below if it goes astray.</p>
+          {role === Role.replica ? (
+            <p className="muted">
+              Your personal node keeps this space and serves it while your devices sleep, encrypted: it cannot read it. On the node, run <code>npm run node -- replicate '…'</code> with this
+              link; it is admitted the next time a device of the space is open.
+            </p>
+          ) : (
+            <>
+              <label className="checkbox">
+                <input type="checkbox" checked={singleUse} onChange={(event) => setSingleUse(event.target.checked)} />
+                For one person only
+              </label>
+              <p className="muted">Anyone who opens the link in that time joins: send it only to the people you mean. Revoke it below if it goes astray.</p>
+            </>
+          )}
         </div>
       )}
       {!manages && access.kind !== 'open' && <p>Only the space’s owner or an admin can invite people. Ask {ownerName(membership)} for a link.</p>}

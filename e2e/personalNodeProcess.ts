@@ -1,0 +1,92 @@
+/**
+ * The personal node as its own process (the built `dist/server/node.js`, as
+ * `npm run node` runs it), on a data folder of the test's: its JSON log
+ * lines are collected, and a test waits for the one it needs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { test } from './fixtures.ts'
+
+const NODE_ENTRY = join(import.meta.dirname, '..', 'dist', 'server', 'node.js')
+
+export interface LogLine {
+  readonly msg: string
+  readonly [field: string]: unknown
+}
+
+export interface NodeProcess {
+  readonly folder: string
+  readonly lines: LogLine[]
+  /** Resolves with the first log line (from the start) whose msg is `message`; fails if the process exits first. */
+  logged(message: string, timeout?: number): Promise<LogLine>
+  /** Attaches everything it printed to the test (shown if it fails). */
+  attachOutput(): Promise<void>
+  /** SIGKILL, as `kill -9`: nothing is flushed. */
+  kill(): Promise<void>
+  /** SIGTERM: the node writes what it holds and exits 0. */
+  stop(): Promise<number | null>
+}
+
+export async function newDataFolder(): Promise<{ readonly folder: string; remove(): Promise<void> }> {
+  const folder = await mkdtemp(join(tmpdir(), 'pii-node-e2e-'))
+  return { folder, remove: () => rm(folder, { recursive: true, force: true }) }
+}
+
+/** Starts `node.js <args>` on `folder`, as `npm run node -- <args>` does. */
+export function startNode(folder: string, args: readonly string[]): NodeProcess {
+  const child: ChildProcess = spawn(process.execPath, [NODE_ENTRY, ...args], {
+    env: { ...process.env, PII_DATA: folder, PII_NODE_PORT: '0', PII_NODE_NAME: 'Home node', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: LogLine[] = []
+  const raw: string[] = []
+  const waiters = new Set<() => void>()
+  let exit: number | null | undefined
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  void exited.then((code) => {
+    exit = code
+    for (const wake of waiters) wake()
+  })
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    raw.push(line)
+    try {
+      lines.push(JSON.parse(line) as LogLine)
+    } catch {
+      // Not a log line (the CLI's sentences go to stderr; this is someone else's).
+    }
+    for (const wake of waiters) wake()
+  })
+  createInterface({ input: child.stderr! }).on('line', (line) => raw.push(`stderr: ${line}`))
+  return {
+    folder,
+    lines,
+    attachOutput: () => test.info().attach(`node on ${folder}`, { body: raw.join('\n'), contentType: 'text/plain' }),
+    logged: (message, timeout = 60_000) =>
+      new Promise<LogLine>((resolve, reject) => {
+        const check = (): void => {
+          const found = lines.find((line) => line.msg === message)
+          if (found) return done(() => resolve(found))
+          if (exit !== undefined) done(() => reject(new Error(`The node exited (${exit}) before logging "${message}":\n${raw.join('\n')}`)))
+        }
+        const timer = setTimeout(() => done(() => reject(new Error(`The node did not log "${message}" within ${timeout} ms:\n${raw.join('\n')}`))), timeout)
+        const done = (settle: () => void): void => {
+          clearTimeout(timer)
+          waiters.delete(check)
+          settle()
+        }
+        waiters.add(check)
+        check()
+      }),
+    kill: async () => {
+      child.kill('SIGKILL')
+      await exited
+    },
+    stop: async () => {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The personal node: a Node process that is one of the person's devices,
+ * always on. It keeps its data in a folder (PII_DATA): its keys, and a
+ * LevelDB database with every space it keeps and its own doc (the list of
+ * those spaces). Today it keeps spaces as a blind replica (replica links):
+ * it stores and serves their signed logs, encrypted, so a newcomer can join
+ * while every browser is closed, and it never can read them.
+ *
+ * Sync is the browsers' own: y-webrtc over @roamhq/wrtc, framed as in the
+ * browser, with the relay fallback, through the relay of each link's origin.
+ */
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { deviceDid, signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
+import type { Did } from '../core/identity/didKey.ts'
+import type { SealingKey } from '../core/identity/sealingKey.ts'
+import { deviceAckLedger } from '../core/space/acknowledgements.ts'
+import { BlindReplica } from '../core/space/BlindReplica.ts'
+import type { SpaceId } from '../core/space/ids.ts'
+import { spaceLogName } from '../core/space/SpaceLibrary.ts'
+import type { RoomConnector } from '../core/space/SpaceRoom.ts'
+import { parseReplicaFragment, ShareLinkError } from '../core/space/shareLink.ts'
+import { LevelDbDocStore, type LevelStoredDoc } from '../storage/LevelDbDocStore.ts'
+import { relayUrl } from '../sync/relayUrl.ts'
+import { WebrtcRooms } from '../sync/WebrtcRooms.ts'
+import { FileKeyStore } from './FileKeyStore.ts'
+import { framedNodeWebRtc } from './nodeWebRtc.ts'
+import { findReplica, listReplicas, NODE_DOC_NAME, putReplica, removeReplica, type NodeReplica } from './replicaRecords.ts'
+import { loadOrCreateSealingKeyFile } from './sealingKeyFile.ts'
+
+export interface NodeLog {
+  info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
+  warn(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
+}
+
+export interface PersonalNodeOptions {
+  /** The data folder: keys and database. */
+  readonly folder: string
+  /** The name members see for this node. */
+  readonly name: string
+  readonly log: NodeLog
+  /** False: open the data to read or change it, without joining any room (the CLI, with no node running). */
+  readonly network?: boolean
+  /** Rooms for a relay URL; WebRTC through that relay, by default. */
+  readonly rooms?: (relay: string) => RoomConnector
+  readonly now?: () => number
+}
+
+/** What `spaces` says of one kept space. */
+export interface ReplicaSummary {
+  readonly space: SpaceId
+  readonly relay: string
+  readonly epoch: number
+  /** False until a member's device brings the invite and the node's accept counts. */
+  readonly admitted: boolean
+  readonly envelopes: number
+  readonly peers: number
+}
+
+export class NodeInputError extends Error {
+  override readonly name = 'NodeInputError'
+}
+
+export class PersonalNode {
+  private readonly replicas = new Map<SpaceId, BlindReplica>()
+  private readonly roomsByRelay = new Map<string, RoomConnector>()
+  private stopped = false
+
+  private constructor(
+    private readonly options: PersonalNodeOptions,
+    private readonly store: LevelDbDocStore,
+    private readonly nodeDoc: Y.Doc,
+    private readonly storedNodeDoc: LevelStoredDoc,
+    private readonly key: DeviceKey,
+    private readonly sealing: SealingKey,
+  ) {}
+
+  static async open(options: PersonalNodeOptions): Promise<PersonalNode> {
+    // y-webrtc reaches its signaling server through the global WebSocket, which Node 20 lacks.
+    ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+    const [key, sealing] = await Promise.all([new FileKeyStore(options.folder).loadOrCreate(), loadOrCreateSealingKeyFile(options.folder)])
+    const store = await LevelDbDocStore.open(join(options.folder, 'db'), {
+      onWriteProblem: ({ name, error }) =>
+        options.log.warn(error === undefined ? 'writing works again' : 'a write failed; retrying', { doc: name, ...(error === undefined ? {} : { error: error instanceof Error ? error.message : JSON.stringify(error) }) }),
+    })
+    const nodeDoc = new Y.Doc()
+    const storedNodeDoc = store.attach(NODE_DOC_NAME, nodeDoc)
+    await storedNodeDoc.loaded
+    const node = new PersonalNode(options, store, nodeDoc, storedNodeDoc, key, sealing)
+    const { replicas, damaged } = listReplicas(nodeDoc)
+    for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
+    if (options.network !== false) for (const replica of replicas) node.start(replica)
+    return node
+  }
+
+  get device(): Did {
+    return deviceDid(this.key)
+  }
+
+  /** Keeps the space a replica link opens; the node asks to be admitted as soon as a member's device is in the room. */
+  async replicate(link: string): Promise<NodeReplica> {
+    const replica = replicaFromLink(link, this.now())
+    const existing = findReplica(this.nodeDoc, replica.space)
+    if (existing) return existing
+    putReplica(this.nodeDoc, replica)
+    await this.storedNodeDoc.saved()
+    if (this.options.network !== false) this.start(replica)
+    this.options.log.info('keeping a space as a blind replica', { space: replica.space, relay: replica.relay })
+    return replica
+  }
+
+  /** Stops keeping a space and deletes what the node held of it. */
+  async remove(space: SpaceId): Promise<boolean> {
+    const running = this.replicas.get(space)
+    this.replicas.delete(space)
+    await running?.close(true)
+    const removed = removeReplica(this.nodeDoc, space)
+    await this.store.remove(spaceLogName(space))
+    await this.storedNodeDoc.saved()
+    if (removed) this.options.log.info('stopped keeping a space', { space })
+    return removed
+  }
+
+  spaces(): ReplicaSummary[] {
+    return listReplicas(this.nodeDoc).replicas.map((record) => {
+      const running = this.replicas.get(record.space)
+      return {
+        space: record.space,
+        relay: record.relay,
+        epoch: running?.epoch ?? record.epoch,
+        admitted: running ? running.admitted : record.invite === undefined,
+        envelopes: running?.envelopes ?? 0,
+        peers: running?.status?.peers.length ?? 0,
+      }
+    })
+  }
+
+  /** Resolves once every kept space has checked what it received. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.replicas.values()].map((replica) => replica.settled()))
+  }
+
+  /** Leaves every room and writes everything held; the data folder is free once it resolves. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await Promise.all([...this.replicas.values()].map((replica) => replica.close()))
+    this.replicas.clear()
+    await this.storedNodeDoc.close()
+    await this.store.close()
+  }
+
+  private start(record: NodeReplica): void {
+    const { space } = record
+    const replica = new BlindReplica(record, {
+      store: this.store,
+      rooms: this.roomsFor(record.relay),
+      author: { publicKey: this.key.publicKey, sign: (message) => signWith(this.key, crypto.subtle, message) },
+      verify: (publicKey, signature, message) => verifySignature(crypto.subtle, publicKey, signature, message),
+      sealing: this.sealing,
+      subtle: crypto.subtle,
+      now: () => this.now(),
+      name: this.options.name,
+      acknowledgements: deviceAckLedger(this.nodeDoc, space),
+      keep: (kept) => {
+        const before = findReplica(this.nodeDoc, space)
+        if (!before) return
+        // From `kept` and only the node's own fields: a spent invite is absent from `kept`, and must not come back.
+        putReplica(this.nodeDoc, { ...kept, relay: before.relay, addedAt: before.addedAt })
+        if (before.invite !== undefined && kept.invite === undefined) this.options.log.info('admitted to a space', { space, epoch: kept.epoch })
+        if (kept.epoch > before.epoch) this.options.log.info('followed a space into a new epoch', { space, epoch: kept.epoch })
+      },
+    })
+    replica.started.catch((error: unknown) => this.options.log.warn('a kept space did not start', { space, error: String(error) }))
+    this.replicas.set(space, replica)
+  }
+
+  private roomsFor(relay: string): RoomConnector {
+    let rooms = this.roomsByRelay.get(relay)
+    if (!rooms) {
+      const name = this.options.name
+      rooms =
+        this.options.rooms?.(relay) ??
+        new WebrtcRooms({
+          signalingUrl: relay,
+          // A node runs no scheduler kinds yet; it advertises none, so no peer ranks it for an occurrence.
+          presence: { kinds: [], name: () => name, onNameChange: () => () => undefined },
+          connectivity: { online: () => true, onChange: () => () => undefined },
+          webRtc: () => framedNodeWebRtc(),
+        })
+      this.roomsByRelay.set(relay, rooms)
+    }
+    return rooms
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)()
+  }
+}
+
+/** Reads a replica link, with a sentence a person can act on when it is wrong. */
+export function replicaFromLink(link: string, now: number): NodeReplica {
+  let url: URL
+  try {
+    url = new URL(link.trim())
+  } catch {
+    throw new NodeInputError(`"${link}" is not a link. Copy the whole link that Share → "For a personal node" shows.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NodeInputError(`A replica link starts with https:// or http://; this one starts with ${url.protocol}.`)
+  try {
+    const { space, access, invite } = parseReplicaFragment(url.hash)
+    return { space, access, epoch: 0, invite, relay: relayUrl(url), addedAt: now }
+  } catch (error) {
+    if (error instanceof ShareLinkError) throw new NodeInputError(error.message)
+    throw error
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Writes a file that must appear whole and at most once: through a
+ * temporary file and a hard link, so a crash never leaves half of it, and
+ * of two processes writing at once the first one's file stays. Readable by
+ * its owner only (it holds keys).
+ */
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** Writes `text` at `path` unless a file is there already; either way, `path` holds a whole file afterwards. */
+export async function writeFileOnce(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' })
+  try {
+    // Fails if the file is there already: then that one stays.
+    await link(temporary, path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  } finally {
+    await rm(temporary, { force: true })
+  }
+}
+
+/** The file's text, or undefined if there is none; any other failure says which file. */
+export async function readIfPresent(path: string, what: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new Error(`Cannot read ${what} at ${path} (${String(error)}).`, { cause: error })
+  }
+}

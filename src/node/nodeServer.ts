@@ -1,0 +1,166 @@
+/**
+ * What a running node answers:
+ *   - on its HTTP port (PII_NODE_HOST:PII_NODE_PORT): GET /healthz and the
+ *     Prometheus GET /metrics, for whoever watches the machine;
+ *   - on its control socket (a Unix socket in the data folder, readable by
+ *     the folder's owner only, so no web page and no other user can reach
+ *     it): the CLI's commands (`replicate`, `spaces`, `status`, `remove`),
+ *     as JSON.
+ * Every request is checked: an unknown path is a 404, a body over 16 KiB or
+ * not JSON is a 400 with a sentence, and nothing a request says can stop
+ * the node.
+ */
+import { chmod, rm } from 'node:fs/promises'
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { isSpaceId } from '../core/space/ids.ts'
+import { NodeInputError, type PersonalNode, type ReplicaSummary } from './PersonalNode.ts'
+
+const MAX_BODY_BYTES = 16 * 1024
+export const CONTROL_SOCKET = 'control.sock'
+
+export interface NodeStatus {
+  readonly device: string
+  readonly name: string
+  readonly folder: string
+  /** When the node running on the folder started; undefined when none runs (the CLI read the folder itself). */
+  readonly startedAt: number | undefined
+  readonly spaces: number
+  readonly admitted: number
+  readonly peers: number
+  readonly envelopes: number
+}
+
+export function nodeStatus(node: PersonalNode, about: Pick<NodeStatus, 'name' | 'folder' | 'startedAt'>): NodeStatus {
+  const spaces = node.spaces()
+  return {
+    device: node.device,
+    ...about,
+    spaces: spaces.length,
+    admitted: spaces.filter((space) => space.admitted).length,
+    peers: sum(spaces, 'peers'),
+    envelopes: sum(spaces, 'envelopes'),
+  }
+}
+
+const sum = (spaces: readonly ReplicaSummary[], key: 'peers' | 'envelopes'): number => spaces.reduce((total, space) => total + space[key], 0)
+
+export function metricsText(status: NodeStatus, now: number): string {
+  const gauge = (name: string, help: string, value: number): string => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`
+  return [
+    gauge('pii_node_spaces', 'Spaces this node keeps.', status.spaces),
+    gauge('pii_node_spaces_admitted', 'Kept spaces whose membership log admits this node.', status.admitted),
+    gauge('pii_node_peers', 'Peers connected, summed over the kept spaces.', status.peers),
+    gauge('pii_node_envelopes_stored', 'Signed envelopes stored, over every kept space.', status.envelopes),
+    gauge('pii_node_uptime_seconds', 'Seconds since the node started.', Math.round((now - (status.startedAt ?? now)) / 1000)),
+  ].join('')
+}
+
+function send(response: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body) + '\n'
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
+  response.end(text)
+}
+
+/** The public port: health and metrics, read-only. */
+export async function startHealthServer(status: () => NodeStatus | undefined, host: string, port: number): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://node').pathname
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'Only GET is answered here.' })
+    const now = status()
+    if (path === '/healthz') return now ? send(response, 200, { status: 'ok', spaces: now.spaces, peers: now.peers }) : send(response, 503, { status: 'starting or stopping' })
+    if (path === '/metrics') return now ? send(response, 200, metricsText(now, Date.now()), 'text/plain; version=0.0.4') : send(response, 503, 'starting or stopping\n', 'text/plain')
+    send(response, 404, { error: `Nothing at ${path}: this port answers /healthz and /metrics.` })
+  })
+  await listen(server, { host, port })
+  const address = server.address() as AddressInfo
+  return { url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`, close: () => closeServer(server) }
+}
+
+/** The control socket: the CLI's commands, for the owner of the data folder only. */
+export async function startControlServer(node: PersonalNode, socketPath: string, status: () => NodeStatus): Promise<{ close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    void answerControl(node, request, status)
+      .then(([code, body]) => send(response, code, body))
+      .catch((error: unknown) => send(response, 500, { error: `The node failed to do that: ${String(error)}` }))
+  })
+  // A socket file left by a node that was killed: nothing listens on it (the database lock said no node runs here).
+  await rm(socketPath, { force: true })
+  await listen(server, { path: socketPath })
+  await chmod(socketPath, 0o600)
+  return { close: () => closeServer(server).then(() => rm(socketPath, { force: true })) }
+}
+
+async function answerControl(node: PersonalNode, request: IncomingMessage, status: () => NodeStatus): Promise<[number, unknown]> {
+  const path = new URL(request.url ?? '/', 'http://node').pathname
+  if (request.method === 'GET' && path === '/status') return [200, status()]
+  if (request.method === 'GET' && path === '/spaces') return [200, node.spaces()]
+  if (request.method !== 'POST' || (path !== '/replicate' && path !== '/remove')) return [404, { error: `Unknown command ${request.method ?? ''} ${path}.` }]
+  const body = await readJson(request)
+  if (typeof body === 'string') return [400, { error: body }]
+  try {
+    if (path === '/replicate') {
+      if (typeof body.link !== 'string') return [400, { error: 'Give the replica link: {"link": "https://…#/r/…"}.' }]
+      return [200, await node.replicate(body.link)]
+    }
+    if (!isSpaceId(body.space)) return [400, { error: 'Give the id of a space this node keeps: {"space": "…"} (see `spaces`).' }]
+    return (await node.remove(body.space)) ? [200, { removed: body.space }] : [404, { error: `This node keeps no space ${body.space}.` }]
+  } catch (error) {
+    if (error instanceof NodeInputError) return [400, { error: error.message }]
+    throw error
+  }
+}
+
+/** The request's JSON object, or a sentence saying why there is none. */
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) return `A command is at most ${MAX_BODY_BYTES} bytes.`
+    chunks.push(chunk)
+  }
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : 'A command is a JSON object.'
+  } catch {
+    return 'A command is a JSON object; this was not JSON.'
+  }
+}
+
+/** Sends a command to the node running on `socketPath`; undefined if none answers there. */
+export function askRunningNode(socketPath: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ readonly status: number; readonly body: unknown } | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ socketPath, method, path, headers: { 'content-type': 'application/json' } }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as unknown })
+        } catch {
+          reject(new Error(`The running node answered something that is not JSON: ${text.slice(0, 200)}`))
+        }
+      })
+    })
+    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? resolve(undefined) : reject(error)))
+    request.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+}
+
+function listen(server: Server, where: { host: string; port: number } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(where, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
