@@ -10,18 +10,8 @@ import { ClassicLevel } from 'classic-level'
 import { closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, type Peer } from './browserPeers.ts'
 import { addItems, createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
+import { replicaLinkOf } from './personalNodeLinks.ts'
 import { newDataFolder, startNode, type NodeProcess } from './personalNodeProcess.ts'
-
-/** The link Share gives for "are your personal node". */
-async function replicaLinkOf(page: Peer['page']): Promise<string> {
-  await page.getByRole('button', { name: 'Share' }).click()
-  await page.getByLabel('People with the link').selectOption({ label: 'are your personal node' })
-  const field = page.getByRole('textbox', { name: 'Share link' })
-  await expect(field).toHaveValue(/#\/r\/[^/]+\/[^/]+\/[^/]+$/)
-  const link = await field.inputValue()
-  await page.getByRole('button', { name: 'Done' }).click()
-  return link
-}
 
 /** Every file of the folder, raw, and every value of its database as LevelDB hands it back (decompressed). */
 async function everythingStoredIn(folder: string): Promise<Buffer> {

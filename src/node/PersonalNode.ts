@@ -9,6 +9,7 @@
  * Sync is the browsers' own: y-webrtc over @roamhq/wrtc, framed as in the
  * browser, with the relay fallback, through the relay of each link's origin.
  */
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
@@ -79,6 +80,8 @@ export class PersonalNode {
   static async open(options: PersonalNodeOptions): Promise<PersonalNode> {
     // y-webrtc reaches its signaling server through the global WebSocket, which Node 20 lacks.
     ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+    // Its owner's alone: it holds the keys, the database and the control socket (whose own mode is set only once it exists).
+    await mkdir(options.folder, { recursive: true, mode: 0o700 })
     const [key, sealing] = await Promise.all([new FileKeyStore(options.folder).loadOrCreate(), loadOrCreateSealingKeyFile(options.folder)])
     const store = await LevelDbDocStore.open(join(options.folder, 'db'), {
       onWriteProblem: ({ name, error }) =>

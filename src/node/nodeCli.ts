@@ -9,40 +9,13 @@
  * (through its control socket); with none running, they open the folder
  * themselves, and `replicate` goes on to run the node.
  */
-import { resolve, join } from 'node:path'
+import { join } from 'node:path'
 import { isSpaceId } from '../core/space/ids.ts'
-import { createLogger, isLogLevel, type Logger, type LogLevelName } from '../server/log.ts'
-import { askRunningNode, CONTROL_SOCKET, nodeStatus, startControlServer, startHealthServer, type NodeStatus } from './nodeServer.ts'
+import { createLogger, type Logger } from '../server/log.ts'
+import { DEFAULT_NODE_PORT, readNodeConfig, type NodeConfig } from './nodeConfig.ts'
+import { askRunningNode, CONTROL_SOCKET, nodeStatus } from './nodeServer.ts'
 import { NodeInputError, PersonalNode } from './PersonalNode.ts'
-
-export interface NodeConfig {
-  readonly folder: string
-  readonly name: string
-  readonly host: string
-  readonly port: number
-  readonly logLevel: LogLevelName
-}
-
-export class NodeConfigError extends Error {
-  override readonly name = 'NodeConfigError'
-}
-
-export const DEFAULT_NODE_PORT = 8790
-
-export function readNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
-  const folder = resolve(env.PII_DATA?.trim() || 'pii-data')
-  const name = env.PII_NODE_NAME?.trim() || 'Personal node'
-  if (name.length > 60) throw new NodeConfigError(`PII_NODE_NAME is at most 60 characters; it is ${name.length}.`)
-  const host = env.PII_NODE_HOST?.trim() || '127.0.0.1'
-  const rawPort = env.PII_NODE_PORT?.trim()
-  const port = rawPort ? Number(rawPort) : DEFAULT_NODE_PORT
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new NodeConfigError(`PII_NODE_PORT must be a whole number from 0 to 65535; it is "${rawPort}".`)
-  const level = env.LOG_LEVEL?.trim() || 'info'
-  if (!isLogLevel(level)) throw new NodeConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent; it is "${level}".`)
-  // A Unix socket's path is at most 107 bytes; the control socket lives in the folder.
-  if (Buffer.byteLength(join(folder, CONTROL_SOCKET)) > 100) throw new NodeConfigError(`PII_DATA is too long a path for the node's control socket (${folder}); choose a shorter one.`)
-  return { folder, name, host, port, logLevel: level }
-}
+import { startRunningNode, type RunningNode } from './runningNode.ts'
 
 const USAGE = `Usage: npm run node -- [command]
   run                 run the node (the default)
@@ -60,6 +33,8 @@ export interface CliIo {
 /** Runs one command; resolves with the exit code (for `run`, once the node has stopped). */
 export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo, stopSignal: Promise<string>): Promise<number> {
   const [command = 'run', ...rest] = argv
+  // Before the settings are read: usage helps most when something is wrong with them.
+  if (command === 'help' || command === '--help') return io.out(USAGE), 0
   let config: NodeConfig
   try {
     config = readNodeConfig(env)
@@ -98,10 +73,6 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
           return io.err(`This node keeps no space ${space}.`), 1
         })
       }
-      case 'help':
-      case '--help':
-        io.out(USAGE)
-        return 0
       default:
         return usage(io, `Unknown command "${command}".`)
     }
@@ -135,40 +106,24 @@ function reply(io: CliIo, asked: { readonly status: number; readonly body: unkno
 
 async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string>, link?: string): Promise<number> {
   const log: Logger = createLogger(config.logLevel, (line) => io.out(line.trimEnd()))
-  const startedAt = Date.now()
-  const node = await PersonalNode.open({ folder: config.folder, name: config.name, log })
-  let ready = false
-  const status = (): NodeStatus => nodeStatus(node, { name: config.name, folder: config.folder, startedAt })
-  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined
-  let control: Awaited<ReturnType<typeof startControlServer>> | undefined
+  let running: RunningNode
   try {
-    if (link) {
-      try {
+    running = await startRunningNode(config, log, {
+      ownPort: true,
+      beforeServing: async (node) => {
+        if (!link) return
         const replica = await node.replicate(link)
         io.err(`Keeping space ${replica.space}. ${ADMISSION_HINT}`)
-      } catch (error) {
-        if (!(error instanceof NodeInputError)) throw error
-        io.err(error.message)
-        await node.stop()
-        return 1
-      }
-    }
-    control = await startControlServer(node, join(config.folder, CONTROL_SOCKET), status)
-    health = await startHealthServer(() => (ready ? status() : undefined), config.host, config.port)
-    ready = true
-    log.info('node started', { device: node.device, name: config.name, folder: config.folder, health: `${health.url}/healthz`, spaces: node.spaces().length })
-    const signal = await stopSignal
-    ready = false
-    log.info('shutting down', { signal })
-    return 0
+      },
+    })
   } catch (error) {
+    if (error instanceof NodeInputError) return io.err(error.message), 1
     const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ` Another program uses port ${config.port}: set PII_NODE_PORT to a free one.` : ''
     io.err(`The Pii node could not start: ${error instanceof Error ? error.message : String(error)}${hint}`)
     return 1
-  } finally {
-    await health?.close()
-    await control?.close()
-    await node.stop()
-    log.info('stopped; everything held is written')
   }
+  const signal = await stopSignal
+  log.info('shutting down', { signal })
+  await running.close()
+  return 0
 }

@@ -62,11 +62,27 @@ function send(response: ServerResponse, status: number, body: unknown, type = 'a
   response.end(text)
 }
 
+const NOT_A_PATH = 'The request names no path that reads as a URL.'
+
+/**
+ * The request's path; undefined when its target is not a URL. The HTTP
+ * parser lets through absolute targets such as `http://[` that URL cannot
+ * read, and a throw in a request handler would stop the node.
+ */
+function pathOf(request: IncomingMessage): string | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://node').pathname
+  } catch {
+    return undefined
+  }
+}
+
 /** The public port: health and metrics, read-only. */
 export async function startHealthServer(status: () => NodeStatus | undefined, host: string, port: number): Promise<{ readonly url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://node').pathname
+    const path = pathOf(request)
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'Only GET is answered here.' })
+    if (path === undefined) return send(response, 400, { error: NOT_A_PATH })
     const now = status()
     if (path === '/healthz') return now ? send(response, 200, { status: 'ok', spaces: now.spaces, peers: now.peers }) : send(response, 503, { status: 'starting or stopping' })
     if (path === '/metrics') return now ? send(response, 200, metricsText(now, Date.now()), 'text/plain; version=0.0.4') : send(response, 503, 'starting or stopping\n', 'text/plain')
@@ -92,7 +108,8 @@ export async function startControlServer(node: PersonalNode, socketPath: string,
 }
 
 async function answerControl(node: PersonalNode, request: IncomingMessage, status: () => NodeStatus): Promise<[number, unknown]> {
-  const path = new URL(request.url ?? '/', 'http://node').pathname
+  const path = pathOf(request)
+  if (path === undefined) return [400, { error: NOT_A_PATH }]
   if (request.method === 'GET' && path === '/status') return [200, status()]
   if (request.method === 'GET' && path === '/spaces') return [200, node.spaces()]
   if (request.method !== 'POST' || (path !== '/replicate' && path !== '/remove')) return [404, { error: `Unknown command ${request.method ?? ''} ${path}.` }]

@@ -26,6 +26,15 @@ export interface PiiServerOptions {
   /** Share relay topics with other instances through this Redis. */
   readonly redisUrl?: string | undefined
   readonly log?: Logger | undefined
+  /** Another part of this process (the personal node, under `npm start`) whose health and metrics this port reports too. */
+  readonly alsoReport?: AlsoReported | undefined
+}
+
+export interface AlsoReported {
+  readonly name: string
+  /** Its health, or undefined while it is not serving (the port's health check then says 503). */
+  readonly health: () => object | undefined
+  readonly metricsText: () => string
 }
 
 export interface RunningPiiServer {
@@ -44,7 +53,7 @@ export async function startPiiServer(options: PiiServerOptions): Promise<Running
   const relay = new Relay({ limits: options.relayLimits ?? DEFAULT_RELAY_LIMITS, access: options.relayAccess ?? DEFAULT_RELAY_ACCESS, log, bridge })
 
   const server = createServer((request, response) => {
-    if (route(request, response, relay)) return
+    if (route(request, response, relay, options.alsoReport)) return
     if (site) return site.handle(request, response)
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
     response.end('This is a Pii relay: connect with a WebSocket at / (y-webrtc signaling).\n')
@@ -84,16 +93,18 @@ export async function startPiiServer(options: PiiServerOptions): Promise<Running
 }
 
 /** Health and metrics; true when it answered. */
-function route(request: IncomingMessage, response: ServerResponse, relay: Relay): boolean {
+function route(request: IncomingMessage, response: ServerResponse, relay: Relay, also: AlsoReported | undefined): boolean {
   const path = request.url?.split('?')[0]
   if (path === '/healthz') {
-    response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-    response.end(JSON.stringify({ status: 'ok', connections: relay.connectionCount, topics: relay.topicCount }))
+    const other = also?.health()
+    const healthy = !also || other !== undefined
+    response.writeHead(healthy ? 200 : 503, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+    response.end(JSON.stringify({ status: healthy ? 'ok' : `${also?.name ?? ''} is not serving`, connections: relay.connectionCount, topics: relay.topicCount, ...(also ? { [also.name]: other ?? null } : {}) }))
     return true
   }
   if (path === '/metrics') {
     response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' })
-    response.end(relay.metricsText())
+    response.end(relay.metricsText() + (also?.metricsText() ?? ''))
     return true
   }
   return false

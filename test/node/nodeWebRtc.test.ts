@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { framedNodeWebRtc } from '../../src/node/nodeWebRtc.ts'
-import { FRAME_BYTES } from '../../src/sync/messageFrames.ts'
+import wrtc from '@roamhq/wrtc'
+import { FRAME_BYTES, FRAME_HEADER_BYTES, FRAME_MARK, MAX_MESSAGE_BYTES, roomJoiningBudget } from '../../src/sync/messageFrames.ts'
 
 const opened: RTCPeerConnection[] = []
 afterEach(() => {
@@ -13,8 +14,8 @@ afterEach(() => {
 })
 
 /** Two framed connections in this process, their ICE candidates passed by hand; resolves with both ends' open channels. */
-async function connectedPair(): Promise<{ local: RTCDataChannel; remote: RTCDataChannel }> {
-  const { RTCPeerConnection } = framedNodeWebRtc()
+async function connectedPair(budget = roomJoiningBudget()): Promise<{ local: RTCDataChannel; remote: RTCDataChannel }> {
+  const { RTCPeerConnection } = framedNodeWebRtc(budget)
   const a = new RTCPeerConnection()
   const b = new RTCPeerConnection()
   opened.push(a, b)
@@ -51,5 +52,26 @@ describe('framedNodeWebRtc', () => {
     expect(received[2]).toEqual(Uint8Array.of(2))
     // More than one frame's worth went through: it was split and joined, not sent as one.
     expect(big.length).toBeGreaterThan(FRAME_BYTES * 40)
+  })
+
+  it('[CAP5] the channels of one room draw on one reassembly budget: unfinished messages from two connections are counted together, and freed when their channels close', async () => {
+    const budget = roomJoiningBudget()
+    const pairs = [await connectedPair(budget), await connectedPair(budget)]
+    // A peer's own client can send frames of a message it never finishes: the channel's native send, past the framing.
+    const nativeSend = (wrtc.RTCDataChannel.prototype as unknown as { send: (this: RTCDataChannel, data: Uint8Array) => void }).send
+    const frame = new Uint8Array(FRAME_HEADER_BYTES + FRAME_BYTES)
+    const header = new DataView(frame.buffer)
+    header.setUint8(0, FRAME_MARK)
+    header.setUint32(5, MAX_MESSAGE_BYTES)
+    for (const [index, { local }] of pairs.entries()) {
+      header.setUint32(1, index + 1)
+      for (let sent = 0; sent < 4; sent++) {
+        header.setUint32(9, sent * FRAME_BYTES)
+        nativeSend.call(local, frame)
+      }
+    }
+    await expect.poll(() => budget.bytes, { timeout: 20_000 }).toBe(2 * 4 * FRAME_BYTES)
+    for (const { remote } of pairs) remote.close()
+    await expect.poll(() => budget.bytes, { timeout: 20_000 }).toBe(0)
   })
 })

@@ -1,0 +1,34 @@
+/** The personal node's settings, from the environment, checked up front so a typo stops start-up with a sentence. */
+import { join, resolve } from 'node:path'
+import { isLogLevel, type LogLevelName } from '../server/log.ts'
+import { CONTROL_SOCKET } from './nodeServer.ts'
+
+export interface NodeConfig {
+  readonly folder: string
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  readonly logLevel: LogLevelName
+}
+
+export class NodeConfigError extends Error {
+  override readonly name = 'NodeConfigError'
+}
+
+export const DEFAULT_NODE_PORT = 8790
+
+export function readNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
+  const folder = resolve(env.PII_DATA?.trim() || 'pii-data')
+  const name = env.PII_NODE_NAME?.trim() || 'Personal node'
+  if (name.length > 60) throw new NodeConfigError(`PII_NODE_NAME is at most 60 characters; it is ${name.length}.`)
+  const host = env.PII_NODE_HOST?.trim() || '127.0.0.1'
+  const rawPort = env.PII_NODE_PORT?.trim()
+  // Digits only: Number() alone would take "0x1F90" or "1e3" and listen on a port the person never wrote.
+  const port = rawPort ? (/^\d+$/.test(rawPort) ? Number(rawPort) : Number.NaN) : DEFAULT_NODE_PORT
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new NodeConfigError(`PII_NODE_PORT must be a whole number from 0 to 65535; it is "${rawPort}".`)
+  const level = env.LOG_LEVEL?.trim() || 'info'
+  if (!isLogLevel(level)) throw new NodeConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent; it is "${level}".`)
+  // A Unix socket's path is at most 107 bytes; the control socket lives in the folder.
+  if (Buffer.byteLength(join(folder, CONTROL_SOCKET)) > 100) throw new NodeConfigError(`PII_DATA is too long a path for the node's control socket (${folder}); choose a shorter one.`)
+  return { folder, name, host, port, logLevel: level }
+}
