@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import { encodeBase58 } from '../core/identity/base58.ts'
 import { deviceDid, signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
 import type { Did } from '../core/identity/didKey.ts'
 import type { SealingKey } from '../core/identity/sealingKey.ts'
@@ -22,6 +23,7 @@ import type { SpaceId } from '../core/space/ids.ts'
 import { spaceLogName } from '../core/space/SpaceLibrary.ts'
 import type { RoomConnector } from '../core/space/SpaceRoom.ts'
 import { parseReplicaFragment, ShareLinkError } from '../core/space/shareLink.ts'
+import { transportEnvelopes } from '../core/space/SignedLog.ts'
 import { LevelDbDocStore, type LevelStoredDoc } from '../storage/LevelDbDocStore.ts'
 import { relayUrl } from '../sync/relayUrl.ts'
 import { WebrtcRooms } from '../sync/WebrtcRooms.ts'
@@ -29,6 +31,8 @@ import { FileKeyStore } from './FileKeyStore.ts'
 import { framedNodeWebRtc } from './nodeWebRtc.ts'
 import { findReplica, listReplicas, NODE_DOC_NAME, putReplica, removeReplica, type NodeReplica } from './replicaRecords.ts'
 import { loadOrCreateSealingKeyFile } from './sealingKeyFile.ts'
+import type { BackupEntry, BackupStore } from './backupStore.ts'
+import { encodeReplicaBackup, readReplicaBackup, type NamedBackupStore } from './replicaBackups.ts'
 
 export interface NodeLog {
   info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
@@ -46,6 +50,15 @@ export interface PersonalNodeOptions {
   /** Rooms for a relay URL; WebRTC through that relay, by default. */
   readonly rooms?: (relay: string) => RoomConnector
   readonly now?: () => number
+  /** Where backups go (the data folder's, S3's), and how often each changed space is backed up (0: only when asked). */
+  readonly backups?: { readonly stores: readonly NamedBackupStore[]; readonly everyMs: number }
+}
+
+/** What one backup round did. */
+export interface BackupRound {
+  readonly backedUp: number
+  readonly unchanged: number
+  readonly failed: number
 }
 
 /** What `spaces` says of one kept space. */
@@ -66,6 +79,11 @@ export class NodeInputError extends Error {
 export class PersonalNode {
   private readonly replicas = new Map<SpaceId, BlindReplica>()
   private readonly roomsByRelay = new Map<string, RoomConnector>()
+  /** Per space, the log's state vector at its last backup (a space unchanged since is not backed up again) and when. */
+  private readonly lastBackup = new Map<SpaceId, { readonly vector: string; readonly at: number }>()
+  private backupTimer: ReturnType<typeof setInterval> | undefined
+  private backingUp: Promise<BackupRound> | undefined
+  private backupFailures = 0
   private stopped = false
 
   private constructor(
@@ -94,6 +112,8 @@ export class PersonalNode {
     const { replicas, damaged } = listReplicas(nodeDoc)
     for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
     if (options.network !== false) for (const replica of replicas) node.start(replica)
+    const every = options.backups?.everyMs ?? 0
+    if (options.network !== false && every > 0) node.backupTimer = setInterval(() => void node.backUpAll().catch(() => undefined), every)
     return node
   }
 
@@ -144,10 +164,123 @@ export class PersonalNode {
     await Promise.all([...this.replicas.values()].map((replica) => replica.settled()))
   }
 
+  /**
+   * Backs up every kept space whose log changed since its last backup, to
+   * every store; a store that fails is reported and retried next round. One
+   * round at a time: a round asked for during one joins it.
+   */
+  backUpAll(): Promise<BackupRound> {
+    this.backingUp ??= this.backUpRound().finally(() => (this.backingUp = undefined))
+    return this.backingUp
+  }
+
+  private async backUpRound(): Promise<BackupRound> {
+    const stores = this.options.backups?.stores ?? []
+    const round = { backedUp: 0, unchanged: 0, failed: 0 }
+    for (const record of listReplicas(this.nodeDoc).replicas) {
+      if (this.stopped) break
+      await this.withLog(record.space, async (transport) => {
+        const vector = encodeBase58(Y.encodeStateVector(transport))
+        if (this.lastBackup.get(record.space)?.vector === vector) return void round.unchanged++
+        const takenAt = new Date(this.now())
+        const bytes = encodeReplicaBackup(record, transport, takenAt)
+        let stored = 0
+        for (const { name, store } of stores) {
+          try {
+            await store.put(record.space, takenAt, bytes)
+            stored++
+          } catch (error) {
+            this.backupFailures++
+            this.options.log.warn('a backup failed; it is tried again next round', { space: record.space, store: name, error: error instanceof Error ? error.message : JSON.stringify(error) })
+          }
+        }
+        if (stored === stores.length) {
+          this.lastBackup.set(record.space, { vector, at: takenAt.getTime() })
+          round.backedUp++
+        } else round.failed++
+      })
+    }
+    if (round.backedUp > 0 || round.failed > 0) this.options.log.info('backup round', round)
+    return round
+  }
+
+  /** The backups of `space` in the store named `from`, newest first. */
+  async backups(space: SpaceId, from: NamedBackupStore['name'] = 'folder'): Promise<BackupEntry[]> {
+    return this.storeNamed(from).list(space)
+  }
+
+  /**
+   * Merges a backup of `space` (the newest, or the one named) into what the
+   * node holds, and keeps the space again if it had been removed. Merging
+   * only adds: what the node holds that the backup lacks stays.
+   */
+  async restore(space: SpaceId, from: NamedBackupStore['name'] = 'folder', name?: string): Promise<{ readonly backup: BackupEntry; readonly envelopes: number }> {
+    const restored = await readReplicaBackup(this.storeNamed(from), space, name)
+    const kept = findReplica(this.nodeDoc, space)
+    if (!kept) putReplica(this.nodeDoc, { ...restored.record, addedAt: this.now() })
+    else if (restored.record.epoch > kept.epoch) putReplica(this.nodeDoc, { ...kept, ...restored.record, addedAt: kept.addedAt })
+    await this.storedNodeDoc.saved()
+    let envelopes = 0
+    const running = this.replicas.get(space)
+    if (running) {
+      Y.applyUpdate(running.transport, restored.log)
+      envelopes = running.envelopes
+    } else {
+      await this.withLog(space, (transport) => {
+        Y.applyUpdate(transport, restored.log)
+        envelopes = transportEnvelopes(transport).length
+        return Promise.resolve()
+      })
+      if (this.options.network !== false) this.start(findReplica(this.nodeDoc, space)!)
+    }
+    this.options.log.info('restored a space from a backup', { space, from, backup: restored.backup.name, envelopes })
+    return { backup: restored.backup, envelopes }
+  }
+
+  /** Seconds since the oldest of the kept spaces' last backups (a space never backed up counts from when it was added); undefined without backups. */
+  backupAgeSeconds(): number | undefined {
+    if (!this.options.backups || this.options.backups.stores.length === 0) return undefined
+    const now = this.now()
+    let oldest = now
+    for (const record of listReplicas(this.nodeDoc).replicas) oldest = Math.min(oldest, this.lastBackup.get(record.space)?.at ?? record.addedAt)
+    return Math.round((now - oldest) / 1000)
+  }
+
+  get backupFailureCount(): number {
+    return this.backupFailures
+  }
+
+  private storeNamed(name: NamedBackupStore['name']): BackupStore {
+    const found = this.options.backups?.stores.find((each) => each.name === name)
+    if (!found) throw new NodeInputError(name === 's3' ? 'No S3 storage is set up: set PII_S3_ENDPOINT, PII_S3_BUCKET, PII_S3_ACCESS_KEY_ID and PII_S3_SECRET_ACCESS_KEY.' : 'This node keeps no backups in its data folder.')
+    return found.store
+  }
+
+  /** Runs `work` on the space's log: the running replica's, or one read from storage for the while. */
+  private async withLog(space: SpaceId, work: (transport: Y.Doc) => Promise<void>): Promise<void> {
+    const running = this.replicas.get(space)
+    if (running) {
+      await running.started
+      return work(running.transport)
+    }
+    const transport = new Y.Doc()
+    const stored = this.store.attach(spaceLogName(space), transport)
+    try {
+      await stored.loaded
+      await work(transport)
+      await stored.saved()
+    } finally {
+      await stored.close()
+      transport.destroy()
+    }
+  }
+
   /** Leaves every room and writes everything held; the data folder is free once it resolves. */
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    if (this.backupTimer) clearInterval(this.backupTimer)
+    await this.backingUp?.catch(() => undefined)
     await Promise.all([...this.replicas.values()].map((replica) => replica.close()))
     this.replicas.clear()
     await this.storedNodeDoc.close()

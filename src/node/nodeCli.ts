@@ -5,6 +5,7 @@
  *   spaces                the spaces it keeps, and how each is doing
  *   status                the node as a whole
  *   remove <space>        stop keeping a space, and delete what the node held of it
+ *   backup, backups <space>, restore <space> [name]   backups (see USAGE)
  * Commands other than `run` go to the node running on the data folder
  * (through its control socket); with none running, they open the folder
  * themselves, and `replicate` goes on to run the node.
@@ -13,17 +14,23 @@ import { join } from 'node:path'
 import { isSpaceId } from '../core/space/ids.ts'
 import { createLogger, type Logger } from '../server/log.ts'
 import { DEFAULT_NODE_PORT, readNodeConfig, type NodeConfig } from './nodeConfig.ts'
-import { askRunningNode, CONTROL_SOCKET, nodeStatus } from './nodeServer.ts'
-import { NodeInputError, PersonalNode } from './PersonalNode.ts'
-import { startRunningNode, type RunningNode } from './runningNode.ts'
+import { answerCommand, askRunningNode, CONTROL_SOCKET, nodeStatus } from './nodeServer.ts'
+import type { BackupEntry } from './backupStore.ts'
+import { NodeInputError, PersonalNode, type BackupRound } from './PersonalNode.ts'
+import { backupStoresOf, startRunningNode, type RunningNode } from './runningNode.ts'
 
 const USAGE = `Usage: npm run node -- [command]
   run                 run the node (the default)
-  replicate <link>    keep a space as a blind replica: the link from Share → "For a personal node"
+  replicate <link>    keep a space as a blind replica: the link from Share → "are your personal node"
   spaces              the spaces this node keeps
   status              the node as a whole
   remove <space>      stop keeping a space and delete what the node held of it
-Settings: PII_DATA (data folder, ./pii-data), PII_NODE_NAME, PII_NODE_HOST, PII_NODE_PORT (health and metrics, ${DEFAULT_NODE_PORT}), LOG_LEVEL.`
+  backup              back up every space changed since its last backup, now
+  backups <space> [--from folder|s3]          the backups of a space, newest first
+  restore <space> [name] [--from folder|s3]   merge a backup (the newest, or the one named) into the node
+Settings: PII_DATA (data folder, ./pii-data), PII_NODE_NAME, PII_NODE_HOST, PII_NODE_PORT (health and metrics, ${DEFAULT_NODE_PORT}), LOG_LEVEL,
+  PII_BACKUP_EVERY_MINUTES (60; 0: only on \`backup\`), PII_BACKUP_KEEP (24 per space),
+  PII_S3_ENDPOINT, PII_S3_BUCKET, PII_S3_ACCESS_KEY_ID, PII_S3_SECRET_ACCESS_KEY, PII_S3_REGION, PII_S3_PREFIX (backups to S3 too).`
 
 export interface CliIo {
   readonly out: (text: string) => void
@@ -55,22 +62,27 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
         return await runNode(config, io, stopSignal, link)
       }
       case 'spaces':
-      case 'status': {
-        const asked = await askRunningNode(socket, 'GET', `/${command}`)
-        if (asked) return reply(io, asked, (body) => JSON.stringify(body, null, 2))
-        return await offline(config, (node) => {
-          io.out(JSON.stringify(command === 'spaces' ? node.spaces() : nodeStatus(node, { name: config.name, folder: config.folder, startedAt: undefined }), null, 2))
-          return Promise.resolve(0)
-        })
-      }
+      case 'status':
+        return await ask(`/${command}`, {}, (body) => JSON.stringify(body, null, 2))
       case 'remove': {
         const space = rest[0]
         if (!isSpaceId(space)) return usage(io, 'remove needs the id of a space this node keeps (see `spaces`).')
-        const asked = await askRunningNode(socket, 'POST', '/remove', { space })
-        if (asked) return reply(io, asked, () => `Removed space ${space} from this node.`)
-        return await offline(config, async (node) => {
-          if (await node.remove(space)) return io.out(`Removed space ${space} from this node.`), 0
-          return io.err(`This node keeps no space ${space}.`), 1
+        return await ask('/remove', { space }, () => `Removed space ${space} from this node.`)
+      }
+      case 'backup':
+        return await ask('/backup', {}, (body) => {
+          const round = body as BackupRound
+          return `Backed up ${round.backedUp} space(s); ${round.unchanged} unchanged since their last backup${round.failed > 0 ? `; ${round.failed} failed (see the log)` : ''}.`
+        })
+      case 'backups':
+      case 'restore': {
+        const { positional, from } = withFrom(rest)
+        const [space, name] = positional
+        if (!isSpaceId(space) || from === undefined) return usage(io, `${command} needs the id of a space (see \`spaces\`), and takes --from folder or --from s3.`)
+        if (command === 'backups') return await ask('/backups', { space, from }, (body) => (body as BackupEntry[]).map((each) => `${each.name}  ${each.size} bytes`).join('\n') || `No backups of ${space} there.`)
+        return await ask('/restore', { space, from, ...(name === undefined ? {} : { name }) }, (body) => {
+          const restored = body as { backup: BackupEntry; envelopes: number }
+          return `Restored space ${space} from ${restored.backup.name}: it holds ${restored.envelopes} envelopes.`
         })
       }
       default:
@@ -81,14 +93,26 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
     return 1
   }
 
-  async function offline(config: NodeConfig, work: (node: PersonalNode) => Promise<number>): Promise<number> {
-    const node = await PersonalNode.open({ folder: config.folder, name: config.name, log: createLogger('warn'), network: false })
+  /** Asks the node running on the folder; with none, runs the command on the folder itself (no rooms joined). */
+  async function ask(path: string, body: Record<string, unknown>, say: (body: unknown) => string): Promise<number> {
+    const asked = await askRunningNode(socket, path === '/status' || path === '/spaces' ? 'GET' : 'POST', path, path === '/status' || path === '/spaces' ? undefined : body)
+    if (asked) return reply(io, asked, say)
+    const node = await PersonalNode.open({ folder: config.folder, name: config.name, log: createLogger('warn'), network: false, backups: { stores: backupStoresOf(config), everyMs: 0 } })
     try {
-      return await work(node)
+      const [status, answer] = await answerCommand(node, path, body, () => nodeStatus(node, { name: config.name, folder: config.folder, startedAt: undefined }))
+      return reply(io, { status, body: answer }, say)
     } finally {
       await node.stop()
     }
   }
+}
+
+/** The arguments without `--from <store>`, and the store (folder by default; undefined if --from names none). */
+function withFrom(args: readonly string[]): { readonly positional: string[]; readonly from: 'folder' | 's3' | undefined } {
+  const at = args.indexOf('--from')
+  if (at === -1) return { positional: [...args], from: 'folder' }
+  const from = args[at + 1]
+  return { positional: args.filter((_, index) => index !== at && index !== at + 1), from: from === 'folder' || from === 's3' ? from : undefined }
 }
 
 const ADMISSION_HINT = 'It is admitted once a device that has the space is open (it brings the invite); `spaces` says when.'

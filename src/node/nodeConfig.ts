@@ -1,7 +1,9 @@
 /** The personal node's settings, from the environment, checked up front so a typo stops start-up with a sentence. */
 import { join, resolve } from 'node:path'
 import { isLogLevel, type LogLevelName } from '../server/log.ts'
+import { DEFAULT_KEEP } from './backupStore.ts'
 import { CONTROL_SOCKET } from './nodeServer.ts'
+import { readS3Config, type S3Config } from './s3Config.ts'
 
 export interface NodeConfig {
   readonly folder: string
@@ -9,6 +11,12 @@ export interface NodeConfig {
   readonly host: string
   readonly port: number
   readonly logLevel: LogLevelName
+  /** How often a changed space is backed up; 0: only when asked (`backup`). */
+  readonly backupEveryMinutes: number
+  /** Backups kept per space, in each store. */
+  readonly backupKeep: number
+  /** Where backups also go, when PII_S3_* is set. */
+  readonly s3: S3Config | undefined
 }
 
 export class NodeConfigError extends Error {
@@ -30,5 +38,21 @@ export function readNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
   if (!isLogLevel(level)) throw new NodeConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent; it is "${level}".`)
   // A Unix socket's path is at most 107 bytes; the control socket lives in the folder.
   if (Buffer.byteLength(join(folder, CONTROL_SOCKET)) > 100) throw new NodeConfigError(`PII_DATA is too long a path for the node's control socket (${folder}); choose a shorter one.`)
-  return { folder, name, host, port, logLevel: level }
+  const backupEveryMinutes = wholeNumber(env, 'PII_BACKUP_EVERY_MINUTES', 60, 0, 7 * 24 * 60)
+  const backupKeep = wholeNumber(env, 'PII_BACKUP_KEEP', DEFAULT_KEEP, 1, 10_000)
+  let s3: S3Config | undefined
+  try {
+    s3 = readS3Config(env)
+  } catch (error) {
+    throw new NodeConfigError((error as Error).message)
+  }
+  return { folder, name, host, port, logLevel: level, backupEveryMinutes, backupKeep, s3 }
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, least: number, most: number): number {
+  const raw = env[name]?.trim()
+  if (!raw) return fallback
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < least || value > most) throw new NodeConfigError(`${name} must be a whole number from ${least} to ${most}; it is "${raw}".`)
+  return value
 }

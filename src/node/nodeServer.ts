@@ -14,7 +14,11 @@ import { chmod, rm } from 'node:fs/promises'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isSpaceId } from '../core/space/ids.ts'
+import { BackupError } from './backupFile.ts'
+import { BackupStoreError } from './backupStore.ts'
 import { NodeInputError, type PersonalNode, type ReplicaSummary } from './PersonalNode.ts'
+import { ReplicaBackupError } from './replicaBackups.ts'
+import { S3Error } from './s3Client.ts'
 
 const MAX_BODY_BYTES = 16 * 1024
 export const CONTROL_SOCKET = 'control.sock'
@@ -29,6 +33,9 @@ export interface NodeStatus {
   readonly admitted: number
   readonly peers: number
   readonly envelopes: number
+  /** Seconds since the oldest of the kept spaces' last backups; undefined when the node keeps no backups. */
+  readonly backupAgeSeconds: number | undefined
+  readonly backupFailures: number
 }
 
 export function nodeStatus(node: PersonalNode, about: Pick<NodeStatus, 'name' | 'folder' | 'startedAt'>): NodeStatus {
@@ -40,6 +47,8 @@ export function nodeStatus(node: PersonalNode, about: Pick<NodeStatus, 'name' | 
     admitted: spaces.filter((space) => space.admitted).length,
     peers: sum(spaces, 'peers'),
     envelopes: sum(spaces, 'envelopes'),
+    backupAgeSeconds: node.backupAgeSeconds(),
+    backupFailures: node.backupFailureCount,
   }
 }
 
@@ -52,6 +61,8 @@ export function metricsText(status: NodeStatus, now: number): string {
     gauge('pii_node_spaces_admitted', 'Kept spaces whose membership log admits this node.', status.admitted),
     gauge('pii_node_peers', 'Peers connected, summed over the kept spaces.', status.peers),
     gauge('pii_node_envelopes_stored', 'Signed envelopes stored, over every kept space.', status.envelopes),
+    ...(status.backupAgeSeconds === undefined ? [] : [gauge('pii_node_backup_age_seconds', 'Seconds since the oldest of the kept spaces\' last backups.', status.backupAgeSeconds)]),
+    `# HELP pii_node_backup_failures_total Backups that failed (each is tried again next round).\n# TYPE pii_node_backup_failures_total counter\npii_node_backup_failures_total ${status.backupFailures}\n`,
     gauge('pii_node_uptime_seconds', 'Seconds since the node started.', Math.round((now - (status.startedAt ?? now)) / 1000)),
   ].join('')
 }
@@ -110,23 +121,42 @@ export async function startControlServer(node: PersonalNode, socketPath: string,
 async function answerControl(node: PersonalNode, request: IncomingMessage, status: () => NodeStatus): Promise<[number, unknown]> {
   const path = pathOf(request)
   if (path === undefined) return [400, { error: NOT_A_PATH }]
-  if (request.method === 'GET' && path === '/status') return [200, status()]
-  if (request.method === 'GET' && path === '/spaces') return [200, node.spaces()]
-  if (request.method !== 'POST' || (path !== '/replicate' && path !== '/remove')) return [404, { error: `Unknown command ${request.method ?? ''} ${path}.` }]
+  if (request.method === 'GET' && (path === '/status' || path === '/spaces')) return answerCommand(node, path, {}, status)
+  if (request.method !== 'POST' || !COMMANDS.has(path)) return [404, { error: `Unknown command ${request.method ?? ''} ${path}.` }]
   const body = await readJson(request)
   if (typeof body === 'string') return [400, { error: body }]
+  return answerCommand(node, path, body, status)
+}
+
+/**
+ * One command, checked, as the control socket answers it and as the CLI
+ * runs it itself on a folder no node runs on: [HTTP status, JSON body].
+ */
+export async function answerCommand(node: PersonalNode, command: string, body: Readonly<Record<string, unknown>>, status: () => NodeStatus): Promise<[number, unknown]> {
   try {
-    if (path === '/replicate') {
+    if (command === '/status') return [200, status()]
+    if (command === '/spaces') return [200, node.spaces()]
+    if (command === '/replicate') {
       if (typeof body.link !== 'string') return [400, { error: 'Give the replica link: {"link": "https://…#/r/…"}.' }]
       return [200, await node.replicate(body.link)]
     }
+    if (command === '/backup') return [200, await node.backUpAll()]
+    if (!COMMANDS.has(command)) return [404, { error: `Unknown command ${command}.` }]
     if (!isSpaceId(body.space)) return [400, { error: 'Give the id of a space this node keeps: {"space": "…"} (see `spaces`).' }]
-    return (await node.remove(body.space)) ? [200, { removed: body.space }] : [404, { error: `This node keeps no space ${body.space}.` }]
+    if (command === '/remove') return (await node.remove(body.space)) ? [200, { removed: body.space }] : [404, { error: `This node keeps no space ${body.space}.` }]
+    const from = body.from ?? 'folder'
+    if (from !== 'folder' && from !== 's3') return [400, { error: 'Backups are "from" "folder" (the data folder\'s) or "s3".' }]
+    if (command === '/backups') return [200, await node.backups(body.space, from)]
+    if (body.name !== undefined && typeof body.name !== 'string') return [400, { error: 'A backup\'s "name" is text, as `backups` lists it.' }]
+    return [200, await node.restore(body.space, from, body.name)]
   } catch (error) {
-    if (error instanceof NodeInputError) return [400, { error: error.message }]
+    // Sentences for the person: a bad link, a backup that is missing, damaged or unreachable.
+    if (error instanceof NodeInputError || error instanceof ReplicaBackupError || error instanceof BackupError || error instanceof BackupStoreError || error instanceof S3Error) return [400, { error: error.message }]
     throw error
   }
 }
+
+const COMMANDS = new Set(['/replicate', '/remove', '/backup', '/backups', '/restore'])
 
 /** The request's JSON object, or a sentence saying why there is none. */
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | string> {

@@ -8,7 +8,11 @@ import { join } from 'node:path'
 import type { Logger } from '../server/log.ts'
 import type { NodeConfig } from './nodeConfig.ts'
 import { CONTROL_SOCKET, metricsText, nodeStatus, startControlServer, startHealthServer, type NodeStatus } from './nodeServer.ts'
+import { FolderBackups } from './folderBackups.ts'
 import { PersonalNode } from './PersonalNode.ts'
+import type { NamedBackupStore } from './replicaBackups.ts'
+import { S3Backups } from './s3Backups.ts'
+import { S3Client } from './s3Client.ts'
 
 export interface RunningNode {
   readonly node: PersonalNode
@@ -23,7 +27,7 @@ export interface RunningNode {
 
 export async function startRunningNode(config: NodeConfig, log: Logger, options: { readonly ownPort: boolean; readonly beforeServing?: (node: PersonalNode) => Promise<void> }): Promise<RunningNode> {
   const startedAt = Date.now()
-  const node = await PersonalNode.open({ folder: config.folder, name: config.name, log })
+  const node = await PersonalNode.open({ folder: config.folder, name: config.name, log, backups: { stores: backupStoresOf(config), everyMs: config.backupEveryMinutes * 60_000 } })
   let serving = false
   const status = (): NodeStatus => nodeStatus(node, { name: config.name, folder: config.folder, startedAt })
   let control: { close(): Promise<void> } | undefined
@@ -52,4 +56,11 @@ export async function startRunningNode(config: NodeConfig, log: Logger, options:
       log.info('stopped; everything held is written')
     },
   }
+}
+
+/** The data folder's backups, and S3's when it is set up. */
+export function backupStoresOf(config: NodeConfig): NamedBackupStore[] {
+  const stores: NamedBackupStore[] = [{ name: 'folder', store: new FolderBackups(join(config.folder, 'backups'), { keep: config.backupKeep }) }]
+  if (config.s3) stores.push({ name: 's3', store: new S3Backups(new S3Client(config.s3), { prefix: config.s3.prefix, keep: config.backupKeep }) })
+  return stores
 }

@@ -70,7 +70,7 @@ const wellFormedLink = (): string => replicaLink('https://pii.example', newSpace
 
 describe('readNodeConfig', () => {
   it('defaults to ./pii-data, "Personal node", 127.0.0.1:8790 and info, also for settings left blank', () => {
-    const defaults = { folder: resolve('pii-data'), name: 'Personal node', host: '127.0.0.1', port: 8790, logLevel: 'info' }
+    const defaults = { folder: resolve('pii-data'), name: 'Personal node', host: '127.0.0.1', port: 8790, logLevel: 'info', backupEveryMinutes: 60, backupKeep: 24, s3: undefined }
     expect(readNodeConfig({})).toEqual(defaults)
     expect(readNodeConfig({ PII_DATA: ' ', PII_NODE_NAME: '', PII_NODE_HOST: ' ', PII_NODE_PORT: '', LOG_LEVEL: '  ' })).toEqual(defaults)
   })
@@ -82,8 +82,19 @@ describe('readNodeConfig', () => {
       host: '0.0.0.0',
       port: 0,
       logLevel: 'warn',
+      backupEveryMinutes: 60,
+      backupKeep: 24,
+      s3: undefined,
     })
     expect(readNodeConfig({ PII_NODE_PORT: '65535' }).port).toBe(65_535)
+  })
+
+  it('reads the backup settings, refusing what is not a whole number in range and S3 settings given in part', () => {
+    expect(readNodeConfig({ PII_BACKUP_EVERY_MINUTES: '0', PII_BACKUP_KEEP: '3' })).toMatchObject({ backupEveryMinutes: 0, backupKeep: 3 })
+    expect(() => readNodeConfig({ PII_BACKUP_EVERY_MINUTES: 'hourly' })).toThrow('PII_BACKUP_EVERY_MINUTES must be a whole number from 0 to 10080; it is "hourly".')
+    expect(() => readNodeConfig({ PII_BACKUP_KEEP: '0' })).toThrow('PII_BACKUP_KEEP must be a whole number from 1 to 10000; it is "0".')
+    expect(() => readNodeConfig({ PII_S3_BUCKET: 'pii' })).toThrow(NodeConfigError)
+    expect(readNodeConfig({ PII_S3_ENDPOINT: 'http://127.0.0.1:9000', PII_S3_BUCKET: 'pii', PII_S3_ACCESS_KEY_ID: 'id', PII_S3_SECRET_ACCESS_KEY: 'secret' }).s3).toMatchObject({ bucket: 'pii', region: 'us-east-1', prefix: 'pii/' })
   })
 
   it('refuses a PII_NODE_PORT that is not a whole number from 0 to 65535, saying what it was', () => {
@@ -151,7 +162,7 @@ describe('runNodeCli', () => {
     expect(status.code).toBe(0)
     const read = JSON.parse(status.out) as Record<string, unknown>
     // No startedAt: nothing runs; the command read the folder.
-    expect(read).toEqual({ device: expect.stringMatching(/^did:key:/) as string, name: 'Personal node', folder, spaces: 0, admitted: 0, peers: 0, envelopes: 0 })
+    expect(read).toEqual({ device: expect.stringMatching(/^did:key:/) as string, name: 'Personal node', folder, spaces: 0, admitted: 0, peers: 0, envelopes: 0, backupAgeSeconds: 0, backupFailures: 0 })
 
     const node = await PersonalNode.open({ folder, name: 'Personal node', log: { info: () => {}, warn: () => {} }, network: false })
     expect(node.device).toBe(read.device)

@@ -19,7 +19,7 @@ import { tempFolders } from '../helpers/tempFolders.ts'
 const newFolder = tempFolders('pii-node-server-')
 const quiet = { info: () => {}, warn: () => {} }
 
-const STATUS: NodeStatus = { device: 'did:key:z6Mk-test', name: 'Home node', folder: '/data', startedAt: 1_000_000, spaces: 3, admitted: 2, peers: 5, envelopes: 42 }
+const STATUS: NodeStatus = { device: 'did:key:z6Mk-test', name: 'Home node', folder: '/data', startedAt: 1_000_000, spaces: 3, admitted: 2, peers: 5, envelopes: 42, backupAgeSeconds: 90, backupFailures: 1 }
 
 type Where = { readonly socketPath: string } | { readonly host: string; readonly port: number }
 
@@ -158,7 +158,7 @@ describe('startControlServer and askRunningNode', () => {
     try {
       expect(await askRunningNode(socketPath, 'GET', '/status')).toEqual({
         status: 200,
-        body: { device: node.device, name: 'Home node', folder: socketPath.slice(0, -CONTROL_SOCKET.length - 1), startedAt: 1_000, spaces: 0, admitted: 0, peers: 0, envelopes: 0 },
+        body: { device: node.device, name: 'Home node', folder: socketPath.slice(0, -CONTROL_SOCKET.length - 1), startedAt: 1_000, spaces: 0, admitted: 0, peers: 0, envelopes: 0, backupFailures: 0 },
       })
       expect(await askRunningNode(socketPath, 'GET', '/spaces')).toEqual({ status: 200, body: [] })
 
