@@ -9,11 +9,12 @@
  * Sync is the browsers' own: y-webrtc over @roamhq/wrtc, framed as in the
  * browser, with the relay fallback, through the relay of each link's origin.
  */
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { encodeBase58 } from '../core/identity/base58.ts'
+import { digest as sha256 } from 'lib0/hash/sha256'
+import { toBase64 } from '../core/base64.ts'
 import { deviceDid, signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
 import type { Did } from '../core/identity/didKey.ts'
 import type { SealingKey } from '../core/identity/sealingKey.ts'
@@ -32,7 +33,7 @@ import { framedNodeWebRtc } from './nodeWebRtc.ts'
 import { findReplica, listReplicas, NODE_DOC_NAME, putReplica, removeReplica, type NodeReplica } from './replicaRecords.ts'
 import { loadOrCreateSealingKeyFile } from './sealingKeyFile.ts'
 import type { BackupEntry, BackupStore } from './backupStore.ts'
-import { encodeReplicaBackup, readReplicaBackup, type NamedBackupStore } from './replicaBackups.ts'
+import { encodeReplicaBackup, readReplicaBackup, type BackupSigner, type NamedBackupStore } from './replicaBackups.ts'
 
 export interface NodeLog {
   info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
@@ -72,6 +73,9 @@ export interface ReplicaSummary {
   readonly peers: number
 }
 
+/** After start, the first backup round waits this long (or the interval, if shorter), for the rooms to catch up first. */
+const FIRST_BACKUP_AFTER_MS = 5 * 60_000
+
 export class NodeInputError extends Error {
   override readonly name = 'NodeInputError'
 }
@@ -79,9 +83,10 @@ export class NodeInputError extends Error {
 export class PersonalNode {
   private readonly replicas = new Map<SpaceId, BlindReplica>()
   private readonly roomsByRelay = new Map<string, RoomConnector>()
-  /** Per space, the log's state vector at its last backup (a space unchanged since is not backed up again) and when. */
-  private readonly lastBackup = new Map<SpaceId, { readonly vector: string; readonly at: number }>()
+  /** Per space, the log's hash at its last backup (a space unchanged since is not backed up again) and when. */
+  private readonly lastBackup = new Map<SpaceId, { readonly fingerprint: string; readonly at: number }>()
   private backupTimer: ReturnType<typeof setInterval> | undefined
+  private firstBackup: ReturnType<typeof setTimeout> | undefined
   private backingUp: Promise<BackupRound> | undefined
   private backupFailures = 0
   private stopped = false
@@ -100,6 +105,8 @@ export class PersonalNode {
     ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
     // Its owner's alone: it holds the keys, the database and the control socket (whose own mode is set only once it exists).
     await mkdir(options.folder, { recursive: true, mode: 0o700 })
+    // Also when it existed already: LevelDB's files follow the umask, which often lets every user of the machine read.
+    await chmod(options.folder, 0o700)
     const [key, sealing] = await Promise.all([new FileKeyStore(options.folder).loadOrCreate(), loadOrCreateSealingKeyFile(options.folder)])
     const store = await LevelDbDocStore.open(join(options.folder, 'db'), {
       onWriteProblem: ({ name, error }) =>
@@ -112,8 +119,14 @@ export class PersonalNode {
     const { replicas, damaged } = listReplicas(nodeDoc)
     for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
     if (options.network !== false) for (const replica of replicas) node.start(replica)
+    await node.readLastBackups()
     const every = options.backups?.everyMs ?? 0
-    if (options.network !== false && every > 0) node.backupTimer = setInterval(() => void node.backUpAll().catch(() => undefined), every)
+    if (options.network !== false && every > 0) {
+      // The first round comes soon after start: a node restarted more often than the interval must still back up.
+      const round = (): void => void node.backUpAll().catch((error: unknown) => options.log.warn('a backup round failed', { error: String(error) }))
+      node.firstBackup = setTimeout(round, Math.min(every, FIRST_BACKUP_AFTER_MS))
+      node.backupTimer = setInterval(round, every)
+    }
     return node
   }
 
@@ -125,16 +138,24 @@ export class PersonalNode {
   async replicate(link: string): Promise<NodeReplica> {
     const replica = replicaFromLink(link, this.now())
     const existing = findReplica(this.nodeDoc, replica.space)
-    if (existing) return existing
-    putReplica(this.nodeDoc, replica)
+    const admitted = existing && (this.replicas.get(replica.space)?.admitted ?? existing.invite === undefined)
+    if (existing && admitted) return existing
+    // Not admitted yet (its invite expired, or a member removed the node and made a new link): the new link's room and invite replace the old.
+    const running = this.replicas.get(replica.space)
+    this.replicas.delete(replica.space)
+    await running?.close()
+    const kept = existing ? { ...replica, addedAt: existing.addedAt } : replica
+    putReplica(this.nodeDoc, kept)
     await this.storedNodeDoc.saved()
-    if (this.options.network !== false) this.start(replica)
-    this.options.log.info('keeping a space as a blind replica', { space: replica.space, relay: replica.relay })
-    return replica
+    if (this.options.network !== false) this.start(kept)
+    this.options.log.info('keeping a space as a blind replica', { space: replica.space, relay: replica.relay, ...(existing ? { again: true } : {}) })
+    return kept
   }
 
   /** Stops keeping a space and deletes what the node held of it. */
   async remove(space: SpaceId): Promise<boolean> {
+    // A round under way must not back up the log this clears, as an empty newest backup.
+    await this.backingUp?.catch(() => undefined)
     const running = this.replicas.get(space)
     this.replicas.delete(space)
     await running?.close(true)
@@ -177,31 +198,68 @@ export class PersonalNode {
   private async backUpRound(): Promise<BackupRound> {
     const stores = this.options.backups?.stores ?? []
     const round = { backedUp: 0, unchanged: 0, failed: 0 }
-    for (const record of listReplicas(this.nodeDoc).replicas) {
+    if (stores.length === 0) return round
+    for (const listed of listReplicas(this.nodeDoc).replicas) {
+      // Read again: the space may have been removed, or moved to a newer epoch, while earlier ones were backed up.
+      const record = findReplica(this.nodeDoc, listed.space)
       if (this.stopped) break
-      await this.withLog(record.space, async (transport) => {
-        const vector = encodeBase58(Y.encodeStateVector(transport))
-        if (this.lastBackup.get(record.space)?.vector === vector) return void round.unchanged++
-        const takenAt = new Date(this.now())
-        const bytes = encodeReplicaBackup(record, transport, takenAt)
-        let stored = 0
-        for (const { name, store } of stores) {
-          try {
-            await store.put(record.space, takenAt, bytes)
-            stored++
-          } catch (error) {
-            this.backupFailures++
-            this.options.log.warn('a backup failed; it is tried again next round', { space: record.space, store: name, error: error instanceof Error ? error.message : JSON.stringify(error) })
-          }
-        }
-        if (stored === stores.length) {
-          this.lastBackup.set(record.space, { vector, at: takenAt.getTime() })
-          round.backedUp++
-        } else round.failed++
-      })
+      if (!record) continue
+      try {
+        await this.backUpSpace(record, stores, round)
+      } catch (error) {
+        // One space that cannot be read (a damaged row) must not stop the others' backups.
+        this.backupFailures++
+        round.failed++
+        this.options.log.warn('a space could not be backed up', { space: record.space, error: error instanceof Error ? error.message : String(error) })
+      }
     }
     if (round.backedUp > 0 || round.failed > 0) this.options.log.info('backup round', round)
     return round
+  }
+
+  private async backUpSpace(record: NodeReplica, stores: readonly NamedBackupStore[], round: { backedUp: number; unchanged: number; failed: number }): Promise<void> {
+    await this.withLog(record.space, async (transport) => {
+      const log = Y.encodeStateAsUpdate(transport)
+      // The whole log's hash, not its state vector: a deletion changes the log but not the vector.
+      const fingerprint = toBase64(sha256(log))
+      if (this.lastBackup.get(record.space)?.fingerprint === fingerprint) return void round.unchanged++
+      const takenAt = new Date(this.now())
+      const bytes = await encodeReplicaBackup(record, log, takenAt, this.signer)
+      let stored = 0
+      for (const { name, store } of stores) {
+        try {
+          await store.put(record.space, takenAt, bytes)
+          stored++
+        } catch (error) {
+          this.backupFailures++
+          this.options.log.warn('a backup failed; it is tried again next round', { space: record.space, store: name, error: error instanceof Error ? error.message : JSON.stringify(error) })
+        }
+      }
+      if (stored === stores.length) {
+        this.lastBackup.set(record.space, { fingerprint, at: takenAt.getTime() })
+        round.backedUp++
+      } else round.failed++
+    })
+  }
+
+  /** Backups are signed by the node's device key, and a restore takes only those this key signed (SECURITY NODE4). */
+  private get signer(): BackupSigner {
+    return {
+      publicKey: this.key.publicKey,
+      sign: (message) => signWith(this.key, crypto.subtle, message),
+      verify: (signature, message) => verifySignature(crypto.subtle, this.key.publicKey, signature, message),
+    }
+  }
+
+  /** When each kept space was last backed up, from the data folder's backups: a restart does not reset the backup age. */
+  private async readLastBackups(): Promise<void> {
+    const folder = this.options.backups?.stores.find((each) => each.name === 'folder')?.store
+    if (!folder) return
+    for (const { space } of listReplicas(this.nodeDoc).replicas) {
+      const newest = (await folder.list(space).catch(() => []))[0]
+      // No hash: the first round backs the space up once more, which costs one snapshot.
+      if (newest) this.lastBackup.set(space, { fingerprint: '', at: newest.takenAt.getTime() })
+    }
   }
 
   /** The backups of `space` in the store named `from`, newest first. */
@@ -215,10 +273,9 @@ export class PersonalNode {
    * only adds: what the node holds that the backup lacks stays.
    */
   async restore(space: SpaceId, from: NamedBackupStore['name'] = 'folder', name?: string): Promise<{ readonly backup: BackupEntry; readonly envelopes: number }> {
-    const restored = await readReplicaBackup(this.storeNamed(from), space, name)
-    const kept = findReplica(this.nodeDoc, space)
-    if (!kept) putReplica(this.nodeDoc, { ...restored.record, addedAt: this.now() })
-    else if (restored.record.epoch > kept.epoch) putReplica(this.nodeDoc, { ...kept, ...restored.record, addedAt: kept.addedAt })
+    const restored = await readReplicaBackup(this.storeNamed(from), space, this.signer, name)
+    // A space it keeps keeps its record: the room it is in now is newer than any backup's. Only a removed space takes the backup's.
+    if (!findReplica(this.nodeDoc, space)) putReplica(this.nodeDoc, { ...restored.record, addedAt: this.now() })
     await this.storedNodeDoc.saved()
     let envelopes = 0
     const running = this.replicas.get(space)
@@ -231,7 +288,9 @@ export class PersonalNode {
         envelopes = transportEnvelopes(transport).length
         return Promise.resolve()
       })
-      if (this.options.network !== false) this.start(findReplica(this.nodeDoc, space)!)
+      // Two restores of one removed space at once: the second finds the first's replica started.
+      const record = findReplica(this.nodeDoc, space)
+      if (this.options.network !== false && record && !this.replicas.has(space)) this.start(record)
     }
     this.options.log.info('restored a space from a backup', { space, from, backup: restored.backup.name, envelopes })
     return { backup: restored.backup, envelopes }
@@ -280,6 +339,7 @@ export class PersonalNode {
     if (this.stopped) return
     this.stopped = true
     if (this.backupTimer) clearInterval(this.backupTimer)
+    if (this.firstBackup) clearTimeout(this.firstBackup)
     await this.backingUp?.catch(() => undefined)
     await Promise.all([...this.replicas.values()].map((replica) => replica.close()))
     this.replicas.clear()

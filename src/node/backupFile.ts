@@ -3,7 +3,7 @@
  * writes it to a folder or to S3 storage.
  *
  *   PII-BACKUP-1\n
- *   {"space":"…","takenAt":"2025-03-01T12:00:00.000Z","kind":"blind-log","length":1234,"sha256":"…"}\n
+ *   {"space":"…","takenAt":"2025-03-01T12:00:00.000Z","kind":"blind-replica","length":1234,"sha256":"…"}\n
  *   <length bytes of payload>
  *
  * The payload is opaque here (for a blind replica, a Yjs update of encrypted
@@ -17,7 +17,7 @@ import { isSpaceId, type SpaceId } from '../core/space/ids.ts'
 export interface Backup {
   readonly space: SpaceId
   readonly takenAt: Date
-  /** What the payload is, e.g. 'blind-log'. */
+  /** What the payload is, e.g. 'blind-replica'. */
   readonly kind: string
   readonly payload: Uint8Array
 }

@@ -21,7 +21,7 @@ import { backupStoresOf, startRunningNode, type RunningNode } from './runningNod
 
 const USAGE = `Usage: npm run node -- [command]
   run                 run the node (the default)
-  replicate <link>    keep a space as a blind replica: the link from Share → "are your personal node"
+  replicate <link|->  keep a space as a blind replica: the link from Share → "are your personal node" ("-": read it from standard input)
   spaces              the spaces this node keeps
   status              the node as a whole
   remove <space>      stop keeping a space and delete what the node held of it
@@ -55,8 +55,9 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
       case 'run':
         return await runNode(config, io, stopSignal)
       case 'replicate': {
-        const link = rest[0]
-        if (!link) return usage(io, 'replicate needs the replica link.')
+        // "-": the link comes on standard input, so it never shows in the process list for as long as the node runs.
+        const link = rest[0] === '-' ? (await readStdin()).trim() : rest[0]
+        if (!link) return usage(io, 'replicate needs the replica link (or "-" to read it from standard input).')
         const asked = await askRunningNode(socket, 'POST', '/replicate', { link })
         if (asked) return reply(io, asked, (body) => `Keeping space ${(body as { space: string }).space}. ${ADMISSION_HINT}`)
         return await runNode(config, io, stopSignal, link)
@@ -150,4 +151,14 @@ async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string
   log.info('shutting down', { signal })
   await running.close()
   return 0
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk)
+    // A link is short: more is not a link, and must not be held.
+    if (chunks.reduce((total, each) => total + each.length, 0) > 16 * 1024) break
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -4,7 +4,8 @@
  *     Prometheus GET /metrics, for whoever watches the machine;
  *   - on its control socket (a Unix socket in the data folder, readable by
  *     the folder's owner only, so no web page and no other user can reach
- *     it): the CLI's commands (`replicate`, `spaces`, `status`, `remove`),
+ *     it): the CLI's commands (`replicate`, `spaces`, `status`, `remove`,
+ *     `backup`, `backups`, `restore`),
  *     as JSON.
  * Every request is checked: an unknown path is a 404, a body over 16 KiB or
  * not JSON is a 400 with a sentence, and nothing a request says can stop

@@ -51,6 +51,7 @@ function frameNodeChannel(channel: NodeChannel, budget: ReassemblyBudget): void 
   const nativeSend = channel.send.bind(channel)
   const nativeDispatch = channel.dispatchEvent.bind(channel)
   const joiner = new MessageJoiner(budget)
+  let warned = false
   channel.addEventListener('close', () => joiner.discard())
   Object.defineProperty(channel, 'send', {
     configurable: true,
@@ -66,7 +67,11 @@ function frameNodeChannel(channel: NodeChannel, budget: ReassemblyBudget): void 
       const data = event.data
       if (event.type !== 'message' || !(data instanceof ArrayBuffer) || !isFrame(new Uint8Array(data))) return nativeDispatch(event)
       const result = joiner.push(new Uint8Array(data))
-      if (result.kind === 'refused') console.warn(`Pii dropped a message from a peer: it sent ${result.reason}.`)
+      // Once per channel: a peer sending bad frames on end must not fill the node's log.
+      if (result.kind === 'refused' && !warned) {
+        warned = true
+        console.warn(`Pii dropped a message from a peer (and will not say so again for this connection): it sent ${result.reason}.`)
+      }
       if (result.kind === 'message') nativeDispatch({ type: 'message', data: result.message.buffer })
     },
   })

@@ -6,13 +6,20 @@
  *
  * A backup carries ciphertext, signatures, membership statements and the
  * room's access, never a secret: whoever reads it can reach the room, as
- * the relay can, and read nothing. Restoring merges the backup into what
- * the node holds (a Yjs merge of the log), so it can only add envelopes
- * back, never drop any; the signed log then checks them like any peer's.
+ * the relay can, and read nothing. The node signs each backup with its
+ * device key and restores only backups that key signed, so whoever can
+ * write where backups are kept (an S3 bucket) cannot plant a room, a relay
+ * or a log of their own; the file's SHA-256 (backupFile.ts) only catches
+ * damage. Restoring merges the backup into what the node holds (a Yjs
+ * merge of the log): it adds what is missing, and the deletions it carries
+ * are ones this node had seen itself; the signed log then checks every
+ * envelope like any peer's.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { digest as sha256 } from 'lib0/hash/sha256'
 import * as Y from 'yjs'
+import { toBase64 } from '../core/base64.ts'
 import { decodeBase58, encodeBase58 } from '../core/identity/base58.ts'
 import type { ReplicaRecord } from '../core/space/BlindReplica.ts'
 import type { SpaceId } from '../core/space/ids.ts'
@@ -38,45 +45,73 @@ export interface RestoredReplica {
   readonly backup: BackupEntry
 }
 
-export function encodeReplicaBackup(record: Pick<ReplicaRecord, 'space' | 'access' | 'epoch'> & { readonly relay: string }, transport: Y.Doc, takenAt: Date): Uint8Array {
-  const encoder = encoding.createEncoder()
+/** The node's device key, which signs its backups and checks them on restore. */
+export interface BackupSigner {
+  readonly publicKey: Uint8Array
+  sign(message: Uint8Array): Promise<Uint8Array>
+  verify(signature: Uint8Array, message: Uint8Array): Promise<boolean>
+}
+
+/** What the node signs: the space, the time, the record and the log's hash, under a context of their own. */
+function signedMessage(space: SpaceId, takenAt: Date, meta: string, log: Uint8Array): Uint8Array {
+  return new TextEncoder().encode(`pii replica backup v1\0${space}\0${takenAt.toISOString()}\0${meta}\0${toBase64(sha256(log))}`)
+}
+
+/** A backup of the space's log (`log`: the transport doc as one update). */
+export async function encodeReplicaBackup(record: Pick<ReplicaRecord, 'space' | 'access' | 'epoch'> & { readonly relay: string }, log: Uint8Array, takenAt: Date, signer: BackupSigner): Promise<Uint8Array> {
   // The invite is left out: spent, or only good for admitting this node, which restoring does not need.
   const { access } = record
-  encoding.writeVarString(encoder, JSON.stringify({ epoch: record.epoch, relay: record.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey: encodeBase58(access.relayKey) } }))
-  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(transport))
+  const meta = JSON.stringify({ epoch: record.epoch, relay: record.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey: encodeBase58(access.relayKey) } })
+  const encoder = encoding.createEncoder()
+  encoding.writeVarString(encoder, meta)
+  encoding.writeVarUint8Array(encoder, log)
+  encoding.writeVarUint8Array(encoder, await signer.sign(signedMessage(record.space, takenAt, meta, log)))
   return encodeBackup({ space: record.space, takenAt, kind: REPLICA_BACKUP_KIND, payload: encoding.toUint8Array(encoder) })
 }
 
-/** Reads a backup of `space`, checking its hash, its kind, its space and every field; a sentence for each fault. */
-export function decodeReplicaBackup(space: SpaceId, bytes: Uint8Array, entry: BackupEntry): RestoredReplica {
+/** Reads a backup of `space`, checking its hash, its kind, its space, its signature and every field; a sentence for each fault. */
+export async function decodeReplicaBackup(space: SpaceId, bytes: Uint8Array, entry: BackupEntry, signer: BackupSigner): Promise<RestoredReplica> {
   const backup = decodeBackup(bytes)
   if (backup.kind !== REPLICA_BACKUP_KIND) throw new ReplicaBackupError(`${entry.name} is a backup of kind "${backup.kind}", not of a kept space.`)
   if (backup.space !== space) throw new ReplicaBackupError(`${entry.name} is a backup of space ${backup.space}, not of ${space}.`)
+  let meta: string
+  let log: Uint8Array
+  let signature: Uint8Array
   try {
     const decoder = decoding.createDecoder(backup.payload)
-    const meta = JSON.parse(decoding.readVarString(decoder)) as { epoch?: unknown; relay?: unknown; access?: Record<string, unknown> }
-    const log = decoding.readVarUint8Array(decoder)
-    const { access } = meta
+    meta = decoding.readVarString(decoder)
+    log = decoding.readVarUint8Array(decoder)
+    signature = decoding.readVarUint8Array(decoder)
+  } catch {
+    throw new ReplicaBackupError(`${entry.name} passed its hash check but does not read as a kept space's backup: it was made by something else, or by a newer Pii.`)
+  }
+  // Before anything in it is believed: only this node's own backups are restored.
+  if (!(await signer.verify(signature, signedMessage(space, backup.takenAt, meta, log)).catch(() => false))) {
+    throw new ReplicaBackupError(`${entry.name} is not signed by this node's key: it was made by another node, or changed where it was kept. Nothing was restored.`)
+  }
+  try {
+    const parsed = JSON.parse(meta) as { epoch?: unknown; relay?: unknown; access?: Record<string, unknown> }
+    const { access } = parsed
     const relayKey = typeof access?.relayKey === 'string' ? decodeBase58(access.relayKey) : undefined
     const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 200
     if (!access || !text(access.name) || !text(access.password) || !text(access.relayTopic) || relayKey?.length !== 32) throw new Error('room')
-    if (typeof meta.epoch !== 'number' || !Number.isSafeInteger(meta.epoch) || meta.epoch < 0 || !text(meta.relay) || !/^wss?:\/\//.test(meta.relay)) throw new Error('fields')
+    if (typeof parsed.epoch !== 'number' || !Number.isSafeInteger(parsed.epoch) || parsed.epoch < 0 || !text(parsed.relay) || !/^wss?:\/\//.test(parsed.relay)) throw new Error('fields')
     // Read into a doc of its own first: an update Yjs cannot read must fail here, not inside the node's log.
     Y.applyUpdate(new Y.Doc(), log)
-    return { record: { space, epoch: meta.epoch, relay: meta.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey } }, log, backup: entry }
+    return { record: { space, epoch: parsed.epoch, relay: parsed.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey } }, log, backup: entry }
   } catch {
-    throw new ReplicaBackupError(`${entry.name} passed its hash check but does not read as a kept space's backup: it was made by something else, or by a newer Pii.`)
+    throw new ReplicaBackupError(`${entry.name} is signed by this node but does not read as a kept space's backup: it was made by a newer Pii.`)
   }
 }
 
 /** The newest backup of `space` in `store`, or the one named `name`. */
-export async function readReplicaBackup(store: BackupStore, space: SpaceId, name?: string): Promise<RestoredReplica> {
+export async function readReplicaBackup(store: BackupStore, space: SpaceId, signer: BackupSigner, name?: string): Promise<RestoredReplica> {
   if (name === undefined) {
     const latest = await store.latest(space)
     if (!latest) throw new ReplicaBackupError(`There is no backup of space ${space} there.`)
-    return decodeReplicaBackup(space, latest.bytes, latest)
+    return decodeReplicaBackup(space, latest.bytes, latest, signer)
   }
   const entry = (await store.list(space)).find((each) => each.name === name)
   if (!entry) throw new ReplicaBackupError(`There is no backup named ${name} of space ${space} there; \`backups ${space}\` lists them.`)
-  return decodeReplicaBackup(space, await store.read(space, name), entry)
+  return decodeReplicaBackup(space, await store.read(space, name), entry, signer)
 }

@@ -31,15 +31,26 @@ export async function serve(what: string, defaults: ServerConfig, options: Serve
       relayAccess: relay.access,
       redisUrl: relay.redisUrl,
       log,
-      alsoReport: nodeConfig && { name: 'node', health: () => node?.status(), metricsText: () => node?.metricsText() ?? '' },
+      alsoReport: nodeConfig && { name: 'node', health: () => nodeHealth(node), metricsText: () => node?.metricsText() ?? '' },
     })
     // After the server listens: the node's rooms reach their relays, this one among them, as soon as it starts.
-    if (nodeConfig) node = await startRunningNode(nodeConfig, log, { ownPort: false })
+    // A node that cannot start (its folder held by another, unwritable) leaves the app and the relay serving; /healthz says it is down.
+    if (nodeConfig) node = await startRunningNode(nodeConfig, log, { ownPort: false }).catch((error: unknown) => void log.error('the personal node could not start; the app and relay go on without it', { error: error instanceof Error ? error.message : String(error) }))
     const withNode = node ? `; personal node ${node.node.device}, data in ${nodeConfig?.folder ?? ''}` : ''
     console.log(`${what} is running at ${running.url} (relay: ${running.relayUrl}${withNode})`)
     const stop = (signal: string): void => {
       log.info('shutting down', { signal })
-      void Promise.all([node?.close(), running.close()]).then(() => process.exit(0))
+      // The node first, while the relay it talks through is still up: it leaves its rooms cleanly, then the server stops.
+      void (async () => {
+        await node?.close()
+        await running.close()
+      })().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error('shutting down failed', { error: error instanceof Error ? error.message : String(error) })
+          process.exit(1)
+        },
+      )
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
@@ -52,4 +63,13 @@ export async function serve(what: string, defaults: ServerConfig, options: Serve
     console.error(`${what} could not start: ${message}${hint}`)
     process.exit(1)
   }
+}
+
+/**
+ * What this public port says of the node: counts only. Its device id, name
+ * and data folder stay on its control socket (SECURITY NODE1).
+ */
+function nodeHealth(node: RunningNode | undefined): object | undefined {
+  const status = node?.status()
+  return status && { spaces: status.spaces, admitted: status.admitted, peers: status.peers, envelopes: status.envelopes, backupAgeSeconds: status.backupAgeSeconds }
 }

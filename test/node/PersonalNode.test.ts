@@ -89,4 +89,18 @@ describe('PersonalNode', () => {
     expect(node.spaces()).toEqual([])
     await node.stop()
   })
+
+  it('takes a new link for a space it keeps but was never admitted to (its invite expired, or it was removed): the new room and invite replace the old', async () => {
+    const rooms = new InstantNetwork()
+    const owner = await ownerDevice(rooms)
+    const node = await PersonalNode.open({ folder: await newFolder(), name: 'Home node', log: quiet, network: false })
+    // Kept from a link of another origin, never admitted (no room joined here): it waits.
+    await node.replicate(owner.link.replace('https://pii.example', 'https://old.example'))
+    expect(node.spaces()).toMatchObject([{ relay: 'wss://old.example/', admitted: false }])
+    const again = await node.replicate(owner.link)
+    expect(again).toMatchObject({ relay: 'wss://pii.example/' })
+    expect(node.spaces()).toMatchObject([{ relay: 'wss://pii.example/', admitted: false }])
+    await node.stop()
+    owner.session.release()
+  })
 })

@@ -139,6 +139,48 @@ describe('the personal node’s backups', () => {
     await expect(node.restore(session.id, 'folder')).rejects.toThrow(/damaged/)
     expect(node.spaces()[0]!.envelopes).toBe(before)
     await expect(node.restore(session.id, 'folder', '2020-01-01T00-00-00.000Z.pii-backup')).rejects.toThrow(/There is no backup named 2020-01-01T00-00-00.000Z.pii-backup/)
+
+    // A backup another node signed (whoever can write the bucket can make one, with a room and a log of their own) is refused.
+    const otherFolder = await newFolder()
+    const other = await PersonalNode.open({ folder: otherFolder, name: 'Not mine', log: quiet, rooms: () => rooms, backups: { stores: [{ name: 'folder', store: new FolderBackups(join(folder, 'backups')) }], everyMs: 0 } })
+    await other.replicate(replicaLink('https://elsewhere.example', session.id, sync.secret!, invite))
+    await other.backUpAll()
+    await other.stop()
+    await expect(node.restore(session.id, 'folder')).rejects.toThrow(/is not signed by this node's key/)
+    expect(node.spaces()).toMatchObject([{ relay: 'wss://pii.example/', envelopes: before }])
+    session.release()
+    await node.stop()
+  })
+
+  it('a space removed while a backup round runs gets no empty backup: the round skips it, and its last good backup stays newest', async () => {
+    const rooms = new InstantNetwork()
+    const owner = device(rooms)
+    const session = await owner.library.create('Trip')
+    session.edit((doc) => addItem(doc, 'Tickets'))
+    const sync = await session.sync
+    await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
+    const invite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.replica, 1, Date.now())
+    const folder = await newFolder()
+    let now = Date.now()
+    const node = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => rooms, now: () => now, backups: { stores: stores(folder), everyMs: 0 } })
+    await node.replicate(replicaLink('https://pii.example', session.id, sync.secret!, invite))
+    await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ admitted: true }]), UNTIL_SYNCED)
+    await node.settled()
+    await node.backUpAll()
+    const good = await node.backups(session.id)
+    session.edit((doc) => addItem(doc, 'Passport'))
+    await vi.waitFor(() => expect(node.spaces()[0]!.envelopes).toBeGreaterThan(0), UNTIL_SYNCED)
+    now += 1_000
+    const round = node.backUpAll()
+    const removed = node.remove(session.id)
+    await Promise.all([round, removed])
+    now += 1_000
+    await node.backUpAll()
+    const after = await node.backups(session.id)
+    expect(after.length).toBeGreaterThanOrEqual(good.length)
+    // Every backup restores a log that holds envelopes; none is empty.
+    const restored = await node.restore(session.id, 'folder', after[0]!.name)
+    expect(restored.envelopes).toBeGreaterThan(0)
     session.release()
     await node.stop()
   })

@@ -125,7 +125,7 @@ export class BlindReplica {
       epoch: () => (this.closed ? undefined : this.record.epoch),
       open: async (rekey) => {
         const access = await openRekeyRoomAccess(this.deps.subtle, space, rekey, this.deps.author.publicKey, this.deps.sealing)
-        if (access && rekey.epoch > this.record.epoch) this.update({ ...this.record, access, epoch: rekey.epoch })
+        if (access && !this.closed && rekey.epoch > this.record.epoch) this.update({ ...this.record, access, epoch: rekey.epoch })
         return access
       },
     })
@@ -140,9 +140,13 @@ export class BlindReplica {
       displayName: this.deps.name,
       x25519: this.deps.sealing.publicKey,
       closed: () => this.closed,
-    }).then((member) => {
-      if (member && !this.closed) this.update(withoutInvite(this.record))
-    })
+    }).then(
+      (member) => {
+        if (member && !this.closed) this.update(withoutInvite(this.record))
+      },
+      // Signing failed (the key is unusable): the node stays unadmitted, and says so in `spaces`; it must not crash.
+      () => undefined,
+    )
   }
 
   private update(record: ReplicaRecord): void {

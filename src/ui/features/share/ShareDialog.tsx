@@ -57,7 +57,7 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   }, [])
 
   // The link shown is the one made for the terms chosen now, never one of the terms before.
-  // A node's link admits one node: whoever copies it from the node's shell history gets nothing more.
+  // A node's link admits one node: once that node is in, the link (left in its shell history or process list) admits nobody.
   const uses = singleUse || role === Role.replica ? 1 : 0
   const terms = `${role}|${uses}|${days}`
   const invite = made?.terms === terms ? made.secret : undefined
@@ -106,7 +106,7 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
           </label>
           {role === Role.replica ? (
             <p className="muted">
-              Your personal node keeps this space and serves it while your devices sleep, encrypted: it cannot read it. On the node, run <code>npm run node -- replicate '…'</code> with this
+              Your personal node keeps this space and serves it while your devices sleep, encrypted: it cannot read it. On the node, run <code>npm run node -- replicate -</code> and paste this
               link; it is admitted the next time a device of the space is open.
             </p>
           ) : (
