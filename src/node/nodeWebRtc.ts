@@ -13,7 +13,7 @@
 import wrtc from '@roamhq/wrtc'
 import type { WebRtcClasses } from '../sync/framedPeerConnection.ts'
 import type { ReassemblyBudget } from '../sync/ReassemblyBudget.ts'
-import { isFrame, MessageJoiner, roomJoiningBudget, splitMessage } from '../sync/messageFrames.ts'
+import { isFrame, messageBytes, MessageJoiner, roomJoiningBudget, splitMessage } from '../sync/messageFrames.ts'
 
 /** What this module touches of a wrtc data channel. */
 interface NodeChannel {
@@ -56,7 +56,7 @@ function frameNodeChannel(channel: NodeChannel, budget: ReassemblyBudget): void 
   Object.defineProperty(channel, 'send', {
     configurable: true,
     value(data: unknown): void {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
+      const bytes = messageBytes(data)
       if (!bytes) return nativeSend(data)
       for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
     },

@@ -12,7 +12,7 @@
  * which browsers have; the personal node has its own binding (src/node/nodeWebRtc.ts).
  */
 import type { ReassemblyBudget } from './ReassemblyBudget.ts'
-import { isFrame, MessageJoiner, roomJoiningBudget, splitMessage } from './messageFrames.ts'
+import { isFrame, messageBytes, MessageJoiner, roomJoiningBudget, splitMessage } from './messageFrames.ts'
 
 /** What simple-peer takes as its `wrtc` option. */
 export interface WebRtcClasses {
@@ -50,7 +50,7 @@ function frameChannel(channel: RTCDataChannel, budget: ReassemblyBudget): RTCDat
   Object.defineProperty(channel, 'send', {
     configurable: true,
     value(data: unknown): void {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
+      const bytes = messageBytes(data)
       if (!bytes) return nativeSend(data)
       for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
     },

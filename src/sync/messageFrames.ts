@@ -37,6 +37,12 @@ export function roomJoiningBudget(): ReassemblyBudget {
   return new ReassemblyBudget(MAX_ROOM_JOINING_BYTES, MAX_ROOM_JOINING_MESSAGES)
 }
 
+/** The bytes of what a data channel is asked to send, or undefined for what is not bytes (text goes out as it is). */
+export function messageBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
+}
+
 export function isFrame(bytes: Uint8Array): boolean {
   return bytes.length >= 1 && bytes[0] === FRAME_MARK
 }

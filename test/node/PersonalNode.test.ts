@@ -3,38 +3,21 @@
  * in-process network shared with real SpaceLibrary devices.
  */
 import { describe, expect, it, vi } from 'vitest'
-import * as Y from 'yjs'
-import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
-import { createSealingKey } from '../../src/core/identity/sealingKey.ts'
 import { inviteFor } from '../../src/core/members/invites.ts'
 import { Role } from '../../src/core/members/roles.ts'
 import { addItem } from '../../src/core/space/items.ts'
 import { replicaLink } from '../../src/core/space/shareLink.ts'
-import { SpaceLibrary } from '../../src/core/space/SpaceLibrary.ts'
 import { NodeInputError, PersonalNode } from '../../src/node/PersonalNode.ts'
-import { MemoryDocStore } from '../../src/storage/MemoryDocStore.ts'
 import { InstantNetwork } from '../helpers/instantNetwork.ts'
+import { keyedDevice } from '../helpers/keyedDevice.ts'
 import { tempFolders } from '../helpers/tempFolders.ts'
 
 const newFolder = tempFolders('pii-node-')
-const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
 const UNTIL_SYNCED = { timeout: 20_000, interval: 10 }
 const quiet = { info: () => {}, warn: () => {} }
 
 async function ownerDevice(rooms: InstantNetwork) {
-  const key = await createDeviceKey(crypto.subtle)
-  const deviceDoc = new Y.Doc()
-  const library = new SpaceLibrary({
-    deviceDoc,
-    store: new MemoryDocStore(),
-    tabs: new InstantNetwork(),
-    now: Date.now,
-    author: Promise.resolve({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }),
-    verify,
-    rooms: () => Promise.resolve(rooms),
-    sealing: createSealingKey(crypto.subtle),
-    subtle: crypto.subtle,
-  })
+  const { library, deviceDoc } = keyedDevice(rooms)
   const session = await library.create('Trip')
   session.edit((doc) => addItem(doc, 'Tickets'))
   const sync = await session.sync

@@ -136,7 +136,7 @@ describe('runNodeCli', () => {
       [['frobnicate'], 'Unknown command "frobnicate".'],
       [['remove'], 'remove needs the id of a space this node keeps (see `spaces`).'],
       [['remove', 'not-a-space-id'], 'remove needs the id of a space this node keeps (see `spaces`).'],
-      [['replicate'], 'replicate needs the replica link.'],
+      [['replicate'], 'replicate needs the replica link (or "-" to read it from standard input).'],
     ]
     for (const [argv, problem] of cases) {
       const wrong = await command(argv, env)

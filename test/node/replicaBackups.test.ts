@@ -7,27 +7,22 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import * as Y from 'yjs'
-import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
-import { createSealingKey } from '../../src/core/identity/sealingKey.ts'
 import { inviteFor } from '../../src/core/members/invites.ts'
 import { Role } from '../../src/core/members/roles.ts'
 import { addItem, readItems } from '../../src/core/space/items.ts'
 import { replicaLink, type ShareSecret } from '../../src/core/space/shareLink.ts'
-import { SpaceLibrary } from '../../src/core/space/SpaceLibrary.ts'
 import { FolderBackups } from '../../src/node/folderBackups.ts'
 import { metricsText, nodeStatus } from '../../src/node/nodeServer.ts'
 import { PersonalNode } from '../../src/node/PersonalNode.ts'
 import type { NamedBackupStore } from '../../src/node/replicaBackups.ts'
 import { S3Backups } from '../../src/node/s3Backups.ts'
 import { S3Client } from '../../src/node/s3Client.ts'
-import { MemoryDocStore } from '../../src/storage/MemoryDocStore.ts'
 import { InstantNetwork } from '../helpers/instantNetwork.ts'
+import { keyedDevice } from '../helpers/keyedDevice.ts'
 import { startLocalS3, type LocalS3 } from '../helpers/localS3.ts'
 import { tempFolders } from '../helpers/tempFolders.ts'
 
 const newFolder = tempFolders('pii-node-backup-')
-const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
 const UNTIL_SYNCED = { timeout: 20_000, interval: 10 }
 const quiet = { info: () => {}, warn: () => {} }
 
@@ -36,22 +31,6 @@ beforeAll(async () => {
   s3 = await startLocalS3(await newFolder())
 })
 afterAll(() => s3.stop())
-
-function device(rooms: InstantNetwork): { library: SpaceLibrary; deviceDoc: Y.Doc } {
-  const deviceDoc = new Y.Doc()
-  const library = new SpaceLibrary({
-    deviceDoc,
-    store: new MemoryDocStore(),
-    tabs: new InstantNetwork(),
-    now: Date.now,
-    author: createDeviceKey(crypto.subtle).then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
-    verify,
-    rooms: () => Promise.resolve(rooms),
-    sealing: createSealingKey(crypto.subtle),
-    subtle: crypto.subtle,
-  })
-  return { library, deviceDoc }
-}
 
 function stores(folder: string): NamedBackupStore[] {
   return [
@@ -63,7 +42,7 @@ function stores(folder: string): NamedBackupStore[] {
 describe('the personal node’s backups', () => {
   it('backs up what changed to the folder and S3, restores a removed space from S3, and a newcomer gets it from the restored node alone', async () => {
     const rooms = new InstantNetwork()
-    const owner = device(rooms)
+    const owner = keyedDevice(rooms)
     const session = await owner.library.create('Trip')
     session.edit((doc) => addItem(doc, 'Tickets'))
     const sync = await session.sync
@@ -109,7 +88,7 @@ describe('the personal node’s backups', () => {
     await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ space: session.id, admitted: true }]), UNTIL_SYNCED)
 
     // The owner's device is gone: a newcomer with a link is served by the restored node alone.
-    const newcomer = device(rooms)
+    const newcomer = keyedDevice(rooms)
     newcomer.library.addShared(session.id, sync.secret as ShareSecret, editorInvite)
     const joined = newcomer.library.openSpace(session.id)
     await vi.waitFor(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Tickets', 'Passport']), UNTIL_SYNCED)
@@ -120,7 +99,7 @@ describe('the personal node’s backups', () => {
   it('refuses a damaged backup, naming what is wrong, and keeps what the node holds', async () => {
     const folder = await newFolder()
     const rooms = new InstantNetwork()
-    const owner = device(rooms)
+    const owner = keyedDevice(rooms)
     const session = await owner.library.create('Trip')
     const sync = await session.sync
     await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
@@ -154,7 +133,7 @@ describe('the personal node’s backups', () => {
 
   it('a space removed while a backup round runs gets no empty backup: the round skips it, and its last good backup stays newest', async () => {
     const rooms = new InstantNetwork()
-    const owner = device(rooms)
+    const owner = keyedDevice(rooms)
     const session = await owner.library.create('Trip')
     session.edit((doc) => addItem(doc, 'Tickets'))
     const sync = await session.sync

@@ -15,10 +15,10 @@ import { BlindReplica, type ReplicaRecord } from '../../../src/core/space/BlindR
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import { roomAccessOf, type ShareSecret } from '../../../src/core/space/shareLink.ts'
 import { transportEnvelopes, type LogAuthor } from '../../../src/core/space/SignedLog.ts'
-import { SpaceLibrary } from '../../../src/core/space/SpaceLibrary.ts'
 import { findSpace } from '../../../src/core/space/spaceList.ts'
 import { MemoryDocStore } from '../../../src/storage/MemoryDocStore.ts'
 import { InstantNetwork } from '../../helpers/instantNetwork.ts'
+import { keyedDevice } from '../../helpers/keyedDevice.ts'
 
 const verify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => verifySignature(crypto.subtle, publicKey, signature, message)
 const UNTIL_SYNCED = { timeout: 20_000, interval: 10 }
@@ -26,22 +26,6 @@ const UNTIL_SYNCED = { timeout: 20_000, interval: 10 }
 async function deviceAuthor(): Promise<LogAuthor> {
   const key = await createDeviceKey(crypto.subtle)
   return { publicKey: key.publicKey, sign: (message) => signWith(key, crypto.subtle, message) }
-}
-
-function device(rooms: InstantNetwork): { library: SpaceLibrary; deviceDoc: Y.Doc } {
-  const deviceDoc = new Y.Doc()
-  const library = new SpaceLibrary({
-    deviceDoc,
-    store: new MemoryDocStore(),
-    tabs: new InstantNetwork(),
-    now: Date.now,
-    author: deviceAuthor(),
-    verify,
-    rooms: () => Promise.resolve(rooms),
-    sealing: createSealingKey(crypto.subtle),
-    subtle: crypto.subtle,
-  })
-  return { library, deviceDoc }
 }
 
 /** Every stored byte of a MemoryDocStore, as one buffer. */
@@ -53,7 +37,7 @@ function storedBytes(store: MemoryDocStore): Buffer {
 describe('BlindReplica', () => {
   it('[MEM10] is admitted with a replica invite, follows a rekey without a secret, stores no plaintext, and serves a newcomer the whole space alone', async () => {
     const rooms = new InstantNetwork()
-    const owner = device(rooms)
+    const owner = keyedDevice(rooms)
     const created = await owner.library.create('Trip')
     created.edit((doc) => addItem(doc, 'Secret tickets'))
     const { secret, membership, author } = await created.sync
@@ -88,7 +72,7 @@ describe('BlindReplica', () => {
     // The owner's device leaves: the replica is all a newcomer meets.
     created.release()
     await vi.waitFor(() => expect(replica.status?.peers).toHaveLength(0), UNTIL_SYNCED)
-    const newcomer = device(rooms)
+    const newcomer = keyedDevice(rooms)
     newcomer.library.addShared(created.id, newSecret, editorInvite)
     const joined = newcomer.library.openSpace(created.id)
     await vi.waitFor(() => expect(readItems(joined.doc).map((item) => item.title)).toEqual(['Secret tickets', 'After the rekey']), UNTIL_SYNCED)
