@@ -130,7 +130,7 @@ describe('runNodeCli', () => {
       const asked = await command([help], env)
       expect(asked).toMatchObject({ code: 0, err: '' })
       expect(asked.out).toMatch(/^Usage: npm run node -- \[command\]\n/)
-      expect(asked.out).toContain('replicate <link>')
+      expect(asked.out).toContain('replicate <link|->')
     }
     const cases: Array<[string[], string]> = [
       [['frobnicate'], 'Unknown command "frobnicate".'],
