@@ -46,9 +46,14 @@ test('npm start serves the app, the relay and the personal node on one port; the
     await createSpace(owner.page, 'Home server trip')
     await addItems(owner.page, ['Kept at home'])
     const link = await replicaLinkOf(owner.page)
-    // The CLI finds the node that npm start runs on the folder, and hands it the link.
-    const cli = await run(process.execPath, [join(DIST, 'node.js'), 'replicate', link], { env })
-    expect(cli.stdout).toMatch(/^Keeping space \S+\./)
+    // The CLI finds the node that npm start runs on the folder, and hands it the link, read from standard input ("-").
+    const cli = spawn(process.execPath, [join(DIST, 'node.js'), 'replicate', '-'], { env, stdio: ['pipe', 'pipe', 'inherit'] })
+    let said = ''
+    cli.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()))
+    const cliExit = new Promise<number | null>((resolve) => cli.once('exit', resolve))
+    cli.stdin.end(link + '\n')
+    expect(await cliExit).toBe(0)
+    expect(said).toMatch(/^Keeping space \S+\./)
     // The owner's open device brings the invite: the node is admitted and holds the log.
     const keptSpaces = async (): Promise<Array<{ admitted: boolean; envelopes: number }>> => JSON.parse((await run(process.execPath, [join(DIST, 'node.js'), 'spaces'], { env })).stdout) as Array<{ admitted: boolean; envelopes: number }>
     await expect.poll(keptSpaces, { timeout: 60_000, intervals: [500] }).toMatchObject([{ admitted: true }])
