@@ -133,11 +133,12 @@ class LevelDoc implements LevelStoredDoc {
     await this.saved()
   }
 
-  discard(): Promise<void> {
+  async discard(): Promise<void> {
     this.doc.off('update', this.onUpdate)
     this.pending = []
     this.discarded = true
-    return Promise.resolve()
+    // A write already under way lands first: the doc's rows removed after this resolves stay removed.
+    await this.chain
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
