@@ -39,7 +39,7 @@ import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { buildFixture, readFixture, type NodeFixture } from './node/fixture.ts'
 import { measureNewcomers, type NewcomerSamples } from './node/newcomer.ts'
-import { timeStartup, type StartupSample } from './node/startup.ts'
+import { QUIET_LIMIT_MS, timeStartup, type StartupSample } from './node/startup.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const APP_ROOT = join(REPO, 'dist/app')
@@ -80,7 +80,7 @@ async function measureStartups(fixture: NodeFixture, runs: number, progress: (li
   const startups: Startups = { empty: [], full: [] }
   const describe = (sample: StartupSample): string =>
     `started ${sample.startedMs.toFixed(0)} ms, loaded ${sample.loadedMs.toFixed(0)} ms, RSS ${mib(sample.rssLoadedKiB)} MiB, ` +
-    `quiet ${Number.isNaN(sample.quietMs) ? 'never (within a minute)' : `${sample.quietMs.toFixed(0)} ms`}, stop ${sample.stopMs.toFixed(0)} ms`
+    `quiet ${Number.isNaN(sample.quietMs) ? `never (within ${QUIET_LIMIT_MS / 1000} s of loading)` : `${sample.quietMs.toFixed(0)} ms`}, stop ${sample.stopMs.toFixed(0)} ms`
   // Run 0 is the warm-up: the page cache, the built entry's first compile.
   for (let run = 0; run <= runs; run++) {
     for (const kind of run % 2 === 0 ? (['empty', 'full'] as const) : (['full', 'empty'] as const)) {

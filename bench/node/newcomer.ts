@@ -15,6 +15,12 @@ import { startNode, stopNode, type StartedNode } from './startup.ts'
 
 /** Far above any join seen; one not done by then has failed, and must not hang the run. */
 const JOIN_TIMEOUT_MS = 120_000
+/**
+ * Before a join, the node has loaded every space and gone quiet, or, if it
+ * does not (a node with hundreds of spaces stays busy), this long has passed
+ * since it loaded: its rooms are joined by then.
+ */
+const SETTLE_LIMIT_MS = 10_000
 
 export interface SeedPage {
   /** The click on Join → every item counted, ms. */
@@ -75,7 +81,7 @@ export async function measureNewcomers(source: string, folder: string, spaces: n
   const serving = await chromium.launch(launchOptions())
   const running = new Set<StartedNode>()
   const started = async (): Promise<StartedNode> => {
-    const node = await startNode(folder, spaces)
+    const node = await startNode(folder, spaces, SETTLE_LIMIT_MS)
     running.add(node)
     return node
   }

@@ -13,14 +13,14 @@ import { rssKiB, spawnNode, untilLoaded, untilQuiet, type SpawnedNode } from './
 /** Far above any start-up seen; a start not done by then is broken. */
 export const START_TIMEOUT_MS = 300_000
 /** How long a loaded node is watched for its CPU to go quiet before that is given up (reported as never). */
-const QUIET_LIMIT_MS = 60_000
+export const QUIET_LIMIT_MS = 30_000
 
 export interface StartupSample {
   /** Spawn → the "node started" log line. */
   readonly startedMs: number
   /** Spawn → `spaces` lists every space with envelopes (read from its disk). */
   readonly loadedMs: number
-  /** Spawn → the start of the first second in which it used under 5% of a core (NaN: not within a minute). */
+  /** Spawn → the start of the first second in which it used under 5% of a core (NaN: not within QUIET_LIMIT_MS of loading). */
   readonly quietMs: number
   readonly rssLoadedKiB: number
   readonly rssQuietKiB: number
@@ -37,14 +37,14 @@ export interface StartedNode {
   readonly rssQuietKiB: number
 }
 
-/** Spawns the node on `folder` and waits until it has started, loaded `spaces` spaces, and gone quiet. */
-export async function startNode(folder: string, spaces: number): Promise<StartedNode> {
+/** Spawns the node on `folder` and waits until it has started, loaded `spaces` spaces, and gone quiet (or `quietLimitMs` passed). */
+export async function startNode(folder: string, spaces: number, quietLimitMs: number): Promise<StartedNode> {
   const node = spawnNode(folder)
   try {
     const startedMs = await node.logged('node started', START_TIMEOUT_MS)
     const loadedMs = await untilLoaded(node, spaces, START_TIMEOUT_MS)
     const rssLoadedKiB = rssKiB(node.pid)
-    const { quietMs } = await untilQuiet(node, loadedMs + QUIET_LIMIT_MS)
+    const { quietMs } = await untilQuiet(node, loadedMs + quietLimitMs)
     return { node, startedMs, loadedMs, quietMs, rssLoadedKiB, rssQuietKiB: rssKiB(node.pid) }
   } catch (error) {
     await node.kill()
@@ -65,7 +65,7 @@ export async function timeStartup(source: string, copy: string, spaces: number):
   await rm(copy, { recursive: true, force: true })
   await cp(source, copy, { recursive: true })
   try {
-    const { node, ...started } = await startNode(copy, spaces)
+    const { node, ...started } = await startNode(copy, spaces, QUIET_LIMIT_MS)
     return { ...started, stopMs: await stopNode(node) }
   } finally {
     await rm(copy, { recursive: true, force: true })
