@@ -38,6 +38,7 @@ import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.t
 import { textTable, wholeNumberFromEnv } from './harness.ts'
 import { median } from './stats.ts'
 import { buildFixture, readFixture, type NodeFixture } from './node/fixture.ts'
+import type { JoinSample } from './coldsync/join.ts'
 import { measureNewcomers, type NewcomerSamples } from './node/newcomer.ts'
 import { QUIET_LIMIT_MS, timeStartup, type StartupSample } from './node/startup.ts'
 
@@ -67,6 +68,7 @@ async function startServer(fixture: NodeFixture): Promise<RunningPiiServer> {
     throw new Error(
       `Port ${fixture.port} is in use. The fixture's node records its relay as ws://127.0.0.1:${fixture.port}/, so the bench serves on that port: ` +
         `free it, or delete bench/scratch/node-${fixture.spaces}x${fixture.items} to build the fixture again on another port.`,
+      { cause: error },
     )
   }
 }
@@ -133,6 +135,14 @@ function verdict(fixture: NodeFixture, startups: Startups, joins: NewcomerSample
   }
 }
 
+/** How the joins' data came: over WebRTC (when its first message arrived), or all over the relay fallback. */
+function overWebRtc(samples: readonly JoinSample[]): string {
+  const overWebRtc = samples.filter((sample) => sample.received.messages > 0)
+  if (overWebRtc.length === 0) return 'no WebRTC message: all over the relay fallback'
+  const first = `first WebRTC message at ${median(overWebRtc.map((sample) => sample.received.firstMs)).toFixed(0)} ms`
+  return overWebRtc.length === samples.length ? first : `${first} (${samples.length - overWebRtc.length} of ${samples.length} joins over the relay fallback alone)`
+}
+
 function table(fixture: NodeFixture, cached: boolean, startups: Startups, joins: NewcomerSamples, result: Verdict, runs: number, refusals: string): string {
   const quiet = (samples: readonly StartupSample[]): string => {
     const value = of(samples, (s) => s.quietMs)
@@ -162,11 +172,18 @@ function table(fixture: NodeFixture, cached: boolean, startups: Startups, joins:
       `RSS ${ratio(result.rssMiB, result.baselineRssMiB)}×, +${result.rssPerSpaceKiB.toFixed(1)} KiB per space`,
     '',
     `Newcomer: a fresh browser clicks Join on space 0's editor link → all ${fixture.items.toLocaleString('en')} items shown:`,
-    `  served by the node alone     ${result.newcomerNodeMs.toFixed(0).padStart(6)} ms   first message ${median(joins.node.map((s) => s.received.firstMs)).toFixed(0)} ms`,
-    `  served by one browser alone  ${result.newcomerBrowserMs.toFixed(0).padStart(6)} ms   first message ${median(joins.browser.map((s) => s.received.firstMs)).toFixed(0)} ms`,
+    `  served by the node alone     ${result.newcomerNodeMs.toFixed(0).padStart(6)} ms   ${overWebRtc(joins.node)}`,
+    `  served by one browser alone  ${result.newcomerBrowserMs.toFixed(0).padStart(6)} ms   ${overWebRtc(joins.browser)}`,
     `  ratio ${result.ratio.toFixed(2)}   target ≤ ${TARGET_RATIO}: ${result.met ? 'met' : 'missed'}   (the serving page's own join from the node: ${median(joins.seeds).toFixed(0)} ms)`,
     '',
     `Relay refusals during the run: ${refusals || 'none'}.`,
+    ...(refusals.includes('bad_topics')
+      ? [
+          '  bad_topics: a subscribe frame listing more than 256 topics, which the relay refuses by closing the connection. y-webrtc subscribes to every room of',
+          '  its process in one frame each time its signaling connection opens: a node with more than 256 spaces is refused, reconnects and is refused again,',
+          '  so no browser reaches it over WebRTC, and what it serves comes over the relay fallback alone.',
+        ]
+      : []),
     `Fixture: ${cached ? 'read from bench/scratch/' : 'built'} (building took ${(fixture.buildMs / 1000).toFixed(1)} s); relay port ${fixture.port}.`,
     'Not measured: the node\'s 100 ms scheduler tick lateness. The node runs no schedules yet (a blind replica cannot read them).',
   ].join('\n')
@@ -186,7 +203,8 @@ function resultLine(result: Verdict): string {
 }
 
 async function writeJson(fixture: NodeFixture, cached: boolean, startups: Startups, joins: NewcomerSamples, result: Verdict, runs: number, refusals: Record<string, number>): Promise<void> {
-  const { dataFolder: _data, emptyFolder: _empty, secret: _secret, invite: _invite, ...described } = fixture
+  // Not the space's secret nor its invite: the JSON describes the run, and opens nothing.
+  const { spaces, items, port, space, envelopes, countText, firstTitle } = fixture
   const json = {
     benchmark: 'node',
     date: new Date().toISOString(),
@@ -196,7 +214,7 @@ async function writeJson(fixture: NodeFixture, cached: boolean, startups: Startu
     target: { maxRatio: TARGET_RATIO },
     met: result.met,
     verdict: result,
-    fixture: { ...described, buildMs: Math.round(fixture.buildMs), fromCache: cached },
+    fixture: { spaces, items, port, space, envelopes, countText, firstTitle, buildMs: Math.round(fixture.buildMs), fromCache: cached },
     startups,
     newcomer: { node: joins.node, browser: joins.browser, servingPageJoinMs: joins.seeds },
     relayRefusals: refusals,

@@ -83,9 +83,11 @@ export interface NodeFixture {
   readonly buildMs: number
 }
 
-interface StoredFixture extends Omit<NodeFixture, 'dataFolder' | 'emptyFolder'> {
+/** fixture.json: the fixture without its folders (they are found beside it), and what it was built by. */
+interface StoredFixture {
   readonly format: string
   readonly key: string
+  readonly fixture: Omit<NodeFixture, 'dataFolder' | 'emptyFolder'>
 }
 
 const folderOf = (spaces: number, items: number): string => join(SCRATCH, `node-${spaces}x${items}`)
@@ -105,8 +107,7 @@ export async function readFixture(spaces: number, items: number): Promise<NodeFi
   if (text === undefined) return undefined
   const stored = JSON.parse(text) as StoredFixture
   if (stored.format !== FORMAT || stored.key !== (await cacheKey(spaces, items))) return undefined
-  const { format: _format, key: _key, ...fixture } = stored
-  return { ...fixture, dataFolder: join(folder, 'data'), emptyFolder: join(folder, 'empty') }
+  return { ...stored.fixture, dataFolder: join(folder, 'data'), emptyFolder: join(folder, 'empty') }
 }
 
 const quiet: NodeLog = { info: () => undefined, warn: () => undefined }
@@ -197,12 +198,10 @@ export async function buildFixture(spaces: number, items: number, progress: (lin
     await node.stop()
   }
   if (!first) throw new Error('No space was built.')
-  const fixture: NodeFixture = {
+  const described = {
     spaces,
     items,
     port,
-    dataFolder,
-    emptyFolder,
     space: first.space,
     secret: first.secret,
     invite: first.invite,
@@ -211,8 +210,7 @@ export async function buildFixture(spaces: number, items: number, progress: (lin
     envelopes: first.envelopes,
     buildMs: performance.now() - started,
   }
-  const { dataFolder: _data, emptyFolder: _empty, ...rest } = fixture
-  const stored: StoredFixture = { format: FORMAT, key: await cacheKey(spaces, items), ...rest }
+  const stored: StoredFixture = { format: FORMAT, key: await cacheKey(spaces, items), fixture: described }
   await writeFile(join(folder, 'fixture.json'), JSON.stringify(stored, null, 2) + '\n')
-  return fixture
+  return { ...described, dataFolder, emptyFolder }
 }

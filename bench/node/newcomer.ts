@@ -22,6 +22,12 @@ const JOIN_TIMEOUT_MS = 120_000
  */
 const SETTLE_LIMIT_MS = 10_000
 
+/** When the first WebRTC data-channel message came; none when everything came over the relay's fallback. */
+function firstMessage(sample: JoinSample): string {
+  const { firstMs, messages } = sample.received
+  return messages === 0 ? 'no WebRTC message: all of it over the relay fallback' : `first WebRTC message at ${firstMs.toFixed(0)} ms, ${messages} messages`
+}
+
 export interface SeedPage {
   /** The click on Join → every item counted, ms. */
   readonly ms: number
@@ -91,9 +97,9 @@ export async function measureNewcomers(source: string, folder: string, spaces: n
   }
   const join = async (run: number, server: Server): Promise<void> => {
     const sample = await timeJoin(joining, target, { chunking: false, timeoutMs: JOIN_TIMEOUT_MS })
-    if (Number.isNaN(sample.ms)) throw new Error(`Served by the ${server}: the join did not complete within ${JOIN_TIMEOUT_MS / 1000} s (first message at ${sample.received.firstMs.toFixed(0)} ms).`)
+    if (Number.isNaN(sample.ms)) throw new Error(`Served by the ${server}: the join did not complete within ${JOIN_TIMEOUT_MS / 1000} s (${firstMessage(sample)}).`)
     if (run > 0) samples[server].push(sample)
-    progress(`  ${run === 0 ? 'warm-up' : `run ${run}/${runs}`} served by the ${server}: ${sample.ms.toFixed(0)} ms (first message at ${sample.received.firstMs.toFixed(0)} ms)`)
+    progress(`  ${run === 0 ? 'warm-up' : `run ${run}/${runs}`} served by the ${server}: ${sample.ms.toFixed(0)} ms (${firstMessage(sample)})`)
   }
   try {
     for (let run = 0; run <= runs; run++) {

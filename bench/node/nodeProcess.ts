@@ -143,13 +143,12 @@ const QUIET_WINDOW_MS = 1_000
 
 /** Watches the node's CPU time until a whole window uses under 5% of a core, or `limitMs` since spawn passes. */
 export async function untilQuiet(node: SpawnedNode, limitMs: number): Promise<Quiet> {
-  let lastShare = Number.NaN
   for (;;) {
     const before = cpuMs(node.pid)
     const from = performance.now()
     await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS))
     const now = performance.now()
-    lastShare = (cpuMs(node.pid) - before) / (now - from)
+    const lastShare = (cpuMs(node.pid) - before) / (now - from)
     if (lastShare < QUIET_SHARE) return { quietMs: from - node.spawnedAt, lastShare }
     if (now - node.spawnedAt > limitMs) return { quietMs: Number.NaN, lastShare }
   }
