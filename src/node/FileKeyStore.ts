@@ -13,7 +13,7 @@
 import { join } from 'node:path'
 import { decodeBase58, encodeBase58 } from '../core/identity/base58.ts'
 import { createNobleKey, type DeviceKey } from '../core/identity/deviceKey.ts'
-import { readIfPresent, writeFileOnce } from './exclusiveFile.ts'
+import { parseKeyFile, readIfPresent, writeFileOnce } from './exclusiveFile.ts'
 
 export const DEVICE_KEY_FILE = 'device-key.json'
 const FORMAT = 'pii device key v1'
@@ -62,13 +62,7 @@ export class FileKeyStore {
   private async fromFile(text: string): Promise<DeviceKey> {
     const problem = (what: string): Error =>
       new Error(`${this.path} is not a Pii device key (${what}). Restore it from a backup, or move it away to start this node as a new device (it will have to be linked again).`)
-    let file: Partial<KeyFile>
-    try {
-      file = JSON.parse(text) as Partial<KeyFile>
-    } catch {
-      throw problem('not JSON')
-    }
-    if (file.format !== FORMAT) throw problem(`format ${JSON.stringify(file.format)}, expected "${FORMAT}"`)
+    const file = parseKeyFile<KeyFile>(text, FORMAT, problem)
     const seed = typeof file.seed === 'string' ? decodeBase58(file.seed) : undefined
     if (seed?.length !== SEED_BYTES) throw problem('its seed is not 32 bytes of base58')
     const noble = await createNobleKey(seed)

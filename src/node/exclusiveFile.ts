@@ -31,3 +31,19 @@ export async function readIfPresent(path: string, what: string): Promise<string 
     throw new Error(`Cannot read ${what} at ${path} (${String(error)}).`, { cause: error })
   }
 }
+
+/**
+ * A key file's fields, once it reads as JSON of `format`; otherwise the
+ * error `problem` makes of what is wrong. The fields are still unchecked.
+ */
+export function parseKeyFile<T extends { readonly format: string }>(text: string, format: T['format'], problem: (what: string) => Error): Partial<T> {
+  let file: Partial<T>
+  try {
+    file = JSON.parse(text) as Partial<T>
+  } catch {
+    throw problem('not JSON')
+  }
+  if (typeof file !== 'object' || file === null) throw problem('not a JSON object')
+  if (file.format !== format) throw problem(`format ${JSON.stringify(file.format)}, expected "${format}"`)
+  return file
+}

@@ -13,7 +13,7 @@
 import wrtc from '@roamhq/wrtc'
 import type { WebRtcClasses } from '../sync/framedPeerConnection.ts'
 import type { ReassemblyBudget } from '../sync/ReassemblyBudget.ts'
-import { isFrame, messageBytes, MessageJoiner, roomJoiningBudget, splitMessage } from '../sync/messageFrames.ts'
+import { isFrame, MessageJoiner, roomJoiningBudget, splittingSend } from '../sync/messageFrames.ts'
 
 /** What this module touches of a wrtc data channel. */
 interface NodeChannel {
@@ -45,22 +45,13 @@ export function framedNodeWebRtc(budget: ReassemblyBudget = roomJoiningBudget())
   }
 }
 
-let nextMessageId = 1
-
 function frameNodeChannel(channel: NodeChannel, budget: ReassemblyBudget): void {
   const nativeSend = channel.send.bind(channel)
   const nativeDispatch = channel.dispatchEvent.bind(channel)
   const joiner = new MessageJoiner(budget)
   let warned = false
   channel.addEventListener('close', () => joiner.discard())
-  Object.defineProperty(channel, 'send', {
-    configurable: true,
-    value(data: unknown): void {
-      const bytes = messageBytes(data)
-      if (!bytes) return nativeSend(data)
-      for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
-    },
-  })
+  Object.defineProperty(channel, 'send', { configurable: true, value: splittingSend(nativeSend) })
   Object.defineProperty(channel, 'dispatchEvent', {
     configurable: true,
     value(event: { readonly type: string; readonly data?: unknown }): void {

@@ -20,11 +20,11 @@ import * as encoding from 'lib0/encoding'
 import { digest as sha256 } from 'lib0/hash/sha256'
 import * as Y from 'yjs'
 import { toBase64 } from '../core/base64.ts'
-import { decodeBase58, encodeBase58 } from '../core/identity/base58.ts'
 import type { ReplicaRecord } from '../core/space/BlindReplica.ts'
 import type { SpaceId } from '../core/space/ids.ts'
 import { decodeBackup, encodeBackup } from './backupFile.ts'
 import type { BackupEntry, BackupStore } from './backupStore.ts'
+import { readStoredRoom, storedRoom } from './replicaRecords.ts'
 
 export const REPLICA_BACKUP_KIND = 'blind-replica'
 
@@ -60,8 +60,7 @@ function signedMessage(space: SpaceId, takenAt: Date, meta: string, log: Uint8Ar
 /** A backup of the space's log (`log`: the transport doc as one update). */
 export async function encodeReplicaBackup(record: Pick<ReplicaRecord, 'space' | 'access' | 'epoch'> & { readonly relay: string }, log: Uint8Array, takenAt: Date, signer: BackupSigner): Promise<Uint8Array> {
   // The invite is left out: spent, or only good for admitting this node, which restoring does not need.
-  const { access } = record
-  const meta = JSON.stringify({ epoch: record.epoch, relay: record.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey: encodeBase58(access.relayKey) } })
+  const meta = JSON.stringify(storedRoom(record))
   const encoder = encoding.createEncoder()
   encoding.writeVarString(encoder, meta)
   encoding.writeVarUint8Array(encoder, log)
@@ -90,15 +89,11 @@ export async function decodeReplicaBackup(space: SpaceId, bytes: Uint8Array, ent
     throw new ReplicaBackupError(`${entry.name} is not signed by this node's key: it was made by another node, or changed where it was kept. Nothing was restored.`)
   }
   try {
-    const parsed = JSON.parse(meta) as { epoch?: unknown; relay?: unknown; access?: Record<string, unknown> }
-    const { access } = parsed
-    const relayKey = typeof access?.relayKey === 'string' ? decodeBase58(access.relayKey) : undefined
-    const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 200
-    if (!access || !text(access.name) || !text(access.password) || !text(access.relayTopic) || relayKey?.length !== 32) throw new Error('room')
-    if (typeof parsed.epoch !== 'number' || !Number.isSafeInteger(parsed.epoch) || parsed.epoch < 0 || !text(parsed.relay) || !/^wss?:\/\//.test(parsed.relay)) throw new Error('fields')
+    const room = readStoredRoom(JSON.parse(meta))
+    if (!room) throw new Error('room')
     // Read into a doc of its own first: an update Yjs cannot read must fail here, not inside the node's log.
     Y.applyUpdate(new Y.Doc(), log)
-    return { record: { space, epoch: parsed.epoch, relay: parsed.relay, access: { name: access.name, password: access.password, relayTopic: access.relayTopic, relayKey } }, log, backup: entry }
+    return { record: { space, ...room }, log, backup: entry }
   } catch {
     throw new ReplicaBackupError(`${entry.name} is signed by this node but does not read as a kept space's backup: it was made by a newer Pii.`)
   }

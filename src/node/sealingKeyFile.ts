@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { decodeBase58, encodeBase58 } from '../core/identity/base58.ts'
 import { X25519_PUBLIC_KEY_BYTES, type SealingKey } from '../core/identity/sealingKey.ts'
-import { readIfPresent, writeFileOnce } from './exclusiveFile.ts'
+import { parseKeyFile, readIfPresent, writeFileOnce } from './exclusiveFile.ts'
 
 export const SEALING_KEY_FILE = 'sealing-key.json'
 const FORMAT = 'pii sealing key v1'
@@ -39,13 +39,7 @@ export async function loadOrCreateSealingKeyFile(folder: string, subtle: SubtleC
 async function fromFile(path: string, text: string, subtle: SubtleCrypto): Promise<SealingKey> {
   const problem = (what: string): Error =>
     new Error(`${path} is not a Pii sealing key (${what}). Restore it from a backup, or move it away: this node then needs a new replica link for each space it keeps.`)
-  let file: Partial<KeyFile>
-  try {
-    file = JSON.parse(text) as Partial<KeyFile>
-  } catch {
-    throw problem('not JSON')
-  }
-  if (file.format !== FORMAT) throw problem(`format ${JSON.stringify(file.format)}, expected "${FORMAT}"`)
+  const file = parseKeyFile<KeyFile>(text, FORMAT, problem)
   const pkcs8 = typeof file.pkcs8 === 'string' ? decodeBase58(file.pkcs8) : undefined
   const publicKey = typeof file.publicKey === 'string' ? decodeBase58(file.publicKey) : undefined
   if (!pkcs8 || publicKey?.length !== X25519_PUBLIC_KEY_BYTES) throw problem('its keys are not base58 of the right length')

@@ -12,7 +12,7 @@
  * which browsers have; the personal node has its own binding (src/node/nodeWebRtc.ts).
  */
 import type { ReassemblyBudget } from './ReassemblyBudget.ts'
-import { isFrame, messageBytes, MessageJoiner, roomJoiningBudget, splitMessage } from './messageFrames.ts'
+import { isFrame, MessageJoiner, roomJoiningBudget, splittingSend } from './messageFrames.ts'
 
 /** What simple-peer takes as its `wrtc` option. */
 export interface WebRtcClasses {
@@ -43,18 +43,9 @@ export function framedPeerConnection(Base: typeof RTCPeerConnection, budget: Rea
   }
 }
 
-let nextMessageId = 1
-
 function frameChannel(channel: RTCDataChannel, budget: ReassemblyBudget): RTCDataChannel {
   const nativeSend = channel.send.bind(channel) as (data: unknown) => void
-  Object.defineProperty(channel, 'send', {
-    configurable: true,
-    value(data: unknown): void {
-      const bytes = messageBytes(data)
-      if (!bytes) return nativeSend(data)
-      for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
-    },
-  })
+  Object.defineProperty(channel, 'send', { configurable: true, value: splittingSend(nativeSend) })
   const joiner = new MessageJoiner(budget)
   // What it was joining will never complete; the room's budget gets those bytes back now.
   channel.addEventListener('close', () => joiner.discard())

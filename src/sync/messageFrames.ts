@@ -38,9 +38,21 @@ export function roomJoiningBudget(): ReassemblyBudget {
 }
 
 /** The bytes of what a data channel is asked to send, or undefined for what is not bytes (text goes out as it is). */
-export function messageBytes(data: unknown): Uint8Array | undefined {
+function messageBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined
+}
+
+/** Ids of the messages this process splits: one counter for every channel, browser's or node's. */
+let nextMessageId = 1
+
+/** A channel's `send` that splits bytes into frames and passes each to `nativeSend`; text goes out as it is. */
+export function splittingSend(nativeSend: (data: unknown) => void): (data: unknown) => void {
+  return (data) => {
+    const bytes = messageBytes(data)
+    if (!bytes) return nativeSend(data)
+    for (const frame of splitMessage(bytes, nextMessageId++)) nativeSend(frame)
+  }
 }
 
 export function isFrame(bytes: Uint8Array): boolean {

@@ -39,37 +39,42 @@ function stores(folder: string): NamedBackupStore[] {
   ]
 }
 
+/** An owner's space with `items`, kept by a node on a new data folder with both backup stores, once the node is admitted. */
+async function keptSpace(items: readonly string[], clock: { now: number } = { now: Date.now() }) {
+  const rooms = new InstantNetwork()
+  const owner = keyedDevice(rooms)
+  const session = await owner.library.create('Trip')
+  for (const title of items) session.edit((doc) => addItem(doc, title))
+  const sync = await session.sync
+  await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
+  const invite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.replica, 1, Date.now())
+  const folder = await newFolder()
+  const node = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => rooms, now: () => clock.now, backups: { stores: stores(folder), everyMs: 0 } })
+  await node.replicate(replicaLink('https://pii.example', session.id, sync.secret!, invite))
+  await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ admitted: true }]), UNTIL_SYNCED)
+  await sync.log.settled()
+  await node.settled()
+  return { rooms, owner, session, sync, invite, folder, node }
+}
+
 describe('the personal node’s backups', () => {
   it('backs up what changed to the folder and S3, restores a removed space from S3, and a newcomer gets it from the restored node alone', async () => {
-    const rooms = new InstantNetwork()
-    const owner = keyedDevice(rooms)
-    const session = await owner.library.create('Trip')
-    session.edit((doc) => addItem(doc, 'Tickets'))
-    const sync = await session.sync
-    await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
-    const invite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.replica, 1, Date.now())
+    const clock = { now: Date.now() }
+    const { rooms, owner, session, sync, folder, node } = await keptSpace(['Tickets'], clock)
     const editorInvite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.editor, 0, Date.now())
-    const folder = await newFolder()
-    let now = Date.now()
-    const node = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => rooms, now: () => now, backups: { stores: stores(folder), everyMs: 0 } })
-    await node.replicate(replicaLink('https://pii.example', session.id, sync.secret!, invite))
-    await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ admitted: true }]), UNTIL_SYNCED)
-    await sync.log.settled()
-    await node.settled()
-
-    now += 90_000
+    clock.now += 90_000
     expect(node.backupAgeSeconds()).toBe(90)
     expect(await node.backUpAll()).toEqual({ backedUp: 1, unchanged: 0, failed: 0 })
     expect(node.backupAgeSeconds()).toBe(0)
-    expect(metricsText(nodeStatus(node, { name: 'Home node', folder, startedAt: now }), now)).toMatch(/^pii_node_backup_age_seconds 0$/m)
+    expect(metricsText(nodeStatus(node, { name: 'Home node', folder, startedAt: clock.now }), clock.now)).toMatch(/^pii_node_backup_age_seconds 0$/m)
     // Nothing changed: nothing is written again.
-    now += 1_000
+    clock.now += 1_000
     expect(await node.backUpAll()).toEqual({ backedUp: 0, unchanged: 1, failed: 0 })
     session.edit((doc) => addItem(doc, 'Passport'))
     await sync.log.settled()
     await vi.waitFor(() => expect(node.spaces()[0]!.envelopes).toBeGreaterThan(0), UNTIL_SYNCED)
     await node.settled()
-    now += 1_000
+    clock.now += 1_000
     const envelopes = node.spaces()[0]!.envelopes
     await vi.waitFor(async () => expect(await node.backUpAll()).toMatchObject({ backedUp: 1 }), UNTIL_SYNCED)
     expect(await node.backups(session.id, 'folder')).toHaveLength(2)
@@ -97,17 +102,7 @@ describe('the personal node’s backups', () => {
   })
 
   it('refuses a damaged backup, naming what is wrong, and keeps what the node holds', async () => {
-    const folder = await newFolder()
-    const rooms = new InstantNetwork()
-    const owner = keyedDevice(rooms)
-    const session = await owner.library.create('Trip')
-    const sync = await session.sync
-    await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
-    const invite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.replica, 1, Date.now())
-    const node = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => rooms, backups: { stores: stores(folder), everyMs: 0 } })
-    await node.replicate(replicaLink('https://pii.example', session.id, sync.secret!, invite))
-    await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ admitted: true }]), UNTIL_SYNCED)
-    await node.settled()
+    const { rooms, session, sync, invite, folder, node } = await keptSpace([])
     await node.backUpAll()
     const [name] = await readdir(join(folder, 'backups', session.id))
     const path = join(folder, 'backups', session.id, name!)
@@ -132,28 +127,17 @@ describe('the personal node’s backups', () => {
   })
 
   it('a space removed while a backup round runs gets no empty backup: the round skips it, and its last good backup stays newest', async () => {
-    const rooms = new InstantNetwork()
-    const owner = keyedDevice(rooms)
-    const session = await owner.library.create('Trip')
-    session.edit((doc) => addItem(doc, 'Tickets'))
-    const sync = await session.sync
-    await vi.waitFor(() => expect(sync.membership.founded).toBe(true), UNTIL_SYNCED)
-    const invite = await inviteFor(owner.deviceDoc, session.id, sync.membership, sync.author, Role.replica, 1, Date.now())
-    const folder = await newFolder()
-    let now = Date.now()
-    const node = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => rooms, now: () => now, backups: { stores: stores(folder), everyMs: 0 } })
-    await node.replicate(replicaLink('https://pii.example', session.id, sync.secret!, invite))
-    await vi.waitFor(() => expect(node.spaces()).toMatchObject([{ admitted: true }]), UNTIL_SYNCED)
-    await node.settled()
+    const clock = { now: Date.now() }
+    const { session, node } = await keptSpace(['Tickets'], clock)
     await node.backUpAll()
     const good = await node.backups(session.id)
     session.edit((doc) => addItem(doc, 'Passport'))
     await vi.waitFor(() => expect(node.spaces()[0]!.envelopes).toBeGreaterThan(0), UNTIL_SYNCED)
-    now += 1_000
+    clock.now += 1_000
     const round = node.backUpAll()
     const removed = node.remove(session.id)
     await Promise.all([round, removed])
-    now += 1_000
+    clock.now += 1_000
     await node.backUpAll()
     const after = await node.backups(session.id)
     expect(after.length).toBeGreaterThanOrEqual(good.length)
