@@ -5,7 +5,8 @@
  */
 import * as Y from 'yjs'
 import { createDeviceKey, signWith, verifySignature } from '../../src/core/identity/deviceKey.ts'
-import { createSealingKey } from '../../src/core/identity/sealingKey.ts'
+import { createSealingKey, type SealingKey } from '../../src/core/identity/sealingKey.ts'
+import type { LogAuthor } from '../../src/core/space/SignedLog.ts'
 import { SpaceLibrary } from '../../src/core/space/SpaceLibrary.ts'
 import { MemoryDocStore } from '../../src/storage/MemoryDocStore.ts'
 import { InstantNetwork } from './instantNetwork.ts'
@@ -15,20 +16,25 @@ export const verifyWithWebCrypto = (publicKey: Uint8Array, signature: Uint8Array
 export interface KeyedDevice {
   readonly library: SpaceLibrary
   readonly deviceDoc: Y.Doc
+  /** Its device key, as its spaces' logs sign with it. */
+  readonly author: Promise<LogAuthor>
+  readonly sealing: Promise<SealingKey>
 }
 
 export function keyedDevice(rooms: InstantNetwork): KeyedDevice {
   const deviceDoc = new Y.Doc()
+  const author = createDeviceKey(crypto.subtle).then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) }))
+  const sealing = createSealingKey(crypto.subtle)
   const library = new SpaceLibrary({
     deviceDoc,
     store: new MemoryDocStore(),
     tabs: new InstantNetwork(),
     now: Date.now,
-    author: createDeviceKey(crypto.subtle).then((key) => ({ publicKey: key.publicKey, sign: (message: Uint8Array) => signWith(key, crypto.subtle, message) })),
+    author,
     verify: verifyWithWebCrypto,
     rooms: () => Promise.resolve(rooms),
-    sealing: createSealingKey(crypto.subtle),
+    sealing,
     subtle: crypto.subtle,
   })
-  return { library, deviceDoc }
+  return { library, deviceDoc, author, sealing }
 }

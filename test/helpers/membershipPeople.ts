@@ -4,7 +4,7 @@
  * parents it is given, as a peer would with the heads it had seen.
  */
 import { createNobleKey, signWith, type DeviceKey } from '../../src/core/identity/deviceKey.ts'
-import { acceptMessage, SALT_BYTES, sealStatement, spaceIdOf, StatementKind, type Statement, type StatementPayload } from '../../src/core/members/statement.ts'
+import { acceptMessage, pairingMessage, SALT_BYTES, sealStatement, spaceIdOf, StatementKind, type Statement, type StatementPayload } from '../../src/core/members/statement.ts'
 import type { SpaceId } from '../../src/core/space/ids.ts'
 
 export interface Person {
@@ -45,4 +45,10 @@ export async function inviteKey(): Promise<{ publicKey: Uint8Array; accept: (joi
       return joiner.say({ kind: StatementKind.accept, invite: key.publicKey, proof, name, x25519: new Uint8Array(0) }, parents, at)
     },
   }
+}
+
+/** The statement by which `device`, paired with `partner`, links itself to the person `partner` acts for (M13). */
+export async function linkStatement(device: Person, partner: Person, parents: readonly Statement[], at = 3_000, name = 'Second device'): Promise<Statement> {
+  const proof = await partner.signBytes(pairingMessage(device.publicKey, partner.publicKey))
+  return device.say({ kind: StatementKind.link, partner: partner.publicKey, proof, name, x25519: new Uint8Array(32).fill(9) }, parents, at)
 }

@@ -19,7 +19,7 @@ import { EnvelopeKind, type Envelope, type Verifier } from '../space/envelope.ts
 import type { EnvelopeGate, EnvelopeVerdict } from '../space/envelopeGate.ts'
 import type { SpaceId } from '../space/ids.ts'
 import { envelopeVerdict } from './envelopeVerdict.ts'
-import { EMPTY_MEMBERSHIP, resolveMembership, type MembershipState } from './resolveMembership.ts'
+import { EMPTY_MEMBERSHIP, memberOfDevice, resolveMembership, type MembershipState } from './resolveMembership.ts'
 import { managesMembers, writesContent } from './roles.ts'
 import { openStatement, sealStatement, StatementKind, verifyStatement, type Statement, type StatementPayload } from './statement.ts'
 
@@ -99,7 +99,7 @@ export class SpaceMembership implements EnvelopeGate {
    */
   writes(device: Uint8Array): boolean {
     if (!this.founded) return !this.options.requiresGenesis
-    return writesContent(this.resolved.members.get(toHexString(device))?.role)
+    return writesContent(memberOfDevice(this.resolved, device)?.role)
   }
 
   verdict(envelope: Envelope): EnvelopeVerdict {
@@ -205,7 +205,7 @@ export class SpaceMembership implements EnvelopeGate {
   private roomFor(statement: Statement): boolean {
     const caps = this.options.caps ?? { statements: MAX_STATEMENTS, bytes: MAX_STATEMENT_LOG_BYTES }
     if (this.verified.size < caps.statements && this.verifiedBytes + statement.wire.length <= caps.bytes) return true
-    return managesMembers(this.resolved.members.get(toHexString(statement.body.author))?.role)
+    return managesMembers(memberOfDevice(this.resolved, statement.body.author)?.role)
   }
 
   private keep(statement: Statement): void {

@@ -12,8 +12,9 @@
  * - withhold: the person's current role does not write: refused for now,
  *   but a promotion still on its way may cover it, so it is held, not
  *   applied, and judged again when the membership changes.
- * - park: the author is not known to be a member yet (their accept may be
- *   on its way): held the same way.
+ * - park: the author is not known to be a member yet (their accept, or the
+ *   link that makes their device a member's, may be on its way): held the
+ *   same way.
  *
  * A migration (the re-sealing of envelopes from before content encryption,
  * M11) is the owner's alone: anyone else's is refused.
@@ -32,8 +33,16 @@ export interface WrittenUnder {
 }
 
 export function roleWrittenUnder(state: MembershipState, author: Uint8Array, lane: Uint8Array, seq: number): WrittenUnder {
-  const person = toHexString(author)
+  const device = toHexString(author)
+  // An envelope is its author device's; the role is that of the person the device acts for (M13).
+  const person = state.deviceOwners.get(device) ?? device
   const laneKey = toHexString(lane)
+  const unlinked = state.unlinked.get(device)
+  if (unlinked) {
+    // M14: an unlinked device's lanes are dead past its cut, and a lane the unlink did not name is dead whole.
+    const cutSeq = unlinked.cut.get(laneKey)
+    if (cutSeq === undefined || seq > cutSeq) return { role: undefined, settled: true }
+  }
   for (const change of state.changes.get(person) ?? []) {
     const cutSeq = change.cut.get(laneKey)
     if (cutSeq === undefined) continue
@@ -41,7 +50,9 @@ export function roleWrittenUnder(state: MembershipState, author: Uint8Array, lan
     // M8: a lane the removal cut is dead past it, even if the person is added again.
     if (change.after === undefined) return { role: undefined, settled: true }
   }
-  const member = state.members.get(person)
+  // A device counts for its person while linked, and an unlinked one up to its cut (above); one whose person was removed
+  // and added again waits for a new link.
+  const member = state.devices.has(device) || unlinked ? state.members.get(person) : undefined
   if (member) return { role: member.role, settled: false }
   return { role: undefined, settled: state.removed.has(person) }
 }

@@ -34,9 +34,14 @@ async function previousKey(subtle: SubtleCrypto, secret: ShareSecret, usage: Key
   return subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: new TextEncoder().encode('pii previous epoch v1') }, hkdf, { name: 'AES-GCM', length: 256 }, false, [usage])
 }
 
-/** The devices a rekey seals to: every member's device that published a sealing key. */
+/** The devices a rekey seals to: every device of every member (M13) that published a sealing key. */
 export function sealingRecipients(state: MembershipState): Array<{ readonly device: Uint8Array; readonly x25519: Uint8Array; readonly role: Role }> {
-  return [...state.members.values()].filter((member) => member.x25519.length > 0).map((member) => ({ device: member.key, x25519: member.x25519, role: member.role }))
+  const recipients: Array<{ readonly device: Uint8Array; readonly x25519: Uint8Array; readonly role: Role }> = []
+  for (const device of state.devices.values()) {
+    const member = state.members.get(device.person)
+    if (member && device.x25519.length > 0) recipients.push({ device: device.key, x25519: device.x25519, role: member.role })
+  }
+  return recipients
 }
 
 /** Signs a rekey into the log: a new epoch whose secret only the members' devices can open. Returns the new secret. */

@@ -3,7 +3,7 @@
  * reading the UI follows to hide what a role cannot do and say why.
  */
 import { toHexString } from 'lib0/buffer'
-import type { MembershipState } from './resolveMembership.ts'
+import { memberOfDevice, type MembershipState } from './resolveMembership.ts'
 import { managesMembers, writesContent, type Role } from './roles.ts'
 
 export type Access =
@@ -12,7 +12,8 @@ export type Access =
   /** Joined through a link whose invite has not been accepted (yet, or at all): nothing is shown as this device's. */
   | { readonly kind: 'joining'; readonly problem?: string }
   | { readonly kind: 'member'; readonly role: Role; readonly edits: boolean; readonly manages: boolean }
-  | { readonly kind: 'removed'; readonly by: string }
+  /** `unlinked`: this device was unlinked from its person (M14), not the person removed. */
+  | { readonly kind: 'removed'; readonly by: string; readonly unlinked?: boolean }
 
 export interface AccessInput {
   readonly state: MembershipState
@@ -29,9 +30,11 @@ export interface AccessInput {
 export function accessOf({ state, founded, device, invite, epoch, now }: AccessInput): Access {
   if (!founded) return invite === undefined ? { kind: 'open' } : { kind: 'joining' }
   const me = toHexString(device)
-  const member = state.members.get(me)
+  const member = memberOfDevice(state, me)
   if (member) return { kind: 'member', role: member.role, edits: writesContent(member.role), manages: managesMembers(member.role) }
-  const removed = state.removed.get(me)
+  const unlinked = state.unlinked.get(me)
+  if (unlinked) return { kind: 'removed', by: state.members.get(unlinked.person)?.name || 'another of your devices', unlinked: true }
+  const removed = state.removed.get(state.deviceOwners.get(me) ?? me)
   if (removed) return { kind: 'removed', by: state.members.get(removed.by)?.name || 'an admin' }
   const offer = invite === undefined ? undefined : state.invites.get(invite)
   if (offer?.revoked) return { kind: 'joining', problem: 'The invite in this link was revoked. Ask for a new link.' }

@@ -11,6 +11,7 @@ import type { SpaceId } from '../space/ids.ts'
 import type { ShareSecret } from '../space/shareLink.ts'
 import type { LogAuthor, SignedLog } from '../space/SignedLog.ts'
 import { rekey } from './epochs.ts'
+import { devicesOf } from './resolveMembership.ts'
 import type { SpaceMembership } from './SpaceMembership.ts'
 import { MAX_CUT_LANES, StatementKind } from './statement.ts'
 
@@ -25,8 +26,9 @@ export async function removeMember(membership: SpaceMembership, author: LogAutho
   if (!membership.state.members.has(person)) throw new Error('They are not a member of this space.')
   // Whatever of theirs is still being checked is part of what they wrote before the removal.
   await log.settled()
-  const key = fromHexString(person)
-  const cut = log.lanesOf(key).sort((a, b) => b.seq - a.seq).slice(0, MAX_CUT_LANES)
-  await membership.say(author, { kind: StatementKind.remove, person: key, cut })
+  // Every device of theirs, linked ones included (M13), is cut.
+  const lanes = devicesOf(membership.state, person).flatMap((device) => log.lanesOf(device.key))
+  const cut = lanes.sort((a, b) => b.seq - a.seq).slice(0, MAX_CUT_LANES)
+  await membership.say(author, { kind: StatementKind.remove, person: fromHexString(person), cut })
   await rekey(keys.subtle, keys.space, membership, author, keys.secret)
 }

@@ -33,15 +33,19 @@ export const StatementOutcome = {
   inviteUsedUp: 'invite-used-up',
   voidInviteRevoked: 'void-invite-revoked',
   staleEpoch: 'stale-epoch',
+  unknownPartner: 'unknown-partner',
+  deviceNotLinkable: 'device-not-linkable',
+  lastDevice: 'last-device',
 } as const
 export type StatementOutcome = (typeof StatementOutcome)[keyof typeof StatementOutcome]
 
 export interface Member {
-  /** Hex of the person's key (today their one device's key; linked devices come later). */
+  /** Hex of the person's key: the key of the device they joined with, which names them while any of their devices stays linked (M13). */
   readonly person: string
   readonly key: Uint8Array
   readonly role: Role
   readonly name: string
+  /** The sealing key of the device they joined with (each device's own is in MembershipState.devices). */
   readonly x25519: Uint8Array
   /** The person who added them (undefined for the owner). */
   readonly addedBy: string | undefined
@@ -71,6 +75,29 @@ export interface RoleChange {
   readonly statement: string
 }
 
+/** A device of a current member: the one they joined with, or one linked to them (M13). */
+export interface MemberDevice {
+  /** Hex of the device's key. */
+  readonly device: string
+  readonly key: Uint8Array
+  /** Hex of the person it acts for. */
+  readonly person: string
+  /** The device's own name (a linked one's; the person's for the one they joined with). */
+  readonly name: string
+  readonly x25519: Uint8Array
+  readonly linkedAt: number
+}
+
+/** A device its person unlinked (M14): nothing past its cut counts. */
+export interface UnlinkedDevice {
+  readonly person: string
+  readonly name: string
+  /** The device of the person that unlinked it. */
+  readonly by: string
+  /** By lane (hex): the last seq kept. */
+  readonly cut: ReadonlyMap<string, number>
+}
+
 /** An applied rekey (M10): the epoch it started and its secret, sealed to each device it kept. */
 export interface Rekey {
   readonly epoch: number
@@ -86,6 +113,12 @@ export interface MembershipState {
   /** Id of the genesis that counts (M1); undefined while none is known. */
   readonly genesis: string | undefined
   readonly members: ReadonlyMap<string, Member>
+  /** By device (hex): every device of a current member, the ones they joined with and the ones linked since (M13). */
+  readonly devices: ReadonlyMap<string, MemberDevice>
+  /** By device (hex): the person every device that ever joined or was linked acts or acted for, removed ones included. */
+  readonly deviceOwners: ReadonlyMap<string, string>
+  /** By device (hex): devices their person unlinked (M14). */
+  readonly unlinked: ReadonlyMap<string, UnlinkedDevice>
   /** People removed and not added again, with their name. */
   readonly removed: ReadonlyMap<string, { readonly name: string; readonly by: string }>
   readonly invites: ReadonlyMap<string, InviteState>
@@ -116,6 +149,9 @@ const keyHex = (key: Uint8Array): string => toHexString(key)
 export const EMPTY_MEMBERSHIP: MembershipState = {
   genesis: undefined,
   members: new Map(),
+  devices: new Map(),
+  deviceOwners: new Map(),
+  unlinked: new Map(),
   removed: new Map(),
   invites: new Map(),
   changes: new Map(),
@@ -187,6 +223,8 @@ interface PassResult {
   readonly state: MembershipState
   /** Removals applied: [statement index, removed person]. */
   readonly removals: ReadonlyArray<readonly [number, string]>
+  /** Unlinks applied: [statement index, unlinked device]. */
+  readonly unlinks: ReadonlyArray<readonly [number, string]>
   /** Revocations applied: [statement index, invite key]. */
   readonly revocations: ReadonlyArray<readonly [number, string]>
 }
@@ -200,6 +238,10 @@ function cutMap(cut: readonly LaneCut[]): Map<string, number> {
 /** One walk of the order, skipping `voided` (statement indexes). */
 function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
   const members = new Map<string, Member>()
+  const devices = new Map<string, MemberDevice>()
+  const deviceOwners = new Map<string, string>()
+  const unlinked = new Map<string, UnlinkedDevice>()
+  const unlinks: Array<readonly [number, string]> = []
   const removed = new Map<string, { name: string; by: string }>()
   const invites = new Map<string, InviteState & { statement: number }>()
   const changes = new Map<string, RoleChange[]>()
@@ -213,11 +255,28 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
 
   const join = (node: number, person: Uint8Array, role: Role, name: string, x25519: Uint8Array, addedBy: string | undefined): StatementOutcome => {
     const id = keyHex(person)
-    if (members.has(id)) return StatementOutcome.alreadyMember
+    // M13: a device acts for one person; one its person unlinked stays out.
+    if (members.has(id) || devices.has(id)) return StatementOutcome.alreadyMember
+    if (unlinked.has(id)) return StatementOutcome.deviceNotLinkable
     // M5: a removal wins over an add it did not see.
     if ((removalsOf.get(id) ?? []).some((removal) => graph.concurrent(removal, node))) return StatementOutcome.removedConcurrently
-    members.set(id, { person: id, key: person, role, name, x25519, addedBy, addedAt: graph.nodes[node]!.body.at, seniority: seniority++ })
+    const at = graph.nodes[node]!.body.at
+    members.set(id, { person: id, key: person, role, name, x25519, addedBy, addedAt: at, seniority: seniority++ })
+    devices.set(id, { device: id, key: person, person: id, name, x25519, linkedAt: at })
+    deviceOwners.set(id, id)
     removed.delete(id)
+    return StatementOutcome.applied
+  }
+
+  /** M13: the author becomes a device of the person its pairing partner acts for. */
+  const link = (body: Extract<Statement['body'], { kind: typeof StatementKind.link }>, author: string): StatementOutcome => {
+    const partner = devices.get(keyHex(body.partner))
+    if (!partner) return StatementOutcome.unknownPartner
+    if (members.has(author) || devices.has(author)) return StatementOutcome.alreadyMember
+    // A device that left (unlinked, or its person removed) does not come back through someone else's pairing.
+    if (unlinked.has(author) || removed.has(author) || deviceOwners.has(author)) return StatementOutcome.deviceNotLinkable
+    devices.set(author, { device: author, key: body.author, person: partner.person, name: body.name, x25519: body.x25519, linkedAt: body.at })
+    deviceOwners.set(author, partner.person)
     return StatementOutcome.applied
   }
 
@@ -237,18 +296,21 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
       if (outcome === StatementOutcome.applied) invites.set(invite.key, { ...invite, used: invite.used + 1 })
       return outcome
     }
-    const actor = members.get(author)
-    if (!actor) return StatementOutcome.authorNotMember
+    if (body.kind === StatementKind.link) return link(body, author)
+    const authorDevice = devices.get(author)
+    const actor = authorDevice && members.get(authorDevice.person)
+    if (!authorDevice || !actor) return StatementOutcome.authorNotMember
+    const actorPerson = actor.person
     switch (body.kind) {
       case StatementKind.add:
         if (!managesMembers(actor.role) || !mayGrant(actor.role, body.role)) return StatementOutcome.notAllowed
-        return join(node, body.person, body.role, body.name, body.x25519, author)
+        return join(node, body.person, body.role, body.name, body.x25519, actorPerson)
       case StatementKind.remove:
       case StatementKind.role: {
         const person = keyHex(body.person)
         const target = members.get(person)
         if (!target) return StatementOutcome.notMember
-        const leaving = body.kind === StatementKind.remove && person === author && target.role !== Role.owner
+        const leaving = body.kind === StatementKind.remove && person === actorPerson && target.role !== Role.owner
         const allowed = leaving || (mayActOn(actor.role, target.role) && (body.kind === StatementKind.remove || mayGrant(actor.role, body.role)))
         if (!allowed) return StatementOutcome.notAllowed
         const after = body.kind === StatementKind.role ? body.role : undefined
@@ -257,7 +319,8 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
           members.set(person, { ...target, role: after })
         } else {
           members.delete(person)
-          removed.set(person, { name: target.name, by: author })
+          for (const [device, entry] of devices) if (entry.person === person) devices.delete(device)
+          removed.set(person, { name: target.name, by: actorPerson })
           removalsOf.set(person, [...(removalsOf.get(person) ?? []), node])
           removals.push([node, person])
         }
@@ -265,7 +328,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
       }
       case StatementKind.invite:
         if (!mayGrant(actor.role, body.role)) return StatementOutcome.notAllowed
-        invites.set(keyHex(body.invite), { key: keyHex(body.invite), role: body.role, expiresAt: body.expiresAt, uses: body.uses, used: 0, by: author, at: body.at, revoked: false, statement: node })
+        invites.set(keyHex(body.invite), { key: keyHex(body.invite), role: body.role, expiresAt: body.expiresAt, uses: body.uses, used: 0, by: actorPerson, at: body.at, revoked: false, statement: node })
         return StatementOutcome.applied
       case StatementKind.revokeInvite: {
         const invite = invites.get(keyHex(body.invite))
@@ -276,13 +339,25 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
         return StatementOutcome.applied
       }
       case StatementKind.device:
-        members.set(author, { ...actor, x25519: body.x25519 })
+        devices.set(author, { ...authorDevice, x25519: body.x25519 })
+        if (author === actorPerson) members.set(author, { ...actor, x25519: body.x25519 })
         return StatementOutcome.applied
+      case StatementKind.unlink: {
+        // M14: a person unlinks their own devices, never their last one.
+        const device = keyHex(body.device)
+        const target = devices.get(device)
+        if (!target || target.person !== actorPerson) return StatementOutcome.notAllowed
+        if ([...devices.values()].filter((entry) => entry.person === actorPerson).length === 1) return StatementOutcome.lastDevice
+        devices.delete(device)
+        unlinked.set(device, { person: actorPerson, name: target.name, by: author, cut: cutMap(body.cut) })
+        unlinks.push([node, device])
+        return StatementOutcome.applied
+      }
       case StatementKind.rekey: {
         if (!managesMembers(actor.role)) return StatementOutcome.notAllowed
         // M10: each epoch is started once; of concurrent rekeys, the first in the order counts.
         if (body.epoch !== rekeys.length + 1) return StatementOutcome.staleEpoch
-        rekeys.push({ epoch: body.epoch, statement: graph.nodes[node]!.id, by: author, sealed: new Map(body.sealed.map(({ device, box }) => [keyHex(device), box])), previous: body.previous })
+        rekeys.push({ epoch: body.epoch, statement: graph.nodes[node]!.id, by: actorPerson, sealed: new Map(body.sealed.map(({ device, box }) => [keyHex(device), box])), previous: body.previous })
         return StatementOutcome.applied
       }
     }
@@ -290,7 +365,8 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
 
   // M3: of the statements whose parents are all done, the one by the highest-ranked, most senior author, then by id.
   const priority = (node: number): readonly [number, number, string] => {
-    const author = members.get(graph.authors[node]!)
+    const device = devices.get(graph.authors[node]!)
+    const author = device && members.get(device.person)
     return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, graph.nodes[node]!.id]
   }
   const before = (a: readonly [number, number, string], b: readonly [number, number, string]): boolean => a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2]
@@ -318,6 +394,9 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
     state: {
       genesis: graph.nodes[0]!.id,
       members,
+      devices,
+      deviceOwners,
+      unlinked,
       removed,
       invites: new Map([...invites].map(([key, { statement: _statement, ...invite }]) => [key, invite])),
       changes,
@@ -328,6 +407,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
       rekeys,
     },
     removals,
+    unlinks,
     revocations,
   }
 }
@@ -351,9 +431,14 @@ export function resolveMembership(statements: readonly Statement[], context: Res
   for (;;) {
     const result = walk(graph, voided)
     const before = voided.size
+    const owners = result.state.deviceOwners
     for (const [removal, person] of result.removals) {
-      // M4: whatever the removed person signed that the removal did not see is void.
-      for (let node = 1; node < graph.nodes.length; node++) if (graph.authors[node] === person && graph.concurrent(node, removal)) voided.add(node)
+      // M4: whatever the removed person signed that the removal did not see is void, on any of their devices.
+      for (let node = 1; node < graph.nodes.length; node++) if ((owners.get(graph.authors[node]!) ?? graph.authors[node]) === person && graph.concurrent(node, removal)) voided.add(node)
+    }
+    for (const [unlink, device] of result.unlinks) {
+      // M14: and whatever an unlinked device signed that its unlink did not see.
+      for (let node = 1; node < graph.nodes.length; node++) if (graph.authors[node] === device && graph.concurrent(node, unlink)) voided.add(node)
     }
     for (const [revocation, invite] of result.revocations) {
       // M6: an accept the revocation did not see is void.
@@ -370,4 +455,15 @@ function withVoidReasons(state: MembershipState, graph: StatementGraph, voided: 
   const outcomes = new Map(state.outcomes)
   for (const node of voided) outcomes.set(graph.nodes[node]!.id, graph.nodes[node]!.body.kind === StatementKind.accept && !state.removed.has(keyHex(graph.nodes[node]!.body.author)) ? StatementOutcome.voidInviteRevoked : StatementOutcome.voidAuthorRemoved)
   return { ...state, outcomes }
+}
+
+/** The member a device acts for now (M13): the person it joined as, or the one it is linked to. */
+export function memberOfDevice(state: MembershipState, device: Uint8Array | string): Member | undefined {
+  const entry = state.devices.get(typeof device === 'string' ? device : keyHex(device))
+  return entry && state.members.get(entry.person)
+}
+
+/** A person's current devices, the one they joined with first. */
+export function devicesOf(state: MembershipState, person: string): MemberDevice[] {
+  return [...state.devices.values()].filter((device) => device.person === person).sort((a, b) => (a.device === person ? -1 : b.device === person ? 1 : a.linkedAt - b.linkedAt))
 }

@@ -11,6 +11,11 @@
  * space as an editor, and an invite whose key comes from the space's old
  * secret, so links shared before keep admitting people as editors for
  * LEGACY_INVITE_DAYS (then they need a new link, like any other).
+ *
+ * A space that reached this device through its person's home space (no
+ * invite, not made here) is one its person is in: the device links itself
+ * in (M13) with a pairing whose partner device is there, once that partner
+ * is known.
  */
 import { toHexString } from 'lib0/buffer'
 import type * as Y from 'yjs'
@@ -22,6 +27,7 @@ import type { SpaceId } from '../space/ids.ts'
 import type { ShareSecret } from '../space/shareLink.ts'
 import type { LogAuthor } from '../space/SignedLog.ts'
 import { findSpace, putSpaceEntry } from '../space/spaceList.ts'
+import { partnersOf, type PairingRecord } from '../devices/pairingRecords.ts'
 import type { SpaceMembership } from './SpaceMembership.ts'
 import { DAY_MS } from './invites.ts'
 import { Role } from './roles.ts'
@@ -38,6 +44,8 @@ export interface SettleInput {
   /** The devices whose envelopes this peer holds: who wrote a space made before membership, to be its editors. */
   readonly writers: () => readonly Uint8Array[]
   readonly closed: () => boolean
+  /** This device's pairings (pairingRecords.ts): what links it into its person's spaces. */
+  readonly pairings?: () => readonly PairingRecord[]
 }
 
 /** Links shared before membership keep admitting editors this long after the owner founds the log. */
@@ -58,12 +66,35 @@ export async function settleMembership(input: SettleInput): Promise<void> {
   await publishSealingKey(input)
   if (entry.invite !== undefined) await acceptListedInvite(input, entry.invite)
   else if (entry.rolesEnforced !== true && entry.secret !== undefined) await settleLegacy(input, entry.createdAt, entry.secret)
+  else if (entry.founding === undefined) await linkThroughPairing(input)
+}
+
+/** M13: waits until a device this one was paired with is a device here, then links this one in with that pairing. */
+async function linkThroughPairing(input: SettleInput): Promise<void> {
+  const { membership, author } = input
+  const me = toHexString(author.publicKey)
+  const partners = (): ReturnType<typeof partnersOf> => partnersOf(input.pairings?.() ?? [], author.publicKey)
+  if (partners().length === 0) return
+  const state = (): typeof membership.state => membership.state
+  const partnerHere = (): ReturnType<typeof partnersOf>[number] | undefined => partners().find(({ partner }) => state().devices.has(toHexString(partner)))
+  const settled = (): boolean => input.closed() || state().devices.has(me) || state().unlinked.has(me) || partnerHere() !== undefined
+  await new Promise<void>((resolve) => {
+    if (settled()) return resolve()
+    const stop = membership.onChange(() => {
+      if (!settled()) return
+      stop()
+      resolve()
+    })
+  })
+  const found = partnerHere()
+  if (input.closed() || state().devices.has(me) || state().unlinked.has(me) || !found) return
+  await membership.say(author, { kind: StatementKind.link, partner: found.partner, proof: found.proof, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) })
 }
 
 /** A member whose record has no sealing key (added by someone else, or joined before it had one) publishes its own: rekeys can then reach it (M10). */
 async function publishSealingKey({ membership, author, x25519 }: SettleInput): Promise<void> {
-  const member = membership.state.members.get(toHexString(author.publicKey))
-  if (member && member.x25519.length === 0 && x25519) await membership.say(author, { kind: StatementKind.device, x25519 })
+  const device = membership.state.devices.get(toHexString(author.publicKey))
+  if (device && device.x25519.length === 0 && x25519) await membership.say(author, { kind: StatementKind.device, x25519 })
 }
 
 /** The invite key a space made before membership gets from its old secret: whoever holds an old link holds it. */
@@ -127,7 +158,7 @@ export async function acceptInvite(input: AcceptInput): Promise<boolean> {
   const invite = toHexString(inviteKey.publicKey)
   const me = toHexString(author.publicKey)
   membership.joiningWith = invite
-  const known = (): boolean => membership.state.members.has(me) || membership.state.invites.has(invite)
+  const known = (): boolean => membership.state.devices.has(me) || membership.state.invites.has(invite)
   await new Promise<void>((resolve) => {
     if (known()) return resolve()
     const stop = membership.onChange(() => {
@@ -137,11 +168,11 @@ export async function acceptInvite(input: AcceptInput): Promise<boolean> {
     })
   })
   if (input.closed()) return false
-  if (!membership.state.members.has(me)) {
+  if (!membership.state.devices.has(me)) {
     const proof = await signWith(inviteKey, undefined, acceptMessage(space, author.publicKey, inviteKey.publicKey))
     await membership.say(author, { kind: StatementKind.accept, invite: inviteKey.publicKey, proof, name: input.displayName, x25519: input.x25519 ?? new Uint8Array(0) })
   }
-  return membership.state.members.has(me)
+  return membership.state.devices.has(me)
 }
 
 function withoutKeys<T extends object>(value: T, key: keyof T): T {

@@ -15,6 +15,12 @@
  * "pii invite accept v1\0" ‖ space id ‖ author ‖ invite key: only someone
  * holding the link's invite secret can make it, and it names the device it
  * admits, so it cannot be replayed for another.
+ *
+ * A link carries the partner device's half of a pairing: its signature of
+ * "pii device pairing v1\0" ‖ the two devices' keys (smaller first). Both
+ * devices sign that one message when a person pairs them, so either may
+ * link itself, with the other's signature, into any space the other is in
+ * (MEMBERSHIP.md M13).
  */
 import { toHexString } from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
@@ -41,8 +47,9 @@ export const MAX_STATEMENT_BYTES = 64 * 1024
 const SIGNING_CONTEXT = new TextEncoder().encode('pii membership v1\0')
 const ACCEPT_CONTEXT = new TextEncoder().encode('pii invite accept v1\0')
 const SPACE_ID_CONTEXT = new TextEncoder().encode('pii space id v1\0')
+const PAIRING_CONTEXT = new TextEncoder().encode('pii device pairing v1\0')
 
-export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6, rekey: 7, device: 8 } as const
+export const StatementKind = { genesis: 0, add: 1, accept: 2, remove: 3, role: 4, invite: 5, revokeInvite: 6, rekey: 7, device: 8, link: 9, unlink: 10 } as const
 export type StatementKind = (typeof StatementKind)[keyof typeof StatementKind]
 
 /** For one lane of a person: the last seq written under the role (or membership) the statement ends. */
@@ -86,6 +93,13 @@ export type StatementPayload =
   | { readonly kind: typeof StatementKind.rekey; readonly epoch: number; readonly sealed: readonly SealedSecret[]; readonly previous: Uint8Array }
   /** A member publishes its device's sealing key (one added before it had one, or by someone else: M10). */
   | { readonly kind: typeof StatementKind.device; readonly x25519: Uint8Array }
+  /**
+   * The author joins the person of `partner`, a device of that person already here, as another of their devices
+   * (MEMBERSHIP.md M13): `proof` is the partner's signature of their pairing (pairingMessage).
+   */
+  | { readonly kind: typeof StatementKind.link; readonly partner: Uint8Array; readonly proof: Uint8Array; readonly name: string; readonly x25519: Uint8Array }
+  /** A device of the author's person stops being theirs (M14): `cut` is, for each of its lanes, the last seq kept. */
+  | { readonly kind: typeof StatementKind.unlink; readonly device: Uint8Array; readonly cut: readonly LaneCut[] }
 
 export type StatementBody = StatementHead & StatementPayload
 
@@ -182,6 +196,16 @@ export function encodeStatementBody(body: StatementBody): Uint8Array {
     case StatementKind.device:
       writeKey(encoder, body.x25519, X25519_KEY_BYTES, 'A sealing key')
       break
+    case StatementKind.link:
+      writeKey(encoder, body.partner, ED25519_PUBLIC_KEY_BYTES, 'A partner device')
+      writeKey(encoder, body.proof, SIGNATURE_BYTES, 'A pairing proof')
+      writeText(encoder, body.name)
+      encoding.writeVarUint8Array(encoder, body.x25519)
+      break
+    case StatementKind.unlink:
+      writeKey(encoder, body.device, ED25519_PUBLIC_KEY_BYTES, 'A device')
+      writeCut(encoder, body.cut)
+      break
   }
   return encoding.toUint8Array(encoder)
 }
@@ -253,6 +277,10 @@ function readPayload(decoder: decoding.Decoder, kind: number): StatementPayload 
     }
     case StatementKind.device:
       return { kind, x25519: decoding.readUint8Array(decoder, X25519_KEY_BYTES) }
+    case StatementKind.link:
+      return { kind, partner: key(), proof: decoding.readUint8Array(decoder, SIGNATURE_BYTES), name: readName(decoder), x25519: readKeyOrEmpty(decoder) }
+    case StatementKind.unlink:
+      return { kind, device: key(), cut: readCut(decoder) }
     default:
       throw new Error('unknown kind')
   }
@@ -308,6 +336,21 @@ export function acceptMessage(space: SpaceId, device: Uint8Array, invite: Uint8A
   return concat(ACCEPT_CONTEXT, spaceBytes, device, invite)
 }
 
+/**
+ * What two devices each sign when a person pairs them: the same bytes
+ * whichever of the two signs, so one pairing lets either join the other's
+ * person in any space.
+ */
+export function pairingMessage(one: Uint8Array, other: Uint8Array): Uint8Array {
+  const [first, second] = compareKeys(one, other) <= 0 ? [one, other] : [other, one]
+  return concat(PAIRING_CONTEXT, first, second)
+}
+
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) if (a[index] !== b[index]) return a[index]! - b[index]!
+  return a.length - b.length
+}
+
 /** Signs with the author's device key. */
 export async function sealStatement(body: StatementBody, sign: Signer): Promise<Statement> {
   const bodyBytes = encodeStatementBody(body)
@@ -319,13 +362,20 @@ export async function sealStatement(body: StatementBody, sign: Signer): Promise<
   return { body, hash, id: statementId(hash), signature, wire }
 }
 
-/** Whether the author signed it and, for an accept, the invite key signed the admission of the author. */
+/** Whether the author signed it and, for an accept, the invite key signed the admission of the author; for a link, the partner signed the pairing. */
 export async function verifyStatement(statement: Statement, verify: Verifier): Promise<boolean> {
   const { body } = statement
   const signed = verify(body.author, statement.signature, statementSigningMessage(statement.hash))
-  if (body.kind !== StatementKind.accept) return signed
-  const [author, invite] = await Promise.all([signed, verify(body.invite, body.proof, acceptMessage(body.space, body.author, body.invite))])
-  return author && invite
+  if (body.kind === StatementKind.accept) {
+    const [author, invite] = await Promise.all([signed, verify(body.invite, body.proof, acceptMessage(body.space, body.author, body.invite))])
+    return author && invite
+  }
+  if (body.kind === StatementKind.link) {
+    if (compareKeys(body.author, body.partner) === 0) return false
+    const [author, partner] = await Promise.all([signed, verify(body.partner, body.proof, pairingMessage(body.author, body.partner))])
+    return author && partner
+  }
+  return signed
 }
 
 /**

@@ -93,7 +93,7 @@ export class BlindReplica {
 
   /** True once the membership log lists this node (as a replica). */
   get admitted(): boolean {
-    return this.membership.state.members.has(toHexString(this.deps.author.publicKey))
+    return this.membership.state.devices.has(toHexString(this.deps.author.publicKey))
   }
 
   /** Envelopes held (and served). */

@@ -40,6 +40,8 @@ export interface SpaceEntry {
    * joined by a link until it follows a rekey (the link's epoch is found from the log: epochKeyring.ts).
    */
   readonly epoch?: number
+  /** The person's home space (homeSpace.ts): the list of their spaces, devices and profile, shared by their devices only; no view lists it. */
+  readonly home?: true
 }
 
 function spacesMap(deviceDoc: Y.Doc): Y.Map<unknown> {
@@ -81,6 +83,7 @@ export function readEntry(id: string, value: unknown): SpaceEntry | undefined {
     ...(typeof entry.invite === 'string' ? { invite: entry.invite } : {}),
     ...(entry.rolesEnforced === true ? { rolesEnforced: true } : {}),
     ...(Number.isSafeInteger(entry.epoch) && (entry.epoch as number) >= 0 ? { epoch: entry.epoch as number } : {}),
+    ...(entry.home === true ? { home: true as const } : {}),
   }
 }
 
@@ -97,4 +100,14 @@ export function observeSpaceList(deviceDoc: Y.Doc, onChange: (event: Y.YMapEvent
   const map = spacesMap(deviceDoc)
   map.observe(onChange)
   return () => map.unobserve(onChange)
+}
+
+/** The person's home space on this device, once it has one (it is made when they first add a device). */
+export function findHome(deviceDoc: Y.Doc): SpaceEntry | undefined {
+  return listSpaces(deviceDoc).find((entry) => entry.home)
+}
+
+/** The spaces a person sees and opens: every one but their home, which only carries the others. */
+export function listVisibleSpaces(deviceDoc: Y.Doc): SpaceEntry[] {
+  return listSpaces(deviceDoc).filter((entry) => !entry.home)
 }

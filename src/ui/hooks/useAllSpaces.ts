@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { SpaceId } from '../../core/space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../../core/space/SpaceLibrary.ts'
-import { listSpaces, type SpaceEntry } from '../../core/space/spaceList.ts'
+import { listVisibleSpaces, type SpaceEntry } from '../../core/space/spaceList.ts'
 import { useServices } from '../services.ts'
 import { onDocUpdates, useDocValue } from './useDocValue.ts'
 
@@ -28,7 +28,7 @@ const NO_SPACES: SpaceEntry[] = []
  */
 export function useAllSpaces(): AllSpaces {
   const { deviceDoc, library } = useServices()
-  const entries = useDocValue(deviceDoc, listSpaces, NO_SPACES)
+  const entries = useDocValue(deviceDoc, listVisibleSpaces, NO_SPACES)
   // A rename changes the entries but not which spaces are held: only the ids drive opening and closing.
   const ids = entries.map((entry) => entry.id).join(' ')
   const held = useRef(new Map<SpaceId, () => void>())

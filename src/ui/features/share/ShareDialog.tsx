@@ -6,7 +6,7 @@ import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import { DEFAULT_INVITE_DAYS, inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
 import type { Access } from '../../../core/members/myAccess.ts'
 import { removeMember } from '../../../core/members/removeMember.ts'
-import type { MembershipState } from '../../../core/members/resolveMembership.ts'
+import { devicesOf, type MembershipState } from '../../../core/members/resolveMembership.ts'
 import { mayActOn, Role, ROLE_WORDS } from '../../../core/members/roles.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import type { SpaceSync } from '../../../core/space/SpaceLibrary.ts'
@@ -78,7 +78,9 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   // A personal node's link carries the room's access, never the secret: the node keeps the space without being able to read it (M12).
   const linkOf = role === Role.replica ? replicaLink : shareLink
   const link = access.kind === 'open' ? shareLink(location.origin, space.id, space.secret) : invite && linkOf(location.origin, space.id, space.secret, invite)
-  const me = toHexString(publicKeyFromDid(device.did))
+  const myDevice = toHexString(publicKeyFromDid(device.did))
+  // The person this device acts for (M13): a linked device's own key names nobody.
+  const me = membership.deviceOwners.get(myDevice) ?? myDevice
 
   return (
     <dialog ref={dialog} className="dialog share-dialog" aria-labelledby={titleId} onCancel={onClose} onClose={onClose}>
@@ -248,6 +250,12 @@ interface MemberListProps {
   readonly onProblem: (problem: string) => void
 }
 
+/** One person, however many devices (M13): their count, when more than one. */
+function deviceCount(membership: MembershipState, person: string): string {
+  const count = devicesOf(membership, person).length
+  return count > 1 ? ` · ${count} devices` : ''
+}
+
 function MemberList({ membership, me, access, sync, secret, onProblem }: MemberListProps) {
   const [toRemove, setToRemove] = useState<{ readonly person: string; readonly name: string } | undefined>(undefined)
   if (membership.members.size === 0) return null
@@ -267,6 +275,7 @@ function MemberList({ membership, me, access, sync, secret, onProblem }: MemberL
             <span>
               {member.name || 'Unnamed'}
               {member.person === me ? ' (you)' : ''} · {ROLE_WORDS[member.role]}
+              {deviceCount(membership, member.person)}
             </span>
             {member.person !== me && mayActOn(myRole, member.role) && (
               <button type="button" className="quiet" onClick={() => setToRemove({ person: member.person, name: member.name || 'this member' })} aria-label={`Remove ${member.name || 'this member'}`}>

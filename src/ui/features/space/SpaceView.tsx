@@ -209,7 +209,9 @@ function accessText(access: Access): string | undefined {
     case 'joining':
       return access.problem ?? 'Waiting for a member of this space to come online and let this device in. Until then you can see what has arrived, and change nothing.'
     case 'removed':
-      return `You were removed from this space by ${access.by}. What you had stays on this device, read-only; nothing new reaches it.`
+      return access.unlinked
+        ? `This device was unlinked by ${access.by}. What you had stays on this device, read-only; nothing new reaches it.`
+        : `You were removed from this space by ${access.by}. What you had stays on this device, read-only; nothing new reaches it.`
     case 'member':
       return access.edits ? undefined : `You ${access.role === 'viewer' ? 'can view' : 'keep a copy of'} this space (${ROLE_WORDS[access.role]}). Only its editors can change it.`
   }

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import { listSpaces, type SpaceEntry } from '../../../core/space/spaceList.ts'
+import { listVisibleSpaces, type SpaceEntry } from '../../../core/space/spaceList.ts'
 import { MAX_SPACE_NAME_LENGTH } from '../../../core/space/schema.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { hrefFor } from '../../route.ts'
@@ -11,7 +11,7 @@ const HANDOVER_MS = 2000
 
 export function SpaceList() {
   const { deviceDoc, library } = useServices()
-  const spaces = useDocValue(deviceDoc, listSpaces, [])
+  const spaces = useDocValue(deviceDoc, listVisibleSpaces, [])
   const [newName, setNewName] = useState('')
   const [toLeave, setToLeave] = useState<SpaceEntry | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)

@@ -1,0 +1,146 @@
+/**
+ * Keeps this device's own list of spaces (its device doc) and its person's
+ * home space in step, both ways, so every space of the person appears on
+ * every device of theirs and follows each rekey:
+ *   - a space listed on one side only is added to the other (a space removed
+ *     from the home, by any device, is removed here);
+ *   - of two secrets of a space, the one of the later epoch wins;
+ *   - a space deleted or left here is marked removed in the home;
+ *   - pairings are the union of both sides;
+ *   - the display name follows whichever side changed last.
+ * Spaces joined by a link and not admitted yet wait here until they are.
+ */
+import type * as Y from 'yjs'
+import { observeProfile, readDisplayName, setDisplayName } from '../identity/profile.ts'
+import type { SpaceId } from '../space/ids.ts'
+import type { SpaceLibrary, SpaceSession } from '../space/SpaceLibrary.ts'
+import { findHome, findSpace, listSpaces, observeSpaceList, putSpaceEntry, type SpaceEntry } from '../space/spaceList.ts'
+import { homeProfileMap, homeRemovedMap, homeSpacesMap, listHomeSpaces, putHomeEntry, type HomeSpaceEntry } from './homeSpace.ts'
+import { pairingKey, PAIRINGS, putPairing, readPairings } from './pairingRecords.ts'
+
+export interface HomeSyncDeps {
+  readonly library: SpaceLibrary
+  readonly deviceDoc: Y.Doc
+  readonly now: () => number
+}
+
+/** Origin of this module's writes: they are no person's edit, and nothing here reacts to them. */
+const HOME_SYNC = Symbol('home sync')
+
+/** Follows the device's home space (once it has one); the returned function stops. */
+export function syncHome(deps: HomeSyncDeps): () => void {
+  let current: { readonly id: SpaceId; stop(): void } | undefined
+  const follow = (): void => {
+    const home = findHome(deps.deviceDoc)
+    if (current && current.id === home?.id) return
+    current?.stop()
+    current = home ? mirror(deps, home.id) : undefined
+  }
+  const stopList = observeSpaceList(deps.deviceDoc, follow)
+  follow()
+  return () => {
+    stopList()
+    current?.stop()
+  }
+}
+
+function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; stop(): void } {
+  const session = deps.library.openSpace(homeId)
+  let stopped = false
+  const stops: Array<() => void> = []
+  void session.loaded.then(() => {
+    if (stopped || session.removed) return
+    const home = session.doc
+    const run = (work: () => void): void => {
+      if (stopped || session.removed || session.replaced) return
+      home.transact(work, HOME_SYNC)
+    }
+    // The name first: a device that has just joined takes its person's name; the first device gives the home its own.
+    if (typeof homeProfileMap(home).get('displayName') === 'string') setDisplayName(deps.deviceDoc, homeProfileMap(home).get('displayName') as string)
+    else run(() => homeProfileMap(home).set('displayName', readDisplayName(deps.deviceDoc)))
+    const both = (): void => run(() => mergeLists(deps, homeId, session))
+    both()
+    const onHome = (event: Y.YMapEvent<unknown>): void => {
+      if (event.transaction.origin !== HOME_SYNC) both()
+    }
+    for (const map of [homeSpacesMap(home), homeRemovedMap(home), home.getMap(PAIRINGS)]) {
+      map.observe(onHome)
+      stops.push(() => map.unobserve(onHome))
+    }
+    stops.push(observeSpaceList(deps.deviceDoc, (event) => {
+      const removed: SpaceId[] = []
+      for (const [id, change] of event.changes.keys) if (change.action === 'delete' && id !== homeId) removed.push(id as SpaceId)
+      run(() => {
+        // Deleted or left here: gone from every device of the person.
+        for (const id of removed) if (homeSpacesMap(home).has(id)) markRemoved(home, id, deps.now())
+        mergeLists(deps, homeId, session)
+      })
+    }))
+    const pairings = deps.deviceDoc.getMap(PAIRINGS)
+    const onPairings = (): void => both()
+    pairings.observe(onPairings)
+    stops.push(() => pairings.unobserve(onPairings))
+    stops.push(observeProfile(deps.deviceDoc, () => {
+      const name = readDisplayName(deps.deviceDoc)
+      if (homeProfileMap(home).get('displayName') !== name) run(() => homeProfileMap(home).set('displayName', name))
+    }))
+    const profile = homeProfileMap(home)
+    const onProfile = (event: Y.YMapEvent<unknown>): void => {
+      const name = profile.get('displayName')
+      if (event.transaction.origin !== HOME_SYNC && typeof name === 'string' && name !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, name)
+    }
+    profile.observe(onProfile)
+    stops.push(() => profile.unobserve(onProfile))
+  })
+  return {
+    id: homeId,
+    stop: () => {
+      stopped = true
+      for (const stop of stops) stop()
+      session.release()
+    },
+  }
+}
+
+function markRemoved(home: Y.Doc, id: SpaceId, at: number): void {
+  homeSpacesMap(home).delete(id)
+  homeRemovedMap(home).set(id, at)
+}
+
+/** One pass both ways; writes only what differs, so it settles after one round. */
+function mergeLists(deps: HomeSyncDeps, homeId: SpaceId, session: SpaceSession): void {
+  const home = session.doc
+  const removed = homeRemovedMap(home)
+  const listed = new Map(listHomeSpaces(home).map((entry) => [entry.id, entry]))
+  for (const entry of listed.values()) {
+    if (entry.id === homeId || removed.has(entry.id)) continue
+    const local = findSpace(deps.deviceDoc, entry.id)
+    if (!local) putSpaceEntry(deps.deviceDoc, { id: entry.id, name: entry.name, createdAt: entry.createdAt, secret: entry.secret, rolesEnforced: true, ...epochOf(entry) })
+    else if (local.invite === undefined && later(entry, local)) putSpaceEntry(deps.deviceDoc, { ...local, secret: entry.secret, ...epochOf(entry), name: local.name || entry.name })
+  }
+  for (const local of listSpaces(deps.deviceDoc)) {
+    if (local.home || !local.secret || local.invite !== undefined || local.rolesEnforced !== true) continue
+    if (removed.has(local.id)) {
+      void deps.library.remove(local.id)
+      continue
+    }
+    // A space's name is its own doc's (meta.name): the lists keep a copy, written once, so renames do not ping-pong here.
+    const listedEntry = listed.get(local.id)
+    if (!listedEntry || later(local, listedEntry)) putHomeEntry(home, { id: local.id, name: listedEntry?.name || local.name, createdAt: local.createdAt, secret: local.secret, ...epochOf(local) })
+  }
+  const homePairings = home.getMap(PAIRINGS)
+  const localPairings = deps.deviceDoc.getMap(PAIRINGS)
+  for (const record of readPairings(localPairings)) putPairing(homePairings, record)
+  const missing = readPairings(homePairings).filter((record) => !localPairings.has(pairingKey(record)))
+  if (missing.length > 0) deps.deviceDoc.transact(() => missing.forEach((record) => putPairing(localPairings, record)))
+}
+
+function epochOf(entry: Pick<HomeSpaceEntry, 'epoch'>): { epoch?: number } {
+  return entry.epoch === undefined ? {} : { epoch: entry.epoch }
+}
+
+/** Whether `a` holds a secret of a later epoch than `b` (an unknown epoch is earlier than any known one). */
+function later(a: Pick<SpaceEntry, 'epoch' | 'secret'>, b: Pick<SpaceEntry, 'epoch' | 'secret'> | undefined): boolean {
+  if (!b) return true
+  return (a.epoch ?? -1) > (b.epoch ?? -1)
+}
