@@ -3,7 +3,8 @@
  * with no network, and hosts the device's scheduler (one per device, not
  * one per tab). Open pages keep it alive with a message every few seconds;
  * with no page open it wakes on `sync`, `periodicsync`, `notificationclick`
- * or a message, and catches up what is due by each operation's policy.
+ * or a message, and catches up what is due by each operation's policy. A
+ * `push` from the personal node shows its reminder (pushMessages.ts).
  */
 import { clientsClaim } from 'workbox-core'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
@@ -11,6 +12,7 @@ import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { isSpaceId } from '../core/space/ids.ts'
 import { spaceOfNotification } from './notificationData.ts'
 import { isSwMessage, SwMessageType } from './messages.ts'
+import { showPush } from './pushMessages.ts'
 import { startWorkerHost } from './workerHost.ts'
 
 declare const self: ServiceWorkerGlobalScope
@@ -52,6 +54,15 @@ self.addEventListener('message', (event) => {
 
 self.addEventListener('sync', (event) => (event as ExtendableEvent).waitUntil(catchUp()))
 self.addEventListener('periodicsync', (event) => (event as ExtendableEvent).waitUntil(catchUp()))
+
+// A reminder from the personal node, to a device whose tabs are all closed. Shown whether or not hosting starts;
+// hosting starts too (not waited on for a catch-up) so the device syncs while the push keeps it awake.
+self.addEventListener('push', (event) => {
+  const shown = showPush({ data: event.data, permission: Notification.permission, registration: self.registration, now: Date.now() }).catch((error: unknown) =>
+    console.warn('Pii could not show a pushed reminder:', error),
+  )
+  event.waitUntil(Promise.all([shown, ensureHosting()]))
+})
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
