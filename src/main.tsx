@@ -7,6 +7,11 @@ import * as Y from 'yjs'
 import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
+import { DeviceLinking } from './core/devices/DeviceLinking.ts'
+import { syncHome } from './core/devices/HomeSync.ts'
+import { pairingRoom } from './core/devices/pairing.ts'
+import { deferredChannel } from './core/devices/PairingSession.ts'
+import { readDisplayName, shownName } from './core/identity/profile.ts'
 import type { Did } from './core/identity/didKey.ts'
 import { HOST_LOCK, SwMessageType, type SwMessage } from './sw/messages.ts'
 import type { RoomConnector } from './core/space/SpaceRoom.ts'
@@ -76,14 +81,16 @@ async function boot(): Promise<void> {
   // A share link's content can only come from peers: their code (and the scheduler's kinds, which the rooms advertise)
   // loads while the person reads the join screen. Making the connector joins no room (loadRooms reports a failure).
   if (route.page === 'join') loadRooms().catch(() => {})
+  const signing = deviceSigning(deviceKey)
+  const sealing = deviceSealing(probe.available ? indexedDbSealingKeyStore() : new MemoryKeyStore<SealingKey>())
   const library = new SpaceLibrary({
     deviceDoc,
     deviceLoaded: deviceStored.loaded,
     store,
     tabs,
     now: Date.now,
-    ...deviceSigning(deviceKey),
-    ...deviceSealing(probe.available ? indexedDbSealingKeyStore() : new MemoryKeyStore<SealingKey>()),
+    ...signing,
+    ...sealing,
     rooms: loadRooms,
     quietMoment: quiet.wait,
     afterRender: () =>
@@ -113,8 +120,25 @@ async function boot(): Promise<void> {
     device: { did: deviceDid(key), keyKind: key.kind },
     kinds,
     hostStats: hostStatsFeed(),
+    linking: new DeviceLinking({
+      library,
+      deviceDoc,
+      author: signing.author,
+      sealing: sealing.sealing ?? Promise.resolve(undefined),
+      verify: signing.verify,
+      subtle: crypto.subtle,
+      // The relay client loads on the first pairing: most visits pair nothing.
+      channelFor: (secret) => deferredChannel(import('./sync/relayPairingChannel.ts').then(({ relayPairingChannel }) => relayPairingChannel({ url: relayUrl(location), access: pairingRoom(secret) }))),
+      timers: { every: (ms, callback) => clearingInterval(setInterval(callback, ms)) },
+      now: Date.now,
+      origin: location.origin,
+      runtime: 'browser',
+      name: () => shownName(readDisplayName(deviceDoc)),
+    }),
     applyUpdate: registerServiceWorker(),
   }
+  // Every space of the person, on every device of theirs (once this one is linked).
+  syncHome({ library, deviceDoc, now: Date.now })
 
   const container = document.getElementById('root')
   if (!container) throw new Error('index.html has no #root element.')
@@ -209,6 +233,10 @@ const browserConnectivity: Connectivity = {
       window.removeEventListener('offline', listener)
     }
   },
+}
+
+function clearingInterval(timer: ReturnType<typeof setInterval>): () => void {
+  return () => clearInterval(timer)
 }
 
 async function watchStorage(): Promise<void> {

@@ -1,5 +1,7 @@
 import { lazy, Suspense } from 'react'
 import { DevicePanel } from './features/device/DevicePanel.tsx'
+import { DevicesPanel } from './features/device/DevicesPanel.tsx'
+import { PairThisDevice } from './features/device/PairThisDevice.tsx'
 import { JoinSpace } from './features/join/JoinSpace.tsx'
 import { SpaceList } from './features/spaces/SpaceList.tsx'
 import { SpaceView } from './features/space/SpaceView.tsx'
@@ -41,6 +43,7 @@ export function App() {
           <>
             <SpaceList />
             <DevicePanel />
+            <DevicesPanel />
           </>
         )}
         {route.page === 'agenda' && (
@@ -55,6 +58,7 @@ export function App() {
         )}
         {route.page === 'space' && <SpaceView key={route.id} id={route.id} />}
         {route.page === 'join' && <JoinSpace key={route.id} id={route.id} secret={route.secret} invite={route.invite} />}
+        {route.page === 'pair' && <PairThisDevice key={route.secret} secret={route.secret} />}
         {route.page === 'bad-link' && (
           <section className="panel" role="alert">
             <h2>This share link does not work</h2>

@@ -1,4 +1,5 @@
 /** Hash routes, so the static server and the offline app shell serve every page from one index.html. */
+import { PairingLinkError, parsePairingLink, type PairingSecret } from '../core/devices/pairing.ts'
 import { isSpaceId, type SpaceId } from '../core/space/ids.ts'
 import { parseShareFragment, ShareLinkError, type InviteSecret, type ShareSecret } from '../core/space/shareLink.ts'
 
@@ -8,6 +9,7 @@ export type Route =
   | { readonly page: 'inbox' }
   | { readonly page: 'space'; readonly id: SpaceId }
   | { readonly page: 'join'; readonly id: SpaceId; readonly secret: ShareSecret; readonly invite?: InviteSecret }
+  | { readonly page: 'pair'; readonly secret: PairingSecret }
   | { readonly page: 'bad-link'; readonly message: string }
   | { readonly page: 'not-found'; readonly hash: string }
 
@@ -24,6 +26,14 @@ export function parseRoute(hash: string): Route {
       return { page: 'join', id: space, secret, ...(invite ? { invite } : {}) }
     } catch (error) {
       if (error instanceof ShareLinkError) return { page: 'bad-link', message: error.message }
+      throw error
+    }
+  }
+  if (path.startsWith('/pair/')) {
+    try {
+      return { page: 'pair', secret: parsePairingLink(path) }
+    } catch (error) {
+      if (error instanceof PairingLinkError) return { page: 'bad-link', message: error.message }
       throw error
     }
   }

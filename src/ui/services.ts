@@ -3,6 +3,7 @@ import type * as Y from 'yjs'
 import type { Did } from '../core/identity/didKey.ts'
 import type { HostStatsMessage } from '../core/scheduler/hostStats.ts'
 import type { KindRegistry } from '../core/scheduler/kinds.ts'
+import type { DeviceLinking } from '../core/devices/DeviceLinking.ts'
 import type { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 
 /** What the composition root (main.tsx) hands the UI: built once, never swapped. */
@@ -14,6 +15,8 @@ export interface AppServices {
   readonly kinds: () => Promise<KindRegistry>
   /** The figures the device's scheduler host last published (it may run in another tab or the service worker). */
   readonly hostStats: HostStatsFeed
+  /** Pairs this device with the person's others, and unlinks a lost one. */
+  readonly linking: DeviceLinking
   /** Activates the waiting app version and reloads. */
   readonly applyUpdate: () => void
 }

@@ -23,6 +23,13 @@ describe('routes', () => {
     expect(parseRoute(`#/r/${spaceId}/whatever/else`)).toMatchObject({ page: 'bad-link', message: expect.stringContaining('npm run node -- replicate') as unknown })
   })
 
+  it('reads a pairing link, and says what is wrong with a damaged one', () => {
+    const secret = 'AuSsZFKPvHYX6iK1Bqd3HmhwXWZmHGXYdj9HRrS8vU5y'
+    expect(parseRoute(`#/pair/${secret}`)).toEqual({ page: 'pair', secret })
+    expect(parseRoute(`#/pair/${secret.slice(0, -3)}`)).toMatchObject({ page: 'bad-link', message: expect.stringContaining('damaged') as unknown })
+    expect(parseRoute('#/pair/a/b')).toMatchObject({ page: 'bad-link', message: expect.stringContaining('not a Pii pairing link') as unknown })
+  })
+
   it('round-trips a space link', () => {
     expect(parseRoute(hrefFor({ page: 'space', id: spaceId as never }))).toEqual({ page: 'space', id: spaceId })
   })

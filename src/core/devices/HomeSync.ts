@@ -55,9 +55,10 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
       if (stopped || session.removed || session.replaced) return
       home.transact(work, HOME_SYNC)
     }
-    // The name first: a device that has just joined takes its person's name; the first device gives the home its own.
-    if (typeof homeProfileMap(home).get('displayName') === 'string') setDisplayName(deps.deviceDoc, homeProfileMap(home).get('displayName') as string)
-    else run(() => homeProfileMap(home).set('displayName', readDisplayName(deps.deviceDoc)))
+    // The name: the device that made the home wrote its own there (ensureHome); a device that joins takes it, and never
+    // writes its own over it before the home's content has reached it. A name changed later, on any device, goes to all.
+    const homeName = homeProfileMap(home).get('displayName')
+    if (typeof homeName === 'string' && homeName !== '' && homeName !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, homeName)
     const both = (): void => run(() => mergeLists(deps, homeId, session))
     both()
     const onHome = (event: Y.YMapEvent<unknown>): void => {
@@ -87,7 +88,7 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
     const profile = homeProfileMap(home)
     const onProfile = (event: Y.YMapEvent<unknown>): void => {
       const name = profile.get('displayName')
-      if (event.transaction.origin !== HOME_SYNC && typeof name === 'string' && name !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, name)
+      if (event.transaction.origin !== HOME_SYNC && typeof name === 'string' && name !== '' && name !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, name)
     }
     profile.observe(onProfile)
     stops.push(() => profile.unobserve(onProfile))

@@ -321,3 +321,29 @@ function readGrant(text: string): HomeGrant | undefined {
   }
 }
 
+
+/** A channel whose room is still being reached (its code loading): what is sent meanwhile goes once it is there. */
+export function deferredChannel(opening: Promise<PairingChannel>): PairingChannel {
+  const pending: string[] = []
+  const listeners = new Set<(text: unknown) => void>()
+  let channel: PairingChannel | undefined
+  let closed = false
+  void opening.then((opened) => {
+    if (closed) return opened.close()
+    channel = opened
+    opened.onMessage((text) => listeners.forEach((listener) => listener(text)))
+    for (const text of pending.splice(0)) opened.send(text)
+  })
+  return {
+    send: (text) => (channel ? channel.send(text) : void pending.push(text)),
+    onMessage: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close: () => {
+      closed = true
+      listeners.clear()
+      channel?.close()
+    },
+  }
+}

@@ -8,6 +8,7 @@
  * read: a stolen device stays a writer until it is unlinked.
  */
 import type * as Y from 'yjs'
+import { readDisplayName } from '../identity/profile.ts'
 import { isSpaceId, type SpaceId } from '../space/ids.ts'
 import { normaliseSpaceName } from '../space/schema.ts'
 import { isShareSecret, type ShareSecret } from '../space/shareLink.ts'
@@ -83,6 +84,8 @@ export function ensureHome(library: SpaceLibrary, deviceDoc: Y.Doc): Promise<Spa
 async function makeHome(library: SpaceLibrary, deviceDoc: Y.Doc): Promise<SpaceId> {
   const session = await library.create('Home')
   try {
+    // The person's name, which every device they link takes (HomeSync).
+    session.doc.transact(() => homeProfileMap(session.doc).set('displayName', readDisplayName(deviceDoc)))
     const entry = findSpace(deviceDoc, session.id)
     if (entry) putSpaceEntry(deviceDoc, { ...entry, home: true })
     return session.id

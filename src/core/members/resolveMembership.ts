@@ -96,6 +96,8 @@ export interface UnlinkedDevice {
   readonly by: string
   /** By lane (hex): the last seq kept. */
   readonly cut: ReadonlyMap<string, number>
+  /** The epoch it was unlinked in: until a rekey starts a later one, the device holds the space's current secret (M15). */
+  readonly epoch: number
 }
 
 /** An applied rekey (M10): the epoch it started and its secret, sealed to each device it kept. */
@@ -349,7 +351,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
         if (!target || target.person !== actorPerson) return StatementOutcome.notAllowed
         if ([...devices.values()].filter((entry) => entry.person === actorPerson).length === 1) return StatementOutcome.lastDevice
         devices.delete(device)
-        unlinked.set(device, { person: actorPerson, name: target.name, by: author, cut: cutMap(body.cut) })
+        unlinked.set(device, { person: actorPerson, name: target.name, by: author, cut: cutMap(body.cut), epoch: rekeys.length })
         unlinks.push([node, device])
         return StatementOutcome.applied
       }

@@ -15,6 +15,7 @@ import type { SealingKey } from '../identity/sealingKey.ts'
 import { devicePairings } from '../devices/pairingRecords.ts'
 import { EpochKeyring } from '../members/epochKeyring.ts'
 import { followEpochs } from '../members/followEpochs.ts'
+import { rekeyAfterUnlinks } from '../members/unlinkDevice.ts'
 import { Role } from '../members/roles.ts'
 import { settleMembership } from '../members/settleMembership.ts'
 import { MovableRoom } from './MovableRoom.ts'
@@ -231,6 +232,17 @@ class OpenSpace implements SpaceSession {
     const room = secret && !this.closed && rooms ? new MovableRoom(rooms, { space: this.id, access: roomAccessOf(secret), transport: this.transport, log, acknowledgements: deviceAckLedger(this.deps.deviceDoc, this.id) }) : undefined
     const { sealing, subtle } = this.deps
     if (room && sealing && subtle) this.stopFollowingEpochs = followEpochs({ deviceDoc, space: this.id, transport: this.transport, membership, room, device: author.publicKey, sealing, subtle })
+    if (subtle) {
+      const stopRekeying = rekeyAfterUnlinks(membership, author, () => {
+        const entry = findSpace(deviceDoc, this.id)
+        return entry?.secret && (entry.epoch ?? -1) === membership.state.epoch ? { subtle, space: this.id, secret: entry.secret } : undefined
+      })
+      const stopFollowing = this.stopFollowingEpochs
+      this.stopFollowingEpochs = () => {
+        stopFollowing?.()
+        stopRekeying()
+      }
+    }
     this.running = { membership, author, log, room, secret }
     if (this.removed) return this.running
     // The lane key is made ahead of the first edit, when it competes with nothing (noble's first key costs

@@ -6,10 +6,11 @@
  */
 import { toHexString } from 'lib0/buffer'
 import { describe, expect, it, vi } from 'vitest'
+import { DeviceLinking } from '../../../src/core/devices/DeviceLinking.ts'
 import { ensureHome } from '../../../src/core/devices/homeSpace.ts'
 import { syncHome } from '../../../src/core/devices/HomeSync.ts'
 import { joinHome } from '../../../src/core/devices/joinHome.ts'
-import { encodePairingMessage, homeBoxContext, newPairingSecret } from '../../../src/core/devices/pairing.ts'
+import { encodePairingMessage, homeBoxContext, newPairingSecret, parsePairingLink } from '../../../src/core/devices/pairing.ts'
 import { PairingGuest, PairingHost, type PairingChannel, type PairingTimers } from '../../../src/core/devices/PairingSession.ts'
 import { devicePairings, PAIRINGS, putPairing } from '../../../src/core/devices/pairingRecords.ts'
 import { verifySignature } from '../../../src/core/identity/deviceKey.ts'
@@ -190,4 +191,39 @@ describe('linking a device', () => {
     hosting.stop()
     joining.stop()
   }, 30_000)
+
+  it('[M14] a lost phone unlinked from the laptop leaves every space: each moves to a new key, and nothing the phone writes later counts', async () => {
+    const rooms = new InstantNetwork()
+    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
+    const room = pairingRoom()
+    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
+      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
+    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
+    const groceries = await laptop.library.create('Groceries')
+    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
+    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
+    await vi.waitUntil(() => joining.state.step === 'compare', UNTIL_SYNCED)
+    await joining.confirm()
+    await vi.waitUntil(() => hosting.state.step === 'compare', UNTIL_SYNCED)
+    await hosting.confirm()
+    await vi.waitUntil(() => joining.state.step === 'linked', UNTIL_SYNCED)
+    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const onPhone = phone.library.openSpace(groceries.id)
+    const phoneKey = await phone.author
+    const laptopSync = await groceries.sync
+    await vi.waitUntil(() => laptopSync.membership.state.devices.has(toHexString(phoneKey.publicKey)), UNTIL_SYNCED)
+
+    const report = await linking(laptop, 'Laptop').unlink(phoneKey.publicKey)
+    expect(report).toEqual({ unlinked: 2, rekeyed: 2, failed: 0 })
+    expect(laptopSync.membership.state.unlinked.has(toHexString(phoneKey.publicKey))).toBe(true)
+    expect(laptopSync.membership.state.epoch).toBe(1)
+    // The phone's later edits reach nobody's view.
+    onPhone.edit((doc) => addItem(doc, 'stolen'))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(readItems(groceries.doc).map((item) => item.title)).not.toContain('stolen')
+    for (const stop of stops) stop()
+    groceries.release()
+    onPhone.release()
+  }, 60_000)
 })
+

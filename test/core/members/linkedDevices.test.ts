@@ -4,6 +4,7 @@ import { verifySignature } from '../../../src/core/identity/deviceKey.ts'
 import { sealingRecipients } from '../../../src/core/members/epochs.ts'
 import { envelopeVerdict } from '../../../src/core/members/envelopeVerdict.ts'
 import { accessOf } from '../../../src/core/members/myAccess.ts'
+import { rekeyOwed } from '../../../src/core/members/unlinkDevice.ts'
 import { devicesOf, memberOfDevice, resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { pairingMessage, StatementKind, verifyStatement } from '../../../src/core/members/statement.ts'
@@ -154,6 +155,15 @@ describe('linked devices (M13, M14)', () => {
     expect(memberOfDevice(state, phone.publicKey)?.role).toBe(Role.owner)
     expect(memberOfDevice(state, owner.publicKey)).toBeUndefined()
     expect(envelopeVerdict(state, owner.publicKey, lane(1), 1)).toBe('refuse')
+  })
+
+  it('[M15] an unlink owes a rekey until one starts a later epoch', async () => {
+    const { space, owner, phone, statements } = await ownerWithPhone()
+    const unlink = await owner.say({ kind: StatementKind.unlink, device: phone.publicKey, cut: [] }, [statements[2]!])
+    expect(rekeyOwed(resolveMembership(statements, { space }))).toBe(false)
+    expect(rekeyOwed(resolveMembership([...statements, unlink], { space }))).toBe(true)
+    const rekey = await owner.say({ kind: StatementKind.rekey, epoch: 1, sealed: [], previous: new Uint8Array(28) }, [unlink])
+    expect(rekeyOwed(resolveMembership([...statements, unlink, rekey], { space }))).toBe(false)
   })
 })
 

@@ -1,6 +1,6 @@
 // Share dialog: a link per role (its invite signed into the space's membership log), the open invites with a way to
 // revoke each, and the members, whom an owner or admin can remove.
-import { useEffect, useId, useMemo, useRef, useState } from 'react'
+import { useEffect, useId, useRef, useState } from 'react'
 import { toHexString } from 'lib0/buffer'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import { DEFAULT_INVITE_DAYS, inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
@@ -12,9 +12,9 @@ import type { SpaceId } from '../../../core/space/ids.ts'
 import type { SpaceSync } from '../../../core/space/SpaceLibrary.ts'
 import { replicaLink, shareLink, type InviteSecret, type ShareSecret } from '../../../core/space/shareLink.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import { QrCode } from '../../components/QrCode.tsx'
 import { useNow } from '../../hooks/useNow.ts'
 import { useServices } from '../../services.ts'
-import { type QrSvg, qrCodeSvgPath } from './qrCode.ts'
 import './share.css'
 
 interface ShareDialogProps {
@@ -31,14 +31,6 @@ const LINK_DAYS = [1, 7, 30] as const
 type LinkRole = typeof Role.editor | typeof Role.viewer | typeof Role.replica
 
 /** The QR code, or undefined when the link is past what a QR code can hold (~2.3 kB at level M). */
-function qrOf(link: string): QrSvg | undefined {
-  try {
-    return qrCodeSvgPath(link)
-  } catch {
-    return undefined
-  }
-}
-
 /** A modal <dialog>: focus is trapped and Escape closes, as the platform does it. */
 export function ShareDialog({ space, sync, membership, access, onClose }: ShareDialogProps) {
   const { deviceDoc, device } = useServices()
@@ -146,7 +138,6 @@ function ownerName(membership: MembershipState): string {
 function LinkField({ link }: { readonly link: string }) {
   const input = useRef<HTMLInputElement>(null)
   const [copy, setCopy] = useState<CopyState>('idle')
-  const qr = useMemo(() => qrOf(link), [link])
   // Without the clipboard API (plain http on a LAN address) or permission, leave the link selected so the keyboard shortcut copies it.
   const copyByHand = () => {
     input.current?.focus()
@@ -173,14 +164,7 @@ function LinkField({ link }: { readonly link: string }) {
       <p className="share-copy-status muted" role="status">
         {copy === 'copied' ? 'Copied' : copy === 'manual' ? 'Press Ctrl+C to copy' : ''}
       </p>
-      {qr ? (
-        <svg className="share-qr" role="img" aria-label="QR code of the share link" viewBox={`0 0 ${qr.size} ${qr.size}`} shapeRendering="crispEdges">
-          <rect width={qr.size} height={qr.size} fill="#fff" />
-          <path d={qr.path} fill="#000" />
-        </svg>
-      ) : (
-        <p className="muted">This link is too long for a QR code; copy it instead.</p>
-      )}
+      <QrCode text={link} label="QR code of the share link" className="share-qr" />
     </>
   )
 }

@@ -1,7 +1,7 @@
 // The share QR code scans back to the exact link: rasterised and read by a real decoder.
 import jsQR from 'jsqr'
 import { describe, expect, it } from 'vitest'
-import { QUIET_ZONE_MODULES, qrCodeSvgPath, qrModules } from '../../../../src/ui/features/share/qrCode.ts'
+import { QUIET_ZONE_MODULES, qrCodeSvgPath, qrModules } from '../../../src/ui/components/qrCode.ts'
 
 const PIXELS_PER_MODULE = 4
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'

@@ -1,0 +1,82 @@
+import { toHexString } from 'lib0/buffer'
+import { useState } from 'react'
+import type { UnlinkReport } from '../../../core/devices/DeviceLinking.ts'
+import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
+import { devicesOf, type MemberDevice } from '../../../core/members/resolveMembership.ts'
+import type { SpaceId } from '../../../core/space/ids.ts'
+import { findHome } from '../../../core/space/spaceList.ts'
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
+import { useDocValue } from '../../hooks/useDocValue.ts'
+import { useMembership } from '../../hooks/useMembership.ts'
+import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
+import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
+import { useServices } from '../../services.ts'
+import { AddDeviceDialog } from './AddDeviceDialog.tsx'
+
+const homeIdOf = (doc: Parameters<typeof findHome>[0]): SpaceId | undefined => findHome(doc)?.id
+
+/** The person's devices (as their home space's membership says), a way to add one, and to unlink a lost one. */
+export function DevicesPanel() {
+  const { deviceDoc } = useServices()
+  const homeId = useDocValue(deviceDoc, homeIdOf, undefined)
+  const [adding, setAdding] = useState(false)
+  return (
+    <section className="panel" aria-labelledby="devices-heading">
+      <h2 id="devices-heading">Your devices</h2>
+      {homeId ? <LinkedDevices home={homeId} /> : <p className="muted">Only this device so far. Add your phone, another computer or your personal node: each gets all your spaces, and keeps them in step.</p>}
+      <button type="button" onClick={() => setAdding(true)}>
+        Add a device
+      </button>
+      {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+    </section>
+  )
+}
+
+function LinkedDevices({ home }: { readonly home: SpaceId }) {
+  const { device, linking } = useServices()
+  const session = useSpaceSession(home)
+  const membership = useMembership(useAttachedSync(session))
+  const me = toHexString(publicKeyFromDid(device.did))
+  const person = membership.devices.get(me)?.person
+  const [toUnlink, setToUnlink] = useState<MemberDevice | undefined>(undefined)
+  const [report, setReport] = useState<string | undefined>(undefined)
+  if (!person) return <p className="muted">Linking this device…</p>
+  const devices = devicesOf(membership, person)
+  const unlink = (target: MemberDevice): void => {
+    setToUnlink(undefined)
+    setReport(`Unlinking ${target.name || 'the device'}…`)
+    linking
+      .unlink(target.key)
+      .then((done: UnlinkReport) => setReport(`${target.name || 'The device'} is unlinked from ${done.unlinked} spaces${done.rekeyed > 0 ? `; ${done.rekeyed} moved to a new key` : ''}${done.failed > 0 ? `. ${done.failed} could not be reached: unlink again later` : ''}.`))
+      .catch((error: unknown) => setReport(`Could not unlink: ${error instanceof Error ? error.message : String(error)}`))
+  }
+  return (
+    <>
+      <ul className="share-list" aria-label="Linked devices">
+        {devices.map((linked) => (
+          <li key={linked.device}>
+            <span>
+              {linked.name || 'Unnamed device'}
+              {linked.device === me ? ' (this device)' : ''}
+            </span>
+            {linked.device !== me && (
+              <button type="button" className="quiet" onClick={() => setToUnlink(linked)} aria-label={`Unlink ${linked.name || 'this device'}`}>
+                Unlink
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {report && <p role="status">{report}</p>}
+      {toUnlink && (
+        <ConfirmDialog
+          title={`Unlink ${toUnlink.name || 'this device'}?`}
+          message="It keeps what is already on it, but nothing changed from now on reaches it, and nothing it changes counts: each of your spaces moves to a new key. Do this for a lost or stolen device."
+          confirmLabel="Unlink"
+          onConfirm={() => unlink(toUnlink)}
+          onCancel={() => setToUnlink(undefined)}
+        />
+      )}
+    </>
+  )
+}
