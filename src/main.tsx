@@ -135,6 +135,12 @@ async function boot(): Promise<void> {
       runtime: 'browser',
       name: () => shownName(readDisplayName(deviceDoc)),
     }),
+    push: {
+      subscribe: async (vapidKey) => {
+        const [{ subscribeToPush }, registration] = await Promise.all([import('./sw/pushSubscribe.ts'), navigator.serviceWorker.ready])
+        return subscribeToPush(registration, vapidKey, deviceDid(key))
+      },
+    },
     applyUpdate: registerServiceWorker(),
   }
   // Every space of the person, on every device of theirs (once this one is linked).

@@ -2,7 +2,9 @@ import { toHexString } from 'lib0/buffer'
 import { useState } from 'react'
 import type { UnlinkReport } from '../../../core/devices/DeviceLinking.ts'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
-import { devicesOf, type MemberDevice } from '../../../core/members/resolveMembership.ts'
+import type * as Y from 'yjs'
+import { ownSubscription, publishSubscription, pushKeys } from '../../../core/devices/homePush.ts'
+import { devicesOf, type MemberDevice, type MembershipState } from '../../../core/members/resolveMembership.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
 import { findHome } from '../../../core/space/spaceList.ts'
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx'
@@ -12,6 +14,36 @@ import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
 import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
 import { useServices } from '../../services.ts'
 import { AddDeviceDialog } from './AddDeviceDialog.tsx'
+
+/** Web Push from the person's node, for this browser: offered once a node of theirs publishes its key (homePush.ts). */
+function SleepingReminders({ home, membership }: { readonly home: Y.Doc; readonly membership: MembershipState }) {
+  const { device, push } = useServices()
+  const keys = useDocValue(home, (doc) => pushKeys(doc, membership).join(' '), '')
+  const subscribed = useDocValue(home, (doc) => ownSubscription(doc, device.did) !== undefined, false)
+  const [problem, setProblem] = useState<string | undefined>(undefined)
+  const vapidKey = keys.split(' ')[0]
+  if (!vapidKey) return null
+  const turnOn = (): void => {
+    setProblem(undefined)
+    push
+      .subscribe(vapidKey)
+      .then((record) => home.transact(() => publishSubscription(home, record)))
+      .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)))
+  }
+  return (
+    <div className="field">
+      <span>Reminders while this device sleeps</span>
+      {subscribed ? (
+        <p role="status">On: your personal node wakes this device for its reminders.</p>
+      ) : (
+        <button type="button" onClick={turnOn}>
+          Turn on
+        </button>
+      )}
+      {problem && <p role="alert">{problem}</p>}
+    </div>
+  )
+}
 
 const homeIdOf = (doc: Parameters<typeof findHome>[0]): SpaceId | undefined => findHome(doc)?.id
 
@@ -68,6 +100,7 @@ function LinkedDevices({ home }: { readonly home: SpaceId }) {
         ))}
       </ul>
       {report && <p role="status">{report}</p>}
+      {session && <SleepingReminders home={session.doc} membership={membership} />}
       {toUnlink && (
         <ConfirmDialog
           title={`Unlink ${toUnlink.name || 'this device'}?`}
