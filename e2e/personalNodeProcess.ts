@@ -30,15 +30,23 @@ export interface NodeProcess {
   stop(): Promise<number | null>
 }
 
+/** A value of the running node's Prometheus /metrics (its health port is in its "node started" line); NaN when it has none. */
+export async function metricOf(node: NodeProcess, name: string): Promise<number> {
+  const started = await node.logged('node started')
+  const text = await (await fetch(String(started.health).replace(/\/healthz$/, '/metrics'))).text()
+  const line = text.split('\n').find((each) => each.startsWith(`${name} `))
+  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1))
+}
+
 export async function newDataFolder(): Promise<{ readonly folder: string; remove(): Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'pii-node-e2e-'))
   return { folder, remove: () => rm(folder, { recursive: true, force: true }) }
 }
 
-/** Starts `node.js <args>` on `folder`, as `npm run node -- <args>` does. */
-export function startNode(folder: string, args: readonly string[]): NodeProcess {
+/** Starts `node.js <args>` on `folder`, as `npm run node -- <args>` does (`env` adds settings). */
+export function startNode(folder: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): NodeProcess {
   const child: ChildProcess = spawn(process.execPath, [NODE_ENTRY, ...args], {
-    env: { ...process.env, PII_DATA: folder, PII_NODE_PORT: '0', PII_NODE_NAME: 'Home node', LOG_LEVEL: 'info' },
+    env: { ...process.env, PII_DATA: folder, PII_NODE_PORT: '0', PII_NODE_NAME: 'Home node', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: LogLine[] = []

@@ -1,10 +1,14 @@
 /**
  * The personal node: a Node process that is one of the person's devices,
  * always on. It keeps its data in a folder (PII_DATA): its keys, and a
- * LevelDB database with every space it keeps and its own doc (the list of
- * those spaces). Today it keeps spaces as a blind replica (replica links):
- * it stores and serves their signed logs, encrypted, so a newcomer can join
- * while every browser is closed, and it never can read them.
+ * LevelDB database with every space it keeps and its own docs. It keeps a
+ * space one of two ways, under one device key:
+ *   - as a blind replica (replica links): it stores and serves the space's
+ *     signed log, encrypted, so a newcomer can join while every browser is
+ *     closed, and it never can read it;
+ *   - keyed (member links, and soon the person's home space): as any of the
+ *     person's devices, it reads the space and runs its schedule, as the
+ *     scheduler of record while every browser sleeps (NodeDevice).
  *
  * Sync is the browsers' own: y-webrtc over @roamhq/wrtc, framed as in the
  * browser, with the relay fallback, through the relay of each link's origin.
@@ -29,16 +33,18 @@ import { LevelDbDocStore, type LevelStoredDoc } from '../storage/LevelDbDocStore
 import { relayUrl } from '../sync/relayUrl.ts'
 import { WebrtcRooms } from '../sync/WebrtcRooms.ts'
 import { FileKeyStore } from './FileKeyStore.ts'
+import { joinLinkOf, NodeDevice, type KeyedSpaceSummary, type SchedulerFigures } from './NodeDevice.ts'
+import { NodeInputError } from './nodeErrors.ts'
+import type { NodeHttpOptions } from './nodeHttp.ts'
+import type { NodeNotification } from './nodeKinds.ts'
+import type { NodeLog } from './nodeLog.ts'
 import { framedNodeWebRtc } from './nodeWebRtc.ts'
 import { findReplica, listReplicas, NODE_DOC_NAME, putReplica, removeReplica, type NodeReplica } from './replicaRecords.ts'
 import { loadOrCreateSealingKeyFile } from './sealingKeyFile.ts'
 import type { BackupEntry, BackupStore } from './backupStore.ts'
 import { encodeReplicaBackup, readReplicaBackup, type BackupSigner, type NamedBackupStore } from './replicaBackups.ts'
 
-export interface NodeLog {
-  info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
-  warn(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void
-}
+export { NodeInputError, type NodeLog }
 
 export interface PersonalNodeOptions {
   /** The data folder: keys and database. */
@@ -48,11 +54,21 @@ export interface PersonalNodeOptions {
   readonly log: NodeLog
   /** False: open the data to read or change it, without joining any room (the CLI, with no node running). */
   readonly network?: boolean
-  /** Rooms for a relay URL; WebRTC through that relay, by default. */
+  /** Rooms for a relay URL; WebRTC through that relay, by default (the keyed spaces' advertising the kinds the node runs). */
   readonly rooms?: (relay: string) => RoomConnector
   readonly now?: () => number
   /** Where backups go (the data folder's, S3's), and how often each changed space is backed up (0: only when asked). */
   readonly backups?: { readonly stores: readonly NamedBackupStore[]; readonly everyMs: number }
+  /** The http kind's address fence (PII_HTTP_ALLOW_PRIVATE lifts it); fenced by default. */
+  readonly http?: NodeHttpOptions
+  /** The relay of keyed spaces listed without one (PII_RELAY_URL). */
+  readonly defaultRelay?: string
+  /** Told of each reminder the node's runs write (Web Push fan-out plugs in here). */
+  readonly onNotify?: (notification: NodeNotification) => void
+  /** How long after joining a keyed space's room its schedule starts (JOIN_GRACE_MS by default; tests shorten it). */
+  readonly joinGraceMs?: number
+  /** Told of every scheduler tick of the keyed spaces, with when it was planned and when it ran (bench:ticks reads these). */
+  readonly onTick?: (space: string, scheduler: string, plannedAt: number, ranAt: number) => void
 }
 
 /** What one backup round did. */
@@ -62,9 +78,10 @@ export interface BackupRound {
   readonly failed: number
 }
 
-/** What `spaces` says of one kept space. */
+/** What `spaces` says of one space kept as a blind replica. */
 export interface ReplicaSummary {
   readonly space: SpaceId
+  readonly kept: 'blind'
   readonly relay: string
   readonly epoch: number
   /** False until a member's device brings the invite and the node's accept counts. */
@@ -73,12 +90,11 @@ export interface ReplicaSummary {
   readonly peers: number
 }
 
+/** What `spaces` says of one space: kept blind, or keyed (NodeDevice). */
+export type SpaceSummary = ReplicaSummary | KeyedSpaceSummary
+
 /** After start, the first backup round waits this long (or the interval, if shorter), for the rooms to catch up first. */
 const FIRST_BACKUP_AFTER_MS = 5 * 60_000
-
-export class NodeInputError extends Error {
-  override readonly name = 'NodeInputError'
-}
 
 export class PersonalNode {
   private readonly replicas = new Map<SpaceId, BlindReplica>()
@@ -98,6 +114,8 @@ export class PersonalNode {
     private readonly storedNodeDoc: LevelStoredDoc,
     private readonly key: DeviceKey,
     private readonly sealing: SealingKey,
+    /** The node as a keyed device of the spaces it was given member links to: their schedules run here. */
+    readonly keyed: NodeDevice,
   ) {}
 
   static async open(options: PersonalNodeOptions): Promise<PersonalNode> {
@@ -115,7 +133,29 @@ export class PersonalNode {
     const nodeDoc = new Y.Doc()
     const storedNodeDoc = store.attach(NODE_DOC_NAME, nodeDoc)
     await storedNodeDoc.loaded
-    const node = new PersonalNode(options, store, nodeDoc, storedNodeDoc, key, sealing)
+    // One database, one device key, for both ways of keeping a space.
+    const keyedRooms = new Map<string, RoomConnector>()
+    const device = await NodeDevice.open({
+      folder: options.folder,
+      name: options.name,
+      store,
+      key,
+      sealing,
+      log: options.log,
+      network: options.network !== false,
+      rooms: (relay, kinds) => {
+        let rooms = keyedRooms.get(relay)
+        if (!rooms) keyedRooms.set(relay, (rooms = options.rooms?.(relay) ?? webrtcRooms(relay, options.name, kinds)))
+        return rooms
+      },
+      http: options.http ?? { allowPrivate: false },
+      ...(options.defaultRelay ? { defaultRelay: options.defaultRelay } : {}),
+      ...(options.onNotify ? { onNotify: options.onNotify } : {}),
+      ...(options.now ? { clock: options.now } : {}),
+      ...(options.joinGraceMs === undefined ? {} : { joinGraceMs: options.joinGraceMs }),
+      ...(options.onTick ? { onTick: options.onTick } : {}),
+    })
+    const node = new PersonalNode(options, store, nodeDoc, storedNodeDoc, key, sealing, device)
     const { replicas, damaged } = listReplicas(nodeDoc)
     for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
     if (options.network !== false) for (const replica of replicas) node.start(replica)
@@ -137,6 +177,7 @@ export class PersonalNode {
   /** Keeps the space a replica link opens; the node asks to be admitted as soon as a member's device is in the room. */
   async replicate(link: string): Promise<NodeReplica> {
     const replica = replicaFromLink(link, this.now())
+    if (this.keyed.has(replica.space)) throw new NodeInputError(`This node holds space ${replica.space} keyed already (it joined it with a member's link) and runs its schedule; it does not keep it blind as well.`)
     const existing = findReplica(this.nodeDoc, replica.space)
     const admitted = existing && (this.replicas.get(replica.space)?.admitted ?? existing.invite === undefined)
     if (existing && admitted) return existing
@@ -152,8 +193,22 @@ export class PersonalNode {
     return kept
   }
 
-  /** Stops keeping a space and deletes what the node held of it. */
+  /**
+   * Joins a space with a member's share link, as a browser does when its
+   * person clicks Join: the node is admitted with the link's role once a
+   * member's device is in the room, and runs the space's schedule.
+   */
+  async join(link: string): Promise<KeyedSpaceSummary> {
+    const { space } = joinLinkOf(link)
+    if (findReplica(this.nodeDoc, space)) {
+      throw new NodeInputError(`This node keeps space ${space} as a blind replica. To hold it keyed instead, remove it first (\`remove ${space}\`), and have an admin remove the node from the space's members, so the new link admits it with the link's role.`)
+    }
+    return this.keyed.join(link)
+  }
+
+  /** Stops keeping a space (blind or keyed) and deletes what the node held of it. */
   async remove(space: SpaceId): Promise<boolean> {
+    if (this.keyed.has(space)) return this.keyed.remove(space)
     // A round under way must not back up the log this clears, as an empty newest backup.
     await this.backingUp?.catch(() => undefined)
     const running = this.replicas.get(space)
@@ -166,11 +221,22 @@ export class PersonalNode {
     return removed
   }
 
-  spaces(): ReplicaSummary[] {
+  /** Every space the node keeps: blind ones first, then keyed ones. */
+  spaces(): SpaceSummary[] {
+    return [...this.replicaSummaries(), ...this.keyed.spaces()]
+  }
+
+  /** What the node's scheduler did, for /metrics. */
+  schedulerFigures(): SchedulerFigures {
+    return this.keyed.figures()
+  }
+
+  private replicaSummaries(): ReplicaSummary[] {
     return listReplicas(this.nodeDoc).replicas.map((record) => {
       const running = this.replicas.get(record.space)
       return {
         space: record.space,
+        kept: 'blind',
         relay: record.relay,
         epoch: running?.epoch ?? record.epoch,
         admitted: running ? running.admitted : record.invite === undefined,
@@ -343,6 +409,7 @@ export class PersonalNode {
     await this.backingUp?.catch(() => undefined)
     await Promise.all([...this.replicas.values()].map((replica) => replica.close()))
     this.replicas.clear()
+    await this.keyed.stop()
     await this.storedNodeDoc.close()
     await this.store.close()
   }
@@ -375,16 +442,8 @@ export class PersonalNode {
   private roomsFor(relay: string): RoomConnector {
     let rooms = this.roomsByRelay.get(relay)
     if (!rooms) {
-      const name = this.options.name
-      rooms =
-        this.options.rooms?.(relay) ??
-        new WebrtcRooms({
-          signalingUrl: relay,
-          // A node runs no scheduler kinds yet; it advertises none, so no peer ranks it for an occurrence.
-          presence: { kinds: [], name: () => name, onNameChange: () => () => undefined },
-          connectivity: { online: () => true, onChange: () => () => undefined },
-          webRtc: () => framedNodeWebRtc(),
-        })
+      // A blind replica runs no scheduler kinds (it cannot read the space): it advertises none, so no peer ranks it for an occurrence.
+      rooms = this.options.rooms?.(relay) ?? webrtcRooms(relay, this.options.name, [])
       this.roomsByRelay.set(relay, rooms)
     }
     return rooms
@@ -393,6 +452,16 @@ export class PersonalNode {
   private now(): number {
     return (this.options.now ?? Date.now)()
   }
+}
+
+/** y-webrtc through a relay, over @roamhq/wrtc with the app's framing; presence names the node and the kinds it runs there. */
+function webrtcRooms(relay: string, name: string, kinds: readonly string[]): RoomConnector {
+  return new WebrtcRooms({
+    signalingUrl: relay,
+    presence: { kinds, name: () => name, onNameChange: () => () => undefined },
+    connectivity: { online: () => true, onChange: () => () => undefined },
+    webRtc: () => framedNodeWebRtc(),
+  })
 }
 
 /** Reads a replica link, with a sentence a person can act on when it is wrong. */

@@ -2,13 +2,14 @@
  * `npm run node -- <command>`: the personal node's command line.
  *   (none) | run          run the node: keep and serve its spaces
  *   replicate <link>      keep a space as a blind replica (a replica link from Share)
+ *   join <link>           join a space as a member (a share link): read it, run its schedule
  *   spaces                the spaces it keeps, and how each is doing
  *   status                the node as a whole
  *   remove <space>        stop keeping a space, and delete what the node held of it
  *   backup, backups <space>, restore <space> [name]   backups (see USAGE)
  * Commands other than `run` go to the node running on the data folder
  * (through its control socket); with none running, they open the folder
- * themselves, and `replicate` goes on to run the node.
+ * themselves, and `replicate` and `join` go on to run the node.
  */
 import { join } from 'node:path'
 import { isSpaceId } from '../core/space/ids.ts'
@@ -22,13 +23,15 @@ import { backupStoresOf, startRunningNode, type RunningNode } from './runningNod
 const USAGE = `Usage: npm run node -- [command]
   run                 run the node (the default)
   replicate <link|->  keep a space as a blind replica: the link from Share → "are your personal node" ("-": read it from standard input)
-  spaces              the spaces this node keeps
+  join <link|->       join a space as a member, with a share link ("Can edit"): the node reads it and runs its schedule
+  spaces              the spaces this node keeps (blind or keyed)
   status              the node as a whole
-  remove <space>      stop keeping a space and delete what the node held of it
+  remove <space>      stop keeping a space (blind or keyed) and delete what the node held of it
   backup              back up every space changed since its last backup, now
   backups <space> [--from folder|s3]          the backups of a space, newest first
   restore <space> [name] [--from folder|s3]   merge a backup (the newest, or the one named) into the node
 Settings: PII_DATA (data folder, ./pii-data), PII_NODE_NAME, PII_NODE_HOST, PII_NODE_PORT (health and metrics, ${DEFAULT_NODE_PORT}), LOG_LEVEL,
+  PII_HTTP_ALLOW_PRIVATE (1: scheduled webhooks may reach private addresses), PII_RELAY_URL (relay of spaces listed without one),
   PII_BACKUP_EVERY_MINUTES (60; 0: only on \`backup\`), PII_BACKUP_KEEP (24 per space),
   PII_S3_ENDPOINT, PII_S3_BUCKET, PII_S3_ACCESS_KEY_ID, PII_S3_SECRET_ACCESS_KEY, PII_S3_REGION, PII_S3_PREFIX (backups to S3 too).`
 
@@ -60,7 +63,14 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
         if (!link) return usage(io, 'replicate needs the replica link (or "-" to read it from standard input).')
         const asked = await askRunningNode(socket, 'POST', '/replicate', { link })
         if (asked) return reply(io, asked, (body) => `Keeping space ${(body as { space: string }).space}. ${ADMISSION_HINT}`)
-        return await runNode(config, io, stopSignal, link)
+        return await runNode(config, io, stopSignal, { replicate: link })
+      }
+      case 'join': {
+        const link = rest[0] === '-' ? (await readStdin()).trim() : rest[0]
+        if (!link) return usage(io, 'join needs a share link (or "-" to read it from standard input).')
+        const asked = await askRunningNode(socket, 'POST', '/join', { link })
+        if (asked) return reply(io, asked, (body) => `Joined space ${(body as { space: string }).space}. ${JOIN_HINT}`)
+        return await runNode(config, io, stopSignal, { join: link })
       }
       case 'spaces':
       case 'status':
@@ -117,6 +127,7 @@ function withFrom(args: readonly string[]): { readonly positional: string[]; rea
 }
 
 const ADMISSION_HINT = 'It is admitted once a device that has the space is open (it brings the invite); `spaces` says when.'
+const JOIN_HINT = 'It is admitted with the link\'s role once a device that has the space is open, then runs its schedule; `spaces` says when.'
 
 function usage(io: CliIo, problem: string): number {
   io.err(`${problem}\n${USAGE}`)
@@ -129,16 +140,21 @@ function reply(io: CliIo, asked: { readonly status: number; readonly body: unkno
   return 1
 }
 
-async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string>, link?: string): Promise<number> {
+async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string>, link: { readonly replicate?: string; readonly join?: string } = {}): Promise<number> {
   const log: Logger = createLogger(config.logLevel, (line) => io.out(line.trimEnd()))
   let running: RunningNode
   try {
     running = await startRunningNode(config, log, {
       ownPort: true,
       beforeServing: async (node) => {
-        if (!link) return
-        const replica = await node.replicate(link)
-        io.err(`Keeping space ${replica.space}. ${ADMISSION_HINT}`)
+        if (link.replicate) {
+          const replica = await node.replicate(link.replicate)
+          io.err(`Keeping space ${replica.space}. ${ADMISSION_HINT}`)
+        }
+        if (link.join) {
+          const joined = await node.join(link.join)
+          io.err(`Joined space ${joined.space}. ${JOIN_HINT}`)
+        }
       },
     })
   } catch (error) {

@@ -17,6 +17,10 @@ export interface NodeConfig {
   readonly backupKeep: number
   /** Where backups also go, when PII_S3_* is set. */
   readonly s3: S3Config | undefined
+  /** PII_HTTP_ALLOW_PRIVATE=1: the http kind may reach loopback, private and link-local addresses (nodeHttp.ts). */
+  readonly httpAllowPrivate: boolean
+  /** PII_RELAY_URL: the relay of keyed spaces listed without one (those that arrive from the home space). */
+  readonly relay: string | undefined
 }
 
 export class NodeConfigError extends Error {
@@ -46,7 +50,11 @@ export function readNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
   } catch (error) {
     throw new NodeConfigError((error as Error).message)
   }
-  return { folder, name, host, port, logLevel: level, backupEveryMinutes, backupKeep, s3 }
+  const allowPrivate = env.PII_HTTP_ALLOW_PRIVATE?.trim() ?? ''
+  if (!['', '0', '1'].includes(allowPrivate)) throw new NodeConfigError(`PII_HTTP_ALLOW_PRIVATE is 1 (allow) or 0 (refuse, the default); it is "${allowPrivate}".`)
+  const relay = env.PII_RELAY_URL?.trim() || undefined
+  if (relay !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(relay)) throw new NodeConfigError(`PII_RELAY_URL is the relay's WebSocket address, like wss://pii.example.org/; it is "${relay}".`)
+  return { folder, name, host, port, logLevel: level, backupEveryMinutes, backupKeep, s3, httpAllowPrivate: allowPrivate === '1', relay: relay && (relay.endsWith('/') ? relay : `${relay}/`) }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, least: number, most: number): number {

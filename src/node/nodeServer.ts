@@ -4,8 +4,8 @@
  *     Prometheus GET /metrics, for whoever watches the machine;
  *   - on its control socket (a Unix socket in the data folder, readable by
  *     the folder's owner only, so no web page and no other user can reach
- *     it): the CLI's commands (`replicate`, `spaces`, `status`, `remove`,
- *     `backup`, `backups`, `restore`),
+ *     it): the CLI's commands (`replicate`, `join`, `spaces`, `status`,
+ *     `remove`, `backup`, `backups`, `restore`),
  *     as JSON.
  * Every request is checked: an unknown path is a 404, a body over 16 KiB or
  * not JSON is a 400 with a sentence, and nothing a request says can stop
@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net'
 import { isSpaceId } from '../core/space/ids.ts'
 import { BackupError } from './backupFile.ts'
 import { BackupStoreError } from './backupStore.ts'
-import { NodeInputError, type PersonalNode, type ReplicaSummary } from './PersonalNode.ts'
+import type { SchedulerFigures } from './NodeDevice.ts'
+import { NodeInputError, type PersonalNode, type SpaceSummary } from './PersonalNode.ts'
 import { ReplicaBackupError } from './replicaBackups.ts'
 import { S3Error } from './s3Client.ts'
 
@@ -31,12 +32,16 @@ export interface NodeStatus {
   /** When the node running on the folder started; undefined when none runs (the CLI read the folder itself). */
   readonly startedAt: number | undefined
   readonly spaces: number
+  /** Of those, the spaces it holds keyed (it reads them and runs their schedules); the others it keeps blind. */
+  readonly keyed: number
   readonly admitted: number
   readonly peers: number
   readonly envelopes: number
   /** Seconds since the oldest of the kept spaces' last backups; undefined when the node keeps no backups. */
   readonly backupAgeSeconds: number | undefined
   readonly backupFailures: number
+  /** What its scheduler did since it started (keyed spaces). */
+  readonly scheduler: SchedulerFigures
 }
 
 export function nodeStatus(node: PersonalNode, about: Pick<NodeStatus, 'name' | 'folder' | 'startedAt'>): NodeStatus {
@@ -45,26 +50,40 @@ export function nodeStatus(node: PersonalNode, about: Pick<NodeStatus, 'name' | 
     device: node.device,
     ...about,
     spaces: spaces.length,
+    keyed: spaces.filter((space) => space.kept === 'keyed').length,
     admitted: spaces.filter((space) => space.admitted).length,
     peers: sum(spaces, 'peers'),
     envelopes: sum(spaces, 'envelopes'),
     backupAgeSeconds: node.backupAgeSeconds(),
     backupFailures: node.backupFailureCount,
+    scheduler: node.schedulerFigures(),
   }
 }
 
-const sum = (spaces: readonly ReplicaSummary[], key: 'peers' | 'envelopes'): number => spaces.reduce((total, space) => total + space[key], 0)
+const sum = (spaces: readonly SpaceSummary[], key: 'peers' | 'envelopes'): number => spaces.reduce((total, space) => total + space[key], 0)
 
 export function metricsText(status: NodeStatus, now: number): string {
   const gauge = (name: string, help: string, value: number): string => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`
+  const counter = (name: string, help: string, value: number): string => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${value}\n`
+  const { scheduler } = status
+  const lateness = (quantile: string, value: number): string => `pii_node_scheduler_tick_lateness_ms{quantile="${quantile}"} ${value}\n`
   return [
     gauge('pii_node_spaces', 'Spaces this node keeps.', status.spaces),
+    gauge('pii_node_spaces_keyed', 'Kept spaces this node holds keyed: it reads them and runs their schedules.', status.keyed),
     gauge('pii_node_spaces_admitted', 'Kept spaces whose membership log admits this node.', status.admitted),
     gauge('pii_node_peers', 'Peers connected, summed over the kept spaces.', status.peers),
     gauge('pii_node_envelopes_stored', 'Signed envelopes stored, over every kept space.', status.envelopes),
     ...(status.backupAgeSeconds === undefined ? [] : [gauge('pii_node_backup_age_seconds', 'Seconds since the oldest of the kept spaces\' last backups.', status.backupAgeSeconds)]),
     `# HELP pii_node_backup_failures_total Backups that failed (each is tried again next round).\n# TYPE pii_node_backup_failures_total counter\npii_node_backup_failures_total ${status.backupFailures}\n`,
     gauge('pii_node_uptime_seconds', 'Seconds since the node started.', Math.round((now - (status.startedAt ?? now)) / 1000)),
+    gauge('pii_node_scheduler_spaces', 'Spaces whose schedule runs on this node now.', scheduler.spaces),
+    counter('pii_node_runs_performed_total', 'Occurrences this node ran that succeeded.', scheduler.runsPerformed),
+    counter('pii_node_runs_failed_total', 'Attempts at occurrences that failed on this node (a retried failure counts each time).', scheduler.runsFailed),
+    counter('pii_node_runs_skipped_total', 'Occurrences this node\'s ticks skipped by their catch-up policy.', scheduler.runsSkipped),
+    `# HELP pii_node_scheduler_tick_lateness_ms How late this node's scheduler ticks ran over their last 600 ticks, ms (the worst of its schedulers).\n# TYPE pii_node_scheduler_tick_lateness_ms summary\n`,
+    lateness('0.5', scheduler.lateness.p50Ms),
+    lateness('0.99', scheduler.lateness.p99Ms),
+    lateness('1', scheduler.lateness.maxMs),
   ].join('')
 }
 
@@ -141,6 +160,10 @@ export async function answerCommand(node: PersonalNode, command: string, body: R
       if (typeof body.link !== 'string') return [400, { error: 'Give the replica link: {"link": "https://…#/r/…"}.' }]
       return [200, await node.replicate(body.link)]
     }
+    if (command === '/join') {
+      if (typeof body.link !== 'string') return [400, { error: 'Give the share link: {"link": "https://…#/s/…"}.' }]
+      return [200, await node.join(body.link)]
+    }
     if (command === '/backup') return [200, await node.backUpAll()]
     if (!COMMANDS.has(command)) return [404, { error: `Unknown command ${command}.` }]
     if (!isSpaceId(body.space)) return [400, { error: 'Give the id of a space this node keeps: {"space": "…"} (see `spaces`).' }]
@@ -157,7 +180,7 @@ export async function answerCommand(node: PersonalNode, command: string, body: R
   }
 }
 
-const COMMANDS = new Set(['/replicate', '/remove', '/backup', '/backups', '/restore'])
+const COMMANDS = new Set(['/replicate', '/join', '/remove', '/backup', '/backups', '/restore'])
 
 /** The request's JSON object, or a sentence saying why there is none. */
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | string> {

@@ -27,7 +27,14 @@ export interface RunningNode {
 
 export async function startRunningNode(config: NodeConfig, log: Logger, options: { readonly ownPort: boolean; readonly beforeServing?: (node: PersonalNode) => Promise<void> }): Promise<RunningNode> {
   const startedAt = Date.now()
-  const node = await PersonalNode.open({ folder: config.folder, name: config.name, log, backups: { stores: backupStoresOf(config), everyMs: config.backupEveryMinutes * 60_000 } })
+  const node = await PersonalNode.open({
+    folder: config.folder,
+    name: config.name,
+    log,
+    backups: { stores: backupStoresOf(config), everyMs: config.backupEveryMinutes * 60_000 },
+    http: { allowPrivate: config.httpAllowPrivate },
+    ...(config.relay ? { defaultRelay: config.relay } : {}),
+  })
   let serving = false
   const status = (): NodeStatus => nodeStatus(node, { name: config.name, folder: config.folder, startedAt })
   let control: { close(): Promise<void> } | undefined

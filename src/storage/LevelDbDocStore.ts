@@ -172,7 +172,8 @@ class LevelDoc implements LevelStoredDoc {
   /** Writes every pending update as rows, retrying until it works; folds history into a snapshot when it is due. */
   private async writePending(): Promise<void> {
     while (this.pending.length > 0 && !this.discarded) {
-      const updates = this.pending
+      // A copy: what arrives while LevelDB writes this batch is pushed onto `pending`, and must stay there for the next.
+      const updates = this.pending.slice()
       const first = this.nextSeq
       const operations = updates.map((value, index) => ({ type: 'put' as const, key: rowKey(this.name, first + index), value }))
       if (!(await this.tryWrite(operations))) continue

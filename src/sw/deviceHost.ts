@@ -2,32 +2,21 @@
  * Hosts the device's scheduler in this browser context (the service worker,
  * or a tab) while it holds the device's host lock: one host per device, not
  * one per tab (Web Locks elect it; when the holder goes, the next waiter
- * takes over within a task). The host keeps every space on the device open
- * so their schedules run even when no view shows them.
+ * takes over within a task). The hosting itself (every listed space kept
+ * open, its schedule run) is core/scheduler/deviceHosting.ts, which the
+ * personal node runs too; here it gets the browser's timers and clock, the
+ * tabs' statistics channel and the inbox shown as notifications.
  */
 import type * as Y from 'yjs'
-import { DeviceScheduler, type PresentPeer, type Timers } from '../core/scheduler/DeviceScheduler.ts'
+import type { Timers } from '../core/scheduler/DeviceScheduler.ts'
+import { hostDeviceSpaces } from '../core/scheduler/deviceHosting.ts'
 import type { HostKind, KindRegistry } from '../core/scheduler/kinds.ts'
-import { HOST_STATS_CHANNEL, type HostStatsMessage } from '../core/scheduler/hostStats.ts'
+import { HOST_STATS_CHANNEL } from '../core/scheduler/hostStats.ts'
 import type { QuietMoments } from '../core/scheduler/quietMoments.ts'
 import type { SchedulerId } from '../core/scheduler/schedulers.ts'
-import { isDid, publicKeyFromDid } from '../core/identity/didKey.ts'
-import type { SpaceId } from '../core/space/ids.ts'
-import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
-import { listSpaces, observeSpaceList } from '../core/space/spaceList.ts'
+import type { SpaceLibrary } from '../core/space/SpaceLibrary.ts'
 import { HOST_LOCK } from './messages.ts'
 import { watchInbox, type ShowNotification } from './inboxNotifications.ts'
-
-/** Often enough for a panel a person watches; rarer than a 100 ms scheduler's ticks. */
-const STATS_EVERY_MS = 1_000
-/**
- * How long after joining a space's room its schedule starts here (SPEC H5):
- * long enough to hear the connected peers' claims and runs (a browser takes
- * its relay peers on after 3 s), so a host starting from a stale copy (a
- * worker waking, a tab taking over) does not run again what another device
- * just ran.
- */
-const JOIN_GRACE_MS = 5_000
 
 export interface DeviceHostDeps {
   readonly library: SpaceLibrary
@@ -73,15 +62,13 @@ export function hostWhenElected(deps: DeviceHostDeps): () => void {
   }
 }
 
-interface HostedSession {
-  readonly session: SpaceSession
-  stop(): void
-}
-
 /** Runs the device's scheduler over every listed space until the returned function is called. */
 function startHosting(deps: DeviceHostDeps): () => void {
   const timers: Timers = { after: (ms, callback) => cancellable(setTimeout(callback, ms)) }
-  const scheduler = new DeviceScheduler({
+  const stats = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(HOST_STATS_CHANNEL)
+  const hosting = hostDeviceSpaces({
+    library: deps.library,
+    deviceDoc: deps.deviceDoc,
     device: deps.device,
     host: deps.host,
     kinds: deps.kinds,
@@ -92,99 +79,13 @@ function startHosting(deps: DeviceHostDeps): () => void {
     onError: (error) => console.error('Pii scheduler:', error),
     ...(deps.onTick ? { onTick: deps.onTick } : {}),
     ...(deps.quiet ? { quiet: deps.quiet } : {}),
+    ...(stats ? { publishStats: (message) => stats.postMessage(message) } : {}),
+    // The device shows each inbox entry addressed to it once, as a system notification (K4, CAP2).
+    watchSpace: ({ id, doc }) => watchInbox({ space: id, doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification, timers }),
   })
-  const hosted = new Map<SpaceId, HostedSession>()
-  const follow = (): void => {
-    const listed = new Set(listSpaces(deps.deviceDoc).map((entry) => entry.id))
-    for (const id of listed) if (!hosted.has(id)) hosted.set(id, host(id))
-    for (const [id, space] of hosted) {
-      if (listed.has(id)) continue
-      space.stop()
-      hosted.delete(id)
-    }
-  }
-  const host = (id: SpaceId): HostedSession => {
-    const session = deps.library.openSpace(id)
-    // Occurrences due from now, while the space opens and its room is heard, are late when the schedule starts, not missed (CU0).
-    const startingSince = Date.now()
-    let peers: readonly PresentPeer[] = []
-    let stopped = false
-    const stops: Array<() => void> = []
-    let started = false
-    const start = (): void => {
-      if (stopped || session.removed || started) return
-      started = true
-      stops.push(watchInbox({ space: id, doc: session.doc, deviceDoc: deps.deviceDoc, device: deps.device, show: deps.showNotification, timers }))
-    }
-    session.sync
-      .then(({ room, membership }) => {
-        if (stopped) return
-        // Only a device whose changes count hosts the schedule, and only such peers are counted on to (MEMBERSHIP.md M7):
-        // a viewer's claims would be refused everywhere. Followed as roles change.
-        const me = publicKeyFromDid(deps.device)
-        let hosting = false
-        const followRole = (): void => {
-          const writes = membership.writes(me)
-          if (writes === hosting || !started) return
-          hosting = writes
-          if (writes) scheduler.add({ id, doc: session.doc, peers: () => peers, startingSince })
-          else scheduler.remove(id)
-        }
-        stops.push(membership.onChange(followRole))
-        const begin = (): void => {
-          start()
-          followRole()
-        }
-        if (!room) return begin()
-        const read = (): void => {
-          peers = room.status.peers.filter((peer) => peer.device !== deps.device && isDid(peer.device) && membership.writes(publicKeyFromDid(peer.device)))
-        }
-        read()
-        stops.push(room.onStatus(read), membership.onChange(read))
-        const grace = setTimeout(begin, JOIN_GRACE_MS)
-        stops.push(() => clearTimeout(grace))
-      })
-      // A space whose sync cannot start (deleted meanwhile, or a failure the space's view reports) is not run here.
-      .catch(() => undefined)
-    return {
-      session,
-      stop: () => {
-        stopped = true
-        scheduler.remove(id)
-        for (const stop of stops) stop()
-        session.release()
-      },
-    }
-  }
-  const stopFollowing = observeSpaceList(deps.deviceDoc, follow)
-  // A space whose content was rebuilt is hosted again, from its new copy.
-  const stopReplacing = deps.library.onReplaced((id) => {
-    const space = hosted.get(id)
-    if (!space) return
-    space.stop()
-    hosted.set(id, host(id))
-  })
-  follow()
-
-  const stats = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(HOST_STATS_CHANNEL)
-  const publish = (): void => {
-    const spaces: HostStatsMessage['spaces'] = {}
-    const clockCorrections: Record<string, number> = {}
-    for (const id of hosted.keys()) {
-      spaces[id] = Object.fromEntries(scheduler.statsOf(id))
-      clockCorrections[id] = scheduler.clockCorrectionOf(id)
-    }
-    stats?.postMessage({ type: 'scheduler-stats', host: deps.host, spaces, clockCorrections } satisfies HostStatsMessage)
-  }
-  const publishing = setInterval(publish, STATS_EVERY_MS)
   return () => {
-    clearInterval(publishing)
+    hosting.stop()
     stats?.close()
-    stopFollowing()
-    stopReplacing()
-    scheduler.stop()
-    for (const space of hosted.values()) space.stop()
-    hosted.clear()
   }
 }
 

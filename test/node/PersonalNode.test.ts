@@ -46,7 +46,7 @@ describe('PersonalNode', () => {
 
     // Nobody else in the room: what it shows comes from its disk.
     const reopened = await PersonalNode.open({ folder, name: 'Home node', log: quiet, network: false })
-    expect(reopened.spaces()).toEqual([{ space: owner.session.id, relay: 'wss://pii.example/', epoch: 0, admitted: true, envelopes: 0, peers: 0 }])
+    expect(reopened.spaces()).toEqual([{ space: owner.session.id, kept: 'blind', relay: 'wss://pii.example/', epoch: 0, admitted: true, envelopes: 0, peers: 0 }])
     await reopened.stop()
     const running = await PersonalNode.open({ folder, name: 'Home node', log: quiet, rooms: () => new InstantNetwork() })
     await vi.waitFor(() => expect(running.spaces()).toMatchObject([{ admitted: true, envelopes }]), UNTIL_SYNCED)

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { newSpaceId } from '../../src/core/space/ids.ts'
-import { newShareSecret, replicaLink, type InviteSecret } from '../../src/core/space/shareLink.ts'
+import { newShareSecret, replicaLink, shareLink, type InviteSecret } from '../../src/core/space/shareLink.ts'
 import { runNodeCli } from '../../src/node/nodeCli.ts'
 import { NodeConfigError, readNodeConfig } from '../../src/node/nodeConfig.ts'
 import { CONTROL_SOCKET } from '../../src/node/nodeServer.ts'
@@ -70,7 +70,7 @@ const wellFormedLink = (): string => replicaLink('https://pii.example', newSpace
 
 describe('readNodeConfig', () => {
   it('defaults to ./pii-data, "Personal node", 127.0.0.1:8790 and info, also for settings left blank', () => {
-    const defaults = { folder: resolve('pii-data'), name: 'Personal node', host: '127.0.0.1', port: 8790, logLevel: 'info', backupEveryMinutes: 60, backupKeep: 24, s3: undefined }
+    const defaults = { folder: resolve('pii-data'), name: 'Personal node', host: '127.0.0.1', port: 8790, logLevel: 'info', backupEveryMinutes: 60, backupKeep: 24, s3: undefined, httpAllowPrivate: false, relay: undefined }
     expect(readNodeConfig({})).toEqual(defaults)
     expect(readNodeConfig({ PII_DATA: ' ', PII_NODE_NAME: '', PII_NODE_HOST: ' ', PII_NODE_PORT: '', LOG_LEVEL: '  ' })).toEqual(defaults)
   })
@@ -85,8 +85,17 @@ describe('readNodeConfig', () => {
       backupEveryMinutes: 60,
       backupKeep: 24,
       s3: undefined,
+      httpAllowPrivate: false,
+      relay: undefined,
     })
     expect(readNodeConfig({ PII_NODE_PORT: '65535' }).port).toBe(65_535)
+  })
+
+  it('reads PII_HTTP_ALLOW_PRIVATE (1 or 0) and PII_RELAY_URL (a WebSocket address), refusing anything else with a sentence', () => {
+    expect(readNodeConfig({ PII_HTTP_ALLOW_PRIVATE: '1', PII_RELAY_URL: ' wss://pii.example.org ' })).toMatchObject({ httpAllowPrivate: true, relay: 'wss://pii.example.org/' })
+    expect(readNodeConfig({ PII_HTTP_ALLOW_PRIVATE: '0' }).httpAllowPrivate).toBe(false)
+    expect(() => readNodeConfig({ PII_HTTP_ALLOW_PRIVATE: 'yes' })).toThrow('PII_HTTP_ALLOW_PRIVATE is 1 (allow) or 0 (refuse, the default); it is "yes".')
+    expect(() => readNodeConfig({ PII_RELAY_URL: 'https://pii.example.org/' })).toThrow(/PII_RELAY_URL is the relay's WebSocket address/)
   })
 
   it('reads the backup settings, refusing what is not a whole number in range and S3 settings given in part', () => {
@@ -162,7 +171,19 @@ describe('runNodeCli', () => {
     expect(status.code).toBe(0)
     const read = JSON.parse(status.out) as Record<string, unknown>
     // No startedAt: nothing runs; the command read the folder.
-    expect(read).toEqual({ device: expect.stringMatching(/^did:key:/) as string, name: 'Personal node', folder, spaces: 0, admitted: 0, peers: 0, envelopes: 0, backupAgeSeconds: 0, backupFailures: 0 })
+    expect(read).toEqual({
+      device: expect.stringMatching(/^did:key:/) as string,
+      name: 'Personal node',
+      folder,
+      spaces: 0,
+      keyed: 0,
+      admitted: 0,
+      peers: 0,
+      envelopes: 0,
+      backupAgeSeconds: 0,
+      backupFailures: 0,
+      scheduler: { spaces: 0, runsPerformed: 0, runsFailed: 0, runsSkipped: 0, lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0 } },
+    })
 
     const node = await PersonalNode.open({ folder, name: 'Personal node', log: { info: () => {}, warn: () => {} }, network: false })
     expect(node.device).toBe(read.device)
@@ -185,6 +206,34 @@ describe('runNodeCli', () => {
     expect(await command(['replicate', 'https://host/#/s/abc/def'], env)).toMatchObject({ code: 1, err: expect.stringMatching(/not a Pii replica link/) as string })
     await expect(stat(join(folder, CONTROL_SOCKET))).rejects.toMatchObject({ code: 'ENOENT' })
     // The database lock is released: a command can open the folder, and finds nothing kept.
+    expect(await command(['spaces'], env)).toEqual({ code: 0, out: '[]', err: '' })
+  })
+
+  it('join keeps a space keyed from a share link, through a running node or on the folder; spaces says how each is kept; remove works for both', async () => {
+    const folder = await newFolder()
+    const env = envFor(folder)
+    const refused = terminal()
+    expect(await runNodeCli(['join', 'not a link'], env, refused.io, never)).toBe(1)
+    expect(refused.err).toEqual([`"not a link" is not a link. Copy the whole link that Share shows ("Can edit").`])
+    expect(await command(['join', wellFormedLink()], env)).toMatchObject({ code: 1, err: expect.stringMatching(/This is a replica link/) as string })
+
+    const node = await runningNode(env)
+    const keyed = shareLink('https://pii.example', newSpaceId(), newShareSecret(), newShareSecret() as string as InviteSecret)
+    const joined = await command(['join', keyed], env)
+    expect(joined).toMatchObject({ code: 0, err: '', out: expect.stringMatching(/^Joined space \w+\. It is admitted with the link's role once/) as string })
+    const blind = await command(['replicate', wellFormedLink()], env)
+    expect(blind.code).toBe(0)
+    const listed = JSON.parse((await command(['spaces'], env)).out) as Array<{ space: string; kept: string; admitted: boolean }>
+    expect(listed.map((space) => [space.kept, space.admitted])).toEqual([
+      ['blind', false],
+      ['keyed', false],
+    ])
+    expect(JSON.parse((await command(['status'], env)).out)).toMatchObject({ spaces: 2, keyed: 1 })
+    node.stop('SIGTERM')
+    expect(await node.exit).toBe(0)
+
+    // With the node gone, the command opens the folder: the keyed space is still listed, and goes.
+    for (const { space } of listed) expect(await command(['remove', space], env)).toEqual({ code: 0, out: `Removed space ${space} from this node.`, err: '' })
     expect(await command(['spaces'], env)).toEqual({ code: 0, out: '[]', err: '' })
   })
 

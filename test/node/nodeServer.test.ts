@@ -19,7 +19,20 @@ import { tempFolders } from '../helpers/tempFolders.ts'
 const newFolder = tempFolders('pii-node-server-')
 const quiet = { info: () => {}, warn: () => {} }
 
-const STATUS: NodeStatus = { device: 'did:key:z6Mk-test', name: 'Home node', folder: '/data', startedAt: 1_000_000, spaces: 3, admitted: 2, peers: 5, envelopes: 42, backupAgeSeconds: 90, backupFailures: 1 }
+const STATUS: NodeStatus = {
+  device: 'did:key:z6Mk-test',
+  name: 'Home node',
+  folder: '/data',
+  startedAt: 1_000_000,
+  spaces: 3,
+  keyed: 1,
+  admitted: 2,
+  peers: 5,
+  envelopes: 42,
+  backupAgeSeconds: 90,
+  backupFailures: 1,
+  scheduler: { spaces: 1, runsPerformed: 120, runsFailed: 2, runsSkipped: 7, lateness: { p50Ms: 1, p99Ms: 4, maxMs: 9 } },
+}
 
 type Where = { readonly socketPath: string } | { readonly host: string; readonly port: number }
 
@@ -99,10 +112,23 @@ describe('startHealthServer', () => {
         ['pii_node_spaces_admitted', 2],
         ['pii_node_peers', 5],
         ['pii_node_envelopes_stored', 42],
+        ['pii_node_spaces_keyed', 1],
+        ['pii_node_scheduler_spaces', 1],
       ] as const) {
         expect(text).toContain(`# HELP ${name} `)
         expect(text).toContain(`# TYPE ${name} gauge\n${name} ${value}\n`)
       }
+      // What the node's scheduler did: runs as counters, tick lateness as a summary.
+      for (const [name, value] of [
+        ['pii_node_runs_performed_total', 120],
+        ['pii_node_runs_failed_total', 2],
+        ['pii_node_runs_skipped_total', 7],
+      ] as const) {
+        expect(text).toContain(`# HELP ${name} `)
+        expect(text).toContain(`# TYPE ${name} counter\n${name} ${value}\n`)
+      }
+      expect(text).toContain('# TYPE pii_node_scheduler_tick_lateness_ms summary\n')
+      expect(text).toContain('pii_node_scheduler_tick_lateness_ms{quantile="0.5"} 1\npii_node_scheduler_tick_lateness_ms{quantile="0.99"} 4\npii_node_scheduler_tick_lateness_ms{quantile="1"} 9\n')
       const uptime = Number(/^pii_node_uptime_seconds (\d+)$/m.exec(text)?.[1])
       expect(uptime).toBeGreaterThanOrEqual(60)
       expect(uptime).toBeLessThan(70)
@@ -158,7 +184,19 @@ describe('startControlServer and askRunningNode', () => {
     try {
       expect(await askRunningNode(socketPath, 'GET', '/status')).toEqual({
         status: 200,
-        body: { device: node.device, name: 'Home node', folder: socketPath.slice(0, -CONTROL_SOCKET.length - 1), startedAt: 1_000, spaces: 0, admitted: 0, peers: 0, envelopes: 0, backupFailures: 0 },
+        body: {
+          device: node.device,
+          name: 'Home node',
+          folder: socketPath.slice(0, -CONTROL_SOCKET.length - 1),
+          startedAt: 1_000,
+          spaces: 0,
+          keyed: 0,
+          admitted: 0,
+          peers: 0,
+          envelopes: 0,
+          backupFailures: 0,
+          scheduler: { spaces: 0, runsPerformed: 0, runsFailed: 0, runsSkipped: 0, lateness: { p50Ms: 0, p99Ms: 0, maxMs: 0 } },
+        },
       })
       expect(await askRunningNode(socketPath, 'GET', '/spaces')).toEqual({ status: 200, body: [] })
 

@@ -24,6 +24,30 @@ async function reopened(folder: string, name = 'space'): Promise<{ doc: Y.Doc; r
 }
 
 describe('LevelDbDocStore', () => {
+  it('keeps a change made while an earlier one is being written: saved() promises all of them, and all load back', async () => {
+    const folder = join(await newFolder(), 'db')
+    const store = await LevelDbDocStore.open(folder)
+    const doc = new Y.Doc()
+    const stored = store.attach('space', doc)
+    await stored.loaded
+    const list = doc.getArray<number>('list')
+    // A change every turn of the event loop: most land while the one before is in LevelDB's hands.
+    for (let n = 0; n < 300; n++) {
+      list.push([n])
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await stored.saved()
+    await stored.close()
+    await store.close()
+    const reopened = await LevelDbDocStore.open(folder)
+    const again = new Y.Doc()
+    const loaded = reopened.attach('space', again)
+    await loaded.loaded
+    expect(again.getArray<number>('list').toArray()).toEqual(Array.from({ length: 300 }, (_, n) => n))
+    await loaded.close()
+    await reopened.close()
+  })
+
   it('keeps every saved change across a reopen, and saves what the doc held before attaching', async () => {
     const folder = await newFolder()
     const store = await LevelDbDocStore.open(folder)
