@@ -38,6 +38,8 @@ import type { NodeHttpOptions } from './nodeHttp.ts'
 import { nodeKinds, type NodeNotification } from './nodeKinds.ts'
 import type { NodeLog } from './nodeLog.ts'
 import { NodeSpaceStore } from './NodeSpaceStore.ts'
+import { NodePairing } from './nodePairing.ts'
+import { syncHome } from '../core/devices/HomeSync.ts'
 import { forgetRelay, putRelay, relayOf, SpaceRelays } from './spaceRelays.ts'
 
 export interface NodeDeviceOptions {
@@ -112,6 +114,9 @@ interface RunCounts {
 export class NodeDevice {
   private readonly syncs = new Map<SpaceId, SpaceSync>()
   private hosting: DeviceHosting | undefined
+  private stopHome: (() => void) | undefined
+  /** Linking the node to its person ("Add a device" on one of theirs, `link` here). */
+  readonly pairing: NodePairing
 
   private constructor(
     private readonly options: NodeDeviceOptions,
@@ -121,7 +126,9 @@ export class NodeDevice {
     readonly library: SpaceLibrary,
     private readonly kinds: KindRegistry,
     private readonly counted: RunCounts,
-  ) {}
+  ) {
+    this.pairing = new NodePairing({ library, deviceDoc, key: options.key, sealing: options.sealing, name: options.name, now: options.clock ?? Date.now, saved: () => storedDeviceDoc.saved() })
+  }
 
   static async open(options: NodeDeviceOptions): Promise<NodeDevice> {
     const deviceDoc = new Y.Doc()
@@ -160,7 +167,11 @@ export class NodeDevice {
       subtle: crypto.subtle,
     })
     const device = new NodeDevice(options, deviceDoc, storedDeviceDoc, spaceStore, library, kinds, counted)
-    if (options.network) device.host(clock, quiet)
+    if (options.network) {
+      device.host(clock, quiet)
+      // Once linked, every space of its person's comes through their home space, and is kept keyed here.
+      device.stopHome = syncHome({ library, deviceDoc, now: clock })
+    }
     return device
   }
 
@@ -268,6 +279,8 @@ export class NodeDevice {
 
   /** Stops the schedule, leaves every room, and writes everything held. */
   async stop(): Promise<void> {
+    this.pairing.stop()
+    this.stopHome?.()
     this.hosting?.stop()
     this.hosting = undefined
     await this.spaceStore.closeAll()

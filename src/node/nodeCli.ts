@@ -12,6 +12,7 @@
  * themselves, and `replicate` and `join` go on to run the node.
  */
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { isSpaceId } from '../core/space/ids.ts'
 import { createLogger, type Logger } from '../server/log.ts'
 import { DEFAULT_NODE_PORT, readNodeConfig, type NodeConfig } from './nodeConfig.ts'
@@ -23,6 +24,7 @@ import { backupStoresOf, startRunningNode, type RunningNode } from './runningNod
 const USAGE = `Usage: npm run node -- [command]
   run                 run the node (the default)
   replicate <link|->  keep a space as a blind replica: the link from Share → "are your personal node" ("-": read it from standard input)
+  link <link|->       link this node to you, as another of your devices: the pairing link from "Add a device"; then type yes if the code matches
   join <link|->       join a space as a member, with a share link ("Can edit"): the node reads it and runs its schedule
   spaces              the spaces this node keeps (blind or keyed)
   status              the node as a whole
@@ -71,6 +73,20 @@ export async function runNodeCli(argv: readonly string[], env: NodeJS.ProcessEnv
         const asked = await askRunningNode(socket, 'POST', '/join', { link })
         if (asked) return reply(io, asked, (body) => `Joined space ${(body as { space: string }).space}. ${JOIN_HINT}`)
         return await runNode(config, io, stopSignal, { join: link })
+      }
+      case 'link': {
+        // The link and then the answer to "does it show this code?", both read line by line from standard input.
+        const lines = stdinLines()
+        const link = rest[0] === undefined || rest[0] === '-' ? await lines.next() : rest[0]
+        if (!link) return usage(io, 'link needs a pairing link (from "Add a device" on a device of yours), or "-" to read it from standard input.')
+        const asked = await askRunningNode(socket, 'POST', '/link', { link })
+        if (asked) {
+          if (asked.status !== 200) return reply(io, asked, () => '')
+          const confirmed = await askToConfirm(io, lines, asked.body as { code: string; other: string })
+          if (!confirmed) return (await askRunningNode(socket, 'POST', '/link-cancel', {}), io.err('Not linked.'), 1)
+          return reply(io, (await askRunningNode(socket, 'POST', '/link-confirm', {}))!, linkedSentence)
+        }
+        return await runNode(config, io, stopSignal, { pair: { link, lines } })
       }
       case 'spaces':
       case 'status':
@@ -126,6 +142,25 @@ function withFrom(args: readonly string[]): { readonly positional: string[]; rea
   return { positional: args.filter((_, index) => index !== at && index !== at + 1), from: from === 'folder' || from === 's3' ? from : undefined }
 }
 
+const linkedSentence = (body: unknown): string => `Linked with ${(body as { linked: string }).linked}. Your spaces are arriving here; \`spaces\` lists them.`
+
+/** Shows the code and asks the person to compare it with their other device's; true for yes. */
+async function askToConfirm(io: CliIo, lines: StdinLines, pairing: { readonly code: string; readonly other: string }): Promise<boolean> {
+  io.out(`Does ${pairing.other} show the code ${pairing.code}? Type yes to link this node, anything else to cancel:`)
+  const answer = (await lines.next())?.trim().toLowerCase()
+  return answer === 'yes' || answer === 'y'
+}
+
+interface StdinLines {
+  next(): Promise<string | undefined>
+}
+
+/** Standard input, a line at a time (undefined once it ends). */
+function stdinLines(): StdinLines {
+  const reader = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+  return { next: async () => (await reader.next()).value as string | undefined }
+}
+
 const ADMISSION_HINT = 'It is admitted once a device that has the space is open (it brings the invite); `spaces` says when.'
 const JOIN_HINT = 'It is admitted with the link\'s role once a device that has the space is open, then runs its schedule; `spaces` says when.'
 
@@ -140,7 +175,7 @@ function reply(io: CliIo, asked: { readonly status: number; readonly body: unkno
   return 1
 }
 
-async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string>, link: { readonly replicate?: string; readonly join?: string } = {}): Promise<number> {
+async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string>, link: { readonly replicate?: string; readonly join?: string; readonly pair?: { readonly link: string; readonly lines: StdinLines } } = {}): Promise<number> {
   const log: Logger = createLogger(config.logLevel, (line) => io.out(line.trimEnd()))
   let running: RunningNode
   try {
@@ -154,6 +189,14 @@ async function runNode(config: NodeConfig, io: CliIo, stopSignal: Promise<string
         if (link.join) {
           const joined = await node.join(link.join)
           io.err(`Joined space ${joined.space}. ${JOIN_HINT}`)
+        }
+        if (link.pair) {
+          const pairing = await node.keyed.pairing.open(link.pair.link)
+          if (!(await askToConfirm(io, link.pair.lines, pairing))) {
+            node.keyed.pairing.cancel()
+            throw new NodeInputError('Not linked.')
+          }
+          io.err(linkedSentence(await node.keyed.pairing.confirm()))
         }
       },
     })

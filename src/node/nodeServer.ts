@@ -164,6 +164,12 @@ export async function answerCommand(node: PersonalNode, command: string, body: R
       if (typeof body.link !== 'string') return [400, { error: 'Give the share link: {"link": "https://…#/s/…"}.' }]
       return [200, await node.join(body.link)]
     }
+    if (command === '/link') {
+      if (typeof body.link !== 'string') return [400, { error: 'Give the pairing link: {"link": "https://…#/pair/…"}.' }]
+      return [200, await node.keyed.pairing.open(body.link)]
+    }
+    if (command === '/link-confirm') return [200, await node.keyed.pairing.confirm()]
+    if (command === '/link-cancel') return node.keyed.pairing.cancel(), [200, { cancelled: true }]
     if (command === '/backup') return [200, await node.backUpAll()]
     if (!COMMANDS.has(command)) return [404, { error: `Unknown command ${command}.` }]
     if (!isSpaceId(body.space)) return [400, { error: 'Give the id of a space this node keeps: {"space": "…"} (see `spaces`).' }]
@@ -180,7 +186,7 @@ export async function answerCommand(node: PersonalNode, command: string, body: R
   }
 }
 
-const COMMANDS = new Set(['/replicate', '/join', '/remove', '/backup', '/backups', '/restore'])
+const COMMANDS = new Set(['/replicate', '/join', '/link', '/link-confirm', '/link-cancel', '/remove', '/backup', '/backups', '/restore'])
 
 /** The request's JSON object, or a sentence saying why there is none. */
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | string> {

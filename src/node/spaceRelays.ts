@@ -13,9 +13,18 @@ import type { RoomConnection, RoomConnector, RoomRequest } from '../core/space/S
 /** The device doc's map of space id → relay WebSocket URL: part of the node's stored format. */
 const RELAYS = 'nodeRelays'
 
+/** The key, beside the spaces' ids, of the relay of the link the node was paired through: its person's spaces are reached there. */
+const PERSON_RELAY = 'person'
+
 export function relayOf(deviceDoc: Y.Doc, space: SpaceId): string | undefined {
-  const relay = deviceDoc.getMap<unknown>(RELAYS).get(space)
+  const relays = deviceDoc.getMap<unknown>(RELAYS)
+  const relay = relays.get(space) ?? relays.get(PERSON_RELAY)
   return typeof relay === 'string' && /^wss?:\/\//.test(relay) ? relay : undefined
+}
+
+/** The relay of the pairing link the node was linked through: every space of its person's that comes through the home is reached there. */
+export function putPersonRelay(deviceDoc: Y.Doc, relay: string): void {
+  deviceDoc.getMap<unknown>(RELAYS).set(PERSON_RELAY, relay)
 }
 
 export function putRelay(deviceDoc: Y.Doc, space: SpaceId, relay: string): void {
