@@ -33,6 +33,9 @@ import { LevelDbDocStore, type LevelStoredDoc } from '../storage/LevelDbDocStore
 import { relayUrl } from '../sync/relayUrl.ts'
 import { WebrtcRooms } from '../sync/WebrtcRooms.ts'
 import { FileKeyStore } from './FileKeyStore.ts'
+import { NodePush } from './nodePush.ts'
+import { loadOrCreateVapidKeys } from './vapidKeys.ts'
+import { PushSender } from './webPush.ts'
 import { joinLinkOf, NodeDevice, type KeyedSpaceSummary, type SchedulerFigures } from './NodeDevice.ts'
 import { NodeInputError } from './nodeErrors.ts'
 import type { NodeHttpOptions } from './nodeHttp.ts'
@@ -65,6 +68,8 @@ export interface PersonalNodeOptions {
   readonly defaultRelay?: string
   /** Told of each reminder the node's runs write (Web Push fan-out plugs in here). */
   readonly onNotify?: (notification: NodeNotification) => void
+  /** Web Push to the person's browsers: the contact push services are given (PII_PUSH_CONTACT), and, for tests' local push service, loopback http. */
+  readonly push?: { readonly contact?: string; readonly allowLoopback?: boolean }
   /** How long after joining a keyed space's room its schedule starts (JOIN_GRACE_MS by default; tests shorten it). */
   readonly joinGraceMs?: number
   /** Told of every scheduler tick of the keyed spaces, with when it was planned and when it ran (bench:ticks reads these). */
@@ -116,6 +121,7 @@ export class PersonalNode {
     private readonly sealing: SealingKey,
     /** The node as a keyed device of the spaces it was given member links to: their schedules run here. */
     readonly keyed: NodeDevice,
+    private readonly push: NodePush | undefined,
   ) {}
 
   static async open(options: PersonalNodeOptions): Promise<PersonalNode> {
@@ -135,6 +141,12 @@ export class PersonalNode {
     await storedNodeDoc.loaded
     // One database, one device key, for both ways of keeping a space.
     const keyedRooms = new Map<string, RoomConnector>()
+    // Reminders the node's runs write also go by Web Push to the person's sleeping browsers (once the node is linked).
+    let push: NodePush | undefined
+    const onNotify = (notification: NodeNotification): void => {
+      options.onNotify?.(notification)
+      push?.notify(notification).catch((error: unknown) => options.log.warn('a reminder could not be pushed', { error: error instanceof Error ? error.message : String(error) }))
+    }
     const device = await NodeDevice.open({
       folder: options.folder,
       name: options.name,
@@ -150,12 +162,17 @@ export class PersonalNode {
       },
       http: options.http ?? { allowPrivate: false },
       ...(options.defaultRelay ? { defaultRelay: options.defaultRelay } : {}),
-      ...(options.onNotify ? { onNotify: options.onNotify } : {}),
+      onNotify,
       ...(options.now ? { clock: options.now } : {}),
       ...(options.joinGraceMs === undefined ? {} : { joinGraceMs: options.joinGraceMs }),
       ...(options.onTick ? { onTick: options.onTick } : {}),
     })
-    const node = new PersonalNode(options, store, nodeDoc, storedNodeDoc, key, sealing, device)
+    if (options.network !== false) {
+      const vapid = await loadOrCreateVapidKeys(options.folder, options.push?.contact)
+      const allowLoopback = options.push?.allowLoopback === true
+      push = new NodePush({ library: device.library, deviceDoc: device.deviceDoc, device: key.publicKey, vapid, sender: new PushSender({ keys: vapid, allowLoopback }), log: options.log, allowLoopback })
+    }
+    const node = new PersonalNode(options, store, nodeDoc, storedNodeDoc, key, sealing, device, push)
     const { replicas, damaged } = listReplicas(nodeDoc)
     for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
     if (options.network !== false) for (const replica of replicas) node.start(replica)
@@ -409,6 +426,7 @@ export class PersonalNode {
     await this.backingUp?.catch(() => undefined)
     await Promise.all([...this.replicas.values()].map((replica) => replica.close()))
     this.replicas.clear()
+    this.push?.stop()
     await this.keyed.stop()
     await this.storedNodeDoc.close()
     await this.store.close()

@@ -1,4 +1,5 @@
 /** The personal node's settings, from the environment, checked up front so a typo stops start-up with a sentence. */
+import { readVapidSubject } from './vapidKeys.ts'
 import { join, resolve } from 'node:path'
 import { isLogLevel, type LogLevelName } from '../server/log.ts'
 import { DEFAULT_KEEP } from './backupStore.ts'
@@ -11,6 +12,8 @@ export interface NodeConfig {
   readonly host: string
   readonly port: number
   readonly logLevel: LogLevelName
+  /** The contact push services are given with the node's reminders (a mailto: or https: address), PII_PUSH_CONTACT. */
+  readonly pushContact?: string | undefined
   /** How often a changed space is backed up; 0: only when asked (`backup`). */
   readonly backupEveryMinutes: number
   /** Backups kept per space, in each store. */
@@ -54,7 +57,13 @@ export function readNodeConfig(env: NodeJS.ProcessEnv): NodeConfig {
   if (!['', '0', '1'].includes(allowPrivate)) throw new NodeConfigError(`PII_HTTP_ALLOW_PRIVATE is 1 (allow) or 0 (refuse, the default); it is "${allowPrivate}".`)
   const relay = env.PII_RELAY_URL?.trim() || undefined
   if (relay !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(relay)) throw new NodeConfigError(`PII_RELAY_URL is the relay's WebSocket address, like wss://pii.example.org/; it is "${relay}".`)
-  return { folder, name, host, port, logLevel: level, backupEveryMinutes, backupKeep, s3, httpAllowPrivate: allowPrivate === '1', relay: relay && (relay.endsWith('/') ? relay : `${relay}/`) }
+  const pushContact = env.PII_PUSH_CONTACT?.trim() || undefined
+  try {
+    readVapidSubject(pushContact)
+  } catch (error) {
+    throw new NodeConfigError(`PII_PUSH_CONTACT: ${(error as Error).message}`)
+  }
+  return { folder, name, host, port, logLevel: level, backupEveryMinutes, backupKeep, s3, httpAllowPrivate: allowPrivate === '1', relay: relay && (relay.endsWith('/') ? relay : `${relay}/`), pushContact }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, least: number, most: number): number {

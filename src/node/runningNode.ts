@@ -34,6 +34,7 @@ export async function startRunningNode(config: NodeConfig, log: Logger, options:
     backups: { stores: backupStoresOf(config), everyMs: config.backupEveryMinutes * 60_000 },
     http: { allowPrivate: config.httpAllowPrivate },
     ...(config.relay ? { defaultRelay: config.relay } : {}),
+    ...(config.pushContact ? { push: { contact: config.pushContact } } : {}),
   })
   let serving = false
   const status = (): NodeStatus => nodeStatus(node, { name: config.name, folder: config.folder, startedAt })

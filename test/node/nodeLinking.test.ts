@@ -11,12 +11,17 @@ import { WebSocket } from 'ws'
 import { DeviceLinking } from '../../src/core/devices/DeviceLinking.ts'
 import { syncHome } from '../../src/core/devices/HomeSync.ts'
 import { pairingRoom } from '../../src/core/devices/pairing.ts'
-import { publicKeyFromDid } from '../../src/core/identity/didKey.ts'
+import { publishSubscription, pushKeys } from '../../src/core/devices/homePush.ts'
+import { didFromPublicKey, publicKeyFromDid } from '../../src/core/identity/didKey.ts'
+import { findHome } from '../../src/core/space/spaceList.ts'
+import { startLocalPushService } from '../helpers/localPushService.ts'
 import { memberOfDevice } from '../../src/core/members/resolveMembership.ts'
 import { docKind } from '../../src/core/scheduler/docKind.ts'
+import { notifyKind } from '../../src/core/scheduler/notifyKind.ts'
 import { readCounter } from '../../src/core/scheduler/docResults.ts'
 import { KindRegistry } from '../../src/core/scheduler/kinds.ts'
 import { DEFAULT_BUDGET, type SchedulerId } from '../../src/core/scheduler/schedulers.ts'
+import type { OperationId } from '../../src/core/scheduler/operations.ts'
 import { SpaceSchedule } from '../../src/core/scheduler/SpaceSchedule.ts'
 import { startPiiServer } from '../../src/server/PiiServer.ts'
 import { PersonalNode } from '../../src/node/PersonalNode.ts'
@@ -32,12 +37,13 @@ const quiet = { info: () => {}, warn: () => {} }
 const FAST = 'every-100-ms' as SchedulerId
 
 describe('linking the personal node', () => {
-  it('[M13] opens a pairing link through the relay, shows the code the person’s device shows, and once both confirm keeps and runs the person’s spaces as their device', async () => {
+  it('[M13][PUSH6] opens a pairing link through the relay, shows the code the person’s device shows, and once both confirm keeps and runs the person’s spaces as their device, and wakes the person’s browser by Web Push for a reminder it runs', async () => {
     const server = await startPiiServer({ host: '127.0.0.1', port: 0 })
     const rooms = new InstantNetwork()
     const laptop = keyedDevice(rooms)
     const stopHome = syncHome({ library: laptop.library, deviceDoc: laptop.deviceDoc, now: Date.now })
-    const node = await PersonalNode.open({ folder: await newFolder(), name: 'Home node', log: quiet, rooms: () => rooms, joinGraceMs: 100 })
+    const push = await startLocalPushService()
+    const node = await PersonalNode.open({ folder: await newFolder(), name: 'Home node', log: quiet, rooms: () => rooms, joinGraceMs: 100, push: { allowLoopback: true } })
     try {
       const game = await laptop.library.create('Game')
       const linking = new DeviceLinking({
@@ -70,14 +76,28 @@ describe('linking the personal node', () => {
       expect(memberOfDevice(laptopSync.membership.state, nodeKey)?.person).toBe(toHexString((await laptop.author).publicKey))
 
       // With its schedule planned on the laptop (which hosts none here), the node runs it.
-      const schedule = new SpaceSchedule({ doc: game.doc, kinds: new KindRegistry([docKind]), now: Date.now, actor: 'did:key:z6MkLaptop', newId: () => 'tick' })
+      const schedule = new SpaceSchedule({ doc: game.doc, kinds: new KindRegistry([docKind, notifyKind]), now: Date.now, actor: 'did:key:z6MkLaptop', newId: () => 'tick' })
       game.edit(() => {
         schedule.saveScheduler({ id: FAST, name: 'Every 100 ms', everyMs: 100, budget: DEFAULT_BUDGET, paused: false })
         schedule.createOperation({ schedulerId: FAST, title: 'Tick', kind: 'doc', input: { action: 'increment', counter: 'ticks', by: 1 }, dueAt: Date.now() + 300, repeat: { kind: 'every', everyMs: 100 }, times: 5, catchUp: 'all' })
       })
       await vi.waitFor(() => expect(readCounter(game.doc, 'ticks')).toBe(5), UNTIL)
+
+      // [PUSH6] The node publishes its push key in the home; the laptop subscribes with it; a reminder the node runs wakes it.
+      const home = laptop.library.openSpace(findHome(laptop.deviceDoc)!.id)
+      const homeMembership = (await home.sync).membership
+      await vi.waitFor(() => expect(pushKeys(home.doc, homeMembership.state)).toHaveLength(1), UNTIL)
+      const vapidKey = pushKeys(home.doc, homeMembership.state)[0]!
+      const subscription = push.subscribe({ vapidKey })
+      const laptopDid = didFromPublicKey((await laptop.author).publicKey)
+      home.doc.transact(() => publishSubscription(home.doc, { device: laptopDid, ...subscription, vapidKey, createdAt: Date.now() }))
+      game.edit(() => schedule.createOperation({ schedulerId: FAST, title: 'Dentist', kind: 'notify', input: { title: 'Dentist at 10:00' }, dueAt: Date.now() + 300, repeat: { kind: 'none' }, catchUp: 'latest' }, 'dentist' as OperationId))
+      await vi.waitFor(() => expect(push.received().map((received) => JSON.parse(received.text) as { title: string })).toEqual([expect.objectContaining({ title: 'Dentist at 10:00', space: game.id })]), UNTIL)
+      expect(push.refusals).toEqual([])
+      home.release()
       game.release()
     } finally {
+      await push.close()
       stopHome()
       await node.stop()
       await server.close()
