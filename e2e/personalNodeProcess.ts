@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { test } from './fixtures.ts'
+import { expect, test } from './fixtures.ts'
 
 const NODE_ENTRY = join(import.meta.dirname, '..', 'dist', 'server', 'node.js')
 
@@ -97,4 +97,30 @@ export function startNode(folder: string, args: readonly string[], env: NodeJS.P
       return exited
     },
   }
+}
+
+/**
+ * Links the node running on `folder` to a person, as they would: `link -`,
+ * the pairing link on standard input, then "yes" once the code it prints is
+ * the one `codeOnScreen` reads on the person's device. Resolves with what it
+ * printed, once it has exited 0.
+ */
+export async function linkNode(folder: string, link: string, codeOnScreen: () => Promise<string>): Promise<string> {
+  const child = spawn(process.execPath, [NODE_ENTRY, 'link', '-'], { env: { ...process.env, PII_DATA: folder, PII_NODE_NAME: 'Home node', LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const printed: string[] = []
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  createInterface({ input: child.stderr }).on('line', (line) => printed.push(line))
+  const code = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      printed.push(line)
+      const asked = /show the code (\d{3} \d{3})\?/.exec(line)
+      if (asked) resolve(asked[1]!)
+    })
+    void exited.then((exit) => reject(new Error(`node link exited (${exit}) before showing a code:\n${printed.join('\n')}`)))
+    child.stdin.write(`${link}\n`)
+  })
+  expect(code, 'the code the node shows is the one on the person’s screen').toBe(await codeOnScreen())
+  child.stdin.end('yes\n')
+  expect(await exited, printed.join('\n')).toBe(0)
+  return printed.join('\n')
 }

@@ -1,9 +1,10 @@
 /**
  * The personal node as the scheduler of record (issue 16), with real parts
  * only: two browsers in their own Chromium processes share a space, the
- * node joins it as a member with an ordinary share link (`join <link>`, as
- * its own process over @roamhq/wrtc and LevelDB), and a `doc` operation
- * counts every 2 s. Both browsers close: the node goes on counting, once per
+ * owner links the node to themselves as they would a phone ("Add a device",
+ * then `npm run node -- link -` and the code compared; the node its own
+ * process over @roamhq/wrtc and LevelDB), the space reaches the node through
+ * the owner's home space, and a `doc` operation counts every 2 s. Both browsers close: the node goes on counting, once per
  * occurrence. It is killed with SIGKILL and restarted; a third browser then
  * joins with the link and gets the space from the node alone: every run the
  * browsers saw before closing is there, every occurrence ran once, and the
@@ -13,7 +14,7 @@ import type { Page } from '@playwright/test'
 import { closePeers, launchPeer, shareLinkOf, syncStatus, type Peer } from './browserPeers.ts'
 import { createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
-import { metricOf, newDataFolder, startNode, type NodeProcess } from './personalNodeProcess.ts'
+import { linkNode, metricOf, newDataFolder, startNode, type NodeProcess } from './personalNodeProcess.ts'
 
 const RUNS = 'pii_node_runs_performed_total'
 
@@ -34,8 +35,8 @@ async function historyOf(page: Page): Promise<HistoryRow[]> {
   )
 }
 
-/** A run the node recorded: members see it under its name (PII_NODE_NAME), with its device. */
-const byNode = (row: HistoryRow): boolean => row.ranBy.startsWith('Home node')
+/** Runs the node recorded: members see them under its person's name, with its device (shortDevice: its did's last six). */
+const recordedBy = (nodeDid: string) => (row: HistoryRow): boolean => row.ranBy.startsWith('Ana') && row.ranBy.endsWith(`…${nodeDid.slice(-6)})`)
 
 async function openHistory(page: Page): Promise<void> {
   await page.getByRole('tab', { name: 'Schedule' }).click()
@@ -49,7 +50,7 @@ async function runsPast(node: NodeProcess, from: number, timeout: number): Promi
   return now
 }
 
-test('[G1] [G2] the node runs a shared space’s schedule while every browser is closed: each occurrence once, across a kill -9, and a newcomer gets it all from the node', async ({ piiServer }) => {
+test('[M13] [G1] [G2] linked like a phone, the node runs a shared space’s schedule while every browser is closed: each occurrence once, across a kill -9, and a newcomer gets it all from the node', async ({ piiServer }) => {
   test.setTimeout(240_000)
   const data = await newDataFolder()
   const peers: Peer[] = []
@@ -58,17 +59,34 @@ test('[G1] [G2] the node runs a shared space’s schedule while every browser is
     const [a, b] = await Promise.all([launchPeer(piiServer.url), launchPeer(piiServer.url)])
     peers.push(a, b)
     await openApp(a.page)
+    await a.page.getByLabel('Display name').fill('Ana')
+    await a.page.getByLabel('Display name').press('Enter')
     await createSpace(a.page, 'Clock')
     const link = await shareLinkOf(a.page)
     await joinByLink(b.page, link)
     await expect(b.page.getByLabel('Space name')).toHaveValue('Clock', { timeout: 20_000 })
 
-    // The node joins as a member would: an ordinary share link, given on its command line.
-    const node = startNode(data.folder, ['join', link])
+    // The owner links the node as they would a phone: "Add a device" on their browser, `link -` on the node, one code on both.
+    const node = startNode(data.folder, [])
     nodes.push(node)
-    await node.logged('node started')
-    await node.logged('joined a space')
-    await node.logged('running a space’s schedule', 60_000)
+    const nodeDid = String((await node.logged('node started')).device)
+    const byNode = recordedBy(nodeDid)
+    await openApp(a.page)
+    await a.page.getByRole('button', { name: 'Add a device' }).click()
+    const pairingField = a.page.getByRole('textbox', { name: 'Pairing link' })
+    await expect(pairingField).toHaveValue(/#\/pair\//, { timeout: 20_000 })
+    const pairingLink = await pairingField.inputValue()
+    const codeOnScreen = async (): Promise<string> => {
+      await expect(a.page.getByTestId('pairing-code')).toHaveText(/^\d{3} \d{3}$/, { timeout: 30_000 })
+      const code = (await a.page.getByTestId('pairing-code').textContent()) ?? ''
+      await a.page.getByRole('button', { name: 'It matches: link it' }).click()
+      return code
+    }
+    await linkNode(data.folder, pairingLink, codeOnScreen)
+    await expect(a.page.getByTestId('pairing-linked')).toBeVisible({ timeout: 30_000 })
+    await a.page.getByRole('button', { name: 'Close' }).click()
+    await expect(a.page.getByRole('list', { name: 'Linked devices' }).getByRole('listitem')).toHaveCount(2, { timeout: 30_000 })
+    await a.page.getByRole('link', { name: 'Clock' }).click()
     await expect(a.page.getByRole('list', { name: 'Online now' }).getByText('Home node')).toBeVisible({ timeout: 60_000 })
 
     await a.page.getByRole('tab', { name: 'Schedule' }).click()
@@ -101,7 +119,6 @@ test('[G1] [G2] the node runs a shared space’s schedule while every browser is
     const restarted = startNode(data.folder, [])
     nodes.push(restarted)
     await restarted.logged('node started')
-    await restarted.logged('running a space’s schedule', 60_000)
     await runsPast(restarted, 1, 60_000)
 
     // A newcomer, with every browser closed: the node is all it meets.

@@ -170,7 +170,7 @@ export class NodeDevice {
     if (options.network) {
       device.host(clock, quiet)
       // Once linked, every space of its person's comes through their home space, and is kept keyed here.
-      device.stopHome = syncHome({ library, deviceDoc, now: clock })
+      device.stopHome = syncHome({ library, deviceDoc, now: clock, followName: false })
     }
     return device
   }

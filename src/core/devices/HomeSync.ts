@@ -22,6 +22,11 @@ export interface HomeSyncDeps {
   readonly library: SpaceLibrary
   readonly deviceDoc: Y.Doc
   readonly now: () => number
+  /**
+   * Whether this device shows its person's name and gives the home a new one typed here (true: a browser). A personal
+   * node keeps its own (PII_NODE_NAME): it is the name its rooms show, and it must not rename its person.
+   */
+  readonly followName?: boolean
 }
 
 /** Origin of this module's writes: they are no person's edit, and nothing here reacts to them. */
@@ -57,8 +62,9 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
     }
     // The name: the device that made the home wrote its own there (ensureHome); a device that joins takes it, and never
     // writes its own over it before the home's content has reached it. A name changed later, on any device, goes to all.
+    const followName = deps.followName !== false
     const homeName = homeProfileMap(home).get('displayName')
-    if (typeof homeName === 'string' && homeName !== '' && homeName !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, homeName)
+    if (followName && typeof homeName === 'string' && homeName !== '' && homeName !== readDisplayName(deps.deviceDoc)) setDisplayName(deps.deviceDoc, homeName)
     const both = (): void => run(() => mergeLists(deps, homeId, session))
     both()
     const onHome = (event: Y.YMapEvent<unknown>): void => {
@@ -81,6 +87,7 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
     const onPairings = (): void => both()
     pairings.observe(onPairings)
     stops.push(() => pairings.unobserve(onPairings))
+    if (!followName) return
     stops.push(observeProfile(deps.deviceDoc, () => {
       const name = readDisplayName(deps.deviceDoc)
       if (homeProfileMap(home).get('displayName') !== name) run(() => homeProfileMap(home).set('displayName', name))
