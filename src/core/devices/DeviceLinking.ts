@@ -14,7 +14,7 @@ import { findSpace, listSpaces } from '../space/spaceList.ts'
 import { ensureHome } from './homeSpace.ts'
 import { assertMayJoinHome, joinHome } from './joinHome.ts'
 import { newPairingSecret, pairingLink, type DeviceRuntime, type PairingSecret } from './pairing.ts'
-import { PairingGuest, PairingHost, type PairingChannel, type PairingTimers } from './PairingSession.ts'
+import { PairingGuest, PairingHost, type PairingChannel, type PairingSessionDeps, type PairingTimers } from './PairingSession.ts'
 import { PAIRINGS, putPairing } from './pairingRecords.ts'
 
 export interface DeviceLinkingDeps {
@@ -49,17 +49,10 @@ export class DeviceLinking {
   /** Shows a new pairing link: the returned host session drives the screen. The home space is made first if there is none. */
   async host(): Promise<{ readonly link: string; readonly session: PairingHost }> {
     const { deps } = this
-    const author = await deps.author
     const homeId = await ensureHome(deps.library, deps.deviceDoc)
     const secret = newPairingSecret()
     const session = new PairingHost({
-      secret,
-      channel: deps.channelFor(secret),
-      device: { publicKey: author.publicKey, sign: (message) => author.sign(message), name: deps.name() },
-      verify: deps.verify,
-      subtle: deps.subtle,
-      timers: deps.timers,
-      now: deps.now,
+      ...(await this.sessionDeps(secret)),
       home: () => {
         const entry = findSpace(deps.deviceDoc, homeId)
         if (!entry?.secret) return Promise.reject(new Error('This device’s home space is gone. Start again.'))
@@ -74,9 +67,21 @@ export class DeviceLinking {
   async join(secret: PairingSecret): Promise<PairingGuest> {
     const { deps } = this
     assertMayJoinHome(deps.deviceDoc)
-    const [author, sealing] = await Promise.all([deps.author, deps.sealing])
+    const sealing = await deps.sealing
     if (!sealing) throw new Error('This browser cannot receive sealed keys (no X25519 in WebCrypto), so it cannot be linked. Use a current browser.')
     return new PairingGuest({
+      ...(await this.sessionDeps(secret)),
+      sealing,
+      runtime: deps.runtime,
+      onWelcome: (home, record) => joinHome(deps, home, record),
+    })
+  }
+
+  /** What both sides of a pairing are built from: its room, this device's key and name, the checks and timers. */
+  private async sessionDeps(secret: PairingSecret): Promise<PairingSessionDeps> {
+    const { deps } = this
+    const author = await deps.author
+    return {
       secret,
       channel: deps.channelFor(secret),
       device: { publicKey: author.publicKey, sign: (message) => author.sign(message), name: deps.name() },
@@ -84,10 +89,7 @@ export class DeviceLinking {
       subtle: deps.subtle,
       timers: deps.timers,
       now: deps.now,
-      sealing,
-      runtime: deps.runtime,
-      onWelcome: (home, record) => joinHome(deps, home, record),
-    })
+    }
   }
 
   /** Unlinks `device` (another device of this person) from every space on this device, the home first, and rekeys each where it may. */

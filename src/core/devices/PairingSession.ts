@@ -52,13 +52,15 @@ export interface HomeGrant {
   readonly epoch?: number
 }
 
-interface SessionDeps {
+/** What both sides of a pairing are built from. */
+export interface PairingSessionDeps {
   readonly secret: PairingSecret
   readonly channel: PairingChannel
   readonly device: PairingDevice
   readonly verify: Verifier
   readonly subtle: SubtleCrypto
   readonly timers: PairingTimers
+  readonly now: () => number
 }
 
 export type PairingStep =
@@ -86,7 +88,7 @@ abstract class PairingSide {
   private expiry = 0
   private lingered = 0
 
-  constructor(protected readonly deps: SessionDeps) {
+  constructor(protected readonly deps: PairingSessionDeps) {
     this.stops.push(deps.channel.onMessage((text) => void this.receive(text)))
     this.stops.push(
       deps.timers.every(RESEND_MS, () => {
@@ -159,12 +161,11 @@ abstract class PairingSide {
   }
 }
 
-export interface PairingHostDeps extends SessionDeps {
+export interface PairingHostDeps extends PairingSessionDeps {
   /** The home space to give the guest (made first if this device has none). */
   readonly home: () => Promise<HomeGrant>
   /** Keeps the pairing once both signatures are here: it links each device into the other's spaces (M13). */
   readonly onPaired: (record: PairingRecord) => void
-  readonly now: () => number
 }
 
 /** The device that showed the link. */
@@ -238,13 +239,12 @@ export class PairingHost extends PairingSide {
   }
 }
 
-export interface PairingGuestDeps extends SessionDeps {
+export interface PairingGuestDeps extends PairingSessionDeps {
   /** This device's sealing key: the home is sealed to it. */
   readonly sealing: SealingKey
   readonly runtime: DeviceRuntime
   /** Joins the home (keeps the pairing, lists the home space); resolves once done. */
   readonly onWelcome: (home: HomeGrant, record: PairingRecord) => Promise<void>
-  readonly now: () => number
 }
 
 /** The device that opened the link. */
