@@ -141,7 +141,9 @@ export class RelaySocket {
     const { topic } = membership
     if (!topic.members.delete(membership)) return
     this.ready.delete(membership)
-    if (farewell !== undefined && topic.subscribed && this.socket?.readyState === SOCKET_OPEN) this.sendNow(farewell)
+    // Only within the budget: a context leaving every room at once (a node stopping) would send hundreds in one burst,
+    // past the relay's rate limit, and be cut off. Peers that hear no farewell drop this one once it is silent.
+    if (farewell !== undefined && topic.subscribed && this.socket?.readyState === SOCKET_OPEN && this.canSpend(1)) this.sendNow(farewell)
     if (topic.members.size > 0) return
     this.topics.delete(topic.name)
     topic.subscribed = false
@@ -308,11 +310,16 @@ export class RelaySocket {
 
   // --- sending ----------------------------------------------------------
 
-  /** Control frames and farewells: sent at once, still counted against the budget. */
+  /** Control frames and farewells (those only while the budget lasts): sent at once, counted against the budget. */
   private sendNow(text: string): void {
     if (this.socket?.readyState !== SOCKET_OPEN) return
     this.spendTokens(1)
     this.socket.send(text)
+  }
+
+  private canSpend(cost: number): boolean {
+    this.spendTokens(0)
+    return this.tokens >= cost
   }
 
   private spendTokens(cost: number): void {

@@ -4,9 +4,11 @@
  * awareness carries presence and how much of each device's log a peer has
  * seen. Between tabs the library's own tab transport carries the transport
  * doc; y-webrtc's BroadcastChannel is left for presence (see
- * sendUpdatesOverWebrtcOnly). The rooms' fallbacks share one relay
- * connection, beside y-webrtc's one signaling connection. Status (who is here, how, and the one sync
- * indicator) is derived from all of those.
+ * sendUpdatesOverWebrtcOnly). The rooms' fallbacks share the context's
+ * relay connection (RelayConnection); y-webrtc's signaling goes over one
+ * connection per 256 rooms (SignalingGroups), which keeps it within the
+ * relay's limits. Status (who is here, how, and the one sync indicator) is
+ * derived from all of those.
  *
  * Everything a peer puts in awareness crosses the network, so it is
  * validated before it is shown or counted.
@@ -19,6 +21,7 @@ import { framedWebRtc, type WebRtcClasses } from './framedPeerConnection.ts'
 import { RelayConnection } from './RelayConnection.ts'
 import { importRelayKey, RelayFallback } from './RelayFallback.ts'
 import { RoomPresence, type Presence } from './roomPresence.ts'
+import { SignalingGroups, type SignalingSeat } from './SignalingGroups.ts'
 
 
 /** How often connection kinds are re-read: y-webrtc has no event for a connection becoming usable. */
@@ -147,6 +150,8 @@ class WebrtcRoom implements RoomConnection {
   private readonly presence: RoomPresence
   private fallback: RelayFallback | undefined
   private readonly senders = new MessageSenders()
+  /** Undefined when the context has as many rooms as SignalingGroups serves: this one then syncs through its fallback only. */
+  private readonly signaling: SignalingSeat | undefined
   private closed = false
 
   constructor(
@@ -154,12 +159,15 @@ class WebrtcRoom implements RoomConnection {
     options: WebrtcRoomsOptions,
     private readonly relay: RelayConnection,
   ) {
+    this.signaling = SignalingGroups.of(options.signalingUrl).join(request.access.name)
     this.provider = new WebrtcProvider(request.access.name, request.transport, {
-      signaling: [options.signalingUrl],
+      signaling: this.signaling ? [this.signaling.url] : [],
       password: request.access.password,
       // Data channels that frame messages too large for one SCTP message; one reassembly budget per room.
       peerOpts: { wrtc: (options.webRtc ?? framedWebRtc)() },
     })
+    // Before the signaling connection can open: y-webrtc's own handling of it would subscribe every room of the context.
+    this.signaling?.attach(this.provider)
     this.presence = new RoomPresence({
       request,
       presence: options.presence,
@@ -226,6 +234,10 @@ class WebrtcRoom implements RoomConnection {
     this.closed = true
     this.presence.close()
     this.fallback?.destroy()
+    this.signaling?.leave()
+    // y-webrtc's destroy leaves the provider on its signaling connection, which then never closes: disconnect first
+    // unsubscribes the room and closes the connection once no room uses it.
+    this.provider.disconnect()
     this.provider.destroy()
   }
 }

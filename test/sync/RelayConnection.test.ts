@@ -86,6 +86,17 @@ describe('RelayConnection', { timeout: 60_000 }, () => {
     expect(limitRefusals(server)).toBe(0)
   })
 
+  it('[RLY6] a device leaving 256 spaces at once (a node stopping) stays within the relay’s rate limit', async () => {
+    const server = await relay()
+    const joined = join(device(server.relayUrl), await spaces(256))
+    await vi.waitFor(() => expect(joined.every((room) => room.fallback.connected)).toBe(true), WAIT)
+    // Each room's hello has gone: the relay's budget for the connection is partly spent.
+    await vi.waitFor(() => expect(server.relay.metrics.publishes).toBeGreaterThanOrEqual(256), WAIT)
+    for (const room of rooms.splice(0)) room.fallback.destroy()
+    await vi.waitFor(() => expect(server.relay.connectionCount).toBe(0), WAIT)
+    expect(limitRefusals(server)).toBe(0)
+  })
+
   it('[RLY6] two devices with 100 spaces in common sync every space through the relay, one connection each, within its rate limit', async () => {
     const server = await relay()
     const common = await spaces(100)
