@@ -29,6 +29,7 @@ import type { SpaceId } from '../core/space/ids.ts'
 import { SpaceLibrary, spaceLogName, type SpaceSync } from '../core/space/SpaceLibrary.ts'
 import type { RoomConnector } from '../core/space/SpaceRoom.ts'
 import { parseShareFragment, ShareLinkError } from '../core/space/shareLink.ts'
+import { transportEnvelopes } from '../core/space/SignedLog.ts'
 import { DEVICE_DOC_NAME, findSpace, listSpaces } from '../core/space/spaceList.ts'
 import type { LevelDbDocStore, LevelStoredDoc } from '../storage/LevelDbDocStore.ts'
 import { relayUrl } from '../sync/relayUrl.ts'
@@ -235,6 +236,46 @@ export class NodeDevice {
     await this.storedDeviceDoc.saved()
     this.options.log.info('left a space', { space })
     return true
+  }
+
+  /** The spaces it holds keyed, each with when it was listed here (a backup's age counts from then until its first). */
+  listed(): Array<{ readonly space: SpaceId; readonly since: number }> {
+    return listSpaces(this.deviceDoc).map((entry) => ({ space: entry.id, since: entry.createdAt }))
+  }
+
+  /** The space's signed log as written here (its transport doc, as one update: envelopes, encrypted); undefined if the node holds no such space. */
+  async writtenLog(space: SpaceId): Promise<Uint8Array | undefined> {
+    if (!this.library.has(space)) return undefined
+    return this.spaceStore.written(spaceLogName(space))
+  }
+
+  /**
+   * Merges `log` (a backup's: a transport doc as one update) into the
+   * space's log, through the library's own copy of the space (opened for the
+   * while if no one holds it): a second copy writing the same rows would
+   * overwrite the first's. The signed log checks every envelope it brings as
+   * it checks a peer's. Its list entry (its secret) is not touched. Resolves
+   * with how many envelopes the log holds, once written; undefined if the
+   * node holds no such space.
+   */
+  async mergeLog(space: SpaceId, log: Uint8Array): Promise<number | undefined> {
+    if (!this.library.has(space)) return undefined
+    const session = this.library.openSpace(space)
+    try {
+      const sync = await session.sync
+      const name = spaceLogName(space)
+      const stored = this.spaceStore.storedNamed(name)
+      const transport = this.spaceStore.docNamed(name)
+      if (!stored || !transport) return undefined
+      await stored.loaded
+      Y.applyUpdate(transport, log)
+      await sync.log.settled()
+      await stored.saved()
+      // What the log holds: envelopes waiting for a key or a membership statement are admitted as those arrive (in `spaces` then).
+      return transportEnvelopes(transport).length
+    } finally {
+      session.release()
+    }
   }
 
   spaces(): KeyedSpaceSummary[] {

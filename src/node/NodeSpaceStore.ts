@@ -14,10 +14,11 @@
  * what it signed and wrote, the same as what its peers may have.
  *
  * It also keeps the handles of what it stores, for the node's rooms (which
- * wait for a doc's writes, DurableRooms) and for a stop that must not close
- * the database under a space still writing.
+ * wait for a doc's writes, DurableRooms), for its backups (which read a
+ * space's log from the copy that writes it, never from a second one) and for
+ * a stop that must not close the database under a space still writing.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { DocStore, StoredDoc } from '../core/space/DocStore.ts'
 import { MemoryDocStore } from '../storage/MemoryDocStore.ts'
 import type { LevelDbDocStore, LevelStoredDoc } from '../storage/LevelDbDocStore.ts'
@@ -34,7 +35,7 @@ interface Tracked {
 export class NodeSpaceStore implements DocStore {
   private readonly memory = new MemoryDocStore()
   private readonly byDoc = new WeakMap<Y.Doc, LevelStoredDoc>()
-  private readonly byName = new Map<string, LevelStoredDoc>()
+  private readonly byName = new Map<string, { readonly stored: LevelStoredDoc; readonly doc: Y.Doc }>()
   private readonly open = new Set<Tracked>()
 
   constructor(private readonly disk: LevelDbDocStore) {}
@@ -43,14 +44,15 @@ export class NodeSpaceStore implements DocStore {
     if (name.startsWith(CONTENT_PREFIX)) return this.memory.attach(name, doc)
     const stored = this.disk.attach(name, doc)
     this.byDoc.set(doc, stored)
-    this.byName.set(name, stored)
+    const attached = { stored, doc }
+    this.byName.set(name, attached)
     let done: () => void = () => {}
     const tracked: Tracked = { stored, closed: new Promise((resolve) => (done = resolve)) }
     this.open.add(tracked)
     const finish = (work: Promise<void>): Promise<void> =>
       work.finally(() => {
         this.open.delete(tracked)
-        if (this.byName.get(name) === stored) this.byName.delete(name)
+        if (this.byName.get(name) === attached) this.byName.delete(name)
         done()
       })
     return { loaded: stored.loaded, compact: () => stored.compact(), close: () => finish(stored.close()), discard: () => finish(stored.discard()) }
@@ -63,7 +65,35 @@ export class NodeSpaceStore implements DocStore {
 
   /** The handle of the doc attached under `name`, while it is. */
   storedNamed(name: string): LevelStoredDoc | undefined {
-    return this.byName.get(name)
+    return this.byName.get(name)?.stored
+  }
+
+  /** The doc attached under `name` (a space's live log), while it is. */
+  docNamed(name: string): Y.Doc | undefined {
+    return this.byName.get(name)?.doc
+  }
+
+  /**
+   * The doc stored under `name`, as one update: the attached copy's once
+   * what it holds is written, or else what the disk holds, read by a copy
+   * that writes nothing (two copies writing one doc's rows would overwrite
+   * each other's).
+   */
+  async written(name: string): Promise<Uint8Array> {
+    const attached = this.byName.get(name)
+    if (attached) {
+      await attached.stored.saved()
+      return Y.encodeStateAsUpdate(attached.doc)
+    }
+    const doc = new Y.Doc()
+    const reader = this.disk.attach(name, doc)
+    try {
+      await reader.loaded
+      return Y.encodeStateAsUpdate(doc)
+    } finally {
+      await reader.close()
+      doc.destroy()
+    }
   }
 
   remove(name: string): Promise<void> {

@@ -17,8 +17,6 @@ import { chmod, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { digest as sha256 } from 'lib0/hash/sha256'
-import { toBase64 } from '../core/base64.ts'
 import { deviceDid, signWith, verifySignature, type DeviceKey } from '../core/identity/deviceKey.ts'
 import type { Did } from '../core/identity/didKey.ts'
 import type { SealingKey } from '../core/identity/sealingKey.ts'
@@ -45,9 +43,9 @@ import { framedNodeWebRtc } from './nodeWebRtc.ts'
 import { findReplica, listReplicas, NODE_DOC_NAME, putReplica, removeReplica, type NodeReplica } from './replicaRecords.ts'
 import { loadOrCreateSealingKeyFile } from './sealingKeyFile.ts'
 import type { BackupEntry, BackupStore } from './backupStore.ts'
-import { encodeReplicaBackup, readReplicaBackup, type BackupSigner, type NamedBackupStore } from './replicaBackups.ts'
+import { BackedUpLogs, encodeKeyedBackup, encodeReplicaBackup, readSpaceBackup, type BackupRound, type BackupSigner, type NamedBackupStore } from './replicaBackups.ts'
 
-export { NodeInputError, type NodeLog }
+export { NodeInputError, type BackupRound, type NodeLog }
 
 export interface PersonalNodeOptions {
   /** The data folder: keys and database. */
@@ -76,13 +74,6 @@ export interface PersonalNodeOptions {
   readonly onTick?: (space: string, scheduler: string, plannedAt: number, ranAt: number) => void
 }
 
-/** What one backup round did. */
-export interface BackupRound {
-  readonly backedUp: number
-  readonly unchanged: number
-  readonly failed: number
-}
-
 /** What `spaces` says of one space kept as a blind replica. */
 export interface ReplicaSummary {
   readonly space: SpaceId
@@ -104,12 +95,10 @@ const FIRST_BACKUP_AFTER_MS = 5 * 60_000
 export class PersonalNode {
   private readonly replicas = new Map<SpaceId, BlindReplica>()
   private readonly roomsByRelay = new Map<string, RoomConnector>()
-  /** Per space, the log's hash at its last backup (a space unchanged since is not backed up again) and when. */
-  private readonly lastBackup = new Map<SpaceId, { readonly fingerprint: string; readonly at: number }>()
+  private readonly backedUp: BackedUpLogs
   private backupTimer: ReturnType<typeof setInterval> | undefined
   private firstBackup: ReturnType<typeof setTimeout> | undefined
   private backingUp: Promise<BackupRound> | undefined
-  private backupFailures = 0
   private stopped = false
 
   private constructor(
@@ -122,7 +111,9 @@ export class PersonalNode {
     /** The node as a keyed device of the spaces it was given member links to: their schedules run here. */
     readonly keyed: NodeDevice,
     private readonly push: NodePush | undefined,
-  ) {}
+  ) {
+    this.backedUp = new BackedUpLogs(options.backups?.stores ?? [], options.log)
+  }
 
   static async open(options: PersonalNodeOptions): Promise<PersonalNode> {
     // y-webrtc reaches its signaling server through the global WebSocket, which Node 20 lacks.
@@ -176,7 +167,7 @@ export class PersonalNode {
     const { replicas, damaged } = listReplicas(nodeDoc)
     for (const space of damaged) options.log.warn('skipped a damaged record of a kept space', { space })
     if (options.network !== false) for (const replica of replicas) node.start(replica)
-    await node.readLastBackups()
+    await node.backedUp.readFolder([...listReplicas(nodeDoc).replicas.map((record) => record.space), ...device.listed().map((listed) => listed.space)])
     const every = options.backups?.everyMs ?? 0
     if (options.network !== false && every > 0) {
       // The first round comes soon after start: a node restarted more often than the interval must still back up.
@@ -225,9 +216,9 @@ export class PersonalNode {
 
   /** Stops keeping a space (blind or keyed) and deletes what the node held of it. */
   async remove(space: SpaceId): Promise<boolean> {
-    if (this.keyed.has(space)) return this.keyed.remove(space)
     // A round under way must not back up the log this clears, as an empty newest backup.
     await this.backingUp?.catch(() => undefined)
+    if (this.keyed.has(space)) return this.keyed.remove(space)
     const running = this.replicas.get(space)
     this.replicas.delete(space)
     await running?.close(true)
@@ -269,9 +260,10 @@ export class PersonalNode {
   }
 
   /**
-   * Backs up every kept space whose log changed since its last backup, to
-   * every store; a store that fails is reported and retried next round. One
-   * round at a time: a round asked for during one joins it.
+   * Backs up every kept space (blind, then keyed) whose log changed since
+   * its last backup, to every store; a store that fails is reported and
+   * retried next round. One round at a time: a round asked for during one
+   * joins it.
    */
   backUpAll(): Promise<BackupRound> {
     this.backingUp ??= this.backUpRound().finally(() => (this.backingUp = undefined))
@@ -279,50 +271,36 @@ export class PersonalNode {
   }
 
   private async backUpRound(): Promise<BackupRound> {
-    const stores = this.options.backups?.stores ?? []
-    const round = { backedUp: 0, unchanged: 0, failed: 0 }
-    if (stores.length === 0) return round
+    const round: BackupRound = { backedUp: 0, unchanged: 0, failed: 0 }
+    if ((this.options.backups?.stores ?? []).length === 0) return round
+    const backUp = async (space: SpaceId, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work()
+      } catch (error) {
+        // One space that cannot be read (a damaged row) must not stop the others' backups.
+        this.backedUp.failures++
+        round.failed++
+        this.options.log.warn('a space could not be backed up', { space, error: error instanceof Error ? error.message : String(error) })
+      }
+    }
     for (const listed of listReplicas(this.nodeDoc).replicas) {
       // Read again: the space may have been removed, or moved to a newer epoch, while earlier ones were backed up.
       const record = findReplica(this.nodeDoc, listed.space)
       if (this.stopped) break
       if (!record) continue
-      try {
-        await this.backUpSpace(record, stores, round)
-      } catch (error) {
-        // One space that cannot be read (a damaged row) must not stop the others' backups.
-        this.backupFailures++
-        round.failed++
-        this.options.log.warn('a space could not be backed up', { space: record.space, error: error instanceof Error ? error.message : String(error) })
-      }
+      const encode = (log: Uint8Array, takenAt: Date): Promise<Uint8Array> => encodeReplicaBackup(record, log, takenAt, this.signer)
+      await backUp(record.space, () => this.withLog(record.space, (transport) => this.backedUp.backUp(record.space, Y.encodeStateAsUpdate(transport), new Date(this.now()), encode, round)))
     }
-    if (round.backedUp > 0 || round.failed > 0) this.options.log.info('backup round', round)
+    for (const { space } of this.keyed.listed()) {
+      if (this.stopped) break
+      await backUp(space, async () => {
+        const log = await this.keyed.writtenLog(space)
+        // Removed while earlier ones were backed up, or while it was read (what was read may be the cleared log): skipped, never backed up empty.
+        if (log && this.keyed.has(space)) await this.backedUp.backUp(space, log, new Date(this.now()), (bytes, takenAt) => encodeKeyedBackup(space, bytes, takenAt, this.signer), round)
+      })
+    }
+    if (round.backedUp > 0 || round.failed > 0) this.options.log.info('backup round', { ...round })
     return round
-  }
-
-  private async backUpSpace(record: NodeReplica, stores: readonly NamedBackupStore[], round: { backedUp: number; unchanged: number; failed: number }): Promise<void> {
-    await this.withLog(record.space, async (transport) => {
-      const log = Y.encodeStateAsUpdate(transport)
-      // The whole log's hash, not its state vector: a deletion changes the log but not the vector.
-      const fingerprint = toBase64(sha256(log))
-      if (this.lastBackup.get(record.space)?.fingerprint === fingerprint) return void round.unchanged++
-      const takenAt = new Date(this.now())
-      const bytes = await encodeReplicaBackup(record, log, takenAt, this.signer)
-      let stored = 0
-      for (const { name, store } of stores) {
-        try {
-          await store.put(record.space, takenAt, bytes)
-          stored++
-        } catch (error) {
-          this.backupFailures++
-          this.options.log.warn('a backup failed; it is tried again next round', { space: record.space, store: name, error: error instanceof Error ? error.message : JSON.stringify(error) })
-        }
-      }
-      if (stored === stores.length) {
-        this.lastBackup.set(record.space, { fingerprint, at: takenAt.getTime() })
-        round.backedUp++
-      } else round.failed++
-    })
   }
 
   /** Backups are signed by the node's device key, and a restore takes only those this key signed (SECURITY NODE4). */
@@ -334,17 +312,6 @@ export class PersonalNode {
     }
   }
 
-  /** When each kept space was last backed up, from the data folder's backups: a restart does not reset the backup age. */
-  private async readLastBackups(): Promise<void> {
-    const folder = this.options.backups?.stores.find((each) => each.name === 'folder')?.store
-    if (!folder) return
-    for (const { space } of listReplicas(this.nodeDoc).replicas) {
-      const newest = (await folder.list(space).catch(() => []))[0]
-      // No hash: the first round backs the space up once more, which costs one snapshot.
-      if (newest) this.lastBackup.set(space, { fingerprint: '', at: newest.takenAt.getTime() })
-    }
-  }
-
   /** The backups of `space` in the store named `from`, newest first. */
   async backups(space: SpaceId, from: NamedBackupStore['name'] = 'folder'): Promise<BackupEntry[]> {
     return this.storeNamed(from).list(space)
@@ -352,13 +319,30 @@ export class PersonalNode {
 
   /**
    * Merges a backup of `space` (the newest, or the one named) into what the
-   * node holds, and keeps the space again if it had been removed. Merging
-   * only adds: what the node holds that the backup lacks stays.
+   * node holds, and keeps a blind replica again if it had been removed.
+   * Merging only adds: what the node holds that the backup lacks stays. A
+   * keyed space's backup brings back its log only (it holds no secret): the
+   * space itself must be held keyed again first.
    */
   async restore(space: SpaceId, from: NamedBackupStore['name'] = 'folder', name?: string): Promise<{ readonly backup: BackupEntry; readonly envelopes: number }> {
-    const restored = await readReplicaBackup(this.storeNamed(from), space, this.signer, name)
-    // A space it keeps keeps its record: the room it is in now is newer than any backup's. Only a removed space takes the backup's.
-    if (!findReplica(this.nodeDoc, space)) putReplica(this.nodeDoc, { ...restored.record, addedAt: this.now() })
+    const restored = await readSpaceBackup(this.storeNamed(from), space, this.signer, name)
+    if (this.keyed.has(space)) {
+      // Into the library's own copy, whose signed log checks each envelope as a peer's; its list entry and secret stay as they are.
+      const envelopes = await this.keyed.mergeLog(space, restored.log)
+      if (envelopes !== undefined) {
+        this.options.log.info('restored a space from a backup', { space, kept: 'keyed', from, backup: restored.backup.name, envelopes })
+        return { backup: restored.backup, envelopes }
+      }
+    }
+    if (!findReplica(this.nodeDoc, space)) {
+      if (!restored.record) {
+        throw new NodeInputError(
+          `This node no longer holds space ${space}, and its backups cannot bring it back on their own: they hold its log but never its secret. It comes back through your home space (link the node to you: \`link\`) or a new "Can edit" link (\`join\`); once \`spaces\` lists it, run \`restore ${space}\` again to merge the backup into it.`,
+        )
+      }
+      // A space it keeps keeps its record: the room it is in now is newer than any backup's. Only a removed space takes the backup's.
+      putReplica(this.nodeDoc, { ...restored.record, addedAt: this.now() })
+    }
     await this.storedNodeDoc.saved()
     let envelopes = 0
     const running = this.replicas.get(space)
@@ -384,12 +368,13 @@ export class PersonalNode {
     if (!this.options.backups || this.options.backups.stores.length === 0) return undefined
     const now = this.now()
     let oldest = now
-    for (const record of listReplicas(this.nodeDoc).replicas) oldest = Math.min(oldest, this.lastBackup.get(record.space)?.at ?? record.addedAt)
+    for (const record of listReplicas(this.nodeDoc).replicas) oldest = Math.min(oldest, this.backedUp.lastAt(record.space) ?? record.addedAt)
+    for (const { space, since } of this.keyed.listed()) oldest = Math.min(oldest, this.backedUp.lastAt(space) ?? since)
     return Math.round((now - oldest) / 1000)
   }
 
   get backupFailureCount(): number {
-    return this.backupFailures
+    return this.backedUp.failures
   }
 
   private storeNamed(name: NamedBackupStore['name']): BackupStore {
