@@ -14,7 +14,7 @@ import type * as Y from 'yjs'
 import { observeProfile, readDisplayName, setDisplayName } from '../identity/profile.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../space/SpaceLibrary.ts'
-import { findHome, findSpace, listSpaces, observeSpaceList, putSpaceEntry, type SpaceEntry } from '../space/spaceList.ts'
+import { findHome, findSpace, listSpaces, observeSpaceList, putSpaceEntry, readEntry, removeSpaceEntry, type SpaceEntry } from '../space/spaceList.ts'
 import { homeProfileMap, homeRemovedMap, homeSpacesMap, listHomeSpaces, putHomeEntry, type HomeSpaceEntry } from './homeSpace.ts'
 import { pairingKey, PAIRINGS, putPairing, readPairings } from './pairingRecords.ts'
 
@@ -110,6 +110,33 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
   }
 }
 
+/**
+ * A space another device removed leaves this device's list, but not its
+ * disk: its stored copy and its list entry (with the secret) are kept aside
+ * (SET_ASIDE), so a removal by a device gone bad, before its person unlinks
+ * it, destroys nothing that cannot be brought back (SECURITY DEV5).
+ */
+function setAside(deviceDoc: Y.Doc, entry: SpaceEntry, at: number): void {
+  deviceDoc.transact(() => {
+    deviceDoc.getMap<unknown>(SET_ASIDE).set(entry.id, { ...entry, setAsideAt: at })
+    removeSpaceEntry(deviceDoc, entry.id)
+  })
+}
+
+/** The device doc's map of spaces removed from the list by another device of the person: part of the format. */
+export const SET_ASIDE = 'setAsideSpaces'
+
+/** The spaces set aside on this device (a removal that came through the home), newest first: each can be listed again. */
+export function setAsideSpaces(deviceDoc: Y.Doc): Array<SpaceEntry & { readonly setAsideAt: number }> {
+  const entries: Array<SpaceEntry & { readonly setAsideAt: number }> = []
+  for (const [id, value] of deviceDoc.getMap<unknown>(SET_ASIDE)) {
+    const entry = readEntry(id, value)
+    const at = (value as { setAsideAt?: unknown } | null)?.setAsideAt
+    if (entry && typeof at === 'number') entries.push({ ...entry, setAsideAt: at })
+  }
+  return entries.sort((a, b) => b.setAsideAt - a.setAsideAt)
+}
+
 function markRemoved(home: Y.Doc, id: SpaceId, at: number): void {
   homeSpacesMap(home).delete(id)
   homeRemovedMap(home).set(id, at)
@@ -129,7 +156,7 @@ function mergeLists(deps: HomeSyncDeps, homeId: SpaceId, session: SpaceSession):
   for (const local of listSpaces(deps.deviceDoc)) {
     if (local.home || !local.secret || local.invite !== undefined || local.rolesEnforced !== true) continue
     if (removed.has(local.id)) {
-      void deps.library.remove(local.id)
+      setAside(deps.deviceDoc, local, deps.now())
       continue
     }
     // A space's name is its own doc's (meta.name): the lists keep a copy, written once, so renames do not ping-pong here.

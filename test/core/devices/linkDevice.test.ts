@@ -8,7 +8,7 @@ import { toHexString } from 'lib0/buffer'
 import { describe, expect, it, vi } from 'vitest'
 import { DeviceLinking } from '../../../src/core/devices/DeviceLinking.ts'
 import { ensureHome } from '../../../src/core/devices/homeSpace.ts'
-import { syncHome } from '../../../src/core/devices/HomeSync.ts'
+import { setAsideSpaces, syncHome } from '../../../src/core/devices/HomeSync.ts'
 import { joinHome } from '../../../src/core/devices/joinHome.ts'
 import { encodePairingMessage, homeBoxContext, newPairingSecret, parsePairingLink } from '../../../src/core/devices/pairing.ts'
 import { PairingGuest, PairingHost, type PairingChannel, type PairingTimers } from '../../../src/core/devices/PairingSession.ts'
@@ -19,7 +19,7 @@ import { memberOfDevice } from '../../../src/core/members/resolveMembership.ts'
 import { pairingMessage } from '../../../src/core/members/statement.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
-import { findSpace, listVisibleSpaces } from '../../../src/core/space/spaceList.ts'
+import { findSpace, listVisibleSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
 import { InstantNetwork } from '../../helpers/instantNetwork.ts'
 import { keyedDevice, type KeyedDevice } from '../../helpers/keyedDevice.ts'
 
@@ -224,6 +224,41 @@ describe('linking a device', () => {
     for (const stop of stops) stop()
     groceries.release()
     onPhone.release()
+  }, 60_000)
+
+  it('[DEV5] a space removed on one device leaves the other’s list but not its disk: set aside with its secret, it comes back whole', async () => {
+    const rooms = new InstantNetwork()
+    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
+    const room = pairingRoom()
+    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
+      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
+    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
+    const groceries = await laptop.library.create('Groceries')
+    groceries.edit((doc) => addItem(doc, 'milk'))
+    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
+    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
+    await vi.waitUntil(() => joining.state.step === 'compare' && hosting.state.step === 'compare', UNTIL_SYNCED)
+    await joining.confirm()
+    await hosting.confirm()
+    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const onPhone = phone.library.openSpace(groceries.id)
+    await vi.waitUntil(() => readItems(onPhone.doc).some((item) => item.title === 'milk'), UNTIL_SYNCED)
+    onPhone.release()
+    groceries.release()
+
+    // The laptop (or a thief holding it, before the unlink) removes the space.
+    await laptop.library.remove(groceries.id)
+    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') === undefined, UNTIL_SYNCED)
+    const [aside] = setAsideSpaces(phone.deviceDoc)
+    expect(aside).toMatchObject({ id: groceries.id, name: 'Groceries' })
+    expect(aside?.secret).toBeDefined()
+    // Listed again from what was set aside, it opens from the phone's own disk: nobody else holds it now.
+    putSpaceEntry(phone.deviceDoc, aside!)
+    const back = phone.library.openSpace(groceries.id)
+    await back.loaded
+    expect(readItems(back.doc).map((item) => item.title)).toEqual(['milk'])
+    back.release()
+    for (const stop of stops) stop()
   }, 60_000)
 })
 
