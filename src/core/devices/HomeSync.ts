@@ -10,13 +10,14 @@
  *   - the display name follows whichever side changed last.
  * Spaces joined by a link and not admitted yet wait here until they are.
  */
+import { fromHexString } from 'lib0/buffer'
 import type * as Y from 'yjs'
 import { observeProfile, readDisplayName, setDisplayName } from '../identity/profile.ts'
 import type { SpaceId } from '../space/ids.ts'
 import type { SpaceLibrary, SpaceSession } from '../space/SpaceLibrary.ts'
 import { findHome, findSpace, listSpaces, observeSpaceList, putSpaceEntry, readEntry, removeSpaceEntry, type SpaceEntry } from '../space/spaceList.ts'
 import { homeProfileMap, homeRemovedMap, homeSpacesMap, listHomeSpaces, putHomeEntry, type HomeSpaceEntry } from './homeSpace.ts'
-import { pairingKey, PAIRINGS, putPairing, readPairings } from './pairingRecords.ts'
+import { PAIRINGS, putPairing, readPairings } from './pairingRecords.ts'
 
 export interface HomeSyncDeps {
   readonly library: SpaceLibrary
@@ -83,6 +84,17 @@ function mirror(deps: HomeSyncDeps, homeId: SpaceId): { readonly id: SpaceId; st
         mergeLists(deps, homeId, session)
       })
     }))
+    // The devices the person unlinked, as the home's membership says: every space this device opens unlinks them too.
+    void session.sync.then(({ membership }) => {
+      if (stopped) return
+      const copy = (): void => {
+        const unlinked = deps.deviceDoc.getMap<unknown>(UNLINKED_DEVICES)
+        const missing = [...membership.state.unlinked.keys()].filter((device) => !unlinked.has(device))
+        if (missing.length > 0) deps.deviceDoc.transact(() => missing.forEach((device) => unlinked.set(device, true)))
+      }
+      copy()
+      stops.push(membership.onChange(copy))
+    })
     const pairings = deps.deviceDoc.getMap(PAIRINGS)
     const onPairings = (): void => both()
     pairings.observe(onPairings)
@@ -123,6 +135,14 @@ function setAside(deviceDoc: Y.Doc, entry: SpaceEntry, at: number): void {
   })
 }
 
+/** The device doc's set (hex keys) of the person's unlinked devices, from the home's membership: part of the format. */
+export const UNLINKED_DEVICES = 'unlinkedDevices'
+
+/** The person's devices unlinked in their home, as this device last heard: each space it opens unlinks them (M14). */
+export function unlinkedDevices(deviceDoc: Y.Doc): Uint8Array[] {
+  return [...deviceDoc.getMap<unknown>(UNLINKED_DEVICES).keys()].filter((hex) => /^[0-9a-f]{64}$/.test(hex)).slice(0, 256).map((hex) => fromHexString(hex))
+}
+
 /** The device doc's map of spaces removed from the list by another device of the person: part of the format. */
 export const SET_ASIDE = 'setAsideSpaces'
 
@@ -150,8 +170,10 @@ function mergeLists(deps: HomeSyncDeps, homeId: SpaceId, session: SpaceSession):
   for (const entry of listed.values()) {
     if (entry.id === homeId || removed.has(entry.id)) continue
     const local = findSpace(deps.deviceDoc, entry.id)
-    if (!local) putSpaceEntry(deps.deviceDoc, { id: entry.id, name: entry.name, createdAt: entry.createdAt, secret: entry.secret, rolesEnforced: true, ...epochOf(entry) })
-    else if (local.invite === undefined && later(entry, local)) putSpaceEntry(deps.deviceDoc, { ...local, secret: entry.secret, ...epochOf(entry), name: local.name || entry.name })
+    // Only what this device does not have: a secret it holds is never replaced from the home, and an epoch is never taken
+    // from it (the keyring finds a secret's epoch in the log): a device gone bad could claim any (SECURITY DEV6). A rekey
+    // reaches each device sealed to it (followEpochs), not through the home.
+    if (!local) putSpaceEntry(deps.deviceDoc, { id: entry.id, name: entry.name, createdAt: entry.createdAt, secret: entry.secret, rolesEnforced: true })
   }
   for (const local of listSpaces(deps.deviceDoc)) {
     if (local.home || !local.secret || local.invite !== undefined || local.rolesEnforced !== true) continue
@@ -163,11 +185,10 @@ function mergeLists(deps: HomeSyncDeps, homeId: SpaceId, session: SpaceSession):
     const listedEntry = listed.get(local.id)
     if (!listedEntry || later(local, listedEntry)) putHomeEntry(home, { id: local.id, name: listedEntry?.name || local.name, createdAt: local.createdAt, secret: local.secret, ...epochOf(local) })
   }
+  // A device's own pairings go to the home, for the record; none comes back from it: a device links itself only with a
+  // pairing it signed itself (a planted one could make it someone else's device, SECURITY DEV4).
   const homePairings = home.getMap(PAIRINGS)
-  const localPairings = deps.deviceDoc.getMap(PAIRINGS)
-  for (const record of readPairings(localPairings)) putPairing(homePairings, record)
-  const missing = readPairings(homePairings).filter((record) => !localPairings.has(pairingKey(record)))
-  if (missing.length > 0) deps.deviceDoc.transact(() => missing.forEach((record) => putPairing(localPairings, record)))
+  for (const record of readPairings(deps.deviceDoc.getMap(PAIRINGS))) putPairing(homePairings, record)
 }
 
 function epochOf(entry: Pick<HomeSpaceEntry, 'epoch'>): { epoch?: number } {

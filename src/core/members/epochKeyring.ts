@@ -90,10 +90,13 @@ export class EpochKeyring implements ContentKeyring {
       if (!this.membership.founded && entry.rolesEnforced === true) return
       epoch = await this.epochOf(entry.secret)
     }
+    // An epoch the log has not started (yet) is no epoch of this space: its claim waits for the rekey (a list entry
+    // written by a device gone bad may claim any; SECURITY DEV6).
+    if (epoch > this.membership.state.epoch) return
     let learned = this.learn(epoch, entry.secret)
     // Back through the rekeys: each carries the secret of the epoch before it under its own.
     const rekeys = new Map(this.membership.state.rekeys.map((rekey) => [rekey.epoch, rekey]))
-    for (let at = Math.max(...this.secrets.keys()); at > 0; at--) {
+    for (let at = Math.min(Math.max(...this.secrets.keys()), this.membership.state.epoch); at > 0; at--) {
       const secret = this.secrets.get(at)
       const rekey = rekeys.get(at)
       if (!secret || !rekey || this.secrets.has(at - 1) || !this.subtle) continue

@@ -86,6 +86,8 @@ export interface MemberDevice {
   readonly name: string
   readonly x25519: Uint8Array
   readonly linkedAt: number
+  /** Its place in the order devices joined or were linked here: of one person's, the earlier one's statements go first (M3, M14). */
+  readonly rank: number
 }
 
 /** A device its person unlinked (M14): nothing past its cut counts. */
@@ -145,6 +147,8 @@ export interface ResolveContext {
 }
 
 const MAX_HEADS = 32
+/** A person's devices at once: phones, computers, a node, with room to spare; more would let one member fill the log with links (SECURITY DEV7). */
+export const MAX_DEVICES_PER_PERSON = 16
 
 const keyHex = (key: Uint8Array): string => toHexString(key)
 
@@ -253,6 +257,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
   const revocations: Array<readonly [number, string]> = []
   const rekeys: Rekey[] = []
   let seniority = 0
+  let deviceRank = 0
   const applied = new Set<number>()
 
   const join = (node: number, person: Uint8Array, role: Role, name: string, x25519: Uint8Array, addedBy: string | undefined): StatementOutcome => {
@@ -264,7 +269,7 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
     if ((removalsOf.get(id) ?? []).some((removal) => graph.concurrent(removal, node))) return StatementOutcome.removedConcurrently
     const at = graph.nodes[node]!.body.at
     members.set(id, { person: id, key: person, role, name, x25519, addedBy, addedAt: at, seniority: seniority++ })
-    devices.set(id, { device: id, key: person, person: id, name, x25519, linkedAt: at })
+    devices.set(id, { device: id, key: person, person: id, name, x25519, linkedAt: at, rank: deviceRank++ })
     deviceOwners.set(id, id)
     removed.delete(id)
     return StatementOutcome.applied
@@ -277,7 +282,8 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
     if (members.has(author) || devices.has(author)) return StatementOutcome.alreadyMember
     // A device that left (unlinked, or its person removed) does not come back through someone else's pairing.
     if (unlinked.has(author) || removed.has(author) || deviceOwners.has(author)) return StatementOutcome.deviceNotLinkable
-    devices.set(author, { device: author, key: body.author, person: partner.person, name: body.name, x25519: body.x25519, linkedAt: body.at })
+    if ([...devices.values()].filter((device) => device.person === partner.person).length >= MAX_DEVICES_PER_PERSON) return StatementOutcome.notAllowed
+    devices.set(author, { device: author, key: body.author, person: partner.person, name: body.name, x25519: body.x25519, linkedAt: body.at, rank: deviceRank++ })
     deviceOwners.set(author, partner.person)
     return StatementOutcome.applied
   }
@@ -345,13 +351,14 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
         if (author === actorPerson) members.set(author, { ...actor, x25519: body.x25519 })
         return StatementOutcome.applied
       case StatementKind.unlink: {
-        // M14: a person unlinks their own devices, never their last one.
+        // M14: a person unlinks their own devices, never their last one. A device not linked here (yet) may be unlinked
+        // too, so that it never can be: a lost device that never opened this space cannot link itself in later.
         const device = keyHex(body.device)
         const target = devices.get(device)
-        if (!target || target.person !== actorPerson) return StatementOutcome.notAllowed
-        if ([...devices.values()].filter((entry) => entry.person === actorPerson).length === 1) return StatementOutcome.lastDevice
+        if (target ? target.person !== actorPerson : deviceOwners.has(device) || members.has(device) || unlinked.has(device)) return StatementOutcome.notAllowed
+        if (target && [...devices.values()].filter((entry) => entry.person === actorPerson).length === 1) return StatementOutcome.lastDevice
         devices.delete(device)
-        unlinked.set(device, { person: actorPerson, name: target.name, by: author, cut: cutMap(body.cut), epoch: rekeys.length })
+        unlinked.set(device, { person: actorPerson, name: target?.name ?? '', by: author, cut: cutMap(body.cut), epoch: rekeys.length })
         unlinks.push([node, device])
         return StatementOutcome.applied
       }
@@ -366,12 +373,15 @@ function walk(graph: StatementGraph, voided: ReadonlySet<number>): PassResult {
   }
 
   // M3: of the statements whose parents are all done, the one by the highest-ranked, most senior author, then by id.
-  const priority = (node: number): readonly [number, number, string] => {
+  // Then, of one person's devices, the one that joined or was linked first (M14): two devices unlinking each other at once
+  // is settled by a rule the signer cannot steer, as a statement's hash could be ground to sort first.
+  const priority = (node: number): readonly [number, number, number, string] => {
     const device = devices.get(graph.authors[node]!)
     const author = device && members.get(device.person)
-    return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, graph.nodes[node]!.id]
+    return [roleRank(author?.role), author?.seniority ?? Number.MAX_SAFE_INTEGER, device?.rank ?? Number.MAX_SAFE_INTEGER, graph.nodes[node]!.id]
   }
-  const before = (a: readonly [number, number, string], b: readonly [number, number, string]): boolean => a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2]
+  const before = (a: readonly [number, number, number, string], b: readonly [number, number, number, string]): boolean =>
+    a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] !== b[2] ? a[2] < b[2] : a[3] < b[3]
   const remainingParents = graph.parentIndexes.map((parents) => parents.length)
   const ready = [0]
   while (ready.length > 0) {
@@ -439,8 +449,12 @@ export function resolveMembership(statements: readonly Statement[], context: Res
       for (let node = 1; node < graph.nodes.length; node++) if ((owners.get(graph.authors[node]!) ?? graph.authors[node]) === person && graph.concurrent(node, removal)) voided.add(node)
     }
     for (const [unlink, device] of result.unlinks) {
-      // M14: and whatever an unlinked device signed that its unlink did not see.
-      for (let node = 1; node < graph.nodes.length; node++) if (graph.authors[node] === device && graph.concurrent(node, unlink)) voided.add(node)
+      // M14: and whatever an unlinked device signed that its unlink did not see, or any link it vouched for unseen.
+      for (let node = 1; node < graph.nodes.length; node++) {
+        const { body } = graph.nodes[node]!
+        const vouched = body.kind === StatementKind.link && keyHex(body.partner) === device
+        if ((graph.authors[node] === device || vouched) && graph.concurrent(node, unlink)) voided.add(node)
+      }
     }
     for (const [revocation, invite] of result.revocations) {
       // M6: an accept the revocation did not see is void.

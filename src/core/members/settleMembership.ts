@@ -46,6 +46,8 @@ export interface SettleInput {
   readonly closed: () => boolean
   /** This device's pairings (pairingRecords.ts): what links it into its person's spaces. */
   readonly pairings?: () => readonly PairingRecord[]
+  /** The person's devices unlinked in their home (HomeSync): unlinked here too, so none links itself in later (M14). */
+  readonly unlinkedDevices?: () => readonly Uint8Array[]
 }
 
 /** Links shared before membership keep admitting editors this long after the owner founds the log. */
@@ -67,6 +69,22 @@ export async function settleMembership(input: SettleInput): Promise<void> {
   if (entry.invite !== undefined) await acceptListedInvite(input, entry.invite)
   else if (entry.rolesEnforced !== true && entry.secret !== undefined) await settleLegacy(input, entry.createdAt, entry.secret)
   else if (entry.founding === undefined) await linkThroughPairing(input)
+  await unlinkWhatTheHomeUnlinked(input)
+}
+
+/** M14: a device the person unlinked in their home, and not linked in this space, is unlinked here as this device opens it. */
+async function unlinkWhatTheHomeUnlinked(input: SettleInput): Promise<void> {
+  const { membership, author } = input
+  for (const device of input.unlinkedDevices?.() ?? []) {
+    const state = membership.state
+    const me = state.devices.get(toHexString(author.publicKey))
+    const hex = toHexString(device)
+    if (input.closed() || !me || state.unlinked.has(hex)) continue
+    // Only where it is not linked (a linked one is unlinked with its cut, by DeviceLinking.unlink): with no lane here, there
+    // is nothing of it to cut, and it can never link itself in.
+    if (state.devices.has(hex) || state.deviceOwners.has(hex)) continue
+    await membership.say(author, { kind: StatementKind.unlink, device, cut: [] })
+  }
 }
 
 /** M13: waits until a device this one was paired with is a device here, then links this one in with that pairing. */

@@ -19,14 +19,17 @@ export type UnlinkOutcome =
   | 'unlinked-and-rekeyed'
   /** Unlinked; the person may not rekey here, so its owner's or an admin's device will (M15). */
   | 'unlinked'
-  /** The device is no device of this person here. */
+  /** The device is someone else's here: nothing is said. */
   | 'not-here'
 
 export async function unlinkDevice(membership: SpaceMembership, author: LogAuthor, log: Pick<SignedLog, 'lanesOf' | 'settled'>, device: Uint8Array, keys: RekeyContext): Promise<UnlinkOutcome> {
   await membership.settled()
-  const me = memberOfDevice(membership.state, author.publicKey)
-  const target = membership.state.devices.get(toHexString(device))
-  if (!me || !target || target.person !== me.person) return 'not-here'
+  const state = membership.state
+  const me = memberOfDevice(state, author.publicKey)
+  const hex = toHexString(device)
+  const target = state.devices.get(hex)
+  // A device not linked here is unlinked all the same, so it never can be (it holds this space's secret from the home).
+  if (!me || state.unlinked.has(hex) || (target ? target.person !== me.person : state.deviceOwners.has(hex))) return 'not-here'
   // Whatever of its envelopes is still being checked is part of what it wrote before the unlink.
   await log.settled()
   const cut = log.lanesOf(device).sort((a, b) => b.seq - a.seq).slice(0, MAX_CUT_LANES)

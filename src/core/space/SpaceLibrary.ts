@@ -13,6 +13,7 @@ import { encodeBase58 } from '../identity/base58.ts'
 import { readDisplayName } from '../identity/profile.ts'
 import type { SealingKey } from '../identity/sealingKey.ts'
 import { devicePairings } from '../devices/pairingRecords.ts'
+import { unlinkedDevices } from '../devices/HomeSync.ts'
 import { EpochKeyring } from '../members/epochKeyring.ts'
 import { followEpochs } from '../members/followEpochs.ts'
 import { rekeyAfterUnlinks } from '../members/unlinkDevice.ts'
@@ -258,7 +259,7 @@ class OpenSpace implements SpaceSession {
       // With what storage held in the log: a genesis written in an earlier session is there, not written twice.
       const x25519 = (await sealing?.catch(() => undefined))?.publicKey
       const writers = (): Uint8Array[] => [...log.log.authorCounts().keys()].map((author) => fromHexString(author))
-      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), writers, closed: () => this.closed, pairings: () => devicePairings(deviceDoc) })
+      if (!this.closed) await settleMembership({ deviceDoc, space: this.id, membership, author, displayName: readDisplayName(deviceDoc), ...(x25519 ? { x25519 } : {}), writers, closed: () => this.closed, pairings: () => devicePairings(deviceDoc), unlinkedDevices: () => unlinkedDevices(deviceDoc) })
       // Envelopes from before content encryption are re-sealed by the owner's device, which peers take them from (M11).
       const owner = membership.state.members.get(toHexString(author.publicKey))?.role === Role.owner
       if (owner && !this.closed) await keys.settled().then(() => log.migrate())

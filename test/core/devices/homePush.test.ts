@@ -23,7 +23,7 @@ const record = (device: Uint8Array, vapidKey: string): PushSubscriptionRecord =>
 /** A home whose membership links exactly `devices`. */
 const linked = (...devices: Uint8Array[]): MembershipState => ({
   ...EMPTY_MEMBERSHIP,
-  devices: new Map(devices.map((key): [string, MemberDevice] => [toHexString(key), { device: toHexString(key), key, person: toHexString(devices[0]!), name: '', x25519: new Uint8Array(0), linkedAt: 0 }])),
+  devices: new Map(devices.map((key): [string, MemberDevice] => [toHexString(key), { device: toHexString(key), key, person: toHexString(devices[0]!), name: '', x25519: new Uint8Array(0), linkedAt: 0, rank: 0 }])),
 })
 
 describe('Web Push through the home space', () => {

@@ -7,7 +7,7 @@
 import { toHexString } from 'lib0/buffer'
 import { describe, expect, it, vi } from 'vitest'
 import { DeviceLinking } from '../../../src/core/devices/DeviceLinking.ts'
-import { ensureHome } from '../../../src/core/devices/homeSpace.ts'
+import { ensureHome, putHomeEntry } from '../../../src/core/devices/homeSpace.ts'
 import { setAsideSpaces, syncHome } from '../../../src/core/devices/HomeSync.ts'
 import { joinHome } from '../../../src/core/devices/joinHome.ts'
 import { encodePairingMessage, homeBoxContext, newPairingSecret, parsePairingLink } from '../../../src/core/devices/pairing.ts'
@@ -19,7 +19,9 @@ import { memberOfDevice } from '../../../src/core/members/resolveMembership.ts'
 import { pairingMessage } from '../../../src/core/members/statement.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
-import { findSpace, listVisibleSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
+import { findHome, findSpace, listVisibleSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
+import { newSpaceId } from '../../../src/core/space/ids.ts'
+import { newShareSecret } from '../../../src/core/space/shareLink.ts'
 import { InstantNetwork } from '../../helpers/instantNetwork.ts'
 import { keyedDevice, type KeyedDevice } from '../../helpers/keyedDevice.ts'
 
@@ -258,6 +260,42 @@ describe('linking a device', () => {
     await back.loaded
     expect(readItems(back.doc).map((item) => item.title)).toEqual(['milk'])
     back.release()
+    for (const stop of stops) stop()
+  }, 60_000)
+
+  it('[DEV6] a home entry from a device gone bad never replaces a secret a device holds, and an epoch it claims is not taken', async () => {
+    const rooms = new InstantNetwork()
+    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
+    const room = pairingRoom()
+    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
+      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
+    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
+    const groceries = await laptop.library.create('Groceries')
+    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
+    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
+    await vi.waitUntil(() => joining.state.step === 'compare' && hosting.state.step === 'compare', UNTIL_SYNCED)
+    await joining.confirm()
+    await hosting.confirm()
+    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const held = findSpace(phone.deviceDoc, groceries.id)!.secret
+    // The laptop, gone bad, claims a later epoch with the thief's secret, and lists a space at an epoch no log started.
+    const home = laptop.library.openSpace(findHome(laptop.deviceDoc)!.id)
+    await home.loaded
+    const stranger = newSpaceId()
+    home.doc.transact(() => {
+      putHomeEntry(home.doc, { id: groceries.id, name: 'Groceries', createdAt: 1, secret: newShareSecret(), epoch: Number.MAX_SAFE_INTEGER })
+      putHomeEntry(home.doc, { id: stranger, name: 'Bait', createdAt: 1, secret: newShareSecret(), epoch: Number.MAX_SAFE_INTEGER })
+    })
+    await vi.waitUntil(() => findSpace(phone.deviceDoc, stranger) !== undefined, UNTIL_SYNCED)
+    expect(findSpace(phone.deviceDoc, groceries.id)!.secret).toBe(held)
+    expect(findSpace(phone.deviceDoc, stranger)!.epoch).toBeUndefined()
+    // Opening the bait does not hang the device on its claimed epoch.
+    const bait = phone.library.openSpace(stranger)
+    await bait.loaded
+    await bait.sync
+    bait.release()
+    home.release()
+    groceries.release()
     for (const stop of stops) stop()
   }, 60_000)
 })

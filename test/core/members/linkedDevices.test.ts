@@ -5,7 +5,7 @@ import { sealingRecipients } from '../../../src/core/members/epochs.ts'
 import { envelopeVerdict } from '../../../src/core/members/envelopeVerdict.ts'
 import { accessOf } from '../../../src/core/members/myAccess.ts'
 import { rekeyOwed } from '../../../src/core/members/unlinkDevice.ts'
-import { devicesOf, memberOfDevice, resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
+import { devicesOf, MAX_DEVICES_PER_PERSON, memberOfDevice, resolveMembership, StatementOutcome } from '../../../src/core/members/resolveMembership.ts'
 import { Role } from '../../../src/core/members/roles.ts'
 import { pairingMessage, StatementKind, verifyStatement } from '../../../src/core/members/statement.ts'
 import { foundSpace, linkStatement, type Person } from '../../helpers/membershipPeople.ts'
@@ -164,6 +164,53 @@ describe('linked devices (M13, M14)', () => {
     expect(rekeyOwed(resolveMembership([...statements, unlink], { space }))).toBe(true)
     const rekey = await owner.say({ kind: StatementKind.rekey, epoch: 1, sealed: [], previous: new Uint8Array(28) }, [unlink])
     expect(rekeyOwed(resolveMembership([...statements, unlink, rekey], { space }))).toBe(false)
+  })
+
+  it('[M14] a lost device not linked in a space is unlinked there all the same, and its pairing never links it in later', async () => {
+    const { space, owner, genesis, newPerson } = await foundSpace()
+    const thief = await newPerson()
+    const unlink = await owner.say({ kind: StatementKind.unlink, device: thief.publicKey, cut: [] }, [genesis])
+    const sneakIn = await linkStatement(thief, owner, [unlink])
+    const state = resolveMembership([genesis, unlink, sneakIn], { space })
+    expect(state.outcomes.get(unlink.id)).toBe(StatementOutcome.applied)
+    expect(state.outcomes.get(sneakIn.id)).toBe(StatementOutcome.deviceNotLinkable)
+    expect(memberOfDevice(state, thief.publicKey)).toBeUndefined()
+  })
+
+  it('[M14] of two devices of a person unlinking each other at once, the one linked first wins, whatever the hashes', async () => {
+    const { space, owner, phone, statements } = await ownerWithPhone()
+    const unlinkPhone = await owner.say({ kind: StatementKind.unlink, device: phone.publicKey, cut: [] }, [statements[2]!])
+    // The thief, with the phone, signs its unlink of the laptop at once, trying times until its hash sorts first.
+    let counter: Awaited<ReturnType<typeof phone.say>> | undefined
+    for (let at = 5_000; !counter || counter.id > unlinkPhone.id; at++) counter = await phone.say({ kind: StatementKind.unlink, device: owner.publicKey, cut: [] }, [statements[2]!], at)
+    const state = resolveMembership([...statements, unlinkPhone, counter], { space })
+    expect(state.outcomes.get(unlinkPhone.id)).toBe(StatementOutcome.applied)
+    expect(state.outcomes.get(counter.id)).toBe(StatementOutcome.voidAuthorRemoved)
+    expect(memberOfDevice(state, owner.publicKey)?.role).toBe(Role.owner)
+    expect(memberOfDevice(state, phone.publicKey)).toBeUndefined()
+  })
+
+  it('[M14] a device the lost one vouched for unseen by the unlink is void with it', async () => {
+    const { space, owner, phone, statements, newPerson } = await ownerWithPhone()
+    const accomplice = await newPerson()
+    const unlink = await owner.say({ kind: StatementKind.unlink, device: phone.publicKey, cut: [] }, [statements[2]!])
+    const vouched = await linkStatement(accomplice, phone, [statements[2]!])
+    const state = resolveMembership([...statements, unlink, vouched], { space })
+    expect(state.outcomes.get(vouched.id)).toBe(StatementOutcome.voidAuthorRemoved)
+    expect(memberOfDevice(state, accomplice.publicKey)).toBeUndefined()
+  })
+
+  it('[DEV7] a person has at most MAX_DEVICES_PER_PERSON devices in a space: links past it do nothing', async () => {
+    const { space, owner, genesis, newPerson } = await foundSpace()
+    const links = []
+    let parent = genesis
+    for (let index = 0; index < MAX_DEVICES_PER_PERSON; index++) {
+      parent = await linkStatement(await newPerson(), owner, [parent], 3_000 + index)
+      links.push(parent)
+    }
+    const state = resolveMembership([genesis, ...links], { space })
+    expect(devicesOf(state, hex(owner))).toHaveLength(MAX_DEVICES_PER_PERSON)
+    expect(state.outcomes.get(links.at(-1)!.id)).toBe(StatementOutcome.notAllowed)
   })
 })
 
