@@ -38,7 +38,7 @@ export function PairThisDevice({ secret }: { readonly secret: PairingSecret }) {
         <PairingSteps
           step={step}
           waiting="Looking for your other device… Keep its “Add a device” screen open."
-          question="Does your other device show the same code? Link only a device that is yours: it will hold all your spaces."
+          question="Does your other device show the same code? Link only to a device of yours that you are holding: the two become one person, and each gets all the other’s spaces."
           confirmLabel="It matches: link this device"
           linked={(other) => `This device is linked with ${other}. Your spaces are arriving.`}
           onConfirm={() => void session.confirm()}
