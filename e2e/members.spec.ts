@@ -17,6 +17,9 @@ async function forceControls(page: Page): Promise<void> {
 
 const refusedNotice = (page: Page) => page.getByText(/\d+ changes? from peers refused/)
 
+// Three browsers and a rekey each: ~50 s on a busy 2-core machine, more than the default 60 s leaves room for.
+test.describe.configure({ timeout: 180_000 })
+
 test('[M7][M8] an editor and a viewer join by their links; the viewer’s forced edit and a removed editor’s typing reach nobody', async ({ baseURL }) => {
   const [owner, editor, viewer] = await Promise.all([launchPeer(baseURL!), launchPeer(baseURL!), launchPeer(baseURL!)])
   try {

@@ -3,7 +3,7 @@
  * one doc, continuing from what the folder holds, in bursts of `burst`
  * items per transaction, and prints `ready <n>` (items found) and then
  * `kept <n>` once item n is saved, until it is killed.
- * Run: node --import tsx test/helpers/levelDbWriter.ts <folder> [burst]
+ * Run: node --import tsx test/helpers/levelDbWriter.ts <folder> [burst] (the tests run it bundled, see LevelDbDocStore.test.ts)
  */
 import * as Y from 'yjs'
 import { LevelDbDocStore } from '../../src/storage/LevelDbDocStore.ts'

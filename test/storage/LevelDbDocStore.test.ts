@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { build } from 'esbuild'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import * as Y from 'yjs'
@@ -8,6 +9,21 @@ import { seededRandom } from '../helpers/seededRandom.ts'
 import { tempFolders } from '../helpers/tempFolders.ts'
 
 const newFolder = tempFolders('pii-level-')
+
+let writer: Promise<string> | undefined
+/**
+ * The kill tests' writer (test/helpers/levelDbWriter.ts), bundled once into plain JavaScript: 51 processes started
+ * through tsx would each transpile it again, CPU the rest of the suite needs on a 2-core machine. It is written under
+ * node_modules so that classic-level (native, left out of the bundle) resolves from it.
+ */
+function writerScript(): Promise<string> {
+  writer ??= (async () => {
+    const outfile = join(import.meta.dirname, '../../node_modules/.cache/pii-tests/levelDbWriter.mjs')
+    await build({ entryPoints: [join(import.meta.dirname, '../helpers/levelDbWriter.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['classic-level'], outfile, logLevel: 'silent' })
+    return outfile
+  })()
+  return writer
+}
 
 const list = (doc: Y.Doc): string[] => doc.getArray<string>('list').toArray()
 
@@ -109,7 +125,7 @@ describe('LevelDbDocStore', () => {
     // Killed early (history only) and late (after compactions folded it): each time, nothing reported kept is lost.
     for (const killAfter of [150, MAX_ROWS_BEFORE_COMPACT * 2 + 37]) {
       const folder = await newFolder()
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/levelDbWriter.ts'), folder], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(process.execPath, [await writerScript(), folder], { stdio: ['ignore', 'pipe', 'inherit'] })
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
       let kept = -1
       for await (const line of createInterface({ input: child.stdout })) {
@@ -139,7 +155,7 @@ describe('LevelDbDocStore', () => {
       // Half the kills after a number of saves, half after a delay from start-up, wherever the writer then is.
       const afterSaves = random() < 0.5 ? Math.floor(random() * 200) : undefined
       const afterMs = Math.floor(random() * 60)
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/levelDbWriter.ts'), folder, String(burst)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(process.execPath, [await writerScript(), folder, String(burst)], { stdio: ['ignore', 'pipe', 'inherit'] })
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
       let started: number | undefined
       let savesThisRun = 0
