@@ -11,6 +11,7 @@ import { DeviceLinking } from './core/devices/DeviceLinking.ts'
 import { syncHome } from './core/devices/HomeSync.ts'
 import { pairingRoom } from './core/devices/pairing.ts'
 import { deferredChannel } from './core/devices/PairingSession.ts'
+import { signSubscription } from './core/devices/homePush.ts'
 import { readDisplayName, shownName } from './core/identity/profile.ts'
 import type { Did } from './core/identity/didKey.ts'
 import { HOST_LOCK, SwMessageType, type SwMessage } from './sw/messages.ts'
@@ -137,8 +138,8 @@ async function boot(): Promise<void> {
     }),
     push: {
       subscribe: async (vapidKey) => {
-        const [{ subscribeToPush }, registration] = await Promise.all([import('./sw/pushSubscribe.ts'), navigator.serviceWorker.ready])
-        return subscribeToPush(registration, vapidKey, deviceDid(key))
+        const [{ subscribeToPush }, registration, author] = await Promise.all([import('./sw/pushSubscribe.ts'), navigator.serviceWorker.ready, signing.author])
+        return signSubscription(await subscribeToPush(registration, vapidKey, deviceDid(key)), (message) => author.sign(message))
       },
     },
     applyUpdate: registerServiceWorker(),

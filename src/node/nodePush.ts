@@ -9,6 +9,7 @@
 import { toHexString } from 'lib0/buffer'
 import type * as Y from 'yjs'
 import { publishPushKey, pushSubscriptions, withdrawSubscription } from '../core/devices/homePush.ts'
+import { verifySignature } from '../core/identity/deviceKey.ts'
 import { didFromPublicKey } from '../core/identity/didKey.ts'
 import type { SpaceLibrary, SpaceSession } from '../core/space/SpaceLibrary.ts'
 import { findHome, observeSpaceList } from '../core/space/spaceList.ts'
@@ -49,7 +50,7 @@ export class NodePush {
     // An entry for named members is for the person if it names one of their devices.
     const theirs = [...state.devices.values()].filter((device) => device.person === person).map((device) => didFromPublicKey(device.key) as string)
     if (entry.to.length > 0 && !entry.to.some((did) => theirs.includes(did))) return
-    const subscriptions = pushSubscriptions(home.doc, state, { allowLoopback: this.deps.allowLoopback === true })
+    const subscriptions = await pushSubscriptions(home.doc, state, (key, signature, message) => verifySignature(crypto.subtle, key, signature, message), { allowLoopback: this.deps.allowLoopback === true })
     if (subscriptions.length === 0) return
     const results = await this.deps.sender.send({ space, title: entry.title, ...(entry.body ? { body: entry.body } : {}), tag: entry.occurrence, at: entry.createdAt }, subscriptions)
     const dropped = subscriptions.filter((_, index) => results[index]?.outcome === PushOutcome.gone || results[index]?.outcome === PushOutcome.refused)

@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react'
 import type * as Y from 'yjs'
 import type { Did } from '../core/identity/didKey.ts'
-import type { PushSubscriptionRecord } from '../core/identity/pushSubscription.ts'
+import type { SignedPushSubscription } from '../core/devices/homePush.ts'
 import type { HostStatsMessage } from '../core/scheduler/hostStats.ts'
 import type { KindRegistry } from '../core/scheduler/kinds.ts'
 import type { DeviceLinking } from '../core/devices/DeviceLinking.ts'
@@ -19,7 +19,7 @@ export interface AppServices {
   /** Pairs this device with the person's others, and unlinks a lost one. */
   readonly linking: DeviceLinking
   /** Web Push on this browser, with the personal node's VAPID key: the record to publish in the home space. */
-  readonly push: { readonly subscribe: (vapidKey: string) => Promise<PushSubscriptionRecord> }
+  readonly push: { readonly subscribe: (vapidKey: string) => Promise<SignedPushSubscription> }
   /** Activates the waiting app version and reloads. */
   readonly applyUpdate: () => void
 }

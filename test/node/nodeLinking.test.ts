@@ -11,7 +11,7 @@ import { WebSocket } from 'ws'
 import { DeviceLinking } from '../../src/core/devices/DeviceLinking.ts'
 import { syncHome } from '../../src/core/devices/HomeSync.ts'
 import { pairingRoom } from '../../src/core/devices/pairing.ts'
-import { publishSubscription, pushKeys } from '../../src/core/devices/homePush.ts'
+import { publishSubscription, pushKeys, signSubscription } from '../../src/core/devices/homePush.ts'
 import { didFromPublicKey, publicKeyFromDid } from '../../src/core/identity/didKey.ts'
 import { findHome } from '../../src/core/space/spaceList.ts'
 import { startLocalPushService } from '../helpers/localPushService.ts'
@@ -89,8 +89,10 @@ describe('linking the personal node', () => {
       await vi.waitFor(() => expect(pushKeys(home.doc, homeMembership.state)).toHaveLength(1), UNTIL)
       const vapidKey = pushKeys(home.doc, homeMembership.state)[0]!
       const subscription = push.subscribe({ vapidKey })
-      const laptopDid = didFromPublicKey((await laptop.author).publicKey)
-      home.doc.transact(() => publishSubscription(home.doc, { device: laptopDid, ...subscription, vapidKey, createdAt: Date.now() }))
+      const laptopAuthor = await laptop.author
+      const laptopDid = didFromPublicKey(laptopAuthor.publicKey)
+      const signed = await signSubscription({ device: laptopDid, ...subscription, vapidKey, createdAt: Date.now() }, (message) => laptopAuthor.sign(message))
+      home.doc.transact(() => publishSubscription(home.doc, signed))
       game.edit(() => schedule.createOperation({ schedulerId: FAST, title: 'Dentist', kind: 'notify', input: { title: 'Dentist at 10:00' }, dueAt: Date.now() + 300, repeat: { kind: 'none' }, catchUp: 'latest' }, 'dentist' as OperationId))
       await vi.waitFor(() => expect(push.received().map((received) => JSON.parse(received.text) as { title: string })).toEqual([expect.objectContaining({ title: 'Dentist at 10:00', space: game.id })]), UNTIL)
       expect(push.refusals).toEqual([])

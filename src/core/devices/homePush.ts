@@ -10,7 +10,9 @@
  */
 import type * as Y from 'yjs'
 import { toHexString } from 'lib0/buffer'
+import { decodeBase58, encodeBase58 } from '../identity/base58.ts'
 import { isDid, publicKeyFromDid } from '../identity/didKey.ts'
+import type { Verifier } from '../space/envelope.ts'
 import { decodeBase64Url, isP256Point, readPushSubscription, type PushEndpointRules, type PushSubscriptionRecord } from '../identity/pushSubscription.ts'
 import type { MembershipState } from '../members/resolveMembership.ts'
 
@@ -39,7 +41,21 @@ export function pushKeys(home: Y.Doc, membership: MembershipState): string[] {
   return keys
 }
 
-export function publishSubscription(home: Y.Doc, record: PushSubscriptionRecord): void {
+/** A subscription with its device's signature: the node sends only to one its own device signed (PUSH6). */
+export type SignedPushSubscription = PushSubscriptionRecord & { readonly signature: string }
+
+const SUBSCRIPTION_CONTEXT = 'pii push subscription v1'
+
+/** What a device signs of its subscription: every field that says where, how and for whom a push goes. */
+function subscriptionMessage(record: PushSubscriptionRecord): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify([SUBSCRIPTION_CONTEXT, record.device, record.endpoint, record.keys.p256dh, record.keys.auth, record.vapidKey, record.createdAt]))
+}
+
+export async function signSubscription(record: PushSubscriptionRecord, sign: (message: Uint8Array) => Promise<Uint8Array>): Promise<SignedPushSubscription> {
+  return { ...record, signature: encodeBase58(await sign(subscriptionMessage(record))) }
+}
+
+export function publishSubscription(home: Y.Doc, record: SignedPushSubscription): void {
   home.getMap<unknown>(HOME_PUSH_SUBSCRIPTIONS).set(record.device, { ...record, keys: { ...record.keys } })
 }
 
@@ -47,16 +63,24 @@ export function withdrawSubscription(home: Y.Doc, device: string): void {
   home.getMap<unknown>(HOME_PUSH_SUBSCRIPTIONS).delete(device)
 }
 
-/** The subscriptions to send to: well formed, under their own device's name, of a device still linked. */
-export function pushSubscriptions(home: Y.Doc, membership: MembershipState, rules: PushEndpointRules = {}): PushSubscriptionRecord[] {
-  const records: PushSubscriptionRecord[] = []
+/**
+ * The subscriptions to send to: well formed, under their own device's name, signed by that device, of a device still
+ * linked. Any device of the person writes the home (a stolen one too, until unlinked): without the signature it could
+ * file its own endpoint under another device's name and keep getting every reminder after its unlink.
+ */
+export async function pushSubscriptions(home: Y.Doc, membership: MembershipState, verify: Verifier, rules: PushEndpointRules = {}): Promise<PushSubscriptionRecord[]> {
+  const candidates: Array<{ readonly record: PushSubscriptionRecord; readonly key: Uint8Array; readonly signature: Uint8Array }> = []
   for (const [device, value] of home.getMap<unknown>(HOME_PUSH_SUBSCRIPTIONS)) {
-    if (records.length >= MAX_SUBSCRIPTIONS) break
+    if (candidates.length >= MAX_SUBSCRIPTIONS) break
     const record = readPushSubscription(value, rules)
-    if (!record || record.device !== device || !isDid(device)) continue
-    if (membership.devices.has(toHexString(publicKeyFromDid(device)))) records.push(record)
+    const signatureText = (value as { signature?: unknown } | null)?.signature
+    const signature = typeof signatureText === 'string' && signatureText.length <= 100 ? decodeBase58(signatureText) : undefined
+    if (!record || !signature || record.device !== device || !isDid(device)) continue
+    const key = publicKeyFromDid(device)
+    if (membership.devices.has(toHexString(key))) candidates.push({ record, key, signature })
   }
-  return records
+  const signed = await Promise.all(candidates.map(({ record, key, signature }) => verify(key, signature, subscriptionMessage(record))))
+  return candidates.filter((_, index) => signed[index]).map(({ record }) => record)
 }
 
 /** This device's own subscription record, if it published one. */
