@@ -143,6 +143,23 @@ export function unlinkedDevices(deviceDoc: Y.Doc): Uint8Array[] {
   return [...deviceDoc.getMap<unknown>(UNLINKED_DEVICES).keys()].filter((hex) => /^[0-9a-f]{64}$/.test(hex)).slice(0, 256).map((hex) => fromHexString(hex))
 }
 
+/** The device doc's map of spaces this device put back after a removal came through the home (id → when): part of the format. */
+export const PUT_BACK = 'putBackSpaces'
+
+/** Lists a set-aside space again, whole, from this device's disk; the home then takes its removal back on every device. */
+export function putBack(deviceDoc: Y.Doc, id: SpaceId, at: number): boolean {
+  const entry = setAsideSpaces(deviceDoc).find((each) => each.id === id)
+  if (!entry) return false
+  const listed: SpaceEntry & { setAsideAt?: number } = { ...entry }
+  delete listed.setAsideAt
+  deviceDoc.transact(() => {
+    deviceDoc.getMap<unknown>(PUT_BACK).set(id, at)
+    deviceDoc.getMap<unknown>(SET_ASIDE).delete(id)
+    putSpaceEntry(deviceDoc, listed)
+  })
+  return true
+}
+
 /** The device doc's map of spaces removed from the list by another device of the person: part of the format. */
 export const SET_ASIDE = 'setAsideSpaces'
 
@@ -152,7 +169,8 @@ export function setAsideSpaces(deviceDoc: Y.Doc): Array<SpaceEntry & { readonly 
   for (const [id, value] of deviceDoc.getMap<unknown>(SET_ASIDE)) {
     const entry = readEntry(id, value)
     const at = (value as { setAsideAt?: unknown } | null)?.setAsideAt
-    if (entry && typeof at === 'number') entries.push({ ...entry, setAsideAt: at })
+    // One listed again (put back on another device, and back through the home) is no longer aside.
+    if (entry && typeof at === 'number' && !findSpace(deviceDoc, entry.id)) entries.push({ ...entry, setAsideAt: at })
   }
   return entries.sort((a, b) => b.setAsideAt - a.setAsideAt)
 }
@@ -178,8 +196,14 @@ function mergeLists(deps: HomeSyncDeps, homeId: SpaceId, session: SpaceSession):
   for (const local of listSpaces(deps.deviceDoc)) {
     if (local.home || !local.secret || local.invite !== undefined || local.rolesEnforced !== true) continue
     if (removed.has(local.id)) {
-      setAside(deps.deviceDoc, local, deps.now())
-      continue
+      // Put back here after it was removed (putBack): the removal is taken back in the home too, and it returns everywhere.
+      const removedAt = removed.get(local.id)
+      const putBackAt = deps.deviceDoc.getMap<unknown>(PUT_BACK).get(local.id)
+      if (typeof putBackAt === 'number' && (typeof removedAt !== 'number' || putBackAt > removedAt)) removed.delete(local.id)
+      else {
+        setAside(deps.deviceDoc, local, deps.now())
+        continue
+      }
     }
     // A space's name is its own doc's (meta.name): the lists keep a copy, written once, so renames do not ping-pong here.
     const listedEntry = listed.get(local.id)

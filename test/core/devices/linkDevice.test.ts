@@ -8,7 +8,7 @@ import { toHexString } from 'lib0/buffer'
 import { describe, expect, it, vi } from 'vitest'
 import { DeviceLinking } from '../../../src/core/devices/DeviceLinking.ts'
 import { ensureHome, putHomeEntry } from '../../../src/core/devices/homeSpace.ts'
-import { setAsideSpaces, syncHome } from '../../../src/core/devices/HomeSync.ts'
+import { putBack, setAsideSpaces, syncHome } from '../../../src/core/devices/HomeSync.ts'
 import { joinHome } from '../../../src/core/devices/joinHome.ts'
 import { encodePairingMessage, homeBoxContext, newPairingSecret, parsePairingLink } from '../../../src/core/devices/pairing.ts'
 import { PairingGuest, PairingHost, type PairingChannel, type PairingTimers } from '../../../src/core/devices/PairingSession.ts'
@@ -19,7 +19,7 @@ import { memberOfDevice } from '../../../src/core/members/resolveMembership.ts'
 import { pairingMessage } from '../../../src/core/members/statement.ts'
 import { addItem, readItems } from '../../../src/core/space/items.ts'
 import type { SpaceId } from '../../../src/core/space/ids.ts'
-import { findHome, findSpace, listVisibleSpaces, putSpaceEntry } from '../../../src/core/space/spaceList.ts'
+import { findHome, findSpace, listVisibleSpaces } from '../../../src/core/space/spaceList.ts'
 import { newSpaceId } from '../../../src/core/space/ids.ts'
 import { newShareSecret } from '../../../src/core/space/shareLink.ts'
 import { InstantNetwork } from '../../helpers/instantNetwork.ts'
@@ -228,7 +228,7 @@ describe('linking a device', () => {
     onPhone.release()
   }, 60_000)
 
-  it('[DEV5] a space removed on one device leaves the other’s list but not its disk: set aside with its secret, it comes back whole', async () => {
+  it('[DEV5] a space removed on one device leaves the other’s list but not its disk: set aside with its secret, put back it comes back whole, on every device', async () => {
     const rooms = new InstantNetwork()
     const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
     const room = pairingRoom()
@@ -254,11 +254,16 @@ describe('linking a device', () => {
     const [aside] = setAsideSpaces(phone.deviceDoc)
     expect(aside).toMatchObject({ id: groceries.id, name: 'Groceries' })
     expect(aside?.secret).toBeDefined()
-    // Listed again from what was set aside, it opens from the phone's own disk: nobody else holds it now.
-    putSpaceEntry(phone.deviceDoc, aside!)
+    // Put back, it opens from the phone's own disk (nobody else holds it now), and the home takes the removal back.
+    expect(putBack(phone.deviceDoc, groceries.id, Date.now())).toBe(true)
     const back = phone.library.openSpace(groceries.id)
     await back.loaded
     expect(readItems(back.doc).map((item) => item.title)).toEqual(['milk'])
+    expect(setAsideSpaces(phone.deviceDoc)).toEqual([])
+    await vi.waitUntil(() => spaceNamed(laptop, 'Groceries') !== undefined, UNTIL_SYNCED)
+    // And it stays put back: the removal mark is gone from the home, so nothing sets it aside again.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(spaceNamed(phone, 'Groceries')).toBe(groceries.id)
     back.release()
     for (const stop of stops) stop()
   }, 60_000)

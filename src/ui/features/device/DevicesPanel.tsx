@@ -3,6 +3,7 @@ import { useState } from 'react'
 import type { UnlinkReport } from '../../../core/devices/DeviceLinking.ts'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import type * as Y from 'yjs'
+import { putBack, setAsideSpaces } from '../../../core/devices/HomeSync.ts'
 import { ownSubscription, publishSubscription, pushKeys } from '../../../core/devices/homePush.ts'
 import { devicesOf, type MemberDevice, type MembershipState } from '../../../core/members/resolveMembership.ts'
 import type { SpaceId } from '../../../core/space/ids.ts'
@@ -45,6 +46,29 @@ function SleepingReminders({ home, membership }: { readonly home: Y.Doc; readonl
   )
 }
 
+/** Spaces another device of the person removed: still on this device's disk, with their key, until put back (DEV5). */
+function SetAsideSpaces() {
+  const { deviceDoc } = useServices()
+  const aside = useDocValue(deviceDoc, setAsideSpaces, [])
+  if (aside.length === 0) return null
+  return (
+    <div className="field">
+      <span>Removed on another of your devices</span>
+      <p className="muted">Still on this device. Put one back to have it on all your devices again.</p>
+      <ul className="share-list" aria-label="Removed on another device">
+        {aside.map((entry) => (
+          <li key={entry.id}>
+            <span>{entry.name || 'Unnamed space'}</span>
+            <button type="button" className="quiet" onClick={() => putBack(deviceDoc, entry.id, Date.now())} aria-label={`Put back ${entry.name || 'this space'}`}>
+              Put back
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
 const homeIdOf = (doc: Parameters<typeof findHome>[0]): SpaceId | undefined => findHome(doc)?.id
 
 /** The person's devices (as their home space's membership says), a way to add one, and to unlink a lost one. */
@@ -60,6 +84,7 @@ export function DevicesPanel() {
         Add a device
       </button>
       {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+      <SetAsideSpaces />
     </section>
   )
 }
