@@ -4,8 +4,8 @@
  * of two processes writing at once the first one's file stays. Readable by
  * its owner only (it holds keys).
  */
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 
 /** Writes `text` at `path` unless a file is there already; either way, `path` holds a whole file afterwards. */
 export async function writeFileOnce(path: string, text: string): Promise<void> {
@@ -46,4 +46,29 @@ export function parseKeyFile<T extends { readonly format: string }>(text: string
   if (typeof file !== 'object' || file === null) throw problem('not a JSON object')
   if (file.format !== format) throw problem(`format ${JSON.stringify(file.format)}, expected "${format}"`)
   return file
+}
+
+/**
+ * Writes `bytes` as `folder/name`, whole or not at all: under a temporary name (`.<name>.<uuid>.tmp`, mode 0600),
+ * flushed, then renamed into place, so a crash leaves the old file or the new one, never half of one. A failure
+ * removes the temporary file and is thrown.
+ */
+export async function writeFileWhole(folder: string, name: string, bytes: Uint8Array): Promise<void> {
+  const temporary = join(folder, `.${name}.${crypto.randomUUID()}.tmp`)
+  try {
+    const file = await open(temporary, 'wx', 0o600)
+    try {
+      // The mode given to open is narrowed by the umask, never widened; chmod makes it exact.
+      await file.chmod(0o600)
+      await file.writeFile(bytes)
+      // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty file.
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    await rename(temporary, join(folder, name))
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
 }

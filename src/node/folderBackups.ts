@@ -8,10 +8,10 @@
  * into place, so a crash or a full disk leaves either the whole snapshot or
  * none: never a file that looks like the newest backup but holds half of one.
  */
-import { randomUUID } from 'node:crypto'
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { chmod, lstat, mkdir, open, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SpaceId } from '../core/space/ids.ts'
+import { writeFileWhole } from './exclusiveFile.ts'
 import {
   backupName,
   checkedBackupName,
@@ -32,7 +32,6 @@ export interface FolderBackupsOptions {
   readonly keep?: number
 }
 
-const FILE_MODE = 0o600
 const FOLDER_MODE = 0o700
 const TEMPORARY = /^\..+\.tmp$/
 /** A put's temporary file older than this was left by a crash (a put writes one file, in well under a minute), so pruning removes it. */
@@ -51,21 +50,9 @@ export class FolderBackups implements BackupStore {
   async put(space: SpaceId, takenAt: Date, bytes: Uint8Array): Promise<BackupEntry> {
     const name = backupName(takenAt)
     const spaceFolder = await this.#madeSpaceFolder(space)
-    const temporary = join(spaceFolder, `.${name}.${randomUUID()}.tmp`)
     try {
-      const file = await open(temporary, 'wx', FILE_MODE)
-      try {
-        // The mode given to open is narrowed by the umask, never widened; chmod makes it exact.
-        await file.chmod(FILE_MODE)
-        await file.writeFile(bytes)
-        // Flushed before the rename: otherwise a power cut can leave the new name pointing at an empty file.
-        await file.sync()
-      } finally {
-        await file.close()
-      }
-      await rename(temporary, join(spaceFolder, name))
+      await writeFileWhole(spaceFolder, name, bytes)
     } catch (error) {
-      await rm(temporary, { force: true })
       throw new Error(`Could not store backup ${name} of space ${space} in ${spaceFolder} (${String(error)}). Check that the folder is writable and the disk has room.`, {
         cause: error,
       })

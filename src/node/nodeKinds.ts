@@ -11,8 +11,7 @@
  * MAX_SCHEDULE_BACKUPS_PER_SPACE files, so a member planning a thousand
  * backup operations cannot fill the node's disk.
  */
-import { randomUUID } from 'node:crypto'
-import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as Y from 'yjs'
 import { backupKind, type BackupPort } from '../core/scheduler/backupKind.ts'
@@ -20,6 +19,7 @@ import { docKind } from '../core/scheduler/docKind.ts'
 import { KindRegistry, type Kind, type KindContext } from '../core/scheduler/kinds.ts'
 import { INBOX, notifyKind, readInbox, type InboxEntry } from '../core/scheduler/notifyKind.ts'
 import { isSpaceId, type SpaceId } from '../core/space/ids.ts'
+import { writeFileWhole } from './exclusiveFile.ts'
 import { nodeHttpKind, type NodeHttpOptions } from './nodeHttp.ts'
 
 /** The data folder's sub-folder for backups the schedule makes (the node's own backups of what it keeps are in `backups`). */
@@ -81,7 +81,6 @@ function folderBackupKind(options: NodeKindsOptions): Kind {
   }
 }
 
-const FILE_MODE = 0o600
 const FOLDER_MODE = 0o700
 const isTemporary = (name: string): boolean => name.startsWith('.') && name.endsWith('.tmp')
 
@@ -107,22 +106,7 @@ export function folderPort(folderOf: () => string | undefined): BackupPort {
         throw new Error(`The node keeps at most ${MAX_SCHEDULE_BACKUPS_PER_SPACE} schedule backups of a space, and holds that many; delete backup operations (or their files in ${folder()}) to make room.`)
       }
       await mkdir(folder(), { recursive: true, mode: FOLDER_MODE })
-      const temporary = join(folder(), `.${name}.${randomUUID()}.tmp`)
-      try {
-        const file = await open(temporary, 'wx', FILE_MODE)
-        try {
-          await file.chmod(FILE_MODE)
-          await file.writeFile(bytes)
-          // On disk before it takes the name: a crash leaves the old backup or the new one, never half of one.
-          await file.sync()
-        } finally {
-          await file.close()
-        }
-        await rename(temporary, join(folder(), name))
-      } catch (error) {
-        await rm(temporary, { force: true })
-        throw error
-      }
+      await writeFileWhole(folder(), name, bytes)
       await chmod(folder(), FOLDER_MODE)
     },
     list: names,

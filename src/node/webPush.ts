@@ -17,11 +17,12 @@
  * be able to make the node flood a push service (which would throttle, then
  * drop, the node's every push).
  */
+import { AddressRange, refusedRangeOf } from './privateAddresses.ts'
 import type { LookupAddress } from 'node:dns'
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { BlockList, isIPv4, isIPv6, type LookupFunction } from 'node:net'
+import type { LookupFunction } from 'node:net'
 import webPush from 'web-push'
 import { encodePushMessage, readPushSubscription, type PushMessage, type PushSubscriptionRecord } from '../core/identity/pushSubscription.ts'
 import type { VapidKeys } from './vapidKeys.ts'
@@ -318,31 +319,12 @@ const endpointText = (subscription: unknown): string => {
   return typeof endpoint === 'string' ? endpoint.slice(0, 200) : ''
 }
 
-/**
- * Addresses no push service has: private, loopback, link-local, shared,
- * documentation, benchmarking, multicast and reserved ranges (IANA special
- * registries). A host with any such address is refused whole, so a name
- * that answers both cannot pass on its public one and connect on the other.
- */
-const NON_PUBLIC = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
-  ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv4')
-for (const [network, prefix] of [
-  ['::', 127], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6')
-const LOOPBACK = new BlockList()
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
-LOOPBACK.addAddress('::1', 'ipv6')
-
-/** BlockList judges an IPv4 address written as IPv6 (`::ffff:10.0.0.1`, `::ffff:a00:1`) by the IPv4 ranges. */
+/** A public unicast address: the node's one rule for where it may connect (privateAddresses.ts, shared with webhooks). */
 export function isPublicAddress(address: string): boolean {
-  if (isIPv4(address)) return !NON_PUBLIC.check(address, 'ipv4')
-  return isIPv6(address) && !NON_PUBLIC.check(address, 'ipv6')
+  return refusedRangeOf(address) === undefined
 }
 
-const isLoopback = (address: string): boolean => (isIPv4(address) ? LOOPBACK.check(address, 'ipv4') : isIPv6(address) && LOOPBACK.check(address, 'ipv6'))
+const isLoopback = (address: string): boolean => refusedRangeOf(address) === AddressRange.loopback
 
 /** A socket lookup that answers only with public addresses (PUSH2), in the form `net` asks for (one, or all). */
 function publicOnlyLookup(resolve: (host: string) => Promise<readonly LookupAddress[]>, allowLoopback: boolean): LookupFunction {
