@@ -94,6 +94,26 @@ async function guest(device: KeyedDevice, secret: ReturnType<typeof newPairingSe
 
 const spaceNamed = (device: KeyedDevice, name: string): SpaceId | undefined => listVisibleSpaces(device.deviceDoc).find((entry) => entry.name === name)?.id
 
+/** A laptop with a space "Groceries" (holding `items`), and a phone paired with it through DeviceLinking, both following their home; resolves once the phone lists the space. */
+async function laptopAndPhone(items: readonly string[] = []) {
+  const rooms = new InstantNetwork()
+  const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
+  const room = pairingRoom()
+  const linking = (device: KeyedDevice, name: string): DeviceLinking =>
+    new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
+  const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
+  const groceries = await laptop.library.create('Groceries')
+  for (const item of items) groceries.edit((doc) => addItem(doc, item))
+  const { link, session: hosting } = await linking(laptop, 'Laptop').host()
+  const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
+  await vi.waitUntil(() => joining.state.step === 'compare' && hosting.state.step === 'compare', UNTIL_SYNCED)
+  await joining.confirm()
+  await hosting.confirm()
+  await vi.waitUntil(() => joining.state.step === 'linked', UNTIL_SYNCED)
+  await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+  return { laptop, phone, groceries, stops, linking }
+}
+
 describe('linking a device', () => {
   it('[M13] both screens show one code; once both confirm, every space of each device shows on the other, and each writes in the other’s spaces as the same person', async () => {
     const rooms = new InstantNetwork()
@@ -195,21 +215,7 @@ describe('linking a device', () => {
   }, 30_000)
 
   it('[M14] a lost phone unlinked from the laptop leaves every space: each moves to a new key, and nothing the phone writes later counts', async () => {
-    const rooms = new InstantNetwork()
-    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
-    const room = pairingRoom()
-    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
-      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
-    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
-    const groceries = await laptop.library.create('Groceries')
-    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
-    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
-    await vi.waitUntil(() => joining.state.step === 'compare', UNTIL_SYNCED)
-    await joining.confirm()
-    await vi.waitUntil(() => hosting.state.step === 'compare', UNTIL_SYNCED)
-    await hosting.confirm()
-    await vi.waitUntil(() => joining.state.step === 'linked', UNTIL_SYNCED)
-    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const { laptop, phone, groceries, stops, linking } = await laptopAndPhone()
     const onPhone = phone.library.openSpace(groceries.id)
     const phoneKey = await phone.author
     const laptopSync = await groceries.sync
@@ -229,20 +235,7 @@ describe('linking a device', () => {
   }, 60_000)
 
   it('[DEV5] a space removed on one device leaves the other’s list but not its disk: set aside with its secret, put back it comes back whole, on every device', async () => {
-    const rooms = new InstantNetwork()
-    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
-    const room = pairingRoom()
-    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
-      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
-    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
-    const groceries = await laptop.library.create('Groceries')
-    groceries.edit((doc) => addItem(doc, 'milk'))
-    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
-    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
-    await vi.waitUntil(() => joining.state.step === 'compare' && hosting.state.step === 'compare', UNTIL_SYNCED)
-    await joining.confirm()
-    await hosting.confirm()
-    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const { laptop, phone, groceries, stops } = await laptopAndPhone(['milk'])
     const onPhone = phone.library.openSpace(groceries.id)
     await vi.waitUntil(() => readItems(onPhone.doc).some((item) => item.title === 'milk'), UNTIL_SYNCED)
     onPhone.release()
@@ -269,19 +262,7 @@ describe('linking a device', () => {
   }, 60_000)
 
   it('[DEV6] a home entry from a device gone bad never replaces a secret a device holds, and an epoch it claims is not taken', async () => {
-    const rooms = new InstantNetwork()
-    const [laptop, phone] = [keyedDevice(rooms), keyedDevice(rooms)]
-    const room = pairingRoom()
-    const linking = (device: KeyedDevice, name: string): DeviceLinking =>
-      new DeviceLinking({ library: device.library, deviceDoc: device.deviceDoc, author: device.author, sealing: device.sealing, verify, subtle: crypto.subtle, channelFor: () => room.channel(), timers, now: Date.now, origin: 'https://pii.test', runtime: 'browser', name: () => name })
-    const stops = [laptop, phone].map((device) => syncHome({ library: device.library, deviceDoc: device.deviceDoc, now: Date.now }))
-    const groceries = await laptop.library.create('Groceries')
-    const { link, session: hosting } = await linking(laptop, 'Laptop').host()
-    const joining = await linking(phone, 'Phone').join(parsePairingLink(link))
-    await vi.waitUntil(() => joining.state.step === 'compare' && hosting.state.step === 'compare', UNTIL_SYNCED)
-    await joining.confirm()
-    await hosting.confirm()
-    await vi.waitUntil(() => spaceNamed(phone, 'Groceries') !== undefined, UNTIL_SYNCED)
+    const { laptop, phone, groceries, stops } = await laptopAndPhone()
     const held = findSpace(phone.deviceDoc, groceries.id)!.secret
     // The laptop, gone bad, claims a later epoch with the thief's secret, and lists a space at an epoch no log started.
     const home = laptop.library.openSpace(findHome(laptop.deviceDoc)!.id)
