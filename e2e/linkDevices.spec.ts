@@ -48,6 +48,14 @@ test('[M13] pair a laptop and a phone: both confirm one code, each device’s sp
       await phone.page.goto(await field.inputValue())
       const phoneCode = phone.page.getByTestId('pairing-code')
       const laptopCode = laptop.page.getByTestId('pairing-code')
+      // [DEV8] The phone asks first, saying its space goes to whoever made the link; until it is answered nobody is contacted.
+      await expect(phone.page.getByRole('heading', { name: 'Link this device to another of yours?' })).toBeVisible()
+      await expect(phone.page.getByTestId('pairing-spaces-warning')).toContainText('This device has one space')
+      // The guest announces itself within about a second once it is in the room (it resends every second): give it five.
+      await phone.page.waitForTimeout(5_000)
+      await expect(laptopCode).toHaveCount(0)
+      await expect(laptop.page.getByText('Waiting for your other device to open the link')).toBeVisible()
+      await phone.page.getByRole('button', { name: 'Continue' }).click()
       await expect(phoneCode).toHaveText(/^\d{3} \d{3}$/, { timeout: 30_000 })
       await expect(laptopCode).toHaveText(/^\d{3} \d{3}$/, { timeout: 30_000 })
       expect(await phoneCode.textContent()).toBe(await laptopCode.textContent())

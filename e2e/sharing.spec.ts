@@ -146,7 +146,17 @@ async function everyTitle(page: Page): Promise<string[]> {
   for (let top = 0; ; ) {
     await scroller.evaluate((element, top) => (element.scrollTop = top), top)
     // The row at the new top is rendered once React has handled the scroll.
-    await expect(page.locator(`[aria-posinset="${Math.floor(top / ROW_HEIGHT_PX) + 1}"]`)).toBeAttached()
+    const wanted = Math.floor(top / ROW_HEIGHT_PX) + 1
+    await expect(page.locator(`[aria-posinset="${wanted}"]`))
+      .toBeAttached()
+      .catch(async (error: unknown) => {
+        // Where the list was when the row did not come: its scroll position, the rows it rendered, the page's heading.
+        const state = await scroller.evaluate(
+          (element) =>
+            `scrollTop ${element.scrollTop} of ${element.scrollHeight}, rows ${[...element.querySelectorAll('[aria-posinset]')].map((row) => row.getAttribute('aria-posinset')).join(',')}; page: ${document.querySelector('main')?.textContent?.slice(0, 300) ?? ''}`,
+        )
+        throw new Error(`Row ${wanted} never rendered after scrolling to ${top}: ${state}`, { cause: error })
+      })
     const rows = await page.getByRole('list', { name: 'Items' }).getByRole('listitem').evaluateAll((items) =>
       items.map((item) => [Number(item.getAttribute('aria-posinset')), item.querySelector<HTMLInputElement>('input[aria-label="Item title"]')?.value ?? ''] as const),
     )

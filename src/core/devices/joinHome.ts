@@ -10,16 +10,23 @@ import { findHome, putSpaceEntry } from '../space/spaceList.ts'
 import type { HomeGrant } from './PairingSession.ts'
 import { devicePairings, PAIRINGS, putPairing, type PairingRecord } from './pairingRecords.ts'
 
+export const ALREADY_LINKED = 'This device is already linked with other devices. To link it to someone else’s, unlink it first from one of those devices.'
+
 export class AlreadyLinkedError extends Error {
   constructor() {
-    super('This device is already linked with other devices. To link it to someone else’s, unlink it first from one of those devices.')
+    super(ALREADY_LINKED)
     this.name = 'AlreadyLinkedError'
   }
 }
 
+/** Whether this device already belongs to a person with other devices. */
+export function isLinkedWithOthers(deviceDoc: Y.Doc): boolean {
+  return devicePairings(deviceDoc).length > 0
+}
+
 /** Throws when this device already belongs to a person with other devices: a device is one person's. */
 export function assertMayJoinHome(deviceDoc: Y.Doc): void {
-  if (devicePairings(deviceDoc).length > 0) throw new AlreadyLinkedError()
+  if (isLinkedWithOthers(deviceDoc)) throw new AlreadyLinkedError()
 }
 
 export async function joinHome(deps: { readonly library: SpaceLibrary; readonly deviceDoc: Y.Doc; readonly now: () => number }, home: HomeGrant, record: PairingRecord): Promise<void> {
