@@ -105,24 +105,25 @@ export function RunHistory({ session, schedule, operation, deviceNames }: { read
           {problem}
         </p>
       )}
-      <table className="schedule-table" aria-label={`Run history of ${operation.title}`}>
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Due</th>
-            <th>Ran by</th>
-            <th>Late</th>
-            <th>Outcome</th>
+      {/* Roles spelled out: on a phone the table's parts are laid out as blocks (schedule.css), which drops their table semantics. */}
+      <table role="table" className="schedule-table" aria-label={`Run history of ${operation.title}`}>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th role="columnheader">#</th>
+            <th role="columnheader">Due</th>
+            <th role="columnheader">Ran by</th>
+            <th role="columnheader">Late</th>
+            <th role="columnheader">Outcome</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {shown.map(({ id, index, earlierPlan, dueAt, records }) => (
-            <tr key={id} className={records.length > 1 ? 'repeated' : undefined}>
-              <td>{index + 1}</td>
-              <td>{earlierPlan ? 'earlier plan' : dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
-              <td>{records.map(ranBy).join(' and ')}</td>
-              <td>{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
-              <td>
+            <tr role="row" key={id} className={records.length > 1 ? 'repeated' : undefined}>
+              <td role="cell" data-label="#">{index + 1}</td>
+              <td role="cell" data-label="Due">{earlierPlan ? 'earlier plan' : dueAt === undefined ? '–' : new Date(dueAt).toLocaleString()}</td>
+              <td role="cell" data-label="Ran by">{records.map(ranBy).join(' and ')}</td>
+              <td role="cell" data-label="Late">{dueAt === undefined ? '–' : formatLate(records[0]!.startedAt - dueAt)}</td>
+              <td role="cell" data-label="Outcome">
                 {records.map(describeOutcome).join('; ')}
                 {operation.kind === 'backup' && records[0]?.outcome === 'ok' && records[0].detail && (
                   <button type="button" className="quiet" onClick={() => void download(records[0]!.detail!, records[0]!.by === device.did)}>

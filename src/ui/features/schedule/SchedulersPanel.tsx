@@ -25,54 +25,59 @@ export function SchedulersPanel({ session, schedule, schedulers }: { readonly se
 
   return (
     <section className="panel" aria-labelledby="schedulers-heading">
-      <h3 id="schedulers-heading">Schedulers</h3>
-      <p className="muted small">{host ? `Run by this device’s ${host.host === 'service-worker' ? 'service worker' : host.host === 'page' ? 'open tab' : host.host}.` : 'Waiting for this device’s scheduler host…'}</p>
+      <h3 id="schedulers-heading">Who runs this schedule</h3>
+      <p className="muted small">{scheduleInWords(host?.host, schedulers)}</p>
       {wrongClock && <p className="notice warning">{wrongClock}</p>}
-      <table className="schedule-table" aria-label="Schedulers">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Every</th>
-            <th>Budget per tick</th>
-            <th>Queue</th>
-            <th>Lag</th>
-            <th>Last tick</th>
-            <th title="How late the host's ticks ran, over the last 600: 99th percentile">Tick late (p99)</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {schedulers.map((scheduler) => {
-            const stats = host?.stats[scheduler.id]
-            // A budget above this device's caps (saved elsewhere) is saved back as what this device runs, so a rename or a pause is not refused for it (CAP4).
-            const save = (changes: Partial<Scheduler>): Scheduler => schedule.saveScheduler({ ...scheduler, budget: deviceBudget(scheduler.budget), ...changes })
-            return (
-              <tr key={scheduler.id} aria-label={scheduler.name}>
-                <td>{scheduler.name}</td>
-                <td>
-                  <IntervalField scheduler={scheduler} onSave={(everyMs) => attempt(() => save({ everyMs }))} />
-                </td>
-                <td>
-                  <BudgetField scheduler={scheduler} onSave={(budget) => attempt(() => save({ budget }))} />
-                </td>
-                <td>{stats?.queueLength ?? '–'}</td>
-                <td>{stats ? formatLag(stats.lagMs) : '–'}</td>
-                <td>{scheduler.paused ? 'paused' : stats?.lastTickAt !== undefined ? `${formatAgo(now - stats.lastTickAt)} ago` : '–'}</td>
-                <td>{stats && stats.tickLate.samples > 0 ? `${stats.tickLate.p99Ms} ms` : '–'}</td>
-                <td className="row-actions">
-                  <button type="button" className="quiet" onClick={() => attempt(() => save({ paused: !scheduler.paused }))}>
-                    {scheduler.paused ? 'Resume' : 'Pause'}
-                  </button>
-                  <button type="button" className="quiet" aria-label={`Delete scheduler ${scheduler.name}`} onClick={() => attempt(() => schedule.deleteScheduler(scheduler.id))}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-      <NewScheduler onCreate={(name, everyMs) => attempt(() => schedule.saveScheduler({ id: crypto.randomUUID() as SchedulerId, name, everyMs, budget: DEFAULT_BUDGET, paused: false }))} />
+      {/* Ticks, budgets and queues are for those tuning a busy schedule: someone planning a reminder needs only the sentence above. */}
+      <details className="advanced">
+        <summary>Advanced: schedulers and their budgets</summary>
+        {/* Roles spelled out: on a phone the table's parts are laid out as blocks (schedule.css), which drops their table semantics. */}
+        <table role="table" className="schedule-table" aria-label="Schedulers">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th role="columnheader">Name</th>
+              <th role="columnheader">Every</th>
+              <th role="columnheader">Budget per tick</th>
+              <th role="columnheader">Queue</th>
+              <th role="columnheader">Lag</th>
+              <th role="columnheader">Last tick</th>
+              <th role="columnheader" title="How late the host's ticks ran, over the last 600: 99th percentile">Tick late (p99)</th>
+              <th role="columnheader" />
+            </tr>
+          </thead>
+          <tbody role="rowgroup">
+            {schedulers.map((scheduler) => {
+              const stats = host?.stats[scheduler.id]
+              // A budget above this device's caps (saved elsewhere) is saved back as what this device runs, so a rename or a pause is not refused for it (CAP4).
+              const save = (changes: Partial<Scheduler>): Scheduler => schedule.saveScheduler({ ...scheduler, budget: deviceBudget(scheduler.budget), ...changes })
+              return (
+                <tr role="row" key={scheduler.id} aria-label={scheduler.name}>
+                  <td role="cell" className="row-title">{scheduler.name}</td>
+                  <td role="cell" data-label="Every">
+                    <IntervalField scheduler={scheduler} onSave={(everyMs) => attempt(() => save({ everyMs }))} />
+                  </td>
+                  <td role="cell" data-label="Budget per tick">
+                    <BudgetField scheduler={scheduler} onSave={(budget) => attempt(() => save({ budget }))} />
+                  </td>
+                  <td role="cell" data-label="Queue">{stats?.queueLength ?? '–'}</td>
+                  <td role="cell" data-label="Lag">{stats ? formatLag(stats.lagMs) : '–'}</td>
+                  <td role="cell" data-label="Last tick">{scheduler.paused ? 'paused' : stats?.lastTickAt !== undefined ? `${formatAgo(now - stats.lastTickAt)} ago` : '–'}</td>
+                  <td role="cell" data-label="Tick late (p99)">{stats && stats.tickLate.samples > 0 ? `${stats.tickLate.p99Ms} ms` : '–'}</td>
+                  <td role="cell" className="row-actions">
+                    <button type="button" className="quiet" onClick={() => attempt(() => save({ paused: !scheduler.paused }))}>
+                      {scheduler.paused ? 'Resume' : 'Pause'}
+                    </button>
+                    <button type="button" className="quiet" aria-label={`Delete scheduler ${scheduler.name}`} onClick={() => attempt(() => schedule.deleteScheduler(scheduler.id))}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+        <NewScheduler onCreate={(name, everyMs) => attempt(() => schedule.saveScheduler({ id: crypto.randomUUID() as SchedulerId, name, everyMs, budget: DEFAULT_BUDGET, paused: false }))} />
+      </details>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -165,6 +170,15 @@ function NewScheduler({ onCreate }: { readonly onCreate: (name: string, everyMs:
       )}
     </form>
   )
+}
+
+/** Which of this device's runtimes hosts the schedule, and how precisely operations run, in words. */
+function scheduleInWords(host: string | undefined, schedulers: readonly Scheduler[]): string {
+  const runner = host === undefined ? 'Waiting for this device to start running the schedule.' : `This device’s ${host === 'service-worker' ? 'service worker' : host === 'page' ? 'open tab' : host} runs this schedule while it is awake; another device of the space takes over while it sleeps.`
+  const active = schedulers.filter((scheduler) => !scheduler.paused).sort((a, b) => a.everyMs - b.everyMs)
+  const finest = active[0]
+  const precision = finest ? ` Operations run on time to within ${formatDuration(finest.everyMs)} at best, depending on the scheduler each one uses.` : ' Every scheduler is paused: nothing runs until one is resumed.'
+  return runner + precision
 }
 
 function formatLag(ms: number): string {

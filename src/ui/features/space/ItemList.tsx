@@ -1,8 +1,8 @@
-import { useCallback, useLayoutEffect, useRef, useState } from 'react'
+import { useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import { moveItem, type ItemView } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { ItemRow, ROW_HEIGHT_PX } from './ItemRow.tsx'
+import { ItemRow, ROW_HEIGHT_PX, type RowDrag } from './ItemRow.tsx'
 
 /** Rows rendered beyond each edge so fast scrolling does not show blank space. */
 const OVERSCAN_ROWS = 8
@@ -22,8 +22,12 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
   const scroller = useRef<HTMLDivElement>(null)
   // A first guess at the visible height (the list fills most of the window) that the layout effect corrects.
   const [view, setView] = useState(() => ({ top: 0, height: window.innerHeight }))
-  const [dragging, setDragging] = useState<ItemId | undefined>(undefined)
   const [dropIndex, setDropIndex] = useState<number | undefined>(undefined)
+  // Read by the drag's callbacks, which stay the same object so the memoised rows do not re-render for them.
+  const latest = useRef({ items, session })
+  useLayoutEffect(() => {
+    latest.current = { items, session }
+  })
 
   useLayoutEffect(() => {
     const element = scroller.current
@@ -68,39 +72,42 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
   const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT_PX) - OVERSCAN_ROWS)
   const last = Math.min(items.length, Math.ceil((view.top + view.height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS)
 
-  const endDrag = useCallback(() => {
-    setDragging(undefined)
-    setDropIndex(undefined)
+  const dragging = useRef<ItemId | undefined>(undefined)
+  const drag = useMemo((): RowDrag => {
+    /** The gap between rows nearest to the pointer: 0 is above the first row, the length below the last. */
+    const indexAt = (clientY: number): number => {
+      const element = scroller.current
+      if (!element) return 0
+      const y = clientY - element.getBoundingClientRect().top + element.scrollTop
+      return Math.max(0, Math.min(latest.current.items.length, Math.round(y / ROW_HEIGHT_PX)))
+    }
+    const end = (): void => {
+      dragging.current = undefined
+      setDropIndex(undefined)
+    }
+    return {
+      start: (id) => (dragging.current = id),
+      to: (clientY) => dragging.current !== undefined && setDropIndex(indexAt(clientY)),
+      drop: (clientY) => {
+        const id = dragging.current
+        end()
+        const { items, session } = latest.current
+        const from = items.findIndex((item) => item.id === id)
+        const to = indexAt(clientY)
+        // A tap on the handle, or a drop on either side of the row itself, leaves it where it is (and writes nothing).
+        if (id === undefined || from < 0 || to === from || to === from + 1) return
+        // `moveItem` indexes the list without the moved item: dropping below itself shifts by one.
+        session.edit((doc) => moveItem(doc, id, to > from ? to - 1 : to))
+      },
+      cancel: end,
+    }
   }, [])
-
-  const indexAt = (clientY: number): number => {
-    const element = scroller.current
-    if (!element) return 0
-    const y = clientY - element.getBoundingClientRect().top + element.scrollTop
-    return Math.max(0, Math.min(items.length, Math.round(y / ROW_HEIGHT_PX)))
-  }
-
-  const move = (id: ItemId, toIndex: number): void => {
-    const from = items.findIndex((item) => item.id === id)
-    // `moveItem` indexes the list without the moved item: dropping below itself shifts by one.
-    session.edit((doc) => moveItem(doc, id, toIndex > from ? toIndex - 1 : toIndex))
-  }
 
   return (
     <div
       ref={scroller}
       className="item-scroller"
       onScroll={(event) => setView({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })}
-      onDragOver={(event) => {
-        if (!dragging) return
-        event.preventDefault()
-        setDropIndex(indexAt(event.clientY))
-      }}
-      onDrop={(event) => {
-        event.preventDefault()
-        if (dragging !== undefined) move(dragging, indexAt(event.clientY))
-        endDrag()
-      }}
     >
       <ol className="item-list" aria-label="Items" style={{ height: items.length * ROW_HEIGHT_PX }}>
         {items.slice(first, last).map((item, offset) => {
@@ -114,8 +121,7 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               position={index + 1}
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}
-              onDragStart={setDragging}
-              onDragEnd={endDrag}
+              drag={drag}
             />
           )
         })}

@@ -1,4 +1,4 @@
-import { memo } from 'react'
+import { memo, useId } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { deleteItem, itemText, MAX_TITLE_LENGTH, moveItem, setItemDone, type ItemView } from '../../../core/space/items.ts'
@@ -21,8 +21,16 @@ interface ItemRowProps {
   readonly selected: boolean
   /** The callbacks must be stable: a row re-renders only when what it shows changes. */
   readonly onOpenNotes: (id: ItemId) => void
-  readonly onDragStart: (id: ItemId) => void
-  readonly onDragEnd: () => void
+  readonly drag: RowDrag
+}
+
+/** Reordering by the handle, with a finger, a pen or a mouse alike (pointer events: touch screens fire no drag events). */
+export interface RowDrag {
+  readonly start: (id: ItemId) => void
+  /** Where the pointer is now, in client coordinates. */
+  readonly to: (clientY: number) => void
+  readonly drop: (clientY: number) => void
+  readonly cancel: () => void
 }
 
 /**
@@ -36,8 +44,7 @@ export const ItemRow = memo(ItemRowView, (before, after) =>
   before.selected === after.selected &&
   before.title === after.title &&
   before.onOpenNotes === after.onOpenNotes &&
-  before.onDragStart === after.onDragStart &&
-  before.onDragEnd === after.onDragEnd &&
+  before.drag === after.drag &&
   sameItem(before.item, after.item),
 )
 
@@ -46,9 +53,12 @@ function sameItem(before: ItemView, after: ItemView): boolean {
   return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes
 }
 
-function ItemRowView({ session, item, title, position, selected, onOpenNotes, onDragStart, onDragEnd }: ItemRowProps) {
+function ItemRowView({ session, item, title, position, selected, onOpenNotes, drag }: ItemRowProps) {
   const titleField = useYTextInput<HTMLInputElement>(itemText(session.doc, item.id, 'title'))
+  const menuId = useId()
   const label = title || 'untitled item'
+  // `moveItem` indexes the list without the moved item: one up is two below its own index less one.
+  const moveBy = (delta: -1 | 1): void => session.edit((doc) => moveItem(doc, item.id, Math.max(0, position - 1 + delta)))
   return (
     <li
       className={`item-row${item.done ? ' done' : ''}${selected ? ' selected' : ''}`}
@@ -56,17 +66,20 @@ function ItemRowView({ session, item, title, position, selected, onOpenNotes, on
       aria-posinset={position}
       data-item-id={item.id}
     >
+      {/* Hidden from assistive technology: the item's menu and Alt+↑/↓ in the title move it without dragging. */}
       <span
         className="drag-handle"
-        draggable
         aria-hidden
-        title="Drag to reorder (or Alt+↑/↓ in the title)"
-        onDragStart={(event) => {
-          event.dataTransfer.effectAllowed = 'move'
-          event.dataTransfer.setData('text/plain', title)
-          onDragStart(item.id)
+        title="Drag to reorder (or Alt+↑/↓ in the title, or Move up/down in the item’s menu)"
+        onPointerDown={(event) => {
+          if (event.button !== 0) return
+          // Captured, the moves and the release come here wherever the pointer goes.
+          event.currentTarget.setPointerCapture(event.pointerId)
+          drag.start(item.id)
         }}
-        onDragEnd={onDragEnd}
+        onPointerMove={(event) => drag.to(event.clientY)}
+        onPointerUp={(event) => drag.drop(event.clientY)}
+        onPointerCancel={drag.cancel}
       >
         ⋮⋮
       </span>
@@ -82,8 +95,7 @@ function ItemRowView({ session, item, title, position, selected, onOpenNotes, on
         onKeyDown={(event) => {
           if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
             event.preventDefault()
-            const delta = event.key === 'ArrowUp' ? -1 : 1
-            session.edit((doc) => moveItem(doc, item.id, Math.max(0, position - 1 + delta)))
+            moveBy(event.key === 'ArrowUp' ? -1 : 1)
           }
         }}
       />
@@ -99,6 +111,18 @@ function ItemRowView({ session, item, title, position, selected, onOpenNotes, on
       <button type="button" className="quiet danger" aria-label={`Delete ${label}`} onClick={() => session.edit((doc) => deleteItem(doc, item.id))}>
         ✕
       </button>
+      {/* A native popover: it closes on Escape or a tap elsewhere, and sits in the top layer above the scrolling list. */}
+      <button type="button" className="quiet item-menu-button" popoverTarget={menuId} aria-label={`More for ${label}`}>
+        ⋯
+      </button>
+      <div popover="auto" id={menuId} className="item-menu" role="group" aria-label={`Move ${label}`}>
+        <button type="button" className="quiet" popoverTarget={menuId} popoverTargetAction="hide" disabled={position === 1} onClick={() => moveBy(-1)}>
+          Move up
+        </button>
+        <button type="button" className="quiet" popoverTarget={menuId} popoverTargetAction="hide" onClick={() => moveBy(1)}>
+          Move down
+        </button>
+      </div>
     </li>
   )
 }

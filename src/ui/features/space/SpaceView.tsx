@@ -186,7 +186,8 @@ function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) 
       <p className="muted count" aria-live="polite">
         {itemCountText(items.filter((item) => !item.done).length, items.length)}
       </p>
-      <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />
+      {/* No empty box under "Nothing here yet": the list (and its frame) shows once there is an item. */}
+      {items.length > 0 && <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />}
       {notesFor && items.some((item) => item.id === notesFor) && <NotesPanel doc={session.doc} id={notesFor} writerName={writerName} onClose={() => onNotesFor(undefined)} />}
     </>
   )
@@ -228,6 +229,8 @@ function SpaceName({ name, onRename, readOnly }: { readonly name: string; readon
     <input
       className="space-name"
       aria-label="Space name"
+      // On a narrow screen a long name ends in an ellipsis: the whole name is a hover (or long press) away.
+      title={draft ?? name}
       readOnly={readOnly}
       maxLength={MAX_SPACE_NAME_LENGTH}
       value={draft ?? name}
