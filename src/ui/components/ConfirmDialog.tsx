@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useModalDialog } from './useModalDialog.ts'
 
 interface ConfirmDialogProps {
   readonly title: string
@@ -10,11 +10,7 @@ interface ConfirmDialogProps {
 
 /** A modal <dialog>: focus is trapped and Escape cancels, as the platform does it. */
 export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
-    const element = dialog.current
-    if (element && !element.open) element.showModal()
-  }, [])
+  const dialog = useModalDialog()
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onCancel={onCancel} onClose={onCancel}>
       <h2 id="confirm-title">{title}</h2>

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
+import { useModalDialog } from '../../components/useModalDialog.ts'
 import type { PairingHost } from '../../../core/devices/PairingSession.ts'
 import { QrCode } from '../../components/QrCode.tsx'
 import { usePairingStep } from '../../hooks/usePairingStep.ts'
@@ -8,15 +9,11 @@ import { PairingSteps } from './PairingSteps.tsx'
 /** "Add a device": a one-time link and its QR code, then the code both screens show, confirmed here. */
 export function AddDeviceDialog({ onClose }: { readonly onClose: () => void }) {
   const { linking } = useServices()
-  const dialog = useRef<HTMLDialogElement>(null)
+  const dialog = useModalDialog()
   const [hosting, setHosting] = useState<{ readonly link: string; readonly session: PairingHost } | undefined>(undefined)
   const [problem, setProblem] = useState<string | undefined>(undefined)
   const step = usePairingStep(hosting?.session)
 
-  useEffect(() => {
-    const element = dialog.current
-    if (element && !element.open) element.showModal()
-  }, [])
   useEffect(() => {
     let current = true
     let started: PairingHost | undefined

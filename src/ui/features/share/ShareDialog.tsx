@@ -1,6 +1,7 @@
 // Share dialog: a link per role (its invite signed into the space's membership log), the open invites with a way to
 // revoke each, and the members, whom an owner or admin can remove.
 import { useEffect, useId, useRef, useState } from 'react'
+import { useModalDialog } from '../../components/useModalDialog.ts'
 import { toHexString } from 'lib0/buffer'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import { DEFAULT_INVITE_DAYS, inviteFor, inviteSecretOf, isOpen, resetLinks, revokeInvite } from '../../../core/members/invites.ts'
@@ -34,7 +35,7 @@ type LinkRole = typeof Role.editor | typeof Role.viewer | typeof Role.replica
 /** A modal <dialog>: focus is trapped and Escape closes, as the platform does it. */
 export function ShareDialog({ space, sync, membership, access, onClose }: ShareDialogProps) {
   const { deviceDoc, device } = useServices()
-  const dialog = useRef<HTMLDialogElement>(null)
+  const dialog = useModalDialog()
   const titleId = useId()
   const [role, setRole] = useState<LinkRole>(Role.editor)
   const [singleUse, setSingleUse] = useState(false)
@@ -43,10 +44,6 @@ export function ShareDialog({ space, sync, membership, access, onClose }: ShareD
   const [problem, setProblem] = useState<string | undefined>(undefined)
   const manages = access.kind === 'member' && access.manages
 
-  useEffect(() => {
-    const element = dialog.current
-    if (element && !element.open) element.showModal()
-  }, [])
 
   // The link shown is the one made for the terms chosen now, never one of the terms before.
   // A node's link admits one node: once that node is in, the link (left in its shell history or process list) admits nobody.
