@@ -7,11 +7,8 @@ import * as Y from 'yjs'
 import { deviceDid, loadOrCreateDeviceKey } from './core/identity/deviceKey.ts'
 import type { DocStore } from './core/space/DocStore.ts'
 import { SpaceLibrary } from './core/space/SpaceLibrary.ts'
-import { DeviceLinking } from './core/devices/DeviceLinking.ts'
+import type { DeviceLinking } from './core/devices/DeviceLinking.ts'
 import { syncHome } from './core/devices/HomeSync.ts'
-import { pairingRoom } from './core/devices/pairing.ts'
-import { deferredChannel } from './core/devices/PairingSession.ts'
-import { signSubscription } from './core/devices/homePush.ts'
 import { readDisplayName, shownName } from './core/identity/profile.ts'
 import type { Did } from './core/identity/didKey.ts'
 import { HOST_LOCK, SwMessageType, type SwMessage } from './sw/messages.ts'
@@ -115,30 +112,43 @@ async function boot(): Promise<void> {
   const [key] = await Promise.all([deviceKey, deviceStored.loaded])
   tabs.connect(DEVICE_DOC_NAME, deviceDoc)
 
+  let deviceLinking: Promise<DeviceLinking> | undefined
   const services: AppServices = {
     deviceDoc,
     library,
     device: { did: deviceDid(key), keyKind: key.kind },
     kinds,
     hostStats: hostStatsFeed(),
-    linking: new DeviceLinking({
-      library,
-      deviceDoc,
-      author: signing.author,
-      sealing: sealing.sealing ?? Promise.resolve(undefined),
-      verify: signing.verify,
-      subtle: crypto.subtle,
-      // The relay client loads on the first pairing: most visits pair nothing.
-      channelFor: (secret) => deferredChannel(import('./sync/relayPairingChannel.ts').then(({ relayPairingChannel }) => relayPairingChannel({ url: relayUrl(location), access: pairingRoom(secret) }))),
-      timers: { every: (ms, callback) => clearingInterval(setInterval(callback, ms)) },
-      now: Date.now,
-      origin: location.origin,
-      runtime: 'browser',
-      name: () => shownName(readDisplayName(deviceDoc)),
-    }),
+    // Pairing's code (its sessions, the relay client it talks through) loads on the first pairing or unlink: most visits do neither.
+    linking: () => (deviceLinking ??= (async () => {
+      const [{ DeviceLinking }, { deferredChannel }, { pairingRoom }] = await Promise.all([
+        import('./core/devices/DeviceLinking.ts'),
+        import('./core/devices/PairingSession.ts'),
+        import('./core/devices/pairing.ts'),
+      ])
+      return new DeviceLinking({
+        library,
+        deviceDoc,
+        author: signing.author,
+        sealing: sealing.sealing ?? Promise.resolve(undefined),
+        verify: signing.verify,
+        subtle: crypto.subtle,
+        channelFor: (secret) => deferredChannel(import('./sync/relayPairingChannel.ts').then(({ relayPairingChannel }) => relayPairingChannel({ url: relayUrl(location), access: pairingRoom(secret) }))),
+        timers: { every: (ms, callback) => clearingInterval(setInterval(callback, ms)) },
+        now: Date.now,
+        origin: location.origin,
+        runtime: 'browser',
+        name: () => shownName(readDisplayName(deviceDoc)),
+      })
+    })()),
     push: {
       subscribe: async (vapidKey) => {
-        const [{ subscribeToPush }, registration, author] = await Promise.all([import('./sw/pushSubscribe.ts'), navigator.serviceWorker.ready, signing.author])
+        const [{ subscribeToPush }, { signSubscription }, registration, author] = await Promise.all([
+          import('./sw/pushSubscribe.ts'),
+          import('./core/devices/homePush.ts'),
+          navigator.serviceWorker.ready,
+          signing.author,
+        ])
         return signSubscription(await subscribeToPush(registration, vapidKey, deviceDid(key)), (message) => author.sign(message))
       },
     },

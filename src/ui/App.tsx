@@ -1,8 +1,5 @@
 import { lazy, Suspense } from 'react'
 import { DevicePanel } from './features/device/DevicePanel.tsx'
-import { DevicesPanel } from './features/device/DevicesPanel.tsx'
-import { PairThisDevice } from './features/device/PairThisDevice.tsx'
-import { JoinSpace } from './features/join/JoinSpace.tsx'
 import { SpaceList } from './features/spaces/SpaceList.tsx'
 import { SpaceView } from './features/space/SpaceView.tsx'
 import { Notices } from './features/status/Notices.tsx'
@@ -13,6 +10,11 @@ import { hrefFor, type Route } from './route.ts'
 // Loaded on first visit: the agenda expands rules (rrule), which the home page must not pay for.
 const AgendaPage = lazy(() => import('./features/agenda/AgendaPage.tsx').then((module) => ({ default: module.AgendaPage })))
 const InboxPage = lazy(() => import('./features/inbox/InboxPage.tsx').then((module) => ({ default: module.InboxPage })))
+// Below the spaces on the home page, with Web Push's records: the spaces show first, then this.
+const DevicesPanel = lazy(() => import('./features/device/DevicesPanel.tsx').then((module) => ({ default: module.DevicesPanel })))
+// Opened from a link: a share link's join screen, a pairing link's (with pairing's code), neither on most visits.
+const JoinSpace = lazy(() => import('./features/join/JoinSpace.tsx').then((module) => ({ default: module.JoinSpace })))
+const PairThisDevice = lazy(() => import('./features/device/PairThisDevice.tsx').then((module) => ({ default: module.PairThisDevice })))
 
 function NavLink({ to, current, label }: { readonly to: Route; readonly current: Route; readonly label: string }) {
   return (
@@ -43,7 +45,9 @@ export function App() {
           <>
             <SpaceList />
             <DevicePanel />
-            <DevicesPanel />
+            <Suspense fallback={null}>
+              <DevicesPanel />
+            </Suspense>
           </>
         )}
         {route.page === 'agenda' && (
@@ -57,8 +61,16 @@ export function App() {
           </Suspense>
         )}
         {route.page === 'space' && <SpaceView key={route.id} id={route.id} />}
-        {route.page === 'join' && <JoinSpace key={route.id} id={route.id} secret={route.secret} invite={route.invite} />}
-        {route.page === 'pair' && <PairThisDevice key={route.secret} secret={route.secret} />}
+        {route.page === 'join' && (
+          <Suspense fallback={null}>
+            <JoinSpace key={route.id} id={route.id} secret={route.secret} invite={route.invite} />
+          </Suspense>
+        )}
+        {route.page === 'pair' && (
+          <Suspense fallback={null}>
+            <PairThisDevice key={route.secret} secret={route.secret} />
+          </Suspense>
+        )}
         {route.page === 'bad-link' && (
           <section className="panel" role="alert">
             <h2>This share link does not work</h2>

@@ -16,8 +16,8 @@ export interface AppServices {
   readonly kinds: () => Promise<KindRegistry>
   /** The figures the device's scheduler host last published (it may run in another tab or the service worker). */
   readonly hostStats: HostStatsFeed
-  /** Pairs this device with the person's others, and unlinks a lost one. */
-  readonly linking: DeviceLinking
+  /** Pairs this device with the person's others, and unlinks a lost one. Loaded on first use: most visits pair nothing. */
+  readonly linking: () => Promise<DeviceLinking>
   /** Web Push on this browser, with the personal node's VAPID key: the record to publish in the home space. */
   readonly push: { readonly subscribe: (vapidKey: string) => Promise<SignedPushSubscription> }
   /** Activates the waiting app version and reloads. */

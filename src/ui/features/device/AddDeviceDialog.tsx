@@ -17,8 +17,8 @@ export function AddDeviceDialog({ onClose }: { readonly onClose: () => void }) {
   useEffect(() => {
     let current = true
     let started: PairingHost | undefined
-    linking
-      .host()
+    linking()
+      .then((linking) => linking.host())
       .then((made) => {
         started = made.session
         if (current) setHosting(made)

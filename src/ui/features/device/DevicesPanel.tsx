@@ -1,5 +1,5 @@
 import { toHexString } from 'lib0/buffer'
-import { useState } from 'react'
+import { lazy, Suspense, useState } from 'react'
 import type { UnlinkReport } from '../../../core/devices/DeviceLinking.ts'
 import { publicKeyFromDid } from '../../../core/identity/didKey.ts'
 import type * as Y from 'yjs'
@@ -14,7 +14,9 @@ import { useMembership } from '../../hooks/useMembership.ts'
 import { useSpaceSession } from '../../hooks/useSpaceSession.ts'
 import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
 import { useServices } from '../../services.ts'
-import { AddDeviceDialog } from './AddDeviceDialog.tsx'
+
+// Pairing's screen and code load when someone adds a device: most visits never do.
+const AddDeviceDialog = lazy(() => import('./AddDeviceDialog.tsx').then((module) => ({ default: module.AddDeviceDialog })))
 
 /** Web Push from the person's node, for this browser: offered once a node of theirs publishes its key (homePush.ts). */
 function SleepingReminders({ home, membership }: { readonly home: Y.Doc; readonly membership: MembershipState }) {
@@ -83,7 +85,11 @@ export function DevicesPanel() {
       <button type="button" onClick={() => setAdding(true)}>
         Add a device
       </button>
-      {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+      {adding && (
+        <Suspense fallback={null}>
+          <AddDeviceDialog onClose={() => setAdding(false)} />
+        </Suspense>
+      )}
       <SetAsideSpaces />
     </section>
   )
@@ -102,8 +108,8 @@ function LinkedDevices({ home }: { readonly home: SpaceId }) {
   const unlink = (target: MemberDevice): void => {
     setToUnlink(undefined)
     setReport(`Unlinking ${target.name || 'the device'}…`)
-    linking
-      .unlink(target.key)
+    linking()
+      .then((linking) => linking.unlink(target.key))
       .then((done: UnlinkReport) => setReport(`${target.name || 'The device'} is unlinked from ${done.unlinked} spaces${done.rekeyed > 0 ? `; ${done.rekeyed} moved to a new key` : ''}${done.failed > 0 ? `. ${done.failed} could not be reached: unlink again later` : ''}.`))
       .catch((error: unknown) => setReport(`Could not unlink: ${error instanceof Error ? error.message : String(error)}`))
   }

@@ -83,8 +83,8 @@ function PairingInProgress({ secret }: { readonly secret: PairingSecret }) {
   useEffect(() => {
     let current = true
     let started: PairingGuest | undefined
-    linking
-      .join(secret)
+    linking()
+      .then((linking) => linking.join(secret))
       .then((made) => {
         started = made
         if (current) setSession(made)
