@@ -4,7 +4,7 @@ import type { PairingSecret } from '../../../core/devices/pairing.ts'
 import { ALREADY_LINKED, isLinkedWithOthers } from '../../../core/devices/joinHome.ts'
 import type { PairingGuest } from '../../../core/devices/PairingSession.ts'
 import { listVisibleSpaces } from '../../../core/space/spaceList.ts'
-import { replaceRoute } from '../../components/replaceRoute.ts'
+import { leaveLinkScreen, useEscapeLeaves } from '../../components/leaveLinkScreen.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { usePairingStep } from '../../hooks/usePairingStep.ts'
 import { useServices } from '../../services.ts'
@@ -28,14 +28,7 @@ export function PairThisDevice({ secret }: { readonly secret: PairingSecret }) {
   const spaces = useDocValue(deviceDoc, spaceCount, 0)
   const linked = useDocValue(deviceDoc, isLinkedWithOthers, false)
 
-  useEffect(() => {
-    if (started) return
-    const onKey = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') notNow()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [started])
+  useEscapeLeaves(!started)
 
   if (started) return <PairingInProgress secret={secret} />
 
@@ -60,7 +53,7 @@ export function PairThisDevice({ secret }: { readonly secret: PairingSecret }) {
         </>
       )}
       <div className="dialog-actions">
-        <button type="button" className="quiet" onClick={notNow}>
+        <button type="button" className="quiet" onClick={leaveLinkScreen}>
           Not now
         </button>
         {!linked && (
@@ -113,15 +106,10 @@ function PairingInProgress({ secret }: { readonly secret: PairingSecret }) {
         />
       )}
       {(step.step === 'linked' || step.step === 'failed' || problem) && (
-        <button type="button" onClick={notNow}>
+        <button type="button" onClick={leaveLinkScreen}>
           Go to your spaces
         </button>
       )}
     </section>
   )
-}
-
-/** Home, with the link (and its secret) gone from the address and the history. */
-function notNow(): void {
-  replaceRoute({ page: 'home' })
 }

@@ -5,6 +5,7 @@ import type { SpaceId } from '../../../core/space/ids.ts'
 import type { InviteSecret, ShareSecret } from '../../../core/space/shareLink.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
 import { replaceRoute } from '../../components/replaceRoute.ts'
+import { leaveLinkScreen, useEscapeLeaves } from '../../components/leaveLinkScreen.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
 import { useServices } from '../../services.ts'
 import { shortDevice } from '../../components/deviceLabel.ts'
@@ -32,15 +33,8 @@ export function JoinSpace({ id, secret, invite }: { readonly id: SpaceId; readon
     if (listed) replaceRoute({ page: 'space', id })
   }, [listed, id])
 
-  useEffect(() => {
-    // Only while asking: once listed, the space is opening and Escape must not take the person elsewhere.
-    if (listed) return
-    const onKey = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') notNow()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [listed])
+  // Only while asking: once listed, the space is opening.
+  useEscapeLeaves(!listed)
 
   if (listed) return <p className="muted">Opening the shared space…</p>
 
@@ -65,7 +59,7 @@ export function JoinSpace({ id, secret, invite }: { readonly id: SpaceId; readon
       {!displayName && <p>This device has no display name yet. To give it one first, choose Not now, name it under This device on the home screen, and open the link again.</p>}
       <p className="muted">If you did not mean to open this link, choose Not now: nothing is kept. You can leave a space you joined at any time.</p>
       <div className="dialog-actions">
-        <button type="button" className="quiet" onClick={notNow}>
+        <button type="button" className="quiet" onClick={leaveLinkScreen}>
           Not now
         </button>
         {/* Listing the space is joining it: the effect above then opens it. */}
@@ -75,9 +69,4 @@ export function JoinSpace({ id, secret, invite }: { readonly id: SpaceId; readon
       </div>
     </section>
   )
-}
-
-/** Home, with the link (and its secret) gone from the address and the history. */
-function notNow(): void {
-  replaceRoute({ page: 'home' })
 }
