@@ -146,9 +146,8 @@ const linkedSentence = (body: unknown): string => `Linked with ${(body as { link
 
 /** Shows the code and asks the person to compare it with their other device's; true for yes. */
 async function askToConfirm(io: CliIo, lines: StdinLines, pairing: { readonly code: string; readonly other: string }): Promise<boolean> {
-  // The other device's name is its own word: no control character of it reaches the terminal (it could redraw the code).
-  const other = [...pairing.other].map((char) => (char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f) ? '?' : char)).join('')
-  io.out(`Does ${other} show the code ${pairing.code}? Type yes to link this node, anything else to cancel:`)
+  // The other device's name comes without control characters (readPairingMessage).
+  io.out(`Does ${pairing.other} show the code ${pairing.code}? Type yes to link this node, anything else to cancel:`)
   const answer = (await lines.next())?.trim().toLowerCase()
   return answer === 'yes' || answer === 'y'
 }

@@ -126,9 +126,11 @@ export function readPairingMessage(text: unknown): PairingMessage | undefined {
     const decoded = typeof field === 'string' && field.length <= 2 * bytes ? decodeBase58(field) : undefined
     return decoded?.length === bytes ? decoded : undefined
   }
+  // A name is the other device's own word, shown on a screen or printed to a terminal: no control character of it gets
+  // through (in a terminal one could redraw the code the person compares).
   const text_ = (name: string, max: number): string | undefined => {
     const field = fields[name]
-    return typeof field === 'string' && field.length <= max ? field : undefined
+    return typeof field === 'string' && field.length <= max ? field.replace(/\p{Cc}/gu, '?') : undefined
   }
   const device = key('device', ED25519_PUBLIC_KEY_BYTES)
   if (!device) return undefined
