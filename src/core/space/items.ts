@@ -13,6 +13,8 @@ export interface ItemView {
   readonly id: ItemId
   /** Read from the shared text when asked: listing 5,000 items must not build 5,000 strings only ~30 rows show. */
   readonly title: string
+  /** The shared text the title is read from (undefined if a peer wrote something else there): a changed title is the same text, a replaced one is not. */
+  readonly titleText: Y.Text | undefined
   readonly done: boolean
   readonly hasNotes: boolean
   /** Undefined when a peer wrote the key missing, malformed or over-long (see readItems). */
@@ -30,7 +32,7 @@ export function itemsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 class ListedItem implements ItemView {
   constructor(
     readonly id: ItemId,
-    private readonly titleText: Y.Text | undefined,
+    readonly titleText: Y.Text | undefined,
     readonly done: boolean,
     readonly hasNotes: boolean,
     readonly order: OrderKey | undefined,
@@ -52,16 +54,24 @@ class ListedItem implements ItemView {
 export function readItems(doc: Y.Doc): ItemView[] {
   const views: ItemView[] = []
   itemsMap(doc).forEach((item, id) => {
-    if (!(item instanceof Y.Map)) return
-    const order = item.get('order')
-    const title = item.get('title')
-    const notes = item.get('notes')
-    views.push(new ListedItem(id as ItemId, title instanceof Y.Text ? title : undefined, item.get('done') === true, notes instanceof Y.Text && notes.length > 0, isOrderKey(order) ? order : undefined))
+    const view = itemView(id as ItemId, item)
+    if (view) views.push(view)
   })
   return views.sort(compareItems)
 }
 
-function compareItems(a: ItemView, b: ItemView): number {
+/** The view of one entry of the items map, or undefined for an entry that is not an item at all. */
+export function itemView(id: ItemId, item: unknown): ItemView | undefined {
+  if (!(item instanceof Y.Map)) return undefined
+  const map = item as Y.Map<unknown>
+  const order = map.get('order')
+  const title = map.get('title')
+  const notes = map.get('notes')
+  return new ListedItem(id, title instanceof Y.Text ? title : undefined, map.get('done') === true, notes instanceof Y.Text && notes.length > 0, isOrderKey(order) ? order : undefined)
+}
+
+/** The display order: valid keys first by key, then by id (see readItems). */
+export function compareItems(a: ItemView, b: ItemView): number {
   if (a.order !== b.order) {
     if (a.order === undefined) return 1
     if (b.order === undefined) return -1
@@ -78,16 +88,31 @@ export function itemCountText(undone: number, total: number): string {
 
 /** Adds an item at the end, or right after `afterId` (items with invalid keys stay last: see keyNear). */
 export function addItem(doc: Y.Doc, title: string, afterId?: ItemId): ItemId {
-  const items = readItems(doc)
-  const index = afterId === undefined ? items.length : items.findIndex((item) => item.id === afterId) + 1
   const id = newItemId()
   const item = new Y.Map<unknown>()
   item.set('title', new Y.Text(title.slice(0, MAX_TITLE_LENGTH)))
   item.set('notes', new Y.Text())
   item.set('done', false)
-  item.set('order', keyNear(validKeys(items), index))
+  item.set('order', (afterId === undefined && keyAfterLast(doc)) || keyAfter(readItems(doc), afterId))
   itemsMap(doc).set(id, item)
   return id
+}
+
+/** A key after every valid key, found in one pass without sorting (the common case: typing items in at the end); undefined if none fits there. */
+function keyAfterLast(doc: Y.Doc): OrderKey | undefined {
+  let last: OrderKey | undefined
+  for (const item of itemsMap(doc).values()) {
+    const order = item instanceof Y.Map ? item.get('order') : undefined
+    if (isOrderKey(order) && (last === undefined || order > last)) last = order
+  }
+  const key = orderKeyBetween(last, undefined)
+  return isOrderKey(key) ? key : undefined
+}
+
+/** A key for the slot after `afterId` in the sorted `items` (the end without one, the start if it is gone). */
+function keyAfter(items: readonly ItemView[], afterId: ItemId | undefined): OrderKey {
+  const index = afterId === undefined ? items.length : items.findIndex((item) => item.id === afterId) + 1
+  return keyNear(validKeys(items), index)
 }
 
 export function itemText(doc: Y.Doc, id: ItemId, field: ItemTextField): Y.Text | undefined {

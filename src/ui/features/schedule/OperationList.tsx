@@ -4,6 +4,7 @@ import { formatDuration } from '../../../core/scheduler/durations.ts'
 import { InvalidFields } from '../../../core/scheduler/InvalidFields.ts'
 import { nextOccurrence } from '../../../core/scheduler/occurrences.ts'
 import { seriesOf } from '../../../core/scheduler/occurrenceIds.ts'
+import { rowRefreshAt } from './rowRefresh.ts'
 import { sleepNotice } from './sleepNotice.ts'
 import { OperationStatus, type Operation } from '../../../core/scheduler/operations.ts'
 import type { SpaceSchedule } from '../../../core/scheduler/SpaceSchedule.ts'
@@ -16,7 +17,7 @@ import { useServices } from '../../services.ts'
 import { IcsImport } from './IcsImport.tsx'
 import { OperationEditor } from './OperationEditor.tsx'
 import { RunHistory } from './RunHistory.tsx'
-import { useNow } from '../../hooks/useNow.ts'
+import { useWakeAt } from '../../hooks/useWakeAt.ts'
 import { UpcomingOccurrences, type OccurrenceNotice } from './UpcomingOccurrences.tsx'
 import { useScheduleValue } from './useSchedule.ts'
 
@@ -44,7 +45,6 @@ interface OperationListProps {
 
 export function OperationList({ session, schedule, schedulers, deviceNames, awakeKinds }: OperationListProps) {
   const operations = useScheduleValue(session, schedule, readOperations, NO_OPERATIONS)
-  const now = useNow(1_000)
   const [toDelete, setToDelete] = useState<Operation | undefined>(undefined)
   return (
     <section className="panel" aria-labelledby="operations-heading">
@@ -57,7 +57,7 @@ export function OperationList({ session, schedule, schedulers, deviceNames, awak
       ) : (
         <ul className="operation-list" aria-label="Operations">
           {operations.map((operation) => (
-            <OperationRow key={operation.id} now={now} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} awakeKinds={awakeKinds} onDelete={() => setToDelete(operation)} />
+            <OperationRow key={operation.id} session={session} schedule={schedule} schedulers={schedulers} operation={operation} deviceNames={deviceNames} awakeKinds={awakeKinds} onDelete={() => setToDelete(operation)} />
           ))}
         </ul>
       )}
@@ -78,8 +78,6 @@ export function OperationList({ session, schedule, schedulers, deviceNames, awak
 }
 
 interface OperationRowProps {
-  /** One clock for the whole list, not one timer per row. */
-  readonly now: number
   readonly session: SpaceSession
   readonly schedule: SpaceSchedule
   readonly schedulers: readonly Scheduler[]
@@ -89,8 +87,10 @@ interface OperationRowProps {
   readonly onDelete: () => void
 }
 
-function OperationRow({ now, session, schedule, schedulers, operation, deviceNames, awakeKinds, onDelete }: OperationRowProps) {
+function OperationRow({ session, schedule, schedulers, operation, deviceNames, awakeKinds, onDelete }: OperationRowProps) {
   const { device } = useServices()
+  // The row's own clock, moved on only when its text changes with time (rowRefresh.ts), not every second for every row.
+  const [now, setNow] = useState(Date.now)
   const [showHistory, setShowHistory] = useState(false)
   const [editing, setEditing] = useState(false)
   const [showUpcoming, setShowUpcoming] = useState(false)
@@ -111,6 +111,7 @@ function OperationRow({ now, session, schedule, schedulers, operation, deviceNam
   )
   const sleep = useScheduleValue(session, schedule, readSleep, NOT_ASLEEP)
   const waitingForWake = sleepNotice({ now, kind: operation.kind, awakeKinds, ...sleep })
+  useWakeAt(rowRefreshAt({ now, nextDueAt: next?.dueAt, overdueSince: sleep.overdueSince }), () => setNow(Date.now()))
   const live = operation.status !== OperationStatus.cancelled
   const repeats = operation.repeat.kind !== 'none'
   const act = (action: () => OccurrenceNotice): void => {

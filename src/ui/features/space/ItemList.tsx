@@ -117,7 +117,6 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               key={item.id}
               session={session}
               item={item}
-              title={item.title}
               position={index + 1}
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}

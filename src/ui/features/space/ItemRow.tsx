@@ -1,7 +1,8 @@
 import { memo, useId } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { deleteItem, itemText, MAX_TITLE_LENGTH, moveItem, setItemDone, type ItemView } from '../../../core/space/items.ts'
+import { deleteItem, MAX_TITLE_LENGTH, moveItem, setItemDone, type ItemView } from '../../../core/space/items.ts'
+import { useTextValue } from '../../hooks/useTextValue.ts'
 import { useYTextInput } from '../../hooks/useYTextInput.ts'
 
 /** Fixed row height lets the list render only the rows in view: 5,000 items cost the same as 20. */
@@ -10,12 +11,6 @@ export const ROW_HEIGHT_PX = 48
 interface ItemRowProps {
   readonly session: SpaceSession
   readonly item: ItemView
-  /**
-   * The title as read for this render: `item.title` reads the live shared
-   * text, so an earlier and a later view of one item always agree on it,
-   * and only a copy taken at render can tell the row its labels changed.
-   */
-  readonly title: string
   /** Where the row sits in the whole list, from 1: only the rows in view are rendered. */
   readonly position: number
   readonly selected: boolean
@@ -34,15 +29,15 @@ export interface RowDrag {
 }
 
 /**
- * One row. Memoised: a change re-reads every item, but only the rows whose
- * fields, place or selection changed render again, so an edit arriving from a
- * peer costs one row, not every row in view.
+ * One row. Memoised: when the list changes, only the rows whose fields,
+ * place or selection changed render again, so an edit arriving from a peer
+ * costs one row, not every row in view. The title it watches itself, so
+ * typing in it renders this row alone, not the list.
  */
 export const ItemRow = memo(ItemRowView, (before, after) =>
   before.session === after.session &&
   before.position === after.position &&
   before.selected === after.selected &&
-  before.title === after.title &&
   before.onOpenNotes === after.onOpenNotes &&
   before.drag === after.drag &&
   sameItem(before.item, after.item),
@@ -50,11 +45,12 @@ export const ItemRow = memo(ItemRowView, (before, after) =>
 
 /** The fields a row shows or acts on; its place in the list is `position`, so `order` is not among them. */
 function sameItem(before: ItemView, after: ItemView): boolean {
-  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes
+  return before.id === after.id && before.done === after.done && before.hasNotes === after.hasNotes && before.titleText === after.titleText
 }
 
-function ItemRowView({ session, item, title, position, selected, onOpenNotes, drag }: ItemRowProps) {
-  const titleField = useYTextInput<HTMLInputElement>(itemText(session.doc, item.id, 'title'))
+function ItemRowView({ session, item, position, selected, onOpenNotes, drag }: ItemRowProps) {
+  const titleField = useYTextInput<HTMLInputElement>(item.titleText)
+  const title = useTextValue(item.titleText)
   const menuId = useId()
   const label = title || 'untitled item'
   // `moveItem` indexes the list without the moved item: one up is two below its own index less one.

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react'
 import type * as Y from 'yjs'
 import type { ItemId, SpaceId } from '../../../core/space/ids.ts'
-import { addItem, itemCountText, MAX_TITLE_LENGTH, readItems } from '../../../core/space/items.ts'
+import { addItem, itemCountText, MAX_TITLE_LENGTH } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { MAX_SPACE_NAME_LENGTH, readSpaceMeta } from '../../../core/space/schema.ts'
 import { findSpace } from '../../../core/space/spaceList.ts'
@@ -10,6 +10,7 @@ import { accessOf, type Access } from '../../../core/members/myAccess.ts'
 import { ROLE_WORDS } from '../../../core/members/roles.ts'
 import { memberLabel } from '../../components/memberNames.ts'
 import { useDocValue } from '../../hooks/useDocValue.ts'
+import { useItems } from '../../hooks/useItems.ts'
 import { useMembership } from '../../hooks/useMembership.ts'
 import { useNow } from '../../hooks/useNow.ts'
 import { useAttachedSync } from '../../hooks/useSpaceSync.ts'
@@ -172,7 +173,7 @@ interface SpaceItemsProps {
 
 /** What changes with the items, apart from the rest of the view: a peer's edit re-renders only this. */
 function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) {
-  const items = useDocValue(session.doc, readItems, [])
+  const { items, undone } = useItems(session.doc)
   const { device } = useServices()
   const sync = useAttachedSync(session)
   const membership = useMembership(sync)
@@ -184,7 +185,7 @@ function SpaceItems({ session, reveal, notesFor, onNotesFor }: SpaceItemsProps) 
   return (
     <>
       <p className="muted count" aria-live="polite">
-        {itemCountText(items.filter((item) => !item.done).length, items.length)}
+        {itemCountText(undone, items.length)}
       </p>
       {/* No empty box under "Nothing here yet": the list (and its frame) shows once there is an item. */}
       {items.length > 0 && <ItemList session={session} items={items} reveal={reveal} notesFor={notesFor} onOpenNotes={onNotesFor} />}
