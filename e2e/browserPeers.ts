@@ -60,7 +60,9 @@ export async function expectTitles(page: Page, titles: readonly string[]): Promi
   await expect.poll(() => sortedTitles(page), { timeout: 20_000 }).toEqual([...titles].sort())
 }
 
-export const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' })
+export const syncStatus = (page: Page) => page.getByTestId('sync-status')
+/** What the sync line announces to a screen reader: only the network coming and going. */
+export const syncAnnouncement = (page: Page) => page.getByTestId('sync-announcement')
 
 /** An init script that makes WebRTC unable to connect (relay-only ICE, no TURN), like a device behind a strict NAT. */
 export function breakWebRtc(): void {

@@ -1,11 +1,12 @@
 /**
  * Pii on a phone (issue 17): every screen at 360 × 640 with touch fits the
- * screen (no sideways scrolling, no clipped title) and has no serious or
- * critical accessibility violation axe can find, in light and in dark.
+ * screen (no sideways scrolling, no clipped title) and has no moderate,
+ * serious or critical accessibility violation axe can find, in light and in dark.
  */
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { addItem, createSpace, expect, openApp, test } from './fixtures.ts'
+import { saveScreen } from './screens.ts'
 
 const PHONE_WIDTH = 360
 test.use({ viewport: { width: PHONE_WIDTH, height: 640 }, hasTouch: true, isMobile: true })
@@ -21,6 +22,18 @@ const LONG_NAME = 'Weekend trip to the mountains with everyone'
  * 2-core machine.
  */
 const AXE = true
+
+/** The screens the README shows, by the file each is saved as (see screens.ts). */
+const README_SCREENS: Readonly<Record<string, string>> = {
+  spaces: 'spaces',
+  'a space with items': 'space',
+  'an item’s notes': 'notes',
+  share: 'share',
+  'schedule: planning an operation': 'schedule',
+  agenda: 'agenda',
+  inbox: 'inbox',
+  'add a device': 'add-device',
+}
 
 /** Each main screen, reached as a person would, then `check` run on it. */
 async function visitEveryScreen(page: Page, check: (screen: string, axe?: boolean) => Promise<void>): Promise<void> {
@@ -77,7 +90,7 @@ async function visitEveryScreen(page: Page, check: (screen: string, axe?: boolea
   await check('a pairing link, asking first', AXE)
 }
 
-test('[UI1] [UI4] every screen fits a 360 px phone (nothing scrolls sideways) and has no serious or critical accessibility violation, light and dark', async ({ page }) => {
+test('[UI1] [UI4] every screen fits a 360 px phone (nothing scrolls sideways) and has no moderate, serious or critical accessibility violation, light and dark', async ({ page }) => {
   // One walk through the screens checks both: the walk costs as much as the checks on this 2-core machine.
   await visitEveryScreen(page, async (screen, axe = false) => {
     // Against the phone's width itself: a mobile browser widens its layout viewport (innerWidth) to fit what overflows.
@@ -93,13 +106,16 @@ test('[UI1] [UI4] every screen fits a 360 px phone (nothing scrolls sideways) an
       PHONE_WIDTH,
     )
     expect.soft(wide, `${screen}: elements past the right edge`).toEqual([])
+    const screenshot = README_SCREENS[screen]
+    if (screenshot) await saveScreen(page, screenshot)
     if (!axe) return
     // Every rule in light; in dark only what the colour scheme changes (contrast): the structure is the same page.
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme })
       const builder = new AxeBuilder({ page })
       const { violations } = await (colorScheme === 'dark' ? builder.withRules(['color-contrast']) : builder).analyze()
-      const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      // Moderate too: the issue asks for no serious or critical one, and with every page's h1 and heading levels in order there is none.
+      const serious = violations.filter((violation) => violation.impact === 'moderate' || violation.impact === 'serious' || violation.impact === 'critical')
       const found = serious.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 4).join(', ')})`)
       expect.soft(found, `${screen}, ${colorScheme}: accessibility`).toEqual([])
     }

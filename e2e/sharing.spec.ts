@@ -6,7 +6,7 @@
 import type { Page } from '@playwright/test'
 import { ROW_HEIGHT_PX } from '../src/ui/features/space/ItemRow.tsx'
 import { startPiiServer, type RunningPiiServer } from '../src/server/PiiServer.ts'
-import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncStatus, watch } from './browserPeers.ts'
+import { breakWebRtc, closePeers, expectTitles, launchPeer, shareLinkOf, syncAnnouncement, syncStatus, watch } from './browserPeers.ts'
 import { addItem, addItemsInPage, APP_ROOT, createSpace, expect, openApp, test } from './fixtures.ts'
 import { joinByLink } from './joining.ts'
 
@@ -53,10 +53,15 @@ test('A shares a space; B and C join, edit together, work offline, survive a rel
       await addItem(b.page, 'Offline from B')
       await addItem(a.page, 'Meanwhile from A')
       await expect(syncStatus(b.page)).toContainText('1 change not yet seen by any other device')
+      // A screen reader hears the network come back, not every count: the line's changes are not announced.
+      await expect(syncAnnouncement(b.page)).toBeEmpty()
       await b.context.setOffline(false)
       const all = ['Tickets', 'From A', 'From B', 'From C', 'Offline from B', 'Meanwhile from A']
       for (const peer of [a, b, c]) await expectTitles(peer.page, all)
       await expect(syncStatus(b.page)).toHaveText('Up to date', { timeout: 20_000 })
+      await expect(syncAnnouncement(b.page)).toHaveText('Back online.')
+      await expect(syncAnnouncement(b.page)).toHaveRole('status')
+      await expect(syncStatus(b.page)).not.toHaveAttribute('role')
     })
 
     await test.step('the relay restarts mid-session and sync resumes by itself', async () => {

@@ -73,14 +73,14 @@ export function App() {
         )}
         {route.page === 'bad-link' && (
           <section className="panel" role="alert">
-            <h2>This share link does not work</h2>
+            <h1>This share link does not work</h1>
             <p>{route.message}</p>
             <a href="#/">Go to your spaces</a>
           </section>
         )}
         {route.page === 'not-found' && (
           <section className="panel">
-            <h2>Nothing at this address</h2>
+            <h1>Nothing at this address</h1>
             <p>“{route.hash}” is not a page in Pii.</p>
             <a href="#/">Go to your spaces</a>
           </section>

@@ -40,7 +40,7 @@ export function AgendaPage() {
   return (
     <section className="panel agenda" aria-labelledby="agenda-heading">
       <div className="agenda-header">
-        <h2 id="agenda-heading">Agenda</h2>
+        <h1 id="agenda-heading">Agenda</h1>
         <button type="button" onClick={() => downloadICalendar(items)}>
           Export .ics
         </button>
@@ -53,7 +53,7 @@ export function AgendaPage() {
       ) : (
         days.map((day) => (
           <section key={day.key} className="agenda-day" aria-labelledby={`agenda-day-${day.key}`}>
-            <h3 id={`agenda-day-${day.key}`}>{day.label}</h3>
+            <h2 id={`agenda-day-${day.key}`}>{day.label}</h2>
             <ul className="agenda-list" aria-label={day.label}>
               {day.items.map((item) => (
                 <AgendaRow key={`${item.spaceId} ${item.occurrenceId}`} item={item} />

@@ -34,7 +34,7 @@ export function PairThisDevice({ secret }: { readonly secret: PairingSecret }) {
 
   return (
     <section className="panel" aria-labelledby="pair-title">
-      <h2 id="pair-title">Link this device to another of yours?</h2>
+      <h1 id="pair-title">Link this device to another of yours?</h1>
       {linked ? (
         <p role="alert">{ALREADY_LINKED}</p>
       ) : (
@@ -92,7 +92,7 @@ function PairingInProgress({ secret }: { readonly secret: PairingSecret }) {
 
   return (
     <section className="panel" aria-labelledby="pair-title">
-      <h2 id="pair-title">Link this device</h2>
+      <h1 id="pair-title">Link this device</h1>
       {problem && <p role="alert">{problem}</p>}
       {session && (
         <PairingSteps

@@ -30,7 +30,7 @@ export function InboxPage() {
 
   return (
     <section className="panel inbox" aria-labelledby="inbox-heading">
-      <h2 id="inbox-heading">Inbox</h2>
+      <h1 id="inbox-heading">Inbox</h1>
       <NotificationSetting />
       <HeldBackNotes spaces={spaces} />
       {messages.length === 0 ? (

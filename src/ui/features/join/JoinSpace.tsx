@@ -40,7 +40,7 @@ export function JoinSpace({ id, secret, invite }: { readonly id: SpaceId; readon
 
   return (
     <section className="panel join-space" aria-labelledby="join-heading">
-      <h2 id="join-heading">Join this shared space?</h2>
+      <h1 id="join-heading">Join this shared space?</h1>
       <p>
         This link invites this device into the shared space{' '}
         <code className="space-id" title={id}>

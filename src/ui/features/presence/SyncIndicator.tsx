@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react'
 import type { SyncState } from '../../../core/space/SpaceRoom.ts'
 
 const changes = (count: number): string => `${count} ${count === 1 ? 'change' : 'changes'} not yet seen by any other device`
@@ -16,12 +17,38 @@ function describeSyncState(state: SyncState): string {
   }
 }
 
+/**
+ * The line itself is not a live region: while typing it flips between "1
+ * change not yet seen…" and "Up to date" on every key press, and a screen
+ * reader would read each. What a listener needs to hear is the network
+ * coming and going, so only that is announced, politely, from a region
+ * that is on the page before it changes (one inserted already filled is
+ * often not read).
+ */
 export function SyncIndicator({ state }: { readonly state: SyncState | undefined }) {
   const kind = state?.kind ?? 'connecting'
   return (
-    <p className={`sync-indicator sync-${kind}`} role="status" aria-label="Sync status">
-      <span className="sync-dot" aria-hidden="true" />
-      {state ? describeSyncState(state) : 'This space stays on this device'}
-    </p>
+    <>
+      <p className={`sync-indicator sync-${kind}`} data-testid="sync-status">
+        <span className="sync-dot" aria-hidden="true" />
+        {state ? describeSyncState(state) : 'This space stays on this device'}
+      </p>
+      <ConnectivityAnnouncement offline={kind === 'offline'} />
+    </>
+  )
+}
+
+function ConnectivityAnnouncement({ offline }: { readonly offline: boolean }) {
+  const [said, setSaid] = useState('')
+  const before = useRef(offline)
+  useEffect(() => {
+    if (before.current === offline) return
+    before.current = offline
+    setSaid(offline ? 'Offline. Your changes stay on this device and are sent when it reconnects.' : 'Back online.')
+  }, [offline])
+  return (
+    <span className="visually-hidden" role="status" data-testid="sync-announcement">
+      {said}
+    </span>
   )
 }

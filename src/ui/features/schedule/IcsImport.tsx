@@ -88,7 +88,7 @@ export function IcsImport({ schedule, schedulers }: IcsImportProps) {
       )}
       {preview && (
         <section className="ics-preview" aria-labelledby="ics-preview-heading">
-          <h4 id="ics-preview-heading">From “{fileName}”</h4>
+          <h3 id="ics-preview-heading">From “{fileName}”</h3>
           {count === 0 ? (
             <p className="muted small">Nothing in this file can be imported as a reminder.</p>
           ) : (
@@ -103,7 +103,7 @@ export function IcsImport({ schedule, schedulers }: IcsImportProps) {
           )}
           {preview.notImported.length > 0 && (
             <>
-              <h5>Not imported</h5>
+              <h4>Not imported</h4>
               <ul aria-label="Not imported">
                 {preview.notImported.map((entry, index) => (
                   <li key={`${index} ${entry.title}`}>

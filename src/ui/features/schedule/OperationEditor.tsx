@@ -110,7 +110,7 @@ export function OperationEditor({ schedule, schedulers, editing, onDone }: Opera
 
   return (
     <section className={editing ? 'operation-edit' : 'panel'} aria-labelledby={headingId}>
-      <h3 id={headingId}>{editing ? `Edit “${editing.title}”` : 'New operation'}</h3>
+      <h2 id={headingId}>{editing ? `Edit “${editing.title}”` : 'New operation'}</h2>
       <form className="operation-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.title}` : 'New operation'}>
         <label className="field">
           Title

@@ -49,7 +49,7 @@ export function OperationList({ session, schedule, schedulers, deviceNames, awak
   return (
     <section className="panel" aria-labelledby="operations-heading">
       <div className="operations-header">
-        <h3 id="operations-heading">Operations</h3>
+        <h2 id="operations-heading">Operations</h2>
         <IcsImport schedule={schedule} schedulers={schedulers} />
       </div>
       {operations.length === 0 ? (

@@ -39,7 +39,7 @@ export function ResultsPanel({ session, deviceNames }: { readonly session: Space
   if (results.counters.length === 0 && results.logs.length === 0) return null
   return (
     <section className="panel" aria-labelledby="results-heading">
-      <h3 id="results-heading">Results</h3>
+      <h2 id="results-heading">Results</h2>
       <p className="muted small">What this space’s doc operations have counted and logged, newest last.</p>
       {results.counters.map((counter) => (
         <div key={`counter:${counter.name}`} className="result" role="group" aria-label={`Counter ${counter.name}`}>

@@ -25,7 +25,7 @@ export function SchedulersPanel({ session, schedule, schedulers }: { readonly se
 
   return (
     <section className="panel" aria-labelledby="schedulers-heading">
-      <h3 id="schedulers-heading">Who runs this schedule</h3>
+      <h2 id="schedulers-heading">Who runs this schedule</h2>
       <p className="muted small">{scheduleInWords(host?.host, schedulers)}</p>
       {wrongClock && <p className="notice warning">{wrongClock}</p>}
       {/* Ticks, budgets and queues are for those tuning a busy schedule: someone planning a reminder needs only the sentence above. */}

@@ -56,7 +56,7 @@ export function UpcomingOccurrences({ schedule, operation, now, onNotice }: Upco
     )
   return (
     <div className="upcoming">
-      <h4 id={listId}>Next occurrences of “{operation.title}”</h4>
+      <h3 id={listId}>Next occurrences of “{operation.title}”</h3>
       {upcoming.length === 0 && <p className="muted small">None left to run.</p>}
       <ol className="occurrence-list" aria-labelledby={listId}>
         {upcoming.map((occurrence) => {

@@ -25,7 +25,7 @@ export function NotesPanel({ doc, id, writerName, onClose }: NotesPanelProps) {
   return (
     <aside className="notes-panel panel" aria-label={`Notes for ${title}`}>
       <div className="notes-header">
-        <h3>Notes · {title}</h3>
+        <h2>Notes · {title}</h2>
         <button type="button" className="quiet" onClick={onClose}>
           Close
         </button>

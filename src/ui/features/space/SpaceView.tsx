@@ -67,7 +67,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
   if (!entry) {
     return (
       <section className="panel">
-        <h2>Space not found</h2>
+        <h1>Space not found</h1>
         <p>This space is not on this device. It may have been deleted here or in another tab.</p>
         <a href="#/">Back to your spaces</a>
       </section>
@@ -86,6 +86,8 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
 
   return (
     <section className="space-view" aria-label={name}>
+      {/* The page's heading for screen readers; sighted people read the name in its field, where they can change it. */}
+      <h1 className="visually-hidden">{name}</h1>
       <div className="space-header">
         <a href="#/" className="quiet back" aria-label="Back to your spaces">
           ←

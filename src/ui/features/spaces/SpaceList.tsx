@@ -33,7 +33,7 @@ export function SpaceList() {
 
   return (
     <section className="panel" aria-labelledby="spaces-heading">
-      <h2 id="spaces-heading">Spaces</h2>
+      <h1 id="spaces-heading">Spaces</h1>
       <form className="inline-form" onSubmit={(event) => void create(event)}>
         <input
           aria-label="New space name"
