@@ -82,10 +82,14 @@ test('a full disk is reported, nothing typed is lost, and saving resumes when sp
 
   await addItems(page, ['Typed while full'])
   await expect(page.getByRole('alert')).toContainText('out of storage space')
+  await expect(page.getByTestId('save-status')).toBeEmpty()
   await expectItems(page, ['Saved before', 'Typed while full'])
 
   await page.evaluate(() => ((globalThis as { diskFull?: boolean }).diskFull = false))
   await expect(page.getByRole('alert')).toHaveCount(0, { timeout: 15_000 })
+  // The end of the failure is said too, politely, from a region that was there before it spoke.
+  await expect(page.getByTestId('save-status')).toHaveText('Saving works again: everything you typed is saved on this device.')
+  await expect(page.getByTestId('save-status')).toHaveRole('status')
   await page.reload()
   await expectItems(page, ['Saved before', 'Typed while full'])
 })

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react'
 import type { SyncState } from '../../../core/space/SpaceRoom.ts'
+import { ChangeAnnouncement } from '../../components/ChangeAnnouncement.tsx'
 
 const changes = (count: number): string => `${count} ${count === 1 ? 'change' : 'changes'} not yet seen by any other device`
 
@@ -21,9 +21,7 @@ function describeSyncState(state: SyncState): string {
  * The line itself is not a live region: while typing it flips between "1
  * change not yet seen…" and "Up to date" on every key press, and a screen
  * reader would read each. What a listener needs to hear is the network
- * coming and going, so only that is announced, politely, from a region
- * that is on the page before it changes (one inserted already filled is
- * often not read).
+ * coming and going, so only that is announced, politely.
  */
 export function SyncIndicator({ state }: { readonly state: SyncState | undefined }) {
   const kind = state?.kind ?? 'connecting'
@@ -33,22 +31,10 @@ export function SyncIndicator({ state }: { readonly state: SyncState | undefined
         <span className="sync-dot" aria-hidden="true" />
         {state ? describeSyncState(state) : 'This space stays on this device'}
       </p>
-      <ConnectivityAnnouncement offline={kind === 'offline'} />
+      <ChangeAnnouncement state={kind === 'offline'} words={connectivityWords} testId="sync-announcement" />
     </>
   )
 }
 
-function ConnectivityAnnouncement({ offline }: { readonly offline: boolean }) {
-  const [said, setSaid] = useState('')
-  const before = useRef(offline)
-  useEffect(() => {
-    if (before.current === offline) return
-    before.current = offline
-    setSaid(offline ? 'Offline. Your changes stay on this device and are sent when it reconnects.' : 'Back online.')
-  }, [offline])
-  return (
-    <span className="visually-hidden" role="status" data-testid="sync-announcement">
-      {said}
-    </span>
-  )
-}
+const connectivityWords = (offline: boolean): string =>
+  offline ? 'Offline. Your changes stay on this device and are sent when it reconnects.' : 'Back online.'

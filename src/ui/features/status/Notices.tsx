@@ -1,3 +1,4 @@
+import { ChangeAnnouncement } from '../../components/ChangeAnnouncement.tsx'
 import { useUi } from '../../hooks/useUi.ts'
 import { useServices } from '../../services.ts'
 
@@ -28,6 +29,10 @@ export function Notices() {
           {problem.message}
         </div>
       ))}
+      {/* The failure is an alert; its end is said too, so whoever heard the alert hears that nothing is at risk any more. */}
+      <ChangeAnnouncement state={saveProblems.length > 0} words={savingWords} testId="save-status" />
     </div>
   )
 }
+
+const savingWords = (failing: boolean): string => (failing ? '' : 'Saving works again: everything you typed is saved on this device.')
