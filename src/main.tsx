@@ -30,11 +30,10 @@ import { parseRoute } from './ui/route.ts'
 import type { AppServices, HostStatsFeed } from './ui/services.ts'
 import { HOST_STATS_CHANNEL, isHostStatsMessage, type HostStatsMessage } from './core/scheduler/hostStats.ts'
 import { reportSaveStatus, uiStore } from './ui/store.ts'
+import { afterNextPaint } from './platform/afterPaint.ts'
 
 /** Usage changes slowly; once a minute keeps the meter honest without waking the disk. */
 const STORAGE_ESTIMATE_INTERVAL_MS = 60_000
-/** Longer than a frame, so a visible tab starts sync after painting; a hidden one (no frames) starts anyway. */
-const AFTER_RENDER_FALLBACK_MS = 250
 /** After the first paint and the space's own sync start: hosting opens every space of the device. */
 const HOST_START_DELAY_MS = 500
 /** Well inside the 30 s a service worker is kept idle before it is stopped. */
@@ -91,12 +90,9 @@ async function boot(): Promise<void> {
     ...sealing,
     rooms: loadRooms,
     quietMoment: quiet.wait,
-    afterRender: () =>
-      new Promise((resolve) => {
-        requestAnimationFrame(() => setTimeout(resolve, 0))
-        // A hidden tab gets no animation frames; it must still sync.
-        setTimeout(resolve, AFTER_RENDER_FALLBACK_MS)
-      }),
+    // Sync starts after the stored content is painted; a typed edit is signed after the key press is.
+    afterRender: () => new Promise((resolve) => afterNextPaint(resolve)),
+    afterPaint: afterNextPaint,
   })
   // The space in the address bar starts loading (and seeking its peers) now, in parallel, instead of after React mounts.
   // Not a share link's space: it is joined only when the person chooses "Join" (JoinSpace), as any web page can open the link.

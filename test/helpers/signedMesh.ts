@@ -50,7 +50,7 @@ export function laneOf(key: LaneKey = newLaneKey(), counters: { made?: number } 
   }
 }
 
-export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment'>> & {
+export type JoinOptions = Partial<Pick<SignedLogOptions, 'checkpointEvery' | 'quietMoment' | 'afterPaint'>> & {
   key?: DeviceKey
   content?: Y.Doc
   lane?: LaneKey
@@ -96,6 +96,7 @@ export class Mesh {
       }),
       ...(options.checkpointEvery ? { checkpointEvery: options.checkpointEvery } : {}),
       ...(options.quietMoment ? { quietMoment: options.quietMoment } : {}),
+      ...(options.afterPaint ? { afterPaint: options.afterPaint } : {}),
     })
     Object.assign(peer, { signed, membership })
     transport.on('update', (update: Uint8Array, origin: unknown) => {

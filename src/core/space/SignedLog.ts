@@ -11,7 +11,10 @@
  *   at prepareToSign or the first edit), and past
  *   SYNC_SEALS_PER_RUN seals in one synchronous run of code, transactions are
  *   queued and merged into one envelope right after that run: a burst costs
- *   few signatures and no edit ever waits on a timer.
+ *   few signatures and no edit ever waits on a timer. Typing in a text field
+ *   (editOrigins.ts TYPED) is the exception where the page says when it has
+ *   painted (afterPaint): it is sealed right after that paint, so the key
+ *   press reaches the screen first, and fast typing shares an envelope.
  * - Verifying: envelopes that other peers add are admitted in batches (hash
  *   chain plus one signature per lane) and their updates merged into one
  *   apply, never replayed one by one.
@@ -57,6 +60,7 @@ import {
   type Signer,
   type Verifier,
 } from './envelope.ts'
+import { TYPED } from './editOrigins.ts'
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { EnvelopeGate } from './envelopeGate.ts'
@@ -110,6 +114,13 @@ export interface SignedLogOptions {
   readonly quietMoment?: () => Promise<void>
   /** Who may write (the space's membership); without it, every authentic envelope is applied. */
   readonly gate?: EnvelopeGate
+  /**
+   * Runs its callback once the page has painted (see editOrigins.ts): an
+   * edit typed into a text field is sealed there, so signing and
+   * encrypting it (about 1 ms) do not hold the key press off the screen.
+   * Without it (a node, tests), typed edits seal at once like any other.
+   */
+  readonly afterPaint?: (callback: () => void) => void
 }
 
 export interface LaneIdentity {
@@ -408,7 +419,7 @@ export class SignedLog {
 
   private readonly onContentUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     // Only this session's own edits: stored, tab-synced and verified updates arrive through applyUpdate (not local).
-    if (transaction.local) this.queueForSigning(update)
+    if (transaction.local) this.queueForSigning(update, origin === TYPED)
     // From storage or another tab: it may bring back what a rebuild took out.
     else if (origin !== this && this.voidClients.size > 0 && this.writesVoidClients(update)) this.needRebuild()
   }
@@ -423,12 +434,16 @@ export class SignedLog {
     for (const listener of this.rebuildListeners) listener()
   }
 
-  private queueForSigning(written: Uint8Array): void {
+  private queueForSigning(written: Uint8Array, typed = false): void {
     const update = this.repeats.withoutRepeats(written)
     if (!update) return
     this.unsigned.push(update)
-    if (this.lane && !this.signing && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
-    else this.signing ??= this.sealLater()
+    // A seal already on its way takes this update too, in order.
+    if (this.signing) return
+    const { afterPaint } = this.options
+    if (typed && afterPaint) this.signing = this.sealLater(new Promise((painted) => afterPaint(painted)))
+    else if (this.lane && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
+    else this.signing = this.sealLater()
   }
 
   private certify(): Promise<CertifiedLane> {
@@ -451,9 +466,10 @@ export class SignedLog {
     return this.certifying
   }
 
-  /** Seals what is queued once the lane is certified, and once a burst that used up its run's seals has ended. */
-  private async sealLater(): Promise<void> {
+  /** Seals what is queued once the lane is certified, once a burst that used up its run's seals has ended, and after `wait` (a paint). */
+  private async sealLater(wait?: Promise<void>): Promise<void> {
     try {
+      if (wait) await wait
       // Resumes once the synchronous run that queued this has ended, so the rest of a burst is merged.
       await this.certify()
       this.sealUnsigned()

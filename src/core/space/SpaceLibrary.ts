@@ -10,6 +10,7 @@
 import { fromHexString, toHexString } from 'lib0/buffer'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../identity/base58.ts'
+import { TYPED } from './editOrigins.ts'
 import { readDisplayName } from '../identity/profile.ts'
 import type { SealingKey } from '../identity/sealingKey.ts'
 import { devicePairings } from '../devices/pairingRecords.ts'
@@ -82,6 +83,8 @@ export interface SpaceLibraryDeps {
   readonly rooms?: () => Promise<RoomConnector>
   /** Resolves once what a change just rendered is on screen; sync starts after a space's stored content is painted. */
   readonly afterRender?: () => Promise<void>
+  /** Runs its callback once the page has painted: the log signs typed edits there (SignedLogOptions.afterPaint). */
+  readonly afterPaint?: (callback: () => void) => void
   /** Resolves when a space's log may compact itself without delaying the device's scheduler (QuietMoments); now, by default. */
   readonly quietMoment?: () => Promise<void>
   /** The device's X25519 key, to which epoch secrets are sealed (undefined where the platform has none): without it the device follows no rekey. */
@@ -151,7 +154,8 @@ class OpenSpace implements SpaceSession {
     private readonly listed: Promise<void>,
   ) {
     // Undo covers this tab's own edits only; a collaborator's change is never undone from here.
-    this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500 })
+    // Typing carries its own origin (TYPED, for when it is signed); it is undone like any edit.
+    this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500, trackedOrigins: new Set([null, TYPED]) })
     this.stored = deps.store.attach(spaceDocName(id), this.doc)
     // Made while storage loads: the doc must write under the lane's clientID before anything can edit it.
     this.laneKeyPair = newLaneKeyPair()
@@ -205,7 +209,7 @@ class OpenSpace implements SpaceSession {
         return key
       },
     }
-    const { verify, digest, quietMoment, deviceDoc, now } = this.deps
+    const { verify, digest, quietMoment, afterPaint, deviceDoc, now } = this.deps
     // The log is made after the membership it asks, and the membership reads the log's writers (legacyOwner) once it exists.
     const made: { log?: SignedLog } = {}
     const requiresGenesis = findSpace(deviceDoc, this.id)?.rolesEnforced === true
@@ -222,7 +226,7 @@ class OpenSpace implements SpaceSession {
     const secret = this.removed ? undefined : this.ensureSecret()
     const keys = new EpochKeyring(this.id, deviceDoc, membership, this.deps.subtle)
     this.stopKeyring = () => keys.stop()
-    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, keys, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}) })
+    const log = new SignedLog({ space: this.id, content: this.doc, transport: this.transport, author, verify, keys, lane, gate: membership, ...(digest ? { digest } : {}), ...(quietMoment ? { quietMoment } : {}), ...(afterPaint ? { afterPaint } : {}) })
     made.log = log
     log.onRebuildNeeded(() => this.onRebuild(this))
     // A space from before membership: its genesis counts once the log has verified who wrote its recorded owner (M1).

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { DocTransport } from '../../../src/core/space/DocTransport.ts'
-import { addItem, readItems } from '../../../src/core/space/items.ts'
-import { newSpaceId, type SpaceId } from '../../../src/core/space/ids.ts'
+import { addItem, itemText, readItems } from '../../../src/core/space/items.ts'
+import { TYPED } from '../../../src/core/space/editOrigins.ts'
+import { newSpaceId, type ItemId, type SpaceId } from '../../../src/core/space/ids.ts'
 import { didFromPublicKey } from '../../../src/core/identity/didKey.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
 import { newShareSecret, roomName, type InviteSecret, type ShareSecret } from '../../../src/core/space/shareLink.ts'
@@ -101,6 +102,18 @@ describe('SpaceLibrary', () => {
     session.edit((doc) => addItem(doc, 'two'))
     session.undo.undo()
     expect(readItems(session.doc).map((item) => item.title)).toEqual(['one'])
+  })
+
+  it('typing in a title (tagged TYPED, for when it is signed) is undone like any edit', async () => {
+    const session = await library().create('Undo typing')
+    let id: ItemId | undefined
+    session.edit((doc) => (id = addItem(doc, 'Milk')))
+    session.undo.stopCapturing()
+    const title = itemText(session.doc, id!, 'title')
+    session.doc.transact(() => title?.insert(4, ' and eggs'), TYPED)
+    expect(title?.toString()).toBe('Milk and eggs')
+    session.undo.undo()
+    expect(title?.toString()).toBe('Milk')
   })
 
   it('deleting removes the entry and the stored data, and closes the space in other tabs', async () => {
