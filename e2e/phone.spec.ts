@@ -133,18 +133,28 @@ async function titlesInOrder(page: Page): Promise<string[]> {
   )
 }
 
-test('[UI2] reorder by touch: an item’s menu moves it up or down, and a finger drags a row by its handle', async ({ page }) => {
+test('[UI2] by touch: an item’s menu moves it up or down, opens its notes and deletes it, and a finger drags a row by its handle', async ({ page }) => {
   await openApp(page)
   await createSpace(page, 'Packing')
   for (const title of ['Tent', 'Stove', 'Map', 'Torch']) await addItem(page, title)
   await expect.poll(() => titlesInOrder(page)).toEqual(['Tent', 'Stove', 'Map', 'Torch'])
 
   await page.getByRole('button', { name: 'More for Tent' }).tap()
-  await page.getByRole('group', { name: 'Move Tent' }).getByRole('button', { name: 'Move down' }).tap()
+  await page.getByRole('group', { name: 'Actions for Tent' }).getByRole('button', { name: 'Move down' }).tap()
   await expect.poll(() => titlesInOrder(page)).toEqual(['Stove', 'Tent', 'Map', 'Torch'])
-  await expect(page.getByRole('group', { name: 'Move Tent' })).toBeHidden()
+  await expect(page.getByRole('group', { name: 'Actions for Tent' })).toBeHidden()
   await page.getByRole('button', { name: 'More for Map' }).tap()
-  await page.getByRole('group', { name: 'Move Map' }).getByRole('button', { name: 'Move up' }).tap()
+  await page.getByRole('group', { name: 'Actions for Map' }).getByRole('button', { name: 'Move up' }).tap()
+  await expect.poll(() => titlesInOrder(page)).toEqual(['Stove', 'Map', 'Tent', 'Torch'])
+
+  // The rest of an item's actions are in the same menu: on a phone the row's ✕ gives its room to the title.
+  await addItem(page, 'Spare socks')
+  await expect(page.getByRole('button', { name: 'Delete Spare socks' })).toBeHidden()
+  await page.getByRole('button', { name: 'More for Spare socks' }).tap()
+  await page.getByRole('group', { name: 'Actions for Spare socks' }).getByRole('button', { name: 'Notes' }).tap()
+  await expect(page.getByRole('complementary', { name: 'Notes for Spare socks' }).getByRole('textbox', { name: 'Notes' })).toBeVisible()
+  await page.getByRole('button', { name: 'More for Spare socks' }).tap()
+  await page.getByRole('group', { name: 'Actions for Spare socks' }).getByRole('button', { name: 'Delete' }).tap()
   await expect.poll(() => titlesInOrder(page)).toEqual(['Stove', 'Map', 'Tent', 'Torch'])
 
   // A real touch sequence (touchstart, moves, touchend) through DevTools: the browser turns it into pointer events.

@@ -1,12 +1,13 @@
 /**
  * The README's screenshots, made by the e2e run so they never go stale.
  *
- * A screen is written to docs/screens/ only when it looks different from
- * the file already there: today's date in the agenda or a new device id
- * moves a few hundred pixels, a changed layout moves thousands. So a run
- * that changed no screen leaves the working tree clean, and one that did
- * leaves the new pictures to commit with the change. Random content (QR
- * codes) is masked, so it never counts as a change.
+ * A screen is rewritten in docs/screens/ only when what it shows changed:
+ * its structure (elements and classes), its styles, or its words, with the
+ * words that differ on every run (numbers, dates, a new device's id) left
+ * out. Its fingerprint is kept beside the pictures. So a run that changed
+ * no screen leaves the working tree clean, and one that changed a screen
+ * leaves the new picture to commit with the change. Pixels would not do:
+ * a new device id moves more of them than a button taken out of a row.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,43 +15,42 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from '@playwright/test'
 
 const SCREENS_DIR = join(fileURLToPath(new URL('..', import.meta.url)), 'docs/screens')
-/** Share of pixels that must differ before a screen counts as changed (a date or an id is far less). */
-const CHANGED_SHARE = 0.01
+const FINGERPRINTS = join(SCREENS_DIR, 'fingerprints.json')
 
 export async function saveScreen(page: Page, name: string): Promise<void> {
-  const shot = await page.screenshot({ animations: 'disabled', caret: 'hide', mask: [page.getByRole('img', { name: /QR code/i })] })
+  const fingerprint = await page.evaluate(screenFingerprint)
+  const known = JSON.parse(await readFile(FINGERPRINTS, 'utf8').catch(() => '{}')) as Record<string, string>
   const path = join(SCREENS_DIR, `${name}.png`)
-  const before = await readFile(path).catch(() => undefined)
-  if (before && (await differingShare(page, before, shot)) < CHANGED_SHARE) return
+  const pictured = await readFile(path).then(
+    () => true,
+    () => false,
+  )
+  if (pictured && known[name] === fingerprint) return
   await mkdir(SCREENS_DIR, { recursive: true })
-  await writeFile(path, shot)
+  await page.screenshot({ path, animations: 'disabled', caret: 'hide' })
+  // Read again just before writing: keys sorted, so the file changes only where a screen did.
+  const latest = JSON.parse(await readFile(FINGERPRINTS, 'utf8').catch(() => '{}')) as Record<string, string>
+  latest[name] = fingerprint
+  const sorted = Object.fromEntries(Object.entries(latest).sort(([a], [b]) => a.localeCompare(b)))
+  await writeFile(FINGERPRINTS, JSON.stringify(sorted, null, 2) + '\n')
 }
 
-/** Decodes both pictures in a blank page of the same browser and counts the pixels that differ. */
-async function differingShare(page: Page, before: Buffer, after: Buffer): Promise<number> {
-  const scratch = await page.context().newPage()
-  try {
-    return await scratch.evaluate(
-      async ([a, b]) => {
-        const pixels = async (base64: string): Promise<ImageData> => {
-          const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob())
-          const canvas = new OffscreenCanvas(bitmap.width, bitmap.height)
-          const context = canvas.getContext('2d')
-          if (!context) throw new Error('No 2D canvas to compare screenshots in.')
-          context.drawImage(bitmap, 0, 0)
-          return context.getImageData(0, 0, bitmap.width, bitmap.height)
-        }
-        const [first, second] = await Promise.all([pixels(a), pixels(b)])
-        if (first.width !== second.width || first.height !== second.height) return 1
-        let differing = 0
-        for (let index = 0; index < first.data.length; index += 4) {
-          if (first.data[index] !== second.data[index] || first.data[index + 1] !== second.data[index + 1] || first.data[index + 2] !== second.data[index + 2]) differing++
-        }
-        return differing / (first.width * first.height)
-      },
-      [before.toString('base64'), after.toString('base64')] as const,
-    )
-  } finally {
-    await scratch.close()
+/** Runs in the page: a hash of what the screen shows, without what changes on every run. */
+function screenFingerprint(): string {
+  const words = document.body.innerText
+    .replace(/did:key:z[1-9A-HJ-NP-Za-km-z]+/g, 'did')
+    .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b/g, 'D')
+    .replace(/\b(AM|PM)\b/g, '')
+    .replace(/\d+/g, '0')
+  const structure = [...document.body.querySelectorAll('*')].map((element) => `${element.tagName}.${element.getAttribute('class') ?? ''}`).join(' ')
+  const styles = [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.cssText)).join('\n')
+  const text = `${innerWidth}x${innerHeight}\n${words}\n${structure}\n${styles}`
+  // FNV-1a, 32 bits twice with different seeds: short, and collisions do not matter here.
+  let first = 0x811c9dc5
+  let second = 0x01000193
+  for (let index = 0; index < text.length; index++) {
+    first = Math.imul(first ^ text.charCodeAt(index), 0x01000193) >>> 0
+    second = Math.imul(second ^ text.charCodeAt(index), 0x811c9dc5) >>> 0
   }
+  return first.toString(16).padStart(8, '0') + second.toString(16).padStart(8, '0')
 }

@@ -54,6 +54,7 @@ function ItemRowView({ session, item, position, selected, onOpenNotes, drag }: I
   const menuId = useId()
   const label = title || 'untitled item'
   // `moveItem` indexes the list without the moved item: one up is two below its own index less one.
+  const remove = (): void => session.edit((doc) => deleteItem(doc, item.id))
   const moveBy = (delta: -1 | 1): void => session.edit((doc) => moveItem(doc, item.id, Math.max(0, position - 1 + delta)))
   return (
     <li
@@ -104,19 +105,27 @@ function ItemRowView({ session, item, position, selected, onOpenNotes, drag }: I
       >
         {item.hasNotes ? 'Notes •' : 'Notes'}
       </button>
-      <button type="button" className="quiet danger" aria-label={`Delete ${label}`} onClick={() => session.edit((doc) => deleteItem(doc, item.id))}>
+      {/* On a phone this button gives its room to the title: the item's menu deletes there. */}
+      <button type="button" className="quiet danger row-delete" aria-label={`Delete ${label}`} onClick={remove}>
         ✕
       </button>
       {/* A native popover: it closes on Escape or a tap elsewhere, and sits in the top layer above the scrolling list. */}
       <button type="button" className="quiet item-menu-button" popoverTarget={menuId} aria-label={`More for ${label}`}>
         ⋯
       </button>
-      <div popover="auto" id={menuId} className="item-menu" role="group" aria-label={`Move ${label}`}>
+      {/* Every action on the item, for a finger as much as a keyboard: notes, moving, deleting. */}
+      <div popover="auto" id={menuId} className="item-menu" role="group" aria-label={`Actions for ${label}`}>
+        <button type="button" className="quiet" popoverTarget={menuId} popoverTargetAction="hide" onClick={() => onOpenNotes(item.id)}>
+          Notes
+        </button>
         <button type="button" className="quiet" popoverTarget={menuId} popoverTargetAction="hide" disabled={position === 1} onClick={() => moveBy(-1)}>
           Move up
         </button>
         <button type="button" className="quiet" popoverTarget={menuId} popoverTargetAction="hide" onClick={() => moveBy(1)}>
           Move down
+        </button>
+        <button type="button" className="quiet danger" popoverTarget={menuId} popoverTargetAction="hide" onClick={remove}>
+          Delete
         </button>
       </div>
     </li>
