@@ -20,6 +20,7 @@
  * entry per occurrence: a log is what a person asked to keep.
  */
 import type * as Y from 'yjs'
+import { onePerDoc } from '../space/onePerDoc.ts'
 import { followKeys } from './followKeys.ts'
 import { CHUNK_SPAN, OccurrenceChunks, RecordKind, spanOf } from './occurrenceChunks.ts'
 import { occurrenceId, parseOccurrenceId, type OccurrenceId } from './occurrenceIds.ts'
@@ -270,16 +271,7 @@ export class DocResults {
 }
 
 /** One index per doc, made when first asked for: readCounter is asked at every look at a counter. */
-const indexes = new WeakMap<Y.Doc, DocResults>()
-
-export function docResultsOf(doc: Y.Doc): DocResults {
-  let results = indexes.get(doc)
-  if (!results) {
-    results = new DocResults(doc)
-    indexes.set(doc, results)
-  }
-  return results
-}
+export const docResultsOf = onePerDoc((doc) => new DocResults(doc))
 
 /** A counter's value: the sum of what each occurrence added. */
 export function readCounter(doc: Y.Doc, counter: string): number {

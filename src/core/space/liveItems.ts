@@ -9,6 +9,7 @@
 import type * as Y from 'yjs'
 import type { ItemId } from './ids.ts'
 import { compareItems, itemsMap, itemView, readItems, type ItemView } from './items.ts'
+import { onePerDoc } from './onePerDoc.ts'
 
 /** What a list shows, as of one moment: replaced, never changed, so a new snapshot means something changed. */
 export interface ItemsSnapshot {
@@ -24,17 +25,8 @@ export interface ItemsSnapshot {
  */
 const REREAD_ABOVE = 256
 
-const live = new WeakMap<Y.Doc, LiveItems>()
-
-/** The one LiveItems of `doc`, made when first asked for; it lives as long as the doc. */
-export function liveItemsOf(doc: Y.Doc): LiveItems {
-  let items = live.get(doc)
-  if (!items) {
-    items = new LiveItems(doc)
-    live.set(doc, items)
-  }
-  return items
-}
+/** The one LiveItems of a doc, made when first asked for; it lives as long as the doc. */
+export const liveItemsOf = onePerDoc((doc) => new LiveItems(doc))
 
 export class LiveItems {
   private readonly root: Y.Map<Y.Map<unknown>>
