@@ -119,7 +119,7 @@ export async function addItemsInPage(page: Page, titles: readonly string[], opti
         input.form.requestSubmit()
         const row = await until(() => rowOf(title), `The row of "${title.slice(0, 20)}…" did not show`)
         if (!thenDelete) continue
-        const remove = await until(() => row.querySelector<HTMLButtonElement>('button[aria-label^="Delete"]'), 'No Delete button in the new row')
+        const remove = await until(() => row.querySelector<HTMLButtonElement>('button.row-delete'), 'No Delete button in the new row')
         remove.click()
         await until(() => !rowOf(title), `The row of "${title.slice(0, 20)}…" stayed after Delete`)
       }

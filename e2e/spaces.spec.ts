@@ -4,12 +4,12 @@ test('a space and its items survive a reload', async ({ page }) => {
   await openApp(page)
   await createSpace(page, 'Groceries')
   await addItems(page, ['Milk', 'Bread', 'Apples'])
-  await page.getByLabel('Done: Bread').check()
+  await page.getByRole('checkbox', { name: 'Done: Bread' }).check()
 
   await page.reload()
   await expectItems(page, ['Milk', 'Bread', 'Apples'])
-  await expect(page.getByLabel('Done: Bread')).toBeChecked()
-  await expect(page.getByLabel('Done: Milk')).not.toBeChecked()
+  await expect(page.getByRole('checkbox', { name: 'Done: Bread' })).toBeChecked()
+  await expect(page.getByRole('checkbox', { name: 'Done: Milk' })).not.toBeChecked()
 
   await page.getByRole('link', { name: 'Back to your spaces' }).click()
   await expect(page.getByRole('list', { name: 'Your spaces' }).getByRole('link', { name: 'Groceries' })).toBeVisible()

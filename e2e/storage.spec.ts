@@ -47,7 +47,7 @@ test('stored size stays within a small factor of the compacted snapshot after ma
     // Add and delete long items: history grows by ~250 bytes each, the snapshot barely at all.
     await addItemsInPage(page, Array.from({ length: 40 }, () => longTitle(1000 + churned++)), { thenDelete: true })
     await itemTitles(page).first().pressSequentially(' typed', { delay: 0 })
-    await page.getByLabel('Done: Item 1 ', { exact: false }).first().click()
+    await page.getByRole('checkbox', { name: 'Done: Item 1 ', exact: false }).first().click()
     await page.reload()
     await expect(page.getByText(/ of 40 to do$/)).toBeVisible()
   }

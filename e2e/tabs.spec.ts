@@ -14,8 +14,8 @@ test('two tabs of one browser see each other’s edits without a reload', async 
 
   await itemTitles(page).nth(0).fill('Edited in tab one')
   await expect(itemTitles(second).nth(0)).toHaveValue('Edited in tab one')
-  await second.getByLabel('Done: From tab two').check()
-  await expect(page.getByLabel('Done: From tab two')).toBeChecked()
+  await second.getByRole('checkbox', { name: 'Done: From tab two' }).check()
+  await expect(page.getByRole('checkbox', { name: 'Done: From tab two' })).toBeChecked()
 
   // The space list is live too: a rename in one tab shows in the other.
   await second.getByLabel('Space name').fill('Renamed list')

@@ -1,8 +1,8 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { ItemId } from '../../../core/space/ids.ts'
 import { moveItem, type ItemView } from '../../../core/space/items.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
-import { ItemRow, ROW_HEIGHT_PX, type RowDrag } from './ItemRow.tsx'
+import { ItemRow, ROW_HEIGHT_PX, RowLabelWords, type RowDrag, type RowLabels } from './ItemRow.tsx'
 
 /** Rows rendered beyond each edge so fast scrolling does not show blank space. */
 const OVERSCAN_ROWS = 8
@@ -20,6 +20,19 @@ interface ItemListProps {
 
 export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: ItemListProps) {
   const scroller = useRef<HTMLDivElement>(null)
+  const labelsId = useId()
+  // One object for the list's life, so the memoised rows never render again for it.
+  const labels = useMemo(
+    (): RowLabels => ({
+      done: `${labelsId}-done`,
+      notes: `${labelsId}-notes`,
+      remove: `${labelsId}-delete`,
+      more: `${labelsId}-more`,
+      actions: `${labelsId}-actions`,
+      untitled: `${labelsId}-untitled`,
+    }),
+    [labelsId],
+  )
   // A first guess at the visible height (the list fills most of the window) that the layout effect corrects.
   const [view, setView] = useState(() => ({ top: 0, height: window.innerHeight }))
   const [dropIndex, setDropIndex] = useState<number | undefined>(undefined)
@@ -121,11 +134,13 @@ export function ItemList({ session, items, reveal, notesFor, onOpenNotes }: Item
               selected={notesFor === item.id}
               onOpenNotes={onOpenNotes}
               drag={drag}
+              labels={labels}
             />
           )
         })}
         {dropIndex !== undefined && <li className="drop-marker" aria-hidden style={{ top: dropIndex * ROW_HEIGHT_PX }} />}
       </ol>
+      <RowLabelWords labels={labels} />
     </div>
   )
 }

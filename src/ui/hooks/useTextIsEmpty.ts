@@ -1,8 +1,8 @@
 import { useCallback, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
 
-/** The current string of a shared text, re-rendering when it changes ('' without one). */
-export function useTextValue(text: Y.Text | undefined): string {
+/** Whether a shared text is empty (true without one), re-rendering only when that changes, not at every edit. */
+export function useTextIsEmpty(text: Y.Text | undefined): boolean {
   const subscribe = useCallback(
     (onChange: () => void) => {
       if (!text) return () => {}
@@ -11,5 +11,5 @@ export function useTextValue(text: Y.Text | undefined): string {
     },
     [text],
   )
-  return useSyncExternalStore(subscribe, () => text?.toString() ?? '')
+  return useSyncExternalStore(subscribe, () => (text?.length ?? 0) === 0)
 }
