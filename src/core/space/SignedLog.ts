@@ -11,10 +11,11 @@
  *   at prepareToSign or the first edit), and past
  *   SYNC_SEALS_PER_RUN seals in one synchronous run of code, transactions are
  *   queued and merged into one envelope right after that run: a burst costs
- *   few signatures and no edit ever waits on a timer. Typing in a text field
- *   (editOrigins.ts TYPED) is the exception where the page says when it has
- *   painted (afterPaint): it is sealed right after that paint, so the key
- *   press reaches the screen first, and fast typing shares an envelope.
+ *   few signatures and no edit ever waits on a timer. An edit in a field
+ *   (typing, ticking: editOrigins.ts FIELD_EDIT) is the exception where the
+ *   page says when it has painted (afterPaint): it is sealed right after
+ *   that paint, so the key press reaches the screen first, and fast typing
+ *   shares an envelope.
  * - Verifying: envelopes that other peers add are admitted in batches (hash
  *   chain plus one signature per lane) and their updates merged into one
  *   apply, never replayed one by one.
@@ -60,7 +61,7 @@ import {
   type Signer,
   type Verifier,
 } from './envelope.ts'
-import { TYPED } from './editOrigins.ts'
+import { FIELD_EDIT } from './editOrigins.ts'
 import { EnvelopeLog, type Admission, type Equivocation } from './EnvelopeLog.ts'
 import { EnvelopeRejection } from './envelopeRejection.ts'
 import type { EnvelopeGate } from './envelopeGate.ts'
@@ -116,9 +117,9 @@ export interface SignedLogOptions {
   readonly gate?: EnvelopeGate
   /**
    * Runs its callback once the page has painted (see editOrigins.ts): an
-   * edit typed into a text field is sealed there, so signing and
-   * encrypting it (about 1 ms) do not hold the key press off the screen.
-   * Without it (a node, tests), typed edits seal at once like any other.
+   * edit made in a field (typing, ticking) is sealed there, so signing and
+   * encrypting it (about 1 ms) do not hold it off the screen. Without it
+   * (a node, tests), such edits seal at once like any other.
    */
   readonly afterPaint?: (callback: () => void) => void
 }
@@ -419,7 +420,7 @@ export class SignedLog {
 
   private readonly onContentUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     // Only this session's own edits: stored, tab-synced and verified updates arrive through applyUpdate (not local).
-    if (transaction.local) this.queueForSigning(update, origin === TYPED)
+    if (transaction.local) this.queueForSigning(update, origin === FIELD_EDIT)
     // From storage or another tab: it may bring back what a rebuild took out.
     else if (origin !== this && this.voidClients.size > 0 && this.writesVoidClients(update)) this.needRebuild()
   }
@@ -434,14 +435,14 @@ export class SignedLog {
     for (const listener of this.rebuildListeners) listener()
   }
 
-  private queueForSigning(written: Uint8Array, typed = false): void {
+  private queueForSigning(written: Uint8Array, inField = false): void {
     const update = this.repeats.withoutRepeats(written)
     if (!update) return
     this.unsigned.push(update)
     // A seal already on its way takes this update too, in order.
     if (this.signing) return
     const { afterPaint } = this.options
-    if (typed && afterPaint) this.signing = this.sealLater(new Promise((painted) => afterPaint(painted)))
+    if (inField && afterPaint) this.signing = this.sealLater(new Promise((painted) => afterPaint(painted)))
     else if (this.lane && this.sealsThisRun < SYNC_SEALS_PER_RUN) this.sealUnsigned()
     else this.signing = this.sealLater()
   }

@@ -10,7 +10,7 @@
 import { fromHexString, toHexString } from 'lib0/buffer'
 import * as Y from 'yjs'
 import { encodeBase58 } from '../identity/base58.ts'
-import { TYPED } from './editOrigins.ts'
+import { FIELD_EDIT } from './editOrigins.ts'
 import { readDisplayName } from '../identity/profile.ts'
 import type { SealingKey } from '../identity/sealingKey.ts'
 import { devicePairings } from '../devices/pairingRecords.ts'
@@ -59,8 +59,8 @@ export interface SpaceSession {
   readonly removed: boolean
   /** Resolves once the signed log (and the room) are attached; a view can render before. */
   readonly sync: Promise<SpaceSync>
-  /** Applies one user action (add, delete, move, toggle) as its own undo step; typing merges by time instead. */
-  edit(change: (doc: Y.Doc) => void): void
+  /** Applies one user action (add, delete, move, toggle) as its own undo step; typing merges by time instead. A tick in a box passes FIELD_EDIT (editOrigins.ts). */
+  edit(change: (doc: Y.Doc) => void, origin?: typeof FIELD_EDIT): void
   /** True once the space's content was rebuilt (see SpaceLibrary.onReplaced): this copy is closed; open the space again. */
   readonly replaced: boolean
   /** Every `open` needs one `release`. */
@@ -154,8 +154,8 @@ class OpenSpace implements SpaceSession {
     private readonly listed: Promise<void>,
   ) {
     // Undo covers this tab's own edits only; a collaborator's change is never undone from here.
-    // Typing carries its own origin (TYPED, for when it is signed); it is undone like any edit.
-    this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500, trackedOrigins: new Set([null, TYPED]) })
+    // Typing and ticking carry their own origin (FIELD_EDIT, for when they are signed); they are undone like any edit.
+    this.undo = new Y.UndoManager([this.doc.getMap('items'), metaMap(this.doc)], { captureTimeout: 500, trackedOrigins: new Set([null, FIELD_EDIT]) })
     this.stored = deps.store.attach(spaceDocName(id), this.doc)
     // Made while storage loads: the doc must write under the lane's clientID before anything can edit it.
     this.laneKeyPair = newLaneKeyPair()
@@ -292,11 +292,11 @@ class OpenSpace implements SpaceSession {
     return this.running?.log.rebuiltContent()
   }
 
-  edit(change: (doc: Y.Doc) => void): void {
+  edit(change: (doc: Y.Doc) => void, origin?: typeof FIELD_EDIT): void {
     // A closed copy (deleted, or replaced by a rebuild) saves and signs nothing: an edit here would be lost silently.
     if (this.closed) return
     this.undo.stopCapturing()
-    this.doc.transact(() => change(this.doc))
+    this.doc.transact(() => change(this.doc), origin ?? null)
     this.undo.stopCapturing()
   }
 

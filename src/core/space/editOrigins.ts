@@ -1,8 +1,10 @@
 /**
- * The origin of a transaction typed into a text field (a title, a note).
- * The signed log seals such an edit once the page has painted it, not
- * before (SignedLogOptions.afterPaint): the person sees their key press a
- * frame sooner, a peer sees it a frame later, and a burst of typing shares
- * one envelope. The undo manager tracks it like an untagged edit.
+ * The origin of a change a person makes in a field they are looking at:
+ * typing in a title or a note, ticking an item's box. The browser shows
+ * such a change by itself, so the signed log seals it once the page has
+ * painted, not before (SignedLogOptions.afterPaint): the person sees it a
+ * frame sooner, a peer a frame later, and a burst of typing shares one
+ * envelope. Commands (adding, moving, deleting, planning) are sealed at
+ * once. The undo manager tracks it like an untagged edit.
  */
-export const TYPED = Symbol('typed in a text field')
+export const FIELD_EDIT = Symbol('edited in a field')

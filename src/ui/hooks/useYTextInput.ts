@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef } from 'react'
 import type * as Y from 'yjs'
-import { TYPED } from '../../core/space/editOrigins.ts'
+import { FIELD_EDIT } from '../../core/space/editOrigins.ts'
 
 type TextField = HTMLInputElement | HTMLTextAreaElement
 
@@ -31,11 +31,11 @@ export function useYTextInput<E extends TextField>(text: Y.Text | undefined) {
         endBefore--
         endAfter--
       }
-      // Tagged as typed: the log signs it once this key press is on screen (editOrigins.ts).
+      // An edit in a field: the log signs it once this key press is on screen (editOrigins.ts).
       text.doc?.transact(() => {
         if (endBefore > start) text.delete(start, endBefore - start)
         if (endAfter > start) text.insert(start, after.slice(start, endAfter))
-      }, TYPED)
+      }, FIELD_EDIT)
     }
 
     const onTextChange = (event: Y.YTextEvent): void => {

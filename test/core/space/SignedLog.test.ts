@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import { createDeviceKey, signWith } from '../../../src/core/identity/deviceKey.ts'
 import { clientIdsOfLane, writeAsLane } from '../../../src/core/space/clientIds.ts'
 import { EnvelopeKind, GENESIS_PREV, laneCertificateMessage, openEnvelope, sealEnvelope } from '../../../src/core/space/envelope.ts'
-import { TYPED } from '../../../src/core/space/editOrigins.ts'
+import { FIELD_EDIT } from '../../../src/core/space/editOrigins.ts'
 import { EnvelopeRejection } from '../../../src/core/space/envelopeRejection.ts'
 import { readUpdateShape } from '../../../src/core/space/joinUpdates.ts'
 import { newLaneKey } from '../../../src/core/space/laneKey.ts'
@@ -190,7 +190,7 @@ describe('signed log', () => {
     expect(kinds()).toEqual([EnvelopeKind.checkpoint])
   })
 
-  it('[SL12] seals typing once the page has painted it, in one envelope for the burst, in order with an untyped edit made meanwhile', async () => {
+  it('[SL12] seals an edit made in a field (typing, ticking) once the page has painted it, in one envelope for a burst, in order with a command made meanwhile', async () => {
     const paints: Array<() => void> = []
     const mesh = new Mesh()
     const alice = await mesh.join({ afterPaint: (painted) => paints.push(painted) })
@@ -201,10 +201,10 @@ describe('signed log', () => {
     alice.signatures = 0
 
     // Three key presses before the page paints: nothing is signed yet, so nothing holds the frame.
-    for (const letter of ['a', 'b', 'c']) alice.content.transact(() => add(alice.content, letter), TYPED)
+    for (const letter of ['a', 'b', 'c']) alice.content.transact(() => add(alice.content, letter), FIELD_EDIT)
     expect(transportEnvelopes(alice.transport)).toHaveLength(before)
     expect(paints).toHaveLength(1)
-    // An untyped edit while the seal waits goes after the typing, in the same seal.
+    // A command (adding, moving…) while the seal waits goes after the typing, in the same seal.
     add(alice.content, 'ticked')
     expect(transportEnvelopes(alice.transport)).toHaveLength(before)
 
@@ -214,7 +214,7 @@ describe('signed log', () => {
     expect(transportEnvelopes(alice.transport)).toHaveLength(before + 1)
     expect(titles(bob.content)).toEqual(['first', 'a', 'b', 'c', 'ticked'])
 
-    // With nothing waiting, an untyped edit is on the wire at once, as before.
+    // With nothing waiting, a command is on the wire at once, as before.
     add(alice.content, 'at once')
     expect(transportEnvelopes(alice.transport)).toHaveLength(before + 2)
   })

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { DocTransport } from '../../../src/core/space/DocTransport.ts'
-import { addItem, itemText, readItems } from '../../../src/core/space/items.ts'
-import { TYPED } from '../../../src/core/space/editOrigins.ts'
+import { addItem, itemText, readItems, setItemDone } from '../../../src/core/space/items.ts'
+import { FIELD_EDIT } from '../../../src/core/space/editOrigins.ts'
 import { newSpaceId, type ItemId, type SpaceId } from '../../../src/core/space/ids.ts'
 import { didFromPublicKey } from '../../../src/core/identity/didKey.ts'
 import { readSpaceMeta } from '../../../src/core/space/schema.ts'
@@ -104,14 +104,18 @@ describe('SpaceLibrary', () => {
     expect(readItems(session.doc).map((item) => item.title)).toEqual(['one'])
   })
 
-  it('typing in a title (tagged TYPED, for when it is signed) is undone like any edit', async () => {
+  it('typing in a title and ticking a box (tagged FIELD_EDIT, for when they are signed) are undone like any edit', async () => {
     const session = await library().create('Undo typing')
     let id: ItemId | undefined
     session.edit((doc) => (id = addItem(doc, 'Milk')))
     session.undo.stopCapturing()
     const title = itemText(session.doc, id!, 'title')
-    session.doc.transact(() => title?.insert(4, ' and eggs'), TYPED)
+    session.doc.transact(() => title?.insert(4, ' and eggs'), FIELD_EDIT)
     expect(title?.toString()).toBe('Milk and eggs')
+    session.edit((doc) => setItemDone(doc, id!, true), FIELD_EDIT)
+    expect(readItems(session.doc)[0]?.done).toBe(true)
+    session.undo.undo()
+    expect(readItems(session.doc)[0]?.done).toBe(false)
     session.undo.undo()
     expect(title?.toString()).toBe('Milk')
   })

@@ -1,4 +1,5 @@
 import { memo, useId } from 'react'
+import { FIELD_EDIT } from '../../../core/space/editOrigins.ts'
 import type { ItemId } from '../../../core/space/ids.ts'
 import type { SpaceSession } from '../../../core/space/SpaceLibrary.ts'
 import { deleteItem, MAX_TITLE_LENGTH, moveItem, setItemDone, type ItemView } from '../../../core/space/items.ts'
@@ -104,7 +105,8 @@ function ItemRowView({ session, item, position, selected, onOpenNotes, drag, lab
       </span>
       <input type="checkbox" checked={item.done} aria-labelledby={named(labels.done)} onChange={(event) => {
           const done = event.target.checked
-          session.edit((doc) => setItemDone(doc, item.id, done))
+          // Signed once the tick is on screen (editOrigins.ts).
+          session.edit((doc) => setItemDone(doc, item.id, done), FIELD_EDIT)
         }} />
       <input
         ref={titleField}
