@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test'
 import { addItems, createSpace, expect, expectItems, itemTitles, openApp, test } from './fixtures.ts'
 
 test('a space and its items survive a reload', async ({ page }) => {
@@ -42,7 +43,23 @@ test('items can be edited, reordered, annotated, deleted, and undone', async ({ 
   await expectItems(page, ['Wash dishes', 'Laundry'])
   await page.getByRole('button', { name: 'Notes for Laundry' }).click()
   await expect(page.getByLabel('Notes', { exact: true })).toHaveValue('Whites separately')
+
+  // The items leave as files people open elsewhere: a Markdown task list and a spreadsheet.
+  const exports = page.getByRole('group', { name: 'Export the items' })
+  const markdown = await downloaded(page, () => exports.getByRole('button', { name: 'Markdown' }).click())
+  expect(markdown).toEqual({ name: 'Chores.md', text: '# Chores\n\n- [ ] Wash dishes\n- [ ] Laundry\n\n  > Whites separately\n' })
+  const csv = await downloaded(page, () => exports.getByRole('button', { name: 'CSV' }).click())
+  expect(csv).toEqual({ name: 'Chores.csv', text: 'done,title,notes\r\nno,Wash dishes,\r\nno,Laundry,Whites separately\r\n' })
 })
+
+/** What clicking `start` downloads: the file's suggested name and its text. */
+async function downloaded(page: Page, start: () => Promise<void>): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), start()])
+  const stream = await download.createReadStream()
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') }
+}
 
 test('spaces can be renamed, and leaving one asks first', async ({ page }) => {
   await openApp(page)

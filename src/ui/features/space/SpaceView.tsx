@@ -19,6 +19,7 @@ import { useUndoState } from '../../hooks/useUndoState.ts'
 import { useServices } from '../../services.ts'
 import { SyncBar } from '../presence/SyncBar.tsx'
 import { LeaveSpaceButton } from '../spaces/LeaveSpace.tsx'
+import { ExportItems } from './ExportItems.tsx'
 import { ItemList } from './ItemList.tsx'
 import { NotesPanel } from './NotesPanel.tsx'
 
@@ -130,6 +131,7 @@ export function SpaceView({ id }: { readonly id: SpaceId }) {
         )}
       </fieldset>
       <div className="space-footer">
+        <ExportItems session={session} name={name} />
         <LeaveSpaceButton space={{ id, name }} />
       </div>
     </section>
