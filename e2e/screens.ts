@@ -3,8 +3,8 @@
  *
  * A screen is rewritten in docs/screens/ only when what it shows changed:
  * its structure (elements and classes), its styles, or its words, with the
- * words that differ on every run (numbers, dates, a new device's id) left
- * out. Its fingerprint is kept beside the pictures. So a run that changed
+ * words that differ on every run (numbers, dates, a new device's id, the
+ * storage meter) left out. Its fingerprint is kept beside the pictures. So a run that changed
  * no screen leaves the working tree clean, and one that changed a screen
  * leaves the new picture to commit with the change. Pixels would not do:
  * a new device id moves more of them than a button taken out of a row.
@@ -37,12 +37,19 @@ export async function saveScreen(page: Page, name: string): Promise<void> {
 
 /** Runs in the page: a hash of what the screen shows, without what changes on every run. */
 function screenFingerprint(): string {
-  const words = document.body.innerText
+  // The storage meter shows up when the browser's estimate arrives, in KB or MB as the walk has written: left out whole.
+  const volatile = [...document.querySelectorAll('[data-testid="storage-meter"]')]
+  const inVolatile = (element: Element): boolean => volatile.some((outer) => outer.contains(element))
+  const words = volatile
+    .reduce((text, element) => text.replace((element as HTMLElement).innerText, ''), document.body.innerText)
     .replace(/did:key:z[1-9A-HJ-NP-Za-km-z]+/g, 'did')
     .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b/g, 'D')
     .replace(/\b(AM|PM)\b/g, '')
     .replace(/\d+/g, '0')
-  const structure = [...document.body.querySelectorAll('*')].map((element) => `${element.tagName}.${element.getAttribute('class') ?? ''}`).join(' ')
+  const structure = [...document.body.querySelectorAll('*')]
+    .filter((element) => !inVolatile(element))
+    .map((element) => `${element.tagName}.${element.getAttribute('class') ?? ''}`)
+    .join(' ')
   const styles = [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.cssText)).join('\n')
   const text = `${innerWidth}x${innerHeight}\n${words}\n${structure}\n${styles}`
   // FNV-1a, 32 bits twice with different seeds: short, and collisions do not matter here.
