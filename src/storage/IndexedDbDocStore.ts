@@ -118,6 +118,8 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   /** Updates of this task, written together once it ends (see save). */
   private pending: Uint8Array[] = []
   private flushQueued = false
+  /** Set on pagehide, until a pageshow says the page stayed (see save). */
+  private leaving = false
   /** Keys of the rows this store wrote since its last snapshot (see compact). */
   private readonly ownRows = new Set<number>()
   private whenSavedAgain: (() => void) | undefined
@@ -141,6 +143,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     })
     // A page going away never runs the next task: what is queued is written now, while the page can still start a write.
     pageEvents?.addEventListener('pagehide', this.flushNow)
+    pageEvents?.addEventListener('pageshow', this.stayed)
     this.loaded = new Promise<void>((resolve, reject) => {
       this._db.catch(reject)
       void this.whenSynced.then(() => {
@@ -173,13 +176,21 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
     // Saving starts when loading ends (see the constructor), by which time the database is open.
     if (origin === this || this._destroyed || !this.db) return
     this.pending.push(update)
+    // The page is going away: no next task will come for a change made now (a typed edit sealed on pagehide).
+    if (this.leaving) return this.flush()
     if (this.flushQueued) return
     this.flushQueued = true
     afterTask(() => this.flush())
   }
 
   private readonly flushNow = (): void => {
+    this.leaving = true
     if (this.flushQueued) this.flush()
+  }
+
+  /** Back from the back/forward cache: the page lives on, and writes are batched per task again. */
+  private readonly stayed = (): void => {
+    this.leaving = false
   }
 
   private flush(): void {
@@ -307,6 +318,7 @@ class IndexedDbStoredDoc extends IndexeddbPersistence implements StoredDoc {
   async discard(): Promise<void> {
     if (this.compactTimer !== undefined) clearTimeout(this.compactTimer)
     this.pageEvents?.removeEventListener('pagehide', this.flushNow)
+    this.pageEvents?.removeEventListener('pageshow', this.stayed)
     await this.destroy()
   }
 }

@@ -50,6 +50,27 @@ describe('IndexedDbDocStore', () => {
     expect(await countRows('leaving')).toBeGreaterThan(0)
   })
 
+  it('after pagehide, writes a change at once (a typed edit sealed as the page goes away), and batches again once the page stays', async () => {
+    const page = new EventTarget()
+    const store = new IndexedDbDocStore({ pageEvents: page })
+    const doc = new Y.Doc()
+    const stored = store.attach('sealed-while-leaving', doc)
+    await stored.loaded
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    try {
+      page.dispatchEvent(new Event('pagehide'))
+      doc.getArray('list').push(['sealed in a later pagehide listener'])
+      expect(transaction).toHaveBeenCalledTimes(1)
+      page.dispatchEvent(new Event('pageshow'))
+      doc.getArray('list').push(['back from the cache'])
+      expect(transaction).toHaveBeenCalledTimes(1)
+    } finally {
+      transaction.mockRestore()
+    }
+    await stored.close()
+    expect(await countRows('sealed-while-leaving')).toBeGreaterThan(1)
+  })
+
   it('reports a failed write, keeps the change, and saves everything once writing works again, even after close was asked', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
