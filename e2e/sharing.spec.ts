@@ -126,7 +126,13 @@ test('a space bigger than one WebRTC message reaches a newcomer over a direct co
     await a.page.locator('.item-scroller').evaluate((element) => (element.scrollTop = 0))
     await joinByLink(b.page, await shareLinkOf(a.page))
     await expect(b.page.getByRole('list', { name: 'Online now' })).toContainText('direct', { timeout: 20_000 })
-    await expect(countLine(b.page)).toHaveText(`${titles.length} of ${titles.length} to do`, { timeout: 30_000 })
+    await expect(countLine(b.page))
+      .toHaveText(`${titles.length} of ${titles.length} to do`, { timeout: 30_000 })
+      .catch(async (error: unknown) => {
+        // Once, B stayed at "Nothing here yet." while listed "direct": what B's page says (its access, its sync line, who it sees).
+        const shown = await b.page.locator('main').innerText().catch(() => '')
+        throw new Error(`B has not got the space. B's page: ${shown.slice(0, 1_500)}`, { cause: error })
+      })
     expect((await everyTitle(b.page)).join('\n') === titles.join('\n'), 'B holds every title, in order').toBe(true)
     await addItem(b.page, 'Reply from B')
     await expect(countLine(a.page)).toHaveText(`${titles.length + 1} of ${titles.length + 1} to do`)
