@@ -30,20 +30,36 @@ export function useDocValue<T>(doc: Y.Doc | undefined, read: (doc: Y.Doc) => T, 
  * renders in a microtask either way). Returns the unsubscribe function.
  */
 export function onDocUpdates(doc: Y.Doc, onUpdate: () => void, onChange: () => void): () => void {
-  let subscribed = true
-  let notifying = false
+  const batch = oncePerRun(onChange)
   const listener = (): void => {
     onUpdate()
-    if (notifying) return
-    notifying = true
-    queueMicrotask(() => {
-      notifying = false
-      if (subscribed) onChange()
-    })
+    batch.notify()
   }
   doc.on('update', listener)
   return () => {
-    subscribed = false
+    batch.stop()
     doc.off('update', listener)
+  }
+}
+
+/**
+ * `notify` may be called many times in a run of code; `onChange` runs once
+ * after it, in a microtask, unless `stop` was called first.
+ */
+export function oncePerRun(onChange: () => void): { readonly notify: () => void; readonly stop: () => void } {
+  let stopped = false
+  let queued = false
+  return {
+    notify: () => {
+      if (queued) return
+      queued = true
+      queueMicrotask(() => {
+        queued = false
+        if (!stopped) onChange()
+      })
+    },
+    stop: () => {
+      stopped = true
+    },
   }
 }

@@ -1,6 +1,7 @@
 import { useCallback, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
 import { liveItemsOf, type ItemsSnapshot } from '../../core/space/liveItems.ts'
+import { oncePerRun } from './useDocValue.ts'
 
 /** A space's items in display order, re-rendering when the list changes: an edit costs the items it touched, not a re-read of all. */
 export function useItems(doc: Y.Doc): ItemsSnapshot {
@@ -8,18 +9,10 @@ export function useItems(doc: Y.Doc): ItemsSnapshot {
   const subscribe = useCallback(
     (onChange: () => void) => {
       // Once per run of changes, in a microtask: LiveItems tells inside the transaction, before the edit is signed and sent.
-      let subscribed = true
-      let queued = false
-      const unsubscribe = live.subscribe(() => {
-        if (queued) return
-        queued = true
-        queueMicrotask(() => {
-          queued = false
-          if (subscribed) onChange()
-        })
-      })
+      const batch = oncePerRun(onChange)
+      const unsubscribe = live.subscribe(batch.notify)
       return () => {
-        subscribed = false
+        batch.stop()
         unsubscribe()
       }
     },
